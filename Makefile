@@ -1,0 +1,38 @@
+# parkanalysis — `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DATA ?= data/sample
+YEAR ?= 2016
+OUT ?= reports
+
+.PHONY: help reports test lint format sample bench clean venv
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: ## Create/refresh .venv and the system packages (idempotent)
+	@scripts/bootstrap.sh
+
+reports: venv ## Render the sample park's reports into reports/ (DATA=, YEAR=, OUT= to change)
+	@$(VENV)/bin/parkanalysis batch --data $(DATA) --year $(YEAR) --out $(OUT)
+
+test: ## Run the whole test suite (installs Chromium and fonts when root)
+	@scripts/bootstrap.sh --system
+	@$(PY) -m pytest
+
+lint: venv ## ruff check + format check
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: venv ## Apply ruff's fixes and formatting
+	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+sample: venv ## Regenerate data/sample from its generator (byte for byte)
+	@$(PY) -m parkanalysis.sample data/sample --overwrite
+
+bench: venv ## Run the benchmarks (print ratios)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean: ## Remove generated reports and caches
+	rm -rf $(OUT)/* .pytest_cache

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Create/refresh the project's virtual environment and the system packages the tests need.
+# Idempotent and quiet when nothing changed. Usage: scripts/bootstrap.sh [--system]
+#   --system   also install Debian packages (Chromium for browser tests, a CJK font for charts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+want_system=0
+[ "${1:-}" = "--system" ] && want_system=1
+
+# 1. Python >= 3.11
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "parkanalysis needs Python >= 3.11; '$PYTHON' is $("$PYTHON" --version 2>&1)." >&2
+  echo "Set PYTHON=/path/to/python3.11 and run again." >&2
+  exit 2
+fi
+
+# 2. System packages: a CJK font always (charts), Chromium for the browser tests.
+need_apt=()
+fonts=$(fc-list 2>/dev/null || true)
+grep -qiE 'Noto Sans CJK|WenQuanYi|Source Han Sans' <<<"$fonts" || need_apt+=(fonts-noto-cjk fontconfig)
+if [ "$want_system" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  need_apt+=(chromium)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian packages: ${need_apt[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "Missing system packages: ${need_apt[*]}" >&2
+    echo "Install them with your package manager (Debian/Ubuntu: sudo apt-get install ${need_apt[*]})," >&2
+    echo "or point PARKANALYSIS_FONT at a font file that covers Chinese (.ttf/.otf/.ttc)." >&2
+    [ -n "${PARKANALYSIS_FONT:-}" ] || exit 2
+  fi
+fi
+
+# 3. The virtual environment, refreshed when pyproject.toml changes.
+stamp="$VENV/.installed"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "Installing parkanalysis and its dependencies into $VENV ..."
+  log="$VENV/install.log"
+  if ! { "$VENV/bin/python" -m pip install --upgrade pip &&
+         "$VENV/bin/python" -m pip install -e ".[test,dask,lab]"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "Installing the Python dependencies failed; full log: $log" >&2
+    exit 1
+  fi
+  touch "$stamp"
+fi
