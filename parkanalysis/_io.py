@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 
-def folder_fingerprint(folder: str | os.PathLike, *, suffixes=(".csv", ".xlsx", ".yaml", ".yml")) -> str:
+def folder_fingerprint(
+    folder: str | os.PathLike, *, suffixes=(".csv", ".xlsx", ".yaml", ".yml")
+) -> str:
     """Return a sha256 over the names and bytes of the data files in ``folder``.
 
     Files are taken in sorted order; hidden files and other suffixes are ignored, so the
@@ -46,9 +49,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     return target

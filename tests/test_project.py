@@ -1,0 +1,68 @@
+"""The project's own contract: install metadata agree, lint is clean, docs point right."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+RUFF = Path(sys.executable).with_name("ruff")
+
+
+def _requirement(spec: str) -> tuple[str, str]:
+    match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][0-9.]*)\s*", spec)
+    assert match, f"dependency {spec!r} should be written as name>=version"
+    return match.group(1).lower().replace("_", "-"), match.group(2)
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda = dict(_requirement(d) for d in env["dependencies"] if isinstance(d, str) and ">=" in d)
+    python_floor = conda.pop("python")
+    assert project["requires-python"] == f">={python_floor}"
+    assert conda == dict(_requirement(d) for d in wanted)
+
+
+def test_readme_starts_with_the_two_commands():
+    first_lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:4]
+    commands = [line.split("#")[0].strip() for line in first_lines if line.startswith("make ")]
+    assert commands == ["make reports", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in ci
+
+
+def test_make_help_lists_every_target():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^([a-z][a-z_-]*):.*?## ", makefile, re.M))
+    out = subprocess.run(
+        ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    listed = set(re.findall(r"make (\S+)", out.stdout))
+    assert {"reports", "test", "lint", "sample", "bench"} <= documented
+    assert listed == documented
+
+
+@pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]])
+def test_ruff_is_clean(args):
+    result = subprocess.run([str(RUFF), *args], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_has_no_side_effects():
+    code = (
+        "import sys, matplotlib; before = dict(matplotlib.rcParams);"
+        "import parkanalysis;"
+        "assert dict(matplotlib.rcParams) == before, 'import changed matplotlib settings';"
+        "assert 'papermill' not in sys.modules and 'nbconvert' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
