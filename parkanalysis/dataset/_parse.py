@@ -1,0 +1,353 @@
+"""Vectorised cell parsing: numbers, dates, months, booleans, lists, header units.
+
+Private helpers of :mod:`parkanalysis.dataset`. ``parkanalysis.units`` was not written when
+this module was; the unit factors here follow data/README.md (1 公顷 = 15 亩, 1 平方公里 =
+1500 亩, 1 亩 = 10000/15 平方米).
+
+Every parser takes a raw column (``object``/``str`` or already numeric) and returns the
+parsed values plus a boolean mask of cells that were filled but could not be parsed.
+Strings are parsed once per distinct value (``pandas.factorize``), so a 3.6M-row month
+column costs a few hundred Python calls, not millions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+#: Cell texts that mean "missing".
+MISSING_TOKENS = (
+    "",
+    "—",
+    "——",
+    "-",
+    "－",
+    "--",
+    "无",
+    "/",
+    "N/A",
+    "n/a",
+    "NA",
+    "nan",
+    "NaN",
+    "null",
+)
+
+MONEY_FACTORS = {"万元": 1.0, "元": 1e-4, "千元": 1e-1, "百万元": 100.0, "亿元": 1e4}
+AREA_FACTORS_MU = {
+    "亩": 1.0,
+    "公顷": 15.0,
+    "ha": 15.0,
+    "hm2": 15.0,
+    "平方米": 15.0 / 10000.0,
+    "m2": 15.0 / 10000.0,
+    "㎡": 15.0 / 10000.0,
+    "平方公里": 1500.0,
+    "km2": 1500.0,
+    "万平方米": 150.0,
+}
+AREA_FACTORS_M2 = {"平方米": 1.0, "m2": 1.0, "㎡": 1.0, "万平方米": 1e4, "亩": 10000.0 / 15.0}
+PEOPLE_UNITS = {"人": 1.0, "人数": 1.0}
+PERCENT_UNITS = {"%": 1.0, "％": 1.0}
+
+_HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(（【\[](?P<unit>[^()（）【】\[\]]*)[)）】\]]\s*$")
+
+
+def normalize_header(text: object) -> str:
+    """Return a header without surrounding blanks, inner line breaks, or full-width ASCII."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text))
+    return "".join(s.split())
+
+
+def split_header_unit(header: str) -> tuple[str, str | None]:
+    """Split ``税收(万元)`` / ``税收（元）`` / ``面积【公顷】`` into name and unit.
+
+    >>> split_header_unit("税收（元）")
+    ('税收', '元')
+    >>> split_header_unit("企业名称")
+    ('企业名称', None)
+    """
+    h = normalize_header(header)
+    m = _HEADER_UNIT.match(h)
+    if not m or not m.group("name"):
+        return h, None
+    return m.group("name"), normalize_unit(m.group("unit"))
+
+
+def normalize_unit(unit: str) -> str:
+    """Normalise the spelling of a unit (``m²`` → ``m2``, ``公 顷`` → ``公顷``)."""
+    u = "".join(unicodedata.normalize("NFKC", unit).split())
+    return u.replace("²", "2").replace("m^2", "m2").replace("km^2", "km2")
+
+
+def unit_factor(unit_kind: str | None, unit: str | None) -> float | None:
+    """Factor converting ``unit`` to the canonical unit of ``unit_kind``; None if unknown."""
+    from parkanalysis.dataset.schema import AREA, AREA_M2, MONEY, PEOPLE, PERCENT
+
+    if unit is None or unit == "":
+        return 1.0
+    table = {
+        MONEY: MONEY_FACTORS,
+        AREA: AREA_FACTORS_MU,
+        AREA_M2: AREA_FACTORS_M2,
+        PEOPLE: PEOPLE_UNITS,
+        PERCENT: PERCENT_UNITS,
+    }.get(unit_kind)
+    if table is None:
+        return None
+    return table.get(unit)
+
+
+# -- text -----------------------------------------------------------------------------------
+
+
+def _blank_value(v: object) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    if isinstance(v, str):
+        return v.strip() in MISSING_TOKENS
+    return False
+
+
+def _map_unique(raw: pd.Series, fn, dtype=object, na=None):
+    """Apply ``fn`` (value -> parsed or raises ValueError) once per distinct value.
+
+    Returns ``(values ndarray, bad mask)``; blanks give ``na`` and are not bad.
+    """
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    parsed = np.empty(len(uniques), dtype=dtype)
+    bad_u = np.zeros(len(uniques), dtype=bool)
+    blank_u = np.zeros(len(uniques), dtype=bool)
+    for i, v in enumerate(uniques):
+        if _blank_value(v):
+            parsed[i] = na
+            blank_u[i] = True
+            continue
+        try:
+            parsed[i] = fn(v)
+        except (ValueError, TypeError, OverflowError):
+            parsed[i] = na
+            bad_u[i] = True
+    out = np.empty(len(raw), dtype=dtype)
+    out[:] = na
+    ok = codes >= 0
+    out[ok] = parsed[codes[ok]]
+    bad = np.zeros(len(raw), dtype=bool)
+    bad[ok] = bad_u[codes[ok]]
+    return out, bad
+
+
+def _one_str(v: object) -> str:
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, _dt.datetime) and v.time() == _dt.time(0):
+        return v.date().isoformat()
+    return unicodedata.normalize("NFKC", str(v)).strip()
+
+
+def parse_str(raw: pd.Series) -> pd.Series:
+    """Strip blanks and normalise full-width letters; missing tokens become NA (``str`` dtype).
+
+    >>> parse_str(pd.Series([" A01 ", "—", 12.0], dtype=object)).tolist()
+    ['A01', nan, '12']
+    """
+    vals, _ = _map_unique(raw, _one_str, dtype=object, na=None)
+    return pd.Series(vals, index=raw.index, dtype="str")
+
+
+# -- numbers --------------------------------------------------------------------------------
+
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def _one_number(v: object) -> float:
+    if isinstance(v, bool):
+        raise ValueError("bool")
+    if isinstance(v, int | float | np.integer | np.floating):
+        return float(v)
+    s = unicodedata.normalize("NFKC", str(v)).strip().replace(" ", "")
+    s = s.replace("，", ",")
+    if "," in s:
+        if not _GROUPED.match(s):
+            raise ValueError(s)
+        s = s.replace(",", "")
+    if s.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
+        raise ValueError(s)
+    return float(s)
+
+
+def parse_number(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Parse numbers: fast path for numeric columns, then full-width digits and ``3,126``.
+
+    >>> v, bad = parse_number(pd.Series(["３１２６", "3,126", "—", "abc", 1.5], dtype=object))
+    >>> v.tolist()[:3], bad.tolist()
+    ([3126.0, 3126.0, nan], [False, False, False, True, False])
+    """
+    if raw.dtype.kind in "fiu":
+        values = np.array(raw.to_numpy(dtype="float64", na_value=np.nan), copy=True)
+        return values, np.zeros(len(raw), dtype=bool)
+    if raw.dtype.kind == "b":
+        return np.full(len(raw), np.nan), ~raw.isna().to_numpy()
+    fast = pd.to_numeric(raw, errors="coerce")
+    values = np.array(fast.to_numpy(dtype="float64", na_value=np.nan), copy=True)
+    rest = np.isnan(values)
+    bad = np.zeros(len(raw), dtype=bool)
+    if rest.any():
+        sub = raw[rest]
+        vals, sub_bad = _map_unique(sub, _one_number, dtype="float64", na=np.nan)
+        values[rest] = vals
+        bad[rest] = sub_bad
+    inf = np.isinf(values)
+    if inf.any():
+        values[inf] = np.nan
+        bad |= inf
+    return values, bad
+
+
+# -- dates ----------------------------------------------------------------------------------
+
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(:00)?)?$"
+)
+_DATE8_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
+
+
+def _one_date(v: object) -> _dt.datetime:
+    if isinstance(v, _dt.datetime):
+        return v.replace(tzinfo=None)
+    if isinstance(v, _dt.date):
+        return _dt.datetime(v.year, v.month, v.day)
+    if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
+        f = float(v)
+        if 20000 <= f <= 80000 and f.is_integer():  # Excel serial day (1954..2118)
+            return _EXCEL_EPOCH + _dt.timedelta(days=int(f))
+        if 19000101 <= f <= 21001231 and f.is_integer():
+            v = str(int(f))
+        else:
+            raise ValueError(v)
+    s = unicodedata.normalize("NFKC", str(v)).strip()
+    m = _DATE_RE.match(s) or _DATE8_RE.match(s)
+    if not m:
+        if re.fullmatch(r"\d{5}(\.0)?", s):
+            return _one_date(float(s))
+        raise ValueError(s)
+    return _dt.datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def parse_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse dates written as ``2016-05-31``, ``2016/5/31``, ``2016年5月31日``, Excel cells.
+
+    >>> d, bad = parse_date(pd.Series(["2016年5月31日", "2016/5/31", 42521, "x"], dtype=object))
+    >>> [str(x)[:10] for x in d], bad.tolist()
+    (['2016-05-31', '2016-05-31', '2016-05-31', 'NaT'], [False, False, False, True])
+    """
+    if raw.dtype.kind == "M":
+        return raw.astype("datetime64[ns]"), np.zeros(len(raw), dtype=bool)
+    vals, bad = _map_unique(raw, _one_date, dtype=object, na=None)
+    out = pd.to_datetime(pd.Series(vals, index=raw.index), errors="coerce")
+    return out.astype("datetime64[ns]"), bad
+
+
+_MONTH_RE = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?份?|(\d{2}))$")
+
+
+def _one_month(v: object) -> int:
+    if isinstance(v, _dt.date):
+        return v.year * 100 + v.month
+    if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
+        f = float(v)
+        if not f.is_integer():
+            raise ValueError(v)
+        v = str(int(f))
+    s = unicodedata.normalize("NFKC", str(v)).strip()
+    m = _MONTH_RE.match(s)
+    if not m:
+        # a full date in a month column: take its month
+        d = _one_date(s)
+        return d.year * 100 + d.month
+    month = int(m.group(2) or m.group(3))
+    if not 1 <= month <= 12:
+        raise ValueError(s)
+    return int(m.group(1)) * 100 + month
+
+
+def parse_month(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Parse months (``2016-05``, ``2016年5月``, ``201605``) to ``yyyymm`` int (0 = missing).
+
+    >>> ym, bad = parse_month(pd.Series(["2016-05", "2016年5月", 201605, "2016-13"], dtype=object))
+    >>> ym.tolist(), bad.tolist()
+    ([201605, 201605, 201605, 0], [False, False, False, True])
+    """
+    if raw.dtype.kind == "M":
+        ok = raw.notna().to_numpy()
+        ym = np.zeros(len(raw), dtype="int64")
+        ym[ok] = (raw.dt.year * 100 + raw.dt.month).to_numpy()[ok]
+        return ym, np.zeros(len(raw), dtype=bool)
+    return _map_unique(raw, _one_month, dtype="int64", na=0)
+
+
+# -- booleans, choices, lists -----------------------------------------------------------------
+
+_TRUE = {"是", "y", "yes", "true", "1", "t", "√", "✓", "规上"}
+_FALSE = {"否", "n", "no", "false", "0", "f", "×", "规下"}
+
+
+def _one_bool(v: object) -> bool:
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | float | np.integer | np.floating) and float(v) in (0.0, 1.0):
+        return bool(v)
+    s = unicodedata.normalize("NFKC", str(v)).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ValueError(s)
+
+
+def parse_bool(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse 是/否, Y/N, 1/0, true/false into the nullable ``boolean`` dtype."""
+    vals, bad = _map_unique(raw, _one_bool, dtype=object, na=pd.NA)
+    return pd.Series(vals, index=raw.index, dtype="boolean"), bad
+
+
+_LIST_SPLIT = re.compile(r"[;；、,，]")
+
+
+def _one_list(v: object) -> tuple[str, ...]:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    parts = (p.strip() for p in _LIST_SPLIT.split(unicodedata.normalize("NFKC", str(v))))
+    return tuple(p for p in parts if p)
+
+
+def parse_list(raw: pd.Series) -> pd.Series:
+    """Split ``1号地;4号地`` / ``1号地、4号地`` into tuples of str (blank → empty tuple)."""
+    vals, _ = _map_unique(raw, _one_list, dtype=object, na=None)
+    out = np.empty(len(vals), dtype=object)
+    for i, v in enumerate(vals):
+        out[i] = v if isinstance(v, tuple) else ()
+    return pd.Series(out, index=raw.index, dtype=object)
+
+
+_USE_SUFFIX = ("用地", "用途")
+
+
+def normalize_choice(value: str, choices: tuple[str, ...]) -> str | None:
+    """Return the allowed value ``value`` means, or None (``工业用地`` → ``工业``)."""
+    s = "".join(unicodedata.normalize("NFKC", value).split())
+    if s in choices:
+        return s
+    for suffix in _USE_SUFFIX:
+        if s.endswith(suffix) and s[: -len(suffix)] in choices:
+            return s[: -len(suffix)]
+    return None

@@ -1,0 +1,337 @@
+"""The park profile ``park.yaml``: parks, phases with declared areas, configuration.
+
+Thresholds differ by province, so they live in the profile with documented defaults
+(:data:`DEFAULT_CONFIG`, the values of data/README.md) and are never constants in code.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from parkanalysis.dataset.findings import Findings
+
+PROFILE_FILE = "park.yaml"
+
+#: Documented defaults of the ``config`` section (data/README.md).
+DEFAULT_CONFIG: dict[str, Any] = {
+    "above_size_revenue_threshold_wan_yuan": 2000,
+    "jan_feb_combined": True,
+    "growth_warning_pct": 50,
+    "land": {"supply_window_years": 3},
+    "grading": {
+        "weights": {"tax_per_mu": 0.5, "value_added_per_mu": 0.3, "labour_productivity": 0.2},
+        "cutoffs": {"A": 0.20, "B": 0.60, "C": 0.95},
+    },
+    "share": {"min_enterprises": 3},
+    "expansion": {"planning_horizon_years": 5, "confidence": 0.8},
+}
+
+#: Declared-area units of park.yaml → factor to 亩.
+DECLARED_UNITS = {"亩": 1.0, "公顷": 15.0, "平方公里": 1500.0}
+
+#: Declared figures and the Chinese words used in messages.
+DECLARED_KEYS = {
+    "total": "规划总面积",
+    "road": "道路",
+    "green": "绿地",
+    "water": "水域",
+    "usable": "可利用土地",
+}
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    """One phase (期别) and its declared areas converted to 亩."""
+
+    phase_id: str
+    name: str
+    unit: str = "亩"
+    declared_mu: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParkInfo:
+    """One park of the profile."""
+
+    park_id: str
+    name: str
+    region: str | None = None
+    established: int | None = None
+    phases: dict[str, PhaseInfo] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def declared_mu(self) -> dict[str, float]:
+        """Declared areas summed over phases (亩)."""
+        out: dict[str, float] = {}
+        for ph in self.phases.values():
+            for k, v in ph.declared_mu.items():
+                out[k] = out.get(k, 0.0) + v
+        return out
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The parsed ``park.yaml``."""
+
+    parks: dict[str, ParkInfo]
+    config: dict[str, Any]
+    schema_version: int = 1
+
+
+def merge_config(base: dict, override: dict | None) -> dict:
+    """Deep-merge ``override`` into a copy of ``base``.
+
+    >>> merge_config({"a": 1, "b": {"c": 2, "d": 3}}, {"b": {"c": 9}})
+    {'a': 1, 'b': {'c': 9, 'd': 3}}
+    """
+    out = copy.deepcopy(base)
+    for k, v in (override or {}).items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge_config(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping as ``__line__``."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def _strip_lines(obj):
+    if isinstance(obj, dict):
+        return {k: _strip_lines(v) for k, v in obj.items() if k != "__line__"}
+    if isinstance(obj, list):
+        return [_strip_lines(v) for v in obj]
+    return obj
+
+
+def read_profile(folder: Path, findings: Findings) -> Profile | None:
+    """Read and check ``park.yaml``; report problems to ``findings``; None if unusable."""
+    path = folder / PROFILE_FILE
+    if not path.exists():
+        alt = folder / "park.yml"
+        if alt.exists():
+            path = alt
+        else:
+            findings.add(
+                "missing_table",
+                "缺少园区概况文件 park.yaml;请按 data/README.md 的示例创建"
+                "(至少写明 park_id、name、phases)",
+                file=PROFILE_FILE,
+            )
+            return None
+    file = path.name
+    try:
+        with path.open("rb") as fh:
+            text = fh.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = path.read_bytes().decode("gb18030")
+        except UnicodeDecodeError:
+            findings.add("unreadable_file", "无法识别 park.yaml 的编码;请另存为 UTF-8", file=file)
+            return None
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        findings.add(
+            "unreadable_file",
+            f"park.yaml 不是有效的 YAML({problem});请检查缩进(用空格、不用 Tab)和冒号后的空格",
+            file=file,
+            row=None if mark is None else mark.line + 1,
+        )
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("parks"), list) or not doc["parks"]:
+        findings.add(
+            "missing_value",
+            "park.yaml 缺少 parks 列表;请至少写一个园区(park_id、name、phases)",
+            file=file,
+            row=doc.get("__line__") if isinstance(doc, dict) else None,
+            column="parks",
+        )
+        return None
+    top_config = doc.get("config") or {}
+    if not isinstance(top_config, dict):
+        findings.add("bad_value", "config 应为键值表", file=file, column="config")
+        top_config = {}
+    config = merge_config(DEFAULT_CONFIG, _strip_lines(top_config))
+    _check_config(config, DEFAULT_CONFIG, "config", file, top_config.get("__line__"), findings)
+    parks: dict[str, ParkInfo] = {}
+    for i, p in enumerate(doc["parks"]):
+        info = _read_park(p, i, config, file, findings)
+        if info is None:
+            continue
+        if info.park_id in parks:
+            findings.add(
+                "duplicate_key",
+                f"园区代码 {info.park_id} 重复;每个园区只写一次",
+                file=file,
+                row=p.get("__line__"),
+                column="park_id",
+                value=info.park_id,
+            )
+            continue
+        parks[info.park_id] = info
+    version = doc.get("schema_version", 1)
+    return Profile(parks=parks, config=config, schema_version=version)
+
+
+def _read_park(p, i, config, file, findings) -> ParkInfo | None:
+    where = f"parks[{i}]"
+    if not isinstance(p, dict):
+        findings.add("bad_value", f"{where} 应为键值表", file=file, column=where)
+        return None
+    line = p.get("__line__")
+    for key, zh in (("park_id", "园区代码"), ("name", "园区名称")):
+        if p.get(key) in (None, ""):
+            findings.add(
+                "missing_value", f"{where} 缺少 {key}({zh});请填写", file=file, row=line, column=key
+            )
+    if p.get("park_id") in (None, ""):
+        return None
+    park_id = str(p["park_id"]).strip()
+    park_config = p.get("config") or {}
+    if not isinstance(park_config, dict):
+        findings.add(
+            "bad_value", f"{where}.config 应为键值表", file=file, row=line, column="config"
+        )
+        park_config = {}
+    merged = merge_config(config, _strip_lines(park_config))
+    own = merge_config(DEFAULT_CONFIG, _strip_lines(park_config))
+    _check_config(own, DEFAULT_CONFIG, f"{where}.config", file, line, findings)
+    phases: dict[str, PhaseInfo] = {}
+    raw_phases = p.get("phases") or []
+    if not isinstance(raw_phases, list):
+        findings.add("bad_value", f"{where}.phases 应为列表", file=file, row=line, column="phases")
+        raw_phases = []
+    for j, ph in enumerate(raw_phases):
+        info = _read_phase(ph, f"{where}.phases[{j}]", file, line, findings)
+        if info is None:
+            continue
+        if info.phase_id in phases:
+            findings.add(
+                "duplicate_key",
+                f"期别 {info.phase_id} 在园区 {park_id} 中重复",
+                file=file,
+                row=ph.get("__line__"),
+                column="phase_id",
+                value=info.phase_id,
+            )
+            continue
+        phases[info.phase_id] = info
+    established = p.get("established")
+    if established is not None and not isinstance(established, int):
+        findings.add(
+            "bad_value",
+            "established 应为年份(整数)",
+            file=file,
+            row=line,
+            column="established",
+            value=established,
+        )
+        established = None
+    return ParkInfo(
+        park_id=park_id,
+        name=str(p.get("name") or park_id),
+        region=None if p.get("region") is None else str(p["region"]),
+        established=established,
+        phases=phases,
+        config=merged,
+    )
+
+
+def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
+    if not isinstance(ph, dict) or ph.get("phase_id") in (None, ""):
+        findings.add(
+            "missing_value",
+            f"{where} 缺少 phase_id(期别代码);请填写",
+            file=file,
+            row=ph.get("__line__") if isinstance(ph, dict) else park_line,
+            column="phase_id",
+        )
+        return None
+    line = ph.get("__line__")
+    unit = str(ph.get("unit") or "亩").strip()
+    factor = DECLARED_UNITS.get(unit)
+    if factor is None:
+        findings.add(
+            "bad_unit",
+            f"{where}.unit 无法识别;可写 {'、'.join(DECLARED_UNITS)}",
+            file=file,
+            row=line,
+            column="unit",
+            value=unit,
+        )
+        factor = 1.0
+    declared: dict[str, float] = {}
+    raw = ph.get("declared") or {}
+    for key, value in _strip_lines(raw).items() if isinstance(raw, dict) else []:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            findings.add(
+                "bad_value",
+                f"{where}.declared.{key} 应为数字({unit})",
+                file=file,
+                row=raw.get("__line__", line),
+                column=f"declared.{key}",
+                value=value,
+            )
+            continue
+        if value < 0:
+            findings.add(
+                "negative_value",
+                f"{where}.declared.{key} 不能为负数",
+                file=file,
+                row=raw.get("__line__", line),
+                column=f"declared.{key}",
+                value=value,
+            )
+            continue
+        declared[str(key)] = float(value) * factor
+    return PhaseInfo(
+        phase_id=str(ph["phase_id"]).strip(),
+        name=str(ph.get("name") or ph["phase_id"]),
+        unit=unit,
+        declared_mu=declared,
+    )
+
+
+def _check_config(config, defaults, where, file, line, findings):
+    """Numbers must stay numbers, switches booleans, sections mappings."""
+    for key, default in defaults.items():
+        value = config.get(key)
+        path = f"{where}.{key}"
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                findings.add("bad_value", f"{path} 应为键值表", file=file, row=line, column=path)
+            else:
+                _check_config(value, default, path, file, line, findings)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                findings.add(
+                    "bad_value",
+                    f"{path} 应为 true 或 false",
+                    file=file,
+                    row=line,
+                    column=path,
+                    value=value,
+                )
+        elif isinstance(default, int | float) and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            findings.add(
+                "bad_value", f"{path} 应为数字", file=file, row=line, column=path, value=value
+            )

@@ -1,0 +1,372 @@
+"""From a raw table (cells as read) to a typed frame with the internal column names.
+
+Per-cell rules live here: header mapping (``missing_column``, ``duplicate_column``,
+``bad_unit``), parsing (``bad_value``, ``bad_choice``, ``missing_value``), units, signs
+(``negative_value``) and keys (``duplicate_key``). Rules across rows and tables are in
+:mod:`parkanalysis.dataset.validate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from parkanalysis.dataset import _parse as P
+from parkanalysis.dataset.findings import Findings
+from parkanalysis.dataset.readers import RawTable, header_lookup, match_header
+from parkanalysis.dataset.schema import (
+    AREA,
+    AREA_COLUMNS,
+    BOOL,
+    CHOICE,
+    DATE,
+    FLOAT,
+    INT,
+    LIST,
+    MONTH,
+    PERCENT,
+    ColumnSpec,
+    TableSpec,
+)
+
+_KIND_ZH = {
+    FLOAT: "数字",
+    INT: "整数",
+    DATE: "日期(如 2016-05-31、2016年5月31日)",
+    MONTH: "月份(如 2016-05、2016年5月、201605)",
+    BOOL: "是/否",
+}
+
+
+@dataclass
+class TableData:
+    """A parsed table: typed frame (plus ``_row``), its file and the headers as written."""
+
+    spec: TableSpec
+    file: str
+    frame: pd.DataFrame
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def header(self, column: str) -> str:
+        """The header as written in the file for ``column`` (its Chinese name if absent)."""
+        return self.headers.get(column) or self.spec.column(column).zh
+
+
+def accepted_headers(col: ColumnSpec) -> str:
+    """List the header spellings accepted for ``col`` (for messages)."""
+    names = [col.zh, col.name, *col.aliases]
+    return "、".join(f"「{n}」" for n in names)
+
+
+def parse_table(raw: RawTable, findings: Findings) -> TableData | None:
+    """Map headers, parse every column, report per-cell findings; None if unusable."""
+    spec = _spec(raw.table)
+    file = raw.file
+    if not raw.headers:
+        keys = [spec.column(k) for k in spec.keys]
+        for col in keys:
+            findings.add(
+                "missing_column",
+                f"在前 50 行中找不到包含全部关键列的表头行;缺少列「{col.zh}」,"
+                f"可用表头:{accepted_headers(col)}",
+                file=file,
+                column=col.zh,
+            )
+        return None
+
+    lookup = header_lookup(spec)
+    positions: dict[str, int] = {}
+    units: dict[str, str | None] = {}
+    written: dict[str, str] = {}
+    for i, h in enumerate(raw.headers):
+        m = match_header(h, lookup)
+        if m is None:
+            continue
+        name, unit = m
+        if name in positions:
+            findings.add(
+                "duplicate_column",
+                f"列「{h}」与列「{written[name]}」都表示「{spec.column(name).zh}」;请删除或改名其中一列",
+                file=file,
+                row=raw.header_row,
+                column=h,
+            )
+            continue
+        positions[name], units[name], written[name] = i, unit, h
+
+    ok = True
+    for col in spec.columns:
+        if col.required and col.name not in positions:
+            ok = False
+            findings.add(
+                "missing_column",
+                f"缺少必填列「{col.zh}」;请添加该列,可用表头:{accepted_headers(col)}",
+                file=file,
+                row=raw.header_row,
+                column=col.zh,
+            )
+    for row, c, formula in raw.formula_cells:
+        findings.add(
+            "bad_value",
+            "公式没有计算结果(文件未在 Excel 中保存过计算值);请在 Excel 中打开、重新计算并保存,"
+            "或把公式粘贴为数值",
+            file=file,
+            row=row,
+            column=raw.headers[c] if c < len(raw.headers) else None,
+            value=formula,
+        )
+
+    rows = raw.rows
+    out: dict[str, object] = {"_row": rows}
+    blank_cells: dict[str, np.ndarray] = {}
+    for col in spec.columns:
+        if col.name not in positions:
+            out.update(_empty_column(col, len(rows)))
+            continue
+        series = raw.data[positions[col.name]]
+        header = written[col.name]
+        parsed, blank = _parse_column(
+            col, series, units[col.name], header, file, rows, findings, raw.header_row
+        )
+        if parsed is None:
+            ok = False
+            out.update(_empty_column(col, len(rows)))
+            continue
+        out.update(parsed)
+        blank_cells[col.name] = blank
+        if col.required:
+            findings.add_mask(
+                "missing_value",
+                blank,
+                file=file,
+                rows=rows,
+                column=header,
+                values=None,
+                message=f"必填项「{col.zh}」为空;请填写",
+            )
+    frame = pd.DataFrame(out)
+    frame = _convert_areas(spec, frame, units, written, file, findings, raw.header_row)
+    _check_negative(spec, frame, written, file, findings)
+    if ok:
+        _check_keys(spec, frame, written, file, findings, blank_cells)
+    return TableData(spec, file, frame, written)
+
+
+def _spec(name: str) -> TableSpec:
+    from parkanalysis.dataset.schema import TABLES
+
+    return TABLES[name]
+
+
+def _empty_column(col: ColumnSpec, n: int) -> dict[str, object]:
+    if col.kind == MONTH:
+        return {"year": np.zeros(n, dtype="int64"), "month": np.zeros(n, dtype="int64")}
+    return {col.name: _empty(col.kind, n)}
+
+
+def _empty(kind: str, n: int):
+    if kind == FLOAT:
+        return np.full(n, np.nan)
+    if kind == INT:
+        return pd.array([pd.NA] * n, dtype="Int64")
+    if kind == DATE:
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    if kind == BOOL:
+        return pd.array([pd.NA] * n, dtype="boolean")
+    if kind == LIST:
+        arr = np.empty(n, dtype=object)
+        arr[:] = [()] * n
+        return arr
+    return pd.Series([pd.NA] * n, dtype="str")
+
+
+def _parse_column(col, series, unit, header, file, rows, findings, header_row=None):
+    """Parse one column; return ``({name: values}, blank mask)`` or ``(None, None)``."""
+    if col.kind in (FLOAT, INT):
+        factor = 1.0
+        if col.unit is not None and col.unit != AREA:
+            factor = P.unit_factor(col.unit, unit)
+            if factor is None:
+                findings.add(
+                    "bad_unit",
+                    f"无法识别的单位「{unit}」;「{col.zh}」的单位可写 {_units_for(col.unit)}",
+                    file=file,
+                    row=header_row,
+                    column=header,
+                    value=unit,
+                )
+                return None, None
+        values, bad = P.parse_number(series)
+        blank = np.isnan(values) & ~bad
+        _report_bad(findings, bad, col, series, header, file, rows)
+        if col.kind == INT:
+            frac = ~np.isnan(values) & (np.floor(values) != values)
+            _report_bad(findings, frac & ~bad, col, series, header, file, rows)
+            values[frac] = np.nan
+            if factor != 1.0:
+                values = values * factor
+            return {
+                col.name: pd.array(np.where(np.isnan(values), None, values), dtype="Int64")
+                if col.name != "employees"
+                else values
+            }, blank
+        if factor != 1.0:
+            values = values * factor
+        return {col.name: values}, blank
+    if col.kind == DATE:
+        values, bad = P.parse_date(series)
+        blank = values.isna().to_numpy() & ~bad
+        _report_bad(findings, bad, col, series, header, file, rows)
+        return {col.name: values.reset_index(drop=True)}, blank
+    if col.kind == MONTH:
+        ym, bad = P.parse_month(series)
+        blank = (ym == 0) & ~bad
+        _report_bad(findings, bad, col, series, header, file, rows)
+        return {"year": ym // 100, "month": ym % 100}, blank
+    if col.kind == BOOL:
+        values, bad = P.parse_bool(series)
+        blank = values.isna().to_numpy() & ~bad
+        _report_bad(findings, bad, col, series, header, file, rows)
+        return {col.name: values.reset_index(drop=True)}, blank
+    if col.kind == LIST:
+        values = P.parse_list(series).reset_index(drop=True).to_numpy()
+        return {col.name: values}, np.array([len(v) == 0 for v in values], dtype=bool)
+    text = P.parse_str(series).reset_index(drop=True)
+    blank = text.isna().to_numpy()
+    if col.kind == CHOICE:
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        mapped = np.array(
+            [P.normalize_choice(str(u), col.choices) for u in uniques] + [None], dtype=object
+        )
+        canon = mapped[codes]  # code -1 picks the trailing None
+        bad = (codes >= 0) & pd.isna(canon)
+        rule = "bad_unit" if col.name.endswith("_unit") else "bad_choice"
+        findings.add_mask(
+            rule,
+            bad,
+            file=file,
+            rows=rows,
+            column=header,
+            values=text.to_numpy(dtype=object),
+            message=f"「{col.zh}」只能填 {'、'.join(col.choices)};请改为其中之一",
+        )
+        text = pd.Series(canon, dtype="str")
+    return {col.name: text}, blank
+
+
+def _units_for(unit_kind: str) -> str:
+    from parkanalysis.dataset.schema import AREA_M2, MONEY, PEOPLE
+
+    table = {
+        MONEY: P.MONEY_FACTORS,
+        AREA: P.AREA_FACTORS_MU,
+        AREA_M2: P.AREA_FACTORS_M2,
+        PEOPLE: P.PEOPLE_UNITS,
+        PERCENT: P.PERCENT_UNITS,
+    }[unit_kind]
+    return "、".join(table)
+
+
+def _report_bad(findings, bad, col, series, header, file, rows):
+    if not bad.any():
+        return
+    findings.add_mask(
+        "bad_value",
+        bad,
+        file=file,
+        rows=rows,
+        column=header,
+        values=series.to_numpy(dtype=object),
+        message=f"「{col.zh}」应为{_KIND_ZH.get(col.kind, '文字')};请改正该单元格(缺失请留空)",
+    )
+
+
+def _convert_areas(spec, frame, units, written, file, findings, header_row=None) -> pd.DataFrame:
+    """``area`` + ``area_unit`` (or the header unit, else 亩) → ``area_mu``; same for land_freed."""
+    for col, (unit_col, out_col) in AREA_COLUMNS.items():
+        if col not in frame.columns:
+            continue
+        header_unit = units.get(col)
+        default = P.unit_factor(AREA, header_unit)
+        if default is None:
+            findings.add(
+                "bad_unit",
+                f"无法识别的面积单位「{header_unit}」;可写 亩、公顷、平方米、平方公里",
+                file=file,
+                row=header_row,
+                column=written.get(col),
+                value=header_unit,
+            )
+            default = np.nan
+        factors = np.full(len(frame), default, dtype="float64")
+        per_row = frame[unit_col]
+        has = per_row.notna().to_numpy()
+        if has.any():
+            factors[has] = [P.AREA_FACTORS_MU[u] for u in per_row[has]]
+        frame[out_col] = frame[col].to_numpy(dtype="float64") * factors
+        frame = frame.drop(columns=[col, unit_col])
+    return frame
+
+
+def _check_negative(spec, frame, written, file, findings):
+    for col in spec.columns:
+        if col.kind not in (FLOAT, INT) or (col.unit in (None, PERCENT) and col.kind == FLOAT):
+            continue
+        name = AREA_COLUMNS.get(col.name, (None, col.name))[1]
+        if name not in frame.columns:
+            continue
+        values = frame[name].to_numpy(dtype="float64", na_value=np.nan)
+        findings.add_mask(
+            "negative_value",
+            values < 0,
+            file=file,
+            rows=frame["_row"].to_numpy(),
+            column=written.get(col.name),
+            values=values,
+            message=f"「{col.zh}」不能为负数;请核对(退税等冲减请在备注中说明,不要填负数)",
+        )
+
+
+def _check_keys(spec, frame, written, file, findings, blank_cells):
+    keys = _key_columns(spec)
+    sub = frame[keys]
+    filled = np.ones(len(frame), dtype=bool)
+    for k in spec.keys:
+        if k in blank_cells:
+            filled &= ~blank_cells[k]
+    if spec.name in ("monthly_stats", "cumulative_stats"):
+        filled &= frame["year"].to_numpy() > 0
+    codes = np.zeros(len(frame), dtype="int64")
+    span = 1
+    for k in keys:
+        c, u = pd.factorize(sub[k], use_na_sentinel=True)
+        span *= len(u) + 1
+        if span > 2**62:  # too many combinations for one int64: let pandas number them
+            codes = sub.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+            break
+        codes = codes * (len(u) + 1) + (c + 1)
+    dup = pd.Series(codes).duplicated(keep="first").to_numpy() & filled
+    if not dup.any():
+        return
+    first_row = pd.Series(frame["_row"].to_numpy()).groupby(codes).transform("first").to_numpy()
+    rows = frame["_row"].to_numpy()
+    shown = "、".join(written.get(k) or spec.column(k).zh for k in spec.keys)
+    key_text = sub.astype("str").agg(" / ".join, axis=1).to_numpy() if dup.sum() < 5000 else None
+    findings.add_mask(
+        "duplicate_key",
+        dup,
+        file=file,
+        rows=rows,
+        column=written.get(spec.keys[-1]),
+        values=key_text,
+        message=lambda i: f"与第{first_row[i]}行重复(关键列:{shown});请删除重复行或改正编号",
+    )
+
+
+def _key_columns(spec: TableSpec) -> list[str]:
+    out = []
+    for k in spec.keys:
+        out.extend(["year", "month"] if k == "month" else [k])
+    return out
