@@ -1,0 +1,370 @@
+"""Tests of parkanalysis.forecast on small hand-made series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from parkanalysis.errors import ParameterError
+from parkanalysis.forecast import (
+    LandOutlook,
+    annual_supply,
+    backtest_annual,
+    forecast_annual,
+    land_outlook,
+    simulate_supply,
+    summarize_backtest,
+    supply_paths,
+)
+
+SHARED = Path(__file__).parents[1] / ".." / "shared"
+
+
+def series(values, start=2010):
+    return pd.Series(np.asarray(values, dtype=float), index=range(start, start + len(values)))
+
+
+SERIES = {
+    "trend": series([10, 12, 13, 15, 16, 18, 19, 21, 22, 24]),
+    "noisy": series([50, 47, 55, 60, 52, 58, 66, 61, 70, 64, 72]),
+    "lumpy_with_zeros": series([0, 120, 0, 0, 300, 45, 0, 80, 0, 150, 60, 0]),
+    "short": series([3, 4, 4, 6, 5]),
+    "declining": series([90, 80, 72, 60, 55, 41, 33, 20, 12, 6]),
+    "negative_values": series([-5, 2, -3, 4, 1, -2, 3, 0]),
+}
+
+
+def steady_transactions(area=50.0, first=2014, last=2023):
+    years = list(range(first, last + 1))
+    return pd.DataFrame({"year": years, "area_mu": [area] * len(years)})
+
+
+@pytest.mark.parametrize("name", list(SERIES))
+@pytest.mark.parametrize("horizon", [1, 4])
+def test_shape_columns_index_and_nesting(name, horizon):
+    y = SERIES[name]
+    fc = forecast_annual(y, horizon)
+    assert list(fc.columns) == ["mean", "lo80", "hi80", "lo95", "hi95"]
+    assert list(fc.index) == list(range(y.index[-1] + 1, y.index[-1] + 1 + horizon))
+    assert fc.index.name == "year"
+    assert np.isfinite(fc.to_numpy()).all()
+    tol = 1e-9
+    assert (fc["lo95"] <= fc["lo80"] + tol).all()
+    assert (fc["lo80"] <= fc["mean"] + tol).all()
+    assert (fc["mean"] <= fc["hi80"] + tol).all()
+    assert (fc["hi80"] <= fc["hi95"] + tol).all()
+
+
+@pytest.mark.parametrize(
+    ("levels", "columns"),
+    [
+        ((95, 80), ["mean", "lo80", "hi80", "lo95", "hi95"]),
+        ((50,), ["mean", "lo50", "hi50"]),
+        ((67.5, 99), ["mean", "lo67.5", "hi67.5", "lo99", "hi99"]),
+    ],
+)
+def test_columns_follow_levels(levels, columns):
+    assert list(forecast_annual(SERIES["noisy"], 2, levels=levels).columns) == columns
+
+
+@pytest.mark.parametrize("name", ["trend", "lumpy_with_zeros", "short", "declining"])
+def test_nonnegative_series_get_nonnegative_bounds(name):
+    fc = forecast_annual(SERIES[name], 8)
+    assert (fc.to_numpy() >= 0).all()
+
+
+def test_series_with_negative_values_may_go_below_zero():
+    fc = forecast_annual(SERIES["negative_values"], 3)
+    assert (fc["lo95"] < 0).all()
+
+
+@pytest.mark.parametrize("value", [0.0, 7.0, 1234.5])
+def test_constant_series_gives_flat_forecast(value):
+    fc = forecast_annual(series([value] * 8), 5)
+    assert np.allclose(fc["mean"], value)
+    assert np.allclose(fc["lo95"], value) and np.allclose(fc["hi95"], value)
+
+
+@pytest.mark.parametrize(("intercept", "slope"), [(10.0, 2.0), (500.0, 35.0), (100.0, -3.0)])
+def test_linear_series_is_extrapolated_roughly_linearly(intercept, slope):
+    y = series(intercept + slope * np.arange(12))
+    fc = forecast_annual(y, 4)
+    expected = intercept + slope * np.arange(12, 16)
+    steps = np.abs(slope) * np.arange(1, 5)
+    # within 10 % of the trend increment, and each year moves in the trend's direction
+    assert np.all(np.abs(fc["mean"].to_numpy() - expected) <= 0.1 * steps)
+    assert np.all(np.sign(np.diff(fc["mean"].to_numpy())) == np.sign(slope))
+
+
+def test_intervals_widen_with_horizon():
+    fc = forecast_annual(SERIES["noisy"], 6)
+    width = (fc["hi95"] - fc["lo95"]).to_numpy()
+    assert np.all(np.diff(width) >= -1e-9)
+
+
+def test_unsorted_index_is_accepted():
+    y = SERIES["noisy"]
+    pd.testing.assert_frame_equal(forecast_annual(y.iloc[::-1], 3), forecast_annual(y, 3))
+
+
+@pytest.mark.parametrize(
+    ("y", "kwargs", "match"),
+    [
+        (series([1, 2, 3, 4]), {"horizon": 2}, "at least 5"),
+        (series([1, 2, np.nan, 4, 5, 6]), {"horizon": 2}, "NaN"),
+        (series([1, 2, 3, 4, 5, 6]), {"horizon": 0}, "horizon"),
+        (series([1, 2, 3, 4, 5, 6]), {"horizon": 2.5}, "horizon"),
+        (series([1, 2, 3, 4, 5, 6]), {"horizon": 2, "levels": (80, 100)}, "between 0 and 100"),
+        (series([1, 2, 3, 4, 5, 6]), {"horizon": 2, "levels": (0,)}, "between 0 and 100"),
+        (series([1, 2, 3, 4, 5, 6]), {"horizon": 2, "levels": ()}, "at least one"),
+        (
+            pd.Series([1.0, 2, 3, 4, 5, 6], index=[2000, 2001, 2003, 2004, 2005, 2006]),
+            {"horizon": 2},
+            "consecutive",
+        ),
+        (series([1, 2, np.inf, 4, 5, 6]), {"horizon": 2}, "infinite"),
+        ([1.0, 2, 3, 4, 5, 6], {"horizon": 2}, "pandas Series"),
+    ],
+)
+def test_forecast_argument_errors(y, kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        forecast_annual(y, **kwargs)
+
+
+def test_backtest_table_and_summary():
+    y = SERIES["noisy"]
+    bt = backtest_annual(y, horizon=3, min_train=6)
+    expected_columns = ["origin", "year", "h", "actual", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert list(bt.columns) == [*expected_columns, "covered80", "covered95"]
+    # origins 2015..2019 (train lengths 6..10); h limited by the end of the history
+    assert bt["origin"].unique().tolist() == [2015, 2016, 2017, 2018, 2019]
+    assert len(bt) == 3 + 3 + 3 + 2 + 1
+    assert (bt["year"] == bt["origin"] + bt["h"]).all()
+    assert (bt["actual"].to_numpy() == y.loc[bt["year"]].to_numpy()).all()
+    first = bt[bt["origin"] == 2015].set_index("year")
+    pd.testing.assert_frame_equal(
+        first[["mean", "lo80", "hi80", "lo95", "hi95"]],
+        forecast_annual(y.loc[:2015], 3),
+    )
+    summary = summarize_backtest(bt)
+    assert summary.index.tolist() == [1, 2, 3]
+    assert summary["n"].tolist() == [5, 4, 3]
+    assert summary[["coverage80", "coverage95"]].stack().between(0, 1).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"horizon": 2, "min_train": 11}, "smaller than"), ({"horizon": 2, "min_train": 3}, ">= 5")],
+)
+def test_backtest_argument_errors(kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        backtest_annual(SERIES["noisy"], **kwargs)
+
+
+LUMPY_TX = pd.DataFrame(
+    {
+        "year": [2014, 2014, 2016, 2017, 2019, 2019, 2019, 2021, 2023],
+        "area_mu": [80.0, 35, 120, 60, 20, 45, 200, 90, 55],
+    }
+)
+
+
+def test_annual_supply_fills_missing_years_with_zero():
+    totals = annual_supply(LUMPY_TX, first_year=2013, last_year=2023)
+    assert totals.index.tolist() == list(range(2013, 2024))
+    assert totals.loc[2013] == 0 and totals.loc[2015] == 0
+    assert totals.loc[2019] == 265.0
+    assert totals.sum() == LUMPY_TX["area_mu"].sum()
+
+
+@pytest.mark.parametrize("func", [simulate_supply, supply_paths])
+def test_simulations_are_deterministic_with_seed(func):
+    kw = {"first_year": 2013, "last_year": 2023, "horizon": 6, "n_sims": 500}
+    a = func(LUMPY_TX, seed=3, **kw)
+    b = func(LUMPY_TX, seed=3, **kw)
+    c = func(LUMPY_TX, seed=4, **kw)
+    assert a.shape == (500, 6)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert (a >= 0).all()
+
+
+def test_compound_simulation_uses_historical_parcels_and_zero_years():
+    paths = simulate_supply(
+        LUMPY_TX, first_year=2013, last_year=2023, horizon=5, n_sims=4000, seed=0
+    )
+    # 6 of the 11 history years have no transaction, so many simulated years are empty
+    share_zero = (paths == 0).mean()
+    assert 0.4 < share_zero < 0.7
+    # every non-zero year is a sum of historical parcels, each at least 20 亩
+    assert (paths[paths > 0] >= 20).all()
+    # no trend assumed: the mean stays near the historical annual mean (705 / 11)
+    assert abs(paths.mean() - 705 / 11) < 8
+
+
+def test_land_outlook_is_deterministic():
+    kw = {"first_year": 2013, "last_year": 2023, "horizon": 6, "n_sims": 1000, "seed": 5}
+    a = land_outlook(LUMPY_TX, 400.0, **kw)
+    b = land_outlook(LUMPY_TX, 400.0, **kw)
+    assert isinstance(a, LandOutlook)
+    pd.testing.assert_frame_equal(a.exhaustion, b.exhaustion)
+    pd.testing.assert_frame_equal(a.expansion_need, b.expansion_need)
+    pd.testing.assert_frame_equal(a.supply_forecast, b.supply_forecast)
+
+
+def test_steady_history_exhausts_in_two_years():
+    out = land_outlook(steady_transactions(50.0), 100.0, first_year=2014, last_year=2023)
+    row = out.exhaustion.set_index("scenario").loc["baseline"]
+    assert row["p50"] == 2025  # two years after the last history year
+    assert row["prob_within_horizon"] == 1.0
+    assert out.years_of_supply_left == pytest.approx(2.0)
+    assert list(out.supply_forecast.columns) == ["year", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert out.supply_forecast["year"].tolist() == list(range(2024, 2034))
+
+
+def test_zero_history_is_not_within_horizon():
+    empty = pd.DataFrame({"year": pd.Series([], dtype=int), "area_mu": pd.Series([], dtype=float)})
+    out = land_outlook(empty, 500.0, first_year=2014, last_year=2023, horizon=5)
+    row = out.exhaustion.iloc[0]
+    assert row["p10"] is pd.NA and row["p50"] is pd.NA and row["p90"] is pd.NA
+    assert row["prob_within_horizon"] == 0.0
+    assert out.recent_average_mu == 0.0
+    assert out.years_of_supply_left is None
+    assert "None" in out.note
+    assert (out.expansion_need["net_mu"] == 0).all()
+
+
+def test_relocation_scenario_pushes_exhaustion_later():
+    scenarios = [
+        {"name": "relocation", "relocations": {2025: 150.0}},
+        {"name": "conversion", "conversions": {2025: -100.0}},
+        {"name": "target", "annual_target": 20.0},
+    ]
+    out = land_outlook(
+        LUMPY_TX, 300.0, first_year=2013, last_year=2023, n_sims=2000, scenarios=scenarios
+    )
+    ex = out.exhaustion.set_index("scenario")
+    assert ex.index.tolist() == ["baseline", "relocation", "conversion", "target"]
+    base, reloc, conv = ex.loc["baseline"], ex.loc["relocation"], ex.loc["conversion"]
+    assert reloc["prob_within_horizon"] < base["prob_within_horizon"]
+    assert conv["prob_within_horizon"] > base["prob_within_horizon"]
+    assert reloc["p10"] > base["p10"]
+    assert reloc["p50"] > base["p50"]
+    assert conv["p50"] <= base["p50"]
+    # a fixed 20 亩/year target uses up 300 亩 after 15 years: beyond the 10-year horizon
+    assert ex.loc["target"]["p50"] is pd.NA
+
+
+def test_target_scenario_is_exact():
+    out = land_outlook(
+        LUMPY_TX,
+        100.0,
+        first_year=2013,
+        last_year=2023,
+        horizon=5,
+        gross_to_net=1.5,
+        scenarios={"plan": {"annual_target": 40.0}},
+    )
+    ex = out.exhaustion.set_index("scenario").loc["plan"]
+    assert (ex["p10"], ex["p50"], ex["p90"]) == (2026, 2026, 2026)
+    need = out.expansion_need.query("scenario == 'plan'")
+    assert need["net_mu"].tolist() == pytest.approx([0, 0, 20, 60, 100])
+    assert need["gross_mu"].tolist() == pytest.approx([0, 0, 30, 90, 150])
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.95])
+def test_expansion_need_grows_with_horizon(confidence):
+    out = land_outlook(
+        LUMPY_TX,
+        150.0,
+        first_year=2013,
+        last_year=2023,
+        confidence=confidence,
+        gross_to_net=3585 / 2508,
+        n_sims=2000,
+    )
+    need = out.expansion_need.query("scenario == 'baseline'")
+    assert need["horizon_years"].tolist() == list(range(1, 11))
+    net = need["net_mu"].to_numpy()
+    assert np.all(np.diff(net) >= 0) and net[-1] > 0
+    assert np.allclose(need["gross_mu"], net * 3585 / 2508)
+
+
+def test_expansion_need_grows_with_confidence():
+    kw = {"first_year": 2013, "last_year": 2023, "n_sims": 2000}
+    low = land_outlook(LUMPY_TX, 150.0, confidence=0.5, **kw).expansion_need["net_mu"]
+    high = land_outlook(LUMPY_TX, 150.0, confidence=0.9, **kw).expansion_need["net_mu"]
+    assert (high.to_numpy() >= low.to_numpy()).all() and high.iloc[-1] > low.iloc[-1]
+
+
+@pytest.mark.parametrize(
+    ("recent_years", "expected_avg"),
+    [(3, (90.0 + 0 + 55) / 3), (1, 55.0), (5, (265.0 + 0 + 90 + 0 + 55) / 5)],
+)
+def test_years_of_supply_left_hand_example(recent_years, expected_avg):
+    out = land_outlook(
+        LUMPY_TX,
+        290.0,
+        first_year=2013,
+        last_year=2023,
+        horizon=3,
+        recent_years=recent_years,
+        n_sims=200,
+    )
+    assert out.recent_average_mu == pytest.approx(expected_avg)
+    assert out.years_of_supply_left == pytest.approx(290.0 / expected_avg)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"remaining_mu": -1.0}, "remaining_mu"),
+        ({"confidence": 1.0}, "confidence"),
+        ({"gross_to_net": 0.0}, "gross_to_net"),
+        ({"horizon": 0}, "horizon"),
+        ({"last_year": 2010}, "before first_year"),
+        ({"recent_years": 20}, "recent_years"),
+        ({"n_sims": 0}, "n_sims"),
+        ({"scenarios": {"x": {"relocations": {2040: 10.0}}}}, "outside the forecast years"),
+        ({"scenarios": {"x": {"relocations": {2025: -10.0}}}}, ">= 0"),
+        ({"scenarios": {"x": {"typo": 1}}}, "unknown key"),
+        ({"scenarios": [{"relocations": {2025: 10.0}}]}, "name"),
+        ({"scenarios": {"x": {"annual_target": -5.0}}}, "annual_target"),
+        ({"transactions": pd.DataFrame({"year": [2020], "area": [1.0]})}, "area_mu"),
+        ({"transactions": pd.DataFrame({"year": [2020], "area_mu": [-1.0]})}, "non-negative"),
+    ],
+)
+def test_land_outlook_argument_errors(kwargs, match):
+    args = {
+        "transactions": LUMPY_TX,
+        "remaining_mu": 100.0,
+        "first_year": 2013,
+        "last_year": 2023,
+        "n_sims": 100,
+    }
+    args.update(kwargs)
+    tx = args.pop("transactions")
+    remaining = args.pop("remaining_mu")
+    with pytest.raises(ParameterError, match=match):
+        land_outlook(tx, remaining, **args)
+
+
+@pytest.mark.skipif(
+    not (SHARED / "benchmarks" / "m3_yearly.csv").is_file(),
+    reason="shared benchmark data (../shared/benchmarks/m3_yearly.csv) not available",
+)
+def test_m3_sample_coverage_is_sane():
+    data = pd.read_csv(SHARED / "benchmarks" / "m3_yearly.csv")
+    ids = sorted(data["series_id"].unique())[:60]
+    hits = []
+    for sid in ids:
+        g = data[data["series_id"] == sid].sort_values("t")
+        train = g.loc[g["split"] == "train", "value"].to_numpy()
+        test = g.loc[g["split"] == "test", "value"].to_numpy()
+        fc = forecast_annual(pd.Series(train, index=range(1, train.size + 1)), test.size)
+        hits.extend((test >= fc["lo80"].to_numpy()) & (test <= fc["hi80"].to_numpy()))
+    coverage = float(np.mean(hits))
+    assert 0.6 <= coverage <= 0.95, coverage
