@@ -6,7 +6,7 @@ The public face is small; everything else lives in the module that owns it.
 
 __version__ = "0.1.0"
 
-from parkanalysis.errors import (  # noqa: E402
+from parkanalysis.errors import (
     DataError,
     Finding,
     ParameterError,

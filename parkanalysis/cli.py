@@ -1,0 +1,320 @@
+"""The ``parkanalysis`` command: parses arguments and calls the library, nothing more.
+
+Exit codes: 0 ok; 1 some work failed (batch); 2 bad input or arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from parkanalysis.errors import ParameterError, ParkAnalysisError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+# --------------------------------------------------------------------------- output
+def _json_default(value: Any) -> Any:
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, pd.Timestamp | pd.Period):
+        return str(value)
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def _clean_json(obj: Any) -> Any:
+    """Replace NaN by None recursively so the JSON is standard."""
+    import math
+
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean_json(v) for v in obj]
+    return obj
+
+
+def emit(payload: Any, *, fmt: str, output: str | None, title: str = "", sheets=None) -> None:
+    """Write a DataFrame or JSON-able payload as table, json, csv or xlsx.
+
+    ``xlsx`` needs ``--output``; files are written atomically; JSON keeps Chinese unescaped.
+    """
+    import pandas as pd
+
+    from parkanalysis._io import atomic_write
+
+    frame = payload if isinstance(payload, pd.DataFrame) else None
+    if fmt == "json":
+        records = frame.to_dict(orient="records") if frame is not None else payload
+        text = json.dumps(_clean_json(records), ensure_ascii=False, indent=2, default=_json_default)
+        text += "\n"
+    elif fmt == "csv":
+        if frame is None:
+            raise ParameterError("该命令的结果不是表格,不支持 --format csv;请用 json。")
+        text = frame.to_csv(index=False)
+    elif fmt == "xlsx":
+        if not output:
+            raise ParameterError("--format xlsx 需要 --output 文件名(.xlsx)。")
+        from parkanalysis.labels import to_excel_bytes
+
+        atomic_write(output, to_excel_bytes(sheets or {title or "结果": frame}))
+        print(f"已写入 {output}", file=sys.stderr)
+        return
+    else:
+        if frame is None:
+            text = json.dumps(
+                _clean_json(payload), ensure_ascii=False, indent=2, default=_json_default
+            )
+        else:
+            from parkanalysis.labels import to_display_text
+
+            text = (title + "\n" if title else "") + to_display_text(frame) + "\n"
+    if output:
+        atomic_write(output, text.encode("utf-8-sig") if fmt == "csv" else text)
+        print(f"已写入 {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_validate(args: argparse.Namespace) -> int:
+    from parkanalysis.dataset import validate_dataset
+
+    report = validate_dataset(args.data)
+    if args.format == "json":
+        emit(report.to_dict(), fmt="json", output=None)
+    else:
+        print(report.to_text())
+    return EXIT_OK if report.ok else EXIT_BAD_INPUT
+
+
+def _load(args: argparse.Namespace):
+    from parkanalysis.dataset import load_dataset
+
+    return load_dataset(args.data)
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from parkanalysis.indicators import indicator_table
+    from parkanalysis.periods import parse_period
+
+    ds = _load(args)
+    period = parse_period(args.period)
+    table = indicator_table(ds, period, park=args.park)
+    emit(table, fmt=args.format, output=args.output, title=f"{period.label} 经济指标")
+    return EXIT_OK
+
+
+def cmd_land(args: argparse.Namespace) -> int:
+    from parkanalysis.land import land_indicators
+
+    ds = _load(args)
+    table = land_indicators(ds, park=args.park, as_of=args.as_of)
+    emit(table, fmt=args.format, output=args.output, title="土地利用指标")
+    return EXIT_OK
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from parkanalysis.land import land_outlook_for
+
+    ds = _load(args)
+    outlook = land_outlook_for(ds, park=args.park, horizon=args.horizon, confidence=args.confidence)
+    if args.format in {"json", "table"}:
+        emit(outlook.to_dict(), fmt="json", output=args.output)
+    else:
+        emit(outlook.forecast_table(), fmt=args.format, output=args.output, title="供地预测")
+    return EXIT_OK
+
+
+def _parse_params(pairs: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise ParameterError(f"-p 参数应写成 名称=值,收到 {pair!r}。")
+        name, value = pair.split("=", 1)
+        params[name.strip()] = value
+    return params
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from parkanalysis.render import render_report
+
+    params = _parse_params(args.param)
+    params["data"] = args.data
+    if args.period is not None:
+        params["period"] = args.period
+    if args.park is not None:
+        params["park"] = args.park
+    if args.share:
+        params["share"] = True
+    result = render_report(args.kind, out_dir=args.out, force=args.force, **params)
+    if result.status == "failed":
+        print(result.error, file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{result.html_path} ({'未变化,沿用' if result.status == 'cached' else '已生成'})")
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from parkanalysis.batch import run_batch
+
+    summary = run_batch(
+        data=args.data,
+        year=args.year,
+        out_dir=args.out,
+        workers=args.workers,
+        force=args.force,
+        share=args.share,
+        scheduler=args.scheduler,
+        parks=args.park,
+        progress=not args.quiet,
+    )
+    print(summary.describe())
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from parkanalysis.render import notebook_parameters, resolve_notebook
+
+    path = resolve_notebook(args.kind)
+    print(f"{path.name} 的参数:")
+    for spec in notebook_parameters(path).values():
+        print(f"  {spec.describe()}")
+    return EXIT_OK
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from parkanalysis import sample
+
+    if args.parks is None and args.enterprises is None and args.years is None:
+        files = sample.write_sample(args.out, overwrite=args.overwrite)
+    else:
+        files = sample.write_synthetic(
+            args.out,
+            parks=args.parks or 3,
+            enterprises=args.enterprises or 60,
+            years=args.years or 5,
+            seed=args.seed,
+        )
+    print(f"已写入 {len(files)} 个文件到 {args.out}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser (also used to document the commands)."""
+    parser = argparse.ArgumentParser(
+        prog="parkanalysis",
+        description="园区经济运行、土地与安全生产分析;批量生成可分享的 HTML 报告。",
+    )
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整的 Python 回溯")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    fmt_choices = ["table", "json", "csv", "xlsx"]
+
+    p = sub.add_parser("validate", help="检查数据集(错误时退出码 2,不写任何文件)")
+    p.add_argument("data", help="数据集文件夹")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("indicators", help="某一报告期的经济指标(含同口径同比)")
+    p.add_argument("data")
+    p.add_argument("--period", required=True, help="2016-05, 2016年1-5月, 2016Q2, 2016H1, 2016")
+    p.add_argument("--park", help="园区代码(数据集含多个园区时)")
+    p.add_argument("--format", choices=fmt_choices, default="table")
+    p.add_argument("--output", "-o", help="输出文件(xlsx 必填)")
+    p.set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser("land", help="用地平衡表与土地集约利用指标")
+    p.add_argument("data")
+    p.add_argument("--park")
+    p.add_argument("--as-of", dest="as_of", help="截至月份 YYYY-MM(默认数据最后一月)")
+    p.add_argument("--format", choices=fmt_choices, default="table")
+    p.add_argument("--output", "-o")
+    p.set_defaults(func=cmd_land)
+
+    p = sub.add_parser("forecast", help="供地预测:可供土地何时用尽、需扩园多少")
+    p.add_argument("data")
+    p.add_argument("--park")
+    p.add_argument("--horizon", type=int, default=10, help="预测年数(默认 10)")
+    p.add_argument("--confidence", type=float, default=0.8, help="扩园需求的置信水平(默认 0.8)")
+    p.add_argument("--format", choices=fmt_choices, default="json")
+    p.add_argument("--output", "-o")
+    p.set_defaults(func=cmd_forecast)
+
+    p = sub.add_parser("render", help="生成一份报告(HTML)")
+    p.add_argument("kind", help="period | land | explore | 笔记本路径")
+    p.add_argument("--data", required=True)
+    p.add_argument("--period")
+    p.add_argument("--park")
+    p.add_argument("--out", default="reports")
+    p.add_argument("--share", action="store_true", help="对外版:去除企业明细,抑制小样本汇总")
+    p.add_argument("--force", action="store_true", help="输入未变也重新生成")
+    p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="其他笔记本参数")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("batch", help="批量生成一年的全部报告并写索引页")
+    p.add_argument("--data", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", default="reports")
+    p.add_argument("--park", action="append", help="只生成这些园区(可重复)")
+    p.add_argument("--workers", type=int, default=None, help="并行进程数(默认 CPU 核数)")
+    p.add_argument("--scheduler", help="Dask 调度器地址 tcp://HOST:PORT")
+    p.add_argument("--share", action="store_true")
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("params", help="列出报告笔记本的参数及说明")
+    p.add_argument("kind")
+    p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("sample", help="写出示例园区或大规模合成数据")
+    p.add_argument("--out", required=True)
+    p.add_argument("--parks", type=int)
+    p.add_argument("--enterprises", type=int)
+    p.add_argument("--years", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+        sys.stderr.reconfigure(encoding="utf-8")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = args.debug or bool(os.environ.get("PARKANALYSIS_DEBUG"))
+    try:
+        return args.func(args)
+    except ParkAnalysisError as exc:
+        if debug:
+            raise
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

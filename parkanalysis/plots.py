@@ -1,0 +1,121 @@
+"""Charts for the reports. Each function takes an ``ax``, draws, and returns it.
+
+They neither compute indicators nor save files; labels are Chinese. Call
+:func:`new_figure` to get a figure that is not registered with pyplot (so nothing leaks
+between reports and nothing is shown twice in a notebook).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: One palette for every report.
+COLORS = {
+    "bar": "#4C78A8",
+    "line": "#E45756",
+    "band80": "#9ECAE9",
+    "band95": "#D6E9F8",
+    "history": "#1f2328",
+    "ok": "#54A24B",
+    "warn": "#F58518",
+    "bad": "#B42318",
+}
+
+
+def new_figure(width: float = 8.0, height: float = 3.6, *, ncols: int = 1):
+    """Return ``(figure, axes)`` from matplotlib's object API with the CJK font set."""
+    from matplotlib.figure import Figure
+
+    from parkanalysis.fonts import use_cjk_font
+
+    use_cjk_font()
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    axes = fig.subplots(1, ncols)
+    return fig, axes
+
+
+def _tidy(ax, *, title: str | None = None, ylabel: str | None = None):
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def plot_cumulative_trend(ax, trend: pd.DataFrame, *, title: str, unit: str):
+    """Bars of each month's 1-N月 cumulative value, with 同比 (%) on a second axis.
+
+    ``trend`` has columns ``label`` (e.g. "1-5月"), ``value`` and ``yoy_pct``.
+    """
+    x = np.arange(len(trend))
+    ax.bar(x, trend["value"], color=COLORS["bar"], label=f"累计值({unit})")
+    ax.set_xticks(x, trend["label"], rotation=0)
+    _tidy(ax, title=title, ylabel=unit)
+    if trend["yoy_pct"].notna().any():
+        twin = ax.twinx()
+        twin.plot(x, trend["yoy_pct"], color=COLORS["line"], marker="o", label="累计同比(%)")
+        twin.axhline(0, color="#999999", linewidth=0.8)
+        twin.set_ylabel("同比(%)")
+        twin.spines[["top"]].set_visible(False)
+        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
+    return ax
+
+
+def plot_supply_history(ax, history: pd.DataFrame, *, title: str = "历年供地面积"):
+    """Bars of land supplied per year (亩), with the number of transactions on top.
+
+    ``history`` has columns ``year``, ``supplied_mu`` and ``transactions``.
+    """
+    ax.bar(history["year"].astype(str), history["supplied_mu"], color=COLORS["bar"])
+    for xpos, (area, count) in enumerate(
+        zip(history["supplied_mu"], history["transactions"], strict=True)
+    ):
+        if count:
+            ax.annotate(f"{int(count)}宗", (xpos, area), ha="center", va="bottom", fontsize=8)
+    ax.tick_params(axis="x", rotation=45)
+    return _tidy(ax, title=title, ylabel="亩")
+
+
+def plot_fan_chart(ax, history: pd.Series, forecast: pd.DataFrame, *, title: str, unit: str = "亩"):
+    """History as a line, the forecast mean with its 80% and 95% bands."""
+    ax.plot(history.index, history.values, color=COLORS["history"], marker="o", label="实际")
+    years = forecast.index.to_numpy()
+    if {"lo95", "hi95"} <= set(forecast.columns):
+        ax.fill_between(
+            years, forecast["lo95"], forecast["hi95"], color=COLORS["band95"], label="95%区间"
+        )
+    if {"lo80", "hi80"} <= set(forecast.columns):
+        ax.fill_between(
+            years, forecast["lo80"], forecast["hi80"], color=COLORS["band80"], label="80%区间"
+        )
+    ax.plot(years, forecast["mean"], color=COLORS["line"], marker="o", label="预测")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return _tidy(ax, title=title, ylabel=unit)
+
+
+def plot_exhaustion(ax, cumulative: pd.Series, *, title: str = "可供土地用尽的累计概率"):
+    """Step chart of P(land runs out by year) from a Series indexed by year (0..1)."""
+    ax.step(cumulative.index, cumulative.values * 100, where="post", color=COLORS["bad"])
+    ax.set_ylim(0, 100)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return _tidy(ax, title=title, ylabel="概率(%)")
+
+
+def plot_hazards(ax, table: pd.DataFrame, *, title: str = "隐患排查与整改"):
+    """Grouped bars per category: found, rectified, overdue.
+
+    ``table`` has columns ``category``, ``found``, ``rectified``, ``overdue``.
+    """
+    x = np.arange(len(table))
+    width = 0.27
+    ax.bar(x - width, table["found"], width, color=COLORS["bar"], label="排查")
+    ax.bar(x, table["rectified"], width, color=COLORS["ok"], label="已整改")
+    ax.bar(x + width, table["overdue"], width, color=COLORS["bad"], label="逾期未改")
+    ax.set_xticks(x, table["category"])
+    ax.legend(fontsize=8, frameon=False)
+    return _tidy(ax, title=title, ylabel="处")
