@@ -10,6 +10,7 @@ Only this module and :mod:`parkanalysis.batch` write report files.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as _dt
 import hashlib
 import html
@@ -211,10 +212,29 @@ class ExecutionFailed(RenderError):
         self.notebook = notebook
 
 
+def _readable_translator():
+    """papermill's Python translator, but strings as ``repr`` literals (Chinese stays readable).
+
+    ``repr`` of a ``str`` is a Python literal that evaluates back to the same string, so a
+    value can never break out of its quotes.
+    """
+    from papermill.translators import PythonTranslator
+
+    class ReadablePythonTranslator(PythonTranslator):
+        @classmethod
+        def translate_str(cls, val):
+            return repr(str(val))
+
+    return ReadablePythonTranslator
+
+
 def parameterize(notebook: str | os.PathLike, params: dict[str, Any]):
     """Return the notebook node with papermill's injected-parameters cell."""
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
+    from papermill.translators import papermill_translators
+
+    papermill_translators.register("python3", _readable_translator())
 
     path = resolve_notebook(notebook)
     nb = load_notebook_node(str(path))
@@ -280,14 +300,15 @@ class KernelSession:
     def _runner(self, nb):
         from nbclient import NotebookClient
 
-        return NotebookClient(
+        runner = NotebookClient(
             nb,
             km=self._client.km,
-            kc=self._client.kc,
             timeout=self.timeout,
             kernel_name="python3",
             resources={"metadata": {"path": self.cwd}},
         )
+        runner.kc = self._client.kc  # reuse the running kernel's client (not a trait)
+        return runner
 
     def execute(self, nb):
         """Execute ``nb`` in place and return it; raise :class:`ExecutionFailed` on errors."""
@@ -320,11 +341,9 @@ class KernelSession:
         client, self._client = self._client, None
         if client is None:
             return
-        try:
-            client.kc.stop_channels()
-            client.km.shutdown_kernel(now=True)
-        except Exception:  # the kernel may already be gone (killed); nothing left to free
-            pass
+        # nbclient's own shutdown of the kernel it started; a killed kernel is already gone
+        with contextlib.suppress(Exception):
+            client._cleanup_kernel()
 
 
 def execute_notebook(

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
+import html
 import io
 import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 # --------------------------------------------------------------------------- kernel state
@@ -70,10 +73,333 @@ def restore_clean_state() -> None:
 
 
 # --------------------------------------------------------------------------- display helpers
-def figure_image(fig):
-    """Return a matplotlib figure as an embedded PNG for display (and free the figure)."""
-    from IPython.display import Image
+def html_block(*parts: str) -> HTML:
+    """Join already-escaped HTML fragments into one displayable block."""
+    return HTML("\n".join(p for p in parts if p))
+
+
+class HTML(str):
+    """A string of (already escaped) HTML that notebooks display as HTML."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value (text from the data never reaches a page unescaped)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def paragraph(text: str, *, cls: str | None = None) -> str:
+    """One escaped ``<p>``."""
+    attr = f' class="{cls}"' if cls else ""
+    return f"<p{attr}>{esc(text)}</p>"
+
+
+def table_html(frame, *, caption: str | None = None, labels: dict[str, str] | None = None) -> str:
+    """An escaped HTML table with Chinese headers and formatted numbers."""
+    from parkanalysis.labels import format_number, with_labels
+
+    if frame is None or len(frame) == 0:
+        return paragraph("(无数据)", cls="pa-note")
+    shown = with_labels(frame, extra=labels).copy()
+    for column in shown.columns:
+        shown[column] = [v if isinstance(v, str) else format_number(v) for v in shown[column]]
+    body = shown.to_html(index=False, escape=True, border=0, na_rep="—")
+    if caption:
+        body = body.replace(">\n  <thead>", f">\n  <caption>{esc(caption)}</caption>\n  <thead>", 1)
+    return body
+
+
+def image_html(fig, *, alt: str) -> str:
+    """A figure as an ``<img>`` with an embedded PNG and a Chinese ``alt`` text."""
+    import base64
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    return Image(data=buffer.getvalue(), format="png")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
+
+
+# --------------------------------------------------------------------------- dataset cache
+_DATASETS: dict[tuple, Any] = {}
+
+
+def _stat_key(folder: Path) -> tuple:
+    entries = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            stat = path.stat()
+            entries.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return (str(folder.resolve()), tuple(entries))
+
+
+def load_cached(data: str | os.PathLike, *, park: str | None = None):
+    """Load a dataset (or one park of it) once per process; reload when a file changes.
+
+    Report kernels are reused between reports, so the dataset is read and validated once
+    per worker. Datasets are never modified by the package, which makes sharing them safe.
+    """
+    from parkanalysis.dataset import load_dataset
+
+    folder = Path(data).expanduser()
+    key = _stat_key(folder) if folder.is_dir() else (str(folder), ())
+    if key not in _DATASETS:
+        _DATASETS.clear()  # one dataset per process: a batch renders one folder
+        _DATASETS[key] = load_dataset(folder)
+    if park is None:
+        return _DATASETS[key]
+    park_key = (*key, park)
+    if park_key not in _DATASETS:
+        _DATASETS[park_key] = _DATASETS[key].subset(park)
+    return _DATASETS[park_key]
+
+
+# --------------------------------------------------------------------------- reports
+def _resolve_park(ds, park: str | None) -> str:
+    from parkanalysis.errors import ParameterError
+
+    if park is None:
+        if len(ds.parks) == 1:
+            return ds.parks[0]
+        raise ParameterError(f"数据集包含多个园区,请用参数 park 指定: {', '.join(ds.parks)}")
+    if park not in ds.parks:
+        raise ParameterError(f"数据集中没有园区 {park!r}。可用: {', '.join(ds.parks)}")
+    return park
+
+
+class _Report:
+    """What the period and land reports share: dataset, park, share mode, title."""
+
+    def __init__(self, *, data, park, share):
+        full = load_cached(data)
+        self.park = _resolve_park(full, park)
+        self.ds = load_cached(data, park=self.park) if len(full.parks) > 1 else full
+        self.info = self.ds.profile.parks[self.park]
+        self.share = bool(share)
+        self.min_enterprises = int(
+            self.ds.config(self.park).get("share", {}).get("min_enterprises", 3)
+        )
+
+    def _title(self, heading: str, subtitle: str) -> HTML:
+        parts = [f"<h1>{esc(heading)}</h1>", paragraph(subtitle, cls="pa-note")]
+        if self.share:
+            parts.append(
+                '<div class="pa-share-banner">对外版:已去除企业明细,少于'
+                f"{self.min_enterprises}家企业的汇总数已隐去。</div>"
+            )
+        return html_block(*parts)
+
+    def _region(self) -> str:
+        return self.info.region or ""
+
+
+class PeriodReport(_Report):
+    """The period report (月报, 1-N月累计, 季报, 上半年工作总结) of one park.
+
+    Each public method returns one section, ready to display.
+    """
+
+    def __init__(self, *, data, period, park=None, share=False):
+        from parkanalysis.periods import check_period_available, parse_period
+
+        super().__init__(data=data, park=park, share=share)
+        first, last = self.ds.month_range
+        self.period = check_period_available(
+            parse_period(period),
+            first_month=first,
+            last_month=last,
+            jan_feb_combined=self.ds.jan_feb_combined,
+        )
+        self.as_of = f"{self.period.year}-{self.period.end_month:02d}"
+
+    # -- cached computations --------------------------------------------------------
+    @functools.cached_property
+    def indicators(self):
+        from parkanalysis.indicators import indicator_table
+
+        return indicator_table(self.ds, self.period, park=self.park)
+
+    @functools.cached_property
+    def outlook(self):
+        from parkanalysis.land import land_outlook_for
+
+        return land_outlook_for(self.ds, park=self.park, as_of=self.as_of)
+
+    @functools.cached_property
+    def grades(self):
+        from parkanalysis.grading import grade_enterprises
+
+        return grade_enterprises(self.ds, self.period, park=self.park)
+
+    # -- sections ----------------------------------------------------------------------
+    def title(self) -> HTML:
+        """The report's heading."""
+        kind = "工作总结" if self.period.kind in {"half", "year"} else "经济运行情况报告"
+        return self._title(
+            f"{self.info.name}{self.period.label}{kind}",
+            f"{self._region()} 报告期:{self.period.label}",
+        )
+
+    def economy(self) -> HTML:
+        """经济运行: the narrative paragraph, the indicator table, the cumulative trends."""
+        from parkanalysis.indicators import trend_table
+        from parkanalysis.narrative import economic_paragraph
+        from parkanalysis.plots import new_figure, plot_cumulative_trend
+
+        table = self._shareable_indicators()
+        text = economic_paragraph(table, period=self.period, park_name=None)
+        shown = table[
+            ["name", "value", "unit", "yoy_pct", "scope", "published_value", "published_yoy_pct"]
+        ]
+        fig, axes = new_figure(9.0, 3.4, ncols=2)
+        for ax, (indicator, title) in zip(
+            axes,
+            [("industrial_output", "工业总产值(1-N月累计)"), ("tax_revenue", "税收(1-N月累计)")],
+            strict=True,
+        ):
+            trend = trend_table(self.ds, indicator, year=self.period.year, park=self.park)
+            trend = trend[
+                [p.end_month <= self.period.end_month for p in trend["period"].map(_as_period)]
+            ]
+            plot_cumulative_trend(ax, trend, title=title, unit="万元")
+        return html_block(
+            paragraph(text),
+            table_html(shown, caption=f"{self.period.label}主要经济指标", labels={"name": "指标"}),
+            image_html(fig, alt=f"{self.period.year}年工业总产值与税收累计走势"),
+        )
+
+    def _shareable_indicators(self):
+        table = self.indicators.copy()
+        if not self.share or "n_enterprises" not in table.columns:
+            return table
+        small = table["n_enterprises"].notna() & (table["n_enterprises"] < self.min_enterprises)
+        for column in ("value", "yoy_pct", "prev_value", "published_value", "published_yoy_pct"):
+            if column in table.columns:
+                table.loc[small, column] = float("nan")
+        table.loc[small, "scope"] = f"少于{self.min_enterprises}家企业,不予公布"
+        return table
+
+    def land(self) -> HTML:
+        """土地: balance against the declared areas, ratios and the supply history."""
+        from parkanalysis.land import balance_table, supply_history
+        from parkanalysis.plots import new_figure, plot_supply_history
+
+        outlook = self.outlook.to_dict()
+        history = supply_history(self.ds, park=self.park, as_of=self.as_of)
+        fig, ax = new_figure(8.0, 3.2)
+        plot_supply_history(ax, history)
+        return html_block(
+            paragraph(outlook["summary"]),
+            table_html(
+                balance_table(self.ds, park=self.park, as_of=self.as_of), caption="用地平衡表"
+            ),
+            image_html(fig, alt="历年供地面积"),
+        )
+
+    def projects(self) -> HTML:
+        """项目建设: building progress as of the period end."""
+        from parkanalysis.projects import building_progress, progress_sentences
+
+        progress = building_progress(self.ds, as_of=self.as_of, park=self.park)
+        return html_block(
+            *(paragraph(s) for s in progress_sentences(progress)),
+            table_html(progress, caption="楼栋形象进度"),
+        )
+
+    def relocations(self) -> HTML:
+        """企业服务与搬迁置换."""
+        from parkanalysis.projects import relocation_sentence, relocation_status
+
+        status = relocation_status(self.ds, as_of=self.as_of, park=self.park)
+        if self.share:
+            return html_block(paragraph(f"搬迁置换企业 {len(status)} 家(对外版不列企业名称)。"))
+        return html_block(
+            paragraph(relocation_sentence(status)), table_html(status, caption="搬迁置换进展")
+        )
+
+    def safety(self) -> HTML:
+        """安全生产: hazards found, rectified and overdue in the period."""
+        from parkanalysis.plots import new_figure, plot_hazards
+        from parkanalysis.safety import hazard_sentence, hazard_summary, overdue_hazards
+
+        summary = hazard_summary(self.ds, self.period, park=self.park)
+        parts = [paragraph(hazard_sentence(summary))]
+        by_category = summary.by_category
+        if len(by_category):
+            fig, ax = new_figure(8.0, 3.2)
+            plot_hazards(ax, by_category)
+            parts.append(image_html(fig, alt="隐患排查与整改(按类别)"))
+        if not self.share:
+            parts.append(
+                table_html(
+                    overdue_hazards(self.ds, self.period, park=self.park), caption="逾期未整改隐患"
+                )
+            )
+        return html_block(*parts)
+
+    def problems(self) -> HTML:
+        """存在问题, drawn from the data."""
+        from parkanalysis.grading import grade_summary
+
+        items = []
+        outlook = self.outlook.to_dict()
+        items.append(outlook["summary"])
+        grades = self.grades
+        d_class = grades[grades["grade"] == "D"] if "grade" in grades.columns else grades.iloc[0:0]
+        if len(d_class):
+            summary = grade_summary(grades)
+            share_d = (
+                summary.set_index("grade").loc["D", "share_pct"]
+                if "share_pct" in summary
+                else float("nan")
+            )
+            names = "" if self.share else ":" + "、".join(d_class["name"].astype(str).tolist())
+            items.append(
+                f"亩均效益评价为D类的企业{len(d_class)}家(占{share_d:.1f}%){names},"
+                "企业小、散、弱,亩均产出低,需加快提升或腾退。"
+            )
+        converted = self.ds.parcels
+        converted = converted[
+            (converted["park_id"] == self.park) & converted["current_use"].notna()
+        ]
+        converted = converted[converted["current_use"] != converted["planned_use"]]
+        if len(converted):
+            area = converted["area_mu"].sum()
+            items.append(
+                f"{len(converted)}宗地块(合计{area:.0f}亩)现状用途与规划用途不一致,"
+                "原工业用地转为商业等用途,工业发展空间进一步压缩。"
+            )
+        return html_block("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>")
+
+    def data_checks(self) -> HTML:
+        """数据核对: warnings found when the data were loaded (e.g. the 38 亩 residual)."""
+        findings = list(self.ds.warnings)
+        if self.share:
+            findings = [f for f in findings if f.rule == "ledger_not_closed"]
+        if not findings:
+            return html_block(paragraph("数据校验未发现需要说明的问题。"))
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            [
+                {
+                    "规则": f.rule,
+                    "文件": f.file or "",
+                    "行": f.row,
+                    "列": f.column or "",
+                    "说明": f.message,
+                }
+                for f in findings
+            ]
+        )
+        return html_block(
+            paragraph(f"数据校验提示 {len(findings)} 处(不影响报告生成,请核对):"),
+            table_html(frame),
+        )
+
+
+def _as_period(value):
+    from parkanalysis.periods import parse_period
+
+    return parse_period(value)
