@@ -25,6 +25,8 @@ __all__ = [
     "MISSING_TOKENS",
     "MONEY_UNITS",
     "UNIT_FACTORS",
+    "convert",
+    "is_missing",
     "parse_number",
     "parse_numbers",
     "parse_unit",
@@ -51,6 +53,7 @@ AREA_UNITS = MappingProxyType(
         "m²": "平方米",
         "㎡": "平方米",
         "sqm": "平方米",
+        "万平方米": "公顷",  # 10000 平方米 are exactly 1 公顷
         "平方公里": "平方公里",
         "平方千米": "平方公里",
         "km2": "平方公里",
@@ -67,6 +70,7 @@ MONEY_UNITS = MappingProxyType(
         "千元": "千元",
         "万元": "万元",
         "万": "万元",
+        "百万元": "百万元",
         "亿元": "亿元",
         "亿": "亿元",
     }
@@ -82,13 +86,15 @@ UNIT_FACTORS: MappingProxyType[str, tuple[UnitFamily, Fraction]] = MappingProxyT
         "元": ("money", Fraction(1, 10000)),
         "千元": ("money", Fraction(1, 10)),
         "万元": ("money", Fraction(1)),
+        "百万元": ("money", Fraction(100)),
         "亿元": ("money", Fraction(10000)),
     }
 )
 
 
 def _norm_unit(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    # "m^2" as typed without a superscript key means m² (NFKC turns "²" into "2")
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower().replace("^2", "2")
 
 
 # Lookup table on normalised spellings ("㎡" and "m²" both normalise to "m2").
@@ -101,15 +107,15 @@ def parse_unit(text: str) -> tuple[str, str, float]:
     Parameters
     ----------
     text : str
-        A unit as written: ``"公顷"``, ``"ha"``, ``"hm²"``, ``"㎡"``, ``"km2"``, ``"万"``,
-        ``"亿元"`` … Case, spaces and full-width forms are ignored.
+        A unit as written: ``"公顷"``, ``"ha"``, ``"hm²"``, ``"㎡"``, ``"m^2"``, ``"km2"``,
+        ``"万平方米"``, ``"万"``, ``"亿元"`` … Case, spaces and full-width forms are ignored.
 
     Returns
     -------
     family : {"area", "money"}
     canonical : str
-        ``"亩"``, ``"公顷"``, ``"平方米"``, ``"平方公里"``, ``"元"``, ``"千元"``, ``"万元"`` or
-        ``"亿元"``.
+        ``"亩"``, ``"公顷"``, ``"平方米"``, ``"平方公里"``, ``"元"``, ``"千元"``, ``"万元"``,
+        ``"百万元"`` or ``"亿元"``.
     factor : float
         Multiply a value in this unit by ``factor`` to get 亩 (area) or 万元 (money).
 
@@ -154,6 +160,35 @@ def _convert(value: Any, unit: str, *, family: UnitFamily, to: str) -> Any:
     if value is None:
         return math.nan
     return float(apply(float(value)))
+
+
+def convert(value: Any, unit: str, to: str) -> Any:
+    """Convert an area or an amount of money from ``unit`` to ``to`` (same family).
+
+    Parameters
+    ----------
+    value : float, pandas.Series, numpy.ndarray or list
+        Value(s) in ``unit``; NaN and ``None`` stay missing.
+    unit, to : str
+        Any units :func:`parse_unit` knows, both areas or both money.
+
+    Returns
+    -------
+    float, pandas.Series or numpy.ndarray
+        As for :func:`to_mu`: same shape, dtype float64, exact rational factor.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown unit, or units of different families.
+
+    Examples
+    --------
+    >>> convert(3, "亩", "平方米"), convert(2, "万平方米", "m2"), convert(5, "百万元", "万元")
+    (2000.0, 20000.0, 500.0)
+    """
+    family, canonical, _ = parse_unit(to)
+    return _convert(value, unit, family=family, to=canonical)
 
 
 def to_mu(value: Any, unit: str) -> Any:
@@ -283,6 +318,7 @@ MISSING_TOKENS = frozenset(
     {"", "-", "--", "—", "——", "–", "―", "无", "/", "nan", "n/a", "na", "null", "none"}
 )
 
+
 _NUMBER = r"[+\-−]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?"
 _NUMBER_RE = re.compile(_NUMBER, re.IGNORECASE)
 _PERCENT_RE = re.compile(r"(?P<n>.*?)\s*%")
@@ -293,7 +329,22 @@ def _normalise_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def parse_number(text: Any, *, percent_as_fraction: bool = False) -> float:
+def is_missing(value: Any) -> bool:
+    """Whether a cell means "no value": ``None``, NaN, or one of :data:`MISSING_TOKENS`.
+
+    >>> is_missing(" — "), is_missing("N/A"), is_missing(float("nan")), is_missing("0")
+    (True, True, True, False)
+    """
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return _normalise_text(value).lower() in MISSING_TOKENS
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+def parse_number(
+    text: Any, *, percent_as_fraction: bool = False, allow_percent: bool = True
+) -> float:
     """Read one number as typed into a spreadsheet cell.
 
     Parameters
@@ -305,6 +356,9 @@ def parse_number(text: Any, *, percent_as_fraction: bool = False) -> float:
     percent_as_fraction : bool, default False
         ``"8.5%"`` gives ``8.5`` (percent points, like ``yoy_pct`` columns) unless this is
         true, then ``0.085``.
+    allow_percent : bool, default True
+        When false, a trailing ``%`` makes the text unreadable (for amounts, where ``"8.5%"``
+        is a cell typed into the wrong column rather than a number).
 
     Returns
     -------
@@ -337,6 +391,8 @@ def parse_number(text: Any, *, percent_as_fraction: bool = False) -> float:
     if s.lower() in MISSING_TOKENS:
         return math.nan
     percent = _PERCENT_RE.fullmatch(s)
+    if percent and not allow_percent:
+        raise ValueError(f"无法识别的数字 {text!r}:此处不能填百分数,请填写数值")
     body = percent["n"] if percent else s
     if not _NUMBER_RE.fullmatch(body):
         raise ValueError(f"无法识别的数字 {text!r}:{_why_not_number(body)}")
@@ -353,7 +409,7 @@ def _why_not_number(body: str) -> str:
 
 
 def parse_numbers(
-    values: pd.Series | Any, *, percent_as_fraction: bool = False
+    values: pd.Series | Any, *, percent_as_fraction: bool = False, allow_percent: bool = True
 ) -> tuple[pd.Series, pd.Series]:
     """Read a column of spreadsheet cells as numbers, vectorised.
 
@@ -365,7 +421,7 @@ def parse_numbers(
     ----------
     values : pandas.Series or array-like
         Cells: numbers, strings, ``None``/NaN, mixed.
-    percent_as_fraction : bool, default False
+    percent_as_fraction, allow_percent : bool
         See :func:`parse_number`.
 
     Returns
@@ -393,11 +449,17 @@ def parse_numbers(
     # Fast path: plain numbers and plain numeric strings ("12.5", " -3 ", "1e3") in C.
     fast = pd.to_numeric(s.astype(object), errors="coerce").to_numpy("float64")
     done = np.isfinite(fast)
+    # A string column (as read from CSV) holds no float infinities or bools: skip the per-cell
+    # type checks below, which cost as much as the parsing on a column of many 0s.
+    text_only = isinstance(s.dtype, pd.StringDtype)
     infinite = np.isinf(fast)
     if infinite.any():  # float infinities are numbers; the texts "inf" and "1e999" go on below
-        done[infinite] = ~s[infinite].map(lambda v: isinstance(v, str)).to_numpy(bool)
+        done[infinite] = (
+            False if text_only else ~s[infinite].map(lambda v: isinstance(v, str)).to_numpy(bool)
+        )
     maybe_bool = done & ((fast == 0.0) | (fast == 1.0))
-    if maybe_bool.any():  # to_numeric reads True/False as 1/0; they are not numbers here
+    if maybe_bool.any() and not text_only:
+        # to_numeric reads True/False as 1/0; they are not numbers here
         is_bool = s[maybe_bool].map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(bool)
         done[np.flatnonzero(maybe_bool)[is_bool]] = False
     floats = np.where(done, fast, np.nan)
@@ -406,7 +468,9 @@ def parse_numbers(
     if rest.size:
         # Slow path, still vectorised, once per distinct cell (columns repeat "—", "0" …).
         codes, uniques = pd.factorize(s.to_numpy(object)[rest], use_na_sentinel=True)
-        u_floats, u_bad = _parse_cells(pd.Series(uniques, dtype=object), percent_as_fraction)
+        u_floats, u_bad = _parse_cells(
+            pd.Series(uniques, dtype=object), percent_as_fraction, allow_percent
+        )
         known = codes >= 0
         floats[rest[known]] = u_floats[codes[known]]
         bad[rest[known]] = u_bad[codes[known]]
@@ -416,12 +480,15 @@ def parse_numbers(
     )
 
 
-def _parse_cells(cells: pd.Series, percent_as_fraction: bool) -> tuple[np.ndarray, np.ndarray]:
+def _parse_cells(
+    cells: pd.Series, percent_as_fraction: bool, allow_percent: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Parse non-numeric cells (default RangeIndex) with string operations."""
     floats = np.full(len(cells), np.nan)
     bad = np.zeros(len(cells), dtype=bool)
     text = cells.astype("string").str.normalize("NFKC").str.strip()
-    valid = text.str.fullmatch(_NUMBER_PCT, case=False).fillna(False).to_numpy(bool)
+    pattern = _NUMBER_PCT if allow_percent else _NUMBER
+    valid = text.str.fullmatch(pattern, case=False).fillna(False).to_numpy(bool)
     body = text[valid].str.replace(",", "", regex=False)
     percent = body.str.endswith("%").to_numpy(bool)
     if percent.any():

@@ -1,8 +1,9 @@
-"""Vectorised cell parsing: numbers, dates, months, booleans, lists, header units.
+"""Vectorised cell parsing: dates, months, booleans, lists, text; units of columns.
 
-Private helpers of :mod:`parkanalysis.dataset`. ``parkanalysis.units`` was not written when
-this module was; the unit factors here follow data/README.md (1 公顷 = 15 亩, 1 平方公里 =
-1500 亩, 1 亩 = 10000/15 平方米).
+Private helpers of :mod:`parkanalysis.dataset`. Numbers, units in headers, unit factors and
+the missing markers are those of :mod:`parkanalysis.units`; what is here is specific to
+reading table files (Excel date serials, ``yyyymm`` months, 是/否, lists of ids, the unit
+kinds of :mod:`~parkanalysis.dataset.schema`).
 
 Every parser takes a raw column (``object``/``str`` or already numeric) and returns the
 parsed values plus a boolean mask of cells that were filled but could not be parsed.
@@ -15,46 +16,14 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-#: Cell texts that mean "missing".
-MISSING_TOKENS = (
-    "",
-    "—",
-    "——",
-    "-",
-    "－",
-    "--",
-    "无",
-    "/",
-    "N/A",
-    "n/a",
-    "NA",
-    "nan",
-    "NaN",
-    "null",
-)
-
-MONEY_FACTORS = {"万元": 1.0, "元": 1e-4, "千元": 1e-1, "百万元": 100.0, "亿元": 1e4}
-AREA_FACTORS_MU = {
-    "亩": 1.0,
-    "公顷": 15.0,
-    "ha": 15.0,
-    "hm2": 15.0,
-    "平方米": 15.0 / 10000.0,
-    "m2": 15.0 / 10000.0,
-    "㎡": 15.0 / 10000.0,
-    "平方公里": 1500.0,
-    "km2": 1500.0,
-    "万平方米": 150.0,
-}
-AREA_FACTORS_M2 = {"平方米": 1.0, "m2": 1.0, "㎡": 1.0, "万平方米": 1e4, "亩": 10000.0 / 15.0}
-PEOPLE_UNITS = {"人": 1.0, "人数": 1.0}
-PERCENT_UNITS = {"%": 1.0, "％": 1.0}
-
-_HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(（【\[](?P<unit>[^()（）【】\[\]]*)[)）】\]]\s*$")
+from parkanalysis import units
+from parkanalysis.dataset.schema import AREA, AREA_M2, MONEY, PEOPLE, PERCENT
+from parkanalysis.errors import ParameterError
 
 
 def normalize_header(text: object) -> str:
@@ -65,56 +34,53 @@ def normalize_header(text: object) -> str:
     return "".join(s.split())
 
 
-def split_header_unit(header: str) -> tuple[str, str | None]:
-    """Split ``税收(万元)`` / ``税收（元）`` / ``面积【公顷】`` into name and unit.
+# -- units of columns -------------------------------------------------------------------------
 
-    >>> split_header_unit("税收（元）")
-    ('税收', '元')
-    >>> split_header_unit("企业名称")
-    ('企业名称', None)
+#: Unit kind → the unit values are stored in; :mod:`parkanalysis.units` converts to it.
+STORED_UNITS = {MONEY: "万元", AREA: "亩", AREA_M2: "平方米"}
+#: Unit kinds outside :mod:`parkanalysis.units` (areas and money only): the header units that
+#: mean the values are stored as written.
+PLAIN_UNITS = {PEOPLE: ("人", "人数"), PERCENT: ("%",)}
+
+
+def unit_converter(
+    unit_kind: str | None, unit: str | None
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Function bringing values in ``unit`` to the stored unit of ``unit_kind``; None if unknown.
+
+    Columns without a unit kind, and headers without a unit, keep the values as written.
+
+    >>> unit_converter(MONEY, "元")(np.array([31260000.0])).tolist()
+    [3126.0]
+    >>> unit_converter(AREA_M2, "万平方米")(np.array([1.5])).tolist(), unit_converter(MONEY, "亩")
+    ([15000.0], None)
     """
-    h = normalize_header(header)
-    m = _HEADER_UNIT.match(h)
-    if not m or not m.group("name"):
-        return h, None
-    return m.group("name"), normalize_unit(m.group("unit"))
-
-
-def normalize_unit(unit: str) -> str:
-    """Normalise the spelling of a unit (``m²`` → ``m2``, ``公 顷`` → ``公顷``)."""
-    u = "".join(unicodedata.normalize("NFKC", unit).split())
-    return u.replace("²", "2").replace("m^2", "m2").replace("km^2", "km2")
-
-
-def unit_factor(unit_kind: str | None, unit: str | None) -> float | None:
-    """Factor converting ``unit`` to the canonical unit of ``unit_kind``; None if unknown."""
-    from parkanalysis.dataset.schema import AREA, AREA_M2, MONEY, PEOPLE, PERCENT
-
-    if unit is None or unit == "":
-        return 1.0
-    table = {
-        MONEY: MONEY_FACTORS,
-        AREA: AREA_FACTORS_MU,
-        AREA_M2: AREA_FACTORS_M2,
-        PEOPLE: PEOPLE_UNITS,
-        PERCENT: PERCENT_UNITS,
-    }.get(unit_kind)
-    if table is None:
+    if unit_kind is None or not unit:
+        return _as_written
+    if unit_kind in PLAIN_UNITS:
+        return _as_written if unit in PLAIN_UNITS[unit_kind] else None
+    to = STORED_UNITS[unit_kind]
+    try:
+        if units.parse_unit(unit)[0] != units.parse_unit(to)[0]:
+            return None
+    except ParameterError:
         return None
-    return table.get(unit)
+    return lambda values: units.convert(values, unit, to)
+
+
+def _as_written(values: np.ndarray) -> np.ndarray:
+    return values
+
+
+def units_for(unit_kind: str) -> str:
+    """The units a column of ``unit_kind`` may be written in (for messages)."""
+    if unit_kind in PLAIN_UNITS:
+        return "、".join(PLAIN_UNITS[unit_kind])
+    family = units.parse_unit(STORED_UNITS[unit_kind])[0]
+    return "、".join(u for u, (f, _) in units.UNIT_FACTORS.items() if f == family)
 
 
 # -- text -----------------------------------------------------------------------------------
-
-
-def _blank_value(v: object) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float) and np.isnan(v):
-        return True
-    if isinstance(v, str):
-        return v.strip() in MISSING_TOKENS
-    return False
 
 
 def _map_unique(raw: pd.Series, fn, dtype=object, na=None):
@@ -127,7 +93,7 @@ def _map_unique(raw: pd.Series, fn, dtype=object, na=None):
     bad_u = np.zeros(len(uniques), dtype=bool)
     blank_u = np.zeros(len(uniques), dtype=bool)
     for i, v in enumerate(uniques):
-        if _blank_value(v):
+        if units.is_missing(v):
             parsed[i] = na
             blank_u[i] = True
             continue
@@ -165,46 +131,21 @@ def parse_str(raw: pd.Series) -> pd.Series:
 
 # -- numbers --------------------------------------------------------------------------------
 
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
+def parse_finite(raw: pd.Series, *, allow_percent: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parkanalysis.units.parse_numbers` as arrays, with infinities counted as bad.
 
-def _one_number(v: object) -> float:
-    if isinstance(v, bool):
-        raise ValueError("bool")
-    if isinstance(v, int | float | np.integer | np.floating):
-        return float(v)
-    s = unicodedata.normalize("NFKC", str(v)).strip().replace(" ", "")
-    s = s.replace("，", ",")
-    if "," in s:
-        if not _GROUPED.match(s):
-            raise ValueError(s)
-        s = s.replace(",", "")
-    if s.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
-        raise ValueError(s)
-    return float(s)
+    ``%`` is refused unless ``allow_percent`` (percent columns): ``8.5%`` in an amount column
+    is a value typed into the wrong column. An infinite amount (``1e999``, an ``inf`` cell) is
+    an input error here, while :mod:`parkanalysis.units` reads it as the float it denotes.
 
-
-def parse_number(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Parse numbers: fast path for numeric columns, then full-width digits and ``3,126``.
-
-    >>> v, bad = parse_number(pd.Series(["３１２６", "3,126", "—", "abc", 1.5], dtype=object))
+    >>> v, bad = parse_finite(pd.Series(["３１２６", "3,126", "—", "abc", 1.5, "8%"], dtype=object))
     >>> v.tolist()[:3], bad.tolist()
-    ([3126.0, 3126.0, nan], [False, False, False, True, False])
+    ([3126.0, 3126.0, nan], [False, False, False, True, False, True])
     """
-    if raw.dtype.kind in "fiu":
-        values = np.array(raw.to_numpy(dtype="float64", na_value=np.nan), copy=True)
-        return values, np.zeros(len(raw), dtype=bool)
-    if raw.dtype.kind == "b":
-        return np.full(len(raw), np.nan), ~raw.isna().to_numpy()
-    fast = pd.to_numeric(raw, errors="coerce")
-    values = np.array(fast.to_numpy(dtype="float64", na_value=np.nan), copy=True)
-    rest = np.isnan(values)
-    bad = np.zeros(len(raw), dtype=bool)
-    if rest.any():
-        sub = raw[rest]
-        vals, sub_bad = _map_unique(sub, _one_number, dtype="float64", na=np.nan)
-        values[rest] = vals
-        bad[rest] = sub_bad
+    floats, bad = units.parse_numbers(raw, allow_percent=allow_percent)
+    values = np.array(floats, dtype="float64", copy=True)
+    bad = np.array(bad, dtype=bool, copy=True)
     inf = np.isinf(values)
     if inf.any():
         values[inf] = np.nan

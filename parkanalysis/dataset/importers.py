@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from parkanalysis.dataset._parse import parse_date, parse_number
+from parkanalysis.dataset._parse import parse_date, parse_finite
 from parkanalysis.dataset.schema import (
     AREA,
     AREA_COLUMNS,
@@ -33,6 +33,7 @@ from parkanalysis.dataset.schema import (
     TABLES,
 )
 from parkanalysis.errors import DataError, Finding, ParameterError
+from parkanalysis.units import to_mu
 
 #: 土地用途 (GB/T 21010 names and codes, as landchina writes them) → planned_use.
 LANDCHINA_USES = {
@@ -131,9 +132,9 @@ def import_landchina(csv_path: str | os.PathLike, *, park_id: str, phase_id: str
         )
     rows = np.arange(len(raw)) + 2
     findings: list[Finding] = []
-    area_ha, bad_area = parse_number(raw["area"])
+    area_ha, bad_area = parse_finite(raw["area"])
     price, bad_price = (
-        parse_number(raw["price"])
+        parse_finite(raw["price"])
         if "price" in raw
         else (np.full(len(raw), np.nan), np.zeros(len(raw), bool))
     )
@@ -204,7 +205,7 @@ def import_landchina(csv_path: str | os.PathLike, *, park_id: str, phase_id: str
             "footprint_m2": np.full(n, np.nan),
             "investment_wan_yuan": np.full(n, np.nan),
             "price_wan_yuan": price,
-            "area_mu": area_ha * 15.0,
+            "area_mu": to_mu(area_ha, "公顷"),
         }
     )
     return out[_canonical_columns("parcels")]
@@ -249,10 +250,10 @@ def import_tbhb(
         raise DataError(
             [Finding("error", "missing_column", f"缺少列 {c}", path.name, 1, c) for c in missing]
         )
-    year, bad_y = parse_number(raw["yr"])
-    month, bad_m = parse_number(raw["mon"])
-    value, bad_v = parse_number(raw["cumValue"])
-    yoy, bad_t = parse_number(raw["cumTB"])
+    year, bad_y = parse_finite(raw["yr"])
+    month, bad_m = parse_finite(raw["mon"])
+    value, bad_v = parse_finite(raw["cumValue"])
+    yoy, bad_t = parse_finite(raw["cumTB"])
     bad = bad_y | bad_m | bad_v | bad_t | np.isnan(year) | np.isnan(month)
     if bad.any():
         raise DataError(

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from parkanalysis.dataset.findings import Findings
+from parkanalysis.units import to_mu
 
 PROFILE_FILE = "park.yaml"
 
@@ -31,8 +32,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "expansion": {"planning_horizon_years": 5, "confidence": 0.8},
 }
 
-#: Declared-area units of park.yaml → factor to 亩.
-DECLARED_UNITS = {"亩": 1.0, "公顷": 15.0, "平方公里": 1500.0}
+#: Units the declared areas of park.yaml may be given in (data/README.md); converted to 亩 by
+#: :func:`parkanalysis.units.to_mu`.
+DECLARED_UNITS = ("亩", "公顷", "平方公里")
 
 #: Declared figures and the Chinese words used in messages.
 DECLARED_KEYS = {
@@ -173,19 +175,20 @@ def read_profile(folder: Path, findings: Findings) -> Profile | None:
         info = _read_park(p, i, config, file, findings)
         if info is None:
             continue
-        if info.park_id in parks:
-            findings.add(
-                "duplicate_key",
-                f"园区代码 {info.park_id} 重复;每个园区只写一次",
-                file=file,
-                row=p.get("__line__"),
-                column="park_id",
-                value=info.park_id,
-            )
-            continue
-        parks[info.park_id] = info
+        message = f"园区代码 {info.park_id} 重复;每个园区只写一次"
+        _keep_first(
+            parks, info.park_id, info, findings, message, file, p.get("__line__"), "park_id"
+        )
     version = doc.get("schema_version", 1)
     return Profile(parks=parks, config=config, schema_version=version)
+
+
+def _keep_first(found: dict, key: str, item, findings, message, file, row, column) -> None:
+    """Store ``item`` under ``key``; a key seen before is a ``duplicate_key`` finding instead."""
+    if key in found:
+        findings.add("duplicate_key", message, file=file, row=row, column=column, value=key)
+    else:
+        found[key] = item
 
 
 def _read_park(p, i, config, file, findings) -> ParkInfo | None:
@@ -220,17 +223,10 @@ def _read_park(p, i, config, file, findings) -> ParkInfo | None:
         info = _read_phase(ph, f"{where}.phases[{j}]", file, line, findings)
         if info is None:
             continue
-        if info.phase_id in phases:
-            findings.add(
-                "duplicate_key",
-                f"期别 {info.phase_id} 在园区 {park_id} 中重复",
-                file=file,
-                row=ph.get("__line__"),
-                column="phase_id",
-                value=info.phase_id,
-            )
-            continue
-        phases[info.phase_id] = info
+        message = f"期别 {info.phase_id} 在园区 {park_id} 中重复"
+        _keep_first(
+            phases, info.phase_id, info, findings, message, file, ph.get("__line__"), "phase_id"
+        )
     established = p.get("established")
     if established is not None and not isinstance(established, int):
         findings.add(
@@ -264,8 +260,7 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
         return None
     line = ph.get("__line__")
     unit = str(ph.get("unit") or "亩").strip()
-    factor = DECLARED_UNITS.get(unit)
-    if factor is None:
+    if unit not in DECLARED_UNITS:
         findings.add(
             "bad_unit",
             f"{where}.unit 无法识别;可写 {'、'.join(DECLARED_UNITS)}",
@@ -274,7 +269,7 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
             column="unit",
             value=unit,
         )
-        factor = 1.0
+    from_unit = unit if unit in DECLARED_UNITS else "亩"  # an unknown unit: taken as 亩
     declared: dict[str, float] = {}
     raw = ph.get("declared") or {}
     for key, value in _strip_lines(raw).items() if isinstance(raw, dict) else []:
@@ -300,7 +295,7 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
                 value=value,
             )
             continue
-        declared[str(key)] = float(value) * factor
+        declared[str(key)] = to_mu(float(value), from_unit)
     return PhaseInfo(
         phase_id=str(ph["phase_id"]).strip(),
         name=str(ph.get("name") or ph["phase_id"]),

@@ -18,14 +18,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parkanalysis.dataset._parse import MISSING_TOKENS, normalize_header, split_header_unit
+from parkanalysis.dataset._parse import normalize_header
 from parkanalysis.dataset.schema import FLOAT, INT, TableSpec
 from parkanalysis.errors import Finding
+from parkanalysis.units import MISSING_TOKENS, split_header_unit
 
 #: How many rows at the top of a sheet may hold titles before the header.
 HEADER_SEARCH_ROWS = 50
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+#: :data:`parkanalysis.units.MISSING_TOKENS` as the CSV parser must be given them: it compares
+#: cells to exact strings before any normalisation, so the usual spellings are listed (case
+#: variants, ``NaN``, the full-width ``－``). Rarer ones (``ＮＡ``) are found when parsing.
+CSV_NA_VALUES = sorted(
+    {v for t in MISSING_TOKENS for v in (t, t.upper(), t.capitalize())} | {"NaN", "－"}
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,8 @@ def match_header(text: object, lookup: dict[str, str]) -> tuple[str, str | None]
     if norm.lower() in lookup:
         return lookup[norm.lower()], None
     name, unit = split_header_unit(norm)
-    if unit is not None and name.lower() in lookup:
+    # ``税收()`` (no unit in the brackets) names the column as well, with unit None
+    if name != norm and name.lower() in lookup:
         return lookup[name.lower()], unit
     return None
 
@@ -202,7 +211,7 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
             index_col=False,
             dtype=dtype,
             keep_default_na=False,
-            na_values={i: list(MISSING_TOKENS) for i in range(len(headers))},
+            na_values={i: CSV_NA_VALUES for i in range(len(headers))},
             skip_blank_lines=False,
             engine="c",
         )

@@ -30,6 +30,7 @@ from parkanalysis.dataset.schema import (
     ColumnSpec,
     TableSpec,
 )
+from parkanalysis.units import to_mu
 
 _KIND_ZH = {
     FLOAT: "数字",
@@ -185,38 +186,34 @@ def _empty(kind: str, n: int):
 def _parse_column(col, series, unit, header, file, rows, findings, header_row=None):
     """Parse one column; return ``({name: values}, blank mask)`` or ``(None, None)``."""
     if col.kind in (FLOAT, INT):
-        factor = 1.0
-        if col.unit is not None and col.unit != AREA:
-            factor = P.unit_factor(col.unit, unit)
-            if factor is None:
-                findings.add(
-                    "bad_unit",
-                    f"无法识别的单位「{unit}」;「{col.zh}」的单位可写 {_units_for(col.unit)}",
-                    file=file,
-                    row=header_row,
-                    column=header,
-                    value=unit,
-                )
-                return None, None
-        values, bad = P.parse_number(series)
+        # areas are converted later, with the unit of each row (_convert_areas)
+        to_stored = P.unit_converter(None if col.unit == AREA else col.unit, unit)
+        if to_stored is None:
+            findings.add(
+                "bad_unit",
+                f"无法识别的单位「{unit}」;「{col.zh}」的单位可写 {P.units_for(col.unit)}",
+                file=file,
+                row=header_row,
+                column=header,
+                value=unit,
+            )
+            return None, None
+        values, bad = P.parse_finite(series, allow_percent=col.unit == PERCENT)
         blank = np.isnan(values) & ~bad
         _report_bad(findings, bad, col, series, header, file, rows)
         if col.kind == INT:
             frac = ~np.isnan(values) & (np.floor(values) != values)
             _report_bad(findings, frac & ~bad, col, series, header, file, rows)
             values[frac] = np.nan
-            if factor != 1.0:
-                values = values * factor
+            values = to_stored(values)
             return {
                 col.name: pd.array(np.where(np.isnan(values), None, values), dtype="Int64")
                 if col.name != "employees"
                 else values
             }, blank
-        if factor != 1.0:
-            values = values * factor
-        return {col.name: values}, blank
-    if col.kind == DATE:
-        values, bad = P.parse_date(series)
+        return {col.name: to_stored(values)}, blank
+    if col.kind in (DATE, BOOL):
+        values, bad = (P.parse_date if col.kind == DATE else P.parse_bool)(series)
         blank = values.isna().to_numpy() & ~bad
         _report_bad(findings, bad, col, series, header, file, rows)
         return {col.name: values.reset_index(drop=True)}, blank
@@ -225,11 +222,6 @@ def _parse_column(col, series, unit, header, file, rows, findings, header_row=No
         blank = (ym == 0) & ~bad
         _report_bad(findings, bad, col, series, header, file, rows)
         return {"year": ym // 100, "month": ym % 100}, blank
-    if col.kind == BOOL:
-        values, bad = P.parse_bool(series)
-        blank = values.isna().to_numpy() & ~bad
-        _report_bad(findings, bad, col, series, header, file, rows)
-        return {col.name: values.reset_index(drop=True)}, blank
     if col.kind == LIST:
         values = P.parse_list(series).reset_index(drop=True).to_numpy()
         return {col.name: values}, np.array([len(v) == 0 for v in values], dtype=bool)
@@ -256,19 +248,6 @@ def _parse_column(col, series, unit, header, file, rows, findings, header_row=No
     return {col.name: text}, blank
 
 
-def _units_for(unit_kind: str) -> str:
-    from parkanalysis.dataset.schema import AREA_M2, MONEY, PEOPLE
-
-    table = {
-        MONEY: P.MONEY_FACTORS,
-        AREA: P.AREA_FACTORS_MU,
-        AREA_M2: P.AREA_FACTORS_M2,
-        PEOPLE: P.PEOPLE_UNITS,
-        PERCENT: P.PERCENT_UNITS,
-    }[unit_kind]
-    return "、".join(table)
-
-
 def _report_bad(findings, bad, col, series, header, file, rows):
     if not bad.any():
         return
@@ -288,24 +267,27 @@ def _convert_areas(spec, frame, units, written, file, findings, header_row=None)
     for col, (unit_col, out_col) in AREA_COLUMNS.items():
         if col not in frame.columns:
             continue
-        header_unit = units.get(col)
-        default = P.unit_factor(AREA, header_unit)
-        if default is None:
+        header_unit = units.get(col) or P.STORED_UNITS[AREA]
+        if P.unit_converter(AREA, header_unit) is None:
             findings.add(
                 "bad_unit",
-                f"无法识别的面积单位「{header_unit}」;可写 亩、公顷、平方米、平方公里",
+                f"无法识别的面积单位「{header_unit}」;可写 {P.units_for(AREA)}",
                 file=file,
                 row=header_row,
                 column=written.get(col),
                 value=header_unit,
             )
-            default = np.nan
-        factors = np.full(len(frame), default, dtype="float64")
-        per_row = frame[unit_col]
-        has = per_row.notna().to_numpy()
-        if has.any():
-            factors[has] = [P.AREA_FACTORS_MU[u] for u in per_row[has]]
-        frame[out_col] = frame[col].to_numpy(dtype="float64") * factors
+            header_unit = None  # rows without their own unit get no area
+        # the unit of each row: its own (a choice of AREA_UNIT_CHOICES), else the header's
+        row_units = np.array(frame[unit_col], dtype=object)
+        row_units[pd.isna(row_units)] = header_unit
+        values = frame[col].to_numpy(dtype="float64")
+        area_mu = np.full(len(frame), np.nan)
+        codes, uniques = pd.factorize(row_units, use_na_sentinel=True)
+        for code, unit in enumerate(uniques):
+            rows_in_unit = codes == code
+            area_mu[rows_in_unit] = to_mu(values[rows_in_unit], unit)
+        frame[out_col] = area_mu
         frame = frame.drop(columns=[col, unit_col])
     return frame
 

@@ -14,6 +14,7 @@ from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.profile import DECLARED_KEYS, Profile
 from parkanalysis.dataset.schema import MONTHLY_VALUE_COLUMNS, PUBLIC_LAND_USES
 from parkanalysis.dataset.tables import TableData
+from parkanalysis.units import convert
 
 #: Plausibility limits of ``absurd_value`` (warnings).
 ABSURD_MONEY_WAN_YUAN = 1e7
@@ -21,7 +22,6 @@ ABSURD_EMPLOYEES = 1e5
 ABSURD_AREA_MU = 1e5
 #: Declared and ledger areas closer than this (亩) count as equal.
 LEDGER_TOLERANCE_MU = 0.5
-M2_PER_MU = 10000.0 / 15.0
 
 
 def check_dataset(
@@ -140,17 +140,25 @@ def _check_reference(td: TableData, column: str, keys: set, what: str, findings:
             if missing:
                 bad[i] = True
                 shown[i] = "、".join(missing)
+        values = shown
         msg = f"地块编号不在{what}中;请核对编号或先在{what}中登记该地块"
-        findings.add_mask(
-            "unknown_reference",
-            bad,
-            file=td.file,
-            rows=f["_row"].to_numpy(),
-            column=td.header(column),
-            values=shown,
-            message=msg,
-        )
-        return
+    else:
+        bad = _unknown_keys(f, column, keys)
+        label = {"enterprise_id": "企业代码", "project_id": "项目代码"}.get(column, column)
+        msg = f"{label}不在{what}中;请核对代码,或先在{what}中登记"
+    findings.add_mask(
+        "unknown_reference",
+        bad,
+        file=td.file,
+        rows=f["_row"].to_numpy(),
+        column=td.header(column),
+        values=values,
+        message=msg,
+    )
+
+
+def _unknown_keys(f: pd.DataFrame, column: str, keys: set) -> np.ndarray:
+    """Rows whose ``(park_id, column)`` is filled and not in ``keys`` (once per distinct pair)."""
     filled = f[column].notna().to_numpy()
     pc, pu = pd.factorize(f["park_id"], use_na_sentinel=True)
     vc, vu = pd.factorize(f[column], use_na_sentinel=True)
@@ -166,17 +174,7 @@ def _check_reference(td: TableData, column: str, keys: set, what: str, findings:
         ],
         dtype=bool,
     )
-    bad = unknown_u[inverse.ravel()] & filled
-    label = {"enterprise_id": "企业代码", "project_id": "项目代码"}.get(column, column)
-    findings.add_mask(
-        "unknown_reference",
-        bad,
-        file=td.file,
-        rows=f["_row"].to_numpy(),
-        column=td.header(column),
-        values=values,
-        message=f"{label}不在{what}中;请核对代码,或先在{what}中登记",
-    )
+    return unknown_u[inverse.ravel()] & filled
 
 
 # -- dates, land, buildings -------------------------------------------------------------------
@@ -239,16 +237,15 @@ def _check_parcels(td: TableData, findings: Findings) -> None:
     _check_order(td, "supply_date", "approval_date", "供地日期早于报批日期", findings)
     area = f["area_mu"].to_numpy(dtype="float64", na_value=np.nan)
     foot = f["footprint_m2"].to_numpy(dtype="float64", na_value=np.nan)
+    area_m2 = convert(area, "亩", "平方米")
     findings.add_mask(
         "footprint_above_area",
-        foot > area * M2_PER_MU + 1e-6,
+        foot > area_m2 + 1e-6,
         file=td.file,
         rows=rows,
         column=td.header("footprint_m2"),
         values=foot,
-        message=lambda i: (
-            f"建筑基底面积大于地块面积({area[i] * M2_PER_MU:.0f} 平方米);请核对面积和单位"
-        ),
+        message=lambda i: f"建筑基底面积大于地块面积({area_m2[i]:.0f} 平方米);请核对面积和单位",
     )
     findings.add_mask(
         "absurd_value",
