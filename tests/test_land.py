@@ -1,0 +1,522 @@
+"""Tests of parkanalysis.land: balance table, ratios, supply history, outlook, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from parkanalysis.cli import main
+from parkanalysis.dataset import load_dataset, write_dataset
+from parkanalysis.errors import ParameterError
+from parkanalysis.land import (
+    balance_table,
+    land_indicators,
+    land_outlook_for,
+    land_ratios,
+    relocation_release_year,
+    resolve_as_of,
+    supply_history,
+    supply_transactions,
+    years_of_supply_left,
+)
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sample"
+NAN = math.nan
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def sample_outlook(sample):
+    return land_outlook_for(sample, horizon=10, confidence=0.8, n_sims=2000)
+
+
+# --------------------------------------------------------------------------- tiny park
+# usable 800 = A 60 + B 50 + C 50 + D 100 + E 15 + F 525; declared total 1000 leaves 20 亩
+# unreconciled. Supply: 2012 A+E = 75, 2013 B = 50, 2014 C = 50.
+# fmt: off
+PARCEL_ROWS = [
+    # id, use, current, approved, approval, supplied, method, supply date, who, resettle,
+    # construction, area, floor m2, footprint m2, investment
+    ("R1", "道路", None, "已报批", "2010-01-01", "未供", None, None, None, None, None, 100.0),
+    ("G1", "绿地", None, "已报批", "2010-01-01", "未供", None, None, None, None, None, 50.0),
+    ("W1", "水域", None, "已报批", "2010-01-01", "未供", None, None, None, None, None, 30.0),
+    ("A", "工业", "工业", "已报批", "2010-01-01", "已供", "挂牌出让", "2012-03-01", "X公司",
+     "已完成", "已建成", 60.0, 40000.0, 20000.0, 3000.0),
+    ("B", "工业", "商业", "已报批", "2010-01-01", "已供", "协议出让", "2013-05-01", "Y公司",
+     "已完成", "闲置", 50.0),
+    ("C", "工业", "工业", "已报批", "2010-01-01", "已供", "挂牌出让", "2014-07-01", "X公司",
+     "已完成", "在建", 50.0),
+    ("D", "工业", None, "已报批", "2010-01-01", "未供", None, None, None, "进行中", "未建", 100.0),
+    ("E", "公共设施", "公共设施", "已报批", "2010-01-01", "已供", "划拨", "2012-08-01", "管委会",
+     "已完成", "已建成", 15.0, 3000.0, 1500.0, 500.0),
+    ("F", "工业", None, "未报批", None, "未供", None, None, None, "未启动", "未建", 525.0),
+]
+# fmt: on
+PARCEL_COLUMNS = [
+    "parcel_id",
+    "planned_use",
+    "current_use",
+    "approval_status",
+    "approval_date",
+    "supply_status",
+    "supply_method",
+    "supply_date",
+    "transferee",
+    "resettlement_status",
+    "construction_status",
+    "area_mu",
+    "floor_area_m2",
+    "footprint_m2",
+    "investment_wan_yuan",
+]  # fmt: skip
+
+
+def _parcels(rows=PARCEL_ROWS) -> pd.DataFrame:
+    full = [tuple(r) + (None,) * (len(PARCEL_COLUMNS) - len(r)) for r in rows]
+    df = pd.DataFrame(full, columns=PARCEL_COLUMNS)
+    for c in ("approval_date", "supply_date"):
+        df[c] = pd.to_datetime(df[c])
+    for c in ("area_mu", "floor_area_m2", "footprint_m2", "investment_wan_yuan"):
+        df[c] = df[c].astype(float)
+    df.insert(0, "park_id", "TP")
+    df.insert(2, "phase_id", "P1")
+    return df
+
+
+def _profile(declared=None, config=None) -> dict:
+    declared = declared or {"total": 1000, "road": 100, "green": 50, "water": 30, "usable": 800}
+    return {
+        "schema_version": 1,
+        "parks": [
+            {
+                "park_id": "TP",
+                "name": "测试园",
+                "phases": [{"phase_id": "P1", "name": "一期", "unit": "亩", "declared": declared}],
+                "config": config or {},
+            }
+        ],
+    }
+
+
+def _enterprises() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "park_id": "TP",
+            "enterprise_id": ["X", "Y", "Z"],
+            "name": ["X公司", "Y公司", "Z公司"],
+            "kind": ["工业", "商贸", "服务业"],
+            "entry_date": pd.to_datetime(["2012-03-01", "2013-05-01", "2012-01-01"]),
+            "production_start_date": pd.to_datetime(["2013-01-01", "2014-01-01", "2012-01-01"]),
+            "parcel_ids": [("A", "C"), ("B",), ()],
+        }
+    )
+
+
+def _monthly(tax=1.0) -> pd.DataFrame:
+    months = pd.period_range("2014-07", "2015-06", freq="M")
+    rows = [
+        {"park_id": "TP", "enterprise_id": e, "year": m.year, "month": m.month, "tax_wan_yuan": tax}
+        for e in ("X", "Y", "Z")
+        for m in months
+    ]
+    return pd.DataFrame(rows)
+
+
+def tiny_park(tmp_path, *, parcels=None, monthly=None, declared=None, config=None):
+    folder = write_dataset(
+        tmp_path / "park",
+        {
+            "enterprises": _enterprises(),
+            "monthly_stats": _monthly() if monthly is None else monthly,
+            "parcels": _parcels() if parcels is None else parcels,
+        },
+        profile=_profile(declared, config),
+    )
+    return load_dataset(folder)
+
+
+# --------------------------------------------------------------------------- as_of
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2016-06", "2016-06-30"),
+        ("2016年2月", "2016-02-29"),
+        ("2016H1", "2016-06-30"),
+        ("2015", "2015-12-31"),
+        ("2016-06-15", "2016-06-15"),
+        (pd.Timestamp("2014-03-09 13:00"), "2014-03-09"),
+    ],
+)
+def test_resolve_as_of(text, expected):
+    assert resolve_as_of(None, text) == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("bad", ["2016-13", "yesterday", "2016-02-30", "", 3.5])
+def test_resolve_as_of_rejects_malformed(bad):
+    with pytest.raises(ParameterError, match="截至日期"):
+        resolve_as_of(None, bad)
+
+
+def test_default_as_of_is_end_of_monthly_data(sample):
+    assert resolve_as_of(sample) == pd.Timestamp("2016-06-30")
+
+
+# --------------------------------------------------------------------------- balance table
+def test_sample_balance_declared_vs_ledger(sample):
+    bt = balance_table(sample).set_index("item")
+    got = bt.loc[
+        ["total", "road", "green", "water", "public", "usable", "unreconciled"],
+        ["label", "declared_mu", "ledger_mu", "residual_mu", "declared_ha"],
+    ]
+    expected = pd.DataFrame(
+        {
+            "label": ["规划总面积", "道路用地", "绿地", "水域", "道路绿地水域小计", "可利用土地",
+                      "未核对面积(总面积−道路−绿地−水域−可利用)"],
+            "declared_mu": [3585.0, 450.0, 414.0, 175.0, 1039.0, 2508.0, 38.0],
+            "ledger_mu": [3547.0, 450.0, 414.0, 175.0, 1039.0, 2508.0, 0.0],
+            "residual_mu": [38.0, 0.0, 0.0, 0.0, 0.0, 0.0, 38.0],
+            "declared_ha": [239.0, 30.0, 27.6, 175 / 15, 1039 / 15, 2508 / 15, 38 / 15],
+        },
+        index=pd.Index(got.index, name="item"),
+    )  # fmt: skip
+    assert_frame_equal(got, expected, check_exact=False, atol=1e-9)
+
+
+def test_sample_balance_supply_split(sample):
+    bt = balance_table(sample).set_index("item")["ledger_mu"]
+    assert bt["approved"] == pytest.approx(2508.0)  # 可利用土地已全部报批
+    assert bt["supplied"] + bt["remaining_supplyable"] == pytest.approx(bt["approved"])
+    methods = bt[bt.index.str.startswith("supplied_method:")]
+    assert methods.sum() == pytest.approx(bt["supplied"])
+    years = bt[bt.index.str.startswith("supplied_year:")]
+    assert years.sum() == pytest.approx(bt["supplied"])
+    resettle = bt[bt.index.str.startswith("resettlement:")]
+    assert resettle.sum() == pytest.approx(bt["remaining_supplyable"]) == pytest.approx(150.4)
+    assert bt["converted:工业→商住"] == pytest.approx(248.6)
+    assert bt["converted:工业→商业"] == pytest.approx(183.4)
+
+
+def test_sample_1_and_4_go_to_one_transferee(sample):
+    tx = supply_transactions(sample)
+    hanwo = tx.loc[tx.transferee == "安徽翰沃婚庆文化产业有限公司"]
+    assert sorted(hanwo.parcel_id) == ["1号地", "4号地"]
+    assert hanwo.area_mu.sum() == pytest.approx(432.0)
+    assert set(hanwo.supply_method) == {"挂牌出让"}
+
+
+def test_balance_on_tiny_park(tmp_path):
+    ds = tiny_park(tmp_path)
+    bt = balance_table(ds, as_of="2015-06").set_index("item")
+    got = bt.loc[
+        ["total", "usable", "unreconciled", "approved", "not_approved", "supplied",
+         "supplied_method:划拨", "supplied_method:协议出让", "supplied_method:挂牌出让",
+         "supplied_year:2012", "supplied_year:2013", "supplied_year:2014",
+         "remaining_supplyable", "resettlement:进行中", "converted", "converted:工业→商业",
+         "built", "under_construction", "idle", "public_facilities"],
+        ["declared_mu", "ledger_mu"],
+    ]  # fmt: skip
+    expected = pd.DataFrame(
+        {
+            "declared_mu": [1000.0, 800.0, 20.0] + [NAN] * 17,
+            "ledger_mu": [980.0, 800.0, 0.0, 275.0, 525.0, 175.0, 15.0, 50.0, 110.0, 75.0,
+                          50.0, 50.0, 100.0, 100.0, 50.0, 50.0, 75.0, 50.0, 50.0, 15.0],
+        },
+        index=got.index,
+    )  # fmt: skip
+    assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "supplied", "remaining", "approved"),
+    [
+        ("2015-06", 175.0, 100.0, 275.0),
+        ("2014-06", 125.0, 150.0, 275.0),  # C (supplied 2014-07) is back to 已批未供
+        ("2012-12", 75.0, 200.0, 275.0),
+        ("2012-05", 60.0, 215.0, 275.0),  # E (2012-08) not yet supplied
+        ("2009-12", 0.0, 0.0, 0.0),  # approvals of 2010 not yet made
+    ],
+)
+def test_as_of_moves_parcels_between_states(tmp_path, as_of, supplied, remaining, approved):
+    ds = tiny_park(tmp_path)
+    bt = balance_table(ds, as_of=as_of).set_index("item")["ledger_mu"]
+    assert (bt["supplied"], bt["remaining_supplyable"], bt["approved"]) == pytest.approx(
+        (supplied, remaining, approved)
+    )
+
+
+# --------------------------------------------------------------------------- ratios
+def test_ratios_by_hand(tmp_path):
+    ds = tiny_park(tmp_path)
+    r = land_ratios(ds, as_of="2015-06").set_index("id")["value"]
+    expected = {
+        "supply_rate_pct": 100 * 175 / 275,
+        "built_rate_pct": 100 * 75 / 175,
+        "industrial_land_rate_pct": 100 * 60 / 75,  # 已建成 A (工业) + E (公共设施)
+        "plot_ratio": 43000 / 50000,  # 75 亩 = 5 公顷 = 50000 m²
+        "building_density_pct": 100 * 21500 / 50000,
+        "industrial_investment_intensity_wan_yuan_per_ha": 3000 / 4,
+        "industrial_tax_per_ha": 12 / 4,  # X holds A; 12 months × 1 万元
+        "tax_per_ha": 36 / 5,
+        "idle_rate_pct": 100 * 50 / 175,
+    }
+    assert r.to_dict() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("drop", "ratio", "words"),
+    [
+        ("floor_area_m2", "plot_ratio", ["floor_area_m2", "建筑面积"]),
+        ("footprint_m2", "building_density_pct", ["footprint_m2", "建筑基底面积"]),
+        ("investment_wan_yuan", "industrial_investment_intensity_wan_yuan_per_ha",
+         ["investment_wan_yuan", "固定资产投资"]),
+    ],
+)  # fmt: skip
+def test_ratio_with_missing_inputs_is_nan_with_note(tmp_path, drop, ratio, words):
+    parcels = _parcels()
+    parcels[drop] = np.nan
+    ds = tiny_park(tmp_path, parcels=parcels)
+    row = land_ratios(ds, as_of="2015-06").set_index("id").loc[ratio]
+    assert math.isnan(row["value"])
+    for w in words:
+        assert w in row["note"]
+
+
+def test_tax_ratios_without_tax_are_nan(tmp_path):
+    monthly = _monthly(tax=np.nan)
+    ds = tiny_park(tmp_path, monthly=monthly)
+    r = land_ratios(ds, as_of="2015-06").set_index("id")
+    for rid in ("industrial_tax_per_ha", "tax_per_ha"):
+        assert math.isnan(r.loc[rid, "value"])
+        assert "tax_wan_yuan" in r.loc[rid, "note"]
+
+
+def test_tax_ratios_need_twelve_months(tmp_path):
+    ds = tiny_park(tmp_path)
+    r = land_ratios(ds, as_of="2015-03").set_index("id")  # window 2014-04..2015-03
+    assert math.isnan(r.loc["tax_per_ha", "value"])
+    assert "不全" in r.loc["tax_per_ha", "note"]
+
+
+def test_partial_coverage_is_stated(tmp_path):
+    parcels = _parcels()
+    parcels.loc[parcels.parcel_id == "E", "floor_area_m2"] = np.nan
+    ds = tiny_park(tmp_path, parcels=parcels)
+    row = land_ratios(ds, as_of="2015-06").set_index("id").loc["plot_ratio"]
+    assert row["value"] == pytest.approx(40000 / 40000)  # A only: 60 亩 = 40000 m²
+    assert "1宗" in row["note"] and "E" in row["note"]
+
+
+# --------------------------------------------------------------------------- supply history
+def test_supply_history_fills_zero_years(tmp_path):
+    ds = tiny_park(tmp_path)
+    h = supply_history(ds, as_of="2016-03")
+    expected = pd.DataFrame(
+        {
+            "year": [2012, 2013, 2014, 2015, 2016],
+            "supplied_mu": [75.0, 50.0, 50.0, 0.0, 0.0],
+            "transactions": np.array([2, 1, 1, 0, 0], dtype="int64"),
+            "complete": [True, True, True, True, False],
+            "划拨": [15.0, 0.0, 0.0, 0.0, 0.0],
+            "协议出让": [0.0, 50.0, 0.0, 0.0, 0.0],
+            "挂牌出让": [60.0, 0.0, 50.0, 0.0, 0.0],
+        }
+    )
+    assert_frame_equal(h[expected.columns.tolist()], expected)
+    assert h["cumulative_mu"].iloc[-1] == pytest.approx(175.0)
+
+
+def test_sample_supply_window_is_last_three_complete_years(sample):
+    t = land_indicators(sample).set_index("id")
+    assert t.loc["avg_annual_supply_mu", "value"] == pytest.approx(677 / 3)
+    assert "2013-2015" in t.loc["avg_annual_supply_mu", "note"]
+    assert t.loc["years_of_supply_left", "value"] == pytest.approx(150.4 / (677 / 3))
+
+
+@pytest.mark.parametrize(
+    ("supply", "remaining", "window", "years", "average", "reason_has"),
+    [
+        ([50, 50, 50], 100, 3, 2.0, 50.0, ""),
+        ([10, 20, 50, 50, 50], 100, 3, 2.0, 50.0, ""),
+        ([0, 0, 0], 100, 3, None, 0.0, "年均供地为0"),
+        ([80, 0, 0, 0], 100, 3, None, 0.0, "未供地"),
+        ([40, 80], 120, 3, 2.0, 60.0, "仅2年"),
+        ([30, 60, 90], 0, 3, 0.0, 60.0, ""),
+        ([100, 10], 50, 1, 5.0, 10.0, ""),
+        ([], 50, 3, None, NAN, "没有完整年度"),
+    ],
+)
+def test_years_of_supply_left_table(supply, remaining, window, years, average, reason_has):
+    s = pd.Series(supply, index=range(2010, 2010 + len(supply)), dtype=float)
+    out = years_of_supply_left(s, remaining, window=window)
+    if years is None:
+        assert out.years is None and out.reason
+    else:
+        assert out.years == pytest.approx(years)
+    assert out.average_mu == pytest.approx(average, nan_ok=True)
+    assert reason_has in out.reason
+
+
+def test_years_left_config_window(tmp_path):
+    ds = tiny_park(tmp_path, config={"land": {"supply_window_years": 2}})
+    t = land_indicators(ds, as_of="2015-06").set_index("id")["value"]
+    assert t["avg_annual_supply_mu"] == pytest.approx(50.0)  # 2013, 2014
+    assert t["years_of_supply_left"] == pytest.approx(2.0)
+
+
+def test_years_left_zero_supply_gives_nan_and_reason(tmp_path):
+    ds = tiny_park(tmp_path)
+    t = land_indicators(ds, as_of="2018-06").set_index("id")
+    assert math.isnan(t.loc["years_of_supply_left", "value"])
+    assert "年均供地为0" in t.loc["years_of_supply_left", "note"]
+
+
+# --------------------------------------------------------------------------- indicators
+REQUIRED_IDS = [
+    "total_area_mu", "road_mu", "green_mu", "water_mu", "public_other_mu", "usable_mu",
+    "approved_mu", "unreconciled_mu", "supplied_mu", "remaining_supplyable_mu",
+    "resettlement_pending_mu", "converted_use_mu", "idle_mu", "avg_annual_supply_mu",
+    "years_of_supply_left", "supply_rate_pct", "built_rate_pct", "industrial_land_rate_pct",
+    "plot_ratio", "building_density_pct", "industrial_investment_intensity_wan_yuan_per_ha",
+    "industrial_tax_per_ha", "tax_per_ha", "idle_rate_pct",
+]  # fmt: skip
+
+
+def test_sample_indicators_say_what_the_seed_says(sample):
+    t = land_indicators(sample)
+    assert list(t.columns) == ["id", "name", "value", "unit", "note"]
+    assert t["id"].is_unique and set(REQUIRED_IDS) <= set(t["id"])
+    v = t.set_index("id")["value"]
+    assert v[["total_area_mu", "road_mu", "green_mu", "water_mu", "usable_mu"]].tolist() == [
+        3585.0, 450.0, 414.0, 175.0, 2508.0,
+    ]  # fmt: skip
+    assert v["unreconciled_mu"] == 38.0
+    assert v["approved_mu"] == 2508.0  # 可利用土地共2508亩已全部报批
+    assert v["remaining_supplyable_mu"] == pytest.approx(150.4)
+    assert 220 < v["avg_annual_supply_mu"] < 230
+    assert v["years_of_supply_left"] < 1  # under a year of supply
+    assert v["converted_use_mu"] == pytest.approx(432.0)
+
+
+def test_indicators_without_declared_figures(tmp_path):
+    ds = tiny_park(tmp_path, declared={"total": 1000})
+    t = land_indicators(ds, as_of="2015-06").set_index("id")
+    assert t.loc["usable_mu", "value"] == 800.0 and "台账" in t.loc["usable_mu", "note"]
+    assert math.isnan(t.loc["unreconciled_mu", "value"])
+    assert "道路" in t.loc["unreconciled_mu", "note"]
+
+
+# --------------------------------------------------------------------------- outlook
+def test_sample_outlook_exhaustion_and_need(sample_outlook):
+    o = sample_outlook
+    assert o.remaining_mu == pytest.approx(150.4)
+    assert o.outlook.gross_to_net == pytest.approx(3585 / 2508)
+    base = o.exhaustion.set_index("scenario").loc["baseline"]
+    assert 2016 <= base["p50"] <= 2018  # the data end in 2016-06
+    need = o.expansion_need.query("scenario == 'baseline'")
+    assert (need["net_mu"].diff().dropna() >= 0).all()
+    assert need["net_mu"].iloc[-1] > need["net_mu"].iloc[0] > 0
+    assert need["gross_mu"].to_numpy() == pytest.approx(need["net_mu"].to_numpy() * 3585 / 2508)
+    assert (need["gross_mu"] > need["net_mu"]).all()
+
+
+def test_exhaustion_curve_matches_percentiles(sample_outlook):
+    o = sample_outlook
+    for _, row in o.outlook.exhaustion.iterrows():
+        curve = o.exhaustion_curve(row["scenario"])
+        assert (np.diff(curve.to_numpy()) >= 0).all()
+        assert curve.iloc[-1] == pytest.approx(row["prob_within_horizon"])
+        if not pd.isna(row["p50"]):
+            assert curve.loc[row["p50"]] >= 0.5
+            if row["p50"] > curve.index[0]:
+                assert curve.loc[row["p50"] - 1] < 0.5
+
+
+def test_sample_relocation_scenario(sample_outlook):
+    sc = sample_outlook.scenarios.set_index("scenario")
+    # 九州兰天 (已签协议 2015-11, 拆除中 2016-06) counted once, freed 2017;
+    # 九州华隆 + 九州方圆 (洽谈中) freed 2018.
+    assert sc.loc["relocations", "added_mu"] == pytest.approx({2017: 27.6, 2018: 93.0})
+    ex = sample_outlook.exhaustion.set_index("scenario")
+    assert ex.loc["relocations", "p50"] >= ex.loc["baseline", "p50"]
+
+
+@pytest.mark.parametrize(
+    ("status", "year"), [("洽谈中", 2018), ("已签协议", 2017), ("拆除中", 2017), ("已完成", None)]
+)
+def test_relocation_release_year(status, year):
+    assert relocation_release_year(status, "2016-05-01", "2016-06-30") == year
+
+
+def test_planned_target_scenario_from_config(tmp_path):
+    ds = tiny_park(tmp_path, config={"land": {"annual_supply_target_mu": 50}})
+    o = land_outlook_for(ds, as_of="2015-06", horizon=4, n_sims=300)
+    ex = o.exhaustion.set_index("scenario")
+    assert ex.loc["planned_target", "p50"] == 2016  # 100 亩 at 50 亩/year from 2015
+    assert ex.loc["planned_target", "prob_within_horizon"] == 1.0
+
+
+def test_sample_summary_and_dict(sample_outlook):
+    d = sample_outlook.to_dict()
+    text = json.dumps(d, ensure_ascii=False, allow_nan=False)
+    assert "可供土地" in text
+    for key in ("summary", "forecast", "exhaustion", "exhaustion_probability",
+                "expansion_need", "scenarios", "backtest", "supply_history",
+                "years_of_supply_left", "remaining_supplyable_mu", "gross_to_net"):  # fmt: skip
+        assert key in d
+    s = d["summary"]
+    assert "225.7亩" in s and "尚可供地0.7年" in s and "150.4亩" in s
+    assert "80%置信" in s and "P50" in s and "回测" in s and "扩园" in s
+    assert d["backtest"]["by_horizon"][0]["h"] == 1
+    assert len(d["forecast"]) == 10
+    ft = sample_outlook.forecast_table()
+    assert list(ft.columns[:6]) == ["year", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert ft["year"].tolist() == list(range(2016, 2026))
+
+
+def test_outlook_is_reproducible(sample):
+    a = land_outlook_for(sample, horizon=3, n_sims=300, seed=5).to_dict()
+    b = land_outlook_for(sample, horizon=3, n_sims=300, seed=5).to_dict()
+    assert a == b
+
+
+def test_outlook_without_supply_raises(sample):
+    with pytest.raises(ParameterError, match="没有已供应地块"):
+        land_outlook_for(sample, as_of="2005-12")
+
+
+# --------------------------------------------------------------------------- CLI
+def test_cli_land_json(capsys):
+    assert main(["land", str(SAMPLE), "--format", "json"]) == 0
+    raw = capsys.readouterr().out
+    assert "规划总面积" in raw  # Chinese unescaped
+    rows = {r["id"]: r for r in json.loads(raw)}
+    assert set(REQUIRED_IDS) <= set(rows)
+    assert rows["unreconciled_mu"]["value"] == 38.0
+    assert rows["remaining_supplyable_mu"]["unit"] == "亩"
+
+
+def test_cli_forecast_json(capsys):
+    code = main(["forecast", str(SAMPLE), "--horizon", "10", "--confidence", "0.8",
+                 "--format", "json"])  # fmt: skip
+    assert code == 0
+    raw = capsys.readouterr().out
+    d = json.loads(raw)
+    assert d["horizon"] == 10 and d["confidence"] == 0.8
+    assert "尚可供地" in raw and d["remaining_supplyable_mu"] == pytest.approx(150.4)
+
+
+@pytest.mark.parametrize("command", ["land", "forecast"])
+def test_cli_bad_as_of_exits_2(capsys, command):
+    assert main([command, str(SAMPLE), "--as-of", "2016-13"]) == 2
+    err = capsys.readouterr().err
+    assert "截至日期" in err and "Traceback" not in err
