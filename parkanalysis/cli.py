@@ -135,7 +135,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from parkanalysis.land import land_outlook_for
 
     ds = _load(args)
-    outlook = land_outlook_for(ds, park=args.park, horizon=args.horizon, confidence=args.confidence)
+    outlook = land_outlook_for(
+        ds,
+        park=args.park,
+        as_of=args.as_of,
+        horizon=args.horizon,
+        confidence=args.confidence,
+    )
     if args.format in {"json", "table"}:
         emit(outlook.to_dict(), fmt="json", output=args.output)
     else:
@@ -252,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forecast", help="供地预测:可供土地何时用尽、需扩园多少")
     p.add_argument("data")
     p.add_argument("--park")
+    p.add_argument("--as-of", dest="as_of", help="截至月份 YYYY-MM(默认数据最后一月)")
     p.add_argument("--horizon", type=int, default=10, help="预测年数(默认 10)")
     p.add_argument("--confidence", type=float, default=0.8, help="扩园需求的置信水平(默认 0.8)")
     p.add_argument("--format", choices=fmt_choices, default="json")
