@@ -24,6 +24,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import contextlib
+
 from parkanalysis import batch, render  # noqa: E402
 from parkanalysis.periods import Period  # noqa: E402
 
@@ -64,10 +66,8 @@ class PeakMemory:
         while not self._stop.is_set():
             total = 0
             for proc in [me, *me.children(recursive=True)]:
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             time.sleep(self.interval)
 
@@ -154,7 +154,8 @@ def main() -> None:
         jobs = jobs_24(out_b)
         t_batch, peak_24 = pooled(jobs, workers)
         print(
-            f"(b) parkanalysis batch, {workers} workers: {t_batch:6.1f} s for 24 reports, peak RSS {peak_24:.0f} MB"
+            f"(b) parkanalysis batch, {workers} workers: {t_batch:6.1f} s for 24 reports, "
+            f"peak RSS {peak_24:.0f} MB"
         )
         if not args.skip_naive:
             t_naive = naive(jobs, out_a)
