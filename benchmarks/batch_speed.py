@@ -11,6 +11,7 @@ flat as the number of reports grows).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import subprocess
 import sys
@@ -23,8 +24,6 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-import contextlib
 
 from parkanalysis import batch, render  # noqa: E402
 from parkanalysis.periods import Period  # noqa: E402
