@@ -579,11 +579,13 @@ def supply_paths(
     (:func:`simulate_supply`) reproduces lumpiness but no trend; :func:`forecast_annual`
     on the annual totals follows a trend and carries calibrated intervals but smooths
     the lumps.  An equal-weight mixture (``forecast_share=0.5``) is the default model
-    average.  A forecast path draws one percentile ``u`` per path and takes, in every year,
-    the ``u``-quantile of the calibrated forecast distribution (mean plus Laplace errors
-    of the calibrated scale), clipped at 0.  Using one percentile for all years makes
-    cumulative supply as uncertain as the yearly bounds allow, which errs on the side of
-    a wider exhaustion range.  With fewer than 5 history years only the bootstrap is used.
+    average.  A forecast path takes, in every year, the ``u_t``-quantile of the calibrated
+    forecast distribution (mean plus Laplace errors of the calibrated scale), clipped at 0;
+    the percentiles ``u_t`` are correlated across years (Gaussian copula, AR(1) with
+    :data:`PATH_CORRELATION` = 0.5). A single percentile for all years would make a path
+    that starts below zero stay at zero supply for ever — about one path in ten on lumpy
+    histories — which no park's history supports. With fewer than 5 history years only the
+    bootstrap is used.
 
     Parameters
     ----------
@@ -622,6 +624,26 @@ def supply_paths(
     return _mixed_paths(tx, first_year, last_year, horizon, n_sims, seed, forecast_share)
 
 
+#: Correlation of consecutive years' percentiles in the forecast-derived supply paths.
+PATH_CORRELATION = 0.5
+
+
+def _ar1_uniforms(rng: np.random.Generator, n: int, horizon: int, *, rho: float) -> np.ndarray:
+    """Uniform percentiles, one per path and year, correlated across years as AR(1).
+
+    A Gaussian copula: ``z_t = rho z_{t-1} + sqrt(1 - rho**2) e_t``, then ``Phi(z_t)``.
+    """
+    from scipy.special import ndtr
+
+    e = rng.standard_normal(size=(n, horizon))
+    z = np.empty_like(e)
+    z[:, 0] = e[:, 0]
+    scale = np.sqrt(1.0 - rho**2)
+    for t in range(1, horizon):
+        z[:, t] = rho * z[:, t - 1] + scale * e[:, t]
+    return np.clip(ndtr(z), 1e-12, 1 - 1e-12)
+
+
 def _mixed_paths(tx, first_year, last_year, horizon, n_sims, seed, forecast_share) -> np.ndarray:
     rng_compound, rng_forecast = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2)
@@ -636,7 +658,7 @@ def _mixed_paths(tx, first_year, last_year, horizon, n_sims, seed, forecast_shar
     ).to_numpy(dtype=float)
     mean, b = _forecast_core(totals, horizon)
     mean = np.maximum(mean, 0.0)
-    u = rng_forecast.uniform(0.0, 1.0, size=(n_fc, 1))
+    u = _ar1_uniforms(rng_forecast, n_fc, horizon, rho=PATH_CORRELATION)
     z = np.where(u < 0.5, np.log(2 * u), -np.log(2 - 2 * u))  # standard Laplace quantile
     fc = np.maximum(mean + b * z, 0.0)
     return np.vstack([compound, fc])
