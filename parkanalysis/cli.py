@@ -112,12 +112,15 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-    from parkanalysis.indicators import indicator_table
+    from parkanalysis.indicators import indicator_table, indicator_table_by_park
     from parkanalysis.periods import parse_period
 
+    period = parse_period(args.period)  # a malformed period fails before reading the data
     ds = _load(args)
-    period = parse_period(args.period)
-    table = indicator_table(ds, period, park=args.park)
+    if args.park is None and len(ds.parks) > 1:  # a provincial dataset: every park, by park
+        table = indicator_table_by_park(ds, period)
+    else:
+        table = indicator_table(ds, period, park=args.park)
     emit(table, fmt=args.format, output=args.output, title=f"{period.label} 经济指标")
     return EXIT_OK
 
