@@ -479,8 +479,6 @@ def run_batch(
 
     def on_result(result: JobResult) -> None:
         bar.update(1)
-        if result.status == "failed":
-            bar.write(f"失败: {result.name}: {result.error}")
 
     try:
         if scheduler:

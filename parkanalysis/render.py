@@ -17,6 +17,8 @@ import html
 import json
 import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -254,6 +256,7 @@ class KernelSession:
         self.cwd = str(cwd or NOTEBOOK_DIR)
         self.timeout = timeout
         self._client = None
+        self._ipc_dir: str | None = None
         self.reports_run = 0
 
     def __enter__(self) -> KernelSession:
@@ -283,6 +286,11 @@ class KernelSession:
             resources={"metadata": {"path": self.cwd}},
         )
         client.km = client.create_kernel_manager()
+        # Local IPC sockets instead of TCP: nothing listens on the network, and the kernel
+        # has no reason to warn about unencrypted TCP in the batch log.
+        self._ipc_dir = tempfile.mkdtemp(prefix="pa-kernel-")
+        client.km.transport = "ipc"
+        client.km.ip = os.path.join(self._ipc_dir, "k")
         client.start_new_kernel(cwd=self.cwd)
         client.start_new_kernel_client()
         self._client = client
@@ -341,9 +349,12 @@ class KernelSession:
         client, self._client = self._client, None
         if client is None:
             return
+        ipc_dir, self._ipc_dir = self._ipc_dir, None
         # nbclient's own shutdown of the kernel it started; a killed kernel is already gone
         with contextlib.suppress(Exception):
             client._cleanup_kernel()
+        if ipc_dir:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
 
 
 def execute_notebook(
@@ -481,6 +492,8 @@ def report_filename(kind: str, params: dict[str, Any]) -> str:
         parts.append(safe_name(str(params["park"]), what="园区代码"))
     if params.get("period"):
         parts.append(parse_period(params["period"]).slug)
+    if params.get("as_of"):
+        parts.append("asof" + re.sub(r"[^0-9]", "", str(params["as_of"]))[:8])
     parts.append(safe_name(kind, what="报告类型"))
     if params.get("share"):
         parts.append("share")
@@ -533,10 +546,13 @@ def render_report(
 
     failed_path = out / ".failed" / (html_path.stem + ".ipynb")
     start = time.perf_counter()
-    failed_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        nb = execute_notebook(notebook, checked, timeout=timeout, failed_path=failed_path)
-    except RenderError as exc:
+        nb = execute_notebook(notebook, checked, timeout=timeout, session=session)
+    except ExecutionFailed as exc:
+        if exc.notebook is not None:
+            import nbformat
+
+            atomic_write(failed_path, nbformat.writes(exc.notebook))
         return RenderResult(
             kind_name,
             checked,
@@ -544,7 +560,7 @@ def render_report(
             "failed",
             time.perf_counter() - start,
             str(exc),
-            failed_path,
+            failed_path if exc.notebook is not None else None,
         )
     failed_path.unlink(missing_ok=True)
     provenance = {

@@ -96,6 +96,18 @@ def paragraph(text: str, *, cls: str | None = None) -> str:
     return f"<p{attr}>{esc(text)}</p>"
 
 
+#: Internal keys that mean nothing to a reader; tables shown in reports drop them.
+HIDDEN_COLUMNS = (
+    "park_id",
+    "project_id",
+    "relocation_id",
+    "phase_id",
+    "item",
+    "parcel_ids",
+    "done",
+)
+
+
 def table_html(frame, *, caption: str | None = None, labels: dict[str, str] | None = None) -> str:
     """An escaped HTML table with Chinese headers and formatted numbers."""
     import pandas as pd
@@ -104,9 +116,12 @@ def table_html(frame, *, caption: str | None = None, labels: dict[str, str] | No
 
     if frame is None or len(frame) == 0:
         return paragraph("(无数据)", cls="pa-note")
+    frame = frame.drop(columns=[c for c in HIDDEN_COLUMNS if c in frame.columns])
     shown = with_labels(frame, extra=labels).copy()
     for column in shown.columns:
-        if pd.api.types.is_integer_dtype(shown[column]):  # years, counts: no separators
+        if pd.api.types.is_datetime64_any_dtype(shown[column]):
+            shown[column] = [("—" if pd.isna(v) else f"{v:%Y-%m-%d}") for v in shown[column]]
+        elif pd.api.types.is_integer_dtype(shown[column]):  # years, counts: no separators
             shown[column] = [("—" if pd.isna(v) else str(int(v))) for v in shown[column]]
         else:
             shown[column] = [v if isinstance(v, str) else format_number(v) for v in shown[column]]
@@ -199,6 +214,22 @@ class _Report:
         return self.info.region or ""
 
 
+#: Rows of the balance table that the period report shows (the land report shows all).
+BALANCE_SUMMARY_ITEMS = (
+    "total",
+    "road",
+    "green",
+    "water",
+    "usable",
+    "unreconciled",
+    "approved",
+    "supplied",
+    "remaining_supplyable",
+    "converted",
+    "idle",
+)
+
+
 class PeriodReport(_Report):
     """The period report (月报, 1-N月累计, 季报, 上半年工作总结) of one park.
 
@@ -257,6 +288,10 @@ class PeriodReport(_Report):
         shown = table[
             ["name", "value", "unit", "yoy_pct", "scope", "published_value", "published_yoy_pct"]
         ]
+        shown = shown.copy()
+        shown["value"] = [
+            _value_text(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)
+        ]
         fig, axes = new_figure(9.0, 3.4, ncols=2)
         for ax, (indicator, title) in zip(
             axes,
@@ -292,12 +327,15 @@ class PeriodReport(_Report):
 
         outlook = self.outlook.to_dict()
         history = supply_history(self.ds, park=self.park, as_of=self.as_of)
+        balance = balance_table(self.ds, park=self.park, as_of=self.as_of)
+        balance = balance[balance["item"].isin(BALANCE_SUMMARY_ITEMS)]
         fig, ax = new_figure(8.0, 3.2)
         plot_supply_history(ax, history)
         return html_block(
             paragraph(outlook["summary"]),
             table_html(
-                balance_table(self.ds, park=self.park, as_of=self.as_of), caption="用地平衡表"
+                balance[["label", "declared_mu", "ledger_mu", "residual_mu", "ledger_ha", "note"]],
+                caption="用地平衡表(亩)",
             ),
             image_html(fig, alt="历年供地面积"),
         )
@@ -307,9 +345,20 @@ class PeriodReport(_Report):
         from parkanalysis.projects import building_progress, progress_sentences
 
         progress = building_progress(self.ds, as_of=self.as_of, park=self.park)
+        shown = progress[
+            [
+                "project_name",
+                "building_no",
+                "use",
+                "floors_built",
+                "floors_planned",
+                "stage",
+                "date",
+            ]
+        ]
         return html_block(
             *(paragraph(s) for s in progress_sentences(progress)),
-            table_html(progress, caption="楼栋形象进度"),
+            table_html(shown, caption="楼栋形象进度", labels={"date": "填报日期"}),
         )
 
     def relocations(self) -> HTML:
@@ -319,8 +368,14 @@ class PeriodReport(_Report):
         status = relocation_status(self.ds, as_of=self.as_of, park=self.park)
         if self.share:
             return html_block(paragraph(f"搬迁置换企业 {len(status)} 家(对外版不列企业名称)。"))
+        shown = status[["enterprise_name", "status", "status_date", "land_freed_mu"]]
         return html_block(
-            paragraph(relocation_sentence(status)), table_html(status, caption="搬迁置换进展")
+            paragraph(relocation_sentence(status)),
+            table_html(
+                shown,
+                caption="搬迁置换进展",
+                labels={"status_date": "进展日期", "land_freed_mu": "腾退土地(亩)"},
+            ),
         )
 
     def safety(self) -> HTML:
@@ -402,6 +457,19 @@ class PeriodReport(_Report):
             paragraph(f"数据校验提示 {len(findings)} 处(不影响报告生成,请核对):"),
             table_html(frame),
         )
+
+
+def _value_text(value, unit) -> str:
+    """An indicator value as shown: counts as integers, amounts with one decimal."""
+    import pandas as pd
+
+    from parkanalysis.labels import format_number
+
+    if pd.isna(value):
+        return "—"
+    if unit in {"家", "人", "宗", "处"}:
+        return f"{value:,.0f}"
+    return format_number(float(value))
 
 
 def _year_text(value) -> str:
