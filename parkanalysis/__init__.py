@@ -1,10 +1,17 @@
 """parkanalysis: an industrial park's records → the figures, charts, Chinese text and
 forecasts of its work reports, shared as self-contained HTML.
 
-The public face is small; everything else lives in the module that owns it.
+The public face is small; everything else lives in the module that owns it::
+
+    import parkanalysis as pa
+    ds = pa.load_dataset("data/sample")
+    pa.indicator_table(ds, "2016年1-5月")
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from parkanalysis.errors import (
     DataError,
@@ -15,6 +22,34 @@ from parkanalysis.errors import (
     RenderError,
 )
 
+__version__ = "0.1.0"
+
+#: Public name → module that owns it (imported on first use, so ``import parkanalysis``
+#: stays cheap and has no side effects).
+_PUBLIC = {
+    "load_dataset": "parkanalysis.dataset",
+    "validate_dataset": "parkanalysis.dataset",
+    "Period": "parkanalysis.periods",
+    "parse_period": "parkanalysis.periods",
+    "indicator_table": "parkanalysis.indicators",
+    "land_indicators": "parkanalysis.land",
+    "land_outlook_for": "parkanalysis.land",
+    "forecast_annual": "parkanalysis.forecast",
+    "render_report": "parkanalysis.render",
+    "run_batch": "parkanalysis.batch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'parkanalysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
+
+
 __all__ = [
     "DataError",
     "Finding",
@@ -23,4 +58,5 @@ __all__ = [
     "PeriodError",
     "RenderError",
     "__version__",
+    *_PUBLIC,
 ]
