@@ -34,6 +34,15 @@ Definitions (one place; the tests hold them):
   same-scope land-holding enterprises.
 * **全员劳动生产率** = Σ 工业增加值 ÷ Σ average 从业人员 (each enterprise's mean over its months
   in the period) of the enterprises reporting both; not annualised either.
+* **n_enterprises** is the number of enterprises behind ``value`` (what share mode needs to
+  suppress aggregates of fewer than ``share.min_enterprises`` enterprises): for flows and the
+  stock, the enterprises with data for that indicator in the period; for 亩均/地均 figures,
+  those with land and data; for 劳动生产率, those with 增加值 and employees; for counts (规上
+  企业数, 新投产企业数) the count itself — a count of enterprises is not an aggregate of their
+  values; for 规上产值占比, the smaller of its two groups (规上 and other enterprises with
+  output), because a share times the total discloses both parts. It describes the level only:
+  the growth's basis is in ``scope`` ("同口径(n家)"). NaN where no figure is computed here
+  (published-only rows) or, for the share, where the share itself is NaN.
 * **Published figures** (``ds.published``) are matched on park, indicator and the *months* of
   the period (``2016H1`` is ``2016-01..2016-06``), converted to the row's unit when both are
   amounts of money, and shown as ``published_value`` / ``published_yoy_pct`` — the official
@@ -156,6 +165,7 @@ _COLUMNS = (
     "published_yoy_pct",
     "difference",
     "note",
+    "n_enterprises",
 )
 
 
@@ -247,7 +257,8 @@ def indicator_table(
     DataFrame
         One row per indicator of :data:`INDICATORS` (then any published-only indicators),
         columns ``id, name, value, unit, yoy_pct, prev_value, scope, published_value,
-        published_yoy_pct, difference, note``; see the module docstring for definitions.
+        published_yoy_pct, difference, note, n_enterprises``; see the module docstring for
+        definitions.
 
     Raises
     ------
@@ -753,6 +764,7 @@ class _Result:
     yoy_pct: np.ndarray
     scope_n: np.ndarray  # -1: no scope label
     note: np.ndarray  # object array of str
+    n: np.ndarray  # enterprises behind ``value`` (see ``n_enterprises`` in the docstring)
 
 
 def _growth(core: _Core, cur_num, prev_num, n_scope, *, prev_den=None, cur_den=None):
@@ -786,19 +798,19 @@ def _flow(core: _Core, column: str, member: np.ndarray | None = None) -> _Result
     n_c = _count(core, has_c)
     value = np.where(n_c > 0, _by_park(core, cur, has_c), np.nan)
     if core.prev is None:
-        return _no_prev(core, value)
+        return _no_prev(core, value, n_c)
     prev = core.prev.flows[column]
     both = has_c & ~np.isnan(prev)
     n_s = _count(core, both)
     prev_val, yoy, note = _growth(core, _by_park(core, cur, both), _by_park(core, prev, both), n_s)
-    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note)
+    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
 
 
-def _no_prev(core: _Core, value: np.ndarray) -> _Result:
+def _no_prev(core: _Core, value: np.ndarray, n: np.ndarray) -> _Result:
     P = len(core.parks)
     return _Result(
         value, np.full(P, np.nan), np.full(P, np.nan), np.full(P, -1.0),
-        np.full(P, "上年同期无数据", dtype=object),
+        np.full(P, "上年同期无数据", dtype=object), n,
     )  # fmt: skip
 
 
@@ -808,12 +820,12 @@ def _stock(core: _Core) -> _Result:
     n_c = _count(core, has_c)
     value = np.where(n_c > 0, _by_park(core, cur, has_c), np.nan)
     if core.prev is None:
-        return _no_prev(core, value)
+        return _no_prev(core, value, n_c)
     prev = core.prev.employees
     both = has_c & ~np.isnan(prev)
     n_s = _count(core, both)
     prev_val, yoy, note = _growth(core, _by_park(core, cur, both), _by_park(core, prev, both), n_s)
-    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note)
+    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
 
 
 def _above_count_mask(side: _Side, industrial: np.ndarray) -> np.ndarray:
@@ -823,9 +835,10 @@ def _above_count_mask(side: _Side, industrial: np.ndarray) -> np.ndarray:
 def _counts(core: _Core, cur_mask: np.ndarray, prev_mask: np.ndarray | None) -> _Result:
     P = len(core.parks)
     prev = _count(core, prev_mask) if prev_mask is not None else np.full(P, np.nan)
+    value = _count(core, cur_mask)
     return _Result(
-        _count(core, cur_mask), prev, np.full(P, np.nan), np.full(P, -1.0),
-        np.full(P, "", dtype=object),
+        value, prev, np.full(P, np.nan), np.full(P, -1.0),
+        np.full(P, "", dtype=object), value.copy(),
     )  # fmt: skip
 
 
@@ -841,7 +854,13 @@ def _share(core: _Core) -> _Result:
     P = len(core.parks)
     prev = share(core.prev) if core.prev is not None else np.full(P, np.nan)
     note = np.full(P, "规上工业总产值占工业总产值的比重;占比不计同比", dtype=object)
-    return _Result(share(core.cur), prev, np.full(P, np.nan), np.full(P, -1.0), note)
+    has = ~np.isnan(core.cur.flows["output_wan_yuan"])
+    n_above = _count(core, has & core.cur.above)
+    n_other = _count(core, has & ~core.cur.above)
+    value = share(core.cur)
+    # a share reveals both parts (share × total): the smaller group is what it discloses
+    n = np.where(np.isnan(value), np.nan, np.minimum(n_above, n_other))
+    return _Result(value, prev, np.full(P, np.nan), np.full(P, -1.0), note, n)
 
 
 def _per_area(core: _Core, column: str, factor: float) -> _Result:
@@ -851,8 +870,9 @@ def _per_area(core: _Core, column: str, factor: float) -> _Result:
     area_c = _by_park(core, core.area_mu, has_c)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(area_c > 0, _by_park(core, cur, has_c) / area_c * factor, np.nan)
+    n_c = _count(core, has_c)
     if core.prev is None:
-        return _no_prev(core, value)
+        return _no_prev(core, value, n_c)
     prev = core.prev.flows[column]
     both = has_c & ~np.isnan(prev)
     n_s = _count(core, both)
@@ -866,7 +886,7 @@ def _per_area(core: _Core, column: str, factor: float) -> _Result:
         cur_den=area_s / factor,
     )
     note = np.where(area_c > 0, note, "无有用地面积的企业数据")
-    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note)
+    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
 
 
 def _productivity(core: _Core) -> _Result:
@@ -880,8 +900,9 @@ def _productivity(core: _Core) -> _Result:
     den = _by_park(core, emp_c, has_c)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(den > 0, _by_park(core, va_c, has_c) / den, np.nan)
+    n_c = _count(core, has_c)
     if core.prev is None:
-        return _no_prev(core, value)
+        return _no_prev(core, value, n_c)
     p = core.prev
     both = has_c & usable(p)
     n_s = _count(core, both)
@@ -893,7 +914,7 @@ def _productivity(core: _Core) -> _Result:
         prev_den=_by_park(core, p.avg_employees, both),
         cur_den=_by_park(core, emp_c, both),
     )
-    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note)
+    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
 
 
 def _compute(core: _Core) -> dict[str, _Result]:
@@ -992,6 +1013,7 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
         "published_yoy_pct": py,
         "difference": value - pv,
         "note": notes,
+        "n_enterprises": stack["n"].ravel().astype("float64"),
     }
     if extra is not None:  # published-only indicators, after the park's computed rows
         order = np.argsort(np.r_[np.repeat(np.arange(P), I), extra.pop("_park_pos")], kind="stable")
@@ -1134,6 +1156,7 @@ def _published(ds, period, parks, ids, unit_col, notes):
             _join_notes(np.full(m, "仅有公布数,无企业数据可核对", dtype=object), src_note[other]),
             rep_note[other],
         ),
+        "n_enterprises": np.full(m, np.nan),
     }
     return pv, py, notes, extra
 

@@ -143,7 +143,7 @@ def test_hand_built_park_levels_and_same_scope_growth(park):
     t = indicator_table(park, "2016年1-5月")
     assert list(t.columns) == [
         "id", "name", "value", "unit", "yoy_pct", "prev_value", "scope",
-        "published_value", "published_yoy_pct", "difference", "note",
+        "published_value", "published_yoy_pct", "difference", "note", "n_enterprises",
     ]  # fmt: skip
     assert t["id"].tolist() == indicator_ids()
     got = rows(
