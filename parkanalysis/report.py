@@ -4,6 +4,26 @@ Notebooks stay thin — a ``parameters`` cell, then one call per section. Every 
 here takes computed tables from the modules that own them (indicators, land, forecast,
 safety, projects, narrative) and turns them into HTML, images or text; text from the data
 is always HTML-escaped.
+
+Share mode (``share=True``, ``--share``): a copy for circulation outside the office.
+
+* No enterprise-level rows and no enterprise names or ids anywhere: the D-class list, the
+  relocation table, overdue hazards, enterprise-level data-check findings, project names
+  (projects are shown by type), the relocation ids in scenario descriptions are left out.
+* Every aggregate built from fewer than ``k = ds.config(park)["share"]["min_enterprises"]``
+  enterprises (default 3) is replaced by the marker ``—(少于k家,不予公布)`` with a note:
+  indicator levels (``n_enterprises`` of :func:`parkanalysis.indicators.indicator_table`),
+  同口径 growth (its scope), the points of the trend charts, 规上 levels whose complement
+  (all industrial output minus 规上) comes from fewer than ``k`` enterprises (secondary
+  suppression: the difference of two published totals would disclose it), land ratios built
+  on enterprise tax, hazard categories (small categories are merged into "其他类别(合并)",
+  and the smallest others join them until the merged group has ``k`` enterprises, so the
+  total cannot be used to recover them), hazard sub-counts (重大, 逾期) and relocation land.
+* Counts of enterprises (规上企业数, 新投产企业数, D类企业数, 搬迁企业数) are published: a
+  count is not an aggregate of enterprises' values. Figures published by the statistics
+  bureau (``published_value``/``published_yoy_pct``) are public already and stay.
+* Land-ledger figures (balance table, supply history, forecasts) are about parcels, not
+  enterprises' statistics, and are not suppressed.
 """
 
 from __future__ import annotations
@@ -125,10 +145,43 @@ def table_html(frame, *, caption: str | None = None, labels: dict[str, str] | No
             shown[column] = [("—" if pd.isna(v) else str(int(v))) for v in shown[column]]
         else:
             shown[column] = [v if isinstance(v, str) else format_number(v) for v in shown[column]]
+    text_columns = [
+        i
+        for i, column in enumerate(frame.columns)
+        if not pd.api.types.is_numeric_dtype(frame[column])
+        and not pd.api.types.is_datetime64_any_dtype(frame[column])
+        and not all(_looks_numeric(v) for v in frame[column])
+    ]
     body = shown.to_html(index=False, escape=True, border=0, na_rep="—")
+    if text_columns:  # text reads left-aligned and may wrap; numbers stay right-aligned
+        body = _mark_text_cells(body, set(text_columns))
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{esc(caption)}</caption>\n  <thead>", 1)
     return body
+
+
+def _looks_numeric(value) -> bool:
+    """True for numbers and number-like cells ("3,126", "—", "—(少于3家,不予公布)")."""
+    import re
+
+    if not isinstance(value, str):
+        return True
+    return bool(re.fullmatch(r"\s*(—.*|-?[\d,]+(\.\d+)?%?)?\s*", value))
+
+
+def _mark_text_cells(body: str, columns: set[int]) -> str:
+    """Add ``class="pa-text"`` to the body cells of the given column positions."""
+    import re
+
+    def row(match) -> str:
+        cells = iter(range(10**6))
+        return re.sub(
+            r"<td>",
+            lambda _m: '<td class="pa-text">' if next(cells) in columns else "<td>",
+            match.group(0),
+        )
+
+    return re.sub(r"<tr>.*?</tr>", row, body, flags=re.S)
 
 
 def image_html(fig, *, alt: str) -> str:
@@ -200,13 +253,25 @@ class _Report:
         self.min_enterprises = int(
             self.ds.config(self.park).get("share", {}).get("min_enterprises", 3)
         )
+        #: What replaces a suppressed figure in a share report.
+        self.marker = f"—(少于{self.min_enterprises}家,不予公布)"
+
+    def _small(self, n) -> bool:
+        """True when ``n`` enterprises are too few to publish their aggregate (share mode)."""
+        import pandas as pd
+
+        return bool(self.share and not pd.isna(n) and 0 < n < self.min_enterprises)
 
     def _title(self, heading: str, subtitle: str) -> HTML:
+        if self.share:
+            heading += "(对外版)"
         parts = [f"<h1>{esc(heading)}</h1>", paragraph(subtitle, cls="pa-note")]
         if self.share:
+            k = self.min_enterprises
             parts.append(
-                '<div class="pa-share-banner">对外版:已去除企业明细,少于'
-                f"{self.min_enterprises}家企业的汇总数已隐去。</div>"
+                '<div class="pa-share-banner"><strong>对外版</strong>:供园区以外传阅。'
+                f"已去除企业名单与企业明细;由少于{k}家企业汇总得出的数字以"
+                f"“{esc(self.marker)}”代替。</div>"
             )
         return html_block(*parts)
 
@@ -283,16 +348,45 @@ class PeriodReport(_Report):
         from parkanalysis.narrative import economic_paragraph
         from parkanalysis.plots import new_figure, plot_cumulative_trend
 
-        table = self._shareable_indicators()
+        table, level_cut, growth_cut = self._shareable_indicators()
         text = economic_paragraph(table, period=self.period, park_name=None)
         shown = table[
             ["name", "value", "unit", "yoy_pct", "scope", "published_value", "published_yoy_pct"]
-        ]
-        shown = shown.copy()
+        ].copy()
         shown["value"] = [
-            _value_text(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)
+            self.marker if cut else _value_text(v, u)
+            for v, u, cut in zip(shown["value"], shown["unit"], level_cut, strict=True)
         ]
+        shown["yoy_pct"] = shown["yoy_pct"].astype(object)
+        shown.loc[growth_cut, "yoy_pct"] = self.marker
+        notes = []
+        if growth_cut.any():
+            extra = [
+                f"{name}{_value_text(v, u)}{u}"
+                for name, v, u, cut in zip(
+                    table["name"],
+                    table["value"],
+                    table["unit"],
+                    growth_cut & ~level_cut,
+                    strict=True,
+                )
+                if cut
+            ]
+            if extra:
+                text += (
+                    f"另:{'、'.join(extra)},其同口径企业少于{self.min_enterprises}家,同比不予公布。"
+                )
+        if level_cut.any() or growth_cut.any():
+            names = "、".join(table.loc[level_cut | growth_cut, "name"])
+            notes.append(
+                paragraph(
+                    f"注:{names}的数值或同比由少于{self.min_enterprises}家企业汇总得出,"
+                    "对外版不予公布;统计部门公布数照列。",
+                    cls="pa-note",
+                )
+            )
         fig, axes = new_figure(9.0, 3.4, ncols=2)
+        hidden_points = 0
         for ax, (indicator, title) in zip(
             axes,
             [("industrial_output", "工业总产值(1-N月累计)"), ("tax_revenue", "税收(1-N月累计)")],
@@ -301,24 +395,73 @@ class PeriodReport(_Report):
             trend = trend_table(self.ds, indicator, year=self.period.year, park=self.park)
             trend = trend[
                 [p.end_month <= self.period.end_month for p in trend["period"].map(_as_period)]
-            ]
+            ].reset_index(drop=True)
+            if self.share:
+                trend, hidden = self._shareable_trend(trend, indicator)
+                hidden_points += hidden
             plot_cumulative_trend(ax, trend, title=title, unit="万元")
+        if hidden_points:
+            notes.append(
+                paragraph(
+                    f"注:走势图中由少于{self.min_enterprises}家企业汇总的{hidden_points}个"
+                    "数据点未画出。",
+                    cls="pa-note",
+                )
+            )
         return html_block(
             paragraph(text),
             table_html(shown, caption=f"{self.period.label}主要经济指标", labels={"name": "指标"}),
+            *notes,
             image_html(fig, alt=f"{self.period.year}年工业总产值与税收累计走势"),
         )
 
     def _shareable_indicators(self):
+        """The indicator table with suppressed figures blanked (share mode) and the masks.
+
+        Returns ``(table, level_cut, growth_cut)``: boolean arrays of the rows whose level,
+        respectively growth, comes from too few enterprises. Outside share mode both are
+        all False and the table is unchanged.
+        """
+        import numpy as np
+
         table = self.indicators.copy()
-        if not self.share or "n_enterprises" not in table.columns:
-            return table
-        small = table["n_enterprises"].notna() & (table["n_enterprises"] < self.min_enterprises)
-        for column in ("value", "yoy_pct", "prev_value", "published_value", "published_yoy_pct"):
-            if column in table.columns:
-                table.loc[small, column] = float("nan")
-        table.loc[small, "scope"] = f"少于{self.min_enterprises}家企业,不予公布"
-        return table
+        none = np.zeros(len(table), dtype=bool)
+        if not self.share:
+            return table, none, none.copy()
+        kinds = {s.id: s.kind for s in _indicator_specs()}
+        n = table["n_enterprises"].to_numpy(dtype="float64")
+        is_count = table["id"].map(lambda i: kinds.get(i) in {"count", "new"}).to_numpy(bool)
+        level_cut = np.array([self._small(x) for x in n]) & ~is_count
+        # secondary suppression: 规上 levels when the non-规上 rest is too small (total − 规上)
+        by_id = dict(zip(table["id"], n, strict=True))
+        for above, total in (
+            ("above_size_output", "industrial_output"),
+            ("above_size_value_added", "industrial_value_added"),
+        ):
+            if above in by_id and total in by_id and self._small(by_id[total] - by_id[above]):
+                level_cut |= (table["id"] == above).to_numpy() | (table["id"] == total).to_numpy()
+        scope_n = table["scope"].map(_scope_count).to_numpy(dtype="float64")
+        growth_cut = (np.array([self._small(x) for x in scope_n]) | level_cut) & ~is_count
+        growth_cut &= table["yoy_pct"].notna().to_numpy() | level_cut
+        table.loc[level_cut, ["value", "difference"]] = float("nan")
+        table.loc[growth_cut, ["yoy_pct", "prev_value"]] = float("nan")
+        return table, level_cut, growth_cut
+
+    def _shareable_trend(self, trend, indicator: str):
+        """Blank trend points built from too few enterprises; return (trend, points hidden)."""
+        from parkanalysis.indicators import indicator_table
+
+        trend = trend.copy()
+        hidden = 0
+        for i, period in enumerate(trend["period"]):
+            row = indicator_table(self.ds, period, park=self.park).set_index("id").loc[indicator]
+            if self._small(row["n_enterprises"]):
+                trend.loc[i, ["value", "yoy_pct"]] = float("nan")
+                hidden += 1
+            elif self._small(_scope_count(row["scope"])):
+                trend.loc[i, "yoy_pct"] = float("nan")
+                hidden += 1
+        return trend, hidden
 
     def land(self) -> HTML:
         """土地: balance against the declared areas, ratios and the supply history."""
@@ -345,6 +488,8 @@ class PeriodReport(_Report):
         from parkanalysis.projects import building_progress, progress_sentences
 
         progress = building_progress(self.ds, as_of=self.as_of, park=self.park)
+        if self.share:
+            return self._projects_by_kind(progress)
         shown = progress[
             [
                 "project_name",
@@ -361,13 +506,68 @@ class PeriodReport(_Report):
             table_html(shown, caption="楼栋形象进度", labels={"date": "填报日期"}),
         )
 
+    def _projects_by_kind(self, progress) -> HTML:
+        """Share mode: buildings counted per project type, no project names."""
+        import pandas as pd
+
+        from parkanalysis.projects import STAGES
+
+        if len(progress) == 0:
+            return html_block(paragraph("报告期内无项目形象进度记录。"))
+        pj = self.ds.projects
+        keys = zip(pj["park_id"], pj["project_id"], strict=True)
+        kinds = dict(zip(keys, pj["kind"], strict=True))
+        frame = progress.assign(
+            kind=[
+                kinds.get((k, p)) if isinstance(kinds.get((k, p)), str) else "其他"
+                for k, p in zip(progress["park_id"], progress["project_id"], strict=True)
+            ],
+            _stage=[STAGES.index(s) if s in STAGES else -1 for s in progress["stage"]],
+        )
+        finished = STAGES.index("主体完工")
+        rows = []
+        for kind, group in frame.groupby("kind", sort=False):
+            rows.append(
+                {
+                    "项目类型": kind,
+                    "项目数(个)": group["project_id"].nunique(),
+                    "楼栋数(栋)": len(group),
+                    "主体已完工(栋)": int((group["_stage"] >= finished).sum()),
+                    "在建(栋)": int(((group["_stage"] > 0) & (group["_stage"] < finished)).sum()),
+                    "未开工(栋)": int((group["_stage"] <= 0).sum()),
+                }
+            )
+        table = pd.DataFrame(rows)
+        done = int((frame["_stage"] >= finished).sum())
+        return html_block(
+            paragraph(
+                f"在建项目{frame['project_id'].nunique()}个,共{len(frame)}栋楼,"
+                f"其中主体结构已完工{done}栋。"
+            ),
+            table_html(table, caption="项目形象进度(按项目类型汇总)"),
+            paragraph("对外版不列项目与企业名称。", cls="pa-note"),
+        )
+
     def relocations(self) -> HTML:
         """企业服务与搬迁置换."""
         from parkanalysis.projects import relocation_sentence, relocation_status
 
         status = relocation_status(self.ds, as_of=self.as_of, park=self.park)
         if self.share:
-            return html_block(paragraph(f"搬迁置换企业 {len(status)} 家(对外版不列企业名称)。"))
+            if len(status) == 0:
+                return html_block(paragraph("报告期内无搬迁置换企业。"))
+            by_status = status["status"].value_counts(sort=False)
+            parts = "、".join(f"{st}{n}家" for st, n in by_status.items())
+            freed = status["land_freed_mu"].sum(min_count=1)
+            land = (
+                f"涉及腾退土地{self.marker}"
+                if self._small(len(status))
+                else ("" if freed != freed else f"涉及腾退土地合计{freed:.1f}亩")
+            )
+            text = f"搬迁置换企业{len(status)}家({parts})" + (f",{land}" if land else "") + "。"
+            return html_block(
+                paragraph(text), paragraph("对外版不列企业名称与逐户进展。", cls="pa-note")
+            )
         shown = status[["enterprise_name", "status", "status_date", "land_freed_mu"]]
         return html_block(
             paragraph(relocation_sentence(status)),
@@ -384,19 +584,116 @@ class PeriodReport(_Report):
         from parkanalysis.safety import hazard_sentence, hazard_summary, overdue_hazards
 
         summary = hazard_summary(self.ds, self.period, park=self.park)
-        parts = [paragraph(hazard_sentence(summary))]
-        by_category = summary.by_category
+        if self.share:
+            sentence, by_category, note = self._shareable_hazards(summary)
+        else:
+            sentence, by_category, note = hazard_sentence(summary), summary.by_category, ""
+        parts = [paragraph(sentence)]
         if len(by_category):
             fig, ax = new_figure(8.0, 3.2)
             plot_hazards(ax, by_category)
             parts.append(image_html(fig, alt="隐患排查与整改(按类别)"))
+        if note:
+            parts.append(paragraph(note, cls="pa-note"))
         if not self.share:
+            overdue = overdue_hazards(self.ds, self.period, park=self.park)
             parts.append(
-                table_html(
-                    overdue_hazards(self.ds, self.period, park=self.park), caption="逾期未整改隐患"
-                )
+                table_html(overdue, caption="逾期未整改隐患")
+                if len(overdue)
+                else paragraph("报告期末无逾期未整改隐患。", cls="pa-note")
             )
         return html_block(*parts)
+
+    def _shareable_hazards(self, summary):
+        """Share mode: (sentence, by-category table, note) without small groups."""
+        import pandas as pd
+
+        from parkanalysis.safety import _bounds, _park_hazards, _status
+
+        k = self.min_enterprises
+        c = summary.counts
+        if c["found"] == 0:
+            return "未排查出安全隐患。", summary.by_category.iloc[0:0], ""
+        if self._small(c["enterprises"]):
+            return (
+                f"排查出安全隐患{self.marker}(涉及企业少于{k}家)。",
+                summary.by_category.iloc[0:0],
+                "",
+            )
+        start, end = _bounds(summary.period)
+        hz = _park_hazards(self.ds, self.park)
+        hz = hz.loc[((hz["inspection_date"] >= start) & (hz["inspection_date"] <= end)).to_numpy()]
+        st = _status(hz, end)
+        ent = hz["enterprise_id"].astype(str)
+
+        def n_ent(mask) -> int:
+            return int(ent[pd.Series(mask, index=hz.index).to_numpy(dtype=bool)].nunique())
+
+        def split_ok(mask) -> bool:  # a sub-count and its complement both publishable
+            return not self._small(n_ent(mask)) and not self._small(n_ent(~mask))
+
+        rect = st["rectified"].to_numpy(dtype=bool)
+        text = f"排查出各类安全隐患{c['found']}处,涉及企业{c['enterprises']}家"
+        withheld = []
+        major = st["major"].to_numpy(dtype=bool)
+        if c["major"]:
+            if split_ok(major):
+                text += f",其中重大隐患{c['major']}处"
+            else:
+                withheld.append("重大隐患数")
+        if split_ok(rect):
+            text += f",已整改{c['rectified']}处,整改率{summary.rectification_rate_pct:.1f}%"
+            open_ = ~rect
+            overdue = st["overdue"].to_numpy(dtype=bool)
+            if open_.any():
+                if c["overdue"] == 0:
+                    text += f";尚未整改{int(open_.sum())}处,均在整改期限内"
+                elif not self._small(n_ent(overdue)) and not self._small(n_ent(open_ & ~overdue)):
+                    text += f";尚未整改{int(open_.sum())}处,其中逾期{c['overdue']}处"
+                else:
+                    text += f";尚未整改{int(open_.sum())}处"
+                    withheld.append("逾期未整改数")
+        else:
+            withheld.append("整改情况")
+        prev = summary.previous
+        comparable = prev is not None and prev.counts["found"]
+        if comparable and not self._small(prev.counts["enterprises"]):
+            diff = c["found"] - prev.counts["found"]
+            word = "增加" if diff > 0 else "减少"
+            text += f";与上年同期相比隐患{word}{abs(diff)}处" if diff else ";隐患数与上年同期持平"
+        text += "。"
+        # categories: merge the small ones (and then the smallest others) into one group
+        cats = hz["category"].astype(str)
+        order = summary.by_category["category"].astype(str).tolist()
+        n_by_cat = {cat: n_ent((cats == cat).to_numpy()) for cat in order}
+        merged = [cat for cat in order if self._small(n_by_cat[cat])]
+        keep = [cat for cat in order if cat not in merged]
+        while merged and self._small(n_ent(cats.isin(merged).to_numpy())) and keep:
+            merged.append(keep.pop())  # by_category is sorted by found: pop the smallest
+        rows = []
+        for cat in keep:
+            m = (cats == cat).to_numpy()
+            rows.append((cat, m))
+        if merged:
+            rows.append(("其他类别(合并)", cats.isin(merged).to_numpy()))
+        table = pd.DataFrame(
+            {
+                "category": [name for name, _ in rows],
+                "found": [int(m.sum()) for _, m in rows],
+                "rectified": [int((m & rect).sum()) for _, m in rows],
+                "overdue": [int((m & st["overdue"].to_numpy(dtype=bool)).sum()) for _, m in rows],
+            }
+        )
+        if merged and self._small(n_ent(cats.isin(merged).to_numpy())):
+            table = table.iloc[0:0]  # every category together is still too small
+        notes = []
+        if merged:
+            notes.append(
+                f"涉及企业少于{k}家的隐患类别({'、'.join(merged)})合并为“其他类别(合并)”。"
+            )
+        if withheld:
+            notes.append(f"{'、'.join(withheld)}涉及企业少于{k}家,不予公布。")
+        return text, table, "".join(notes)
 
     def problems(self) -> HTML:
         """存在问题, drawn from the data."""
@@ -415,6 +712,7 @@ class PeriodReport(_Report):
                 else float("nan")
             )
             names = "" if self.share else ":" + "、".join(d_class["name"].astype(str).tolist())
+            # a count of enterprises is published in share mode, never their names
             items.append(
                 f"亩均效益评价为D类的企业{len(d_class)}家(占{share_d:.1f}%){names},"
                 "企业小、散、弱,亩均产出低,需加快提升或腾退。"
@@ -435,18 +733,25 @@ class PeriodReport(_Report):
     def data_checks(self) -> HTML:
         """数据核对: warnings found when the data were loaded (e.g. the 38 亩 residual)."""
         findings = list(self.ds.warnings)
-        if self.share:
-            findings = [f for f in findings if f.rule == "ledger_not_closed"]
+        withheld = 0
+        if self.share:  # only findings about the park's own declarations and ledger
+            kept = [f for f in findings if f.rule in SHARE_SAFE_RULES]
+            withheld, findings = len(findings) - len(kept), kept
+        note = (
+            paragraph(f"另有{withheld}处涉及企业数据的提示,对外版不列。", cls="pa-note")
+            if withheld
+            else ""
+        )
         if not findings:
-            return html_block(paragraph("数据校验未发现需要说明的问题。"))
+            return html_block(paragraph("数据校验未发现需要说明的问题。"), note)
         import pandas as pd
 
         frame = pd.DataFrame(
             [
                 {
-                    "规则": f.rule,
+                    "问题": RULE_LABELS.get(f.rule, f.rule),
                     "文件": f.file or "",
-                    "行": f.row,
+                    "行": "" if f.row is None else str(int(f.row)),
                     "列": f.column or "",
                     "说明": f.message,
                 }
@@ -456,7 +761,34 @@ class PeriodReport(_Report):
         return html_block(
             paragraph(f"数据校验提示 {len(findings)} 处(不影响报告生成,请核对):"),
             table_html(frame),
+            note,
         )
+
+
+#: Data-check rules whose findings name no enterprise (the only ones a share report lists).
+SHARE_SAFE_RULES = frozenset({"ledger_not_closed"})
+
+#: Chinese names of the data-check rules shown in reports.
+RULE_LABELS = {
+    "ledger_not_closed": "面积不闭合",
+    "enterprise_without_land": "企业未登记用地",
+    "growth_outlier": "增速异常",
+    "absurd_value": "数值异常",
+}
+
+
+def _scope_count(scope) -> float:
+    """The n of "同口径(n家)", NaN when there is none."""
+    import re
+
+    match = re.search(r"(\d+)家", scope) if isinstance(scope, str) else None
+    return float(match.group(1)) if match else float("nan")
+
+
+def _indicator_specs():
+    from parkanalysis.indicators import INDICATORS
+
+    return INDICATORS
 
 
 def _value_text(value, unit) -> str:
@@ -552,10 +884,41 @@ class LandReport(_Report):
         table = balance_table(self.ds, park=self.park, as_of=self.as_of)
         shown = table[["label", "declared_mu", "ledger_mu", "residual_mu", "ledger_ha", "note"]]
         ratios = land_ratios(self.ds, park=self.park, as_of=self.as_of)
+        ratios = ratios[["id", "name", "value", "unit", "note"]].copy()
+        notes = []
+        if self.share:
+            ratios["value"] = ratios["value"].astype(object)
+            for i, rid in zip(ratios.index, ratios["id"], strict=True):
+                n = self._tax_enterprises(rid)
+                if self._small(n):
+                    ratios.loc[i, "value"] = self.marker
+                    ratios.loc[i, "note"] = f"由少于{self.min_enterprises}家企业的税收计算"
+                    notes.append(ratios.loc[i, "name"])
         return html_block(
             table_html(shown, caption="用地平衡表(亩)"),
-            table_html(ratios[["name", "value", "unit", "note"]], caption="土地集约利用评价指标"),
+            table_html(ratios.drop(columns="id"), caption="土地集约利用评价指标"),
+            paragraph(
+                f"注:{'、'.join(notes)}由少于{self.min_enterprises}家企业汇总,对外版不予公布。",
+                cls="pa-note",
+            )
+            if notes
+            else "",
         )
+
+    def _tax_enterprises(self, ratio_id: str) -> float:
+        """Enterprises whose tax enters a land ratio (NaN for ratios built on land only)."""
+        from parkanalysis.land import _tax_last_12_months, land_ratios
+
+        if ratio_id not in {"industrial_tax_per_ha", "tax_per_ha"}:
+            return float("nan")
+        tax, _note = _tax_last_12_months(self.ds, self.park, self.as_of)
+        if tax is None:
+            return float("nan")
+        if ratio_id == "tax_per_ha":
+            return float(tax.notna().sum())
+        # the industrial ratio's note states how many enterprises it covers ("38家企业")
+        ratios = land_ratios(self.ds, park=self.park, as_of=self.as_of).set_index("id")
+        return _scope_count(str(ratios.loc[ratio_id, "note"])) if ratio_id in ratios.index else 0.0
 
     def forecast(self) -> HTML:
         """Annual supply forecast with 80% and 95% intervals (fan chart)."""
@@ -639,8 +1002,10 @@ class LandReport(_Report):
         ]
         table = table.merge(need, on="scenario", how="left")
         table["p50"] = [_year_text(v) for v in table["p50"].astype(object)]
-        if self.share:
-            table["description"] = "(对外版不列企业明细)"
+        if self.share:  # keep the rule, drop the list of relocations that follows it
+            table["description"] = [
+                str(d).split(";")[0] if isinstance(d, str) else "" for d in table["description"]
+            ]
         return html_block(
             table_html(
                 table[["label", "description", "p50", "gross_mu"]],
