@@ -1,0 +1,184 @@
+"""Shared fixtures of the end-to-end tests: reports rendered once per session, a browser.
+
+Reports are rendered by :func:`parkanalysis.render.render_report` (the pipeline users run),
+lazily — a report is rendered the first time a test asks for it, then shared by every test of
+the session — in one warm :class:`~parkanalysis.render.KernelSession`, as batch workers do.
+Output goes to the session's temporary folder (``tmp_path_factory.getbasetemp()``), so the
+screenshots and the HTML of a run can be looked at afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from parkanalysis.render import KernelSession, render_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+#: The reports the end-to-end tests look at: name → (kind, parameters).
+REPORTS: dict[str, tuple[str, dict]] = {
+    "period": ("period", {"period": "2016年1-5月"}),
+    "h1": ("period", {"period": "2016H1"}),
+    "land": ("land", {}),
+    "period_share": ("period", {"period": "2016年1-5月", "share": True}),
+    "h1_share": ("period", {"period": "2016H1", "share": True}),
+    "land_share": ("land", {"share": True}),
+}
+
+
+@dataclass
+class Rendered:
+    """One rendered report: where it is, its HTML, how it was asked for."""
+
+    name: str
+    kind: str
+    params: dict
+    path: Path
+
+    @property
+    def html(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+class ReportSet:
+    """Renders a report the first time it is asked for; the same file afterwards."""
+
+    def __init__(self, session: KernelSession, out: Path):
+        self.session = session
+        self.out = out
+        self._done: dict[str, Rendered] = {}
+
+    def render(self, name: str, kind: str, *, data: Path = SAMPLE, **params) -> Rendered:
+        """Render ``kind`` with ``params`` into a folder of its own; fail on any problem."""
+        if name in self._done:
+            return self._done[name]
+        result = render_report(
+            kind,
+            out_dir=self.out / name,
+            session=self.session,
+            force=True,
+            data=str(data),
+            **params,
+        )
+        assert result.status == "rendered", result.error
+        assert not result.problems, result.problems
+        self._done[name] = Rendered(name, kind, {"data": str(data), **params}, result.html_path)
+        return self._done[name]
+
+    def __getitem__(self, name: str) -> Rendered:
+        kind, params = REPORTS[name]
+        return self.render(name, kind, **params)
+
+
+@pytest.fixture(scope="session")
+def kernel_session():
+    """One warm report kernel for the whole session (closed at the end)."""
+    with KernelSession() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def reports(kernel_session, tmp_path_factory) -> ReportSet:
+    """The sample park's reports (:data:`REPORTS`), rendered on first use."""
+    return ReportSet(kernel_session, tmp_path_factory.getbasetemp() / "reports")
+
+
+@pytest.fixture(scope="session")
+def output_dir(tmp_path_factory) -> Path:
+    """Where the run's screenshots go (printed by the tests that write them)."""
+    folder = tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through Playwright; skipped only when Chromium is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: `make test` installs Chromium (run it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class OfflinePage:
+    """A page with the network cut: every request that is not ``file:``/``data:`` aborts.
+
+    Records what a page tried (``blocked``), what failed (``failed``), console errors and
+    page errors (``errors``) and dialogs (``dialogs``, dismissed).
+    """
+
+    def __init__(self, browser, *, width: int = 1000, height: int = 800):
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.context.set_offline(True)
+        self.blocked: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def _dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def open(self, path: Path):
+        self.page.goto(path.resolve().as_uri(), wait_until="load")
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A factory of :class:`OfflinePage` (closed after the test)."""
+    pages: list[OfflinePage] = []
+
+    def make(**kwargs) -> OfflinePage:
+        page = OfflinePage(browser, **kwargs)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        page.close()
+
+
+def copy_sample(target: Path) -> Path:
+    """A writable copy of the sample dataset in ``target``."""
+    shutil.copytree(SAMPLE, target)
+    return target

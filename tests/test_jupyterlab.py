@@ -1,0 +1,152 @@
+"""The exploration notebook in JupyterLab, as an analyst uses it: open, Run All, read.
+
+JupyterLab runs on a temporary copy of ``notebooks/explore.ipynb`` and ``data/sample`` (so
+autosave never touches the repository), on 127.0.0.1 with a random token, its config,
+runtime, settings and workspace folders in the temporary folder too. Chromium opens the
+notebook, runs every cell from the Run menu and waits until each has an execution count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE
+
+pytestmark = pytest.mark.slow
+
+JUPYTER = Path(sys.executable).with_name("jupyter")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_server(url: str, proc: subprocess.Popen, log: Path, timeout: float = 45) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"JupyterLab exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"JupyterLab did not answer within {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A running JupyterLab on a copy of the notebook and data: yields (base url, token)."""
+    if not JUPYTER.exists():
+        pytest.fail(f"{JUPYTER} missing: install the 'lab' extra (make venv)")
+    root = tmp_path / "work"
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / "explore.ipynb", root / "notebooks" / "explore.ipynb")
+    shutil.copytree(SAMPLE, root / "data" / "sample")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        "PYTHONPATH": str(ROOT),  # the kernel imports this checkout's parkanalysis
+    }
+    # every cell in the page (no windowed rendering), so the test can see them all
+    tracker = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    log = tmp_path / "jupyterlab.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(JUPYTER), "lab", "--no-browser", "--allow-root",
+                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+                "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+                "jupyterlab.NeverCheckForUpdate",
+            ],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root,
+        )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for_server(f"{base}/api/status?token={token}", proc, log)
+        yield base, token, root
+    finally:
+        try:  # the server's own shutdown stops the kernel too
+            request = urllib.request.Request(
+                f"{base}/api/shutdown?token={token}", method="POST", data=b""
+            )
+            urllib.request.urlopen(request, timeout=5).close()
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
+def test_explore_notebook_runs_all_cells_in_jupyterlab(lab, browser, output_dir):
+    base, token, root = lab
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/lab/tree/notebooks/explore.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=30_000)
+        # the kernel is up when the toolbar says idle
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=30_000)  # fmt: skip
+        n_code = sum(
+            c["cell_type"] == "code"
+            for c in json.loads((root / "notebooks" / "explore.ipynb").read_text(encoding="utf-8"))[
+                "cells"
+            ]
+        )
+        assert page.locator(".jp-Notebook .jp-CodeCell").count() == n_code >= 6
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+        # every code cell gets an execution count "[n]:"; then the kernel is idle again
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""",
+            timeout=45_000,
+        )
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=30_000)  # fmt: skip
+        shot = output_dir / "jupyterlab_explore.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"\nscreenshot: {shot}")
+        stderr = page.locator(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+        )
+        assert stderr.count() == 0, stderr.all_inner_texts()
+        text = page.locator(".jp-Notebook").inner_text()
+        for bad in ("Traceback", "Error", "Warning"):
+            assert bad not in text, f"{bad!r} in the notebook:\n{text[:2000]}"
+        outputs = page.locator(".jp-Notebook .jp-OutputArea-output")
+        assert outputs.count() >= 6
+        # the figures an analyst looks for: the indicator table and the land outlook
+        assert "3126" in text.replace(",", "") and "工业总产值" in text
+        assert "尚可供应土地" in text
+    finally:
+        context.close()
+    # autosave wrote to the copy, never to the repository
+    assert (root / "notebooks" / "explore.ipynb").exists()
