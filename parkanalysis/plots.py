@@ -37,9 +37,10 @@ def new_figure(width: float = 8.0, height: float = 3.6, *, ncols: int = 1):
 
 def _tidy(ax, *, title: str | None = None, ylabel: str | None = None):
     if title:
-        ax.set_title(title, loc="left", fontsize=11)
-    if ylabel:
-        ax.set_ylabel(ylabel)
+        ax.set_title(title, loc="center", fontsize=11, pad=14)
+    if ylabel:  # short Chinese units read better upright, above the axis
+        ax.set_ylabel(ylabel, rotation=0, ha="right", va="bottom")
+        ax.yaxis.set_label_coords(-0.02, 1.0)
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", alpha=0.3)
     return ax
@@ -58,10 +59,18 @@ def plot_cumulative_trend(ax, trend: pd.DataFrame, *, title: str, unit: str):
         twin = ax.twinx()
         twin.plot(x, trend["yoy_pct"], color=COLORS["line"], marker="o", label="累计同比(%)")
         twin.axhline(0, color="#999999", linewidth=0.8)
-        twin.set_ylabel("同比(%)")
+        twin.set_ylabel("同比(%)", rotation=0, ha="left", va="bottom")
+        twin.yaxis.set_label_coords(1.0, 1.0)
         twin.spines[["top"]].set_visible(False)
         handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.1),
+            ncol=2,
+            fontsize=8,
+            frameon=False,
+        )
     return ax
 
 
