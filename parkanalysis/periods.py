@@ -391,6 +391,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})\.\.(?P<y2>[0-9]{4})[-/.](?P<m2>[0-9]{1,2})",
         ),
         ("range", rf"(?P<y>[0-9]{{4}})年(?P<m>[0-9]{{1,2}})月?{_DASH}(?P<m2>[0-9]{{1,2}})月份?"),
+        # Period.slug of a range (report file names): 2016-01_05
+        ("range", r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})_(?P<m2>[0-9]{1,2})"),
         ("quarter", r"(?P<y>[0-9]{4})年?Q(?P<q>[1-4])"),
         ("quarter", r"(?P<y>[0-9]{4})年第?(?P<q>[一二三四1-4])季度?"),
         ("half", r"(?P<y>[0-9]{4})年?H(?P<h>[12])"),
@@ -409,7 +411,8 @@ def parse_period(text: str | int | Period) -> Period:
         ``2016-01..2016-05``, ``2016年1-5月``, ``2016年1—5月份``, ``2016年1~5月`` (1-N月累计);
         ``2016Q2``, ``2016年第二季度``, ``2016年二季度``; ``2016H1``, ``2016年上半年``,
         ``2016年下半年``; ``2016``, ``2016年``, ``2016年全年``. Full-width digits and letters and
-        any spaces are accepted. A :class:`Period` is returned as is; an int is read as its
+        any spaces are accepted, and so is every :attr:`Period.slug` (``2016-01_05``, the
+        file-name form). A :class:`Period` is returned as is; an int is read as its
         digits (``2016`` or ``201605``).
 
     Returns

@@ -160,9 +160,23 @@ _DATE_RE = re.compile(
 )
 _DATE8_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
+#: Years a date or month of the dataset may have: 1900 for dates (entry dates of old
+#: enterprises), the statistics era of :mod:`parkanalysis.periods` for months; beyond 2100 a
+#: year is a typing error (and beyond 2262 it cannot be stored as a timestamp).
+DATE_YEARS = (1900, 2100)
+
+
+def _in_range(d: _dt.datetime, years: tuple[int, int] = DATE_YEARS) -> _dt.datetime:
+    if not years[0] <= d.year <= years[1]:
+        raise ValueError(f"year {d.year} outside {years}")
+    return d
 
 
 def _one_date(v: object) -> _dt.datetime:
+    return _in_range(_any_date(v))
+
+
+def _any_date(v: object) -> _dt.datetime:
     if isinstance(v, _dt.datetime):
         return v.replace(tzinfo=None)
     if isinstance(v, _dt.date):
@@ -179,7 +193,7 @@ def _one_date(v: object) -> _dt.datetime:
     m = _DATE_RE.match(s) or _DATE8_RE.match(s)
     if not m:
         if re.fullmatch(r"\d{5}(\.0)?", s):
-            return _one_date(float(s))
+            return _any_date(float(s))
         raise ValueError(s)
     return _dt.datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))
 
@@ -192,7 +206,10 @@ def parse_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     (['2016-05-31', '2016-05-31', '2016-05-31', 'NaT'], [False, False, False, True])
     """
     if raw.dtype.kind == "M":
-        return raw.astype("datetime64[ns]"), np.zeros(len(raw), dtype=bool)
+        years = raw.dt.year.dropna()
+        if years.empty or (years.min() >= DATE_YEARS[0] and years.max() <= DATE_YEARS[1]):
+            return raw.astype("datetime64[ns]"), np.zeros(len(raw), dtype=bool)
+        raw = raw.astype(object)  # out-of-range years are reported cell by cell
     vals, bad = _map_unique(raw, _one_date, dtype=object, na=None)
     out = pd.to_datetime(pd.Series(vals, index=raw.index), errors="coerce")
     return out.astype("datetime64[ns]"), bad
@@ -202,6 +219,15 @@ _MONTH_RE = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?份?|(\d{2}))$
 
 
 def _one_month(v: object) -> int:
+    from parkanalysis.periods import MAX_YEAR, MIN_YEAR
+
+    ym = _any_month(v)
+    if not MIN_YEAR <= ym // 100 <= MAX_YEAR:
+        raise ValueError(f"year {ym // 100} outside {MIN_YEAR}-{MAX_YEAR}")
+    return ym
+
+
+def _any_month(v: object) -> int:
     if isinstance(v, _dt.date):
         return v.year * 100 + v.month
     if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
@@ -213,7 +239,7 @@ def _one_month(v: object) -> int:
     m = _MONTH_RE.match(s)
     if not m:
         # a full date in a month column: take its month
-        d = _one_date(s)
+        d = _any_date(s)
         return d.year * 100 + d.month
     month = int(m.group(2) or m.group(3))
     if not 1 <= month <= 12:

@@ -7,6 +7,7 @@ Thresholds differ by province, so they live in the profile with documented defau
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,13 +102,73 @@ def merge_config(base: dict, override: dict | None) -> dict:
     return out
 
 
+#: Largest park.yaml, in YAML nodes once aliases are expanded (a real profile has a few
+#: hundred); more is an alias bomb ("billion laughs") and is refused before it is built.
+MAX_YAML_NODES = 100_000
+#: Deepest nesting accepted in park.yaml (a real profile nests five levels).
+MAX_YAML_DEPTH = 50
+
+
+class _YamlTooLarge(yaml.YAMLError):
+    def __init__(self, problem: str, mark=None):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping as ``__line__``."""
+    """SafeLoader that remembers the line of every mapping as ``__line__``.
+
+    Documents whose expanded size exceeds :data:`MAX_YAML_NODES` or whose nesting exceeds
+    :data:`MAX_YAML_DEPTH` are refused (:class:`_YamlTooLarge`) before any object is built.
+    """
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         mapping["__line__"] = node.start_mark.line + 1
         return mapping
+
+    def compose_node(self, parent, index):
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _YamlTooLarge(f"嵌套超过 {MAX_YAML_DEPTH} 层", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_data(self):
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _check_size(node)
+        return self.construct_document(node)
+
+
+def _check_size(root) -> None:
+    """Count the nodes of ``root`` with aliases expanded (memoised: linear in the document)."""
+    sizes: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if not done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(c), 1) for c in children)
+        sizes[id(node)] = total
+        if total > MAX_YAML_NODES:
+            raise _YamlTooLarge(
+                f"别名(&/*)展开后超过 {MAX_YAML_NODES} 个节点,疑似 YAML 炸弹", node.start_mark
+            )
 
 
 def _strip_lines(obj):
@@ -145,12 +206,24 @@ def read_profile(folder: Path, findings: Findings) -> Profile | None:
             return None
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+    except RecursionError:
+        findings.add(
+            "unreadable_file",
+            "park.yaml 嵌套层数过多,无法读取;请按 data/README.md 的示例书写",
+            file=file,
+        )
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        fix = (
+            "请去掉别名(&/*)和多余的嵌套,按 data/README.md 的示例书写"
+            if isinstance(exc, _YamlTooLarge)
+            else "请检查缩进(用空格、不用 Tab)和冒号后的空格"
+        )
         findings.add(
             "unreadable_file",
-            f"park.yaml 不是有效的 YAML({problem});请检查缩进(用空格、不用 Tab)和冒号后的空格",
+            f"park.yaml 不是有效的 YAML({problem});{fix}",
             file=file,
             row=None if mark is None else mark.line + 1,
         )
@@ -180,7 +253,28 @@ def read_profile(folder: Path, findings: Findings) -> Profile | None:
             parks, info.park_id, info, findings, message, file, p.get("__line__"), "park_id"
         )
     version = doc.get("schema_version", 1)
+    if version != 1 or isinstance(version, bool):
+        findings.add(
+            "bad_value",
+            "schema_version 只能为 1(本版本的数据格式);请改为 1",
+            file=file,
+            row=doc.get("__line__"),
+            column="schema_version",
+            value=_short(version),
+        )
+        version = 1
     return Profile(parks=parks, config=config, schema_version=version)
+
+
+def _short(value: object) -> object:
+    """A value for a finding: scalars as they are, containers as a short text."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(_strip_lines(value))[:60]
+
+
+def _scalar(value: object) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool)
 
 
 def _keep_first(found: dict, key: str, item, findings, message, file, row, column) -> None:
@@ -204,6 +298,19 @@ def _read_park(p, i, config, file, findings) -> ParkInfo | None:
             )
     if p.get("park_id") in (None, ""):
         return None
+    for key in ("park_id", "name", "region"):
+        if p.get(key) is not None and not _scalar(p[key]):
+            findings.add(
+                "bad_value",
+                f"{where}.{key} 应为文字;请只写一个值",
+                file=file,
+                row=line,
+                column=key,
+                value=_short(p[key]),
+            )
+            if key == "park_id":
+                return None
+            p = {**p, key: None}
     park_id = str(p["park_id"]).strip()
     park_config = p.get("config") or {}
     if not isinstance(park_config, dict):
@@ -214,6 +321,7 @@ def _read_park(p, i, config, file, findings) -> ParkInfo | None:
     merged = merge_config(config, _strip_lines(park_config))
     own = merge_config(DEFAULT_CONFIG, _strip_lines(park_config))
     _check_config(own, DEFAULT_CONFIG, f"{where}.config", file, line, findings)
+    _check_config(merged, DEFAULT_CONFIG, f"{where}.config", file, line, Findings())  # reported
     phases: dict[str, PhaseInfo] = {}
     raw_phases = p.get("phases") or []
     if not isinstance(raw_phases, list):
@@ -249,6 +357,16 @@ def _read_park(p, i, config, file, findings) -> ParkInfo | None:
 
 
 def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
+    if isinstance(ph, dict) and ph.get("phase_id") is not None and not _scalar(ph["phase_id"]):
+        findings.add(
+            "bad_value",
+            f"{where}.phase_id 应为文字;请只写一个值",
+            file=file,
+            row=ph.get("__line__"),
+            column="phase_id",
+            value=_short(ph["phase_id"]),
+        )
+        return None
     if not isinstance(ph, dict) or ph.get("phase_id") in (None, ""):
         findings.add(
             "missing_value",
@@ -259,7 +377,7 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
         )
         return None
     line = ph.get("__line__")
-    unit = str(ph.get("unit") or "亩").strip()
+    unit = str(_short(ph.get("unit") or "亩")).strip()
     if unit not in DECLARED_UNITS:
         findings.add(
             "bad_unit",
@@ -275,14 +393,28 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
     for key, value in _strip_lines(raw).items() if isinstance(raw, dict) else []:
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if key not in DECLARED_KEYS:
+            findings.add(
+                "bad_value",
+                f"{where}.declared 中的 {key!r} 无法识别;可写 {'、'.join(DECLARED_KEYS)}",
+                file=file,
+                row=raw.get("__line__", line),
+                column=f"declared.{key}",
+                value=_short(value),
+            )
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             findings.add(
                 "bad_value",
                 f"{where}.declared.{key} 应为数字({unit})",
                 file=file,
                 row=raw.get("__line__", line),
                 column=f"declared.{key}",
-                value=value,
+                value=_short(value),
             )
             continue
         if value < 0:
@@ -305,13 +437,18 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
 
 
 def _check_config(config, defaults, where, file, line, findings):
-    """Numbers must stay numbers, switches booleans, sections mappings."""
+    """Numbers must stay finite numbers, switches booleans, sections mappings.
+
+    A wrong value is reported and replaced by its default, so that the checks that read the
+    configuration (e.g. ``growth_warning_pct``) still run on the rest of the data.
+    """
     for key, default in defaults.items():
         value = config.get(key)
         path = f"{where}.{key}"
         if isinstance(default, dict):
             if not isinstance(value, dict):
                 findings.add("bad_value", f"{path} 应为键值表", file=file, row=line, column=path)
+                config[key] = copy.deepcopy(default)
             else:
                 _check_config(value, default, path, file, line, findings)
         elif isinstance(default, bool):
@@ -322,11 +459,20 @@ def _check_config(config, defaults, where, file, line, findings):
                     file=file,
                     row=line,
                     column=path,
-                    value=value,
+                    value=_short(value),
                 )
+                config[key] = default
         elif isinstance(default, int | float) and (
-            isinstance(value, bool) or not isinstance(value, int | float)
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
         ):
             findings.add(
-                "bad_value", f"{path} 应为数字", file=file, row=line, column=path, value=value
+                "bad_value",
+                f"{path} 应为数字",
+                file=file,
+                row=line,
+                column=path,
+                value=_short(value),
             )
+            config[key] = default

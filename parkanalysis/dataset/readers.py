@@ -11,7 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
+import re
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +24,7 @@ import pandas as pd
 
 from parkanalysis.dataset._parse import normalize_header
 from parkanalysis.dataset.schema import FLOAT, INT, TableSpec
-from parkanalysis.errors import Finding
+from parkanalysis.errors import Finding, ParameterError
 from parkanalysis.units import MISSING_TOKENS, split_header_unit
 
 #: How many rows at the top of a sheet may hold titles before the header.
@@ -36,6 +40,37 @@ CSV_NA_VALUES = sorted(
 )
 
 
+#: Largest XLSX column read: tables have about twenty columns, so a cell far to the right (a
+#: stray value in column XFD) is ignored instead of widening every row to 16384 cells.
+MAX_XLSX_COLUMNS = 256
+
+#: Environment variables overriding the defaults of :class:`ReadLimits` (in MiB).
+ENV_MAX_CSV_MB = "PARKANALYSIS_MAX_CSV_MB"
+ENV_MAX_XLSX_MB = "PARKANALYSIS_MAX_XLSX_MB"
+
+
+def _env_bytes(name: str, default: int) -> int:
+    """``default`` bytes, or the MiB given in the environment variable ``name``."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        mb = float(text)
+    except ValueError:
+        mb = float("nan")
+    if not mb > 0 or mb == float("inf"):
+        raise ParameterError(f"环境变量 {name} 应为正数(单位 MB),得到 {text!r}")
+    return int(mb * 2**20)
+
+
+def _default_csv_bytes() -> int:
+    return _env_bytes(ENV_MAX_CSV_MB, 512 * 2**20)
+
+
+def _default_xlsx_bytes() -> int:
+    return _env_bytes(ENV_MAX_XLSX_MB, 100 * 2**20)
+
+
 @dataclass(frozen=True)
 class ReadLimits:
     """Guards against files too large to read safely (configurable per call).
@@ -43,17 +78,18 @@ class ReadLimits:
     Parameters
     ----------
     max_csv_bytes : int, default 512 MiB
-        Largest CSV file read (a 3.6M-row monthly table is about 200-250 MB).
+        Largest CSV file read (a 3.6M-row monthly table is about 200-250 MB). The environment
+        variable ``PARKANALYSIS_MAX_CSV_MB`` changes the default (e.g. ``1024``).
     max_xlsx_bytes : int, default 100 MiB
-        Largest XLSX file (compressed size on disk).
+        Largest XLSX file (compressed size on disk); ``PARKANALYSIS_MAX_XLSX_MB`` changes it.
     max_xlsx_uncompressed_bytes : int, default 1 GiB
         Sum of the uncompressed sizes declared in the zip directory.
     max_xlsx_ratio : float, default 500
         Largest compression ratio of one zip member over 1 MiB (a zip bomb reaches ~1000).
     """
 
-    max_csv_bytes: int = 512 * 2**20
-    max_xlsx_bytes: int = 100 * 2**20
+    max_csv_bytes: int = field(default_factory=_default_csv_bytes)
+    max_xlsx_bytes: int = field(default_factory=_default_xlsx_bytes)
     max_xlsx_uncompressed_bytes: int = 2**30
     max_xlsx_ratio: float = 500.0
 
@@ -78,10 +114,26 @@ class RawTable:
     rows: np.ndarray
     formula_cells: list[tuple[int, int, str]] = field(default_factory=list)
     encoding: str | None = None
+    #: Excel row of each header cell when the header spans two rows (merged group headers)
+    header_cell_rows: list[int] | None = None
+
+    def header_row_of(self, position: int) -> int:
+        """The Excel row of the header cell at ``position``."""
+        if self.header_cell_rows is not None and position < len(self.header_cell_rows):
+            return self.header_cell_rows[position]
+        return self.header_row
 
 
-def _fail(file: str, message: str, value=None) -> ReadFailure:
-    return ReadFailure(Finding("error", "unreadable_file", message, file=file, value=value))
+def _describe(exc: BaseException, path: Path) -> str:
+    """An exception as one short line, without the temporary folder of the file."""
+    text = " ".join(str(exc).replace(str(path), path.name).split())
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def _fail(file: str, message: str, value=None, row: int | None = None) -> ReadFailure:
+    return ReadFailure(
+        Finding("error", "unreadable_file", message, file=file, row=row, value=value)
+    )
 
 
 # -- header detection -------------------------------------------------------------------------
@@ -121,34 +173,94 @@ def find_header(rows: list[list], spec: TableSpec) -> int | None:
     return None
 
 
+def _blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def header_cells(rows: list[list], index: int, spec: TableSpec) -> tuple[list[str], int]:
+    """The header cells of the header row ``index`` and how many rows the header spans.
+
+    A two-row header (group headers merged across columns such as 「经济指标」 over 产值, 税收 …,
+    the key columns merged down over both rows) is read as one: the second row's cell where it
+    has one, else the first row's. The second row counts as part of the header when it is blank
+    under every key column and names a column the first row does not.
+    """
+    top = ["" if v is None else str(v).strip() for v in rows[index]]
+    if index + 1 >= len(rows):
+        return top, 1
+    sub = ["" if v is None else str(v).strip() for v in rows[index + 1]]
+    lookup = header_lookup(spec)
+    top_named = {m[0] for c in top if (m := match_header(c, lookup)) is not None}
+    key_pos = [i for i, c in enumerate(top) if (m := match_header(c, lookup)) and m[0] in spec.keys]
+    if any(i < len(sub) and sub[i] for i in key_pos):
+        return top, 1
+    new = [m[0] for c in sub if (m := match_header(c, lookup)) is not None]
+    if not new or any(n in top_named for n in new):
+        return top, 1
+    width = max(len(top), len(sub))
+    top += [""] * (width - len(top))
+    sub += [""] * (width - len(sub))
+    return [b if b else a for a, b in zip(top, sub, strict=True)], 2
+
+
 # -- CSV --------------------------------------------------------------------------------------
 
 
+class _Truncated(Exception):
+    """The bytes are text in ``encoding`` except for an incomplete character at the very end."""
+
+    def __init__(self, encoding: str):
+        super().__init__(encoding)
+        self.encoding = encoding
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether ``data`` is valid ``encoding``; :class:`_Truncated` if only its end is cut."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    try:
+        for i in range(0, len(data), 1 << 23):
+            dec.decode(data[i : i + (1 << 23)])
+    except UnicodeDecodeError:
+        return False
+    try:
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _Truncated(encoding) from None
+    return True
+
+
 def _detect_encoding(data: bytes) -> str | None:
+    """The encoding of ``data``; raises :class:`_Truncated` for text cut inside a character."""
     if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig" if _decodes(data[3:], "utf-8") else None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16" if _decodes(data, "utf-16") else None
+    truncated = None
     for enc in ("utf-8", "gb18030"):
-        dec = codecs.getincrementaldecoder(enc)()
         try:
-            for i in range(0, len(data), 1 << 23):
-                dec.decode(data[i : i + (1 << 23)])
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return enc
+            if _decodes(data, enc):
+                return enc
+        except _Truncated as exc:
+            truncated = truncated or exc
+    if truncated is not None:
+        raise truncated
     try:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data[: 1 << 20]).best()
     except Exception:  # pragma: no cover - detector failure is just "unknown"
         best = None
-    return best.encoding if best is not None else None
+    if best is None:
+        return None
+    try:
+        return best.encoding if _decodes(data, best.encoding) else None
+    except (_Truncated, LookupError):
+        return None
 
 
 def _head_records(text: str, delimiter: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": records end at \n, \r\n or a lone \r (old Mac files), as in pandas
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out = []
     try:
         for rec in reader:
@@ -160,6 +272,51 @@ def _head_records(text: str, delimiter: str) -> list[list[str]]:
     return out
 
 
+def _line_count(data: bytes, encoding: str) -> int:
+    """Number of line breaks in ``data`` (``\n``, else ``\r``), in any supported encoding."""
+    if encoding.startswith("utf-16"):
+        text = data.decode(encoding, errors="replace")
+        return text.count("\n") or text.count("\r")
+    return data.count(b"\n") or data.count(b"\r")
+
+
+_PANDAS_LINE = re.compile(r"in line (\d+)")
+_PANDAS_ROW = re.compile(r"starting at row (\d+)")
+
+
+def _parser_error_row(message: str) -> int | None:
+    """The Excel row named by a pandas tokenizer error (lines 1-based, rows 0-based)."""
+    if m := _PANDAS_LINE.search(message):
+        return int(m.group(1))
+    if m := _PANDAS_ROW.search(message):
+        return int(m.group(1)) + 1
+    return None
+
+
+def _check_last_record(data: bytes, encoding: str, delimiter: str, width: int, file: str):
+    """A file not ending with a line break whose last row is short was cut off mid-row."""
+    if encoding.startswith("utf-16"):
+        text = data[-(1 << 16) :].decode(encoding, errors="ignore")
+        if text.endswith(("\n", "\r")):
+            return
+        tail = text.replace("\r", "\n").rsplit("\n", 1)[-1]
+    else:
+        if data.endswith((b"\n", b"\r")):
+            return
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        tail = data[cut + 1 :].decode(encoding, errors="replace")
+    if not tail.strip() or tail.count('"') % 2:
+        return  # blank, or inside a quoted field (the parser reports that)
+    fields = next(csv.reader([tail], delimiter=delimiter), [])
+    if 0 < len(fields) < width:
+        raise _fail(
+            file,
+            f"最后一行只有 {len(fields)} 列(表头有 {width} 列)且没有换行结尾,文件可能被截断;"
+            "请重新导出完整的文件",
+            row=_line_count(data, encoding) + 1,
+        )
+
+
 def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawTable:
     """Read a CSV table (UTF-8, UTF-8-BOM, GBK/GB18030, UTF-16) with the pandas C engine."""
     size = path.stat().st_size
@@ -167,7 +324,8 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
         raise _fail(
             file,
             f"文件过大({size / 2**20:.0f} MB,上限 {limits.max_csv_bytes / 2**20:.0f} MB);"
-            "请按年份拆分文件,或调高读取上限(ReadLimits.max_csv_bytes)",
+            "请按年份拆分文件,或调高读取上限(ReadLimits.max_csv_bytes,"
+            f"或环境变量 {ENV_MAX_CSV_MB},单位 MB)",
         )
     with path.open("rb") as fh:  # read-only: raw files are never modified
         data = fh.read()
@@ -175,8 +333,16 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
         raise _fail(file, "文件为空;请填入表头和数据,或删除该文件")
     if data.startswith(b"PK\x03\x04") or data.startswith(_OLE_MAGIC):
         raise _fail(file, "文件内容是 Excel 工作簿而不是 CSV;请把扩展名改为 .xlsx 或另存为 CSV")
-    encoding = _detect_encoding(data)
-    if encoding is None or (b"\x00" in data[:4096] and not encoding.startswith("utf-16")):
+    try:
+        encoding = _detect_encoding(data)
+    except _Truncated as exc:
+        raise _fail(
+            file,
+            f"文件末尾的字符不完整({exc.encoding} 编码的汉字被截断),文件可能没有完整保存或传输;"
+            "请重新导出完整的文件",
+            row=data.count(b"\n") + 1,
+        ) from None
+    if encoding is None or (b"\x00" in data and not encoding.startswith("utf-16")):
         raise _fail(file, "无法识别文件编码(不是文本文件?);请另存为 UTF-8 或 GBK 编码的 CSV")
     head_text = data[: 1 << 16].decode(encoding, errors="ignore")
     records = delimiter = header_index = None
@@ -192,37 +358,55 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
         return RawTable(
             spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"), encoding=encoding
         )
-    headers = [h.strip() for h in records[header_index]]
+    headers, span = header_cells(records, header_index, spec)
+    _check_last_record(data, encoding, delimiter, len(headers), file)
     lookup = header_lookup(spec)
     dtype = {}
     for i, h in enumerate(headers):
         m = match_header(h, lookup)
         numeric = m is not None and spec.column(m[0]).kind in (FLOAT, INT)
         if not numeric:
-            dtype[i] = str
+            dtype[i] = "category"  # ids and months repeat: one string per distinct value
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            encoding=encoding,
-            sep=delimiter,
-            header=None,
-            skiprows=header_index + 1,
-            names=list(range(len(headers))),
-            index_col=False,
-            dtype=dtype,
-            keep_default_na=False,
-            na_values={i: CSV_NA_VALUES for i in range(len(headers))},
-            skip_blank_lines=False,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # mixed numbers and text in a numeric column are parsed (and reported) later
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                encoding=encoding,
+                sep=delimiter,
+                header=None,
+                skiprows=header_index + span,
+                names=list(range(len(headers))),
+                index_col=False,
+                dtype=dtype,
+                keep_default_na=False,
+                na_values={i: CSV_NA_VALUES for i in range(len(headers))},
+                skip_blank_lines=False,
+                engine="c",
+            )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise _fail(file, f"CSV 格式错误({exc});请检查引号和每行的列数是否与表头一致") from None
+        text = str(exc).strip()
+        raise _fail(
+            file,
+            f"CSV 格式错误({text});请检查引号是否成对、每行的列数是否与表头一致",
+            row=_parser_error_row(text),
+        ) from None
     except MemoryError:  # pragma: no cover
         raise _fail(file, "内存不足,无法读取该文件;请拆分文件") from None
-    rows = np.arange(len(frame), dtype="int64") + header_index + 2
-    return _drop_blank_rows(
-        RawTable(spec.name, file, header_index + 1, headers, frame, rows, encoding=encoding)
-    )
+    del data
+    first = header_index + span + 1  # Excel row of the first data row
+    rows = np.arange(len(frame), dtype="int64") + first
+    raw = RawTable(spec.name, file, header_index + 1, headers, frame, rows, encoding=encoding)
+    if span == 2:
+        raw.header_cell_rows = _header_cell_rows(records, header_index, len(headers))
+    return _drop_blank_rows(raw)
+
+
+def _header_cell_rows(records: list[list], index: int, width: int) -> list[int]:
+    """Excel rows of the header cells of a two-row header (the lower row where it is filled)."""
+    sub = records[index + 1] if index + 1 < len(records) else []
+    return [index + 2 if i < len(sub) and not _blank(sub[i]) else index + 1 for i in range(width)]
 
 
 def _drop_blank_rows(raw: RawTable) -> RawTable:
@@ -262,11 +446,19 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
             file,
             "文件已加密(设置了打开密码)或是旧版 .xls 格式;请取消密码并另存为 .xlsx",
         )
+    if not magic.startswith(b"PK"):
+        raise _fail(
+            file,
+            "文件不是 XLSX 工作簿(内容不是 Excel 格式,可能是改了扩展名的 CSV 或文本);"
+            "请用 Excel 另存为 .xlsx,或把扩展名改回 .csv",
+        )
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _fail(file, f"不是完整的 XLSX 文件(可能已损坏或被截断:{exc});请重新导出") from None
+        raise _fail(
+            file, f"不是完整的 XLSX 文件(可能已损坏或被截断:{_describe(exc, path)});请重新导出"
+        ) from None
     total = sum(i.file_size for i in infos)
     if total > limits.max_xlsx_uncompressed_bytes:
         raise _fail(
@@ -285,22 +477,40 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
             )
 
 
-def _sheet_has_formulas(path: Path, sheet_index: int) -> bool:
-    name = f"xl/worksheets/sheet{sheet_index + 1}.xml"
+def _sheet_has_formulas(path: Path, member: str | None) -> bool:
+    """Whether the sheet XML ``member`` holds a formula (every sheet's XML when unknown)."""
     try:
         with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
+            names = zf.namelist()
             targets = (
-                [name] if name in names else [n for n in names if n.startswith("xl/worksheets/")]
+                [member]
+                if member in names
+                else [n for n in names if n.startswith("xl/worksheets/")]
             )
             for n in targets:
+                tail = b""
                 with zf.open(n) as fh:
                     while chunk := fh.read(1 << 20):
-                        if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk:
+                        text = tail + chunk  # a tag may straddle two chunks
+                        if b"<f>" in text or b"<f " in text or b":f>" in text or b":f " in text:
                             return True
-    except (zipfile.BadZipFile, OSError):
+                        tail = chunk[-8:]
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         return True
     return False
+
+
+def _sheet_rows(ws, first_row: int, width: int | None, max_row: int | None = None):
+    """``(excel_row, values)`` of the non-blank rows of ``ws`` from ``first_row`` (1-based).
+
+    ``width`` caps the columns read (at most :data:`MAX_XLSX_COLUMNS`): a stray cell in column
+    XFD must not make every row 16384 cells wide.
+    """
+    width = min(width or MAX_XLSX_COLUMNS, MAX_XLSX_COLUMNS)
+    rows = ws.iter_rows(min_row=first_row, max_row=max_row, max_col=width, values_only=True)
+    for offset, values in enumerate(rows):
+        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
+            yield first_row + offset, list(values)
 
 
 def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawTable:
@@ -312,29 +522,42 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise _fail(
-            file, f"无法打开工作簿({type(exc).__name__}: {exc});请用 Excel 另存为 .xlsx"
+            file, f"无法打开工作簿({_describe(exc, path)});请用 Excel 另存为 .xlsx"
         ) from None
     try:
         visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
         if not visible:
             raise _fail(file, "工作簿没有可见的工作表;请取消隐藏数据所在的工作表")
         names = {spec.name, spec.zh}
-        ws = next((w for w in visible if w.title.strip() in names), visible[0])
+        ws = next((w for w in visible if str(w.title).strip() in names), visible[0])
         sheet_index = wb.worksheets.index(ws)
+        member = getattr(ws, "_worksheet_path", None)
         try:
             ws.reset_dimensions()
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            head = dict(_sheet_rows(ws, 1, None, HEADER_SEARCH_ROWS + 1))
+            if not head:
+                raise _fail(
+                    file,
+                    f"工作表「{ws.title}」为空(前 {HEADER_SEARCH_ROWS} 行没有任何内容);"
+                    "请把数据放在第一个可见的工作表,或删除该文件",
+                )
+            grid = [head.get(r, []) for r in range(1, max(head) + 1)]
+            header_index = find_header(grid, spec)
+            if header_index is None:
+                return RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
+            headers, span = header_cells(grid, header_index, spec)
+            while headers and not headers[-1]:
+                headers.pop()
+            width = len(headers)
+            first = header_index + span + 1
+            body = list(_sheet_rows(ws, first, width))
+        except ReadFailure:
+            raise
         except Exception as exc:
-            raise _fail(file, f"工作表读取失败({type(exc).__name__}: {exc});请重新导出") from None
+            raise _fail(file, f"工作表读取失败({_describe(exc, path)});请重新导出") from None
     finally:
         wb.close()
-    header_index = find_header(rows, spec)
-    if header_index is None:
-        return RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
-    headers = ["" if v is None else str(v).strip() for v in rows[header_index]]
-    width = len(headers)
-    body = rows[header_index + 1 :]
-    cells = [(r + [None] * width)[:width] for r in body]
+    cells = [(r + [None] * width)[:width] for _, r in body]
     frame = pd.DataFrame(cells, columns=list(range(width)), dtype=object)
     raw = RawTable(
         spec.name,
@@ -342,30 +565,36 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
         header_index + 1,
         headers,
         frame,
-        np.arange(len(frame), dtype="int64") + header_index + 2,
+        np.array([r for r, _ in body], dtype="int64"),
     )
-    if _sheet_has_formulas(path, sheet_index):
-        raw.formula_cells = _uncached_formulas(path, sheet_index, rows, header_index + 1)
+    if span == 2:
+        raw.header_cell_rows = _header_cell_rows(grid, header_index, width)
+    if _sheet_has_formulas(path, member):
+        cached = {r: v for r, v in body}
+        raw.formula_cells = _uncached_formulas(path, file, sheet_index, cached, first, width)
     return _drop_blank_rows(raw)
 
 
-def _uncached_formulas(path: Path, sheet_index: int, values: list[list], start: int):
+def _uncached_formulas(path: Path, file: str, sheet_index: int, cached: dict, first: int, width):
     """Cells holding a formula whose cached value is missing (never calculated by Excel)."""
     import openpyxl
 
     out = []
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:
+        raise _fail(file, f"无法打开工作簿({_describe(exc, path)});请重新导出") from None
     try:
         ws = wb.worksheets[sheet_index]
         ws.reset_dimensions()
-        for r, row in enumerate(ws.iter_rows(values_only=True)):
-            if r < start:
-                continue
+        for r, row in _sheet_rows(ws, first, width):
             for c, v in enumerate(row):
                 if isinstance(v, str) and v.startswith("="):
-                    cached = values[r][c] if r < len(values) and c < len(values[r]) else None
-                    if cached is None:
-                        out.append((r + 1, c, v))
+                    values = cached.get(r)
+                    if values is None or c >= len(values) or values[c] is None:
+                        out.append((r, c, v))
+    except Exception as exc:
+        raise _fail(file, f"工作表读取失败({_describe(exc, path)});请重新导出") from None
     finally:
         wb.close()
     return out

@@ -35,8 +35,8 @@ from parkanalysis.units import to_mu
 _KIND_ZH = {
     FLOAT: "数字",
     INT: "整数",
-    DATE: "日期(如 2016-05-31、2016年5月31日)",
-    MONTH: "月份(如 2016-05、2016年5月、201605)",
+    DATE: "日期(如 2016-05-31、2016年5月31日;年份 1900-2100)",
+    MONTH: "月份(如 2016-05、2016年5月、201605;年份 1949-2100)",
     BOOL: "是/否",
 }
 
@@ -91,7 +91,7 @@ def parse_table(raw: RawTable, findings: Findings) -> TableData | None:
                 "duplicate_column",
                 f"列「{h}」与列「{written[name]}」都表示「{spec.column(name).zh}」;请删除或改名其中一列",
                 file=file,
-                row=raw.header_row,
+                row=raw.header_row_of(i),
                 column=h,
             )
             continue
@@ -129,7 +129,14 @@ def parse_table(raw: RawTable, findings: Findings) -> TableData | None:
         series = raw.data[positions[col.name]]
         header = written[col.name]
         parsed, blank = _parse_column(
-            col, series, units[col.name], header, file, rows, findings, raw.header_row
+            col,
+            series,
+            units[col.name],
+            header,
+            file,
+            rows,
+            findings,
+            raw.header_row_of(positions[col.name]),
         )
         if parsed is None:
             ok = False
@@ -148,7 +155,8 @@ def parse_table(raw: RawTable, findings: Findings) -> TableData | None:
                 message=f"必填项「{col.zh}」为空;请填写",
             )
     frame = pd.DataFrame(out)
-    frame = _convert_areas(spec, frame, units, written, file, findings, raw.header_row)
+    area_rows = {c: raw.header_row_of(i) for c, i in positions.items()}
+    frame = _convert_areas(spec, frame, units, written, file, findings, area_rows)
     _check_negative(spec, frame, written, file, findings)
     if ok:
         _check_keys(spec, frame, written, file, findings, blank_cells)
@@ -262,7 +270,7 @@ def _report_bad(findings, bad, col, series, header, file, rows):
     )
 
 
-def _convert_areas(spec, frame, units, written, file, findings, header_row=None) -> pd.DataFrame:
+def _convert_areas(spec, frame, units, written, file, findings, header_rows) -> pd.DataFrame:
     """``area`` + ``area_unit`` (or the header unit, else 亩) → ``area_mu``; same for land_freed."""
     for col, (unit_col, out_col) in AREA_COLUMNS.items():
         if col not in frame.columns:
@@ -273,7 +281,7 @@ def _convert_areas(spec, frame, units, written, file, findings, header_row=None)
                 "bad_unit",
                 f"无法识别的面积单位「{header_unit}」;可写 {P.units_for(AREA)}",
                 file=file,
-                row=header_row,
+                row=header_rows.get(col),
                 column=written.get(col),
                 value=header_unit,
             )
