@@ -162,7 +162,7 @@ def grading_config(config: Mapping[str, Any] | None = None) -> GradingConfig:
         listed = "、".join(f"{k}={v:g}" for k, v in weights.items())
         raise ParameterError(
             f"grading.weights 之和应为 1,现为 {total:g}({listed});请调整权重。"
-            "park.yaml 中的权重与默认权重合并,不用的默认指标请写 0"
+            "park.yaml 中写出的权重整体替换默认权重,未写出的指标不参与评价"
         )
     cut_in = config.get("cutoffs", DEFAULT_GRADING["cutoffs"])
     if not isinstance(cut_in, Mapping) or set(cut_in) != {"A", "B", "C"}:

@@ -212,17 +212,17 @@ def test_summary(park):
 
 
 def test_configuration_from_the_park_profile(tmp_path):
-    # the profile merges with the defaults: weights not wanted are written as 0
+    # weights written in the profile replace the default weights whole
     grading = (
         "  grading:\n"
-        "    weights: {tax_per_mu: 1.0, value_added_per_mu: 0, labour_productivity: 0}\n"
+        "    weights: {tax_per_mu: 1.0}\n"
         "    cutoffs: {A: 0.1, B: 0.5, C: 0.9}\n"
     )
     ds = load_dataset(_write(tmp_path / "cfg", grading))
     assert grade_enterprises(ds, "2016年1-5月")["grade"].str.cat() == "ABBBBCCCCD"
     bad = "  grading:\n    weights: {tax_per_mu: 0.7}\n"
     ds = load_dataset(_write(tmp_path / "bad", bad))
-    with pytest.raises(ParameterError, match=r"之和应为 1,现为 1\.2.*请写 0"):
+    with pytest.raises(ParameterError, match=r"之和应为 1,现为 0\.7.*整体替换默认权重"):
         grade_enterprises(ds, "2016年1-5月")
 
 

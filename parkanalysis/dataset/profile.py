@@ -87,16 +87,25 @@ class Profile:
     schema_version: int = 1
 
 
-def merge_config(base: dict, override: dict | None) -> dict:
-    """Deep-merge ``override`` into a copy of ``base``.
+#: Mappings whose keys the user chooses as a set: an override replaces them whole, so a
+#: park that lists two grading weights does not silently inherit a third default one.
+REPLACED_WHOLE = {("grading", "weights"), ("grading", "benchmarks")}
+
+
+def merge_config(base: dict, override: dict | None, _path: tuple[str, ...] = ()) -> dict:
+    """Deep-merge ``override`` into a copy of ``base`` (see :data:`REPLACED_WHOLE`).
 
     >>> merge_config({"a": 1, "b": {"c": 2, "d": 3}}, {"b": {"c": 9}})
     {'a': 1, 'b': {'c': 9, 'd': 3}}
+    >>> merge_config({"grading": {"weights": {"x": 0.5, "y": 0.5}}},
+    ...              {"grading": {"weights": {"x": 1}}})
+    {'grading': {'weights': {'x': 1}}}
     """
     out = copy.deepcopy(base)
     for k, v in (override or {}).items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = merge_config(out[k], v)
+        path = (*_path, k)
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and path not in REPLACED_WHOLE:
+            out[k] = merge_config(out[k], v, path)
         else:
             out[k] = copy.deepcopy(v)
     return out
@@ -449,6 +458,9 @@ def _check_config(config, defaults, where, file, line, findings):
             if not isinstance(value, dict):
                 findings.add("bad_value", f"{path} 应为键值表", file=file, row=line, column=path)
                 config[key] = copy.deepcopy(default)
+            elif any(path.endswith(".".join(("", *whole))) for whole in REPLACED_WHOLE):
+                # the user's own set of keys: each must be a number, none is required
+                _check_config(value, dict.fromkeys(value, 0.0), path, file, line, findings)
             else:
                 _check_config(value, default, path, file, line, findings)
         elif isinstance(default, bool):
