@@ -106,9 +106,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace):
+    """Load the dataset; print its warnings (usable data, but worth a look) to stderr."""
     from parkanalysis.dataset import load_dataset
 
-    return load_dataset(args.data)
+    ds = load_dataset(args.data)
+    if ds.warnings:
+        print(f"数据校验提示 {len(ds.warnings)} 处(不影响计算,请核对):", file=sys.stderr)
+        for finding in ds.warnings[:10]:
+            print(f"  {finding}", file=sys.stderr)
+        if len(ds.warnings) > 10:
+            print(
+                f"  …… 另有 {len(ds.warnings) - 10} 处,运行 parkanalysis validate 查看",
+                file=sys.stderr,
+            )
+    return ds
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
