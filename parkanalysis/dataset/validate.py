@@ -389,8 +389,8 @@ def _check_ledger(profile: Profile, parcels: TableData | None, findings: Finding
                         "ledger_not_closed",
                         f"{where}申报总面积 {d['total']:g} 亩 ≠ 道路 {d['road']:g} + 绿地 "
                         f"{d['green']:g} + 水域 {d['water']:g} + 可利用 {d['usable']:g} = "
-                        f"{sum(parts):g} 亩,差额 {residual:g} 亩(报表中列为未核对面积 "
-                        "unreconciled_mu);如属口径差异可保留,否则请核对 park.yaml",
+                        f"{sum(parts):g} 亩,差额 {residual:g} 亩(报表中列为「未核对面积」);"
+                        "如属口径差异可保留,否则请核对 park.yaml",
                         file="park.yaml",
                         column=f"{park.park_id}.{ph.phase_id}.declared",
                         value=round(residual, 4),
