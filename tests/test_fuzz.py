@@ -118,8 +118,11 @@ TABLES = ["enterprises.csv", "monthly_stats.csv", "parcels.csv", "hazards.csv", 
 
 
 def _csv_text(rows: list[list[str]]) -> str:
+    # CRLF as Excel writes it: the csv module then quotes any cell holding \r or \n. With a
+    # bare "\n" terminator a lone "\r" cell is left unquoted and really is a line break —
+    # Excel would show the row one lower, and so does the reader.
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
     return buf.getvalue()
 
 
