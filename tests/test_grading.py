@@ -213,11 +213,7 @@ def test_summary(park):
 
 def test_configuration_from_the_park_profile(tmp_path):
     # weights written in the profile replace the default weights whole
-    grading = (
-        "  grading:\n"
-        "    weights: {tax_per_mu: 1.0}\n"
-        "    cutoffs: {A: 0.1, B: 0.5, C: 0.9}\n"
-    )
+    grading = "  grading:\n    weights: {tax_per_mu: 1.0}\n    cutoffs: {A: 0.1, B: 0.5, C: 0.9}\n"
     ds = load_dataset(_write(tmp_path / "cfg", grading))
     assert grade_enterprises(ds, "2016年1-5月")["grade"].str.cat() == "ABBBBCCCCD"
     bad = "  grading:\n    weights: {tax_per_mu: 0.7}\n"
