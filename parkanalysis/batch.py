@@ -18,7 +18,8 @@ import html
 import json
 import multiprocessing as mp
 import os
-import queue
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -27,10 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from parkanalysis._io import atomic_write
-from parkanalysis.errors import ParameterError
+from parkanalysis.errors import ParameterError, ParkAnalysisError
 
 #: A warm kernel is replaced after this many reports, to keep memory flat.
 RESTART_EVERY = 40
+
+#: During a batch, results are merged into the manifest and index at most this often.
+FLUSH_SECONDS = 20.0
 
 KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
 STATUS_LABELS = {"rendered": "已生成", "cached": "未变化(沿用)", "failed": "失败"}
@@ -50,9 +54,9 @@ class Job:
     @property
     def name(self) -> str:
         """The report's HTML file name (unique within a batch)."""
-        from parkanalysis.render import report_filename
+        from parkanalysis.render import report_filename, report_kind_name
 
-        return report_filename(self.kind, self.params)
+        return report_filename(report_kind_name(self.kind), self.params)
 
 
 @dataclass
@@ -70,6 +74,7 @@ class JobResult:
     finished_at: str
     error: str | None = None
     failed_notebook: str | None = None
+    out_dir: str = ""  # where the report goes (not stored in the manifest)
 
 
 @dataclass
@@ -166,6 +171,8 @@ def plan_jobs(
                 park_name,
             )
         )
+    for job in jobs:  # park ids from the data become file names: refuse unsafe ones now
+        job.name  # noqa: B018 - raises ParameterError
     return jobs
 
 
@@ -181,14 +188,36 @@ def render_job(job: Job, session=None) -> JobResult:
         )
         status, error = result.status, result.error
         failed = str(result.failed_notebook) if result.failed_notebook else None
+    except ParkAnalysisError as exc:  # bad parameters, a full disk: the message says it all
+        status, error, failed = "failed", str(exc), None
     except Exception as exc:  # isolation: one report's failure must not stop the batch
         status, error, failed = "failed", f"{type(exc).__name__}: {exc}", None
     return _result(job, status, time.perf_counter() - start, error, failed)
 
 
+def precheck(job: Job) -> JobResult | None:
+    """Return the job's result when it needs no kernel: cached, or parameters refused."""
+    from parkanalysis.render import plan_report
+
+    try:
+        plan = plan_report(job.kind, out_dir=job.out_dir, **job.params)
+    except ParkAnalysisError as exc:
+        return _result(job, "failed", 0.0, str(exc))
+    if not job.force and plan.is_cached():
+        return _result(job, "cached", 0.0)
+    return None
+
+
+def _job_name(job: Job) -> str:
+    try:
+        return job.name
+    except Exception:  # refused parameters: still listed (escaped) in the index, never a file
+        return "(无效参数) " + json.dumps(job.params, ensure_ascii=False, sort_keys=True)[:200]
+
+
 def _result(job: Job, status: str, seconds: float, error=None, failed=None) -> JobResult:
     return JobResult(
-        name=job.name,
+        name=_job_name(job),
         kind=job.kind,
         park=job.params.get("park") or "",
         park_name=job.park_name,
@@ -199,115 +228,201 @@ def _result(job: Job, status: str, seconds: float, error=None, failed=None) -> J
         finished_at=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         error=error,
         failed_notebook=failed,
+        out_dir=job.out_dir,
+    )
+
+
+def _new_session(timeout: int, preload: str | None, ipc_root: str | None = None):
+    from parkanalysis.render import KernelSession
+
+    return KernelSession(
+        timeout=timeout,
+        standby=True,
+        restart_every=RESTART_EVERY,
+        preload=preload,
+        ipc_root=ipc_root,
     )
 
 
 # --------------------------------------------------------------------------- local pool
-def _worker_main(tasks, results, timeout: int) -> None:
-    """A worker process: keep one warm kernel, render jobs until told to stop."""
-    from parkanalysis.render import KernelSession
+def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None = None) -> None:
+    """A worker process: keep one warm kernel, render jobs sent over ``conn`` until told to stop.
 
-    session = KernelSession(timeout=timeout)
-    with contextlib.suppress(Exception):
-        session.restart()  # warm the kernel before the first job arrives
-    while True:
-        item = tasks.get()
-        if item is None:
-            break
-        index, job = item
-        results.put(("done", index, render_job(job, session)))
-        if session.reports_run and session.reports_run % RESTART_EVERY == 0:
-            session.close()
-    session.close()
+    Each worker has its own pipe (no lock shared with other workers, so a worker killed at
+    any moment cannot block the others). A worker whose parent died exits by itself.
+    """
+    from parkanalysis.render import _exporter
+
+    parent = os.getppid()
+    session = _new_session(timeout, preload, ipc_root)
+    try:
+        with contextlib.suppress(Exception):
+            session.start()  # the kernel warms up while this process imports nbconvert
+        with contextlib.suppress(Exception):
+            _exporter()
+        with contextlib.suppress(Exception):
+            session.wait_ready()
+        conn.send(("ready", os.getpid(), session.pid))
+        while True:
+            if not conn.poll(1.0):
+                if os.getppid() != parent:
+                    break
+                continue
+            try:
+                item = conn.recv()
+            except EOFError:
+                break
+            if item is None:
+                break
+            index, job = item
+            result = render_job(job, session)
+            conn.send(("done", index, result))
+    finally:
+        session.close()
 
 
 class _Worker:
-    def __init__(self, ctx, results, timeout):
-        self.tasks = ctx.Queue()
-        self.process = ctx.Process(
-            target=_worker_main, args=(self.tasks, results, timeout), daemon=True
-        )
+    def __init__(self, ctx, timeout: int, preload: str | None, ipc_root: str | None = None):
+        self.conn, child = ctx.Pipe()
+        args = (child, timeout, preload, ipc_root)
+        self.process = ctx.Process(target=_worker_main, args=args, daemon=True)
         self.process.start()
+        child.close()
         self.current: int | None = None
         self.started = 0.0
 
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
 
-def _run_local(jobs: list[Job], *, workers: int, timeout: int, on_result) -> list[JobResult]:
+
+def _run_local(
+    jobs: list[Job], *, workers: int, timeout: int, on_result, preload: str | None = None
+) -> list[JobResult]:
+    from multiprocessing.connection import wait
+
+    from parkanalysis._io import remove_temp_files
+
+    if not jobs:
+        return []
     ctx = mp.get_context("spawn")
-    results_q = ctx.Queue()
-    pool = [_Worker(ctx, results_q, timeout) for _ in range(max(1, min(workers, len(jobs))))]
+    size = max(1, min(workers, len(jobs)))
+    # the kernel sockets of all workers go in one folder, removed at the end (a killed
+    # worker cannot clean up after itself)
+    ipc_root = tempfile.mkdtemp(prefix="pa-batch-")
+    pool: list[_Worker | None] = [_Worker(ctx, timeout, preload, ipc_root) for _ in range(size)]
     pending = list(range(len(jobs)))[::-1]
     results: dict[int, JobResult] = {}
+
+    def finish(index: int, result: JobResult) -> None:
+        results[index] = result
+        on_result(result)
+
     try:
         while len(results) < len(jobs):
-            for index, worker in enumerate(pool):
+            live = [w for w in pool if w is not None]
+            for worker in live:
                 if worker.current is None and pending:
                     worker.current = pending.pop()
                     worker.started = time.perf_counter()
-                    worker.tasks.put((worker.current, jobs[worker.current]))
-                elif worker.current is not None and not worker.process.is_alive():
+                    with contextlib.suppress(OSError):  # just died: its sentinel tells below
+                        worker.conn.send((worker.current, jobs[worker.current]))
+            ready = set(wait([w.conn for w in live] + [w.process.sentinel for w in live], 1.0))
+            for slot, worker in enumerate(pool):
+                if worker is None:
+                    continue
+                if worker.conn in ready:
+                    with contextlib.suppress(EOFError, OSError):  # gone: the sentinel tells
+                        while worker.conn.poll():
+                            message = worker.conn.recv()
+                            if message[0] == "done":
+                                _tag, index, result = message
+                                if index == worker.current:
+                                    worker.current = None
+                                finish(index, result)
+                if worker.process.sentinel not in ready and worker.process.is_alive():
+                    continue
+                # The worker died (killed, out of memory …): only its current report is lost.
+                worker.process.join(timeout=5)
+                if worker.current is not None:
                     lost = worker.current
-                    results[lost] = _result(
-                        jobs[lost],
-                        "failed",
-                        time.perf_counter() - worker.started,
-                        f"工作进程意外退出(退出码 {worker.process.exitcode}),该报告未生成",
-                    )
-                    on_result(results[lost])
-                    pool[index] = _Worker(ctx, results_q, timeout)
-            try:
-                _tag, index, result = results_q.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            results[index] = result
-            on_result(result)
-            for worker in pool:
-                if worker.current == index:
-                    worker.current = None
+                    seconds = time.perf_counter() - worker.started
+                    error = f"工作进程意外退出(退出码 {worker.process.exitcode}),该报告未生成"
+                    finish(lost, _result(jobs[lost], "failed", seconds, error))
+                    remove_temp_files(jobs[lost].out_dir, worker.process.pid)
+                worker.conn.close()
+                pool[slot] = _Worker(ctx, timeout, preload, ipc_root) if pending else None
     finally:
-        for worker in pool:
-            with contextlib.suppress(Exception):
-                worker.tasks.put(None)
-        for worker in pool:
+        live = [w for w in pool if w is not None]
+        for worker in live:
+            worker.stop()
+        for worker in live:
             worker.process.join(timeout=20)
             if worker.process.is_alive():
                 worker.process.kill()
+                worker.process.join(timeout=5)
+        shutil.rmtree(ipc_root, ignore_errors=True)
     return [results[i] for i in range(len(jobs))]
 
 
 # --------------------------------------------------------------------------- Dask
-_DASK_SESSIONS: dict[int, Any] = {}
+_DASK_SESSIONS: dict[tuple[int, str | None], Any] = {}
 _DASK_LOCK = threading.Lock()
 
 
-def _dask_render(job: Job, timeout: int) -> JobResult:
+def _close_dask_sessions() -> None:
+    with _DASK_LOCK:
+        for session in _DASK_SESSIONS.values():
+            with contextlib.suppress(Exception):
+                session.close()
+        _DASK_SESSIONS.clear()
+
+
+def _dask_render(job: Job, timeout: int, preload: str | None = None) -> JobResult:
     """Run on a Dask worker: one warm kernel per worker thread, reused across tasks."""
-    from parkanalysis.render import KernelSession
+    import atexit
 
     with _DASK_LOCK:
-        session = _DASK_SESSIONS.setdefault(threading.get_ident(), KernelSession(timeout=timeout))
-    result = render_job(job, session)
-    if session.reports_run and session.reports_run % RESTART_EVERY == 0:
-        session.close()
-    return result
+        if not _DASK_SESSIONS:
+            atexit.register(_close_dask_sessions)
+        key = (threading.get_ident(), preload)
+        session = _DASK_SESSIONS.get(key)
+        if session is None:
+            session = _DASK_SESSIONS[key] = _new_session(timeout, preload)
+    return render_job(job, session)
 
 
-def _run_dask(jobs: list[Job], *, scheduler: str, timeout: int, on_result) -> list[JobResult]:
+def _run_dask(
+    jobs: list[Job], *, scheduler: str, timeout: int, on_result, preload: str | None = None
+) -> list[JobResult]:
+    import uuid
+
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - the dask extra is installed by default
         raise ParameterError(
             "使用 --scheduler 需要安装 dask 与 distributed(pip install parkanalysis[dask])。"
         ) from exc
+    if not jobs:
+        return []
+    import dask
+
     try:
-        client = Client(scheduler, timeout="20s")
-    except OSError as exc:
+        # Dask's own setting (DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT), 30 s by default
+        client = Client(scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"))
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ParameterError(f"无法连接 Dask 调度器 {scheduler}: {exc}") from exc
+    batch_id = uuid.uuid4().hex[:12]  # two batches on one cluster never share task keys
     results: dict[int, JobResult] = {}
     try:
         futures = {
             client.submit(
-                _dask_render, job, timeout, pure=False, key=f"parkanalysis-{i}-{job.name}"
+                _dask_render,
+                job,
+                timeout,
+                preload,
+                pure=False,
+                key=f"parkanalysis-{batch_id}-{i}-{job.name}",
             ): i
             for i, job in enumerate(jobs)
         }
@@ -352,6 +467,7 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
             manifest = {}
         for result in results:
             record = asdict(result)
+            record.pop("out_dir", None)
             if record["failed_notebook"]:
                 record["failed_notebook"] = os.path.relpath(record["failed_notebook"], out)
             if result.status == "cached" and result.name in manifest:
@@ -427,7 +543,7 @@ def run_batch(
     *,
     data: str | os.PathLike,
     year: int,
-    out_dir: str | os.PathLike = "reports",
+    out_dir: str | os.PathLike | None = None,
     workers: int | None = None,
     force: bool = False,
     share: bool = False,
@@ -446,7 +562,8 @@ def run_batch(
     year : int
         Report year.
     out_dir : path, default ``"reports"``
-        Output folder (shared with the Dask workers when ``scheduler`` is given).
+        Output folder (shared with the Dask workers when ``scheduler`` is given). With
+        ``jobs``, each job names its folder and the index is written in each of them.
     workers : int, optional
         Local worker processes; default the number of CPU cores.
     force : bool, default False
@@ -473,20 +590,62 @@ def run_batch(
 
     start = time.perf_counter()
     if jobs is None:
+        out_dir = out_dir or "reports"
         jobs = plan_jobs(data, year, out_dir=out_dir, parks=parks, share=share, force=force)
-    out = Path(out_dir)
+    folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
     bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress, leave=True)
+    results: dict[int, JobResult] = {}
+    unrecorded: list[JobResult] = []
+    last_flush = time.monotonic()
 
     def on_result(result: JobResult) -> None:
+        nonlocal last_flush
         bar.update(1)
+        unrecorded.append(result)
+        if time.monotonic() - last_flush > FLUSH_SECONDS:  # a long batch shows its progress
+            _record(folders, unrecorded)
+            unrecorded.clear()
+            last_flush = time.monotonic()
 
+    # Cached reports and refused parameters need no kernel: settle them here, start
+    # workers only for the rest (a second run of an unchanged year starts none).
+    todo: list[int] = []
+    for index, job in enumerate(jobs):
+        settled = precheck(job)
+        if settled is None:
+            todo.append(index)
+        else:
+            results[index] = settled
+            on_result(settled)
+    datasets = {str(jobs[i].params.get("data") or "") for i in todo}
+    preload = datasets.pop() if len(datasets) == 1 and "" not in datasets else None
     try:
+        chosen = [jobs[i] for i in todo]
         if scheduler:
-            results = _run_dask(jobs, scheduler=scheduler, timeout=timeout, on_result=on_result)
+            done = _run_dask(
+                chosen, scheduler=scheduler, timeout=timeout, on_result=on_result, preload=preload
+            )
         else:
             workers = workers or os.cpu_count() or 1
-            results = _run_local(jobs, workers=workers, timeout=timeout, on_result=on_result)
-    finally:
+            done = _run_local(
+                chosen, workers=workers, timeout=timeout, on_result=on_result, preload=preload
+            )
+        results.update(zip(todo, done, strict=True))
+    except BaseException:
         bar.close()
-    index = record_results(out, results)
-    return BatchSummary(results, index, time.perf_counter() - start, _peak_rss_mb())
+        if unrecorded:  # what finished is recorded even when the batch is interrupted
+            _record(folders, unrecorded)
+        raise
+    bar.close()
+    index = _record(folders, unrecorded)
+    ordered = [results[i] for i in range(len(jobs))]
+    return BatchSummary(ordered, index, time.perf_counter() - start, _peak_rss_mb())
+
+
+def _record(folders: list[str], results: list[JobResult]) -> Path:
+    """Record results in the index of the folder each report was written to."""
+    by_folder: dict[str, list[JobResult]] = {folder: [] for folder in folders}
+    for result in results:
+        by_folder.setdefault(result.out_dir or folders[0], []).append(result)
+    indexes = [record_results(folder, chunk) for folder, chunk in by_folder.items()]
+    return indexes[0]
