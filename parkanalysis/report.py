@@ -795,13 +795,11 @@ def _value_text(value, unit) -> str:
     """An indicator value as shown: counts as integers, amounts with one decimal."""
     import pandas as pd
 
-    from parkanalysis.labels import format_number
-
     if pd.isna(value):
         return "—"
     if unit in {"家", "人", "宗", "处"}:
         return f"{value:,.0f}"
-    return format_number(float(value))
+    return f"{float(value):,.1f}"
 
 
 def _year_text(value) -> str:
