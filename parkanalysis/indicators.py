@@ -213,25 +213,11 @@ def resolve_period(ds: Any, period: str | int | Period) -> Period:
 
 
 def resolve_park(ds: Any, park: str | None) -> str:
-    """Return the park to report on: ``park`` itself, or the only park of the dataset.
+    """Return the park to report on (see :meth:`parkanalysis.dataset.Dataset.resolve_park`).
 
-    Raises
-    ------
-    ParameterError
-        When ``park`` is not in the dataset, or is omitted while the dataset holds several
-        parks (the message lists them).
+    For several parks at once use :func:`indicator_table_by_park`.
     """
-    parks = list(ds.parks)
-    if park is None:
-        if len(parks) == 1:
-            return parks[0]
-        raise ParameterError(
-            f"数据集含 {len(parks)} 个园区({'、'.join(parks)}),请用 park= 指定其一"
-            "(命令行 --park),或用 indicator_table_by_park 一次计算全部园区。"
-        )
-    if park not in parks:
-        raise ParameterError(f"园区 {park!r} 不在数据集中;可选:{'、'.join(parks)}")
-    return park
+    return ds.resolve_park(park)
 
 
 # -- public tables ------------------------------------------------------------------------------

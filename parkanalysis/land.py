@@ -151,14 +151,7 @@ def _default_as_of(ds: Any) -> pd.Timestamp:
 
 
 def _one_park(ds: Any, park: str | None) -> str:
-    parks = list(ds.profile.parks)
-    if park is None:
-        if len(parks) == 1:
-            return parks[0]
-        raise ParameterError(f"数据集含多个园区({'、'.join(parks)});请用 park / --park 指定一个")
-    if park not in ds.profile.parks:
-        raise ParameterError(f"园区 {park!r} 不在数据集中;可选:{'、'.join(parks)}")
-    return park
+    return ds.resolve_park(park)
 
 
 def _parks(ds: Any, park: str | None) -> list[str]:

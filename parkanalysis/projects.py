@@ -84,11 +84,8 @@ def _natural_key(text: str) -> tuple:
 
 
 def _in_park(df: pd.DataFrame, ds: Any, park: str | None) -> pd.DataFrame:
-    if park is None:
-        return df
-    if park not in ds.profile.parks:
-        raise ParameterError(f"园区 {park!r} 不在数据集中;可选:{'、'.join(ds.profile.parks)}")
-    return df.loc[(df["park_id"] == park).to_numpy()]
+    pid = ds.resolve_park(park)
+    return df.loc[(df["park_id"] == pid).to_numpy()]
 
 
 def _cutoff(as_of: Any) -> pd.Timestamp:

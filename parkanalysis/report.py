@@ -229,24 +229,12 @@ def load_cached(data: str | os.PathLike, *, park: str | None = None):
 
 
 # --------------------------------------------------------------------------- reports
-def _resolve_park(ds, park: str | None) -> str:
-    from parkanalysis.errors import ParameterError
-
-    if park is None:
-        if len(ds.parks) == 1:
-            return ds.parks[0]
-        raise ParameterError(f"数据集包含多个园区,请用参数 park 指定: {', '.join(ds.parks)}")
-    if park not in ds.parks:
-        raise ParameterError(f"数据集中没有园区 {park!r}。可用: {', '.join(ds.parks)}")
-    return park
-
-
 class _Report:
     """What the period and land reports share: dataset, park, share mode, title."""
 
     def __init__(self, *, data, park, share):
         full = load_cached(data)
-        self.park = _resolve_park(full, park)
+        self.park = full.resolve_park(park)
         self.ds = load_cached(data, park=self.park) if len(full.parks) > 1 else full
         self.info = self.ds.profile.parks[self.park]
         self.share = bool(share)

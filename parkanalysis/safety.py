@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parkanalysis.errors import ParameterError
 from parkanalysis.periods import Period, parse_period
 
 __all__ = ["HazardSummary", "hazard_sentence", "hazard_summary", "overdue_hazards"]
@@ -50,15 +49,8 @@ def _bounds(period: Period) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def _park_hazards(ds: Any, park: str | None) -> pd.DataFrame:
     hz = ds.hazards
-    if park is None:
-        if len(ds.profile.parks) > 1:
-            raise ParameterError(
-                f"数据集含多个园区({'、'.join(ds.profile.parks)});请用 park / --park 指定一个"
-            )
-        return hz
-    if park not in ds.profile.parks:
-        raise ParameterError(f"园区 {park!r} 不在数据集中;可选:{'、'.join(ds.profile.parks)}")
-    return hz.loc[(hz["park_id"] == park).to_numpy()]
+    pid = ds.resolve_park(park)
+    return hz.loc[(hz["park_id"] == pid).to_numpy()]
 
 
 def _status(hz: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:

@@ -154,6 +154,26 @@ class Dataset:
         lo, hi = int(ym.min()), int(ym.max())
         return divmod(lo, 100), divmod(hi, 100)
 
+    def resolve_park(self, park: str | None = None) -> str:
+        """Return the park a computation is about: ``park`` itself, or the only park.
+
+        Raises
+        ------
+        ParameterError
+            When ``park`` is not in the dataset, or is omitted while the dataset holds
+            several parks (the message lists them).
+        """
+        if park is None:
+            if len(self.profile.parks) == 1:
+                return next(iter(self.profile.parks))
+            raise ParameterError(
+                f"数据集含 {len(self.parks)} 个园区({'、'.join(self.parks)}),"
+                "请用 park= 指定其一(命令行 --park)。"
+            )
+        if park not in self.profile.parks:
+            raise ParameterError(f"园区 {park!r} 不在数据集中;可选:{'、'.join(self.parks)}")
+        return park
+
     def config(self, park_id: str | None = None) -> dict[str, Any]:
         """Return the merged configuration (defaults ← top-level ← park) of ``park_id``.
 
