@@ -15,24 +15,10 @@ import pytest
 
 from parkanalysis import batch, render
 from parkanalysis.errors import ParameterError
+from tests.helpers import make_notebook
 
 SAMPLE = render.NOTEBOOK_DIR.parent / "data" / "sample"
 CLI = Path(sys.executable).parent / "parkanalysis"
-
-
-def _notebook(folder: Path, name: str, *cells: str, params: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    first = nbformat.v4.new_code_cell(params)
-    first.metadata["tags"] = ["parameters"]
-    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = folder / f"{name}.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 def _job(out, kind="period", label="", force=False, **params) -> batch.Job:
@@ -160,14 +146,14 @@ def test_second_run_renders_nothing_force_and_changed_data_render_again(tmp_path
 def test_a_failing_report_is_isolated_and_marked(tmp_path):
     nbdir = tmp_path / "nb"
     nbdir.mkdir()
-    broken = _notebook(
+    broken = make_notebook(
         nbdir,
         "broken",
         "leak = 'from the broken report'",
         "raise ValueError('坏数据 <b>')",
         params='data = ""  # 数据\nx = 1  # 序号',
     )
-    probe = _notebook(
+    probe = make_notebook(
         nbdir,
         "probe",
         "assert 'leak' not in globals(), 'state leaked'\nprint('clean', x)",
@@ -212,8 +198,8 @@ def test_a_failing_report_is_isolated_and_marked(tmp_path):
 
 
 def test_a_kernel_is_replaced_after_a_failure_and_periodically(tmp_path):
-    ok = _notebook(tmp_path, "ok", "import os\nprint(os.getpid())", params="x = 1  # n")
-    bad = _notebook(tmp_path, "bad", "raise RuntimeError('x')", params="x = 1  # n")
+    ok = make_notebook(tmp_path, "ok", "import os\nprint(os.getpid())", params="x = 1  # n")
+    bad = make_notebook(tmp_path, "bad", "raise RuntimeError('x')", params="x = 1  # n")
     with render.KernelSession(cwd=tmp_path, standby=True, restart_every=3) as session:
         pids = []
         for _ in range(2):

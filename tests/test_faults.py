@@ -16,13 +16,13 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
 import psutil
 import pytest
 
 from parkanalysis import batch, render
 from parkanalysis._io import WriteError
 from parkanalysis.errors import ParameterError, ParkAnalysisError
+from tests.helpers import make_notebook
 
 SAMPLE = render.NOTEBOOK_DIR.parent / "data" / "sample"
 CLI = Path(sys.executable).parent / "parkanalysis"
@@ -40,21 +40,6 @@ if trigger and pathlib.Path(trigger).exists():
 else:
     print("awake")
 """
-
-
-def _notebook(folder: Path, name: str, *cells: str, params: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    first = nbformat.v4.new_code_cell(params)
-    first.metadata["tags"] = ["parameters"]
-    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = folder / f"{name}.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +77,7 @@ def _gone(pid: int, timeout: float = 15) -> bool:
 def _sleeper_jobs(tmp_path: Path, out: Path):
     nbdir = tmp_path / "nb"
     nbdir.mkdir(exist_ok=True)
-    sleeper = _notebook(
+    sleeper = make_notebook(
         nbdir, "sleeper", SLEEPER_CELL, params='data = ""  # d\ntrigger = ""  # t\nmarker = ""  # m'
     )
     trigger, marker = tmp_path / "trigger", tmp_path / "marker"
@@ -371,7 +356,7 @@ def test_park_ids_from_the_data_cannot_leave_the_output_folder(tmp_path):
 
 def test_parameters_are_injected_as_data_never_as_code(tmp_path, session):
     pwned = session.cwd_path / "pwned"
-    echo = _notebook(tmp_path, "echo", "print(repr(note))", params='note = ""  # 备注')
+    echo = make_notebook(tmp_path, "echo", "print(repr(note))", params='note = ""  # 备注')
     payloads = [
         PAYLOAD.format(pwned=pwned),
         PAYLOAD.format(pwned=pwned).replace('"', "'"),

@@ -24,8 +24,14 @@ from pathlib import Path
 import pytest
 
 from tests import corpus as C
-from tests.malformed import BASE, base_files, set_cell, write_files
-from tests.test_dataset_malformed import ERROR_CASES, VALID_CASES, WARNING_CASES
+from tests.malformed import BASE, base_files, write_files
+from tests.test_dataset_malformed import (
+    ERROR_CASES,
+    VALID_CASES,
+    WARNING_CASES,
+    _cell,
+    _replace,
+)
 
 E, M, P, Y = "enterprises.csv", "monthly_stats.csv", "parcels.csv", "park.yaml"
 PEAK_MB = 1536  # 1.5 GB per command of the corpus
@@ -63,21 +69,6 @@ def _xlsx(name, build):
     def change(files):
         del files[name]
         files[name.replace(".csv", ".xlsx")] = build()
-
-    return change
-
-
-def _cell(name, row, header, value):
-    def change(files):
-        files[name] = set_cell(files[name], row, header, value)
-
-    return change
-
-
-def _replace(name, old, new):
-    def change(files):
-        assert old in files[name], old
-        files[name] = files[name].replace(old, new, 1)
 
     return change
 

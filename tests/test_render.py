@@ -7,23 +7,13 @@ import pytest
 
 from parkanalysis import render
 from parkanalysis.errors import ParameterError, PeriodError
+from tests.helpers import make_notebook
 
 SAMPLE = render.NOTEBOOK_DIR.parent / "data" / "sample"
 
 
 def _notebook(tmp_path, *cells, params='x = 1  # a number\nname = "园区"  # a name'):
-    nb = nbformat.v4.new_notebook()
-    first = nbformat.v4.new_code_cell(params)
-    first.metadata["tags"] = ["parameters"]
-    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = tmp_path / "t.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return make_notebook(tmp_path, "t", *cells, params=params)
 
 
 @pytest.mark.parametrize(
