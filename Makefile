@@ -35,4 +35,5 @@ bench: venv ## Run the benchmarks (print ratios)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean: ## Remove generated reports and caches
-	rm -rf $(OUT)/* .pytest_cache
+	find $(OUT) -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -rf .pytest_cache
