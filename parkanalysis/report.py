@@ -305,9 +305,20 @@ class PeriodReport(_Report):
     # -- cached computations --------------------------------------------------------
     @functools.cached_property
     def indicators(self):
+        return self._indicators_of(str(self.period))
+
+    def _indicators_of(self, period: str):
+        """The indicator table of any period, computed once per report (share-mode trends).
+
+        Kept on the instance (not a class-level ``functools.cache``), so a warm kernel frees
+        it with the report.
+        """
         from parkanalysis.indicators import indicator_table
 
-        return indicator_table(self.ds, self.period, park=self.park)
+        tables = self.__dict__.setdefault("_indicator_tables", {})
+        if period not in tables:
+            tables[period] = indicator_table(self.ds, period, park=self.park)
+        return tables[period]
 
     @functools.cached_property
     def outlook(self):
@@ -437,12 +448,10 @@ class PeriodReport(_Report):
 
     def _shareable_trend(self, trend, indicator: str):
         """Blank trend points built from too few enterprises; return (trend, points hidden)."""
-        from parkanalysis.indicators import indicator_table
-
         trend = trend.copy()
         hidden = 0
         for i, period in enumerate(trend["period"]):
-            row = indicator_table(self.ds, period, park=self.park).set_index("id").loc[indicator]
+            row = self._indicators_of(period).set_index("id").loc[indicator]
             if self._small(row["n_enterprises"]):
                 trend.loc[i, ["value", "yoy_pct"]] = float("nan")
                 hidden += 1
@@ -456,14 +465,13 @@ class PeriodReport(_Report):
         from parkanalysis.land import balance_table, supply_history
         from parkanalysis.plots import new_figure, plot_supply_history
 
-        outlook = self.outlook.to_dict()
         history = supply_history(self.ds, park=self.park, as_of=self.as_of)
         balance = balance_table(self.ds, park=self.park, as_of=self.as_of)
         balance = balance[balance["item"].isin(BALANCE_SUMMARY_ITEMS)]
         fig, ax = new_figure(8.0, 3.2)
         plot_supply_history(ax, history)
         return html_block(
-            paragraph(outlook["summary"]),
+            paragraph(self.outlook.summary),
             table_html(
                 balance[["label", "declared_mu", "ledger_mu", "residual_mu", "ledger_ha", "note"]],
                 caption="用地平衡表(亩)",
@@ -688,8 +696,7 @@ class PeriodReport(_Report):
         from parkanalysis.grading import grade_summary
 
         items = []
-        outlook = self.outlook.to_dict()
-        items.append(outlook["summary"])
+        items.append(self.outlook.summary)
         grades = self.grades
         d_class = grades[grades["grade"] == "D"] if "grade" in grades.columns else grades.iloc[0:0]
         if len(d_class):
