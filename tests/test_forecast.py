@@ -219,9 +219,12 @@ def test_steady_history_exhausts_in_two_years():
     out = land_outlook(steady_transactions(50.0), 100.0, first_year=2014, last_year=2023)
     row = out.exhaustion.set_index("scenario").loc["baseline"]
     assert row["p50"] == 2025  # two years after the last history year
-    assert row["prob_within_horizon"] == 1.0
+    # a Poisson count model keeps a small chance of a long gap even on a regular history
+    assert row["prob_within_horizon"] > 0.98
     assert out.years_of_supply_left == pytest.approx(2.0)
-    assert list(out.supply_forecast.columns) == ["year", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert list(out.supply_forecast.columns) == [
+        "year", "exposure", "point", "mean", "median", "lo80", "hi80", "lo95", "hi95"
+    ]
     assert out.supply_forecast["year"].tolist() == list(range(2024, 2034))
 
 

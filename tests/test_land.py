@@ -122,8 +122,8 @@ def _enterprises() -> pd.DataFrame:
     )
 
 
-def _monthly(tax=1.0) -> pd.DataFrame:
-    months = pd.period_range("2014-07", "2015-06", freq="M")
+def _monthly(tax=1.0, end="2015-06") -> pd.DataFrame:
+    months = pd.period_range("2014-07", end, freq="M")
     rows = [
         {"park_id": "TP", "enterprise_id": e, "year": m.year, "month": m.month, "tax_wan_yuan": tax}
         for e in ("X", "Y", "Z")
@@ -318,7 +318,7 @@ def test_partial_coverage_is_stated(tmp_path):
 
 # --------------------------------------------------------------------------- supply history
 def test_supply_history_fills_zero_years(tmp_path):
-    ds = tiny_park(tmp_path)
+    ds = tiny_park(tmp_path, monthly=_monthly(end="2016-03"))
     h = supply_history(ds, as_of="2016-03")
     expected = pd.DataFrame(
         {
@@ -374,7 +374,7 @@ def test_years_left_config_window(tmp_path):
 
 
 def test_years_left_zero_supply_gives_nan_and_reason(tmp_path):
-    ds = tiny_park(tmp_path)
+    ds = tiny_park(tmp_path, monthly=_monthly(end="2018-06"))
     t = land_indicators(ds, as_of="2018-06").set_index("id")
     assert math.isnan(t.loc["years_of_supply_left", "value"])
     assert "年均供地为0" in t.loc["years_of_supply_left", "note"]
@@ -461,7 +461,10 @@ def test_planned_target_scenario_from_config(tmp_path):
     ds = tiny_park(tmp_path, config={"land": {"annual_supply_target_mu": 50}})
     o = land_outlook_for(ds, as_of="2015-06", horizon=4, n_sims=300)
     ex = o.exhaustion.set_index("scenario")
-    assert ex.loc["planned_target", "p50"] == 2016  # 100 亩 at 50 亩/year from 2015
+    # one clock: from 2015-06-30, 100 亩 at 50 亩/year last into 2017 (the rest of 2015
+    # is simulated as the rest of the year, not as a whole year)
+    assert o.forecast_table()["exposure"].iloc[0] < 1
+    assert ex.loc["planned_target", "p50"] == 2017
     assert ex.loc["planned_target", "prob_within_horizon"] == 1.0
 
 
@@ -475,12 +478,14 @@ def test_sample_summary_and_dict(sample_outlook):
         assert key in d
     s = d["summary"]
     assert "225.7亩" in s and "尚可供地0.7年" in s and "150.4亩" in s
-    assert "80%置信" in s and "P50" in s and "回测" in s and "扩园" in s
+    assert "80%置信" in s and "P50" in s and "扩园" in s
+    assert "回测" not in s  # the backtest belongs in the appendix, not the headline
+    assert "回测" in d["backtest"]["note"]
     assert d["backtest"]["by_horizon"][0]["h"] == 1
-    assert len(d["forecast"]) == 10
+    assert len(d["forecast"]) == 11  # the rest of 2016, then 10 full years
     ft = sample_outlook.forecast_table()
     assert list(ft.columns[:6]) == ["year", "mean", "lo80", "hi80", "lo95", "hi95"]
-    assert ft["year"].tolist() == list(range(2016, 2026))
+    assert ft["year"].tolist() == list(range(2016, 2027))
 
 
 def test_outlook_is_reproducible(sample):
