@@ -222,9 +222,8 @@ def test_steady_history_exhausts_in_two_years():
     # a Poisson count model keeps a small chance of a long gap even on a regular history
     assert row["prob_within_horizon"] > 0.98
     assert out.years_of_supply_left == pytest.approx(2.0)
-    assert list(out.supply_forecast.columns) == [
-        "year", "exposure", "point", "mean", "median", "lo80", "hi80", "lo95", "hi95"
-    ]
+    columns = ["year", "exposure", "point", "mean", "median", "lo80", "hi80", "lo95", "hi95"]
+    assert list(out.supply_forecast.columns) == columns
     assert out.supply_forecast["year"].tolist() == list(range(2024, 2034))
 
 
