@@ -7,13 +7,17 @@ follows the intermittent-demand literature — Croston (1972) separates demand *
 from demand *size*, Teunter–Syntetos–Babai (TSB) model the occurrence probability directly,
 and the compound Poisson is their distributional form:
 
-* **Parcels per year** ``N_y`` — Poisson with rate ``lambda`` per year of exposure, fitted
-  with a log-linear trend only when a likelihood-ratio test supports it
-  (p < :data:`TREND_P`); an extrapolated trend is damped (factor :data:`TREND_DAMPING` per
-  year).  A partly observed current year enters the fit with its elapsed exposure.
+* **Parcels per year** ``N_y`` — Poisson with rate ``lambda`` per year of exposure.  Without
+  a trend the rate is an exponentially weighted mean of the yearly counts per exposure
+  (weight :data:`LEVEL_ALPHA`, as TSB smooth the occurrence), so recent years count more;
+  a log-linear trend is fitted only when a likelihood-ratio test supports it
+  (p < :data:`TREND_P`), and extrapolated damped (factor :data:`TREND_DAMPING` per year).
+  A partly observed current year enters the fit with its elapsed exposure.
   Over-dispersion (variance/mean of the counts, Pearson) ``phi >= 1`` makes the annual rate
-  Gamma-distributed (negative binomial counts).  With peer parks, ``phi`` is shrunk toward
-  the pooled value with the weight of one park's evidence.
+  Gamma-distributed (negative binomial counts); the trend test is the quasi-Poisson F test
+  (likelihood ratio divided by the dispersion), and each path draws its own ``phi``.  With
+  peer parks, ``phi`` is shrunk toward the pooled value with the weight of one park's
+  evidence.
 * **Parcel size** — the park's own parcels, resampled with Bayesian-bootstrap weights per
   path (uncertainty of the size distribution) and a mean-preserving log-normal jitter whose
   width is Silverman's bandwidth of the log sizes (pooled across peer parks with shrinkage).
@@ -42,6 +46,9 @@ from parkanalysis.forecast._checks import _check_float, _check_int
 TREND_P = 0.05
 #: Yearly damping of an extrapolated count trend.
 TREND_DAMPING = 0.8
+#: Smoothing weight of the exponentially weighted parcel rate without a trend (TSB's
+#: occurrence smoothing; the intermittent-demand literature uses 0.05-0.3).
+LEVEL_ALPHA = 0.2
 #: Fewest complete history years for a trend test.
 TREND_MIN_YEARS = 6
 
@@ -196,12 +203,18 @@ class SupplyModel:
         The parcel sizes (亩) that are resampled.
     rate : float
         Expected parcels per full year at ``last_year`` (fitted).
+    effective_count : float
+        Parcels' worth of evidence behind ``rate`` (the total count for a trend fit, less
+        for the exponentially weighted level).
     slope, slope_se : float
         Log-rate trend per year and its standard error (0 when no trend is used).
     trend_pvalue : float
         Likelihood-ratio p-value of the trend (NaN when not tested).
     dispersion : float
         Over-dispersion ``phi >= 1`` of the yearly counts (after pooling).
+    dispersion_df : float
+        Degrees of freedom behind ``dispersion``; each path draws its own ``phi`` from the
+        scaled inverse chi-square with these degrees of freedom (floored at 1).
     bandwidth : float
         Standard deviation of the log-normal size jitter (after pooling).
     """
@@ -213,10 +226,12 @@ class SupplyModel:
     exposures: np.ndarray
     sizes: np.ndarray
     rate: float
+    effective_count: float
     slope: float
     slope_se: float
     trend_pvalue: float
     dispersion: float
+    dispersion_df: float
     bandwidth: float
 
     @property
@@ -256,8 +271,8 @@ class SupplyModel:
         _, exposure, ahead = self.cells(horizon)
         if self.sizes.size == 0 or self.rate <= 0:
             return np.zeros((n_sims, horizon))
-        total = float(self.counts.sum())
-        shape = total + 0.5
+        # Jeffreys-Gamma posterior of the rate level, widened by the over-dispersion
+        shape = (self.effective_count + 0.5) / self.dispersion
         level = rng.gamma(shape, 1.0 / shape, size=(n_sims, 1))  # mean 1
         steps = self._damped_steps(ahead)[None, :]
         if self.has_trend:
@@ -267,11 +282,10 @@ class SupplyModel:
         else:
             trend = np.ones((1, horizon))
         mu = self.rate * level * trend * exposure[None, :]
-        if self.dispersion > 1.0 + 1e-9:
-            k = self.dispersion - 1.0
-            lam = rng.gamma(np.maximum(mu / k, 1e-12), k)
-        else:
-            lam = mu
+        df = max(self.dispersion_df, 1.0)
+        phi = np.maximum(self.dispersion * df / rng.chisquare(df, size=(n_sims, 1)), 1.0)
+        k = np.maximum(phi - 1.0, 1e-9)
+        lam = np.where(phi > 1.0, rng.gamma(np.maximum(mu / k, 1e-12), k), mu)
         n = rng.poisson(lam)
         m = self.sizes.size
         w = rng.gamma(1.0, size=(n_sims, m))
@@ -291,9 +305,7 @@ class SupplyModel:
 
 
 def _poisson_trend(counts: np.ndarray, exposure: np.ndarray) -> tuple[float, float, float, float]:
-    """Poisson log-linear fit ``log mu = a + b t + log e``: (a, b, se_b, LR p-value)."""
-    from scipy.stats import chi2
-
+    """Poisson log-linear fit ``log mu = a + b t + log e``: (a, b, se_b, LR statistic)."""
     t = np.arange(counts.size, dtype=float)
     t -= t.mean()
     X = np.column_stack([np.ones_like(t), t])
@@ -323,7 +335,7 @@ def _poisson_trend(counts: np.ndarray, exposure: np.ndarray) -> tuple[float, flo
         float(beta[0]),
         float(beta[1]),
         float(math.sqrt(max(cov[1, 1], 0.0))),
-        float(chi2.sf(lr, 1)),
+        float(lr),
     )
 
 
@@ -341,6 +353,8 @@ def _bandwidth(sizes: np.ndarray) -> float:
 
 
 def _fit_raw(tx: pd.DataFrame, first_year: int, last_year: int, elapsed: float):
+    from scipy.stats import f as f_dist
+
     years = np.arange(first_year, last_year + 2 if elapsed > 0 else last_year + 1)
     counts = tx.groupby("year").size().reindex(years, fill_value=0).to_numpy(dtype=float)
     exposure = np.ones(years.size)
@@ -350,19 +364,30 @@ def _fit_raw(tx: pd.DataFrame, first_year: int, last_year: int, elapsed: float):
     sizes = sizes[sizes > 0]
     total = counts.sum()
     slope, se, pval = 0.0, 0.0, math.nan
-    rate = total / exposure.sum()
+    # TSB-style level: exponentially weighted rate (recent years weigh more), with the
+    # Poisson effective exposure of the weighted estimator for its uncertainty
+    w = (1.0 - LEVEL_ALPHA) ** np.arange(counts.size - 1, -1, -1, dtype=float)
+    rate = float(np.sum(w * counts) / np.sum(w * exposure))
+    effective = rate * np.sum(w * exposure) ** 2 / np.sum(w * w * exposure)
     mu = exposure * rate
     params = 1
     if last_year - first_year + 1 >= TREND_MIN_YEARS and total > 0:
-        a, b, se_b, pval = _poisson_trend(counts, exposure)
+        a, b, se_b, lr = _poisson_trend(counts, exposure)
+        t = np.arange(counts.size, dtype=float)
+        t -= t.mean()
+        mu1 = exposure * np.exp(a + b * t)
+        # quasi-Poisson: the likelihood ratio (as an F test) and the slope's error are
+        # scaled by the over-dispersion of the trend model, else lumpy counts fake a trend
+        x2_1, df_1 = _pearson(counts, mu1, 2)
+        phi1 = max(1.0, x2_1 / df_1)
+        pval = float(f_dist.sf(lr / phi1, 1, df_1))
         if pval < TREND_P:
-            t = np.arange(counts.size, dtype=float)
-            t -= t.mean()
-            slope, se, params = b, se_b, 2
-            mu = exposure * np.exp(a + b * t)
+            slope, se, params = b, se_b * math.sqrt(phi1), 2
+            mu = mu1
             rate = float(np.exp(a + b * t[last_year - first_year]))
+            effective = float(total)
     x2, df = _pearson(counts, mu, params)
-    return counts, exposure, sizes, rate, slope, se, pval, x2, df
+    return counts, exposure, sizes, rate, slope, se, pval, x2, df, effective
 
 
 def fit_supply_model(
@@ -399,10 +424,10 @@ def fit_supply_model(
     >>> tx = pd.DataFrame({"year": [2014, 2014, 2015, 2017, 2017, 2018],
     ...                    "area_mu": [30.0, 50, 40, 20, 60, 40]})
     >>> m = fit_supply_model(tx, first_year=2014, last_year=2018)
-    >>> m.rate, m.mean_size, m.has_trend
-    (1.2, 40.0, False)
+    >>> round(m.rate, 3), m.mean_size, m.has_trend  # counts 2, 1, 0, 2, 1; recent weigh more
+    (1.169, 40.0, False)
     >>> m.expected(2).round(1).tolist()
-    [48.0, 48.0]
+    [46.8, 46.8]
     """
     upto = last_year + 1 if elapsed > 0 else last_year
     elapsed = _check_float(elapsed, "elapsed", minimum=0.0)
@@ -412,10 +437,11 @@ def fit_supply_model(
     full = transactions.loc[
         pd.to_numeric(transactions["year"]).between(first_year, upto), ["year", "area_mu"]
     ].astype({"year": "int64", "area_mu": float})
-    counts, exposure, sizes, rate, slope, se, pval, x2, df = _fit_raw(
+    counts, exposure, sizes, rate, slope, se, pval, x2, df, effective = _fit_raw(
         full, first_year, last_year, elapsed
     )
     phi = max(1.0, x2 / df)
+    phi_df = float(df)
     bw = _bandwidth(sizes)
     if peers:
         px2, pdf, pbw, pn = [], [], [], []
@@ -423,7 +449,7 @@ def fit_supply_model(
             ptx, pf, pl = _check_transactions(ptx, pf, pl)
             if ptx.empty:
                 continue
-            _, _, psz, _, _, _, _, x2p, dfp = _fit_raw(ptx, pf, pl, 0.0)
+            _, _, psz, _, _, _, _, x2p, dfp, _ = _fit_raw(ptx, pf, pl, 0.0)
             px2.append(x2p)
             pdf.append(dfp)
             if psz.size >= 2:
@@ -433,6 +459,7 @@ def fit_supply_model(
             pooled = max(1.0, (sum(px2) + x2) / (sum(pdf) + df))
             k = float(np.mean(pdf))
             phi = max(1.0, (df * max(1.0, x2 / df) + k * pooled) / (df + k))
+            phi_df = df + k
         if pbw:
             k = float(np.mean(pn))
             pooled_bw = float(np.average(pbw, weights=pn))
@@ -445,10 +472,12 @@ def fit_supply_model(
         exposures=exposure,
         sizes=sizes,
         rate=float(rate),
+        effective_count=float(effective),
         slope=float(slope),
         slope_se=float(se),
         trend_pvalue=float(pval),
         dispersion=float(phi),
+        dispersion_df=phi_df,
         bandwidth=float(bw),
     )
 
