@@ -56,7 +56,7 @@ from parkanalysis.forecast._checks import (
 #: The candidates :func:`forecast_annual` chooses among (see the module docstring).
 CANDIDATES = ("median(SES, drift, damped)", "SES with drift", "SES level + drift")
 #: Smallest origin scale, as a share of the whole series' mean absolute one-step change.
-SCALE_FLOOR = 0.25
+SCALE_FLOOR = 0.4
 
 _FIRST_ORIGIN = 4  # smallest training length whose errors calibrate the intervals
 _FIRST_SELECT = 3  # smallest training length whose errors choose the candidate
