@@ -525,3 +525,93 @@ def test_cli_bad_as_of_exits_2(capsys, command):
     assert main([command, str(SAMPLE), "--as-of", "2016-13"]) == 2
     err = capsys.readouterr().err
     assert "截至日期" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- one clock
+def _raw_parcels() -> pd.DataFrame:
+    raw = pd.read_csv(SAMPLE / "parcels.csv")
+    raw["date"] = pd.to_datetime(raw["供地日期"])
+    return raw
+
+
+def test_sample_one_clock(sample_outlook):
+    o = sample_outlook
+    curve = o.exhaustion_curve("baseline")
+    # the data end in 2016-06: only the rest of 2016 is simulated, and 0.67 years of supply
+    # from 2016-06 point to early 2017, so running out within 2016 is the minority case
+    assert curve.index[0] == 2016 and curve.loc[2016] < 0.5
+    assert o.exhaustion.set_index("scenario").loc["baseline", "p50"] >= 2017
+    assert o.forecast_table()["exposure"].iloc[0] < 1
+    assert f"{o.supply_until:%Y-%m}" == "2017-02"  # 2016-06-30 + 0.666 years
+    assert "可供至2017年2月前后" in o.summary and "2016年内(余下6个月)" in o.summary
+
+
+def test_sample_blocked_land_from_the_ledger(sample_outlook):
+    raw = _raw_parcels()
+    pending = raw.loc[(raw["供应状态"] == "未供") & raw["征迁安置"].isin(["进行中", "未启动"])]
+    pending = pending.loc[~pending["规划用途"].isin(["道路", "绿地", "水域"])]
+    o = sample_outlook
+    assert o.blocked_mu == pytest.approx(pending["面积(亩)"].sum())  # 111 亩
+    release = dict(zip(o.blocked["resettlement_status"], o.blocked["release_date"], strict=True))
+    assert release["进行中"] == pd.Timestamp("2017-06-30")  # default 12 months
+    assert release["未启动"] == pd.Timestamp("2018-06-30")  # default 24 months
+    assert f"其中{_fmt_mu(o.blocked_mu)}亩征迁安置尚未完成" in o.summary
+    ep = o.exhaustion_probability.query("scenario == 'baseline'")
+    assert (ep["shortage_prob"] >= ep["prob"]).all()
+
+
+def _fmt_mu(x):
+    return f"{x:.0f}" if round(x, 1) == int(x) else f"{x:.1f}"
+
+
+def test_resettlement_months_from_park_yaml(tmp_path):
+    ds = tiny_park(tmp_path, config={"land": {"resettlement_months": {"进行中": 3}}})
+    o = land_outlook_for(ds, as_of="2015-06", horizon=3, n_sims=200)
+    assert o.blocked["parcel_id"].tolist() == ["D"]
+    assert o.blocked["release_date"].iloc[0] == pd.Timestamp("2015-09-30")
+
+
+def test_sample_need_within_history(sample_outlook):
+    o = sample_outlook
+    k = o.planning_horizon
+    row = o.need_row()
+    span_days = (pd.Timestamp(2016 + k, 12, 31) - pd.Timestamp("2016-06-30")).days
+    raw = _raw_parcels().dropna(subset=["date"]).sort_values("date")
+    raw = raw.loc[raw["date"] <= "2016-06-30"]
+    most = max(
+        raw.loc[
+            (raw["date"] >= d) & (raw["date"] < d + pd.Timedelta(days=span_days)), "面积(亩)"
+        ].sum()
+        for d in raw["date"]
+    )
+    ctx = o.need_context.set_index("horizon_years").loc[k]
+    assert ctx["history_max_mu"] == pytest.approx(most, abs=0.05)
+    assert row["median_net_mu"] <= row["net_mu"]
+    # the demand behind the 80% need is one the park's own history has reached
+    assert row["demand_mu"] <= most
+    assert row["net_mu"] == pytest.approx(row["demand_mu"] - o.remaining_mu)
+    assert "相当于一期规划面积的" in o.summary and "中位约" in o.summary
+
+
+def test_confidence_comes_from_park_yaml(tmp_path, capsys):
+    ds = tiny_park(tmp_path, config={"expansion": {"confidence": 0.9}})
+    assert land_outlook_for(ds, as_of="2015-06", horizon=3, n_sims=200).confidence == 0.9
+    code = main(["forecast", str(tmp_path / "park"), "--horizon", "3", "--format", "json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["confidence"] == 0.9
+
+
+@pytest.mark.parametrize("command", ["land", "forecast"])
+def test_cli_as_of_past_the_data_exits_2(capsys, command):
+    assert main([command, str(SAMPLE), "--as-of", "2030-01"]) == 2
+    err = capsys.readouterr().err
+    assert "2016-06" in err and "Traceback" not in err
+
+
+def test_backtest_is_in_the_appendix_with_its_limits(sample_outlook):
+    d = sample_outlook.to_dict()["backtest"]
+    bt = sample_outlook.backtest
+    assert d["origins"] == sorted(bt["origin"].unique().tolist())
+    note = d["note"]
+    assert f"{len(bt)}次中的{int(bt['covered80'].sum())}次" in note
+    assert "不能证明" in note
