@@ -615,3 +615,32 @@ def test_backtest_is_in_the_appendix_with_its_limits(sample_outlook):
     note = d["note"]
     assert f"{len(bt)}次中的{int(bt['covered80'].sum())}次" in note
     assert "不能证明" in note
+
+
+def test_outlook_keywords_add_to_the_defaults(sample):
+    o = land_outlook_for(
+        sample,
+        horizon=3,
+        n_sims=300,
+        window=2,
+        annual_target_mu=100.0,
+        scenarios={"extra": {"annual_target": 50.0}},
+    )
+    assert o.supply_years.window == (2014, 2015)
+    names = o.scenarios["scenario"].tolist()
+    # the data's relocations stay, the target and the caller's scenario are added
+    assert names == ["baseline", "relocations", "planned_target", "extra"]
+    html = o._repr_html_()
+    assert "150.4亩" in html and "<table>" in html and "<script" not in html
+
+
+def test_several_parks_pool_the_count_dispersion(tmp_path):
+    from parkanalysis.sample import write_synthetic
+
+    write_synthetic(tmp_path / "prov", parks=3, enterprises=10, years=6)
+    ds = load_dataset(tmp_path / "prov")
+    o = land_outlook_for(ds, park="P001", horizon=3, n_sims=300)
+    m = o.outlook.model
+    own_df = len(m.counts) - 1
+    assert m.dispersion_df > own_df  # peers' evidence was added
+    assert o.exhaustion.iloc[0]["prob_within_horizon"] >= 0

@@ -252,6 +252,25 @@ class LandOutlookReport:
         return self.planning_horizon, float(row["net_mu"]), float(row["gross_mu"])
 
     # -- text and JSON --------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """A compact view for notebooks: the summary and the baseline's key figures."""
+        from html import escape
+
+        base = self.outlook.exhaustion.iloc[0]
+        k, net, gross = self.headline_need()
+        cells = [
+            ("尚可供应土地", f"{_fmt(self.remaining_mu)}亩"),
+            ("其中待征迁", f"{_fmt(self.blocked_mu)}亩"),
+            ("尚可供地年数", "—" if self.supply_years.years is None
+             else f"{_fmt(self.supply_years.years)}年"),
+            ("用尽年份 P10/P50/P90", "/".join(
+                "—" if pd.isna(base[c]) else str(base[c]) for c in ("p10", "p50", "p90"))),
+            (f"{k}年扩园需求({_fmt(100 * self.confidence, 0)}%置信)",
+             f"{_fmt(net, 0)}亩(规划面积{_fmt(gross, 0)}亩)"),
+        ]  # fmt: skip
+        rows = "".join(f"<tr><th>{escape(a)}</th><td>{escape(b)}</td></tr>" for a, b in cells)
+        return f"<div><p>{escape(self.summary)}</p><table>{rows}</table></div>"
+
     @property
     def summary(self) -> str:
         """Chinese summary: one clock, blocked land, exhaustion, need with its context."""
@@ -436,6 +455,8 @@ def land_outlook_for(
     scenarios: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]] | None = None,
     seed: int | None = 0,
     n_sims: int = 4000,
+    window: int | None = None,
+    annual_target_mu: float | None = None,
 ) -> LandOutlookReport:
     """When does the park's supplyable land run out, and how much expansion is needed?
 
@@ -460,6 +481,11 @@ def land_outlook_for(
         ``{}`` (or ``False``) gives the baseline only.
     seed : int or None, default 0
     n_sims : int, default 4000
+    window : int, optional
+        Years averaged by the official 尚可供地年数; default ``land.supply_window_years``.
+    annual_target_mu : float, optional
+        A planned supply per year (亩) for the ``planned_target`` scenario; default
+        ``land.annual_supply_target_mu`` (no such scenario when neither is set).
 
     Returns
     -------
@@ -506,7 +532,13 @@ def land_outlook_for(
     p = _park_parcels(ds, pid, cutoff)
     remaining = round(float(p.loc[p["remaining"].to_numpy(dtype=bool), "area_mu"].sum()), 6)
     since = float(tx.loc[tx["year"] > last_year, "area_mu"].sum())
-    window = _window_years(ds, pid)
+    if window is None:
+        window = _window_years(ds, pid)
+    elif isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ParameterError(f"window(平均年数)应为正整数,得到 {window!r}")
+    if annual_target_mu is not None:
+        cfg = {**cfg, "land": {**(cfg.get("land", {}) or {}),
+                               "annual_supply_target_mu": annual_target_mu}}  # fmt: skip
     sy = years_of_supply_left(_complete_series(history), remaining, window=window)
     supply_until = (
         None
