@@ -24,13 +24,6 @@ PUBLIC_FACILITY_USES: tuple[str, ...] = ("公共设施",)
 _MU_PER_HA = 15.0
 _M2_PER_HA = 10000.0
 _RESETTLEMENT_ORDER = ("已完成", "进行中", "未启动", "不涉及")
-#: Years from the latest relocation status (as of) to the year the land is freed.
-RELOCATION_LAG_YEARS: Mapping[str, int] = {"洽谈中": 2, "已签协议": 1, "拆除中": 1}
-_SCENARIO_LABELS = {
-    "baseline": "基准情景(按历史供地规律)",
-    "relocations": "搬迁置换腾退土地",
-    "planned_target": "按年度供地计划",
-}
 
 
 # --------------------------------------------------------------------------- helpers

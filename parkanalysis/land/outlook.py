@@ -48,14 +48,19 @@ from parkanalysis.land.history import (
     years_of_supply_left,
 )
 from parkanalysis.land.ledger import (
-    _SCENARIO_LABELS,
-    RELOCATION_LAG_YEARS,
     _fmt,
     _one_park,
     _park_parcels,
     resolve_as_of,
 )
 
+#: Years from the latest relocation status (as of) to the year the land is freed.
+RELOCATION_LAG_YEARS: Mapping[str, int] = {"洽谈中": 2, "已签协议": 1, "拆除中": 1}
+_SCENARIO_LABELS = {
+    "baseline": "基准情景(按历史供地规律)",
+    "relocations": "搬迁置换腾退土地",
+    "planned_target": "按年度供地计划",
+}
 #: Months from ``as_of`` until land whose 征迁安置 is not finished can be supplied, per status
 #: (park.yaml ``land.resettlement_months`` overrides single statuses).
 RESETTLEMENT_MONTHS: Mapping[str, int] = {"进行中": 12, "未启动": 24}
