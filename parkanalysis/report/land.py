@@ -178,7 +178,7 @@ class LandReport(_Report):
         """Land to add to keep supplying, by planning horizon, net and gross."""
         o = self.outlook
         need = o.expansion_need
-        columns = ["horizon_years", "year", "median_net_mu", "net_mu", "gross_mu"]
+        columns = ["horizon_years", "year", "median_net_mu", "net_mu", "gross_mu", "demand_mu"]
         base = need[need["scenario"] == "baseline"][columns]
         base = base.merge(
             o.need_context[["horizon_years", "history_max_mu"]], on="horizon_years", how="left"
@@ -201,6 +201,7 @@ class LandReport(_Report):
                     "median_net_mu": "需新增可供土地·中位(亩)",
                     "net_mu": f"需新增可供土地·{conf}置信(亩)",
                     "gross_mu": f"折合规划面积·{conf}置信(亩)",
+                    "demand_mu": f"期内供地需求·{conf}置信(亩)",
                     "history_max_mu": "历史同等时长最多供地(亩)",
                 },
             ),
