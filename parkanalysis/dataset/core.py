@@ -147,12 +147,47 @@ class Dataset:
 
     @property
     def month_range(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
-        """``((first_year, first_month), (last_year, last_month))`` of monthly data, or None."""
+        """``((first_year, first_month), (last_year, last_month))`` of the data, or None.
+
+        The end is the latest "data complete to" month of the parks
+        (:mod:`parkanalysis.dataset.completeness`): months most enterprises have not
+        reported yet do not move it; :attr:`reported_range` includes them.
+        """
+        rng = self.reported_range
+        if rng is None:
+            return None
+        ends = list(self.completeness.complete_to.values())
+        return (rng[0], max(ends)) if ends else rng
+
+    @property
+    def reported_range(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """First and last month with any statistics row (late, incomplete months included)."""
         if self.monthly.empty:
             return None
         ym = self.monthly["year"].to_numpy() * 100 + self.monthly["month"].to_numpy()
         lo, hi = int(ym.min()), int(ym.max())
         return divmod(lo, 100), divmod(hi, 100)
+
+    @property
+    def completeness(self):
+        """The :class:`~parkanalysis.dataset.completeness.Completeness` (报送率, 缺报)."""
+        cached = self.__dict__.get("_completeness")
+        if cached is None or cached[0] != (id(self.monthly), id(self.enterprises)):
+            from parkanalysis.dataset.completeness import reporting_status
+
+            thresholds = {
+                pid: float(p.config.get("completeness", {}).get("min_reporting_rate", 0.9))
+                for pid, p in self.profile.parks.items()
+            }
+            status = reporting_status(
+                self.enterprises,
+                self.monthly,
+                thresholds=thresholds,
+                jan_feb_combined=bool(self.jan_feb_combined),
+            )
+            cached = ((id(self.monthly), id(self.enterprises)), status)
+            self.__dict__["_completeness"] = cached
+        return cached[1]
 
     def resolve_park(self, park: str | None = None) -> str:
         """Return the park a computation is about: ``park`` itself, or the only park.

@@ -70,6 +70,9 @@ def check_dataset(
             _check_growth(stats, profile, findings)
     if profile is not None:
         _check_ledger(profile, tables.get("parcels"), findings)
+    from parkanalysis.dataset.logic import check_logic
+
+    check_logic(profile, tables, findings)
 
 
 # -- references -------------------------------------------------------------------------------
@@ -402,6 +405,8 @@ def _check_ledger(profile: Profile, parcels: TableData | None, findings: Finding
                 for k in ("road", "green", "water", "usable")
             }
             ledger["total"] = float(totals[(park.park_id, ph.phase_id)])
+            if _ledger_unit_mixup(where, d, ledger, parcels, park, ph, findings):
+                continue
             for key, zh in DECLARED_KEYS.items():
                 if key not in d:
                     continue
@@ -415,3 +420,25 @@ def _check_ledger(profile: Profile, parcels: TableData | None, findings: Finding
                         column=f"{park.park_id}.{ph.phase_id}.{key}",
                         value=round(diff, 4),
                     )
+
+
+def _ledger_unit_mixup(where, declared, ledger, parcels, park, ph, findings) -> bool:
+    """``unit_suspect`` when the ledger total is the declared total times a unit factor."""
+    from parkanalysis.dataset.logic import area_unit_factor
+
+    if "total" not in declared:
+        return False
+    units = area_unit_factor(declared["total"], ledger["total"])
+    if units is None:
+        return False
+    meant, written = units
+    findings.add(
+        "unit_suspect",
+        f"{where}土地台账面积合计 {ledger['total']:g} 与申报规划总面积 {declared['total']:g} 亩"
+        f"相差约一个单位换算倍数:台账面积疑似以「{meant}」填写,而表头按「{written}」换算"
+        f"(不是漏登地块);请改正土地台账「{parcels.header('area')}」列的单位",
+        file=parcels.file,
+        column=parcels.header("area"),
+        value=round(ledger["total"], 4),
+    )
+    return True
