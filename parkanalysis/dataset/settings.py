@@ -251,10 +251,9 @@ def check_config(
         problem = item.problem(_plain(value))
         if problem is not None:
             rule, msg = problem
-            default = "" if item.default is OPTIONAL else f";已按默认值 {_short(item.default)} 处理"
             findings.add(
                 rule,
-                f"{path}({item.zh}){msg}{default}",
+                f"{path}({item.zh}):{msg}",
                 file=file,
                 row=row,
                 column=path,
