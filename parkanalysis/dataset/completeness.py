@@ -89,17 +89,17 @@ class Completeness:
         """``(rate, expected, reported)`` of one month."""
         return self.period_rate(park, year, month, month)
 
-    def missing_in(self, park: str, year: int, start_month: int, end_month: int) -> pd.DataFrame:
-        """The 缺报 rows of one park inside the months of one year."""
+    def missing_in(
+        self, park: str | None, year: int, start_month: int, end_month: int
+    ) -> pd.DataFrame:
+        """The 缺报 rows of one park (None: every park) inside the months of one year."""
         m = self.missing
         if m.empty:
             return m
-        return m[
-            (m["park_id"] == park)
-            & (m["year"] == year)
-            & (m["month"] >= start_month)
-            & (m["month"] <= end_month)
-        ]
+        sel = (m["year"] == year) & (m["month"] >= start_month) & (m["month"] <= end_month)
+        if park is not None:
+            sel &= m["park_id"] == park
+        return m[sel]
 
 
 def _t(year, month):
@@ -269,3 +269,94 @@ def rate_text(rate: float, expected: int, reported: int) -> str:
     '报送率 50.0%(应报 34 户·月,实报 17 户·月)'
     """
     return f"报送率 {rate * 100:.1f}%(应报 {expected} 户·月,实报 {reported} 户·月)"
+
+
+@dataclass
+class PeriodStatus:
+    """Completeness of one park's period: what a report must say about its figures."""
+
+    park: str
+    label: str
+    rate: float  # 0-1, NaN when nobody was expected
+    expected: int
+    reported: int
+    prev_rate: float
+    threshold: float
+    complete_to: tuple[int, int] | None
+    beyond: bool  # the period ends after the data's "complete to" month
+    missing: pd.DataFrame  # 缺报 rows of the period (current year)
+
+    @property
+    def complete(self) -> bool:
+        """True when every expected return of the period (and a year earlier) was filed."""
+        full = (np.isnan(self.rate) or self.rate >= 1) and not self.beyond
+        return bool(full and (np.isnan(self.prev_rate) or self.prev_rate >= 1))
+
+    @property
+    def sufficient(self) -> bool:
+        """True when the period may be reported without ``--allow-incomplete``."""
+        return not self.beyond and not (self.rate < self.threshold)
+
+    def sentence(self) -> str:
+        """The Chinese statement of the period's reporting, for reports and errors."""
+        parts = []
+        if not np.isnan(self.rate):
+            text = rate_text(self.rate, self.expected, self.reported)
+            parts.append(f"{self.label}企业统计{text}")
+        if self.beyond and self.complete_to is not None:
+            y, m = self.complete_to
+            parts.append(f"数据仅完整至 {y}年{m}月(此后月份多数企业尚未报送)")
+        if not np.isnan(self.prev_rate) and self.prev_rate < 1:
+            parts.append(f"上年同期报送率 {self.prev_rate * 100:.1f}%")
+        if len(self.missing):
+            who = self.missing.groupby("enterprise_id", sort=True)
+            listed = [
+                f"{eid}({month_ranges(list(zip(g['year'], g['month'], strict=True)))})"
+                for eid, g in list(who)[:10]
+            ]
+            more = f"等 {who.ngroups} 家" if who.ngroups > 10 else ""
+            parts.append(f"缺报企业:{'、'.join(listed)}{more}")
+        return ";".join(parts)
+
+
+def period_status(ds, period, park: str | None = None) -> PeriodStatus:
+    """The :class:`PeriodStatus` of ``period`` (a :class:`~parkanalysis.periods.Period`)."""
+    pid = ds.resolve_park(park)
+    c = ds.completeness
+    rate, expected, reported = c.period_rate(pid, period.year, period.start_month, period.end_month)
+    prev = c.period_rate(pid, period.year - 1, period.start_month, period.end_month)[0]
+    end = c.complete_to.get(pid)
+    beyond = end is not None and (period.year, period.end_month) > end
+    return PeriodStatus(
+        park=pid,
+        label=period.label,
+        rate=rate,
+        expected=expected,
+        reported=reported,
+        prev_rate=prev,
+        threshold=float(c.thresholds.get(pid, DEFAULT_MIN_REPORTING_RATE)),
+        complete_to=end,
+        beyond=beyond,
+        missing=c.missing_in(pid, period.year, period.start_month, period.end_month),
+    )
+
+
+def require_complete(ds, period, park: str | None = None, *, allow_incomplete: bool = False):
+    """Return the :class:`PeriodStatus`; raise when the period is too incomplete to report.
+
+    Raises
+    ------
+    IncompleteDataError
+        When the period's 报送率 is below ``completeness.min_reporting_rate`` or it ends after
+        the data's "complete to" month, unless ``allow_incomplete``.
+    """
+    from parkanalysis.errors import IncompleteDataError
+
+    status = period_status(ds, period, park)
+    if not status.sufficient and not allow_incomplete:
+        raise IncompleteDataError(
+            f"{status.sentence()}。低于 park.yaml 的 completeness.min_reporting_rate "
+            f"({status.threshold:g}),不出报告;请等各企业报齐或补报后再试。"
+            "如确需据不完整数据出报告,请加 --allow-incomplete(报告中所有数字将标注为不完整)。"
+        )
+    return status
