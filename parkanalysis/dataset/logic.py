@@ -144,6 +144,9 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
         "_row"
     ].max()
     miss = c.missing
+    if len(miss):  # months after the data's complete end are one late_reports finding each
+        end = miss["park_id"].map({p: y * 12 + m - 1 for p, (y, m) in c.complete_to.items()})
+        miss = miss[(miss["year"] * 12 + miss["month"] - 1) <= end]
     for (park, eid), g in miss.groupby(["park_id", "enterprise_id"], sort=True):
         months = list(zip(g["year"], g["month"], strict=True))
         _add(
