@@ -436,7 +436,7 @@ def _ledger_unit_mixup(where, declared, ledger, parcels, park, ph, findings) -> 
         "unit_suspect",
         f"{where}土地台账面积合计 {ledger['total']:g} 与申报规划总面积 {declared['total']:g} 亩"
         f"相差约一个单位换算倍数:台账面积疑似以「{meant}」填写,而表头按「{written}」换算"
-        f"(不是漏登地块);请改正土地台账「{parcels.header('area')}」列的单位",
+        f"(是单位问题,并非台账缺少地块);请改正土地台账「{parcels.header('area')}」列的单位",
         file=parcels.file,
         column=parcels.header("area"),
         value=round(ledger["total"], 4),

@@ -133,7 +133,9 @@ class PeriodReport(_Report):
         notes = []
         if not status.complete:
             # every figure computed from the enterprises' returns is marked
-            computed = table["n_enterprises"].notna().to_numpy() & ~level_cut
+            kinds = {spec.id: spec.kind for spec in _indicator_specs()}
+            from_returns = table["id"].map(lambda i: kinds.get(i) != "new").to_numpy(bool)
+            computed = table["n_enterprises"].notna().to_numpy() & ~level_cut & from_returns
             for col, cut in (("value", level_cut), ("yoy_pct", growth_cut)):
                 shown[col] = [
                     f"{_mark_value(v)}{INCOMPLETE_MARK}" if ok and not c and _filled(v) else v
