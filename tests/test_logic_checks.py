@@ -436,6 +436,9 @@ def test_exited_enterprise_finding_names_enterprise_and_months(tmp_path):
 def test_late_june_period_is_refused_unless_allowed(tmp_path, capsys):
     folder = copy_sample(tmp_path)
     late_june(folder)
+    report = validate_dataset(folder)
+    assert report.ok and report.complete_to == {"GMY": (2016, 5)}
+    assert "数据完整至:GMY 2016年5月" in report.to_text()
     assert main(["indicators", str(folder), "--period", "2016H1"]) == 2
     err = capsys.readouterr().err
     assert "报送率" in err and "--allow-incomplete" in err

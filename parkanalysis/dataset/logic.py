@@ -66,11 +66,12 @@ def check_logic(
     findings: Findings,
     *,
     today: tuple[int, int] | None = None,
-) -> None:
-    """Run every rule of this module on the parsed tables."""
+):
+    """Run every rule of this module on the parsed tables; return the Completeness (or None)."""
     stats = tables.get("monthly_stats") or tables.get("cumulative_stats")
     ent = tables.get("enterprises")
     parcels = tables.get("parcels")
+    status = None
     if stats is not None:
         _check_future(stats, findings, today)
         if stats.spec.name == "cumulative_stats":
@@ -79,7 +80,7 @@ def check_logic(
             _check_looks_cumulative(stats, findings)
         _check_units(stats, findings)
         if ent is not None:
-            _check_completeness(profile, stats, ent, findings, today)
+            status = _check_completeness(profile, stats, ent, findings, today)
             _check_activity_dates(stats, ent, findings)
     if ent is not None:
         _check_production_before_entry(ent, findings)
@@ -87,6 +88,7 @@ def check_logic(
             _check_enterprise_parcels(ent, parcels, findings)
     if parcels is not None:
         _check_area(parcels, findings)
+    return status
 
 
 def _add(findings: Findings, rule: str, message: str, **kw) -> None:
@@ -179,6 +181,7 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
                 column=stats.header("month"),
                 value=f"{row.year}-{row.month:02d}",
             )
+    return c
 
 
 # -- flows ---------------------------------------------------------------------------------------
@@ -213,33 +216,42 @@ def _check_cumulative_decreasing(td: TableData, findings: Findings) -> None:
 
 def _check_looks_cumulative(td: TableData, findings: Findings) -> None:
     f = td.frame[["park_id", "enterprise_id", "year", "month", "output_wan_yuan", "_row"]]
+    f = f.assign(park_id=f["park_id"].astype("str"), enterprise_id=f["enterprise_id"].astype("str"))
     f = f.sort_values(["park_id", "enterprise_id", "year", "month"], kind="stable")
-    for (park, eid), g in f.groupby(["park_id", "enterprise_id"], sort=False, observed=True):
-        if (g["month"] == 1).any():
-            continue
-        years = 0
-        monotone = True
-        for _, y in g.groupby("year"):
-            v = y["output_wan_yuan"].to_numpy(dtype="float64", na_value=np.nan)
-            v = v[~np.isnan(v)]
-            if len(v) < 4:
-                continue
-            years += 1
-            if not (np.diff(v) >= 0).all() or v[-1] <= v[0]:
-                monotone = False
-                break
-        if monotone and years >= 2:
-            _add(
-                findings,
-                "monthly_looks_cumulative",
-                f"企业 {eid}(园区 {park})在月度统计表中没有1月数据,且工业总产值在每一年内"
-                f"逐月只增不减({years} 年):疑似把1-N月累计值填进了当月值表,合计会被放大数倍。"
-                "请改填当月值,或把该表作为企业累计统计(cumulative_stats)提供",
-                file=td.file,
-                row=int(g["_row"].iloc[0]),
-                column=td.header("output_wan_yuan"),
-                value=eid,
-            )
+    keys = ["park_id", "enterprise_id"]
+    jan = f["month"].to_numpy() == 1
+    with_jan = pd.MultiIndex.from_arrays([f["park_id"][jan], f["enterprise_id"][jan]]).unique()
+    f = f[~pd.MultiIndex.from_arrays([f["park_id"], f["enterprise_id"]]).isin(with_jan)]
+    if f.empty:
+        return
+    v = f.dropna(subset=["output_wan_yuan"])
+    g = v.groupby([*keys, "year"], sort=False)["output_wan_yuan"]
+    years = pd.DataFrame(
+        {
+            "n": g.size(),
+            "up": g.diff().fillna(0).ge(0).groupby([v[k] for k in [*keys, "year"]]).all(),
+            "grew": g.last() > g.first(),
+        }
+    )
+    years = years[years["n"] >= 4]
+    per = years.groupby(level=[0, 1]).agg(
+        years=("n", "size"), up=("up", "all"), grew=("grew", "all")
+    )
+    hit = per[(per["years"] >= 2) & per["up"] & per["grew"]]
+    first_row = f.groupby(keys)["_row"].min()
+    for park, eid in hit.index:
+        n = int(hit.loc[(park, eid), "years"])
+        _add(
+            findings,
+            "monthly_looks_cumulative",
+            f"企业 {eid}(园区 {park})在月度统计表中没有1月数据,且工业总产值在每一年内"
+            f"逐月只增不减({n} 年):疑似把1-N月累计值填进了当月值表,合计会被放大数倍。"
+            "请改填当月值,或把该表作为企业累计统计(cumulative_stats)提供",
+            file=td.file,
+            row=int(first_row[(park, eid)]),
+            column=td.header("output_wan_yuan"),
+            value=eid,
+        )
 
 
 # -- dates ----------------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ ABSURD_AREA_MU = 1e5
 LEDGER_TOLERANCE_MU = 0.5
 
 
-def check_dataset(
-    profile: Profile | None, tables: dict[str, TableData], findings: Findings
-) -> None:
-    """Run every cross-row and cross-table rule of data/README.md."""
+def check_dataset(profile: Profile | None, tables: dict[str, TableData], findings: Findings):
+    """Run every cross-row and cross-table rule of data/README.md.
+
+    Returns the :class:`~parkanalysis.dataset.completeness.Completeness` of the statistics
+    (None without statistics or registry).
+    """
     stats = tables.get("monthly_stats") or tables.get("cumulative_stats")
     if profile is not None:
         _check_parks(profile, tables, findings)
@@ -72,7 +74,7 @@ def check_dataset(
         _check_ledger(profile, tables.get("parcels"), findings)
     from parkanalysis.dataset.logic import check_logic
 
-    check_logic(profile, tables, findings)
+    return check_logic(profile, tables, findings)
 
 
 # -- references -------------------------------------------------------------------------------
