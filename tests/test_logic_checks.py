@@ -366,6 +366,10 @@ def test_stray_future_row_does_not_move_the_data_end(tmp_path):
     _future_row("2017-03")(folder)
     ds = load_dataset(folder)
     assert ds.month_range[1] == (2016, 6) and ds.reported_range[1] == (2017, 3)
+    # the sample's real growth warning (2016年1-6月 vs 2015) is still there
+    real = [f for f in validate_dataset(SAMPLE).warnings if f.rule == "growth_outlier"]
+    kept = [f for f in ds.warnings if f.rule == "growth_outlier"]
+    assert [(f.row, f.message) for f in kept] == [(f.row, f.message) for f in real]
     from parkanalysis.batch import plan_jobs
 
     labels = [j.label for j in plan_jobs(folder, 2016, out_dir=tmp_path / "out")]
@@ -536,3 +540,15 @@ def test_late_june_h1_report_states_the_rate(tmp_path):
     assert "缺报未计入" in wrong.set_index("id").loc["industrial_output", "scope"]
     for bad in ("下降11.3%", "-11.3%", f"{complete_growth:.1f}%"):
         assert bad not in text
+
+
+def test_share_copy_states_the_rate_without_enterprise_ids(tmp_path):
+    from parkanalysis.report import PeriodReport
+
+    folder = copy_sample(tmp_path)
+    who = drop_months(folder, "2016-03", 2)
+    html = PeriodReport(data=str(folder), period="2016年1-5月", share=True).economy()._repr_html_()
+    assert "报送率" in html and "缺报企业 2 家" in html
+    assert not any(eid in html for eid in who)
+    full = PeriodReport(data=str(folder), period="2016年1-5月").economy()._repr_html_()
+    assert all(eid in full for eid in who) and "*" in full

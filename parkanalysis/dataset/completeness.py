@@ -297,8 +297,12 @@ class PeriodStatus:
         """True when the period may be reported without ``--allow-incomplete``."""
         return not self.beyond and not (self.rate < self.threshold)
 
-    def sentence(self) -> str:
-        """The Chinese statement of the period's reporting, for reports and errors."""
+    def sentence(self, *, enterprises: bool = True) -> str:
+        """The Chinese statement of the period's reporting, for reports and errors.
+
+        ``enterprises=False`` (circulation copies) gives the number of enterprises with a
+        缺报 instead of their ids.
+        """
         parts = []
         if not np.isnan(self.rate):
             text = rate_text(self.rate, self.expected, self.reported)
@@ -308,7 +312,9 @@ class PeriodStatus:
             parts.append(f"数据仅完整至 {y}年{m}月(此后月份多数企业尚未报送)")
         if not np.isnan(self.prev_rate) and self.prev_rate < 1:
             parts.append(f"上年同期报送率 {self.prev_rate * 100:.1f}%")
-        if len(self.missing):
+        if len(self.missing) and not enterprises:
+            parts.append(f"缺报企业 {self.missing['enterprise_id'].nunique()} 家")
+        elif len(self.missing):
             who = self.missing.groupby("enterprise_id", sort=True)
             listed = [
                 f"{eid}({month_ranges(list(zip(g['year'], g['month'], strict=True)))})"

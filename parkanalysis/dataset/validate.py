@@ -30,7 +30,10 @@ def check_dataset(profile: Profile | None, tables: dict[str, TableData], finding
     Returns the :class:`~parkanalysis.dataset.completeness.Completeness` of the statistics
     (None without statistics or registry).
     """
+    from parkanalysis.dataset.logic import check_logic
+
     stats = tables.get("monthly_stats") or tables.get("cumulative_stats")
+    status = check_logic(profile, tables, findings)  # completeness first: the data's end
     if profile is not None:
         _check_parks(profile, tables, findings)
         _check_phases(profile, tables.get("parcels"), findings)
@@ -69,12 +72,10 @@ def check_dataset(profile: Profile | None, tables: dict[str, TableData], finding
     if stats is not None:
         _check_stats(stats, findings)
         if profile is not None:
-            _check_growth(stats, profile, findings)
+            _check_growth(stats, profile, findings, status)
     if profile is not None:
         _check_ledger(profile, tables.get("parcels"), findings)
-    from parkanalysis.dataset.logic import check_logic
-
-    return check_logic(profile, tables, findings)
+    return status
 
 
 # -- references -------------------------------------------------------------------------------
@@ -312,14 +313,21 @@ def _check_stats(td: TableData, findings: Findings) -> None:
         )
 
 
-def _check_growth(td: TableData, profile: Profile, findings: Findings) -> None:
-    """``growth_outlier``: 1-N月 of the latest month vs the same months a year earlier."""
+def _check_growth(td: TableData, profile: Profile, findings: Findings, status=None) -> None:
+    """``growth_outlier``: 1-N月 of the data's last complete month vs a year earlier.
+
+    The month is the latest "data complete to" month of the parks when ``status`` (a
+    :class:`~parkanalysis.dataset.completeness.Completeness`) has one: a stray late row must
+    not replace the comparison.
+    """
     f = td.frame
     ok = f["year"].to_numpy() > 0
     if not ok.any():
         return
     ym = f["year"].to_numpy() * 100 + f["month"].to_numpy()
     last = int(ym[ok].max())
+    if status is not None and status.complete_to:
+        last = min(last, max(y * 100 + m for y, m in status.complete_to.values()))
     year, month = divmod(last, 100)
     cumulative = td.spec.name == "cumulative_stats"
     cols = ["output_wan_yuan", "revenue_wan_yuan", "tax_wan_yuan"]

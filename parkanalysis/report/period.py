@@ -141,7 +141,7 @@ class PeriodReport(_Report):
                     f"{_mark_value(v)}{INCOMPLETE_MARK}" if ok and not c and _filled(v) else v
                     for v, ok, c in zip(shown[col], computed, cut, strict=True)
                 ]
-            text = f"{status.sentence()}。{INCOMPLETE_NOTE}{text}"
+            text = f"{status.sentence(enterprises=not self.share)}。{INCOMPLETE_NOTE}{text}"
         if growth_cut.any():
             extra = [
                 f"{name}{_value_text(v, u)}{u}"
