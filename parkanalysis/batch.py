@@ -126,17 +126,25 @@ def plan_jobs(
     parks: list[str] | None = None,
     share: bool = False,
     force: bool = False,
+    allow_incomplete: bool = False,
 ) -> list[Job]:
     """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
     the year when complete, and one land report as of the last month of data.
+
+    The data end is the "data complete to" month (:attr:`Dataset.month_range`); a period
+    whose 报送率 is below ``completeness.min_reporting_rate`` refuses the batch
+    (:class:`~parkanalysis.errors.IncompleteDataError`) unless ``allow_incomplete``, which
+    also plans the months after the data's complete end.
     """
     from parkanalysis.dataset import load_dataset
+    from parkanalysis.dataset.completeness import period_status
+    from parkanalysis.errors import IncompleteDataError
     from parkanalysis.periods import report_periods
 
     data = str(Path(data).resolve())
     out = str(Path(out_dir).resolve())
     ds = load_dataset(data)
-    (first_y, _), (last_y, last_m) = ds.month_range
+    (first_y, _), (last_y, last_m) = ds.reported_range if allow_incomplete else ds.month_range
     if not first_y <= year <= last_y:
         raise ParameterError(f"数据覆盖 {first_y}—{last_y} 年,没有 {year} 年的数据。")
     wanted = parks or list(ds.parks)
@@ -152,6 +160,19 @@ def plan_jobs(
             jan_feb_combined=ds.jan_feb_combined,
         )
     )
+    if not allow_incomplete:
+        short = [
+            st.sentence()
+            for park in wanted
+            for st in [period_status(ds, p, park) for p in periods]
+            if not st.sufficient
+        ]
+        if short:
+            raise IncompleteDataError(
+                "以下报告期报送率低于 park.yaml 的 completeness.min_reporting_rate,不出报告:"
+                + ";".join(short)
+                + "。请等各企业报齐或补报;如确需出报告,请加 --allow-incomplete。"
+            )
     jobs = []
     for park in wanted:
         park_name = ds.profile.parks[park].name
@@ -159,6 +180,8 @@ def plan_jobs(
         base = {"data": data, "park": None if single else park, "share": share}
         for period in periods:
             params = {**base, "period": str(period)}
+            if allow_incomplete:
+                params["allow_incomplete"] = True
             jobs.append(Job("period", params, out, force, period.label, park_name))
         as_of = f"{year}-{end_month:02d}"
         jobs.append(
@@ -552,6 +575,7 @@ def run_batch(
     progress: bool = True,
     timeout: int = 600,
     jobs: list[Job] | None = None,
+    allow_incomplete: bool = False,
 ) -> BatchSummary:
     """Render every report of ``year`` into ``out_dir`` and write ``index.html``.
 
@@ -578,6 +602,8 @@ def run_batch(
         Show a progress bar on stderr.
     timeout : int, default 600
         Seconds one notebook cell may run.
+    allow_incomplete : bool, default False
+        Render periods whose 报送率 is below the park's threshold (see :func:`plan_jobs`).
     jobs : list of Job, optional
         Run these instead of planning the year (benchmarks, tests).
 
@@ -591,7 +617,15 @@ def run_batch(
     start = time.perf_counter()
     if jobs is None:
         out_dir = out_dir or "reports"
-        jobs = plan_jobs(data, year, out_dir=out_dir, parks=parks, share=share, force=force)
+        jobs = plan_jobs(
+            data,
+            year,
+            out_dir=out_dir,
+            parks=parks,
+            share=share,
+            force=force,
+            allow_incomplete=allow_incomplete,
+        )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
     bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress, leave=True)
     results: dict[int, JobResult] = {}

@@ -123,6 +123,7 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
+    from parkanalysis.dataset.completeness import require_complete
     from parkanalysis.indicators import indicator_table, indicator_table_by_park
     from parkanalysis.periods import parse_period
 
@@ -130,8 +131,14 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     ds = _load(args)
     if args.park is None and len(ds.parks) > 1:  # a provincial dataset: every park, by park
         table = indicator_table_by_park(ds, period)
+        parks = ds.parks
     else:
         table = indicator_table(ds, period, park=args.park)
+        parks = [ds.resolve_park(args.park)]
+    for park in parks:  # after the table: a bad period gets its own message first
+        status = require_complete(ds, period, park, allow_incomplete=args.allow_incomplete)
+        if not status.complete:
+            print(f"注意:{status.sentence()}。", file=sys.stderr)
     emit(table, fmt=args.format, output=args.output, title=f"{period.label} 经济指标")
     return EXIT_OK
 
@@ -184,12 +191,36 @@ def cmd_render(args: argparse.Namespace) -> int:
         params["park"] = args.park
     if args.share:
         params["share"] = True
+    if args.allow_incomplete:
+        params["allow_incomplete"] = True
+    elif args.kind == "period" and args.period is not None:
+        _require_complete(args)
     result = render_report(args.kind, out_dir=args.out, force=args.force, **params)
     if result.status == "failed":
         print(result.error, file=sys.stderr)
         return EXIT_FAILED
     print(f"{result.html_path} ({'未变化,沿用' if result.status == 'cached' else '已生成'})")
     return EXIT_OK
+
+
+def _require_complete(args: argparse.Namespace) -> None:
+    """Refuse (exit 2) a period report whose 报送率 is below the threshold, before rendering.
+
+    Other problems (an unreadable period, a broken dataset) are left to the renderer, which
+    reports them in its own words.
+    """
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.dataset.completeness import require_complete
+    from parkanalysis.errors import IncompleteDataError
+    from parkanalysis.periods import parse_period
+
+    try:
+        period = parse_period(args.period)
+        require_complete(load_dataset(args.data), period, args.park)
+    except IncompleteDataError:
+        raise
+    except ParkAnalysisError:
+        return
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -205,6 +236,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         parks=args.park,
         progress=not args.quiet,
+        allow_incomplete=args.allow_incomplete,
     )
     print(summary.describe())
     return EXIT_OK if summary.ok else EXIT_FAILED
@@ -259,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--park", help="园区代码(数据集含多个园区时)")
     p.add_argument("--format", choices=fmt_choices, default="table")
     p.add_argument("--output", "-o", help="输出文件(xlsx 必填)")
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="报送率低于 park.yaml 阈值也输出(所有据不完整数据的数字标注)",
+    )
     p.set_defaults(func=cmd_indicators)
 
     p = sub.add_parser("land", help="用地平衡表与土地集约利用指标")
@@ -293,6 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--share", action="store_true", help="对外版:去除企业明细,抑制小样本汇总")
     p.add_argument("--force", action="store_true", help="输入未变也重新生成")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="其他笔记本参数")
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="报送率低于 park.yaml 阈值也输出(所有据不完整数据的数字标注)",
+    )
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("batch", help="批量生成一年的全部报告并写索引页")
@@ -305,6 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--share", action="store_true")
     p.add_argument("--force", action="store_true")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="报送率低于 park.yaml 阈值也输出(所有据不完整数据的数字标注)",
+    )
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("params", help="列出报告笔记本的参数及说明")

@@ -87,6 +87,11 @@ class PeriodError(ParkAnalysisError, ValueError):
     """A period string is malformed or outside the data."""
 
 
+class IncompleteDataError(ParkAnalysisError):
+    """A period's statistics are not complete enough to report (报送率 below the threshold,
+    or months after the data's "complete to" month); ``--allow-incomplete`` overrides."""
+
+
 class ParameterError(ParkAnalysisError, ValueError):
     """A report or command parameter is unknown, of the wrong type, or unsafe."""
 

@@ -486,7 +486,7 @@ def _prepare(ds: Any) -> _Prepared:
     above_row = np.where(found, order[pos] if len(order) else -1, -1)
     prepared = _Prepared(
         idents=idents,
-        month_range=ds.month_range,
+        month_range=getattr(ds, "reported_range", None) or ds.month_range,
         year=m["year"].to_numpy(),
         month=m["month"].to_numpy(),
         pc=m["park_id"].cat.codes.to_numpy(),
@@ -542,6 +542,8 @@ class _Core:
     commercial: np.ndarray
     cur: _Side
     prev: _Side | None  # None when the previous year is before MIN_YEAR
+    #: registry rows without 缺报 in the period's months of either year (the growth scope)
+    complete: np.ndarray | None = None
 
 
 def _collect(ds: Any, period: Period, parks: list[str]) -> _Core:
@@ -557,7 +559,11 @@ def _collect(ds: Any, period: Period, parks: list[str]) -> _Core:
     except PeriodError:
         prev_period = None
     idx_cur, idx_prev = _period_rows(prep, period, park_ok)
+    complete = ~_missing_mask(ds, prep, period)
+    if prev_period is not None:
+        complete &= ~_missing_mask(ds, prep, prev_period)
     return _Core(
+        complete=complete,
         period=period,
         parks=list(parks),
         registry=ds.enterprises,
@@ -573,6 +579,23 @@ def _collect(ds: Any, period: Period, parks: list[str]) -> _Core:
             else None
         ),
     )
+
+
+def _missing_mask(ds: Any, prep: _Prepared, p: Period) -> np.ndarray:
+    """Registry rows with a 缺报 (missing report) in the months of ``p``."""
+    out = np.zeros(len(prep.reg_park), dtype=bool)
+    status = getattr(ds, "completeness", None)
+    if status is None:
+        return out
+    miss = status.missing_in(None, p.year, p.start_month, p.end_month)
+    if miss.empty:
+        return out
+    reg = pd.MultiIndex.from_arrays(
+        [prep.reg_park.astype(str), ds.enterprises["enterprise_id"].astype("str").to_numpy()]
+    )
+    hit = reg.get_indexer(pd.MultiIndex.from_arrays([miss["park_id"], miss["enterprise_id"]]))
+    out[hit[hit >= 0]] = True
+    return out
 
 
 def _segments(park_pos: np.ndarray, n_parks: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -786,10 +809,15 @@ def _flow(core: _Core, column: str, member: np.ndarray | None = None) -> _Result
     if core.prev is None:
         return _no_prev(core, value, n_c)
     prev = core.prev.flows[column]
-    both = has_c & ~np.isnan(prev)
+    both = has_c & ~np.isnan(prev) & _complete(core)
     n_s = _count(core, both)
     prev_val, yoy, note = _growth(core, _by_park(core, cur, both), _by_park(core, prev, both), n_s)
     return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
+
+
+def _complete(core: _Core) -> np.ndarray:
+    """Rows that may enter a 同口径 scope: no 缺报 in the period of either year."""
+    return np.ones(len(core.park_pos), bool) if core.complete is None else core.complete
 
 
 def _no_prev(core: _Core, value: np.ndarray, n: np.ndarray) -> _Result:
@@ -808,7 +836,7 @@ def _stock(core: _Core) -> _Result:
     if core.prev is None:
         return _no_prev(core, value, n_c)
     prev = core.prev.employees
-    both = has_c & ~np.isnan(prev)
+    both = has_c & ~np.isnan(prev) & _complete(core)
     n_s = _count(core, both)
     prev_val, yoy, note = _growth(core, _by_park(core, cur, both), _by_park(core, prev, both), n_s)
     return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
@@ -860,7 +888,7 @@ def _per_area(core: _Core, column: str, factor: float) -> _Result:
     if core.prev is None:
         return _no_prev(core, value, n_c)
     prev = core.prev.flows[column]
-    both = has_c & ~np.isnan(prev)
+    both = has_c & ~np.isnan(prev) & _complete(core)
     n_s = _count(core, both)
     area_s = _by_park(core, core.area_mu, both)
     prev_val, yoy, note = _growth(
@@ -890,7 +918,7 @@ def _productivity(core: _Core) -> _Result:
     if core.prev is None:
         return _no_prev(core, value, n_c)
     p = core.prev
-    both = has_c & usable(p)
+    both = has_c & usable(p) & _complete(core)
     n_s = _count(core, both)
     prev_val, yoy, note = _growth(
         core,
@@ -981,6 +1009,12 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     scope = np.full(P * I, "", dtype=object)
     has = scope_n >= 0
     scope[has] = [f"同口径({n}家)" for n in scope_n[has].astype("int64").tolist()]
+    rates, prev_rates, excluded = _reporting(ds, core)
+    excl = np.repeat(excluded, I)
+    cut = has & (excl > 0)
+    scope[cut] = [
+        f"{t[:-1]};另{k}家缺报未计入)" for t, k in zip(scope[cut], excl[cut].tolist(), strict=True)
+    ]
     park_col = np.repeat(np.asarray(parks, dtype=object), I)
     id_col = np.tile(np.asarray(ids, dtype=object), P)
     unit_col = np.tile(np.asarray([_SPECS[i].unit for i in ids], dtype=object), P)
@@ -1000,9 +1034,14 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
         "difference": value - pv,
         "note": notes,
         "n_enterprises": stack["n"].ravel().astype("float64"),
+        "reporting_rate_pct": np.repeat(rates, I),
+        "prev_reporting_rate_pct": np.repeat(prev_rates, I),
     }
     if extra is not None:  # published-only indicators, after the park's computed rows
         order = np.argsort(np.r_[np.repeat(np.arange(P), I), extra.pop("_park_pos")], kind="stable")
+        n_extra = len(extra["id"])
+        for key in ("reporting_rate_pct", "prev_reporting_rate_pct"):
+            extra.setdefault(key, np.full(n_extra, np.nan))
         columns = {k: np.concatenate([v, extra[k]])[order] for k, v in columns.items()}
     out = pd.DataFrame(
         {
@@ -1015,6 +1054,23 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
         }
     )
     return out
+
+
+def _reporting(ds: Any, core: _Core) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per park: 报送率 (%) of the period and of the same months a year earlier, and the
+    number of enterprises left out of the 同口径 scopes for a 缺报."""
+    P, p = len(core.parks), core.period
+    rate, prev_rate = np.full(P, np.nan), np.full(P, np.nan)
+    status = getattr(ds, "completeness", None)
+    if status is not None:
+        for i, park in enumerate(core.parks):
+            rate[i] = status.period_rate(park, p.year, p.start_month, p.end_month)[0] * 100
+            if core.prev is not None:
+                r = status.period_rate(park, p.year - 1, p.start_month, p.end_month)[0]
+                prev_rate[i] = r * 100
+    rows = core.cur.has_rows | (core.prev.has_rows if core.prev is not None else False)
+    excluded = _count(core, rows & ~_complete(core)).astype("int64")
+    return rate, prev_rate, excluded
 
 
 def _join_notes(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -238,6 +238,21 @@ def _count(n: int, unit: str) -> str:
     return f"{n}{unit}"
 
 
+#: What a report says for a period without any hazard record: the ledger lists hazards found,
+#: so an empty period cannot tell "inspected, nothing found" from "not inspected".
+NO_RECORDS_SENTENCE = (
+    "本报告期隐患排查台账中没有记录,不能据此说明排查情况;如已开展排查,请补录台账。"
+)
+#: What a report says when the dataset has no hazard data for the park at all.
+NO_DATA_SENTENCE = "未提供本园区的安全隐患排查台账,本报告不对安全生产情况作出判断。"
+
+
+def has_hazard_data(ds: Any, park: str) -> bool:
+    """True when the dataset holds hazard records of ``park`` (in any period)."""
+    h = getattr(ds, "hazards", None)
+    return h is not None and bool((h["park_id"].astype(str) == str(park)).any())
+
+
 def hazard_sentence(summary: HazardSummary) -> str:
     """The report sentence about the period's safety inspection.
 
@@ -264,7 +279,7 @@ def hazard_sentence(summary: HazardSummary) -> str:
     """
     c = summary.counts
     if c["found"] == 0:
-        return "未排查出安全隐患。"
+        return NO_RECORDS_SENTENCE
     parts = [
         f"排查出各类安全隐患{_count(c['found'], '处')},涉及企业{_count(c['enterprises'], '家')}"
     ]

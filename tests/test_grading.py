@@ -10,7 +10,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from parkanalysis.dataset import load_dataset
-from parkanalysis.errors import ParameterError
+from parkanalysis.errors import DataError, ParameterError
 from parkanalysis.grading import (
     assign_grades,
     grade_enterprises,
@@ -217,9 +217,16 @@ def test_configuration_from_the_park_profile(tmp_path):
     ds = load_dataset(_write(tmp_path / "cfg", grading))
     assert grade_enterprises(ds, "2016年1-5月")["grade"].str.cat() == "ABBBBCCCCD"
     bad = "  grading:\n    weights: {tax_per_mu: 0.7}\n"
-    ds = load_dataset(_write(tmp_path / "bad", bad))
+    # park.yaml is checked whole on loading (issue 11): the error names the key and its line
+    with pytest.raises(DataError, match=r"之和应为 1,现为 0\.7.*整体替换默认权重") as err:
+        load_dataset(_write(tmp_path / "bad", bad))
+    (f,) = err.value.findings
+    assert (f.rule, f.file, f.column) == ("out_of_range", "park.yaml", "config.grading.weights")
+    assert f.row is not None
     with pytest.raises(ParameterError, match=r"之和应为 1,现为 0\.7.*整体替换默认权重"):
-        grade_enterprises(ds, "2016年1-5月")
+        grade_enterprises(
+            load_dataset(SAMPLE), "2016年1-5月", config={"weights": {"tax_per_mu": 0.7}}
+        )
 
 
 def test_zero_median_benchmark_is_explained(tmp_path):

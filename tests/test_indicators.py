@@ -144,6 +144,7 @@ def test_hand_built_park_levels_and_same_scope_growth(park):
     assert list(t.columns) == [
         "id", "name", "value", "unit", "yoy_pct", "prev_value", "scope",
         "published_value", "published_yoy_pct", "difference", "note", "n_enterprises",
+        "reporting_rate_pct", "prev_reporting_rate_pct",
     ]  # fmt: skip
     assert t["id"].tolist() == indicator_ids()
     got = rows(

@@ -9,7 +9,12 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from parkanalysis.dataset import load_dataset, write_dataset
-from parkanalysis.safety import hazard_sentence, hazard_summary, overdue_hazards
+from parkanalysis.safety import (
+    NO_RECORDS_SENTENCE,
+    hazard_sentence,
+    hazard_summary,
+    overdue_hazards,
+)
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 
@@ -164,4 +169,4 @@ def test_sentence_wording(hand):
 
 def test_nothing_found(hand):
     s = hazard_summary(hand, "2014")
-    assert s.found == 0 and hazard_sentence(s) == "未排查出安全隐患。"
+    assert s.found == 0 and hazard_sentence(s) == NO_RECORDS_SENTENCE

@@ -45,6 +45,8 @@ class ValidationReport:
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
+    #: park → ``(year, month)``: the "data complete to" month (see dataset.completeness)
+    complete_to: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -58,6 +60,7 @@ class ValidationReport:
             "errors": [f.to_dict() for f in self.errors],
             "warnings": [f.to_dict() for f in self.warnings],
             "tables": dict(self.tables),
+            "complete_to": {k: f"{y:04d}-{m:02d}" for k, (y, m) in self.complete_to.items()},
         }
 
     def to_text(self) -> str:
@@ -65,6 +68,11 @@ class ValidationReport:
         lines = []
         if self.tables:
             lines.append("读取的表:" + ",".join(f"{k} {v} 行" for k, v in self.tables.items()))
+        if self.complete_to:
+            lines.append(
+                "数据完整至:"
+                + ",".join(f"{k} {y}年{m}月" for k, (y, m) in self.complete_to.items())
+            )
         status = "通过" if self.ok else "未通过"
         lines.append(f"校验{status}:错误 {len(self.errors)} 处,警告 {len(self.warnings)} 处")
         rows = [("级别", "规则", "文件", "行", "列", "值", "说明")]
@@ -147,12 +155,47 @@ class Dataset:
 
     @property
     def month_range(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
-        """``((first_year, first_month), (last_year, last_month))`` of monthly data, or None."""
+        """``((first_year, first_month), (last_year, last_month))`` of the data, or None.
+
+        The end is the latest "data complete to" month of the parks
+        (:mod:`parkanalysis.dataset.completeness`): months most enterprises have not
+        reported yet do not move it; :attr:`reported_range` includes them.
+        """
+        rng = self.reported_range
+        if rng is None:
+            return None
+        ends = list(self.completeness.complete_to.values())
+        return (rng[0], max(ends)) if ends else rng
+
+    @property
+    def reported_range(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """First and last month with any statistics row (late, incomplete months included)."""
         if self.monthly.empty:
             return None
         ym = self.monthly["year"].to_numpy() * 100 + self.monthly["month"].to_numpy()
         lo, hi = int(ym.min()), int(ym.max())
         return divmod(lo, 100), divmod(hi, 100)
+
+    @property
+    def completeness(self):
+        """The :class:`~parkanalysis.dataset.completeness.Completeness` (报送率, 缺报)."""
+        cached = self.__dict__.get("_completeness")
+        if cached is None or cached[0] != (id(self.monthly), id(self.enterprises)):
+            from parkanalysis.dataset.completeness import reporting_status
+
+            thresholds = {
+                pid: float(p.config.get("completeness", {}).get("min_reporting_rate", 0.9))
+                for pid, p in self.profile.parks.items()
+            }
+            status = reporting_status(
+                self.enterprises,
+                self.monthly,
+                thresholds=thresholds,
+                jan_feb_combined=bool(self.jan_feb_combined),
+            )
+            cached = ((id(self.monthly), id(self.enterprises)), status)
+            self.__dict__["_completeness"] = cached
+        return cached[1]
 
     def resolve_park(self, park: str | None = None) -> str:
         """Return the park a computation is about: ``park`` itself, or the only park.
@@ -322,11 +365,13 @@ def _read_and_check(path, limits):
             tables[name] = td
     if "published" in tables:
         _canonical_periods(tables["published"], findings)
-    check_dataset(profile, tables, findings)
+    status = check_dataset(profile, tables, findings)
     errors, warnings = findings.finish()
     counts = {name: len(td.frame) for name, td in tables.items()}
     sources = {name: p.name for name, p in files.items()}
-    return folder, profile, tables, ValidationReport(errors, warnings, counts), sources
+    complete_to = dict(status.complete_to) if status is not None else {}
+    report = ValidationReport(errors, warnings, counts, complete_to)
+    return folder, profile, tables, report, sources
 
 
 def find_table_files(folder: Path, findings: Findings) -> dict[str, Path]:

@@ -15,23 +15,22 @@ from typing import Any
 import yaml
 
 from parkanalysis.dataset.findings import Findings
+from parkanalysis.dataset.settings import (
+    LINE_KEYS,
+    PARK_KEYS,
+    PHASE_KEYS,
+    PROFILE_KEYS,
+    check_config,
+    check_keys,
+    defaults,
+)
 from parkanalysis.units import to_mu
 
 PROFILE_FILE = "park.yaml"
 
-#: Documented defaults of the ``config`` section (data/README.md).
-DEFAULT_CONFIG: dict[str, Any] = {
-    "above_size_revenue_threshold_wan_yuan": 2000,
-    "jan_feb_combined": True,
-    "growth_warning_pct": 50,
-    "land": {"supply_window_years": 3},
-    "grading": {
-        "weights": {"tax_per_mu": 0.5, "value_added_per_mu": 0.3, "labour_productivity": 0.2},
-        "cutoffs": {"A": 0.20, "B": 0.60, "C": 0.95},
-    },
-    "share": {"min_enterprises": 3},
-    "expansion": {"planning_horizon_years": 5, "confidence": 0.8},
-}
+#: Documented defaults of the ``config`` section (data/README.md), derived from the one spec
+#: of park.yaml keys (:data:`parkanalysis.dataset.settings.CONFIG_SPEC`).
+DEFAULT_CONFIG: dict[str, Any] = defaults()
 
 #: Units the declared areas of park.yaml may be given in (data/README.md); converted to 亩 by
 #: :func:`parkanalysis.units.to_mu`.
@@ -135,6 +134,9 @@ class _LineLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         mapping["__line__"] = node.start_mark.line + 1
+        mapping["__keys__"] = {
+            k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
+        }
         return mapping
 
     def compose_node(self, parent, index):
@@ -182,7 +184,7 @@ def _check_size(root) -> None:
 
 def _strip_lines(obj):
     if isinstance(obj, dict):
-        return {k: _strip_lines(v) for k, v in obj.items() if k != "__line__"}
+        return {k: _strip_lines(v) for k, v in obj.items() if k not in LINE_KEYS}
     if isinstance(obj, list):
         return [_strip_lines(v) for v in obj]
     return obj
@@ -250,8 +252,9 @@ def read_profile(folder: Path, findings: Findings) -> Profile | None:
     if not isinstance(top_config, dict):
         findings.add("bad_value", "config 应为键值表", file=file, column="config")
         top_config = {}
-    config = merge_config(DEFAULT_CONFIG, _strip_lines(top_config))
-    _check_config(config, DEFAULT_CONFIG, "config", file, top_config.get("__line__"), findings)
+    check_keys(doc, PROFILE_KEYS, "", file, findings)
+    clean = check_config(top_config, "config", file, findings, line=top_config.get("__line__"))
+    config = merge_config(DEFAULT_CONFIG, clean)
     parks: dict[str, ParkInfo] = {}
     for i, p in enumerate(doc["parks"]):
         info = _read_park(p, i, config, file, findings)
@@ -327,10 +330,9 @@ def _read_park(p, i, config, file, findings) -> ParkInfo | None:
             "bad_value", f"{where}.config 应为键值表", file=file, row=line, column="config"
         )
         park_config = {}
-    merged = merge_config(config, _strip_lines(park_config))
-    own = merge_config(DEFAULT_CONFIG, _strip_lines(park_config))
-    _check_config(own, DEFAULT_CONFIG, f"{where}.config", file, line, findings)
-    _check_config(merged, DEFAULT_CONFIG, f"{where}.config", file, line, Findings())  # reported
+    check_keys(p, PARK_KEYS, where, file, findings, line)
+    clean = check_config(park_config, f"{where}.config", file, findings, line=line)
+    merged = merge_config(config, clean)
     phases: dict[str, PhaseInfo] = {}
     raw_phases = p.get("phases") or []
     if not isinstance(raw_phases, list):
@@ -386,6 +388,7 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
         )
         return None
     line = ph.get("__line__")
+    check_keys(ph, PHASE_KEYS, where, file, findings, line)
     unit = str(_short(ph.get("unit") or "亩")).strip()
     if unit not in DECLARED_UNITS:
         findings.add(
@@ -443,48 +446,3 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
         unit=unit,
         declared_mu=declared,
     )
-
-
-def _check_config(config, defaults, where, file, line, findings):
-    """Numbers must stay finite numbers, switches booleans, sections mappings.
-
-    A wrong value is reported and replaced by its default, so that the checks that read the
-    configuration (e.g. ``growth_warning_pct``) still run on the rest of the data.
-    """
-    for key, default in defaults.items():
-        value = config.get(key)
-        path = f"{where}.{key}"
-        if isinstance(default, dict):
-            if not isinstance(value, dict):
-                findings.add("bad_value", f"{path} 应为键值表", file=file, row=line, column=path)
-                config[key] = copy.deepcopy(default)
-            elif any(path.endswith(".".join(("", *whole))) for whole in REPLACED_WHOLE):
-                # the user's own set of keys: each must be a number, none is required
-                _check_config(value, dict.fromkeys(value, 0.0), path, file, line, findings)
-            else:
-                _check_config(value, default, path, file, line, findings)
-        elif isinstance(default, bool):
-            if not isinstance(value, bool):
-                findings.add(
-                    "bad_value",
-                    f"{path} 应为 true 或 false",
-                    file=file,
-                    row=line,
-                    column=path,
-                    value=_short(value),
-                )
-                config[key] = default
-        elif isinstance(default, int | float) and (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            findings.add(
-                "bad_value",
-                f"{path} 应为数字",
-                file=file,
-                row=line,
-                column=path,
-                value=_short(value),
-            )
-            config[key] = default

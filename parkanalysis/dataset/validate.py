@@ -24,11 +24,16 @@ ABSURD_AREA_MU = 1e5
 LEDGER_TOLERANCE_MU = 0.5
 
 
-def check_dataset(
-    profile: Profile | None, tables: dict[str, TableData], findings: Findings
-) -> None:
-    """Run every cross-row and cross-table rule of data/README.md."""
+def check_dataset(profile: Profile | None, tables: dict[str, TableData], findings: Findings):
+    """Run every cross-row and cross-table rule of data/README.md.
+
+    Returns the :class:`~parkanalysis.dataset.completeness.Completeness` of the statistics
+    (None without statistics or registry).
+    """
+    from parkanalysis.dataset.logic import check_logic
+
     stats = tables.get("monthly_stats") or tables.get("cumulative_stats")
+    status = check_logic(profile, tables, findings)  # completeness first: the data's end
     if profile is not None:
         _check_parks(profile, tables, findings)
         _check_phases(profile, tables.get("parcels"), findings)
@@ -67,9 +72,10 @@ def check_dataset(
     if stats is not None:
         _check_stats(stats, findings)
         if profile is not None:
-            _check_growth(stats, profile, findings)
+            _check_growth(stats, profile, findings, status)
     if profile is not None:
         _check_ledger(profile, tables.get("parcels"), findings)
+    return status
 
 
 # -- references -------------------------------------------------------------------------------
@@ -307,14 +313,21 @@ def _check_stats(td: TableData, findings: Findings) -> None:
         )
 
 
-def _check_growth(td: TableData, profile: Profile, findings: Findings) -> None:
-    """``growth_outlier``: 1-N月 of the latest month vs the same months a year earlier."""
+def _check_growth(td: TableData, profile: Profile, findings: Findings, status=None) -> None:
+    """``growth_outlier``: 1-N月 of the data's last complete month vs a year earlier.
+
+    The month is the latest "data complete to" month of the parks when ``status`` (a
+    :class:`~parkanalysis.dataset.completeness.Completeness`) has one: a stray late row must
+    not replace the comparison.
+    """
     f = td.frame
     ok = f["year"].to_numpy() > 0
     if not ok.any():
         return
     ym = f["year"].to_numpy() * 100 + f["month"].to_numpy()
     last = int(ym[ok].max())
+    if status is not None and status.complete_to:
+        last = min(last, max(y * 100 + m for y, m in status.complete_to.values()))
     year, month = divmod(last, 100)
     cumulative = td.spec.name == "cumulative_stats"
     cols = ["output_wan_yuan", "revenue_wan_yuan", "tax_wan_yuan"]
@@ -402,6 +415,8 @@ def _check_ledger(profile: Profile, parcels: TableData | None, findings: Finding
                 for k in ("road", "green", "water", "usable")
             }
             ledger["total"] = float(totals[(park.park_id, ph.phase_id)])
+            if _ledger_unit_mixup(where, d, ledger, parcels, park, ph, findings):
+                continue
             for key, zh in DECLARED_KEYS.items():
                 if key not in d:
                     continue
@@ -415,3 +430,25 @@ def _check_ledger(profile: Profile, parcels: TableData | None, findings: Finding
                         column=f"{park.park_id}.{ph.phase_id}.{key}",
                         value=round(diff, 4),
                     )
+
+
+def _ledger_unit_mixup(where, declared, ledger, parcels, park, ph, findings) -> bool:
+    """``unit_suspect`` when the ledger total is the declared total times a unit factor."""
+    from parkanalysis.dataset.logic import area_unit_factor
+
+    if "total" not in declared:
+        return False
+    units = area_unit_factor(declared["total"], ledger["total"])
+    if units is None:
+        return False
+    meant, written = units
+    findings.add(
+        "unit_suspect",
+        f"{where}土地台账面积合计 {ledger['total']:g} 与申报规划总面积 {declared['total']:g} 亩"
+        f"相差约一个单位换算倍数:台账面积疑似以「{meant}」填写,而表头按「{written}」换算"
+        f"(是单位问题,并非台账缺少地块);请改正土地台账「{parcels.header('area')}」列的单位",
+        file=parcels.file,
+        column=parcels.header("area"),
+        value=round(ledger["total"], 4),
+    )
+    return True

@@ -23,22 +23,50 @@ BALANCE_SUMMARY_ITEMS = (
 )
 
 
+#: Marks a figure computed from incomplete returns (报送率 below 100%).
+INCOMPLETE_MARK = "*"
+INCOMPLETE_NOTE = (
+    "以下合计仅据已报送企业汇总,标“*”的数字来自不完整数据;"
+    "同比增速只在两年均报齐的企业中同口径计算。"
+)
+#: The economy paragraph of a period below the reporting threshold (--allow-incomplete).
+INCOMPLETE_TEXT = "报送率低于要求,本期不作经济运行分析;下表数字仅供核对,不宜引用。"
+
+
+def _filled(v) -> bool:
+    import pandas as pd
+
+    return not (v is None or (isinstance(v, float) and pd.isna(v)) or v in ("", "—"))
+
+
+def _mark_value(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    return str(v)
+
+
 class PeriodReport(_Report):
     """The period report (月报, 1-N月累计, 季报, 上半年工作总结) of one park.
 
     Each public method returns one section, ready to display.
     """
 
-    def __init__(self, *, data, period, park=None, share=False):
+    def __init__(self, *, data, period, park=None, share=False, allow_incomplete=False):
+        from parkanalysis.dataset.completeness import require_complete
         from parkanalysis.periods import check_period_available, parse_period
 
         super().__init__(data=data, park=park, share=share)
-        first, last = self.ds.month_range
+        first, last = self.ds.reported_range
         self.period = check_period_available(
             parse_period(period),
             first_month=first,
             last_month=last,
             jan_feb_combined=self.ds.jan_feb_combined,
+        )
+        #: 报送率 of the period; refused (IncompleteDataError) below the threshold unless
+        #: ``allow_incomplete``, and then every figure from incomplete data is marked.
+        self.reporting = require_complete(
+            self.ds, self.period, self.park, allow_incomplete=bool(allow_incomplete)
         )
         self.as_of = f"{self.period.year}-{self.period.end_month:02d}"
 
@@ -88,7 +116,11 @@ class PeriodReport(_Report):
         from parkanalysis.plots import new_figure, plot_cumulative_trend
 
         table, level_cut, growth_cut = self._shareable_indicators()
-        text = economic_paragraph(table, period=self.period, park_name=None)
+        status = self.reporting
+        if status.sufficient:
+            text = economic_paragraph(table, period=self.period, park_name=None)
+        else:  # reported with --allow-incomplete: no sentence states these figures as facts
+            text = INCOMPLETE_TEXT
         shown = table[
             ["name", "value", "unit", "yoy_pct", "scope", "published_value", "published_yoy_pct"]
         ].copy()
@@ -99,6 +131,17 @@ class PeriodReport(_Report):
         shown["yoy_pct"] = shown["yoy_pct"].astype(object)
         shown.loc[growth_cut, "yoy_pct"] = self.marker
         notes = []
+        if not status.complete:
+            # every figure computed from the enterprises' returns is marked
+            kinds = {spec.id: spec.kind for spec in _indicator_specs()}
+            from_returns = table["id"].map(lambda i: kinds.get(i) != "new").to_numpy(bool)
+            computed = table["n_enterprises"].notna().to_numpy() & ~level_cut & from_returns
+            for col, cut in (("value", level_cut), ("yoy_pct", growth_cut)):
+                shown[col] = [
+                    f"{_mark_value(v)}{INCOMPLETE_MARK}" if ok and not c and _filled(v) else v
+                    for v, ok, c in zip(shown[col], computed, cut, strict=True)
+                ]
+            text = f"{status.sentence(enterprises=not self.share)}。{INCOMPLETE_NOTE}{text}"
         if growth_cut.any():
             extra = [
                 f"{name}{_value_text(v, u)}{u}"
@@ -317,9 +360,20 @@ class PeriodReport(_Report):
     def safety(self) -> HTML:
         """安全生产: hazards found, rectified and overdue in the period."""
         from parkanalysis.plots import new_figure, plot_hazards
-        from parkanalysis.safety import hazard_sentence, hazard_summary, overdue_hazards
+        from parkanalysis.safety import (
+            NO_DATA_SENTENCE,
+            NO_RECORDS_SENTENCE,
+            has_hazard_data,
+            hazard_sentence,
+            hazard_summary,
+            overdue_hazards,
+        )
 
+        if not has_hazard_data(self.ds, self.park):
+            return html_block(paragraph(NO_DATA_SENTENCE))
         summary = hazard_summary(self.ds, self.period, park=self.park)
+        if summary.counts["found"] == 0:
+            return html_block(paragraph(NO_RECORDS_SENTENCE))
         if self.share:
             sentence, by_category, note = self._shareable_hazards(summary)
         else:
@@ -349,7 +403,9 @@ class PeriodReport(_Report):
         k = self.min_enterprises
         c = summary.counts
         if c["found"] == 0:
-            return "未排查出安全隐患。", summary.by_category.iloc[0:0], ""
+            from parkanalysis.safety import NO_RECORDS_SENTENCE
+
+            return NO_RECORDS_SENTENCE, summary.by_category.iloc[0:0], ""
         if self._small(c["enterprises"]):
             return (
                 f"排查出安全隐患{self.marker}(涉及企业少于{k}家)。",
@@ -448,8 +504,9 @@ class PeriodReport(_Report):
             )
             names = "" if self.share else ":" + "、".join(d_class["name"].astype(str).tolist())
             # a count of enterprises is published in share mode, never their names
+            basis = "" if self.reporting.complete else "(据不完整的企业统计数据)"
             items.append(
-                f"亩均效益评价为D类的企业{len(d_class)}家(占{share_d:.1f}%){names},"
+                f"亩均效益评价{basis}为D类的企业{len(d_class)}家(占{share_d:.1f}%){names},"
                 "企业小、散、弱,亩均产出低,需加快提升或腾退。"
             )
         converted = self.ds.parcels
