@@ -72,9 +72,11 @@ def resolve_as_of(ds: Any, as_of: Any = None) -> pd.Timestamp:
 
 def data_end(ds: Any) -> pd.Timestamp | None:
     """The last day the dataset speaks for: the later of the monthly statistics' last
-    month and the ledger's latest approval or supply date (None without either)."""
+    reported month (late, incomplete months included: a report made on them with
+    ``--allow-incomplete`` may be dated there) and the ledger's latest approval or supply
+    date (None without either). The *default* cut-off is the data-complete month instead."""
     ends = []
-    rng = getattr(ds, "month_range", None)
+    rng = getattr(ds, "reported_range", None) or getattr(ds, "month_range", None)
     if rng:
         ends.append(_month_end(*rng[1]))
     parcels = getattr(ds, "parcels", None)
