@@ -210,6 +210,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
+def cmd_share_audit(args: argparse.Namespace) -> int:
+    from parkanalysis.share.sidecar import audit_folder, audit_text
+
+    result = audit_folder(args.folder)
+    print(audit_text(result))
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     from parkanalysis.render import notebook_parameters, resolve_notebook
 
@@ -301,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser(
+        "share-audit", help="核查对外版:不予公布的数字能否由已公布数字推算(见 docs/SHARE.md)"
+    )
+    p.add_argument("folder", help="对外版报告所在文件夹(含 *_share.cells.json)")
+    p.set_defaults(func=cmd_share_audit)
 
     p = sub.add_parser("params", help="列出报告笔记本的参数及说明")
     p.add_argument("kind")

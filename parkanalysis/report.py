@@ -238,11 +238,19 @@ class _Report:
         self.ds = load_cached(data, park=self.park) if len(full.parks) > 1 else full
         self.info = self.ds.profile.parks[self.park]
         self.share = bool(share)
-        self.min_enterprises = int(
-            self.ds.config(self.park).get("share", {}).get("min_enterprises", 3)
-        )
+        from parkanalysis.share import share_rules
+
+        #: Share rules of the park (validated: k an integer ≥ 3, p ≥ 10, no unknown keys).
+        self.rules = share_rules(self.ds.config(self.park))
+        self.min_enterprises = self.rules.k
         #: What replaces a suppressed figure in a share report.
-        self.marker = f"—(少于{self.min_enterprises}家,不予公布)"
+        self.marker = self.rules.marker
+
+    def _protected(self, year: int):
+        """The protected park-year table (share mode's one source of published figures)."""
+        from parkanalysis.share import protect_park_year
+
+        return protect_park_year(self.ds, self.park, year)
 
     def _small(self, n) -> bool:
         """True when ``n`` enterprises are too few to publish their aggregate (share mode)."""
@@ -258,8 +266,9 @@ class _Report:
             k = self.min_enterprises
             parts.append(
                 '<div class="pa-share-banner"><strong>对外版</strong>:供园区以外传阅。'
-                f"已去除企业名单与企业明细;由少于{k}家企业汇总得出的数字以"
-                f"“{esc(self.marker)}”代替。</div>"
+                f"已去除企业名单与企业明细;由少于{k}家企业汇总、或由个别企业占绝大部分的数字,"
+                f"以及可由已公布数字推算出它们的数字,以“{esc(self.marker)}”代替"
+                "(规则见 docs/SHARE.md)。</div>"
             )
         return html_block(*parts)
 
@@ -331,6 +340,10 @@ class PeriodReport(_Report):
         from parkanalysis.grading import grade_enterprises
 
         return grade_enterprises(self.ds, self.period, park=self.park)
+
+    def _outlook_summary(self) -> str:
+        """The land outlook's summary; in share mode without scenarios on withheld land."""
+        return _shared_outlook(self, self.outlook, self.as_of).summary
 
     # -- sections ----------------------------------------------------------------------
     def title(self) -> HTML:
@@ -431,6 +444,15 @@ class PeriodReport(_Report):
         n = table["n_enterprises"].to_numpy(dtype="float64")
         is_count = table["id"].map(lambda i: kinds.get(i) in {"count", "new"}).to_numpy(bool)
         level_cut = np.array([self._small(x) for x in n]) & ~is_count
+        protected = self._protected(self.period.year)
+        s, e = self.period.start_month, self.period.end_month
+        level_cut |= np.array(
+            [
+                any(protected.withheld(m, *(e, e) if m == "employees" else (s, e)) for m in deps)
+                for deps in table["id"].map(lambda i: SHARE_BASIS.get(i, ()))
+            ],
+            dtype=bool,
+        )
         # secondary suppression: 规上 levels when the non-规上 rest is too small (total − 规上)
         by_id = dict(zip(table["id"], n, strict=True))
         for above, total in (
@@ -450,9 +472,11 @@ class PeriodReport(_Report):
         """Blank trend points built from too few enterprises; return (trend, points hidden)."""
         trend = trend.copy()
         hidden = 0
+        protected = self._protected(self.period.year)
         for i, period in enumerate(trend["period"]):
             row = self._indicators_of(period).set_index("id").loc[indicator]
-            if self._small(row["n_enterprises"]):
+            p = _as_period(period)
+            if protected.withheld(indicator, p.start_month, p.end_month):
                 trend.loc[i, ["value", "yoy_pct"]] = float("nan")
                 hidden += 1
             elif self._small(_scope_count(row["scope"])):
@@ -471,7 +495,7 @@ class PeriodReport(_Report):
         fig, ax = new_figure(8.0, 3.2)
         plot_supply_history(ax, history)
         return html_block(
-            paragraph(self.outlook.summary),
+            paragraph(self._outlook_summary()),
             table_html(
                 balance[["label", "declared_mu", "ledger_mu", "residual_mu", "ledger_ha", "note"]],
                 caption="用地平衡表(亩)",
@@ -555,9 +579,10 @@ class PeriodReport(_Report):
             by_status = status["status"].value_counts(sort=False)
             parts = "、".join(f"{st}{n}家" for st, n in by_status.items())
             freed = status["land_freed_mu"].sum(min_count=1)
+            end = self.period.end_month
             land = (
                 f"涉及腾退土地{self.marker}"
-                if self._small(len(status))
+                if self._protected(self.period.year).withheld("relocation_land", end, end)
                 else ("" if freed != freed else f"涉及腾退土地合计{freed:.1f}亩")
             )
             text = f"搬迁置换企业{len(status)}家({parts})" + (f",{land}" if land else "") + "。"
@@ -601,102 +626,79 @@ class PeriodReport(_Report):
         return html_block(*parts)
 
     def _shareable_hazards(self, summary):
-        """Share mode: (sentence, by-category table, note) without small groups."""
+        """Share mode: (sentence, by-category table, note) from the protected table only.
+
+        Every figure is a cell of :func:`parkanalysis.share.protect_park_year` (found per
+        category and in total, 重大, 已整改, 未整改, 逾期 at the period's end); a withheld
+        cell is not printed, not drawn and not used for a rate. The chart shows the number
+        found per published category only.
+        """
         import pandas as pd
 
-        from parkanalysis.safety import _bounds, _park_hazards, _status
-
-        k = self.min_enterprises
+        table = self._protected(self.period.year)
+        s, e = self.period.start_month, self.period.end_month
         c = summary.counts
+
+        def shown(measure: str):
+            cell = table.cell(measure, s, e)
+            return None if cell is None or cell.withheld else int(cell.printed)
+
+        empty = pd.DataFrame({"category": [], "found": []})
         if c["found"] == 0:
-            return "未排查出安全隐患。", summary.by_category.iloc[0:0], ""
-        if self._small(c["enterprises"]):
-            return (
-                f"排查出安全隐患{self.marker}(涉及企业少于{k}家)。",
-                summary.by_category.iloc[0:0],
-                "",
-            )
-        start, end = _bounds(summary.period)
-        hz = _park_hazards(self.ds, self.park)
-        hz = hz.loc[((hz["inspection_date"] >= start) & (hz["inspection_date"] <= end)).to_numpy()]
-        st = _status(hz, end)
-        ent = hz["enterprise_id"].astype(str)
-
-        def n_ent(mask) -> int:
-            return int(ent[pd.Series(mask, index=hz.index).to_numpy(dtype=bool)].nunique())
-
-        def split_ok(mask) -> bool:  # a sub-count and its complement both publishable
-            return not self._small(n_ent(mask)) and not self._small(n_ent(~mask))
-
-        rect = st["rectified"].to_numpy(dtype=bool)
-        text = f"排查出各类安全隐患{c['found']}处,涉及企业{c['enterprises']}家"
+            return "未排查出安全隐患。", empty, ""
+        found = shown("hazards_found")
+        if found is None:
+            return f"排查出安全隐患{self.marker}。", empty, ""
+        text = f"排查出各类安全隐患{found}处,涉及企业{c['enterprises']}家"
         withheld = []
-        major = st["major"].to_numpy(dtype=bool)
+        major = shown("hazards_major")
         if c["major"]:
-            if split_ok(major):
-                text += f",其中重大隐患{c['major']}处"
+            if major is not None:
+                text += f",其中重大隐患{major}处"
             else:
                 withheld.append("重大隐患数")
-        if split_ok(rect):
-            text += f",已整改{c['rectified']}处,整改率{summary.rectification_rate_pct:.1f}%"
-            open_ = ~rect
-            overdue = st["overdue"].to_numpy(dtype=bool)
-            if open_.any():
-                if c["overdue"] == 0:
-                    text += f";尚未整改{int(open_.sum())}处,均在整改期限内"
-                elif not self._small(n_ent(overdue)) and not self._small(n_ent(open_ & ~overdue)):
-                    text += f";尚未整改{int(open_.sum())}处,其中逾期{c['overdue']}处"
-                else:
-                    text += f";尚未整改{int(open_.sum())}处"
-                    withheld.append("逾期未整改数")
+        rect, open_, overdue = (
+            shown("hazards_rectified"),
+            shown("hazards_open"),
+            shown("hazards_overdue"),
+        )
+        if rect is not None:
+            text += f",已整改{rect}处,整改率{100.0 * rect / found:.1f}%"
         else:
             withheld.append("整改情况")
+        if open_:
+            text += f";尚未整改{open_}处"
+            if overdue is not None:
+                text += f",其中逾期{overdue}处" if overdue else ",均在整改期限内"
+            else:
+                withheld.append("逾期未整改数")
         prev = summary.previous
         comparable = prev is not None and prev.counts["found"]
         if comparable and not self._small(prev.counts["enterprises"]):
-            diff = c["found"] - prev.counts["found"]
+            diff = found - prev.counts["found"]
             word = "增加" if diff > 0 else "减少"
             text += f";与上年同期相比隐患{word}{abs(diff)}处" if diff else ";隐患数与上年同期持平"
         text += "。"
-        # categories: merge the small ones (and then the smallest others) into one group
-        cats = hz["category"].astype(str)
-        order = summary.by_category["category"].astype(str).tolist()
-        n_by_cat = {cat: n_ent((cats == cat).to_numpy()) for cat in order}
-        merged = [cat for cat in order if self._small(n_by_cat[cat])]
-        keep = [cat for cat in order if cat not in merged]
-        while merged and self._small(n_ent(cats.isin(merged).to_numpy())) and keep:
-            merged.append(keep.pop())  # by_category is sorted by found: pop the smallest
-        rows = []
-        for cat in keep:
-            m = (cats == cat).to_numpy()
-            rows.append((cat, m))
-        if merged:
-            rows.append(("其他类别(合并)", cats.isin(merged).to_numpy()))
-        table = pd.DataFrame(
-            {
-                "category": [name for name, _ in rows],
-                "found": [int(m.sum()) for _, m in rows],
-                "rectified": [int((m & rect).sum()) for _, m in rows],
-                "overdue": [int((m & st["overdue"].to_numpy(dtype=bool)).sum()) for _, m in rows],
-            }
-        )
-        if merged and self._small(n_ent(cats.isin(merged).to_numpy())):
-            table = table.iloc[0:0]  # every category together is still too small
+        rows, hidden = [], []
+        for cat in summary.by_category["category"].astype(str):
+            n = shown(f"hazards_found:{cat}")
+            if n is None:
+                hidden.append(cat)
+            else:
+                rows.append({"category": cat, "found": n})
         notes = []
-        if merged:
-            notes.append(
-                f"涉及企业少于{k}家的隐患类别({'、'.join(merged)})合并为“其他类别(合并)”。"
-            )
+        if hidden:
+            notes.append(f"{'、'.join(hidden)}类隐患数不予公布,图中未画出。")
         if withheld:
-            notes.append(f"{'、'.join(withheld)}涉及企业少于{k}家,不予公布。")
-        return text, table, "".join(notes)
+            notes.append(f"{'、'.join(withheld)}不予公布(对外版保护规则)。")
+        return text, pd.DataFrame(rows, columns=["category", "found"]), "".join(notes)
 
     def problems(self) -> HTML:
         """存在问题, drawn from the data."""
         from parkanalysis.grading import grade_summary
 
         items = []
-        items.append(self.outlook.summary)
+        items.append(self._outlook_summary())
         grades = self.grades
         d_class = grades[grades["grade"] == "D"] if "grade" in grades.columns else grades.iloc[0:0]
         if len(d_class):
@@ -758,6 +760,43 @@ class PeriodReport(_Report):
             table_html(frame),
             note,
         )
+
+
+#: Share mode: the cells of the protected table (parkanalysis.share.table) each indicator is
+#: built on; the indicator (and its growth) is withheld when any of them is. A ratio times
+#: its published denominator would give its numerator back.
+SHARE_BASIS = {
+    "industrial_output": ("industrial_output",),
+    "industrial_value_added": ("industrial_value_added",),
+    "above_size_output": ("above_size_output",),
+    "above_size_value_added": ("above_size_value_added",),
+    "fixed_asset_investment": ("fixed_asset_investment",),
+    "tax_revenue": ("tax_revenue",),
+    "revenue": ("revenue",),
+    "employees": ("employees",),
+    "above_size_output_share": ("above_size_output", "industrial_output"),
+    "tax_per_mu": ("tax_revenue",),
+    "tax_per_ha": ("tax_revenue",),
+    "output_per_mu": ("industrial_output",),
+    "output_per_ha": ("industrial_output",),
+    "value_added_per_mu": ("industrial_value_added",),
+    "value_added_per_ha": ("industrial_value_added",),
+    "labour_productivity": ("industrial_value_added", "employees"),
+}
+
+
+def _shared_outlook(report: _Report, outlook, as_of):
+    """The outlook a report may print: share mode drops scenarios built on withheld land."""
+    if not report.share:
+        return outlook
+    from parkanalysis.share.outlook import without_scenarios
+
+    month = as_of.month if hasattr(as_of, "month") else int(str(as_of)[5:7])
+    year = as_of.year if hasattr(as_of, "year") else int(str(as_of)[:4])
+    table = report._protected(year)
+    withheld = table.withheld("relocation_pending_land", month, month)
+    has = outlook.scenarios["scenario"].eq("relocations").any()
+    return without_scenarios(outlook, {"relocations"} if has and withheld else set())
 
 
 #: Data-check rules whose findings name no enterprise (the only ones a share report lists).
@@ -830,6 +869,7 @@ class LandReport(_Report):
             horizon=int(horizon),
             confidence=float(confidence),
         )
+        self.outlook = _shared_outlook(self, self.outlook, self.as_of)
 
     def title(self) -> HTML:
         """The report's heading."""
@@ -883,7 +923,7 @@ class LandReport(_Report):
             ratios["value"] = ratios["value"].astype(object)
             for i, rid in zip(ratios.index, ratios["id"], strict=True):
                 n = self._tax_enterprises(rid)
-                if self._small(n):
+                if self._small(n) or self._tax_dominated(rid):
                     ratios.loc[i, "value"] = self.marker
                     ratios.loc[i, "note"] = f"由少于{self.min_enterprises}家企业的税收计算"
                     notes.append(ratios.loc[i, "name"])
@@ -897,6 +937,16 @@ class LandReport(_Report):
             if notes
             else "",
         )
+
+    def _tax_dominated(self, ratio_id: str) -> bool:
+        """True when the park's last-12-month tax fails the share rules (threshold on
+        non-zero contributors, dominance); the industrial ratio uses its count only."""
+        from parkanalysis.land import _tax_last_12_months
+
+        if ratio_id != "tax_per_ha":
+            return False
+        tax, _note = _tax_last_12_months(self.ds, self.park, self.as_of)
+        return tax is not None and self.rules.sensitive(tax.dropna().to_numpy())
 
     def _tax_enterprises(self, ratio_id: str) -> float:
         """Enterprises whose tax enters a land ratio (NaN for ratios built on land only)."""
