@@ -760,6 +760,10 @@ def plan_report(kind: str, *, out_dir: str | os.PathLike = "reports", **params: 
             f"报告 {kind_name!r} 不支持对外版(--share):只有 {'、'.join(SHARE_KINDS)} "
             "报告按对外版规则保护企业数据(见 docs/SHARE.md)。"
         )
+    if checked.get("share") and checked.get("data"):  # bad share settings: exit 2, no kernel
+        from parkanalysis.share.rules import check_profile_share
+
+        check_profile_share(Path(checked["data"]))
     out = Path(out_dir)
     name = report_filename(kind_name, checked)
     html_path = out / name

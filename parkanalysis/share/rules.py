@@ -39,7 +39,14 @@ from typing import Any
 
 from parkanalysis.errors import DataError, Finding
 
-__all__ = ["DEFAULT_P_PERCENT", "MIN_K", "SHARE_KEYS", "ShareRules", "share_rules"]
+__all__ = [
+    "DEFAULT_P_PERCENT",
+    "MIN_K",
+    "SHARE_KEYS",
+    "ShareRules",
+    "check_profile_share",
+    "share_rules",
+]
 
 #: The smallest threshold allowed (and the default).
 MIN_K = 3
@@ -158,3 +165,28 @@ def share_rules(config: Mapping[str, Any] | None) -> ShareRules:
             raise _bad("nk_rule", nk, "share.nk_rule 应为 [n, k]:n为正整数,k为0-100之间的百分数")
         nk = (int(nk[0]), float(nk[1]))
     return ShareRules(k=int(k), p_percent=float(p), nk=nk)
+
+
+def check_profile_share(folder) -> None:
+    """Check the ``share:`` sections of a dataset's park.yaml before any report runs.
+
+    The top-level section and each park's own (merged over it) go through
+    :func:`share_rules`; an unreadable park.yaml is left to the dataset loader.
+    """
+    from pathlib import Path
+
+    import yaml
+
+    try:
+        doc = yaml.safe_load((Path(folder) / "park.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return
+    if not isinstance(doc, Mapping):
+        return
+    top = (doc.get("config") or {}) if isinstance(doc.get("config"), Mapping) else {}
+    share_rules(top)
+    top_share = top.get("share") or {}
+    for park in doc.get("parks") or []:
+        own = park.get("config") if isinstance(park, Mapping) else None
+        if isinstance(own, Mapping) and isinstance(own.get("share"), Mapping):
+            share_rules({"share": {**top_share, **own["share"]}})
