@@ -392,7 +392,8 @@ class PeriodReport(_Report):
             names = "、".join(table.loc[level_cut | growth_cut, "name"])
             notes.append(
                 paragraph(
-                    f"注:{names}的数值或同比由少于{self.min_enterprises}家企业汇总得出,"
+                    f"注:{names}的数值或同比由少于{self.min_enterprises}家企业汇总、"
+                    "由个别企业占绝大部分,或可由已公布数字推算出这样的数字,"
                     "对外版不予公布;统计部门公布数照列。",
                     cls="pa-note",
                 )
@@ -415,8 +416,7 @@ class PeriodReport(_Report):
         if hidden_points:
             notes.append(
                 paragraph(
-                    f"注:走势图中由少于{self.min_enterprises}家企业汇总的{hidden_points}个"
-                    "数据点未画出。",
+                    f"注:走势图中{hidden_points}个数据点不予公布(对外版保护规则),未画出。",
                     cls="pa-note",
                 )
             )
