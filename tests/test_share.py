@@ -214,3 +214,23 @@ def test_share_audit_of_the_rendered_pages(share_set):
 
         record = json.loads(path.read_text(encoding="utf-8"))
         assert all(c["value"] is None for c in record["cells"] if c["status"] == "withheld")
+
+
+def test_share_batch_audits_itself_and_has_its_own_index(tmp_path):
+    from parkanalysis import batch
+
+    out = tmp_path / "out"
+    base = {"data": str(SAMPLE), "park": None}
+    jobs = [
+        batch.Job("period", {**base, "period": "2016年1-3月", "share": True}, str(out)),
+        batch.Job("period", {**base, "period": "2016Q2", "share": True}, str(out)),
+        batch.Job("period", {**base, "period": "2016Q2", "share": False}, str(out)),
+    ]
+    summary = batch.run_batch(data=SAMPLE, year=0, jobs=jobs, workers=1, progress=False, share=True)
+    assert summary.ok, summary.describe()
+    assert "未发现可推算的不公布数字" in summary.describe()
+    office = (out / "index.html").read_text(encoding="utf-8")
+    shared = (out / "index_share.html").read_text(encoding="utf-8")
+    assert "2016Q2_period.html" in office and "_share.html" not in office
+    assert "2016Q2_period_share.html" in shared and '2016Q2_period.html"' not in shared
+    assert len(list(out.glob("*_share.cells.json"))) == 2

@@ -209,3 +209,31 @@ def test_twenty_park_synthetic_batch_exposes_nothing(tmp_path):
     assert len(result.groups) == 20
     assert result.ok, audit_text(result)
     assert withheld > 0  # small parks: the rules did bite
+
+
+def test_explore_refuses_share_before_any_kernel(tmp_path):
+    from parkanalysis.errors import ParameterError
+    from parkanalysis.render import plan_report
+
+    with pytest.raises(ParameterError, match="不支持对外版"):
+        plan_report("explore", out_dir=tmp_path, data=str(SAMPLE), share=True)
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_exposed_set_is_not_left_behind(three_firms, tmp_path):
+    """``batch --share``'s safety net: the reports of an exposed park-year are removed."""
+    from parkanalysis.share.sidecar import enforce_folder
+
+    folder, _raw = three_firms
+    table = protect_park_year(load_dataset(folder), "GMY", 2016)
+    out = tmp_path / "bad"
+    _write_batch_sidecars(table, out, protect=False)
+    for sidecar in out.glob("*.cells.json"):  # stand-ins for the pages next to them
+        sidecar.with_name(sidecar.name.replace(".cells.json", ".html")).write_text("x")
+    text, exposed = enforce_folder(out)
+    assert exposed and "已删除园区 GMY 2016年" in text
+    assert not any(out.iterdir())
+    good = tmp_path / "ok"
+    _write_batch_sidecars(table, good)
+    text, exposed = enforce_folder(good)
+    assert not exposed and len(list(good.glob("*.cells.json"))) == 9

@@ -76,6 +76,8 @@ MEASURE_NAMES = {
     "hazards_pending": "期限内未整改隐患",
     "relocation_land": "搬迁置换腾退土地",
     "relocation_pending_land": "未完成搬迁置换的腾退土地",
+    "relocation_land_change": "新增搬迁置换的腾退土地",
+    "relocation_pending_land_change": "新增未完成搬迁置换的腾退土地",
 }
 
 
@@ -340,7 +342,7 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
     # ---- hazards
     _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations)
     # ---- relocation land at each month end
-    _relocation_cells(ds, park, year, atoms, add)
+    _relocation_cells(ds, park, year, atoms, add, relations)
     table = ProtectedYear(park, year, last, rules, cells, relations)
     _suppress(table)
     return table
@@ -410,9 +412,16 @@ _HAZARD_PARTS = (
 )
 
 
-def _relocation_cells(ds, park, year, atoms, add):
+def _relocation_cells(ds, park, year, atoms, add, relations):
+    """Relocation land at each month end, and its growth from one month end to the next.
+
+    Consecutive month ends differ by the land of relocations that started in between: that
+    change is a derived (never printed) cell with the new relocations as contributors, so
+    "land at May − land at April" is protected like any other aggregate.
+    """
     from parkanalysis.projects import relocation_status
 
+    previous: dict[str, tuple[int, dict[str, float]]] = {}
     for _s, e in atoms:
         status = relocation_status(ds, as_of=f"{year}-{e:02d}", park=park)
         if len(status) == 0:
@@ -427,9 +436,25 @@ def _relocation_cells(ds, park, year, atoms, add):
                 contrib[ent_id] = contrib.get(ent_id, 0.0) + area
                 if not finished:
                     pending[ent_id] = pending.get(ent_id, 0.0) + area
-        if contrib:
-            add("relocation_land", e, e, sum(contrib.values()), contrib, 0.1)
-            add("relocation_pending_land", e, e, sum(pending.values()), pending, 0.1)
+        if not contrib:
+            continue
+        for measure, values in (("relocation_land", contrib), ("relocation_pending_land", pending)):
+            add(measure, e, e, sum(values.values()), values, 0.1)
+            if measure in previous:
+                m0, before = previous[measure]
+                change = {k: v - before.get(k, 0.0) for k, v in values.items()}
+                gone = set(before) - set(values)
+                if not gone and all(v >= -1e-9 for v in change.values()):
+                    change = {k: v for k, v in change.items() if abs(v) > 1e-9}
+                    derived = f"{measure}_change"
+                    add(derived, m0 + 1, e, sum(change.values()), change, 0.1, True)
+                    relations.append(
+                        Relation(
+                            cell_id(measure, year, e, e),
+                            (cell_id(measure, year, m0, m0), cell_id(derived, year, m0 + 1, e)),
+                        )
+                    )
+            previous[measure] = (e, values)
 
 
 # --------------------------------------------------------------------------- suppression
