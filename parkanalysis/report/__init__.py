@@ -1,0 +1,77 @@
+"""What the report notebooks call: each function returns something to display.
+
+Notebooks stay thin — a ``parameters`` cell, then one call per section. Every function
+here takes computed tables from the modules that own them (indicators, land, forecast,
+safety, projects, narrative) and turns them into HTML, images or text; text from the data
+is always HTML-escaped.
+
+Share mode (``share=True``, ``--share``): a copy for circulation outside the office.
+
+* No enterprise-level rows and no enterprise names or ids anywhere: the D-class list, the
+  relocation table, overdue hazards, enterprise-level data-check findings, project names
+  (projects are shown by type), the relocation ids in scenario descriptions are left out.
+* Every figure built from enterprises' values is taken from the protected park-year table
+  of :mod:`parkanalysis.share` (primary suppression by threshold on non-zero contributors
+  and p% dominance, secondary suppression over every period, category and total the batch
+  prints), so one report alone prints what the whole batch prints: indicator levels and
+  the ratios and growth rates built on them, the trend charts' points, hazard totals,
+  categories (the chart draws published categories only), 重大/已整改/未整改/逾期, and
+  relocation land — also inside the land outlook's scenario text, which drops a scenario
+  built on withheld land. A withheld figure is replaced by the marker of
+  :class:`~parkanalysis.share.rules.ShareRules`. The 数据核对 section (file names) is left
+  out (cells tagged ``office_only``); the footer names no file, folder or hash.
+* Counts of enterprises (规上企业数, 新投产企业数, D类企业数, 搬迁企业数) are published: a
+  count is not an aggregate of enterprises' values. Figures published by the statistics
+  bureau (``published_value``/``published_yoy_pct``) are public already and stay.
+* Land-ledger figures (balance table, supply history, forecasts) are about parcels, not
+  enterprises' statistics, and are not suppressed.
+
+Layout:
+
+* :mod:`~parkanalysis.report.kernel` — kernel state recorded after warm-up, restored after
+  each report;
+* :mod:`~parkanalysis.report.display` — HTML escaping, paragraphs, tables, images;
+* :mod:`~parkanalysis.report.cache` — the per-process dataset cache;
+* :mod:`~parkanalysis.report.base` — what both reports share (dataset, park, share mode);
+* :mod:`~parkanalysis.report.period` — :class:`PeriodReport`;
+* :mod:`~parkanalysis.report.land` — :class:`LandReport`.
+"""
+
+from __future__ import annotations
+
+from parkanalysis.report.cache import load_cached
+from parkanalysis.report.display import (
+    HIDDEN_COLUMNS,
+    HTML,
+    esc,
+    html_block,
+    image_html,
+    paragraph,
+    table_html,
+)
+from parkanalysis.report.kernel import remember_clean_state, restore_clean_state
+from parkanalysis.report.land import LandReport
+from parkanalysis.report.period import (
+    BALANCE_SUMMARY_ITEMS,
+    RULE_LABELS,
+    SHARE_SAFE_RULES,
+    PeriodReport,
+)
+
+__all__ = [
+    "BALANCE_SUMMARY_ITEMS",
+    "HIDDEN_COLUMNS",
+    "HTML",
+    "RULE_LABELS",
+    "SHARE_SAFE_RULES",
+    "LandReport",
+    "PeriodReport",
+    "esc",
+    "html_block",
+    "image_html",
+    "load_cached",
+    "paragraph",
+    "remember_clean_state",
+    "restore_clean_state",
+    "table_html",
+]

@@ -1,0 +1,75 @@
+"""What the period and land reports share: dataset, park, share mode, title."""
+
+from __future__ import annotations
+
+from parkanalysis.report.cache import load_cached
+from parkanalysis.report.display import HTML, esc, html_block, paragraph
+
+
+class _Report:
+    """What the period and land reports share: dataset, park, share mode, title."""
+
+    def __init__(self, *, data, park, share):
+        full = load_cached(data)
+        self.park = full.resolve_park(park)
+        self.ds = load_cached(data, park=self.park) if len(full.parks) > 1 else full
+        self.info = self.ds.profile.parks[self.park]
+        self.share = bool(share)
+        from parkanalysis.share import share_rules
+
+        #: Share rules of the park (validated: k an integer ≥ 3, p ≥ 10, no unknown keys).
+        self.rules = share_rules(self.ds.config(self.park))
+        self.min_enterprises = self.rules.k
+        #: What replaces a suppressed figure in a share report.
+        self.marker = self.rules.marker
+
+    def _protected(self, year: int):
+        """The protected park-year table (share mode's one source of published figures)."""
+        from parkanalysis.share import protect_park_year
+
+        return protect_park_year(self.ds, self.park, year)
+
+    def _small(self, n) -> bool:
+        """True when ``n`` enterprises are too few to publish their aggregate (share mode)."""
+        import pandas as pd
+
+        return bool(self.share and not pd.isna(n) and 0 < n < self.min_enterprises)
+
+    def _title(self, heading: str, subtitle: str) -> HTML:
+        if self.share:
+            heading += "(对外版)"
+        parts = [f"<h1>{esc(heading)}</h1>", paragraph(subtitle, cls="pa-note")]
+        if self.share:
+            k = self.min_enterprises
+            parts.append(
+                '<div class="pa-share-banner"><strong>对外版</strong>:供园区以外传阅。'
+                f"已去除企业名单与企业明细;由少于{k}家企业汇总、或由个别企业占绝大部分的数字,"
+                f"以及可由已公布数字推算出它们的数字,以“{esc(self.marker)}”代替"
+                "(规则见 docs/SHARE.md)。</div>"
+            )
+        return html_block(*parts)
+
+    def _region(self) -> str:
+        return self.info.region or ""
+
+
+def _scope_count(scope) -> float:
+    """The n of "同口径(n家)", NaN when there is none."""
+    import re
+
+    match = re.search(r"(\d+)家", scope) if isinstance(scope, str) else None
+    return float(match.group(1)) if match else float("nan")
+
+
+def _shared_outlook(report: _Report, outlook, as_of):
+    """The outlook a report may print: share mode drops scenarios built on withheld land."""
+    if not report.share:
+        return outlook
+    from parkanalysis.share.outlook import without_scenarios
+
+    month = as_of.month if hasattr(as_of, "month") else int(str(as_of)[5:7])
+    year = as_of.year if hasattr(as_of, "year") else int(str(as_of)[:4])
+    table = report._protected(year)
+    withheld = table.withheld("relocation_pending_land", month, month)
+    has = outlook.scenarios["scenario"].eq("relocations").any()
+    return without_scenarios(outlook, {"relocations"} if has and withheld else set())
