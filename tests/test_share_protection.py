@@ -237,3 +237,26 @@ def test_an_exposed_set_is_not_left_behind(three_firms, tmp_path):
     _write_batch_sidecars(table, good)
     text, exposed = enforce_folder(good)
     assert not exposed and len(list(good.glob("*.cells.json"))) == 9
+
+
+def test_protected_cells_hold_the_raw_sums_and_add_up():
+    """Cell values are the raw CSV's sums; every relation of the table holds for them."""
+    ds = load_dataset(SAMPLE)
+    table = protect_park_year(ds, "GMY", 2016)
+    raw = pd.read_csv(SAMPLE / MONTHLY, dtype={"月份": str})
+    y16 = raw[raw["月份"].str.startswith("2016")]
+    month = y16["月份"].str[5:7].astype(int)
+    for (s, e), measure, column in (
+        ((1, 5), "tax_revenue", "税收(万元)"),
+        ((4, 6), "industrial_output", "工业总产值(万元)"),
+        ((3, 3), "fixed_asset_investment", "固定资产投资(万元)"),
+    ):
+        expected = y16.loc[month.between(s, e), column].sum()
+        assert table.cells[cell_id(measure, 2016, s, e)].value == pytest.approx(expected)
+        nonzero = y16[column].fillna(0) != 0  # an empty cell or a 0 protects nobody
+        firms = y16.loc[month.between(s, e) & nonzero, "企业代码"].nunique()
+        contributors = table.cells[cell_id(measure, 2016, s, e)].contributions
+        assert sum(v != 0 for v in contributors.values()) == firms
+    for r in table.relations:
+        total = table.cells[r.total].value
+        assert total == pytest.approx(sum(table.cells[p].value for p in r.parts), abs=1e-6)

@@ -177,21 +177,20 @@ class PeriodReport(_Report):
         level_cut = np.array([self._small(x) for x in n]) & ~is_count
         protected = self._protected(self.period.year)
         s, e = self.period.start_month, self.period.end_month
-        level_cut |= np.array(
-            [
-                any(protected.withheld(m, *(e, e) if m == "employees" else (s, e)) for m in deps)
-                for deps in table["id"].map(lambda i: SHARE_BASIS.get(i, ()))
-            ],
-            dtype=bool,
-        )
-        # secondary suppression: 规上 levels when the non-规上 rest is too small (total − 规上)
-        by_id = dict(zip(table["id"], n, strict=True))
-        for above, total in (
-            ("above_size_output", "industrial_output"),
-            ("above_size_value_added", "industrial_value_added"),
-        ):
-            if above in by_id and total in by_id and self._small(by_id[total] - by_id[above]):
-                level_cut |= (table["id"] == above).to_numpy() | (table["id"] == total).to_numpy()
+        level_cut |= (
+            np.array(
+                [
+                    any(
+                        protected.withheld(m, *(e, e) if m == "employees" else (s, e)) for m in deps
+                    )
+                    for deps in table["id"].map(lambda i: SHARE_BASIS.get(i, ()))
+                ],
+                dtype=bool,
+            )
+            & table["value"].notna().to_numpy()
+        )  # a figure nobody reported stays "—"
+        # 总额 − 规上 (非规上) is a derived cell of the protected table: its secondary
+        # suppression already withholds 规上 or the total where the difference would disclose
         scope_n = table["scope"].map(_scope_count).to_numpy(dtype="float64")
         growth_cut = (np.array([self._small(x) for x in scope_n]) | level_cut) & ~is_count
         growth_cut &= table["yoy_pct"].notna().to_numpy() | level_cut
@@ -405,6 +404,9 @@ class PeriodReport(_Report):
                 withheld.append("逾期未整改数")
         prev = summary.previous
         comparable = prev is not None and prev.counts["found"]
+        if comparable and not self._small(prev.counts["enterprises"]):
+            # the difference gives last year's total back: only where last year's is published
+            comparable = not self._protected(self.period.year - 1).withheld("hazards_found", s, e)
         if comparable and not self._small(prev.counts["enterprises"]):
             diff = found - prev.counts["found"]
             word = "增加" if diff > 0 else "减少"

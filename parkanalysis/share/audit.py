@@ -122,21 +122,25 @@ def bounds(
                 lo[pos[n]] = max(0.0, c.value - half)
                 hi[pos[n]] = c.value + half
         if rels:
-            a = np.zeros((len(rels), len(names)))
+            from scipy.sparse import coo_matrix
+
+            rows, cols, vals = [], [], []
             for j, r in enumerate(rels):
-                a[j, pos[r.total]] += 1.0
-                for p in r.parts:
-                    a[j, pos[p]] -= 1.0
+                for member, sign in ((r.total, 1.0), *((p, -1.0) for p in r.parts)):
+                    rows.append(j)
+                    cols.append(pos[member])
+                    vals.append(sign)
             # the relations hold exactly for true values; printed ones are boxed by lo/hi
-            a_ub, b_ub = np.vstack([a, -a]), np.zeros(2 * len(rels))
+            a_eq = coo_matrix((vals, (rows, cols)), shape=(len(rels), len(names))).tocsr()
+            b_eq = np.zeros(len(rels))
         else:
-            a_ub = b_ub = None
+            a_eq = b_eq = None
         box = list(zip(lo, [None if math.isinf(h) else h for h in hi], strict=True))
         for n in goal:
             c = np.zeros(len(names))
             c[pos[n]] = 1.0
-            low = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
-            high = linprog(-c, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
+            low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
+            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
             lo_n = float(low.fun) if low.status == 0 else 0.0
             hi_n = float(-high.fun) if high.status == 0 else math.inf
             out[n] = (max(0.0, lo_n), hi_n)

@@ -257,14 +257,6 @@ def _flow_contributions(ds, park, year, atoms):
     return out
 
 
-def _sum_contrib(frames: list[pd.Series]) -> tuple[float, dict[str, float]]:
-    joined = pd.concat(frames, axis=1)
-    if joined.notna().to_numpy().sum() == 0:
-        return math.nan, {}
-    per = joined.sum(axis=1, min_count=1).dropna()
-    return round(float(per.sum()), 6), {str(k): float(v) for k, v in per.items()}
-
-
 def protect_park_year(ds, park: str, year: int) -> ProtectedYear:
     """Build and suppress the linked table of one park and year (cached per dataset)."""
     key = (id(ds), park, int(year))
@@ -283,7 +275,7 @@ _CACHE: dict[tuple, tuple[Any, ProtectedYear]] = {}
 
 def _build(ds, park: str, year: int) -> ProtectedYear:
     rules = share_rules(ds.config(park))
-    (_fy, _fm), (ly, lm) = ds.month_range
+    (fy, _fm), (ly, lm) = ds.month_range
     last = lm if year == ly else 12
     atoms = _atoms(last, bool(ds.jan_feb_combined))
     spans = _spans(atoms, last)
@@ -307,38 +299,49 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
             if total in cells and all(p in cells for p in parts):
                 relations.append(Relation(total, parts))
 
-    # ---- flows
-    per_atom = _flow_contributions(ds, park, year, atoms)
-    for measure, column in FLOW_MEASURES.items():
-        for s, e in spans:
-            frames = []
-            for a in _atoms_of((s, e), atoms):
-                t = per_atom[a]
-                col = t[column]
-                if measure.startswith("above_size"):
-                    col = col.where(t["above_size"].astype(bool))
-                frames.append(col)
-            value, contrib = _sum_contrib(frames)
-            add(measure, s, e, value, contrib, 0.1)
-        additive(measure)
-    for derived, (total, part) in DERIVED.items():
-        column = FLOW_MEASURES[total]
-        for s, e in spans:
-            frames = []
-            for a in _atoms_of((s, e), atoms):
-                t = per_atom[a]
-                frames.append(t[column].where(~t["above_size"].astype(bool)))
-            value, contrib = _sum_contrib(frames)
-            tid, pid = cell_id(total, year, s, e), cell_id(part, year, s, e)
-            if tid in cells and pid in cells:
-                add(derived, s, e, 0.0 if math.isnan(value) else value, contrib, 0.1, True)
-                relations.append(Relation(tid, (pid, cell_id(derived, year, s, e))))
-    # ---- employees (stock at each atom's end month)
-    for a in atoms:
-        emp = per_atom[a]["employees"].dropna()
-        if len(emp):
-            contrib = {str(k): float(v) for k, v in emp.items()}
-            add("employees", a[1], a[1], float(emp.sum()), contrib, 1.0)
+    # ---- flows and employees (only for a year with monthly statistics)
+    if fy <= year <= ly:
+        per_atom = _flow_contributions(ds, park, year, atoms)
+        ents = sorted(set().union(*(t.index for t in per_atom.values())))
+        above = np.column_stack(
+            [per_atom[a]["above_size"].reindex(ents).fillna(False).to_numpy(bool) for a in atoms]
+        )
+
+        def matrix(column: str, member: np.ndarray | None) -> np.ndarray:
+            m = np.column_stack(
+                [per_atom[a][column].reindex(ents).to_numpy(dtype="float64") for a in atoms]
+            )
+            return m if member is None else np.where(member, m, np.nan)
+
+        def span_sum(m: np.ndarray, span) -> tuple[float, dict[str, float]]:
+            cols = [i for i, a in enumerate(atoms) if span[0] <= a[0] and a[1] <= span[1]]
+            sub = m[:, cols]
+            has = ~np.isnan(sub).all(axis=1)
+            if not has.any():
+                return math.nan, {}
+            per = np.nansum(sub[has], axis=1)
+            keys = [str(k) for k, h in zip(ents, has, strict=True) if h]
+            return round(float(per.sum()), 6), dict(zip(keys, per.tolist(), strict=True))
+
+        for measure, column in FLOW_MEASURES.items():
+            m = matrix(column, above if measure.startswith("above_size") else None)
+            for span in spans:
+                add(measure, *span, *span_sum(m, span), 0.1)
+            additive(measure)
+        for derived, (total, part) in DERIVED.items():
+            m = matrix(FLOW_MEASURES[total], ~above)
+            for s, e in spans:
+                value, contrib = span_sum(m, (s, e))
+                tid, pid = cell_id(total, year, s, e), cell_id(part, year, s, e)
+                if tid in cells and pid in cells:
+                    add(derived, s, e, 0.0 if math.isnan(value) else value, contrib, 0.1, True)
+                    relations.append(Relation(tid, (pid, cell_id(derived, year, s, e))))
+        # ---- employees (stock at each atom's end month)
+        for a in atoms:
+            emp = per_atom[a]["employees"].dropna()
+            if len(emp):
+                contrib = {str(k): float(v) for k, v in emp.items()}
+                add("employees", a[1], a[1], float(emp.sum()), contrib, 1.0)
     # ---- hazards
     _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations)
     # ---- relocation land at each month end
