@@ -195,19 +195,26 @@ def test_sample_hazard_categories_and_relocation_land_are_protected(tmp_path):
 
 @pytest.mark.slow
 def test_twenty_park_synthetic_batch_exposes_nothing(tmp_path):
+    """The sidecars of a 20-park share batch, written by the writer render.py calls (the
+    notebooks' HTML is not needed for the arithmetic), audited as an outsider."""
+    from parkanalysis.batch import plan_jobs
     from parkanalysis.sample import write_synthetic
+    from parkanalysis.share.sidecar import write_sidecar
 
     write_synthetic(tmp_path / "syn", parks=20, enterprises=8, years=2, seed=3)
     ds = load_dataset(tmp_path / "syn")
     year = ds.month_range[1][0]
-    withheld = 0
-    for park in ds.parks:
-        table = protect_park_year(ds.subset(park), park, year)
-        withheld += sum(c.withheld for c in table.cells.values())
-        _write_batch_sidecars(table, tmp_path / "out")
-    result = audit_folder(tmp_path / "out")
-    assert len(result.groups) == 20
+    out = tmp_path / "out"
+    out.mkdir()
+    jobs = plan_jobs(tmp_path / "syn", year, out_dir=out, share=True)
+    for job in jobs:
+        write_sidecar(out / job.name, job.params, job.kind)
+    result = audit_folder(out)
+    assert len(result.groups) == 20 and result.files == len(jobs)
     assert result.ok, audit_text(result)
+    withheld = sum(
+        c.status != "published" for g in result.groups.values() for c in g["cells"].values()
+    )
     assert withheld > 0  # small parks: the rules did bite
 
 
