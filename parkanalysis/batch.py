@@ -86,11 +86,14 @@ class BatchSummary:
     seconds: float
     peak_rss_mb: float | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    #: Share batches: the outsider's audit (Chinese text) and whether it found exposures.
+    share_audit: str | None = None
+    share_exposed: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when no report failed."""
-        return all(r.status != "failed" for r in self.results)
+        """True when no report failed (and a share batch's audit found nothing exposed)."""
+        return all(r.status != "failed" for r in self.results) and not self.share_exposed
 
     def describe(self) -> str:
         """A short Chinese summary for the terminal."""
@@ -103,6 +106,8 @@ class BatchSummary:
             if r.status == "failed":
                 lines.append(f"  失败: {r.name}: {r.error}")
         lines.append(f"索引页: {self.index_path}")
+        if self.share_audit:
+            lines.append("对外版核查(share-audit):\n" + self.share_audit)
         return "\n".join(lines)
 
 
@@ -500,19 +505,32 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
         atomic_write(
             manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
         )
+        # the share copies get their own index: the office index never leaves the office
+        records = list(manifest.values())
+        share = [r for r in records if str(r["name"]).endswith("_share.html")]
+        office = [r for r in records if r not in share]
         index = out / "index.html"
-        atomic_write(index, index_html(list(manifest.values())))
+        if office or not share:
+            atomic_write(index, index_html(office))
+        if share:
+            share_index = out / "index_share.html"
+            atomic_write(share_index, index_html(share, share=True))
+            if all(str(r.name).endswith("_share.html") for r in results):
+                index = share_index
     return index
 
 
-def index_html(records: list[dict[str, Any]]) -> str:
-    """The index page: every report with its park, period, status and time."""
+def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
+    """The index page: every report with its park, period, status and time.
+
+    ``share``: the index of the share copies (对外版), without internal paths.
+    """
     esc = html.escape
     rows = []
     for r in sorted(records, key=lambda r: (r["park"], r["kind"], r["name"])):
         status = STATUS_LABELS.get(r["status"], r["status"])
         if r["status"] == "failed":
-            target = r.get("failed_notebook") or ""
+            target = "" if share else (r.get("failed_notebook") or "")
             link = esc(r["name"]) + (f'<br><span class="err">{esc(r.get("error") or "")}</span>')
             if target:
                 link += f'<br><span class="note">已执行的笔记本: {esc(target)}</span>'
@@ -528,7 +546,7 @@ def index_html(records: list[dict[str, Any]]) -> str:
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>园区报告索引</title>
+<title>园区报告索引{"(对外版)" if share else ""}</title>
 <style>
 body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 0; }}
 main {{ max-width: 1100px; margin: 0 auto; padding: 1rem; }}
@@ -540,7 +558,7 @@ tr.failed td {{ background: #fdecea; }}
 .wrap {{ overflow-x: auto; }}
 </style></head>
 <body><main>
-<h1>园区报告索引</h1>
+<h1>园区报告索引{"(对外版)" if share else ""}</h1>
 <p>共 {len(records)} 份报告{f",其中 <strong>{failed} 份失败</strong>" if failed else ""}。</p>
 <div class="wrap"><table>
 <thead><tr><th>园区</th><th>报告</th><th>时期</th><th>状态</th><th>完成时间</th><th>用时(秒)</th><th>文件</th></tr></thead>
@@ -673,7 +691,17 @@ def run_batch(
     bar.close()
     index = _record(folders, unrecorded)
     ordered = [results[i] for i in range(len(jobs))]
-    return BatchSummary(ordered, index, time.perf_counter() - start, _peak_rss_mb())
+    summary = BatchSummary(ordered, index, time.perf_counter() - start, _peak_rss_mb())
+    if share:  # the attacker runs on what was written; an exposed set is not left behind
+        from parkanalysis.share.sidecar import enforce_folder
+
+        texts = []
+        for folder in folders:
+            text, exposed = enforce_folder(folder)
+            texts.append(text)
+            summary.share_exposed |= exposed
+        summary.share_audit = "\n".join(texts)
+    return summary
 
 
 def _record(folders: list[str], results: list[JobResult]) -> Path:

@@ -242,6 +242,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
+def cmd_share_audit(args: argparse.Namespace) -> int:
+    from parkanalysis.share.sidecar import audit_folder, audit_text
+
+    result = audit_folder(args.folder)
+    print(audit_text(result))
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     from parkanalysis.render import notebook_parameters, resolve_notebook
 
@@ -353,6 +361,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="报送率低于 park.yaml 阈值也输出(所有据不完整数据的数字标注)",
     )
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser(
+        "share-audit", help="核查对外版:不予公布的数字能否由已公布数字推算(见 docs/SHARE.md)"
+    )
+    p.add_argument("folder", help="对外版报告所在文件夹(含 *_share.cells.json)")
+    p.set_defaults(func=cmd_share_audit)
 
     p = sub.add_parser("params", help="列出报告笔记本的参数及说明")
     p.add_argument("kind")

@@ -118,13 +118,22 @@ def plot_exhaustion(ax, cumulative: pd.Series, *, title: str = "可供土地用�
 def plot_hazards(ax, table: pd.DataFrame, *, title: str = "隐患排查与整改"):
     """Grouped bars per category: found, rectified, overdue.
 
-    ``table`` has columns ``category``, ``found``, ``rectified``, ``overdue``.
+    ``table`` has columns ``category``, ``found`` and optionally ``rectified``, ``overdue``.
     """
     x = np.arange(len(table))
-    width = 0.27
-    ax.bar(x - width, table["found"], width, color=COLORS["bar"], label="排查")
-    ax.bar(x, table["rectified"], width, color=COLORS["ok"], label="已整改")
-    ax.bar(x + width, table["overdue"], width, color=COLORS["bad"], label="逾期未改")
+    bars = [
+        (column, color, label)
+        for column, color, label in (
+            ("found", COLORS["bar"], "排查"),
+            ("rectified", COLORS["ok"], "已整改"),
+            ("overdue", COLORS["bad"], "逾期未改"),
+        )
+        if column in table.columns  # a share copy draws only the published columns
+    ]
+    width = 0.8 / len(bars)
+    for i, (column, color, label) in enumerate(bars):
+        offset = (i - (len(bars) - 1) / 2) * width
+        ax.bar(x + offset, table[column], width, color=color, label=label)
     ax.set_xticks(x, table["category"])
     ax.legend(fontsize=8, frameon=False)
     return _tidy(ax, title=title, ylabel="处")

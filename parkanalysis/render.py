@@ -282,6 +282,8 @@ def parameterize(notebook: str | os.PathLike, params: dict[str, Any]):
     path = resolve_notebook(notebook)
     nb = load_notebook_node(str(path))
     nb = parameterize_notebook(nb, params, kernel_name="python3", language="python")
+    if params.get("share"):  # internal sections (data checks with file names) stay inside
+        nb.cells = [c for c in nb.cells if "office_only" not in c.metadata.get("tags", [])]
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"pa-{index:03d}"
     return nb
@@ -712,6 +714,10 @@ def report_filename(kind: str, params: dict[str, Any]) -> str:
     return "_".join(parts) + ".html"
 
 
+#: Report kinds that implement share mode (``--share``); any other refuses it.
+SHARE_KINDS = ("period", "land")
+
+
 def report_kind_name(kind: str | os.PathLike) -> str:
     """The kind as it appears in file names: ``period``, ``land`` … or the notebook's stem."""
     text = os.fspath(kind)
@@ -749,6 +755,15 @@ def plan_report(kind: str, *, out_dir: str | os.PathLike = "reports", **params: 
     notebook = resolve_notebook(kind)
     checked = check_parameters(notebook, params)
     kind_name = report_kind_name(kind)
+    if checked.get("share") and kind_name not in SHARE_KINDS:
+        raise ParameterError(
+            f"报告 {kind_name!r} 不支持对外版(--share):只有 {'、'.join(SHARE_KINDS)} "
+            "报告按对外版规则保护企业数据(见 docs/SHARE.md)。"
+        )
+    if checked.get("share") and checked.get("data"):  # bad share settings: exit 2, no kernel
+        from parkanalysis.share.rules import check_profile_share
+
+        check_profile_share(Path(checked["data"]))
     out = Path(out_dir)
     name = report_filename(kind_name, checked)
     html_path = out / name
@@ -839,6 +854,17 @@ def render_report(
         "parkanalysis 版本": package_version(),
         "生成时间": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
+    if plan.params.get("share"):  # no file names, folder names or hashes in a share copy
+        for key in ("报告", "数据集", "数据指纹(SHA-256)"):
+            provenance.pop(key)
+        provenance["参数"] = json.dumps(
+            {k: v for k, v in plan.params.items() if k not in {"data", "share"}},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        from parkanalysis.share.sidecar import write_sidecar
+
+        write_sidecar(plan.html_path, plan.params, plan.kind)  # before the HTML: both or none
     # HTML first, then its key: a write that fails leaves the old HTML with its old key.
     atomic_write(plan.html_path, export_html(nb, provenance=provenance))
     atomic_write(plan.key_path, plan.key)

@@ -41,6 +41,8 @@ def _identifiers():
 
 
 ENTERPRISES, PROJECTS = _identifiers()
+#: What a share report prints instead of a withheld figure (ShareRules.marker).
+MARKER = "—(少于{k}家或由个别企业主导,不予公布)"
 
 
 def test_the_scan_would_see_names(reports):
@@ -59,7 +61,7 @@ def test_share_report_names_no_enterprise(reports, name):
     found = [p for p in PROJECTS if p in text]
     assert not found, f"project names in {name}: {found}"
     assert re.search(r"GMY\d{3}", text) is None
-    assert "对外版" in text and "—(少于3家,不予公布)" in text  # the banner explains the marker
+    assert "对外版" in text and MARKER.format(k=3) in text  # the banner explains the marker
 
 
 def test_share_period_report_drops_enterprise_rows(reports):
@@ -78,8 +80,8 @@ def test_share_half_year_withholds_a_hazard_figure_of_one_enterprise(reports):
     assert "其中重大隐患1处" in office and "逾期未整改1处" in office
     assert "重大隐患1处" not in shared and "逾期未整改1处" not in shared
     assert "排查出各类安全隐患115处,涉及企业23家" in shared
-    assert "重大隐患数、逾期未整改数涉及企业少于3家,不予公布" in shared
-    assert "其他类别(合并)" in shared
+    assert "重大隐患数、逾期未整改数不予公布" in shared
+    assert "危化品类隐患数不予公布,图中未画出" in shared  # 3 hazards at fewer than 3 firms
 
 
 def _copy_with_threshold(tmp_path, k: int):
@@ -116,7 +118,7 @@ def threshold_reports(kernel_session, tmp_path_factory):
 
 def test_threshold_suppresses_the_above_size_figures(threshold_reports, reports):
     """规上 output comes from 11 enterprises: published at k=3, withheld at k=12."""
-    marker = "—(少于12家,不予公布)"
+    marker = MARKER.format(k=12)
     open_html = reports["period_share"].html
     assert _row(open_html, "规模工业总产值")[1] == "32,939.5"
     html = threshold_reports["period12"].html
@@ -129,15 +131,106 @@ def test_threshold_suppresses_the_above_size_figures(threshold_reports, reports)
         assert number not in html
     assert _row(html, "工业总产值")[1] == "41,261.9"  # 36 enterprises: shown
     assert _row(html, "规上工业企业数")[1] == "11"  # a count is published
-    assert "少于12家企业汇总得出,对外版不予公布" in unescape(html)
-    assert "其他类别(合并)" in unescape(html)  # hazard categories at < 12 enterprises merged
+    assert "对外版不予公布" in unescape(html)
+    text = unescape(html)  # hazard categories at < 12 enterprises: withheld, or the total too
+    assert "类隐患数不予公布" in text or f"排查出安全隐患{marker}" in text
 
 
 def test_threshold_suppresses_a_land_ratio_built_on_few_enterprises(threshold_reports, reports):
     """工业用地地均税收 comes from 38 enterprises: withheld at k=40."""
-    assert _row(reports["land_share"].html, "工业用地地均税收")[1] != "—(少于3家,不予公布)"
+    assert _row(reports["land_share"].html, "工业用地地均税收")[1] != MARKER.format(k=3)
     html = threshold_reports["land40"].html
     row = _row(html, "工业用地地均税收")
-    assert row[1] == "—(少于40家,不予公布)"
+    assert row[1] == MARKER.format(k=40)
     assert "38家企业" not in html
     assert _row(html, "综合地均税收")[1] != row[1]  # the whole park's tax: enough enterprises
+
+
+# --------------------------------------------------------------------------- issue 15
+@pytest.fixture(scope="module")
+def share_set(kernel_session, tmp_path_factory):
+    """1-3月, 二季度 and 上半年 share reports of the sample in one folder (one batch's pages)."""
+    from parkanalysis.render import render_report
+
+    out = tmp_path_factory.mktemp("share_set")
+    pages = {}
+    for period in ("2016年1-3月", "2016Q2", "2016H1"):
+        result = render_report(
+            "period", out_dir=out, session=kernel_session, force=True,
+            data=str(SAMPLE), period=period, share=True,
+        )  # fmt: skip
+        assert result.status == "rendered", result.error
+        pages[period] = unescape(result.html_path.read_text(encoding="utf-8"))
+    return out, pages
+
+
+def test_single_firm_relocation_land_appears_nowhere(share_set):
+    """In March 2016 one relocation (27.6 亩) is under way: its land is one enterprise's."""
+    ds = load_dataset(SAMPLE)
+    from parkanalysis.projects import relocation_status
+
+    status = relocation_status(ds, as_of="2016-03")
+    assert len(status) == 1  # the adversarial situation is really there
+    land = f"{float(status['land_freed_mu'].iloc[0]):.1f}亩"
+    _out, pages = share_set
+    text = pages["2016年1-3月"]
+    assert land not in text and "若搬迁置换腾退土地" not in text
+    assert "涉及腾退土地" + MARKER.format(k=3) in text
+
+
+def test_share_copy_has_no_internal_qa(share_set):
+    _out, pages = share_set
+    for text in pages.values():
+        assert "七、数据核对" not in text and "数据校验" not in text
+        assert ".csv" not in text and ".xlsx" not in text
+
+
+def test_hazard_figures_of_one_batch_cannot_be_subtracted(share_set):
+    """危化品 in 1-3月, 二季度 and 上半年: never two printed with the third derivable."""
+    ds = load_dataset(SAMPLE)
+    hz = ds.hazards[ds.hazards["inspection_date"].dt.year == 2016]
+    chem = hz[hz["category"] == "危化品"]
+    firms = chem.groupby(chem["inspection_date"].dt.month <= 3)["enterprise_id"].nunique()
+    assert firms.min() < 3  # each side comes from fewer than 3 enterprises
+    _out, pages = share_set
+    for text in pages.values():
+        assert "危化品类隐患数不予公布" in text
+
+
+def test_share_audit_of_the_rendered_pages(share_set):
+    from parkanalysis.share.sidecar import audit_folder, audit_text
+
+    out, _pages = share_set
+    sidecars = sorted(out.glob("*.cells.json"))
+    assert len(sidecars) == 3  # one next to each page
+    result = audit_folder(out)
+    assert result.ok, audit_text(result)
+    withheld = {
+        c.id for g in result.groups.values() for c in g["cells"].values() if c.status != "published"
+    }
+    assert "hazards_found:危化品|2016-04..2016-06" in withheld
+    for path in sidecars:  # a sidecar holds no withheld value
+        import json
+
+        record = json.loads(path.read_text(encoding="utf-8"))
+        assert all(c["value"] is None for c in record["cells"] if c["status"] == "withheld")
+
+
+def test_share_batch_audits_itself_and_has_its_own_index(tmp_path):
+    from parkanalysis import batch
+
+    out = tmp_path / "out"
+    base = {"data": str(SAMPLE), "park": None}
+    jobs = [
+        batch.Job("period", {**base, "period": "2016年1-3月", "share": True}, str(out)),
+        batch.Job("period", {**base, "period": "2016Q2", "share": True}, str(out)),
+        batch.Job("period", {**base, "period": "2016Q2", "share": False}, str(out)),
+    ]
+    summary = batch.run_batch(data=SAMPLE, year=0, jobs=jobs, workers=1, progress=False, share=True)
+    assert summary.ok, summary.describe()
+    assert "未发现可推算的不公布数字" in summary.describe()
+    office = (out / "index.html").read_text(encoding="utf-8")
+    shared = (out / "index_share.html").read_text(encoding="utf-8")
+    assert "2016Q2_period.html" in office and "_share.html" not in office
+    assert "2016Q2_period_share.html" in shared and '2016Q2_period.html"' not in shared
+    assert len(list(out.glob("*_share.cells.json"))) == 2

@@ -10,15 +10,16 @@ Share mode (``share=True``, ``--share``): a copy for circulation outside the off
 * No enterprise-level rows and no enterprise names or ids anywhere: the D-class list, the
   relocation table, overdue hazards, enterprise-level data-check findings, project names
   (projects are shown by type), the relocation ids in scenario descriptions are left out.
-* Every aggregate built from fewer than ``k = ds.config(park)["share"]["min_enterprises"]``
-  enterprises (default 3) is replaced by the marker ``—(少于k家,不予公布)`` with a note:
-  indicator levels (``n_enterprises`` of :func:`parkanalysis.indicators.indicator_table`),
-  同口径 growth (its scope), the points of the trend charts, 规上 levels whose complement
-  (all industrial output minus 规上) comes from fewer than ``k`` enterprises (secondary
-  suppression: the difference of two published totals would disclose it), land ratios built
-  on enterprise tax, hazard categories (small categories are merged into "其他类别(合并)",
-  and the smallest others join them until the merged group has ``k`` enterprises, so the
-  total cannot be used to recover them), hazard sub-counts (重大, 逾期) and relocation land.
+* Every figure built from enterprises' values is taken from the protected park-year table
+  of :mod:`parkanalysis.share` (primary suppression by threshold on non-zero contributors
+  and p% dominance, secondary suppression over every period, category and total the batch
+  prints), so one report alone prints what the whole batch prints: indicator levels and
+  the ratios and growth rates built on them, the trend charts' points, hazard totals,
+  categories (the chart draws published categories only), 重大/已整改/未整改/逾期, and
+  relocation land — also inside the land outlook's scenario text, which drops a scenario
+  built on withheld land. A withheld figure is replaced by the marker of
+  :class:`~parkanalysis.share.rules.ShareRules`. The 数据核对 section (file names) is left
+  out (cells tagged ``office_only``); the footer names no file, folder or hash.
 * Counts of enterprises (规上企业数, 新投产企业数, D类企业数, 搬迁企业数) are published: a
   count is not an aggregate of enterprises' values. Figures published by the statistics
   bureau (``published_value``/``published_yoy_pct``) are public already and stay.

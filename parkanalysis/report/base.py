@@ -15,11 +15,19 @@ class _Report:
         self.ds = load_cached(data, park=self.park) if len(full.parks) > 1 else full
         self.info = self.ds.profile.parks[self.park]
         self.share = bool(share)
-        self.min_enterprises = int(
-            self.ds.config(self.park).get("share", {}).get("min_enterprises", 3)
-        )
+        from parkanalysis.share import share_rules
+
+        #: Share rules of the park (validated: k an integer ≥ 3, p ≥ 10, no unknown keys).
+        self.rules = share_rules(self.ds.config(self.park))
+        self.min_enterprises = self.rules.k
         #: What replaces a suppressed figure in a share report.
-        self.marker = f"—(少于{self.min_enterprises}家,不予公布)"
+        self.marker = self.rules.marker
+
+    def _protected(self, year: int):
+        """The protected park-year table (share mode's one source of published figures)."""
+        from parkanalysis.share import protect_park_year
+
+        return protect_park_year(self.ds, self.park, year)
 
     def _small(self, n) -> bool:
         """True when ``n`` enterprises are too few to publish their aggregate (share mode)."""
@@ -35,8 +43,9 @@ class _Report:
             k = self.min_enterprises
             parts.append(
                 '<div class="pa-share-banner"><strong>对外版</strong>:供园区以外传阅。'
-                f"已去除企业名单与企业明细;由少于{k}家企业汇总得出的数字以"
-                f"“{esc(self.marker)}”代替。</div>"
+                f"已去除企业名单与企业明细;由少于{k}家企业汇总、或由个别企业占绝大部分的数字,"
+                f"以及可由已公布数字推算出它们的数字,以“{esc(self.marker)}”代替"
+                "(规则见 docs/SHARE.md)。</div>"
             )
         return html_block(*parts)
 
@@ -50,3 +59,17 @@ def _scope_count(scope) -> float:
 
     match = re.search(r"(\d+)家", scope) if isinstance(scope, str) else None
     return float(match.group(1)) if match else float("nan")
+
+
+def _shared_outlook(report: _Report, outlook, as_of):
+    """The outlook a report may print: share mode drops scenarios built on withheld land."""
+    if not report.share:
+        return outlook
+    from parkanalysis.share.outlook import without_scenarios
+
+    month = as_of.month if hasattr(as_of, "month") else int(str(as_of)[5:7])
+    year = as_of.year if hasattr(as_of, "year") else int(str(as_of)[:4])
+    table = report._protected(year)
+    withheld = table.withheld("relocation_pending_land", month, month)
+    has = outlook.scenarios["scenario"].eq("relocations").any()
+    return without_scenarios(outlook, {"relocations"} if has and withheld else set())

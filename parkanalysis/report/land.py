@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from parkanalysis.report.base import _Report, _scope_count
+from parkanalysis.report.base import _Report, _scope_count, _shared_outlook
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
 
 
@@ -40,6 +40,7 @@ class LandReport(_Report):
             horizon=int(horizon),
             confidence=confidence,
         )
+        self.outlook = _shared_outlook(self, self.outlook, self.as_of)
 
     def title(self) -> HTML:
         """The report's heading."""
@@ -93,7 +94,7 @@ class LandReport(_Report):
             ratios["value"] = ratios["value"].astype(object)
             for i, rid in zip(ratios.index, ratios["id"], strict=True):
                 n = self._tax_enterprises(rid)
-                if self._small(n):
+                if self._small(n) or self._tax_dominated(rid):
                     ratios.loc[i, "value"] = self.marker
                     ratios.loc[i, "note"] = f"由少于{self.min_enterprises}家企业的税收计算"
                     notes.append(ratios.loc[i, "name"])
@@ -107,6 +108,16 @@ class LandReport(_Report):
             if notes
             else "",
         )
+
+    def _tax_dominated(self, ratio_id: str) -> bool:
+        """True when the park's last-12-month tax fails the share rules (threshold on
+        non-zero contributors, dominance); the industrial ratio uses its count only."""
+        from parkanalysis.land import _tax_last_12_months
+
+        if ratio_id != "tax_per_ha":
+            return False
+        tax, _note = _tax_last_12_months(self.ds, self.park, self.as_of)
+        return tax is not None and self.rules.sensitive(tax.dropna().to_numpy())
 
     def _tax_enterprises(self, ratio_id: str) -> float:
         """Enterprises whose tax enters a land ratio (NaN for ratios built on land only)."""

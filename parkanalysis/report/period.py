@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from parkanalysis.report.base import _Report, _scope_count
+from parkanalysis.report.base import _Report, _scope_count, _shared_outlook
 from parkanalysis.report.display import HTML, esc, html_block, image_html, paragraph, table_html
 
 #: Rows of the balance table that the period report shows (the land report shows all).
@@ -100,6 +100,10 @@ class PeriodReport(_Report):
 
         return grade_enterprises(self.ds, self.period, park=self.park)
 
+    def _outlook_summary(self) -> str:
+        """The land outlook's summary; in share mode without scenarios on withheld land."""
+        return _shared_outlook(self, self.outlook, self.as_of).summary
+
     # -- sections ----------------------------------------------------------------------
     def title(self) -> HTML:
         """The report's heading."""
@@ -162,7 +166,8 @@ class PeriodReport(_Report):
             names = "、".join(table.loc[level_cut | growth_cut, "name"])
             notes.append(
                 paragraph(
-                    f"注:{names}的数值或同比由少于{self.min_enterprises}家企业汇总得出,"
+                    f"注:{names}的数值或同比由少于{self.min_enterprises}家企业汇总、"
+                    "由个别企业占绝大部分,或可由已公布数字推算出这样的数字,"
                     "对外版不予公布;统计部门公布数照列。",
                     cls="pa-note",
                 )
@@ -185,8 +190,7 @@ class PeriodReport(_Report):
         if hidden_points:
             notes.append(
                 paragraph(
-                    f"注:走势图中由少于{self.min_enterprises}家企业汇总的{hidden_points}个"
-                    "数据点未画出。",
+                    f"注:走势图中{hidden_points}个数据点不予公布(对外版保护规则),未画出。",
                     cls="pa-note",
                 )
             )
@@ -214,14 +218,22 @@ class PeriodReport(_Report):
         n = table["n_enterprises"].to_numpy(dtype="float64")
         is_count = table["id"].map(lambda i: kinds.get(i) in {"count", "new"}).to_numpy(bool)
         level_cut = np.array([self._small(x) for x in n]) & ~is_count
-        # secondary suppression: 规上 levels when the non-规上 rest is too small (total − 规上)
-        by_id = dict(zip(table["id"], n, strict=True))
-        for above, total in (
-            ("above_size_output", "industrial_output"),
-            ("above_size_value_added", "industrial_value_added"),
-        ):
-            if above in by_id and total in by_id and self._small(by_id[total] - by_id[above]):
-                level_cut |= (table["id"] == above).to_numpy() | (table["id"] == total).to_numpy()
+        protected = self._protected(self.period.year)
+        s, e = self.period.start_month, self.period.end_month
+        level_cut |= (
+            np.array(
+                [
+                    any(
+                        protected.withheld(m, *(e, e) if m == "employees" else (s, e)) for m in deps
+                    )
+                    for deps in table["id"].map(lambda i: SHARE_BASIS.get(i, ()))
+                ],
+                dtype=bool,
+            )
+            & table["value"].notna().to_numpy()
+        )  # a figure nobody reported stays "—"
+        # 总额 − 规上 (非规上) is a derived cell of the protected table: its secondary
+        # suppression already withholds 规上 or the total where the difference would disclose
         scope_n = table["scope"].map(_scope_count).to_numpy(dtype="float64")
         growth_cut = (np.array([self._small(x) for x in scope_n]) | level_cut) & ~is_count
         growth_cut &= table["yoy_pct"].notna().to_numpy() | level_cut
@@ -233,9 +245,11 @@ class PeriodReport(_Report):
         """Blank trend points built from too few enterprises; return (trend, points hidden)."""
         trend = trend.copy()
         hidden = 0
+        protected = self._protected(self.period.year)
         for i, period in enumerate(trend["period"]):
             row = self._indicators_of(period).set_index("id").loc[indicator]
-            if self._small(row["n_enterprises"]):
+            p = _as_period(period)
+            if protected.withheld(indicator, p.start_month, p.end_month):
                 trend.loc[i, ["value", "yoy_pct"]] = float("nan")
                 hidden += 1
             elif self._small(_scope_count(row["scope"])):
@@ -254,7 +268,7 @@ class PeriodReport(_Report):
         fig, ax = new_figure(8.0, 3.2)
         plot_supply_history(ax, history)
         return html_block(
-            paragraph(self.outlook.summary),
+            paragraph(self._outlook_summary()),
             table_html(
                 balance[["label", "declared_mu", "ledger_mu", "residual_mu", "ledger_ha", "note"]],
                 caption="用地平衡表(亩)",
@@ -338,9 +352,10 @@ class PeriodReport(_Report):
             by_status = status["status"].value_counts(sort=False)
             parts = "、".join(f"{st}{n}家" for st, n in by_status.items())
             freed = status["land_freed_mu"].sum(min_count=1)
+            end = self.period.end_month
             land = (
                 f"涉及腾退土地{self.marker}"
-                if self._small(len(status))
+                if self._protected(self.period.year).withheld("relocation_land", end, end)
                 else ("" if freed != freed else f"涉及腾退土地合计{freed:.1f}亩")
             )
             text = f"搬迁置换企业{len(status)}家({parts})" + (f",{land}" if land else "") + "。"
@@ -395,104 +410,84 @@ class PeriodReport(_Report):
         return html_block(*parts)
 
     def _shareable_hazards(self, summary):
-        """Share mode: (sentence, by-category table, note) without small groups."""
+        """Share mode: (sentence, by-category table, note) from the protected table only.
+
+        Every figure is a cell of :func:`parkanalysis.share.protect_park_year` (found per
+        category and in total, 重大, 已整改, 未整改, 逾期 at the period's end); a withheld
+        cell is not printed, not drawn and not used for a rate. The chart shows the number
+        found per published category only.
+        """
         import pandas as pd
 
-        from parkanalysis.safety import _bounds, _park_hazards, _status
-
-        k = self.min_enterprises
+        table = self._protected(self.period.year)
+        s, e = self.period.start_month, self.period.end_month
         c = summary.counts
+
+        def shown(measure: str):
+            cell = table.cell(measure, s, e)
+            return None if cell is None or cell.withheld else int(cell.printed)
+
+        empty = pd.DataFrame({"category": [], "found": []})
         if c["found"] == 0:
             from parkanalysis.safety import NO_RECORDS_SENTENCE
 
-            return NO_RECORDS_SENTENCE, summary.by_category.iloc[0:0], ""
-        if self._small(c["enterprises"]):
-            return (
-                f"排查出安全隐患{self.marker}(涉及企业少于{k}家)。",
-                summary.by_category.iloc[0:0],
-                "",
-            )
-        start, end = _bounds(summary.period)
-        hz = _park_hazards(self.ds, self.park)
-        hz = hz.loc[((hz["inspection_date"] >= start) & (hz["inspection_date"] <= end)).to_numpy()]
-        st = _status(hz, end)
-        ent = hz["enterprise_id"].astype(str)
-
-        def n_ent(mask) -> int:
-            return int(ent[pd.Series(mask, index=hz.index).to_numpy(dtype=bool)].nunique())
-
-        def split_ok(mask) -> bool:  # a sub-count and its complement both publishable
-            return not self._small(n_ent(mask)) and not self._small(n_ent(~mask))
-
-        rect = st["rectified"].to_numpy(dtype=bool)
-        text = f"排查出各类安全隐患{c['found']}处,涉及企业{c['enterprises']}家"
+            return NO_RECORDS_SENTENCE, empty, ""
+        found = shown("hazards_found")
+        if found is None:
+            return f"排查出安全隐患{self.marker}。", empty, ""
+        text = f"排查出各类安全隐患{found}处,涉及企业{c['enterprises']}家"
         withheld = []
-        major = st["major"].to_numpy(dtype=bool)
+        major = shown("hazards_major")
         if c["major"]:
-            if split_ok(major):
-                text += f",其中重大隐患{c['major']}处"
+            if major is not None:
+                text += f",其中重大隐患{major}处"
             else:
                 withheld.append("重大隐患数")
-        if split_ok(rect):
-            text += f",已整改{c['rectified']}处,整改率{summary.rectification_rate_pct:.1f}%"
-            open_ = ~rect
-            overdue = st["overdue"].to_numpy(dtype=bool)
-            if open_.any():
-                if c["overdue"] == 0:
-                    text += f";尚未整改{int(open_.sum())}处,均在整改期限内"
-                elif not self._small(n_ent(overdue)) and not self._small(n_ent(open_ & ~overdue)):
-                    text += f";尚未整改{int(open_.sum())}处,其中逾期{c['overdue']}处"
-                else:
-                    text += f";尚未整改{int(open_.sum())}处"
-                    withheld.append("逾期未整改数")
+        rect, open_, overdue = (
+            shown("hazards_rectified"),
+            shown("hazards_open"),
+            shown("hazards_overdue"),
+        )
+        if rect is not None:
+            text += f",已整改{rect}处,整改率{100.0 * rect / found:.1f}%"
         else:
             withheld.append("整改情况")
+        if open_:
+            text += f";尚未整改{open_}处"
+            if overdue is not None:
+                text += f",其中逾期{overdue}处" if overdue else ",均在整改期限内"
+            else:
+                withheld.append("逾期未整改数")
         prev = summary.previous
         comparable = prev is not None and prev.counts["found"]
         if comparable and not self._small(prev.counts["enterprises"]):
-            diff = c["found"] - prev.counts["found"]
+            # the difference gives last year's total back: only where last year's is published
+            comparable = not self._protected(self.period.year - 1).withheld("hazards_found", s, e)
+        if comparable and not self._small(prev.counts["enterprises"]):
+            diff = found - prev.counts["found"]
             word = "增加" if diff > 0 else "减少"
             text += f";与上年同期相比隐患{word}{abs(diff)}处" if diff else ";隐患数与上年同期持平"
         text += "。"
-        # categories: merge the small ones (and then the smallest others) into one group
-        cats = hz["category"].astype(str)
-        order = summary.by_category["category"].astype(str).tolist()
-        n_by_cat = {cat: n_ent((cats == cat).to_numpy()) for cat in order}
-        merged = [cat for cat in order if self._small(n_by_cat[cat])]
-        keep = [cat for cat in order if cat not in merged]
-        while merged and self._small(n_ent(cats.isin(merged).to_numpy())) and keep:
-            merged.append(keep.pop())  # by_category is sorted by found: pop the smallest
-        rows = []
-        for cat in keep:
-            m = (cats == cat).to_numpy()
-            rows.append((cat, m))
-        if merged:
-            rows.append(("其他类别(合并)", cats.isin(merged).to_numpy()))
-        table = pd.DataFrame(
-            {
-                "category": [name for name, _ in rows],
-                "found": [int(m.sum()) for _, m in rows],
-                "rectified": [int((m & rect).sum()) for _, m in rows],
-                "overdue": [int((m & st["overdue"].to_numpy(dtype=bool)).sum()) for _, m in rows],
-            }
-        )
-        if merged and self._small(n_ent(cats.isin(merged).to_numpy())):
-            table = table.iloc[0:0]  # every category together is still too small
+        rows, hidden = [], []
+        for cat in summary.by_category["category"].astype(str):
+            n = shown(f"hazards_found:{cat}")
+            if n is None:
+                hidden.append(cat)
+            else:
+                rows.append({"category": cat, "found": n})
         notes = []
-        if merged:
-            notes.append(
-                f"涉及企业少于{k}家的隐患类别({'、'.join(merged)})合并为“其他类别(合并)”。"
-            )
+        if hidden:
+            notes.append(f"{'、'.join(hidden)}类隐患数不予公布,图中未画出。")
         if withheld:
-            notes.append(f"{'、'.join(withheld)}涉及企业少于{k}家,不予公布。")
-        return text, table, "".join(notes)
+            notes.append(f"{'、'.join(withheld)}不予公布(对外版保护规则)。")
+        return text, pd.DataFrame(rows, columns=["category", "found"]), "".join(notes)
 
     def problems(self) -> HTML:
         """存在问题, drawn from the data."""
         from parkanalysis.grading import grade_summary
 
         items = []
-        items.append(self.outlook.summary)
+        items.append(self._outlook_summary())
         grades = self.grades
         d_class = grades[grades["grade"] == "D"] if "grade" in grades.columns else grades.iloc[0:0]
         if len(d_class):
@@ -555,6 +550,29 @@ class PeriodReport(_Report):
             table_html(frame),
             note,
         )
+
+
+#: Share mode: the cells of the protected table (parkanalysis.share.table) each indicator is
+#: built on; the indicator (and its growth) is withheld when any of them is. A ratio times
+#: its published denominator would give its numerator back.
+SHARE_BASIS = {
+    "industrial_output": ("industrial_output",),
+    "industrial_value_added": ("industrial_value_added",),
+    "above_size_output": ("above_size_output",),
+    "above_size_value_added": ("above_size_value_added",),
+    "fixed_asset_investment": ("fixed_asset_investment",),
+    "tax_revenue": ("tax_revenue",),
+    "revenue": ("revenue",),
+    "employees": ("employees",),
+    "above_size_output_share": ("above_size_output", "industrial_output"),
+    "tax_per_mu": ("tax_revenue",),
+    "tax_per_ha": ("tax_revenue",),
+    "output_per_mu": ("industrial_output",),
+    "output_per_ha": ("industrial_output",),
+    "value_added_per_mu": ("industrial_value_added",),
+    "value_added_per_ha": ("industrial_value_added",),
+    "labour_productivity": ("industrial_value_added", "employees"),
+}
 
 
 #: Data-check rules whose findings name no enterprise (the only ones a share report lists).

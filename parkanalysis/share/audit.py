@@ -1,0 +1,183 @@
+"""The attacker: the tightest interval an outsider can derive for every withheld cell.
+
+An outsider who holds every published cell of a share batch and knows how cells add up
+(1-6月 = 1-3月 + 二季度, a total = Σ its categories …) solves, for each withheld cell, two
+linear programmes (:func:`scipy.optimize.linprog`): minimise and maximise the cell subject to
+
+* every relation ``total = Σ parts`` (each side within the rounding of the printed figures),
+* every published cell within ± half a unit of its last printed digit,
+* every cell ≥ 0 (amounts and counts published here are never negative).
+
+A withheld cell with feasible interval ``[lo, hi]`` is **exposed** when ``hi − lo < 2 · p% ·
+hi`` (``p`` of :class:`~parkanalysis.share.rules.ShareRules`): the outsider would know it to
+within ``p`` percent. When the true value ``x`` is known (inside the office), the cell must also
+satisfy ``lo ≤ x − p%·x`` and ``hi ≥ x + p%·x``.
+
+>>> cells = {"a": Cell("a", 10.0, "withheld"), "b": Cell("b", 5.0, "published"),
+...          "t": Cell("t", 15.0, "published")}
+>>> [round(v) for v in bounds(cells, [Relation("t", ("a", "b"))])["a"]]
+[10, 10]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Cell", "Exposure", "Relation", "audit_cells", "bounds", "exposed"]
+
+
+@dataclass
+class Cell:
+    """One cell as the audit sees it: ``status`` is ``published`` or ``withheld``.
+
+    ``value`` is the printed figure of a published cell; for a withheld cell it is the true
+    value when known (office side) and ``None`` otherwise (an outsider). ``step`` is the
+    printed precision (0.1 for amounts with one decimal, 1 for counts).
+    """
+
+    id: str
+    value: float | None
+    status: str
+    step: float = 0.1
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``total = Σ parts``."""
+
+    total: str
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A withheld cell the outsider can narrow too far."""
+
+    id: str
+    label: str
+    lo: float
+    hi: float
+    value: float | None
+
+    def describe(self) -> str:
+        hi = "∞" if math.isinf(self.hi) else f"{self.hi:,.1f}"
+        text = f"{self.label or self.id}:可推算区间 [{self.lo:,.1f}, {hi}]"
+        if self.value is not None:
+            text += f"(真实值 {self.value:,.1f})"
+        return text
+
+
+def _components(ids: list[str], relations: list[Relation]) -> list[set[str]]:
+    parent = {i: i for i in ids}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for rel in relations:
+        root = find(rel.total)
+        for part in rel.parts:
+            parent[find(part)] = root
+    groups: dict[str, set[str]] = {}
+    for i in ids:
+        groups.setdefault(find(i), set()).add(i)
+    return list(groups.values())
+
+
+def bounds(
+    cells: Mapping[str, Cell], relations: Iterable[Relation], targets: Iterable[str] | None = None
+) -> dict[str, tuple[float, float]]:
+    """Feasible ``(lo, hi)`` of each withheld cell (or of ``targets``) given the published ones.
+
+    Cells named by a relation but absent from ``cells`` are unknown to the outsider too.
+    """
+    from scipy.optimize import linprog
+
+    relations = list(relations)
+    ids = sorted(set(cells) | {c for r in relations for c in (r.total, *r.parts)})
+    wanted = set(
+        targets if targets is not None else (i for i, c in cells.items() if c.status != "published")
+    )
+    out: dict[str, tuple[float, float]] = {}
+    for group in _components(ids, relations):
+        goal = sorted(group & wanted)
+        if not goal:
+            continue
+        names = sorted(group)
+        pos = {n: i for i, n in enumerate(names)}
+        rels = [r for r in relations if r.total in group]
+        lo = np.zeros(len(names))
+        hi = np.full(len(names), np.inf)
+        for n in names:
+            c = cells.get(n)
+            if c is not None and c.status == "published" and c.value is not None:
+                half = c.step / 2
+                lo[pos[n]] = max(0.0, c.value - half)
+                hi[pos[n]] = c.value + half
+        if rels:
+            from scipy.sparse import coo_matrix
+
+            rows, cols, vals = [], [], []
+            for j, r in enumerate(rels):
+                for member, sign in ((r.total, 1.0), *((p, -1.0) for p in r.parts)):
+                    rows.append(j)
+                    cols.append(pos[member])
+                    vals.append(sign)
+            # the relations hold exactly for true values; printed ones are boxed by lo/hi
+            a_eq = coo_matrix((vals, (rows, cols)), shape=(len(rels), len(names))).tocsr()
+            b_eq = np.zeros(len(rels))
+        else:
+            a_eq = b_eq = None
+        box = list(zip(lo, [None if math.isinf(h) else h for h in hi], strict=True))
+        for n in goal:
+            c = np.zeros(len(names))
+            c[pos[n]] = 1.0
+            low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
+            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
+            lo_n = float(low.fun) if low.status == 0 else 0.0
+            hi_n = float(-high.fun) if high.status == 0 else math.inf
+            out[n] = (max(0.0, lo_n), hi_n)
+    return out
+
+
+def exposed(
+    cells: Mapping[str, Cell],
+    relations: Iterable[Relation],
+    *,
+    p_percent: float,
+    truth: Mapping[str, float] | None = None,
+    targets: Iterable[str] | None = None,
+) -> list[Exposure]:
+    """Withheld cells an outsider can narrow below their protection interval.
+
+    ``truth`` maps cell ids to true values (office side: adds the two-sided check).
+    """
+    p = p_percent / 100.0
+    found = []
+    for cid, (lo, hi) in sorted(bounds(cells, relations, targets).items()):
+        bad = hi - lo < 2 * p * hi - 1e-9 or hi - lo < 1e-6
+        x = None if truth is None else truth.get(cid)
+        if x is not None and abs(x) > 1e-9:
+            bad |= lo > x - p * abs(x) + 1e-9 or hi < x + p * abs(x) - 1e-9
+        if bad:
+            label = cells[cid].label if cid in cells else cid
+            found.append(Exposure(cid, label, lo, hi, x))
+    return found
+
+
+def audit_cells(
+    cells: Mapping[str, Cell], relations: Iterable[Relation], *, p_percent: float
+) -> list[Exposure]:
+    """The outsider's audit: every withheld cell, true values unknown."""
+    blind = {
+        i: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step, c.label)
+        for i, c in cells.items()
+    }
+    return exposed(blind, relations, p_percent=p_percent)
