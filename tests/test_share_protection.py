@@ -109,13 +109,20 @@ def test_bad_share_setting_is_exit_2_from_the_cli(tmp_path):
 # --------------------------------------------------------------------------- temporal
 @pytest.fixture(scope="module")
 def three_firms(tmp_path_factory):
-    """Three enterprises report in 2016; the third stops after March."""
+    """Three enterprises report in 2016; the third leaves the park at the end of March.
+
+    Its exit is recorded in the register (退出日期), so the data stay complete: an enterprise
+    that merely stops reporting is a 缺报 and the period would be refused as incomplete.
+    """
     folder = _copy(tmp_path_factory.mktemp("three"))
     m = _monthly(folder)
     firms = sorted(m["企业代码"].unique())[:3]
     m = m[m["企业代码"].isin(firms)]
     stop = (m["企业代码"] == firms[2]) & (m["月份"] > "2016-03")
     _write_monthly(folder, m[~stop])
+    ents = pd.read_csv(folder / "enterprises.csv", dtype=str, keep_default_na=False)
+    ents.loc[ents["企业代码"] == firms[2], "退出日期"] = "2016-03-31"
+    ents.to_csv(folder / "enterprises.csv", index=False)
     return folder, m[~stop]
 
 
