@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 
 from parkanalysis.report.base import _Report, _scope_count
-from parkanalysis.report.display import HTML, esc, html_block, image_html, paragraph, table_html
+from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
+from parkanalysis.report.model import ListBlock
 
 #: Rows of the balance table that the period report shows (the land report shows all).
 BALANCE_SUMMARY_ITEMS = (
@@ -463,7 +464,7 @@ class PeriodReport(_Report):
                 f"{len(converted)}宗地块(合计{area:.0f}亩)现状用途与规划用途不一致,"
                 "原工业用地转为商业等用途,工业发展空间进一步压缩。"
             )
-        return html_block("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>")
+        return html_block(ListBlock(items, ordered=True))
 
     def data_checks(self) -> HTML:
         """数据核对: warnings found when the data were loaded (e.g. the 38 亩 residual)."""
