@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import SAMPLE
+from conftest import SAMPLE
 
 docx = pytest.importorskip("docx")
 

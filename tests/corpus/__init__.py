@@ -122,7 +122,9 @@ def patch_zip(data: bytes, member: str, replacements: list[tuple[str, str]]) -> 
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == member:
-                text = content.decode("utf-8")
+                # openpyxl writes an empty cached value as <v /> with its own XML writer and as
+                # <v></v> when lxml is installed (python-docx needs lxml): one spelling here
+                text = content.decode("utf-8").replace("<v></v>", "<v />")
                 for old, new in replacements:
                     assert old in text, (old, text[-500:])
                     text = text.replace(old, new)
