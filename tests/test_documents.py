@@ -335,15 +335,33 @@ def _copy_data(tmp_path: Path, *, texts: str | None) -> Path:
 def test_missing_topics_get_placeholders_internally_never_in_share(reports, tmp_path):
     texts = "## 基础设施建设\n\n道路 <script>alert(1)</script> & 亮化已到位。\n\n## 党的建设\n"
     data = _copy_data(tmp_path, texts=texts)
-    internal = reports.render("h1_placeholders", "period", data=data, period="2016H1").html
+    rendered = reports.render(
+        "h1_placeholders", "period", data=data, period="2016H1", formats=("html", "docx")
+    )
+    internal = rendered.html
+    word = docx.Document(str(next(rendered.path.parent.glob("*.docx"))))
+    marked = [
+        p.text
+        for p in word.paragraphs
+        if p.text.startswith("【待填写") and any(r.font.highlight_color for r in p.runs)
+    ]
+    assert marked == ["【待填写:党的建设】", "【待填写:下半年工作计划】"]
     assert "道路 &lt;script&gt;alert(1)&lt;/script&gt; &amp; 亮化已到位。" in internal
     assert "<script>alert" not in internal
     assert "【待填写:党的建设】" in internal  # a heading without text
     assert "【待填写:下半年工作计划】" in internal  # a topic the file lacks
     assert "【待填写:基础设施建设】" not in internal
-    share = reports.render(
-        "h1_placeholders_share", "period", data=data, period="2016H1", share=True
-    ).html
+    shared = reports.render(
+        "h1_placeholders_share",
+        "period",
+        data=data,
+        period="2016H1",
+        share=True,
+        formats=("html", "docx"),
+    )
+    share = shared.html
+    word = docx.Document(str(next(shared.path.parent.glob("*.docx"))))
+    assert not [p.text for p in word.paragraphs if "【待填写" in p.text]
     assert "【待填写" not in share
     assert "亮化已到位" in share
     assert "党的建设" not in share and "下半年工作计划" not in share
