@@ -457,3 +457,53 @@ def test_batch_index_links_every_format(tmp_path):
     again = run_batch(data=SAMPLE, year=2016, jobs=[job], workers=1, progress=False)
     assert [r.status for r in again.results] == ["cached"]
     assert f'href="{TITLE}.pdf"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def _merged_headings(tmp_path, text: str | bytes, *, period="2016H1", share=False):
+    from parkanalysis.render import parameterize
+
+    data = tmp_path / "data"
+    (data / "texts").mkdir(parents=True)
+    raw = text if isinstance(text, bytes) else text.encode("utf-8")
+    (data / "texts" / "2016H1.md").write_bytes(raw)
+    nb = parameterize("period", {"data": str(data), "period": period, "share": share})
+    return [
+        c.source for c in nb.cells if c.cell_type == "markdown" and not c.source.startswith("<!--")
+    ]
+
+
+def test_office_sections_merge_in_file_order(tmp_path):
+    text = (
+        "# 工贸园上半年工作总结\n\n开篇一段。\n\n"
+        "## 企业服务\n\n服务一段。\n\n"
+        "## (一)招商引资\n\n招商一段。\n\n"
+        "## 一、经济运行\n\n经济一段。\n\n"
+        "## 基础设施建设\n\n基础一段。\n\n## 党的建设\n\n党建。\n\n## 下半年工作计划\n\n计划。\n"
+    )
+    cells = _merged_headings(tmp_path, text)
+    headings = [c for c in cells if c.startswith("## ")]
+    # a new section goes after the one before it in the file: 招商引资 after 企业服务; the
+    # file then names 经济运行, so 基础设施建设, 党的建设 and the plan follow that one
+    assert headings == [
+        "## 一、经济运行",
+        "## 二、基础设施建设",
+        "## 三、党的建设",
+        "## 四、下半年工作计划",
+        "## 五、土地开发利用",
+        "## 六、项目建设",
+        "## 七、企业服务与搬迁置换",
+        "## 八、招商引资",
+        "## 九、安全生产",
+        "## 十、存在问题",
+        "## 十一、数据核对",
+    ]
+    assert cells[0] == "开篇一段。"  # the opening text, before the first section
+    assert cells[cells.index("## 七、企业服务与搬迁置换") + 1] == "服务一段。"
+    assert "工贸园上半年工作总结" not in "".join(cells)  # the report has its own title
+
+
+def test_texts_that_are_not_utf8_are_refused_clearly(tmp_path):
+    from parkanalysis.errors import DataError
+
+    with pytest.raises(DataError, match=r"texts/2016H1\.md 第3行.*UTF-8"):
+        _merged_headings(tmp_path, b"## Infra\n\n" + "道路。".encode("gb18030"))
