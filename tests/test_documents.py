@@ -507,3 +507,26 @@ def test_texts_that_are_not_utf8_are_refused_clearly(tmp_path):
 
     with pytest.raises(DataError, match=r"texts/2016H1\.md 第3行.*UTF-8"):
         _merged_headings(tmp_path, b"## Infra\n\n" + "道路。".encode("gb18030"))
+
+
+def test_documents_are_cached_with_their_inputs_only(kernel_session, tmp_path):
+    from parkanalysis.render import render_report
+
+    data = _copy_data(tmp_path, texts="## 基础设施建设\n\n第一版。\n")
+    out = tmp_path / "out"
+
+    def run(formats):
+        return render_report(
+            "period", out_dir=out, session=kernel_session, formats=formats,
+            data=str(data), period="2016H1",
+        )  # fmt: skip
+
+    assert run(("html", "docx")).status == "rendered"
+    assert run(("html", "docx")).status == "cached"
+    # the office edits its text, then renders the HTML only: the old Word file is stale
+    (data / "texts" / "2016H1.md").write_text("## 基础设施建设\n\n第二版。\n", encoding="utf-8")
+    assert run(("html",)).status == "rendered"
+    again = run(("html", "docx"))
+    assert again.status == "rendered"
+    texts = [p.text for p in docx.Document(str(again.outputs["docx"])).paragraphs]
+    assert "第二版。" in texts and "第一版。" not in texts
