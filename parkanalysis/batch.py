@@ -37,6 +37,8 @@ RESTART_EVERY = 40
 FLUSH_SECONDS = 20.0
 
 KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
+#: How the index names the formats beside each HTML report.
+FORMAT_LABELS = {"docx": "Word", "pdf": "PDF"}
 STATUS_LABELS = {"rendered": "已生成", "cached": "未变化(沿用)", "failed": "失败"}
 
 
@@ -50,6 +52,7 @@ class Job:
     force: bool = False
     label: str = ""
     park_name: str = ""
+    formats: tuple[str, ...] = ("html",)
 
     @property
     def name(self) -> str:
@@ -75,6 +78,8 @@ class JobResult:
     error: str | None = None
     failed_notebook: str | None = None
     out_dir: str = ""  # where the report goes (not stored in the manifest)
+    #: File names of the formats written beside the HTML (``docx``, ``pdf``).
+    outputs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,6 +137,7 @@ def plan_jobs(
     share: bool = False,
     force: bool = False,
     allow_incomplete: bool = False,
+    formats=("html",),
 ) -> list[Job]:
     """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
     the year when complete, and one land report as of the last month of data.
@@ -145,6 +151,9 @@ def plan_jobs(
     from parkanalysis.dataset.completeness import period_status
     from parkanalysis.errors import IncompleteDataError
     from parkanalysis.periods import report_periods
+    from parkanalysis.render import check_formats
+
+    formats = check_formats(formats)
 
     data = str(Path(data).resolve())
     out = str(Path(out_dir).resolve())
@@ -187,7 +196,7 @@ def plan_jobs(
             params = {**base, "period": str(period)}
             if allow_incomplete:
                 params["allow_incomplete"] = True
-            jobs.append(Job("period", params, out, force, period.label, park_name))
+            jobs.append(Job("period", params, out, force, period.label, park_name, formats))
         as_of = f"{year}-{end_month:02d}"
         jobs.append(
             Job(
@@ -197,6 +206,7 @@ def plan_jobs(
                 force,
                 f"截至{year}年{end_month}月",
                 park_name,
+                formats,
             )
         )
     for job in jobs:  # park ids from the data become file names: refuse unsafe ones now
@@ -212,15 +222,21 @@ def render_job(job: Job, session=None) -> JobResult:
     start = time.perf_counter()
     try:
         result = render_report(
-            job.kind, out_dir=job.out_dir, force=job.force, session=session, **job.params
+            job.kind,
+            out_dir=job.out_dir,
+            force=job.force,
+            session=session,
+            formats=job.formats,
+            **job.params,
         )
         status, error = result.status, result.error
         failed = str(result.failed_notebook) if result.failed_notebook else None
+        outputs = {f: p.name for f, p in result.outputs.items() if f != "html"}
     except ParkAnalysisError as exc:  # bad parameters, a full disk: the message says it all
-        status, error, failed = "failed", str(exc), None
+        status, error, failed, outputs = "failed", str(exc), None, {}
     except Exception as exc:  # isolation: one report's failure must not stop the batch
-        status, error, failed = "failed", f"{type(exc).__name__}: {exc}", None
-    return _result(job, status, time.perf_counter() - start, error, failed)
+        status, error, failed, outputs = "failed", f"{type(exc).__name__}: {exc}", None, {}
+    return _result(job, status, time.perf_counter() - start, error, failed, outputs)
 
 
 def precheck(job: Job) -> JobResult | None:
@@ -228,11 +244,13 @@ def precheck(job: Job) -> JobResult | None:
     from parkanalysis.render import plan_report
 
     try:
-        plan = plan_report(job.kind, out_dir=job.out_dir, **job.params)
+        plan = plan_report(job.kind, out_dir=job.out_dir, formats=job.formats, **job.params)
     except ParkAnalysisError as exc:
         return _result(job, "failed", 0.0, str(exc))
     if not job.force and plan.is_cached():
-        return _result(job, "cached", 0.0)
+        outputs = {f: p.name for f, p in plan.recorded_outputs().items() if f in job.formats}
+        outputs.pop("html", None)
+        return _result(job, "cached", 0.0, outputs=outputs)
     return None
 
 
@@ -243,7 +261,9 @@ def _job_name(job: Job) -> str:
         return "(无效参数) " + json.dumps(job.params, ensure_ascii=False, sort_keys=True)[:200]
 
 
-def _result(job: Job, status: str, seconds: float, error=None, failed=None) -> JobResult:
+def _result(
+    job: Job, status: str, seconds: float, error=None, failed=None, outputs=None
+) -> JobResult:
     return JobResult(
         name=_job_name(job),
         kind=job.kind,
@@ -257,6 +277,7 @@ def _result(job: Job, status: str, seconds: float, error=None, failed=None) -> J
         error=error,
         failed_notebook=failed,
         out_dir=job.out_dir,
+        outputs=dict(outputs or {}),
     )
 
 
@@ -536,6 +557,9 @@ def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
                 link += f'<br><span class="note">已执行的笔记本: {esc(target)}</span>'
         else:
             link = f'<a href="{esc(r["name"], quote=True)}">{esc(r["name"])}</a>'
+            for fmt, name in sorted((r.get("outputs") or {}).items()):
+                label = FORMAT_LABELS.get(fmt, fmt)
+                link += f' · <a href="{esc(name, quote=True)}" title="{esc(name)}">{esc(label)}</a>'
         rows.append(
             f'<tr class="{esc(r["status"])}"><td>{esc(r.get("park_name") or r["park"])}</td>'
             f"<td>{esc(KIND_LABELS.get(r['kind'], r['kind']))}</td><td>{esc(r['label'])}</td>"
@@ -594,6 +618,7 @@ def run_batch(
     timeout: int = 600,
     jobs: list[Job] | None = None,
     allow_incomplete: bool = False,
+    formats=("html",),
 ) -> BatchSummary:
     """Render every report of ``year`` into ``out_dir`` and write ``index.html``.
 
@@ -624,6 +649,8 @@ def run_batch(
         Render periods whose 报送率 is below the park's threshold (see :func:`plan_jobs`).
     jobs : list of Job, optional
         Run these instead of planning the year (benchmarks, tests).
+    formats : str or sequence, default ``("html",)``
+        Output formats (``html``, ``docx``, ``pdf``); the index links each.
 
     Returns
     -------
@@ -643,6 +670,7 @@ def run_batch(
             share=share,
             force=force,
             allow_incomplete=allow_incomplete,
+            formats=formats,
         )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
     bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress, leave=True)

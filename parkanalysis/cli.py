@@ -195,11 +195,15 @@ def cmd_render(args: argparse.Namespace) -> int:
         params["allow_incomplete"] = True
     elif args.kind == "period" and args.period is not None:
         _require_complete(args)
-    result = render_report(args.kind, out_dir=args.out, force=args.force, **params)
+    result = render_report(
+        args.kind, out_dir=args.out, force=args.force, formats=args.formats, **params
+    )
     if result.status == "failed":
         print(result.error, file=sys.stderr)
         return EXIT_FAILED
-    print(f"{result.html_path} ({'未变化,沿用' if result.status == 'cached' else '已生成'})")
+    state = "未变化,沿用" if result.status == "cached" else "已生成"
+    for path in (result.outputs or {"html": result.html_path}).values():
+        print(f"{path} ({state})")
     return EXIT_OK
 
 
@@ -237,6 +241,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         parks=args.park,
         progress=not args.quiet,
         allow_incomplete=args.allow_incomplete,
+        formats=args.formats,
     )
     print(summary.describe())
     return EXIT_OK if summary.ok else EXIT_FAILED
@@ -337,6 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports")
     p.add_argument("--share", action="store_true", help="对外版:去除企业明细,抑制小样本汇总")
     p.add_argument("--force", action="store_true", help="输入未变也重新生成")
+    p.add_argument(
+        "--format",
+        dest="formats",
+        default="html",
+        metavar="html,docx,pdf",
+        help="输出格式,逗号分隔:html(总会生成)、docx(Word,公文版式)、pdf(A4);默认 html",
+    )
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="其他笔记本参数")
     p.add_argument(
         "--allow-incomplete",
@@ -359,6 +371,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-incomplete",
         action="store_true",
         help="报送率低于 park.yaml 阈值也输出(所有据不完整数据的数字标注)",
+    )
+    p.add_argument(
+        "--format",
+        dest="formats",
+        default="html",
+        metavar="html,docx,pdf",
+        help="输出格式,逗号分隔:html(总会生成)、docx(Word,公文版式)、pdf(A4);默认 html",
     )
     p.set_defaults(func=cmd_batch)
 

@@ -24,6 +24,9 @@ grep -qiE 'Noto Sans CJK|WenQuanYi|Source Han Sans' <<<"$fonts" || need_apt+=(fo
 if [ "$want_system" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   need_apt+=(chromium)
 fi
+if [ "$want_system" = 1 ] && ! command -v pdftotext >/dev/null 2>&1; then
+  need_apt+=(poppler-utils)  # tests read the PDF reports (pdfinfo, pdftotext, pdftoppm)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages: ${need_apt[*]}"

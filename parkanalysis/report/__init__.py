@@ -30,7 +30,11 @@ Layout:
 
 * :mod:`~parkanalysis.report.kernel` — kernel state recorded after warm-up, restored after
   each report;
-* :mod:`~parkanalysis.report.display` — HTML escaping, paragraphs, tables, images;
+* :mod:`~parkanalysis.report.model` — the document model: blocks a section returns
+  (headings, paragraphs, tables, figures, notes, 资料来源, placeholders);
+* :mod:`~parkanalysis.report.display` — what sections build blocks with (tables get
+  Chinese headers and formatted numbers);
+* :mod:`~parkanalysis.report.writers` — HTML, DOCX and PDF writers of the model;
 * :mod:`~parkanalysis.report.cache` — the per-process dataset cache;
 * :mod:`~parkanalysis.report.base` — what both reports share (dataset, park, share mode);
 * :mod:`~parkanalysis.report.period` — :class:`PeriodReport`;
@@ -51,6 +55,7 @@ from parkanalysis.report.display import (
 )
 from parkanalysis.report.kernel import remember_clean_state, restore_clean_state
 from parkanalysis.report.land import LandReport
+from parkanalysis.report.model import Document, Section
 from parkanalysis.report.period import (
     BALANCE_SUMMARY_ITEMS,
     RULE_LABELS,
@@ -64,8 +69,10 @@ __all__ = [
     "HTML",
     "RULE_LABELS",
     "SHARE_SAFE_RULES",
+    "Document",
     "LandReport",
     "PeriodReport",
+    "Section",
     "esc",
     "html_block",
     "image_html",

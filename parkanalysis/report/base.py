@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from parkanalysis.report.cache import load_cached
-from parkanalysis.report.display import HTML, esc, html_block, paragraph
+from parkanalysis.report.display import HTML, html_block
+from parkanalysis.report.model import Heading, Paragraph
 
 
 class _Report:
@@ -38,14 +39,17 @@ class _Report:
     def _title(self, heading: str, subtitle: str) -> HTML:
         if self.share:
             heading += "(对外版)"
-        parts = [f"<h1>{esc(heading)}</h1>", paragraph(subtitle, cls="pa-note")]
+        parts = [Heading(heading, 1), Paragraph(subtitle, role="subtitle")]
         if self.share:
             k = self.min_enterprises
             parts.append(
-                '<div class="pa-share-banner"><strong>对外版</strong>:供园区以外传阅。'
-                f"已去除企业名单与企业明细;由少于{k}家企业汇总、或由个别企业占绝大部分的数字,"
-                f"以及可由已公布数字推算出它们的数字,以“{esc(self.marker)}”代替"
-                "(规则见 docs/SHARE.md)。</div>"
+                Paragraph(
+                    "对外版:供园区以外传阅。"
+                    f"已去除企业名单与企业明细;由少于{k}家企业汇总、或由个别企业占绝大部分的数字,"
+                    f"以及可由已公布数字推算出它们的数字,以“{self.marker}”代替"
+                    "(规则见 docs/SHARE.md)。",
+                    role="banner",
+                )
             )
         return html_block(*parts)
 

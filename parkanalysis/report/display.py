@@ -1,36 +1,44 @@
-"""HTML helpers: escaping, paragraphs, tables and embedded images.
+"""What sections build their content with: paragraphs, tables, charts as model blocks.
 
-Every text from the data goes through :func:`esc` before it reaches a page.
+Tables get Chinese headers and formatted numbers here; writers
+(:mod:`parkanalysis.report.writers`) decide how blocks look. Every text from the data is
+escaped by the HTML writer (:func:`esc`).
 """
 
 from __future__ import annotations
 
-import html
-import io
-from typing import Any
+from parkanalysis.report.model import Figure, Paragraph, RawHTML, Section, Table
+from parkanalysis.report.writers.html import esc
+
+__all__ = ["HTML", "esc", "html_block", "image_html", "paragraph", "table_html"]
 
 
-def html_block(*parts: str) -> HTML:
-    """Join already-escaped HTML fragments into one displayable block."""
-    return HTML("\n".join(p for p in parts if p))
+#: Sections return model blocks; the name ``HTML`` stays for what sections are annotated with.
+HTML = Section
 
 
-class HTML(str):
-    """A string of (already escaped) HTML that notebooks display as HTML."""
+def html_block(*parts) -> Section:
+    """Join blocks (or sections) into one displayable :class:`Section`.
 
-    def _repr_html_(self) -> str:
-        return str(self)
+    Empty parts are skipped; a plain string is taken as an already escaped HTML fragment
+    (HTML writer only, the other writers get its text).
+    """
+    blocks = []
+    for part in parts:
+        if not part:
+            continue
+        if isinstance(part, Section):
+            blocks.extend(part.blocks)
+        elif isinstance(part, str):
+            blocks.append(RawHTML(part))
+        else:
+            blocks.append(part)
+    return Section(blocks)
 
 
-def esc(value: Any) -> str:
-    """HTML-escape any value (text from the data never reaches a page unescaped)."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def paragraph(text: str, *, cls: str | None = None) -> str:
-    """One escaped ``<p>``."""
-    attr = f' class="{cls}"' if cls else ""
-    return f"<p{attr}>{esc(text)}</p>"
+def paragraph(text: str, *, cls: str | None = None) -> Paragraph:
+    """One paragraph; ``cls="pa-note"`` makes it a note (注…)."""
+    return Paragraph(str(text), role="note" if cls == "pa-note" else (cls or "body"))
 
 
 #: Internal keys that mean nothing to a reader; tables shown in reports drop them.
@@ -45,8 +53,14 @@ HIDDEN_COLUMNS = (
 )
 
 
-def table_html(frame, *, caption: str | None = None, labels: dict[str, str] | None = None) -> str:
-    """An escaped HTML table with Chinese headers and formatted numbers."""
+def table_html(
+    frame,
+    *,
+    caption: str | None = None,
+    labels: dict[str, str] | None = None,
+    source: str | None = None,
+) -> Table | Paragraph:
+    """A table block with Chinese headers and formatted numbers ("(无数据)" when empty)."""
     import pandas as pd
 
     from parkanalysis.labels import format_number, with_labels
@@ -62,6 +76,7 @@ def table_html(frame, *, caption: str | None = None, labels: dict[str, str] | No
             shown[column] = [("—" if pd.isna(v) else str(int(v))) for v in shown[column]]
         else:
             shown[column] = [v if isinstance(v, str) else format_number(v) for v in shown[column]]
+    # text reads left-aligned and may wrap; numbers stay right-aligned
     text_columns = [
         i
         for i, column in enumerate(frame.columns)
@@ -69,12 +84,23 @@ def table_html(frame, *, caption: str | None = None, labels: dict[str, str] | No
         and not pd.api.types.is_datetime64_any_dtype(frame[column])
         and not all(_looks_numeric(v) for v in frame[column])
     ]
-    body = shown.to_html(index=False, escape=True, border=0, na_rep="—")
-    if text_columns:  # text reads left-aligned and may wrap; numbers stay right-aligned
-        body = _mark_text_cells(body, set(text_columns))
-    if caption:
-        body = body.replace(">\n  <thead>", f">\n  <caption>{esc(caption)}</caption>\n  <thead>", 1)
-    return body
+    rows = [
+        [None if _missing(v) else str(v) for v in row]
+        for row in shown.itertuples(index=False, name=None)
+    ]
+    return Table(
+        columns=[str(c) for c in shown.columns],
+        rows=rows,
+        text_columns=text_columns,
+        caption=caption,
+        source=source,
+    )
+
+
+def _missing(value) -> bool:
+    import pandas as pd
+
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 def _looks_numeric(value) -> bool:
@@ -86,26 +112,6 @@ def _looks_numeric(value) -> bool:
     return bool(re.fullmatch(r"\s*(—.*|-?[\d,]+(\.\d+)?%?)?\s*", value))
 
 
-def _mark_text_cells(body: str, columns: set[int]) -> str:
-    """Add ``class="pa-text"`` to the body cells of the given column positions."""
-    import re
-
-    def row(match) -> str:
-        cells = iter(range(10**6))
-        return re.sub(
-            r"<td>",
-            lambda _m: '<td class="pa-text">' if next(cells) in columns else "<td>",
-            match.group(0),
-        )
-
-    return re.sub(r"<tr>.*?</tr>", row, body, flags=re.S)
-
-
-def image_html(fig, *, alt: str) -> str:
-    """A figure as an ``<img>`` with an embedded PNG and a Chinese ``alt`` text."""
-    import base64
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
+def image_html(fig, *, alt: str, source: str | None = None) -> Figure:
+    """A chart block; ``alt`` is its Chinese description (and caption in documents)."""
+    return Figure(alt=alt, fig=fig, source=source)

@@ -5,7 +5,19 @@ from __future__ import annotations
 import functools
 
 from parkanalysis.report.base import _Report, _scope_count, _shared_outlook
-from parkanalysis.report.display import HTML, esc, html_block, image_html, paragraph, table_html
+from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
+from parkanalysis.report.model import ListBlock
+
+#: 资料来源 lines of the period report's tables and charts (the dataset tables they read).
+SOURCES = {
+    "economy": "园区企业月度统计报表;统计部门公布数",
+    "monthly": "园区企业月度统计报表",
+    "ledger": "园区土地台账",
+    "land": "园区土地台账;园区基本情况申报数",
+    "buildings": "项目建设进度填报",
+    "relocations": "企业搬迁置换台账",
+    "hazards": "安全隐患排查记录",
+}
 
 #: Rows of the balance table that the period report shows (the land report shows all).
 BALANCE_SUMMARY_ITEMS = (
@@ -196,9 +208,16 @@ class PeriodReport(_Report):
             )
         return html_block(
             paragraph(text),
-            table_html(shown, caption=f"{self.period.label}主要经济指标", labels={"name": "指标"}),
+            table_html(
+                shown,
+                caption=f"{self.period.label}主要经济指标",
+                labels={"name": "指标"},
+                source=SOURCES["economy"],
+            ),
             *notes,
-            image_html(fig, alt=f"{self.period.year}年工业总产值与税收累计走势"),
+            image_html(
+                fig, alt=f"{self.period.year}年工业总产值与税收累计走势", source=SOURCES["monthly"]
+            ),
         )
 
     def _shareable_indicators(self):
@@ -272,8 +291,9 @@ class PeriodReport(_Report):
             table_html(
                 balance[["label", "declared_mu", "ledger_mu", "residual_mu", "ledger_ha", "note"]],
                 caption="用地平衡表(亩)",
+                source=SOURCES["land"],
             ),
-            image_html(fig, alt="历年供地面积"),
+            image_html(fig, alt="历年供地面积", source=SOURCES["ledger"]),
         )
 
     def projects(self) -> HTML:
@@ -296,7 +316,12 @@ class PeriodReport(_Report):
         ]
         return html_block(
             *(paragraph(s) for s in progress_sentences(progress)),
-            table_html(shown, caption="楼栋形象进度", labels={"date": "填报日期"}),
+            table_html(
+                shown,
+                caption="楼栋形象进度",
+                labels={"date": "填报日期"},
+                source=SOURCES["buildings"],
+            ),
         )
 
     def _projects_by_kind(self, progress) -> HTML:
@@ -337,7 +362,7 @@ class PeriodReport(_Report):
                 f"在建项目{frame['project_id'].nunique()}个,共{len(frame)}栋楼,"
                 f"其中主体结构已完工{done}栋。"
             ),
-            table_html(table, caption="项目形象进度(按项目类型汇总)"),
+            table_html(table, caption="项目形象进度(按项目类型汇总)", source=SOURCES["buildings"]),
             paragraph("对外版不列项目与企业名称。", cls="pa-note"),
         )
 
@@ -368,6 +393,7 @@ class PeriodReport(_Report):
             table_html(
                 shown,
                 caption="搬迁置换进展",
+                source=SOURCES["relocations"],
                 labels={"status_date": "进展日期", "land_freed_mu": "腾退土地(亩)"},
             ),
         )
@@ -397,13 +423,13 @@ class PeriodReport(_Report):
         if len(by_category):
             fig, ax = new_figure(8.0, 3.2)
             plot_hazards(ax, by_category)
-            parts.append(image_html(fig, alt="隐患排查与整改(按类别)"))
+            parts.append(image_html(fig, alt="隐患排查与整改(按类别)", source=SOURCES["hazards"]))
         if note:
             parts.append(paragraph(note, cls="pa-note"))
         if not self.share:
             overdue = overdue_hazards(self.ds, self.period, park=self.park)
             parts.append(
-                table_html(overdue, caption="逾期未整改隐患")
+                table_html(overdue, caption="逾期未整改隐患", source=SOURCES["hazards"])
                 if len(overdue)
                 else paragraph("报告期末无逾期未整改隐患。", cls="pa-note")
             )
@@ -515,7 +541,7 @@ class PeriodReport(_Report):
                 f"{len(converted)}宗地块(合计{area:.0f}亩)现状用途与规划用途不一致,"
                 "原工业用地转为商业等用途,工业发展空间进一步压缩。"
             )
-        return html_block("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>")
+        return html_block(ListBlock(items, ordered=True))
 
     def data_checks(self) -> HTML:
         """数据核对: warnings found when the data were loaded (e.g. the 38 亩 residual)."""
@@ -547,7 +573,7 @@ class PeriodReport(_Report):
         )
         return html_block(
             paragraph(f"数据校验提示 {len(findings)} 处(不影响报告生成,请核对):"),
-            table_html(frame),
+            table_html(frame, caption="数据校验提示"),
             note,
         )
 

@@ -1,0 +1,221 @@
+"""The document model: what a report section produces, independent of any output format.
+
+A section returns a :class:`Section`, a list of blocks:
+
+========================  ==============================================================
+block                     meaning
+========================  ==============================================================
+:class:`Heading`          level 1 = document title, 2 = 一级标题 (一、…), 3 = 二级标题 ((一)…)
+:class:`Paragraph`        body text; ``role`` ``"note"`` (注…), ``"subtitle"`` or ``"banner"``
+:class:`ListBlock`        numbered or bulleted items
+:class:`Table`            column headers and rows of display strings; text columns marked
+:class:`Figure`           a chart (the matplotlib figure, rendered by each writer itself)
+:class:`Source`           a 资料来源 line
+:class:`Placeholder`      【待填写:…】 for a section the office has not written yet
+:class:`RawHTML`          legacy HTML fragment (HTML writer only; others get its text)
+========================  ==============================================================
+
+Tables and figures are numbered (表1, 图1 …) by the writers of whole documents, in order.
+
+Writers (:mod:`parkanalysis.report.writers`) turn blocks into HTML, DOCX or PDF; no section
+knows which one runs. In a notebook a section displays as HTML (today's page) and, beside
+it, as JSON under the MIME type :data:`MIME` (figures as PNG at :data:`FIGURE_DPI` dpi), so
+that the DOCX and PDF writers can rebuild the whole document from the executed notebook
+(:mod:`parkanalysis.report.document`).
+
+>>> s = Section([Heading("一、经济运行", 2), Paragraph("产值增长<5%>")])
+>>> Section.from_json(s.to_json()).blocks == s.blocks
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: MIME type of a section's JSON in an executed notebook.
+MIME = "application/vnd.parkanalysis.section+json"
+#: Resolution of the figures kept in the JSON (DOCX and PDF writers use it).
+FIGURE_DPI = 200
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 2
+    kind: str = "heading"
+
+
+@dataclass
+class Paragraph:
+    text: str
+    role: str = "body"  # body | note | subtitle | banner
+    kind: str = "paragraph"
+
+
+@dataclass
+class ListBlock:
+    items: list[str]
+    ordered: bool = True
+    kind: str = "list"
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[str | None]]
+    text_columns: list[int] = field(default_factory=list)
+    caption: str | None = None
+    source: str | None = None  # 资料来源
+    kind: str = "table"
+
+
+@dataclass(eq=False)
+class Figure:
+    """A chart. ``fig`` is the live matplotlib figure (in the kernel); ``png`` its PNG bytes
+    at :data:`FIGURE_DPI` once serialized."""
+
+    alt: str
+    fig: Any = None
+    png: bytes | None = None
+    caption: str | None = None
+    source: str | None = None  # 资料来源
+    kind: str = "figure"
+
+    def png_bytes(self, dpi: int = FIGURE_DPI) -> bytes:
+        """The figure as PNG at ``dpi`` (the stored PNG when the figure itself is gone)."""
+        if self.fig is None:
+            return self.png or b""
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        return buffer.getvalue()
+
+    @property
+    def size_inches(self) -> tuple[float, float] | None:
+        if self.fig is not None:
+            w, h = self.fig.get_size_inches()
+            return float(w), float(h)
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Figure) and (self.alt, self.caption) == (other.alt, other.caption)
+
+
+@dataclass
+class Source:
+    text: str
+    kind: str = "source"
+
+
+@dataclass
+class Placeholder:
+    topic: str
+    kind: str = "placeholder"
+
+    @property
+    def text(self) -> str:
+        return f"【待填写:{self.topic}】"
+
+
+@dataclass
+class RawHTML:
+    html: str
+    kind: str = "raw"
+
+
+Block = Heading | Paragraph | ListBlock | Table | Figure | Source | Placeholder | RawHTML
+_KINDS = {
+    c.__dataclass_fields__["kind"].default: c
+    for c in (Heading, Paragraph, ListBlock, Table, Figure, Source, Placeholder, RawHTML)
+}
+
+
+def block_to_json(block: Block) -> dict[str, Any]:
+    """A JSON-able dict of one block (figures as base64 PNG at :data:`FIGURE_DPI`)."""
+    if isinstance(block, Figure):
+        size = block.size_inches
+        return {
+            "kind": "figure",
+            "alt": block.alt,
+            "caption": block.caption,
+            "source": block.source,
+            "png": base64.b64encode(block.png_bytes()).decode("ascii"),
+            "width_in": size[0] if size else None,
+        }
+    return asdict(block)
+
+
+def block_from_json(data: dict[str, Any]) -> Block:
+    """The block a :func:`block_to_json` dict describes."""
+    data = dict(data)
+    kind = data.pop("kind")
+    if kind == "figure":
+        png = base64.b64decode(data.pop("png") or "")
+        data.pop("width_in", None)
+        return Figure(png=png, **data)
+    return _KINDS[kind](**data)
+
+
+class Section:
+    """What a report section returns: blocks, displayed as HTML plus their JSON."""
+
+    def __init__(self, blocks: list[Block] | None = None):
+        self.blocks: list[Block] = list(blocks or [])
+
+    def __iter__(self):
+        return iter(self.blocks)
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def html(self) -> str:
+        """Today's HTML of the section (escaped)."""
+        from parkanalysis.report.writers.html import blocks_html
+
+        return blocks_html(self.blocks)
+
+    def __str__(self) -> str:
+        return self.html()
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        return {
+            "text/html": self.html(),
+            "text/plain": f"<{len(self.blocks)} 个报告内容块>",
+            MIME: self.to_json(),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {"blocks": [block_to_json(b) for b in self.blocks]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Section:
+        return cls([block_from_json(b) for b in data.get("blocks", [])])
+
+
+@dataclass
+class Document:
+    """A whole report: its title and every block in order (what DOCX and PDF writers take)."""
+
+    title: str
+    blocks: list[Block]
+    share: bool = False
+
+    def numbered(self) -> list[tuple[Block, str | None]]:
+        """Each block with its label (``表1``, ``图2``) or None, numbered in document order."""
+        tables = figures = 0
+        out = []
+        for block in self.blocks:
+            label = None
+            if isinstance(block, Table):
+                tables += 1
+                label = f"表{tables}"
+            elif isinstance(block, Figure):
+                figures += 1
+                label = f"图{figures}"
+            out.append((block, label))
+        return out

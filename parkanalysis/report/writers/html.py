@@ -1,0 +1,136 @@
+"""HTML writer: a section as the notebook shows it, a whole document as it prints.
+
+Every text from the model is escaped here (:func:`esc`); no other code writes HTML of a
+report section.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import Any
+
+from parkanalysis.report.model import (
+    Document,
+    Figure,
+    Heading,
+    ListBlock,
+    Paragraph,
+    Placeholder,
+    RawHTML,
+    Source,
+    Table,
+)
+
+#: Resolution of the charts embedded in the notebook's HTML page.
+PAGE_DPI = 110
+_ROLE_CLASS = {"note": "pa-note", "subtitle": "pa-note"}
+PRINT_CSS = Path(__file__).resolve().parents[2] / "templates" / "parkreport" / "print.css"
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value (text from the data never reaches a page unescaped)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _source(block) -> str:
+    text = getattr(block, "source", None)
+    return f'<p class="pa-source">资料来源:{esc(text)}</p>' if text else ""
+
+
+def table_html(table: Table, *, label: str | None = None) -> str:
+    """A table as pandas writes it (``class="dataframe"``), text cells marked ``pa-text``."""
+    import pandas as pd
+
+    frame = pd.DataFrame(table.rows, columns=table.columns, dtype=object)
+    body = frame.to_html(index=False, escape=True, border=0, na_rep="—")
+    if table.text_columns:
+        body = _mark_text_cells(body, set(table.text_columns))
+    if label is not None and len(table.columns) > 6:  # documents: wide tables in smaller type
+        body = body.replace('class="dataframe"', 'class="dataframe pa-wide"', 1)
+    if table.caption or label:
+        caption = " ".join(x for x in (label, table.caption) if x)
+        body = body.replace(">\n  <thead>", f">\n  <caption>{esc(caption)}</caption>\n  <thead>", 1)
+    return body
+
+
+def _mark_text_cells(body: str, columns: set[int]) -> str:
+    """Add ``class="pa-text"`` to the body cells of the given column positions."""
+    import re
+
+    def row(match) -> str:
+        cells = iter(range(10**6))
+        return re.sub(
+            r"<td>",
+            lambda _m: '<td class="pa-text">' if next(cells) in columns else "<td>",
+            match.group(0),
+        )
+
+    return re.sub(r"<tr>.*?</tr>", row, body, flags=re.S)
+
+
+def _img(figure: Figure, dpi: int, *, style: str = "") -> str:
+    data = base64.b64encode(figure.png_bytes(dpi)).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{esc(figure.alt)}"{style}>'
+
+
+def block_html(block, *, label: str | None = None, dpi: int = PAGE_DPI) -> str:
+    """One block as HTML; ``label`` (表1, 图1) is given by whole-document writers."""
+    if isinstance(block, Heading):
+        return f"<h{block.level}>{esc(block.text)}</h{block.level}>"
+    if isinstance(block, Paragraph):
+        if block.role == "banner":
+            head, sep, rest = block.text.partition(":")
+            if sep:
+                return (
+                    f'<div class="pa-share-banner"><strong>{esc(head)}</strong>:{esc(rest)}</div>'
+                )
+            return f'<div class="pa-share-banner">{esc(block.text)}</div>'
+        cls = _ROLE_CLASS.get(block.role)
+        attr = f' class="{cls}"' if cls else ""
+        return f"<p{attr}>{esc(block.text)}</p>"
+    if isinstance(block, ListBlock):
+        tag = "ol" if block.ordered else "ul"
+        return f"<{tag}>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + f"</{tag}>"
+    if isinstance(block, Table):
+        return table_html(block, label=label) + _source(block)
+    if isinstance(block, Figure):
+        if label is None:  # the notebook page: the chart alone, as it always was
+            return _img(block, dpi) + _source(block)
+        caption = " ".join(x for x in (label, block.caption or block.alt) if x)
+        return (
+            f'<figure class="pa-figure">{_img(block, dpi)}'
+            f"<figcaption>{esc(caption)}</figcaption>{_source(block)}</figure>"
+        )
+    if isinstance(block, Source):
+        return f'<p class="pa-source">资料来源:{esc(block.text)}</p>'
+    if isinstance(block, Placeholder):
+        return f'<p class="pa-placeholder">{esc(block.text)}</p>'
+    if isinstance(block, RawHTML):
+        return block.html
+    raise TypeError(f"not a report block: {block!r}")
+
+
+def blocks_html(blocks) -> str:
+    """Blocks of one section, joined as the notebook page shows them."""
+    return "\n".join(h for h in (block_html(b) for b in blocks) if h)
+
+
+def document_html(document: Document, *, dpi: int | None = None) -> str:
+    """A whole document as one self-contained HTML page with the print stylesheet (A4)."""
+    from parkanalysis.report.model import FIGURE_DPI
+
+    css = PRINT_CSS.read_text(encoding="utf-8")
+    parts = []
+    for block, label in document.numbered():
+        if isinstance(block, Heading) and block.level == 1:
+            parts.append(f'<h1 class="pa-doc-title">{esc(block.text)}</h1>')
+            continue
+        parts.append(block_html(block, label=label, dpi=dpi or FIGURE_DPI))
+    body = "\n".join(p for p in parts if p)
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{esc(document.title)}</title>\n<style>\n{css}</style>\n</head>\n"
+        f'<body class="pa-report pa-document">\n<main>\n{body}\n</main>\n</body>\n</html>\n'
+    )
