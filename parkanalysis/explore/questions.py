@@ -18,11 +18,13 @@ Definitions (the tests hold them):
   counts 1/*k*); an enterprise without land has **no** land (NaN), never 0, and 亩均 figures are
   Σ flow ÷ Σ land over the enterprises with land and data — NaN, never ``inf``, for an
   industry without land.
-* **Month by month**: ``ds.monthly`` holds each month's own value (当月值). Where a year of an
-  enterprise has a February row but no January row (1-2月 reported together), the February
-  value is 1-2月 combined; flows are split between January and February in proportion to
-  their days (31 : 28 or 29) and flagged ``split``; a stock (从业人员) is not invented for
-  January (NaN). Growth of a month is 同口径 against the same month a year earlier.
+* **Month by month**: ``ds.monthly`` holds each month's own value (当月值). Where the park has
+  February rows but no January row at all in a year (1-2月 reported together, e.g. from
+  累计 statistics), each February value is 1-2月 combined; flows are split between January
+  and February in proportion to their days (31 : 28 or 29) and flagged ``split``; a stock
+  (从业人员) is not invented for January (NaN). An enterprise without a January row in a year
+  where others have one simply had no January (e.g. it started in February): nothing is
+  split. Growth of a month is 同口径 against the same month a year earlier.
 * **Drill-down**: the enterprises behind a park figure, whose values add up to it.
 """
 
@@ -394,6 +396,7 @@ def monthly(
     m = m.assign(enterprise_id=m["enterprise_id"].astype(str), value=m[col].astype("float64"))
     m = m.drop(columns=col)
     what = _park_name(ds, pid)
+    years = set(m.loc[m["month"] == 2, "year"]) - set(m.loc[m["month"] == 1, "year"])
     if enterprise is not None:
         ids = _enterprise_ids(ds, pid, enterprise)
         m = m.loc[m["enterprise_id"].isin(ids)]
@@ -403,7 +406,7 @@ def monthly(
         ids = set(reg.loc[_industry_filter(reg, industry), "enterprise_id"].astype(str))
         m = m.loc[m["enterprise_id"].isin(ids)]
         what += f"{industry}行业"
-    m, n_split = _split_jan_feb(m, stock=spec.kind == "stock")
+    m, n_split = _split_jan_feb(m, years, stock=spec.kind == "stock")
     span = ds.month_range
     if span is None:
         raise ParameterError("数据集没有企业月度统计数据。")
@@ -443,10 +446,10 @@ def monthly(
         out = out.loc[out["year"] == int(year)]
     if n_split:
         how = (
-            f"{n_split}个企业年度只有1-2月合计数:{spec.name}按天数拆分到1月和2月(31∶28或29),"
-            "标为「由1-2月合计拆分」。"
+            f"{'、'.join(map(str, sorted(years)))}年只有1-2月合计数({n_split}家企业):"
+            f"{spec.name}按天数拆分到1月和2月(31∶28或29),标为「由1-2月合计拆分」。"
             if spec.kind != "stock"
-            else f"{n_split}个企业年度只有2月末{spec.name},1月不推算(缺失)。"
+            else f"{'、'.join(map(str, sorted(years)))}年只有2月末{spec.name},1月不推算(缺失)。"
         )
     elif ds.jan_feb_combined:
         how = "1月、2月为企业分月填报数;报告期按1-2月合并发布,此处分月列示。"
@@ -463,22 +466,15 @@ def monthly(
     )
 
 
-def _split_jan_feb(m: pd.DataFrame, *, stock: bool) -> tuple[pd.DataFrame, int]:
-    """Split February rows that hold 1-2月 (no January row that year) between both months."""
+def _split_jan_feb(m: pd.DataFrame, years: set[int], *, stock: bool) -> tuple[pd.DataFrame, int]:
+    """Split the February rows of ``years`` (1-2月 combined) between January and February."""
     m = m.assign(split=False)
-    has_jan = set(
-        map(tuple, m.loc[m["month"] == 1, ["enterprise_id", "year"]].to_numpy(dtype=object))
-    )
-    feb = m.loc[m["month"] == 2]
-    combined = [
-        (e, y) not in has_jan for e, y in zip(feb["enterprise_id"], feb["year"], strict=True)
-    ]
-    feb = feb.loc[combined]
+    feb = m.loc[(m["month"] == 2) & m["year"].isin(years)]
     if feb.empty:
         return m, 0
     days_feb = np.array([calendar.monthrange(int(y), 2)[1] for y in feb["year"]], dtype=float)
     jan_share = 31.0 / (31.0 + days_feb)
-    jan = feb.assign(month=1, split=True)
+    jan = feb.assign(month=1, split=not stock)
     jan["value"] = np.nan if stock else feb["value"].to_numpy() * jan_share
     m.loc[feb.index, "split"] = not stock
     if not stock:
