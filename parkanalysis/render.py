@@ -837,7 +837,9 @@ def render_report(
         "数据集": Path(plan.params["data"]).name if plan.params.get("data") else "",
         "数据指纹(SHA-256)": plan.data_fingerprint,
         "parkanalysis 版本": package_version(),
-        "生成时间": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "生成时间": _dt.datetime.now(_dt.timezone(_dt.timedelta(hours=8))).strftime(
+            "%Y-%m-%d %H:%M:%S 北京时间"
+        ),
     }
     # HTML first, then its key: a write that fails leaves the old HTML with its old key.
     atomic_write(plan.html_path, export_html(nb, provenance=provenance))

@@ -242,6 +242,9 @@ def target_sentence(comp: pd.DataFrame, period: Period) -> str:
             text += f",其中{'、'.join(behind['name'])}未达到时间进度"
     elif behind.empty:
         text += ",均达到时间进度"
+    elif len(behind) * 2 > len(rows):
+        ahead = rows[rows["completion_pct"] >= time_pct]
+        text += f",仅{'、'.join(ahead['name'])}快于时间进度" if len(ahead) else ",均慢于时间进度"
     else:
         text += f",其中{'、'.join(behind['name'])}慢于时间进度"
     return text + "。"

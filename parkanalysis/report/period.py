@@ -13,6 +13,7 @@ from parkanalysis.report.sections import (
     economy_section,
     inspection_context,
     land_section,
+    legible,
     phone_figure,
     problem_land,
 )
@@ -92,10 +93,10 @@ class PeriodReport(_Report):
             f"{self.info.name}{self.period.label}{kind}",
             f"{self._region()} 报告期:{self.period.label}",
         )
-        cover = [Paragraph(f"{self.issuer}  {beijing_today()}", role="subtitle")]
-        if not self.share:
-            cover.insert(0, Paragraph("内部资料 注意保存", role="subtitle"))
-        return html_block(block, *cover)
+        cover = Paragraph(f"{self.issuer}  {beijing_today()}", role="subtitle")
+        if self.share:
+            return html_block(block, cover)
+        return html_block(Paragraph("内部资料 注意保存", role="subtitle"), block, cover)
 
     @property
     def issuer(self) -> str:
@@ -299,8 +300,9 @@ class PeriodReport(_Report):
         parts = [paragraph(sentence)]
         source = f"{self.issuer}安全生产隐患排查台账"
         if len(by_category):
-            fig, ax = phone_figure(6.4, 3.6)
+            fig, ax = phone_figure()
             plot_hazards(ax, by_category)
+            legible(fig)
             parts.append(image_html(fig, alt="隐患排查与整改(按类别)", source=source))
         if note:
             parts.append(paragraph(note, cls="pa-note"))
@@ -315,7 +317,7 @@ class PeriodReport(_Report):
                     source=source,
                 )
                 if len(overdue)
-                else paragraph("报告期末无逾期未整改隐患。", cls="pa-note")
+                else ""  # the sentence says 「无逾期未整改隐患」 already
             )
         return self._number("safety", html_block(*parts))
 

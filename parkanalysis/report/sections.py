@@ -32,16 +32,31 @@ def beijing_today() -> str:
     return f"{now.year}年{now.month}月{now.day}日"
 
 
-def phone_figure(width: float = 6.4, height: float = 3.6):
-    """One-panel figure with larger type, legible when shrunk to a 375 px phone screen."""
+def phone_figure(width: float = 4.8, height: float = 3.4):
+    """One-panel figure sized for a 375 px phone screen; call :func:`legible` after drawing."""
     from parkanalysis.plots import new_figure
 
-    fig, ax = new_figure(width, height)
-    rc = dict(fig.cjk_rc or {})
-    rc.update({"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13})
-    rc.update({"xtick.labelsize": 12, "ytick.labelsize": 12, "legend.fontsize": 12})
-    fig.cjk_rc = rc
-    return fig, ax
+    return new_figure(width, height)
+
+
+def legible(fig, scale: float = 1.6, tick_size: float = 14):
+    """Enlarge every text of a drawn figure (titles, ticks, legends) so that it stays
+    readable (about 11-12 px) when the page shrinks the chart to a 375 px wide screen."""
+    from matplotlib.text import Text
+
+    ticks = set()
+    for ax in fig.axes:
+        ax.tick_params(labelsize=tick_size)
+        ticks.update(id(t) for t in ax.get_xticklabels() + ax.get_yticklabels())
+        legend = ax.get_legend()
+        if legend is not None and legend.get_bbox_to_anchor() is not None:
+            legend.set_bbox_to_anchor((0.5, -0.2), transform=ax.transAxes)
+    seen = set()
+    for text in fig.findobj(Text):
+        if id(text) not in seen and id(text) not in ticks:
+            seen.add(id(text))
+            text.set_fontsize(text.get_fontsize() * scale)
+    return fig
 
 
 def _fixed(x, decimals: int) -> str:
@@ -188,6 +203,7 @@ def economy_section(report):
             trend, _hidden = report._shareable_trend(trend, indicator)
         fig, ax = phone_figure()
         plot_cumulative_trend(ax, trend, title=f"{title}(1-N月累计)", unit="万元")
+        legible(fig)
         figures.append(
             image_html(
                 fig, alt=f"{period.year}年{title}累计走势", source="园区企业统计月报(测算数)"
@@ -203,10 +219,10 @@ def economy_section(report):
         industries = ec.industry_table(ents)
         if len(industries):
             top = industries.iloc[0]
-            top_yi = _f2(top["工业总产值(万元)"] / 10000)
+            top_wan = _fixed(top["工业总产值(万元)"], 1)
             blocks.append(
                 paragraph(
-                    f"分行业看,{top['大类']}完成工业总产值{top_yi}亿元,"
+                    f"分行业看,{top['大类']}完成工业总产值{top_wan.replace(',', '')}万元,"
                     f"占全部工业总产值的{top['占比(%)']:.1f}%,居各行业首位。"
                 )
             )
@@ -237,8 +253,7 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
         unit = "亿元" if scale == 10000 else "万元"
         hidden = bool(cut.get(ident))
         row = {
-            "指标": r["name"],
-            "单位": unit,
+            "指标": f"{r['name']}({unit})",
             "本期": report.marker if hidden else _f2(r["value"] / scale),
             "同比(%)": report.marker if gcut.get(ident) else _f1(r["yoy_pct"]),
             "上年同期": report.marker if hidden else _f2(r["last_year"] / scale),
@@ -269,8 +284,7 @@ def _count_table(comp):
         r = by_id.loc[ident]
         rows.append(
             {
-                "指标": r["name"],
-                "单位": r["unit"],
+                "指标": f"{r['name']}({r['unit']})",
                 "本期": _int(r["value"]),
                 "上年同期": _int(r["last_year"]),
                 "增减": _int(r["change"]),
@@ -282,7 +296,7 @@ def _count_table(comp):
 def _ratio_table(report, shown, level_cut):
     period = report.period
     months = period.end_month - period.start_month + 1
-    rule = "年化值=本期值×12÷" + f"{months}" if months != 12 else "全年值"
+    rule = f"年化值=本期值×12÷{months}" if months != 12 else "全年值,无需年化"
     rows = []
     by_id = shown.set_index("id")
     cut = dict(zip(shown["id"], level_cut, strict=False))
@@ -293,8 +307,7 @@ def _ratio_table(report, shown, level_cut):
         value = r["value"]
         rows.append(
             {
-                "指标": r["name"],
-                "单位": r["unit"],
+                "指标": f"{r['name']}({r['unit']})",
                 "本期(未年化)": report.marker if cut.get(ident) else _f2(value),
                 "年化值": report.marker if cut.get(ident) else _f2(ec.annualised(value, period)),
                 "同比(%)": _f1(r["yoy_pct"]),
@@ -307,8 +320,8 @@ def _ratio_table(report, shown, level_cut):
             source="园区企业统计月报、园区土地台账",
         ),
         paragraph(
-            f"注:亩均与人均指标按{period.short_label}累计值计算,年化值按{rule}折算为全年水平,"
-            "与土地报告按近12个月计算的亩均税收可比。",
+            f"注:亩均与人均指标按{period.short_label}累计值计算({rule}),"
+            "年化值与土地报告按近12个月计算的亩均税收可比。",
             cls="pa-note",
         ),
     )
@@ -376,13 +389,13 @@ def land_paragraph(report) -> str:
     total = declared("total")
     if not pd.isna(total):
         km2 = total * _M2_PER_MU / 1e6
-        parts.append(f"{report.info.name}{phases}规划面积{total:,.0f}亩(约{km2:.2f}平方公里)")
+        parts.append(f"{report.info.name}{phases}规划面积{total:.0f}亩(约{km2:.2f}平方公里)")
     infra = [(n, declared(i)) for i, n in (("road", "道路"), ("green", "绿地"), ("water", "水域"))]
     infra = [(n, v) for n, v in infra if not pd.isna(v) and v]
     if infra:
         parts.append(
-            f"其中道路绿地水域占地{sum(v for _, v in infra):,.0f}亩("
-            + "、".join(f"{n}{v:,.0f}亩" for n, v in infra)
+            f"其中道路绿地水域占地{sum(v for _, v in infra):.0f}亩("
+            + "、".join(f"{n}{v:.0f}亩" for n, v in infra)
             + ")"
         )
     usable, approved = declared("usable"), ledger("approved")
@@ -390,17 +403,17 @@ def land_paragraph(report) -> str:
         status = (
             "已全部报批"
             if not pd.isna(approved) and approved >= usable - 0.05
-            else (f"已报批{approved:,.1f}亩" if not pd.isna(approved) else "")
+            else (f"已报批{approved:.1f}亩" if not pd.isna(approved) else "")
         )
-        parts.append(f"可利用土地{usable:,.0f}亩" + (status and status))
+        parts.append(f"可利用土地{usable:.0f}亩" + (status and status))
     text = ",".join(parts) + "。" if parts else ""
     supplied, remaining = ledger("supplied"), ledger("remaining_supplyable")
     if not pd.isna(supplied):
         text += (
-            f"截至{report.period.year}年{report.period.end_month}月末,已供应土地{supplied:,.1f}亩"
+            f"截至{report.period.year}年{report.period.end_month}月末,已供应土地{supplied:.1f}亩"
         )
         if not pd.isna(remaining):
-            text += f",已批未供土地{remaining:,.1f}亩"
+            text += f",已批未供土地{remaining:.1f}亩"
         text += "。"
     text += _transfers(report, facts["parcels"])
     text += _unsupplied(report, facts["parcels"])
@@ -461,23 +474,19 @@ def _outlook_sentence(report) -> str:
     """The outlook in one plain sentence, taken from the outlook object (never re-derived).
 
     The land outlook's own plain sentence is used when it has one (``plain_summary``);
-    otherwise the 尚可供地年数 and the closing 「结论」 of its summary.
+    otherwise the 尚可供地年数 (its conclusion is the 存在问题 item, stated once there).
     """
     outlook = report.outlook
     plain = getattr(outlook, "plain_summary", None)
     if isinstance(plain, str) and plain:
         return plain
-    text = ""
     years = outlook.supply_years
-    if years.years is not None:
-        text += (
-            f"按近{len(years.window)}年年均供地{years.average_mu:.0f}亩计算,"
-            f"尚可供地约{years.years:.1f}年。"
-        )
-    summary = outlook.summary
-    if "结论:" in summary:
-        text += summary.split("结论:", 1)[1].strip()
-    return text
+    if years.years is None:
+        return ""
+    return (
+        f"按近{len(years.window)}年年均供地{years.average_mu:.0f}亩计算,"
+        f"尚可供地约{years.years:.1f}年。"
+    )
 
 
 def land_section(report):
@@ -492,6 +501,7 @@ def land_section(report):
         balance[column] = [_f1(v) for v in balance[column]]
     fig, ax = phone_figure()
     plot_supply_history(ax, history)
+    legible(fig)
     source = f"{report.issuer}土地台账;规划面积为园区申报数"
     return html_block(
         paragraph(land_paragraph(report)),
@@ -512,7 +522,7 @@ def problem_land(report) -> str:
     if cause:
         text += f"由于{cause},部分工业用地转为非工业用途,工业发展空间进一步压缩;"
     if "结论:" in summary:
-        text += summary.split("结论:", 1)[1].strip()
+        text += summary.split("结论:", 1)[1].strip().rstrip("。") + "(见“土地开发利用”部分)"
     else:
         text += "可供土地不足(详见“土地开发利用”部分)。"
     return text + ("" if text.endswith("。") else "。")
