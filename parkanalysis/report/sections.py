@@ -174,10 +174,14 @@ def economy_section(report):
     amounts = _amount_table(report, comp, level_cut, growth_cut, prev_label)
     counts = _count_table(comp)
     ratios = _ratio_table(report, shown, level_cut)
+    any_pub = bool((comp["basis"] == "公布数").any())
     notes = [
         paragraph(
-            "注:同比增速按同口径企业计算(公布数按统计部门公布的增速);上年同期为上年同期"
-            "全部企业的总量(公布数按本期数与公布增速推算),增减额=本期−上年同期。",
+            "注:同比增速按同口径企业计算"
+            + ("(公布数按统计部门公布的增速)" if any_pub else "")
+            + ";上年同期为上年同期全部企业的总量"
+            + ("(公布数按本期数与公布增速推算)" if any_pub else "")
+            + ",增减额=本期−上年同期。",
             cls="pa-note",
         )
     ]
