@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,11 @@ RESTART_EVERY = 40
 FLUSH_SECONDS = 20.0
 
 KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
+#: Report kinds a batch can make (``--kinds``): period kinds of
+#: :func:`parkanalysis.periods.report_periods` and the land report.
+BATCH_KINDS = ("month", "cumulative", "quarter", "half", "year", "land")
+#: What a batch makes unless told otherwise.
+DEFAULT_KINDS = ("cumulative", "quarter", "half", "year", "land")
 STATUS_LABELS = {"rendered": "已生成", "cached": "未变化(沿用)", "failed": "失败"}
 
 
@@ -126,10 +131,21 @@ def plan_jobs(
     parks: list[str] | None = None,
     share: bool = False,
     force: bool = False,
+    kinds: Sequence[str] = DEFAULT_KINDS,
 ) -> list[Job]:
     """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
     the year when complete, and one land report as of the last month of data.
+
+    ``kinds`` chooses among :data:`BATCH_KINDS`: ``month`` (单月月报), ``cumulative``,
+    ``quarter``, ``half``, ``year`` and ``land``; default :data:`DEFAULT_KINDS` (all but
+    ``month``).
     """
+    kinds = tuple(dict.fromkeys(kinds))
+    unknown_kinds = [k for k in kinds if k not in BATCH_KINDS]
+    if unknown_kinds or not kinds:
+        raise ParameterError(
+            f"报告种类 {', '.join(unknown_kinds) or '(空)'} 无效;可选:{', '.join(BATCH_KINDS)}"
+        )
     from parkanalysis.dataset import load_dataset
     from parkanalysis.periods import report_periods
 
@@ -144,13 +160,17 @@ def plan_jobs(
     if unknown:
         raise ParameterError(f"数据集中没有园区: {', '.join(unknown)}。可用: {', '.join(ds.parks)}")
     end_month = last_m if year == last_y else 12
-    periods = _dedupe_periods(
-        report_periods(
-            year,
-            last_month=end_month,
-            kinds=("cumulative", "quarter", "half", "year"),
-            jan_feb_combined=ds.jan_feb_combined,
+    periods = (
+        _dedupe_periods(
+            report_periods(
+                year,
+                last_month=end_month,
+                kinds=tuple(k for k in kinds if k != "land"),
+                jan_feb_combined=ds.jan_feb_combined,
+            )
         )
+        if any(k != "land" for k in kinds)
+        else []
     )
     jobs = []
     for park in wanted:
@@ -160,6 +180,8 @@ def plan_jobs(
         for period in periods:
             params = {**base, "period": str(period)}
             jobs.append(Job("period", params, out, force, period.label, park_name))
+        if "land" not in kinds:
+            continue
         as_of = f"{year}-{end_month:02d}"
         jobs.append(
             Job(
@@ -482,11 +504,38 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
     return index
 
 
+def _index_order(record: dict[str, Any]) -> tuple:
+    """Park, period reports by end month (月报, 1-N月, 季度, 半年, 年), land report last."""
+    from parkanalysis.periods import parse_period
+
+    order = {"month": 0, "cumulative": 1, "quarter": 2, "half": 3, "year": 4}
+    key = (1, 0, 0, 0, 0)
+    if record.get("kind") == "period":
+        try:
+            p = parse_period(record.get("period") or "")
+            key = (0, p.year, p.end_month, order.get(p.kind, 5), p.start_month)
+        except Exception:  # a record from an older manifest
+            pass
+    return (record["park"], *key, record["name"])
+
+
+def _doc_title(record: dict[str, Any]) -> str:
+    """The title the document carries (「工贸园2016年上半年工作总结」), for the index."""
+    park = record.get("park_name") or record.get("park") or ""
+    label = record.get("label") or ""
+    if record.get("kind") == "period":
+        words = "工作总结" if ("半年" in label or label.endswith("年")) else "经济运行情况报告"
+        return f"{park}{label}{words}"
+    if record.get("kind") == "land":
+        return f"{park}土地供应与扩园需求分析({label})"
+    return f"{park}{label}"
+
+
 def index_html(records: list[dict[str, Any]]) -> str:
     """The index page: every report with its park, period, status and time."""
     esc = html.escape
     rows = []
-    for r in sorted(records, key=lambda r: (r["park"], r["kind"], r["name"])):
+    for r in sorted(records, key=_index_order):
         status = STATUS_LABELS.get(r["status"], r["status"])
         if r["status"] == "failed":
             target = r.get("failed_notebook") or ""
@@ -494,12 +543,14 @@ def index_html(records: list[dict[str, Any]]) -> str:
             if target:
                 link += f'<br><span class="note">已执行的笔记本: {esc(target)}</span>'
         else:
-            link = f'<a href="{esc(r["name"], quote=True)}">{esc(r["name"])}</a>'
+            link = f'<a href="{esc(r["name"], quote=True)}">{esc(_doc_title(r))}</a>'
         rows.append(
-            f'<tr class="{esc(r["status"])}"><td>{esc(r.get("park_name") or r["park"])}</td>'
-            f"<td>{esc(KIND_LABELS.get(r['kind'], r['kind']))}</td><td>{esc(r['label'])}</td>"
-            f"<td>{esc(status)}</td><td>{esc(r['finished_at'].replace('T', ' ')[:19])}</td>"
-            f"<td>{r['seconds']:.1f}</td><td>{link}</td></tr>"
+            f'<tr class="{esc(r["status"])}"><td>{link}</td>'
+            f'<td class="meta">{esc(r.get("park_name") or r["park"])}</td>'
+            f'<td class="meta">{esc(KIND_LABELS.get(r["kind"], r["kind"]))}</td>'
+            f'<td class="meta">{esc(r["label"])}</td><td class="meta">{esc(status)}</td>'
+            f'<td class="meta">{esc(r["finished_at"].replace("T", " ")[:19])}</td>'
+            f'<td class="meta">{r["seconds"]:.1f}</td></tr>'
         )
     failed = sum(r["status"] == "failed" for r in records)
     return f"""<!DOCTYPE html>
@@ -515,12 +566,20 @@ th {{ background: #f3f6f9; }}
 tr.failed td {{ background: #fdecea; }}
 .err {{ color: #b42318; }} .note {{ color: #59636e; font-size: .85rem; }}
 .wrap {{ overflow-x: auto; }}
+td:first-child a {{ font-weight: 600; }}
+@media (max-width: 600px) {{
+  thead {{ display: none; }}
+  table, tbody, tr, td {{ display: block; width: auto; }}
+  tr {{ border: 1px solid #d0d7de; margin: 0 0 .6rem; padding: .3rem .5rem; }}
+  td {{ border: 0; padding: .1rem 0; }}
+  td.meta {{ display: inline; color: #59636e; font-size: .85rem; margin-right: .6rem; }}
+}}
 </style></head>
 <body><main>
 <h1>园区报告索引</h1>
 <p>共 {len(records)} 份报告{f",其中 <strong>{failed} 份失败</strong>" if failed else ""}。</p>
 <div class="wrap"><table>
-<thead><tr><th>园区</th><th>报告</th><th>时期</th><th>状态</th><th>完成时间</th><th>用时(秒)</th><th>文件</th></tr></thead>
+<thead><tr><th>文件</th><th>园区</th><th>报告</th><th>时期</th><th>状态</th><th>完成时间</th><th>用时(秒)</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></div>
@@ -552,6 +611,7 @@ def run_batch(
     progress: bool = True,
     timeout: int = 600,
     jobs: list[Job] | None = None,
+    kinds: Sequence[str] = DEFAULT_KINDS,
 ) -> BatchSummary:
     """Render every report of ``year`` into ``out_dir`` and write ``index.html``.
 
@@ -580,6 +640,8 @@ def run_batch(
         Seconds one notebook cell may run.
     jobs : list of Job, optional
         Run these instead of planning the year (benchmarks, tests).
+    kinds : sequence of str, default :data:`DEFAULT_KINDS`
+        Which reports to plan (see :func:`plan_jobs`); ``month`` adds single-month 月报.
 
     Returns
     -------
@@ -591,7 +653,9 @@ def run_batch(
     start = time.perf_counter()
     if jobs is None:
         out_dir = out_dir or "reports"
-        jobs = plan_jobs(data, year, out_dir=out_dir, parks=parks, share=share, force=force)
+        jobs = plan_jobs(
+            data, year, out_dir=out_dir, parks=parks, share=share, force=force, kinds=kinds
+        )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
     bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress, leave=True)
     results: dict[int, JobResult] = {}

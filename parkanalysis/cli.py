@@ -205,6 +205,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         parks=args.park,
         progress=not args.quiet,
+        kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
     )
     print(summary.describe())
     return EXIT_OK if summary.ok else EXIT_FAILED
@@ -300,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--share", action="store_true")
     p.add_argument("--force", action="store_true")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.add_argument(
+        "--kinds",
+        default="cumulative,quarter,half,year,land",
+        help="生成哪些报告,逗号分隔:month(单月月报)、cumulative(1-N月)、quarter、half、year、land",
+    )
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("params", help="列出报告笔记本的参数及说明")
