@@ -42,6 +42,8 @@ KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供
 BATCH_KINDS = ("month", "cumulative", "quarter", "half", "year", "land")
 #: What a batch makes unless told otherwise.
 DEFAULT_KINDS = ("cumulative", "quarter", "half", "year", "land")
+#: How the index names the formats beside each HTML report.
+FORMAT_LABELS = {"docx": "Word", "pdf": "PDF"}
 STATUS_LABELS = {"rendered": "已生成", "cached": "未变化(沿用)", "failed": "失败"}
 
 
@@ -55,6 +57,7 @@ class Job:
     force: bool = False
     label: str = ""
     park_name: str = ""
+    formats: tuple[str, ...] = ("html",)
 
     @property
     def name(self) -> str:
@@ -80,6 +83,8 @@ class JobResult:
     error: str | None = None
     failed_notebook: str | None = None
     out_dir: str = ""  # where the report goes (not stored in the manifest)
+    #: File names of the formats written beside the HTML (``docx``, ``pdf``).
+    outputs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,6 +137,7 @@ def plan_jobs(
     share: bool = False,
     force: bool = False,
     kinds: Sequence[str] = DEFAULT_KINDS,
+    formats=("html",),
 ) -> list[Job]:
     """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
     the year when complete, and one land report as of the last month of data.
@@ -148,6 +154,9 @@ def plan_jobs(
         )
     from parkanalysis.dataset import load_dataset
     from parkanalysis.periods import report_periods
+    from parkanalysis.render import check_formats
+
+    formats = check_formats(formats)
 
     data = str(Path(data).resolve())
     out = str(Path(out_dir).resolve())
@@ -179,7 +188,7 @@ def plan_jobs(
         base = {"data": data, "park": None if single else park, "share": share}
         for period in periods:
             params = {**base, "period": str(period)}
-            jobs.append(Job("period", params, out, force, period.label, park_name))
+            jobs.append(Job("period", params, out, force, period.label, park_name, formats))
         if "land" not in kinds:
             continue
         as_of = f"{year}-{end_month:02d}"
@@ -191,6 +200,7 @@ def plan_jobs(
                 force,
                 f"截至{year}年{end_month}月",
                 park_name,
+                formats,
             )
         )
     for job in jobs:  # park ids from the data become file names: refuse unsafe ones now
@@ -206,15 +216,21 @@ def render_job(job: Job, session=None) -> JobResult:
     start = time.perf_counter()
     try:
         result = render_report(
-            job.kind, out_dir=job.out_dir, force=job.force, session=session, **job.params
+            job.kind,
+            out_dir=job.out_dir,
+            force=job.force,
+            session=session,
+            formats=job.formats,
+            **job.params,
         )
         status, error = result.status, result.error
         failed = str(result.failed_notebook) if result.failed_notebook else None
+        outputs = {f: p.name for f, p in result.outputs.items() if f != "html"}
     except ParkAnalysisError as exc:  # bad parameters, a full disk: the message says it all
-        status, error, failed = "failed", str(exc), None
+        status, error, failed, outputs = "failed", str(exc), None, {}
     except Exception as exc:  # isolation: one report's failure must not stop the batch
-        status, error, failed = "failed", f"{type(exc).__name__}: {exc}", None
-    return _result(job, status, time.perf_counter() - start, error, failed)
+        status, error, failed, outputs = "failed", f"{type(exc).__name__}: {exc}", None, {}
+    return _result(job, status, time.perf_counter() - start, error, failed, outputs)
 
 
 def precheck(job: Job) -> JobResult | None:
@@ -222,11 +238,13 @@ def precheck(job: Job) -> JobResult | None:
     from parkanalysis.render import plan_report
 
     try:
-        plan = plan_report(job.kind, out_dir=job.out_dir, **job.params)
+        plan = plan_report(job.kind, out_dir=job.out_dir, formats=job.formats, **job.params)
     except ParkAnalysisError as exc:
         return _result(job, "failed", 0.0, str(exc))
     if not job.force and plan.is_cached():
-        return _result(job, "cached", 0.0)
+        outputs = {f: p.name for f, p in plan.recorded_outputs().items() if f in job.formats}
+        outputs.pop("html", None)
+        return _result(job, "cached", 0.0, outputs=outputs)
     return None
 
 
@@ -237,7 +255,9 @@ def _job_name(job: Job) -> str:
         return "(无效参数) " + json.dumps(job.params, ensure_ascii=False, sort_keys=True)[:200]
 
 
-def _result(job: Job, status: str, seconds: float, error=None, failed=None) -> JobResult:
+def _result(
+    job: Job, status: str, seconds: float, error=None, failed=None, outputs=None
+) -> JobResult:
     return JobResult(
         name=_job_name(job),
         kind=job.kind,
@@ -251,6 +271,7 @@ def _result(job: Job, status: str, seconds: float, error=None, failed=None) -> J
         error=error,
         failed_notebook=failed,
         out_dir=job.out_dir,
+        outputs=dict(outputs or {}),
     )
 
 
@@ -544,6 +565,9 @@ def index_html(records: list[dict[str, Any]]) -> str:
                 link += f'<br><span class="note">已执行的笔记本: {esc(target)}</span>'
         else:
             link = f'<a href="{esc(r["name"], quote=True)}">{esc(_doc_title(r))}</a>'
+            for fmt, name in sorted((r.get("outputs") or {}).items()):
+                label = FORMAT_LABELS.get(fmt, fmt)
+                link += f' · <a href="{esc(name, quote=True)}" title="{esc(name)}">{esc(label)}</a>'
         rows.append(
             f'<tr class="{esc(r["status"])}"><td>{link}</td>'
             f'<td class="meta">{esc(r.get("park_name") or r["park"])}</td>'
@@ -612,6 +636,7 @@ def run_batch(
     timeout: int = 600,
     jobs: list[Job] | None = None,
     kinds: Sequence[str] = DEFAULT_KINDS,
+    formats=("html",),
 ) -> BatchSummary:
     """Render every report of ``year`` into ``out_dir`` and write ``index.html``.
 
@@ -642,6 +667,8 @@ def run_batch(
         Run these instead of planning the year (benchmarks, tests).
     kinds : sequence of str, default :data:`DEFAULT_KINDS`
         Which reports to plan (see :func:`plan_jobs`); ``month`` adds single-month 月报.
+    formats : str or sequence, default ``("html",)``
+        Output formats (``html``, ``docx``, ``pdf``); the index links each.
 
     Returns
     -------
@@ -654,7 +681,14 @@ def run_batch(
     if jobs is None:
         out_dir = out_dir or "reports"
         jobs = plan_jobs(
-            data, year, out_dir=out_dir, parks=parks, share=share, force=force, kinds=kinds
+            data,
+            year,
+            out_dir=out_dir,
+            parks=parks,
+            share=share,
+            force=force,
+            kinds=kinds,
+            formats=formats,
         )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
     bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress, leave=True)

@@ -184,11 +184,15 @@ def cmd_render(args: argparse.Namespace) -> int:
         params["park"] = args.park
     if args.share:
         params["share"] = True
-    result = render_report(args.kind, out_dir=args.out, force=args.force, **params)
+    result = render_report(
+        args.kind, out_dir=args.out, force=args.force, formats=args.formats, **params
+    )
     if result.status == "failed":
         print(result.error, file=sys.stderr)
         return EXIT_FAILED
-    print(f"{result.html_path} ({'未变化,沿用' if result.status == 'cached' else '已生成'})")
+    state = "未变化,沿用" if result.status == "cached" else "已生成"
+    for path in (result.outputs or {"html": result.html_path}).values():
+        print(f"{path} ({state})")
     return EXIT_OK
 
 
@@ -206,6 +210,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         parks=args.park,
         progress=not args.quiet,
         kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
+        formats=args.formats,
     )
     print(summary.describe())
     return EXIT_OK if summary.ok else EXIT_FAILED
@@ -288,6 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports")
     p.add_argument("--share", action="store_true", help="对外版:去除企业明细,抑制小样本汇总")
     p.add_argument("--force", action="store_true", help="输入未变也重新生成")
+    p.add_argument(
+        "--format",
+        dest="formats",
+        default="html",
+        metavar="html,docx,pdf",
+        help="输出格式,逗号分隔:html(总会生成)、docx(Word,公文版式)、pdf(A4);默认 html",
+    )
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="其他笔记本参数")
     p.set_defaults(func=cmd_render)
 
@@ -305,6 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--kinds",
         default="cumulative,quarter,half,year,land",
         help="生成哪些报告,逗号分隔:month(单月月报)、cumulative(1-N月)、quarter、half、year、land",
+    )
+    p.add_argument(
+        "--format",
+        dest="formats",
+        default="html",
+        metavar="html,docx,pdf",
+        help="输出格式,逗号分隔:html(总会生成)、docx(Word,公文版式)、pdf(A4);默认 html",
     )
     p.set_defaults(func=cmd_batch)
 

@@ -277,11 +277,14 @@ def parameterize(notebook: str | os.PathLike, params: dict[str, Any]):
     from papermill.parameterize import parameterize_notebook
     from papermill.translators import papermill_translators
 
+    from parkanalysis.report.texts import merge_office_texts
+
     papermill_translators.register("python3", _readable_translator())
 
     path = resolve_notebook(notebook)
     nb = load_notebook_node(str(path))
     nb = parameterize_notebook(nb, params, kernel_name="python3", language="python")
+    nb = merge_office_texts(nb, params)  # the office's own sections (texts/<period>.md)
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"pa-{index:03d}"
     return nb
@@ -693,6 +696,8 @@ class RenderResult:
     error: str | None = None
     failed_notebook: Path | None = None
     problems: list[str] = field(default_factory=list)
+    #: Every file written or reused, by format (``html``, ``docx``, ``pdf``).
+    outputs: dict[str, Path] = field(default_factory=dict)
 
 
 def report_filename(kind: str, params: dict[str, Any]) -> str:
@@ -731,21 +736,50 @@ class ReportPlan:
     failed_path: Path
     data_fingerprint: str
     key: str
+    formats: tuple[str, ...] = ("html",)
+
+    @property
+    def outputs_path(self) -> Path:
+        """Where the names of the DOCX/PDF files made with the HTML are recorded."""
+        return self.key_path.with_name(self.html_path.name + ".outputs.json")
+
+    def recorded_outputs(self) -> dict[str, Path]:
+        """The files of every format last written for this report (that still exist)."""
+        outputs = {"html": self.html_path}
+        try:
+            names = json.loads(self.outputs_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            names = {}
+        for fmt, name in names.items() if isinstance(names, dict) else ():
+            path = self.out_dir / str(name)
+            inside = path.resolve().parent == self.out_dir.resolve()
+            if fmt in FORMATS and path.is_file() and inside:
+                outputs[fmt] = path
+        return outputs
 
     def is_cached(self) -> bool:
-        """True when the HTML exists and was made from the same inputs."""
+        """True when the HTML (and each other format asked for) exists from the same inputs."""
         try:
-            return self.html_path.is_file() and self.key_path.read_text() == self.key
+            same = self.html_path.is_file() and self.key_path.read_text() == self.key
         except OSError:
             return False
+        return same and set(self.formats) <= set(self.recorded_outputs())
 
 
-def plan_report(kind: str, *, out_dir: str | os.PathLike = "reports", **params: Any) -> ReportPlan:
+def plan_report(
+    kind: str, *, out_dir: str | os.PathLike = "reports", formats=("html",), **params: Any
+) -> ReportPlan:
     """Check the parameters and decide file names and cache key (no kernel, no writes).
 
     Raises :class:`ParameterError` for unknown or malformed parameters and for anything
-    that would put a file outside ``out_dir``.
+    that would put a file outside ``out_dir``; :class:`RenderError` when a PDF is asked for
+    and Chromium is missing.
     """
+    formats = check_formats(formats)
+    if "pdf" in formats:
+        from parkanalysis.report.writers.pdf import find_chromium
+
+        find_chromium()  # before any kernel runs: no half-done output
     notebook = resolve_notebook(kind)
     checked = check_parameters(notebook, params)
     kind_name = report_kind_name(kind)
@@ -764,8 +798,16 @@ def plan_report(kind: str, *, out_dir: str | os.PathLike = "reports", **params: 
         key_path=out / ".cache" / (name + ".key"),
         failed_path=out / ".failed" / (html_path.stem + ".ipynb"),
         data_fingerprint=data_fp,
-        key=cache_key(notebook, checked, data_fp),
+        key=cache_key(notebook, checked, data_fp + _office_fp(checked)),
+        formats=formats,
     )
+
+
+def _office_fp(params: dict[str, Any]) -> str:
+    """The office's texts and Word template change a report as data do."""
+    from parkanalysis.report.texts import office_fingerprint
+
+    return office_fingerprint(params["data"]) if params.get("data") else ""
 
 
 def render_report(
@@ -775,6 +817,7 @@ def render_report(
     force: bool = False,
     timeout: int = 600,
     session: KernelSession | None = None,
+    formats=("html",),
     **params: Any,
 ) -> RenderResult:
     """Render one report to ``out_dir`` and return what happened.
@@ -789,6 +832,10 @@ def render_report(
         Render even when notebook, data, parameters and package version are unchanged.
     session : KernelSession, optional
         A warm kernel to execute in (batch workers); a fresh kernel when omitted.
+    formats : str or sequence, default ``("html",)``
+        Any of ``html``, ``docx``, ``pdf`` (``"html,docx,pdf"`` works too). The HTML is
+        always written (the index links it; the cache is keyed on it); Word and PDF files
+        are named after the document's title (:func:`document_filename`).
     **params
         Notebook parameters (``data``, ``period``, ``park``, ``share`` …), checked first.
 
@@ -804,9 +851,10 @@ def render_report(
     """
     import time
 
-    plan = plan_report(kind, out_dir=out_dir, **params)
+    plan = plan_report(kind, out_dir=out_dir, formats=formats, **params)
     if not force and plan.is_cached():
-        return RenderResult(plan.kind, plan.params, plan.html_path, "cached")
+        outputs = {f: p for f, p in plan.recorded_outputs().items() if f in plan.formats}
+        return RenderResult(plan.kind, plan.params, plan.html_path, "cached", outputs=outputs)
 
     start = time.perf_counter()
     try:
@@ -842,7 +890,10 @@ def render_report(
         ),
     }
     # HTML first, then its key: a write that fails leaves the old HTML with its old key.
+    # Documents first, then the HTML, then its key: a failed write leaves the old key.
+    outputs = write_documents(nb, plan)
     atomic_write(plan.html_path, export_html(nb, provenance=provenance))
+    outputs["html"] = plan.html_path
     atomic_write(plan.key_path, plan.key)
     plan.failed_path.unlink(missing_ok=True)
     return RenderResult(
@@ -852,4 +903,82 @@ def render_report(
         "rendered",
         time.perf_counter() - start,
         problems=notebook_problems(nb),
+        outputs=outputs,
     )
+
+
+# --------------------------------------------------------------------------- formats
+#: Output formats of a report.
+FORMATS = ("html", "docx", "pdf")
+
+
+def check_formats(formats) -> tuple[str, ...]:
+    """Normalize ``"html,docx"`` or a sequence of format names; HTML is always included.
+
+    >>> check_formats("pdf, docx")
+    ('html', 'docx', 'pdf')
+    """
+    items = formats.split(",") if isinstance(formats, str) else list(formats or ())
+    wanted = {str(f).strip().lower() for f in items if str(f).strip()}
+    unknown = sorted(wanted - set(FORMATS))
+    if unknown:
+        raise ParameterError(
+            f"未知的输出格式:{'、'.join(unknown)};可选 {'、'.join(FORMATS)}(用逗号分隔)。"
+        )
+    return tuple(f for f in FORMATS if f in wanted | {"html"})
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def document_filename(title: str, suffix: str, fallback: str) -> str:
+    """A file name after the document title (「工贸园2016年上半年工作总结.docx」).
+
+    Characters that some file system refuses (``/ \\ : * ? " < > |``, control characters)
+    become ``_``; leading dots and spaces go; the name is cut at 80 characters. A title
+    with nothing usable left gives ``fallback`` (the HTML file's stem).
+
+    >>> document_filename("工贸园2016年上半年工作总结", ".docx", "x")
+    '工贸园2016年上半年工作总结.docx'
+    >>> document_filename("A/B: <C>", ".pdf", "x")
+    'A_B_ _C_.pdf'
+    >>> document_filename(" ..", ".pdf", "GMY_2016H1_period")
+    'GMY_2016H1_period.pdf'
+    """
+    import unicodedata
+
+    name = unicodedata.normalize("NFC", _UNSAFE.sub("_", title or "")).strip().lstrip(". ")
+    name = name[:80].rstrip(". ")
+    if not name.strip("_ "):
+        name = fallback
+    return name + suffix
+
+
+def write_documents(nb, plan: ReportPlan) -> dict[str, Path]:
+    """Write the Word and PDF files asked for in ``plan`` from an executed notebook."""
+    wanted = [f for f in plan.formats if f != "html"]
+    if not wanted:
+        return {}
+    from parkanalysis.report.document import document_from_notebook
+
+    document = document_from_notebook(nb, share=bool(plan.params.get("share")))
+    outputs: dict[str, Path] = {}
+    for fmt in wanted:
+        path = plan.out_dir / document_filename(document.title, "." + fmt, plan.html_path.stem)
+        if path.resolve().parent != plan.out_dir.resolve():  # defence in depth
+            raise ParameterError(f"文件名 {path.name!r} 不在输出文件夹 {plan.out_dir} 内。")
+        if fmt == "docx":
+            from parkanalysis.report.writers.docx import TEMPLATE_NAME, write_docx
+
+            data = plan.params.get("data")
+            template = Path(data) / TEMPLATE_NAME if data else None
+            outputs[fmt] = write_docx(document, path, template=template)
+        elif fmt == "pdf":
+            from parkanalysis.report.writers.pdf import write_pdf
+
+            outputs[fmt] = write_pdf(document, path)
+    atomic_write(
+        plan.outputs_path,
+        json.dumps({f: p.name for f, p in outputs.items()}, ensure_ascii=False, sort_keys=True),
+    )
+    return outputs

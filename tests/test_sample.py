@@ -44,8 +44,12 @@ def test_regenerated_sample_is_byte_identical(tmp_path):
     out = tmp_path / "sample"
     written = sample.write_sample(out)
     assert [p.name for p in written] == list(sample.SAMPLE_FILES)
-    committed = sorted(p.name for p in SAMPLE.iterdir())
+    committed = sorted(p.name for p in SAMPLE.iterdir() if p.is_file())
     assert committed == sorted(sample.SAMPLE_FILES)
+    # the only other entry is the office's hand-written texts folder, which is not generated
+    others = sorted(p.name for p in SAMPLE.iterdir() if not p.is_file())
+    assert others == [sample.OFFICE_TEXTS]
+    assert not (out / sample.OFFICE_TEXTS).exists()
     for name in committed:
         a, b = (SAMPLE / name).read_bytes(), (out / name).read_bytes()
         assert a == b, f"{name} differs from a fresh `python -m parkanalysis.sample` run"

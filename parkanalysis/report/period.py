@@ -18,6 +18,17 @@ from parkanalysis.report.sections import (
     problem_land,
 )
 
+#: 资料来源 lines of the period report's tables and charts (the dataset tables they read).
+SOURCES = {
+    "economy": "园区企业月度统计报表;统计部门公布数",
+    "monthly": "园区企业月度统计报表",
+    "ledger": "园区土地台账",
+    "land": "园区土地台账;园区基本情况申报数",
+    "buildings": "项目楼栋形象进度填报",
+    "relocations": "企业搬迁置换台账",
+    "hazards": "安全隐患排查记录",
+}
+
 #: Rows of the balance table that the period report shows (the land report shows all).
 BALANCE_SUMMARY_ITEMS = (
     "total",

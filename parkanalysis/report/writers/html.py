@@ -47,6 +47,8 @@ def table_html(table: Table, *, label: str | None = None) -> str:
     body = frame.to_html(index=False, escape=True, border=0, na_rep="—")
     if table.text_columns:
         body = _mark_text_cells(body, set(table.text_columns))
+    if label is not None and len(table.columns) > 6:  # documents: wide tables in smaller type
+        body = body.replace('class="dataframe"', 'class="dataframe pa-wide"', 1)
     if table.caption or label:
         caption = " ".join(x for x in (label, table.caption) if x)
         body = body.replace(">\n  <thead>", f">\n  <caption>{esc(caption)}</caption>\n  <thead>", 1)

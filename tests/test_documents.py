@@ -1,0 +1,418 @@
+"""The 工作总结 as a whole document: Word (GB/T 9704 layout) and A4 PDF beside the HTML.
+
+The sample's 2016H1 report is rendered once through the command line users run
+(``parkanalysis render period … --format html,docx,pdf``); the DOCX is opened with
+python-docx, the PDF read with poppler (pdfinfo, pdftotext -bbox, pdfimages) and its pages
+saved as PNG in the session's screenshot folder. Expected values come from the HTML and from
+the office's texts file, not from the writers.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE
+
+docx = pytest.importorskip("docx")
+
+CLI = Path(sys.executable).parent / "parkanalysis"
+TITLE = "工贸园2016年上半年工作总结"
+MM = 72 / 25.4  # PDF points per millimetre
+POPPLER = all(shutil.which(t) for t in ("pdfinfo", "pdftotext", "pdfimages", "pdftoppm"))
+needs_poppler = pytest.mark.skipif(
+    not POPPLER, reason="poppler-utils not installed (scripts/bootstrap.sh installs it)"
+)
+needs_chromium = pytest.mark.skipif(
+    not shutil.which("chromium"), reason="chromium not installed (scripts/bootstrap.sh)"
+)
+
+
+def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=600, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def h1(tmp_path_factory) -> dict[str, Path]:
+    """The sample's 2016H1 report in three formats, rendered by the command line."""
+    if not shutil.which("chromium"):
+        pytest.skip("chromium not installed (scripts/bootstrap.sh installs it)")
+    out = tmp_path_factory.getbasetemp() / "documents"
+    done = cli(
+        "render",
+        "period",
+        "--data",
+        str(SAMPLE),
+        "--period",
+        "2016H1",
+        "--format",
+        "html,docx,pdf",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    files = {p.suffix[1:]: p for p in out.iterdir() if p.is_file()}
+    assert sorted(files) == ["docx", "html", "pdf"]
+    return files
+
+
+def office_paragraphs(topic_word: str) -> list[str]:
+    """Paragraphs of the sample's texts file that mention ``topic_word`` (read directly)."""
+    text = (SAMPLE / "texts" / "2016H1.md").read_text(encoding="utf-8")
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return [p for p in paras if topic_word in p and not p.startswith("#")]
+
+
+def html_images(page: str) -> list[str]:
+    return [htmllib.unescape(a) for a in re.findall(r'<img [^>]*alt="([^"]*)"', page)]
+
+
+def html_tables(page: str) -> int:
+    return len(re.findall(r"<table\b", page))
+
+
+# ---------------------------------------------------------------------------- the command
+def test_render_writes_three_files_named_after_the_title(h1):
+    assert h1["docx"].name == f"{TITLE}.docx"
+    assert h1["pdf"].name == f"{TITLE}.pdf"
+    assert h1["html"].name == "2016H1_period.html"
+    page = h1["html"].read_text(encoding="utf-8")
+    assert f"<title>{TITLE}</title>" in page
+
+
+def test_office_text_and_renumbered_sections_in_the_html(h1):
+    page = h1["html"].read_text(encoding="utf-8")
+    infra = office_paragraphs("柳林路")
+    assert infra and all(htmllib.escape(p, quote=False) in page for p in infra)
+    headings = [
+        htmllib.unescape(re.sub(r"<[^>]+>|¶", "", h)).strip()
+        for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page, re.S)
+    ]
+    numerals = "一二三四五六七八九十"
+    assert [h.split("、")[0] for h in headings] == [
+        (numerals[i] if i < 10 else "十" + numerals[i - 10]) for i in range(len(headings))
+    ]
+    titles = [h.split("、", 1)[1] for h in headings]
+    # the office's order: 基础设施 after 经济运行, 党的建设 after 安全生产, plan after 存在问题
+    assert titles.index("基础设施建设") == titles.index("经济运行") + 1
+    assert titles.index("党的建设") == titles.index("安全生产") + 1
+    assert titles.index("下半年工作计划") == titles.index("存在问题") + 1
+    assert "【待填写" not in page  # the sample's office wrote every topic
+
+
+# ---------------------------------------------------------------------------- Word
+def test_docx_page_layout_is_gbt_9704(h1):
+    d = docx.Document(str(h1["docx"]))
+    for section in d.sections:
+        assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+        margins = [section.top_margin, section.bottom_margin, section.left_margin]
+        assert [round(m.mm) for m in [*margins, section.right_margin]] == [37, 35, 28, 26]
+        footer = section.footer._element.xml
+        assert "PAGE" in footer and "— " in footer and " —" in footer
+    qn = docx.oxml.ns.qn
+    normal = d.styles["Normal"]
+    assert normal.font.size.pt == 16
+    assert normal.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
+    title = d.styles["Title"]
+    assert title.font.size.pt == 22
+    assert title.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "方正小标宋简体"
+    h1_font = d.styles["Heading 1"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+    h2_font = d.styles["Heading 2"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+    assert (h1_font, h2_font) == ("黑体", "楷体_GB2312")
+    # 22 lines a page: exact line spacing = text height / 22
+    text_height_pt = (297 - 37 - 35) * MM
+    assert abs(normal.paragraph_format.line_spacing.pt - text_height_pt / 22) < 0.3
+    assert d.paragraphs[0].style.name == "Title" and d.paragraphs[0].text == TITLE
+
+
+def test_docx_tables_are_word_tables_with_repeated_headers(h1):
+    d = docx.Document(str(h1["docx"]))
+    page = h1["html"].read_text(encoding="utf-8")
+    assert len(d.tables) == html_tables(page) > 0
+    qn = docx.oxml.ns.qn
+    for table in d.tables:
+        first = table.rows[0]._tr
+        assert first.trPr is not None and first.trPr.find(qn("w:tblHeader")) is not None
+        assert all(r._tr.trPr.find(qn("w:tblHeader")) is None for r in table.rows[1:])
+    # the indicator table holds the HTML's figures, cell by cell
+    economy = next(t for t in d.tables if t.rows[0].cells[0].text == "指标")
+    html_table = re.search(r"<table\b.*?</table>", page, re.S).group(0)
+    cells = [
+        htmllib.unescape(c)
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", html_table.split("<tbody>")[1], re.S)
+    ]
+    word = [c.text for row in economy.rows[1:] for c in row.cells]
+    assert word == cells
+
+
+def test_docx_captions_numbered_and_sources(h1):
+    d = docx.Document(str(h1["docx"]))
+    page = h1["html"].read_text(encoding="utf-8")
+    captions = [p.text for p in d.paragraphs if p.style.name == "Caption"]
+    tables = [c for c in captions if c.startswith("表")]
+    figures = [c for c in captions if c.startswith("图")]
+    assert [c.split(" ")[0] for c in tables] == [f"表{i}" for i in range(1, len(tables) + 1)]
+    assert [c.split(" ")[0] for c in figures] == [f"图{i}" for i in range(1, len(figures) + 1)]
+    alts = html_images(page)
+    assert [c.split(" ", 1)[1] for c in figures] == alts
+    assert len(d.inline_shapes) == len(alts)
+    for shape in d.inline_shapes:  # charts at print resolution: ≥ 180 dpi at their size
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip
+        image = d.part.related_parts[blip.embed].image
+        assert image.px_width / shape.width.inches >= 180
+    sources = [p.text for p in d.paragraphs if p.text.startswith("资料来源:")]
+    assert len(sources) == page.count('class="pa-source"') > 0
+
+
+def test_docx_holds_the_office_paragraphs(h1):
+    d = docx.Document(str(h1["docx"]))
+    texts = [p.text for p in d.paragraphs]
+    for topic in ("柳林路", "58项服务", "500万元", "两学一做", "双拥"):
+        expected = office_paragraphs(topic)
+        assert expected, topic
+        assert all(p in texts for p in expected), topic
+    headings = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+    assert "二、基础设施建设" in headings and headings[-1].endswith("数据核对")
+
+
+@pytest.mark.skipif(
+    not (shutil.which("libreoffice") or shutil.which("soffice")),
+    reason="LibreOffice is not installed (too large for bootstrap); DOCX not converted",
+)
+def test_docx_converts_with_libreoffice(h1, tmp_path):
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    done = subprocess.run(
+        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(h1["docx"])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    pdf = tmp_path / (h1["docx"].stem + ".pdf")
+    assert pdf.is_file(), done.stderr
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 4 <= pages <= 40
+
+
+# ---------------------------------------------------------------------------- PDF
+def _pdf_pages(pdf: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def _words(pdf: Path) -> list[dict]:
+    """Every word with its page and box (pdftotext -bbox)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = []
+    for number, page in enumerate(out.split("<page ")[1:], 1):
+        for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+            page,
+        ):
+            x0, y0, x1, y1 = map(float, m.groups()[:4])
+            words.append(
+                {"page": number, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "text": m.group(5)}
+            )
+    return words
+
+
+@needs_poppler
+def test_pdf_is_a4_with_page_numbers(h1):
+    info = subprocess.run(["pdfinfo", str(h1["pdf"])], capture_output=True, text=True).stdout
+    w, h = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert (round(w), round(h)) == (595, 842)
+    pages = _pdf_pages(h1["pdf"])
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, 1):
+        assert re.search(rf"—\s*{number}\s*—", text), f"page {number} has no 「— {number} —」"
+
+
+@needs_poppler
+def test_pdf_has_every_figure_and_table_of_the_html(h1):
+    page = h1["html"].read_text(encoding="utf-8")
+    alts = html_images(page)
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(h1["pdf"])], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    images = [line for line in listing if line.split()[2] == "image"]
+    assert len(images) == len(alts)
+    text = re.sub(r"\s+", "", "".join(_pdf_pages(h1["pdf"])))
+    for i, alt in enumerate(alts, 1):
+        assert f"图{i}{alt}".replace(" ", "") in text
+    for i in range(1, html_tables(page) + 1):
+        assert f"表{i}" in text
+    for topic in ("柳林路", "八通一平", "58项服务"):
+        assert topic in text
+
+
+@needs_poppler
+def test_pdf_text_stays_inside_the_margins(h1):
+    words = _words(h1["pdf"])
+    assert words
+    right = 595.28 - 26 * MM + 1.0
+    left = 28 * MM - 1.0
+    outside = [w for w in words if w["x1"] > right or w["x0"] < left]
+    assert not outside, outside[:5]
+
+
+@needs_poppler
+def test_pdf_headings_are_never_last_on_a_page(h1, output_dir):
+    words = _words(h1["pdf"])
+    page_html = h1["html"].read_text(encoding="utf-8")
+    headings = [
+        htmllib.unescape(re.sub(r"<[^>]+>|¶", "", h)).strip()
+        for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page_html, re.S)
+    ]
+    lines: dict[int, list[tuple[float, str]]] = {}
+    for w in words:  # lines of each page, page number (the lowest line) left out
+        rows = lines.setdefault(w["page"], [])
+        for i, (y, text) in enumerate(rows):
+            if abs(y - w["y0"]) < 3:
+                rows[i] = (y, text + w["text"])
+                break
+        else:
+            rows.append((w["y0"], w["text"]))
+    for number, rows in lines.items():
+        rows.sort()
+        body = [t for _y, t in rows if not re.fullmatch(r"—\d+—", t)]
+        last = body[-1] if body else ""
+        assert not any(last == h.replace(" ", "") for h in headings), (number, last)
+    # the pages as images, for a person to look at
+    prefix = output_dir / "h1_pdf_page"
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(h1["pdf"]), str(prefix)], check=True)
+    shots = sorted(output_dir.glob("h1_pdf_page*.png"))
+    assert len(shots) == len(lines)
+    print(f"PDF pages: {shots[0].parent}/h1_pdf_page-*.png")
+
+
+# ---------------------------------------------------------------------------- office texts
+def _copy_data(tmp_path: Path, *, texts: str | None) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in SAMPLE.iterdir():
+        if path.is_file():
+            shutil.copy2(path, data / path.name)
+    if texts is not None:
+        (data / "texts").mkdir()
+        (data / "texts" / "2016H1.md").write_text(texts, encoding="utf-8")
+    return data
+
+
+def test_missing_topics_get_placeholders_internally_never_in_share(reports, tmp_path):
+    texts = "## 基础设施建设\n\n道路 <script>alert(1)</script> & 亮化已到位。\n\n## 党的建设\n"
+    data = _copy_data(tmp_path, texts=texts)
+    internal = reports.render("h1_placeholders", "period", data=data, period="2016H1").html
+    assert "道路 &lt;script&gt;alert(1)&lt;/script&gt; &amp; 亮化已到位。" in internal
+    assert "<script>alert" not in internal
+    assert "【待填写:党的建设】" in internal  # a heading without text
+    assert "【待填写:下半年工作计划】" in internal  # a topic the file lacks
+    assert "【待填写:基础设施建设】" not in internal
+    share = reports.render(
+        "h1_placeholders_share", "period", data=data, period="2016H1", share=True
+    ).html
+    assert "【待填写" not in share
+    assert "亮化已到位" in share
+    assert "党的建设" not in share and "下半年工作计划" not in share
+
+
+def test_month_reports_without_texts_are_unchanged(reports):
+    page = reports["period"].html  # 2016年1-5月: no texts file, no expected topics
+    assert "【待填写" not in page and "基础设施建设" not in page
+
+
+def test_word_template_of_the_office_is_used(tmp_path):
+    from docx.shared import Mm, Pt
+
+    from parkanalysis.report.model import Document, Heading, Paragraph, Table
+    from parkanalysis.report.writers.docx import write_docx
+
+    template = docx.Document()
+    template.styles["Normal"].font.size = Pt(12)
+    template.styles["Heading 1"].font.size = Pt(18)
+    template.sections[0].left_margin = Mm(40)
+    template.add_paragraph("模板自带的文字")
+    path = tmp_path / "template.docx"
+    template.save(str(path))
+    document = Document(
+        "测试",
+        [
+            Heading("测试", 1),
+            Heading("一、概况", 2),
+            Paragraph("正文"),
+            Table(["甲", "乙"], [["1", "2"]], caption="表格"),
+        ],
+    )
+    out = write_docx(document, tmp_path / "out.docx", template=path)
+    d = docx.Document(str(out))
+    assert d.styles["Normal"].font.size.pt == 12
+    assert d.styles["Heading 1"].font.size.pt == 18
+    assert round(d.sections[0].left_margin.mm) == 40
+    assert [p.text for p in d.paragraphs][:3] == ["测试", "一、概况", "正文"]
+    assert "模板自带的文字" not in [p.text for p in d.paragraphs]
+    assert len(d.tables) == 1
+
+
+# ---------------------------------------------------------------------------- refusals
+def test_unknown_format_is_refused(tmp_path):
+    done = cli(
+        "render", "period", "--data", str(SAMPLE), "--period", "2016H1", "--format", "html,odt",
+        "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "odt" in done.stderr and "html、docx、pdf" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_chromium_is_refused_before_anything_is_written(tmp_path):
+    env = {**__import__("os").environ, "PARKANALYSIS_CHROMIUM": str(tmp_path / "no-chromium")}
+    done = cli(
+        "render", "period", "--data", str(SAMPLE), "--period", "2016H1", "--format", "pdf",
+        "--out", str(tmp_path / "out"), env=env,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "PDF" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_document_file_names_are_safe():
+    from parkanalysis.render import document_filename
+
+    assert document_filename("园区/2016:上半年?", ".docx", "x") == "园区_2016_上半年_.docx"
+    assert document_filename("../..", ".pdf", "GMY_2016H1_period") == "GMY_2016H1_period.pdf"
+    assert document_filename("x" * 200, ".pdf", "f") == "x" * 80 + ".pdf"
+
+
+@needs_chromium
+def test_batch_index_links_every_format(tmp_path):
+    from parkanalysis.batch import Job, run_batch
+
+    out = tmp_path / "batch"
+    job = Job(
+        "period",
+        {"data": str(SAMPLE), "park": None, "share": False, "period": "2016H1"},
+        str(out),
+        label="2016年上半年",
+        formats=("html", "docx", "pdf"),
+    )
+    summary = run_batch(data=SAMPLE, year=2016, jobs=[job], workers=1, progress=False)
+    assert summary.ok, summary.describe()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for name in ("2016H1_period.html", f"{TITLE}.docx", f"{TITLE}.pdf"):
+        assert (out / name).is_file()
+        assert f'href="{htmllib.escape(name, quote=True)}"' in index
+    # a second run reuses every file and still links them
+    again = run_batch(data=SAMPLE, year=2016, jobs=[job], workers=1, progress=False)
+    assert [r.status for r in again.results] == ["cached"]
+    assert f'href="{TITLE}.pdf"' in (out / "index.html").read_text(encoding="utf-8")
