@@ -244,3 +244,22 @@ def test_land_paragraph_plain_words_once(h1):
     # each fact once: the land paragraph is not repeated under 存在问题
     assert body.count("平方公里") == 1
     assert body.count("可供土地已无法满足正常供地需要") == 1
+
+
+def test_month_report_compares_with_the_previous_month_without_annual_targets():
+    import parkanalysis.report as pr
+
+    section = pr.PeriodReport(data=str(SAMPLE), period="2016-05").economy()
+    text = section.blocks[0].text
+    m = monthly()
+
+    def yoy(month):  # 税收 of one month, same-scope rule, from the raw CSV
+        cur = m[(m["year"] == 2016) & (m["month"] == month)].set_index("企业代码")["税收(万元)"]
+        prev = m[(m["year"] == 2015) & (m["month"] == month)].set_index("企业代码")["税收(万元)"]
+        both = cur.dropna().index.intersection(prev.dropna().index)
+        return (cur[both].sum() / prev[both].sum() - 1) * 100
+
+    diff = yoy(5) - yoy(4)
+    word = "加快" if float(half_up(diff, 1)) > 0 else "回落"
+    assert f"税收增速比4月{word}{half_up(abs(diff), 1)}个百分点" in text
+    assert "完成全年目标" not in text  # a single month is not compared with a year's target

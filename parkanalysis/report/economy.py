@@ -14,7 +14,8 @@ Definitions (one place; ``tests/test_report_register.py`` recomputes them from t
   (1-6月 against 1-5月; 1-3月 against 1-2月 when January and February are combined; a single
   month against the month before); none for the first period of a year.
 * **年度目标**: ``config.targets`` of the park in ``park.yaml``: ``{年份: {指标代码: 目标值}}``
-  in the indicator's unit (万元, 人, 家). **完成全年目标** = 本期 ÷ 目标; the **时间进度** is
+  in the indicator's unit (万元, 人, 家), for periods from January only (1-N月, 一季度, 上半年,
+  全年; not a single month or a later quarter). **完成全年目标** = 本期 ÷ 目标; the **时间进度** is
   end month ÷ 12; 「时间过半、任务过半」 when a half-year (or later) period's completion is at
   least the time progress.
 * **Overall judgement** over the core flows (产值, 增加值, 规上产值, 规上增加值, 固定资产投资,

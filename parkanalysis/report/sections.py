@@ -109,7 +109,8 @@ def _comparison(report):
         except Exception:
             prev, previous = None, None
     table, _level_cut, _growth_cut = report._shareable_indicators()
-    targets = ec.targets_of(report.ds, report.park, period.year)
+    # an annual target is compared with year-to-date figures only (not a month or Q2)
+    targets = ec.targets_of(report.ds, report.park, period.year) if period.start_month == 1 else {}
     comp = ec.comparison(table, last_year, previous, targets)
     prev_label = None
     if prev is not None:
