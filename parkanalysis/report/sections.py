@@ -32,14 +32,14 @@ def beijing_today() -> str:
     return f"{now.year}年{now.month}月{now.day}日"
 
 
-def phone_figure(width: float = 4.8, height: float = 3.4):
+def phone_figure(width: float = 6.4, height: float = 4.5):
     """One-panel figure sized for a 375 px phone screen; call :func:`legible` after drawing."""
     from parkanalysis.plots import new_figure
 
     return new_figure(width, height)
 
 
-def legible(fig, scale: float = 1.6, tick_size: float = 14):
+def legible(fig, scale: float = 2.1, tick_size: float = 18):
     """Enlarge every text of a drawn figure (titles, ticks, legends) so that it stays
     readable (about 11-12 px) when the page shrinks the chart to a 375 px wide screen."""
     from matplotlib.text import Text
