@@ -891,9 +891,9 @@ def render_report(
     }
     # HTML first, then its key: a write that fails leaves the old HTML with its old key.
     # Documents first, then the HTML, then its key: a failed write leaves the old key.
-    outputs = write_documents(nb, plan)
+    documents = write_documents(nb, plan)
     atomic_write(plan.html_path, export_html(nb, provenance=provenance))
-    outputs["html"] = plan.html_path
+    outputs = {"html": plan.html_path, **documents}
     atomic_write(plan.key_path, plan.key)
     plan.failed_path.unlink(missing_ok=True)
     return RenderResult(

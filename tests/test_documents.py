@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import SAMPLE
+from conftest import SAMPLE
 
 docx = pytest.importorskip("docx")
 
@@ -269,16 +268,16 @@ def test_pdf_text_stays_inside_the_margins(h1):
     assert not outside, outside[:5]
 
 
-@needs_poppler
-def test_pdf_headings_are_never_last_on_a_page(h1, output_dir):
-    words = _words(h1["pdf"])
-    page_html = h1["html"].read_text(encoding="utf-8")
+def _last_lines_are_not_headings(pdf: Path, page_html: str) -> int:
+    """Assert no page ends with a heading of ``page_html``; return the number of pages."""
+    words = _words(pdf)
     headings = [
-        htmllib.unescape(re.sub(r"<[^>]+>|¶", "", h)).strip()
+        htmllib.unescape(re.sub(r"<[^>]+>|¶", "", h)).strip().replace(" ", "")
         for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page_html, re.S)
     ]
+    assert headings
     lines: dict[int, list[tuple[float, str]]] = {}
-    for w in words:  # lines of each page, page number (the lowest line) left out
+    for w in words:  # lines of each page
         rows = lines.setdefault(w["page"], [])
         for i, (y, text) in enumerate(rows):
             if abs(y - w["y0"]) < 3:
@@ -288,15 +287,39 @@ def test_pdf_headings_are_never_last_on_a_page(h1, output_dir):
             rows.append((w["y0"], w["text"]))
     for number, rows in lines.items():
         rows.sort()
-        body = [t for _y, t in rows if not re.fullmatch(r"—\d+—", t)]
-        last = body[-1] if body else ""
-        assert not any(last == h.replace(" ", "") for h in headings), (number, last)
+        body = [t for _y, t in rows if not re.fullmatch(r"—\d+—", t)]  # page number left out
+        assert body and body[-1] not in headings, f"page {number} ends with {body[-1]}"
+    return len(lines)
+
+
+@needs_poppler
+def test_pdf_headings_are_never_last_on_a_page(h1, output_dir):
+    pages = _last_lines_are_not_headings(h1["pdf"], h1["html"].read_text(encoding="utf-8"))
     # the pages as images, for a person to look at
     prefix = output_dir / "h1_pdf_page"
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(h1["pdf"]), str(prefix)], check=True)
     shots = sorted(output_dir.glob("h1_pdf_page*.png"))
-    assert len(shots) == len(lines)
+    assert len(shots) == pages
     print(f"PDF pages: {shots[0].parent}/h1_pdf_page-*.png")
+
+
+@needs_poppler
+def test_the_html_page_prints_on_a4_too(h1, tmp_path, output_dir):
+    """The HTML report itself (print from a browser) gets the same page rule."""
+    from parkanalysis.report.writers.pdf import print_pdf
+
+    page = h1["html"].read_text(encoding="utf-8")
+    pdf = print_pdf(page, tmp_path / "html.pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    w, h = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert (round(w), round(h)) == (595, 842)
+    for number, text in enumerate(_pdf_pages(pdf), 1):
+        assert re.search(rf"—\s*{number}\s*—", text), f"page {number} has no number"
+    right, left = 595.28 - 26 * MM + 1.0, 28 * MM - 1.0
+    outside = [w for w in _words(pdf) if w["x1"] > right or w["x0"] < left]
+    assert not outside, outside[:5]  # no table cut at the right edge
+    _last_lines_are_not_headings(pdf, page)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(output_dir / "h1_html_print")])
 
 
 # ---------------------------------------------------------------------------- office texts

@@ -6,6 +6,7 @@ documented definitions, independently of the indicator code.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,22 @@ def test_regenerated_sample_is_byte_identical(tmp_path):
         a, b = (SAMPLE / name).read_bytes(), (out / name).read_bytes()
         assert a == b, f"{name} differs from a fresh `python -m parkanalysis.sample` run"
         assert b"\r" not in b and b.decode("utf-8")
+
+
+def test_regeneration_keeps_the_office_texts(tmp_path):
+    """`make sample` over data/sample: generated files replaced, the hand-written texts kept."""
+    folder = tmp_path / "sample"
+    shutil.copytree(SAMPLE, folder)
+    (folder / "monthly_stats.csv").write_text("stale", encoding="utf-8")
+    texts = {p.relative_to(folder): p.read_bytes() for p in (folder / "texts").rglob("*.md")}
+    assert texts
+    sample.write_sample(folder)
+    assert (folder / "monthly_stats.csv").read_bytes() == (
+        SAMPLE / "monthly_stats.csv"
+    ).read_bytes()
+    assert {
+        p.relative_to(folder): p.read_bytes() for p in (folder / "texts").rglob("*.md")
+    } == texts
 
 
 def test_headers_are_chinese_with_units(tables):

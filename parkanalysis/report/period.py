@@ -24,7 +24,7 @@ SOURCES = {
     "monthly": "园区企业月度统计报表",
     "ledger": "园区土地台账",
     "land": "园区土地台账;园区基本情况申报数",
-    "buildings": "项目楼栋形象进度填报",
+    "buildings": "项目建设进度填报",
     "relocations": "企业搬迁置换台账",
     "hazards": "安全隐患排查记录",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -122,7 +123,15 @@ def patch_zip(data: bytes, member: str, replacements: list[tuple[str, str]]) -> 
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == member:
-                text = content.decode("utf-8")
+                # openpyxl's own XML writer and lxml's (used when lxml is installed, which
+                # python-docx needs) spell the same XML differently: <v /> or <v></v>, 甲 or
+                # &#30002;. One spelling here, so that the replacements below apply to both.
+                text = content.decode("utf-8").replace("<v></v>", "<v />")
+                text = re.sub(
+                    r"&#(\d+);",
+                    lambda m: chr(int(m.group(1))) if int(m.group(1)) > 127 else m.group(0),
+                    text,
+                )
                 for old, new in replacements:
                     assert old in text, (old, text[-500:])
                     text = text.replace(old, new)

@@ -264,7 +264,8 @@ def _table(doc, table: Table, label: str | None) -> None:
         _run(cap, " ".join(x for x in (label, table.caption) if x))
     size = 10.5 if len(table.columns) <= 6 else 9.0  # 五号; 小五 for wide tables
     grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.columns))
-    grid.style = _style(doc, "Table Grid", "Normal") if "Table Grid" in _names(doc) else None
+    if "Table Grid" in {s.name for s in doc.styles}:  # a template may lack it
+        grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = True
     text_cols = set(table.text_columns)
@@ -290,10 +291,6 @@ def _table(doc, table: Table, label: str | None) -> None:
                 bold=False,
             )
     _source(doc, table.source)
-
-
-def _names(doc) -> set[str]:
-    return {s.name for s in doc.styles}
 
 
 def _figure(doc, figure: Figure, label: str | None) -> None:
