@@ -957,7 +957,8 @@ def document_filename(title: str, suffix: str, fallback: str) -> str:
 def write_documents(nb, plan: ReportPlan) -> dict[str, Path]:
     """Write the Word and PDF files asked for in ``plan`` from an executed notebook."""
     wanted = [f for f in plan.formats if f != "html"]
-    if not wanted:
+    if not wanted:  # documents of earlier inputs, if any, are no longer this report's
+        plan.outputs_path.unlink(missing_ok=True)
         return {}
     from parkanalysis.report.document import document_from_notebook
 

@@ -338,15 +338,33 @@ def _copy_data(tmp_path: Path, *, texts: str | None) -> Path:
 def test_missing_topics_get_placeholders_internally_never_in_share(reports, tmp_path):
     texts = "## 基础设施建设\n\n道路 <script>alert(1)</script> & 亮化已到位。\n\n## 党的建设\n"
     data = _copy_data(tmp_path, texts=texts)
-    internal = reports.render("h1_placeholders", "period", data=data, period="2016H1").html
+    rendered = reports.render(
+        "h1_placeholders", "period", data=data, period="2016H1", formats=("html", "docx")
+    )
+    internal = rendered.html
+    word = docx.Document(str(next(rendered.path.parent.glob("*.docx"))))
+    marked = [
+        p.text
+        for p in word.paragraphs
+        if p.text.startswith("【待填写") and any(r.font.highlight_color for r in p.runs)
+    ]
+    assert marked == ["【待填写:党的建设】", "【待填写:下半年工作计划】"]
     assert "道路 &lt;script&gt;alert(1)&lt;/script&gt; &amp; 亮化已到位。" in internal
     assert "<script>alert" not in internal
     assert "【待填写:党的建设】" in internal  # a heading without text
     assert "【待填写:下半年工作计划】" in internal  # a topic the file lacks
     assert "【待填写:基础设施建设】" not in internal
-    share = reports.render(
-        "h1_placeholders_share", "period", data=data, period="2016H1", share=True
-    ).html
+    shared = reports.render(
+        "h1_placeholders_share",
+        "period",
+        data=data,
+        period="2016H1",
+        share=True,
+        formats=("html", "docx"),
+    )
+    share = shared.html
+    word = docx.Document(str(next(shared.path.parent.glob("*.docx"))))
+    assert not [p.text for p in word.paragraphs if "【待填写" in p.text]
     assert "【待填写" not in share
     assert "亮化已到位" in share
     assert "党的建设" not in share and "下半年工作计划" not in share
@@ -442,3 +460,76 @@ def test_batch_index_links_every_format(tmp_path):
     again = run_batch(data=SAMPLE, year=2016, jobs=[job], workers=1, progress=False)
     assert [r.status for r in again.results] == ["cached"]
     assert f'href="{TITLE}.pdf"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def _merged_headings(tmp_path, text: str | bytes, *, period="2016H1", share=False):
+    from parkanalysis.render import parameterize
+
+    data = tmp_path / "data"
+    (data / "texts").mkdir(parents=True)
+    raw = text if isinstance(text, bytes) else text.encode("utf-8")
+    (data / "texts" / "2016H1.md").write_bytes(raw)
+    nb = parameterize("period", {"data": str(data), "period": period, "share": share})
+    return [
+        c.source for c in nb.cells if c.cell_type == "markdown" and not c.source.startswith("<!--")
+    ]
+
+
+def test_office_sections_merge_in_file_order(tmp_path):
+    text = (
+        "# 工贸园上半年工作总结\n\n开篇一段。\n\n"
+        "## 企业服务\n\n服务一段。\n\n"
+        "## (一)招商引资\n\n招商一段。\n\n"
+        "## 一、经济运行\n\n经济一段。\n\n"
+        "## 基础设施建设\n\n基础一段。\n\n## 党的建设\n\n党建。\n\n## 下半年工作计划\n\n计划。\n"
+    )
+    cells = _merged_headings(tmp_path, text)
+    headings = [c for c in cells if c.startswith("## ")]
+    # a new section goes after the one before it in the file: 招商引资 after 企业服务; the
+    # file then names 经济运行, so 基础设施建设, 党的建设 and the plan follow that one
+    assert headings == [
+        "## 一、经济运行",
+        "## 二、基础设施建设",
+        "## 三、党的建设",
+        "## 四、下半年工作计划",
+        "## 五、土地开发利用",
+        "## 六、项目建设",
+        "## 七、企业服务与搬迁置换",
+        "## 八、招商引资",
+        "## 九、安全生产",
+        "## 十、存在问题",
+        "## 十一、数据核对",
+    ]
+    assert cells[0] == "开篇一段。"  # the opening text, before the first section
+    assert cells[cells.index("## 七、企业服务与搬迁置换") + 1] == "服务一段。"
+    assert "工贸园上半年工作总结" not in "".join(cells)  # the report has its own title
+
+
+def test_texts_that_are_not_utf8_are_refused_clearly(tmp_path):
+    from parkanalysis.errors import DataError
+
+    with pytest.raises(DataError, match=r"texts/2016H1\.md 第3行.*UTF-8"):
+        _merged_headings(tmp_path, b"## Infra\n\n" + "道路。".encode("gb18030"))
+
+
+def test_documents_are_cached_with_their_inputs_only(kernel_session, tmp_path):
+    from parkanalysis.render import render_report
+
+    data = _copy_data(tmp_path, texts="## 基础设施建设\n\n第一版。\n")
+    out = tmp_path / "out"
+
+    def run(formats):
+        return render_report(
+            "period", out_dir=out, session=kernel_session, formats=formats,
+            data=str(data), period="2016H1",
+        )  # fmt: skip
+
+    assert run(("html", "docx")).status == "rendered"
+    assert run(("html", "docx")).status == "cached"
+    # the office edits its text, then renders the HTML only: the old Word file is stale
+    (data / "texts" / "2016H1.md").write_text("## 基础设施建设\n\n第二版。\n", encoding="utf-8")
+    assert run(("html",)).status == "rendered"
+    again = run(("html", "docx"))
+    assert again.status == "rendered"
+    texts = [p.text for p in docx.Document(str(again.outputs["docx"])).paragraphs]
+    assert "第二版。" in texts and "第一版。" not in texts

@@ -132,17 +132,23 @@ def office_fingerprint(data: str | os.PathLike) -> str:
 
 def read_office_text(data: str | os.PathLike, period) -> OfficeText | None:
     """The parsed texts file of ``period``, None when there is none."""
-    from parkanalysis.errors import DataError
+    from parkanalysis.errors import DataError, Finding
 
     path = texts_path(data, period)
     if not path.is_file():
         return None
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"{path}: 文字材料应为 UTF-8 编码的 Markdown 文本(第 {exc.start} 字节无法解码)。"
-            "请用记事本“另存为 UTF-8”后重试。"
+            Finding(
+                "error",
+                "text_not_utf8",
+                "文字材料应为 UTF-8 编码的 Markdown 文本;请用记事本“另存为”并选择 UTF-8 后重试。",
+                file=f"{TEXTS_DIR}/{path.name}",
+                row=raw.count(b"\n", 0, exc.start) + 1,
+            )
         ) from None
     return parse_office_text(text)
 
