@@ -498,8 +498,7 @@ def test_office_sections_merge_in_file_order(tmp_path):
         "## 八、招商引资",
         "## 九、安全生产",
         "## 十、存在问题",
-        "## 十一、数据核对",
-    ]
+    ]  # the appendix (附:数据说明与核对) is a tagged code cell that stays last
     assert cells[0] == "开篇一段。"  # the opening text, before the first section
     assert cells[cells.index("## 七、企业服务与搬迁置换") + 1] == "服务一段。"
     assert "工贸园上半年工作总结" not in "".join(cells)  # the report has its own title

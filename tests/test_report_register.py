@@ -263,3 +263,14 @@ def test_month_report_compares_with_the_previous_month_without_annual_targets():
     word = "加快" if float(half_up(diff, 1)) > 0 else "回落"
     assert f"税收增速比4月{word}{half_up(abs(diff), 1)}个百分点" in text
     assert "完成全年目标" not in text  # a single month is not compared with a year's target
+
+
+def test_appendix_cell_stays_after_the_office_sections(tmp_path):
+    from parkanalysis.render import parameterize
+
+    data = tmp_path / "data"
+    (data / "texts").mkdir(parents=True)
+    (data / "texts" / "2016H1.md").write_text("## 下半年工作计划\n\n计划。\n", encoding="utf-8")
+    nb = parameterize("period", {"data": str(data), "period": "2016H1", "share": False})
+    assert nb.cells[-1].source.strip() == "report.appendix()"
+    assert any("下半年工作计划" in c.source for c in nb.cells[:-1])
