@@ -6,6 +6,11 @@ The public face is small; everything else lives in the module that owns it::
     import parkanalysis as pa
     ds = pa.load_dataset("data/sample")
     pa.indicator_table(ds, "2016年1-5月")
+
+In a notebook, ``%load_ext parkanalysis`` makes it Chinese-ready (CJK charts, Chinese
+tables); the analyst's questions are here too (``pa.contribution``, ``pa.by_industry``,
+``pa.monthly``, ``pa.compare_parks`` …, see :mod:`parkanalysis.explore` and docs/API.md).
+Importing the package changes no global state.
 """
 
 from __future__ import annotations
@@ -37,7 +42,24 @@ _PUBLIC = {
     "forecast_annual": "parkanalysis.forecast",
     "render_report": "parkanalysis.render",
     "run_batch": "parkanalysis.batch",
+    # exploration (parkanalysis.explore): the analyst's questions and tables in Chinese
+    "zh": "parkanalysis.explore",
+    "contribution": "parkanalysis.explore",
+    "by_industry": "parkanalysis.explore",
+    "monthly": "parkanalysis.explore",
+    "compare_parks": "parkanalysis.explore",
+    "compare_periods": "parkanalysis.explore",
+    "supply_by_use": "parkanalysis.explore",
+    "drill_down": "parkanalysis.explore",
+    "land_outlook": "parkanalysis.explore",
 }
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext parkanalysis`` (see :mod:`parkanalysis.explore.ipython`)."""
+    from parkanalysis.explore.ipython import load_ipython_extension as load
+
+    load(ipython)
 
 
 def __getattr__(name: str) -> Any:
@@ -58,5 +80,6 @@ __all__ = [
     "PeriodError",
     "RenderError",
     "__version__",
+    "load_ipython_extension",
     *_PUBLIC,
 ]

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,11 @@ RESTART_EVERY = 40
 FLUSH_SECONDS = 20.0
 
 KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
+#: Report kinds a batch can make (``--kinds``): period kinds of
+#: :func:`parkanalysis.periods.report_periods` and the land report.
+BATCH_KINDS = ("month", "cumulative", "quarter", "half", "year", "land")
+#: What a batch makes unless told otherwise.
+DEFAULT_KINDS = ("cumulative", "quarter", "half", "year", "land")
 #: How the index names the formats beside each HTML report.
 FORMAT_LABELS = {"docx": "Word", "pdf": "PDF"}
 STATUS_LABELS = {"rendered": "已生成", "cached": "未变化(沿用)", "failed": "失败"}
@@ -137,6 +142,7 @@ def plan_jobs(
     share: bool = False,
     force: bool = False,
     allow_incomplete: bool = False,
+    kinds: Sequence[str] = DEFAULT_KINDS,
     formats=("html",),
 ) -> list[Job]:
     """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
@@ -146,7 +152,17 @@ def plan_jobs(
     whose 报送率 is below ``completeness.min_reporting_rate`` refuses the batch
     (:class:`~parkanalysis.errors.IncompleteDataError`) unless ``allow_incomplete``, which
     also plans the months after the data's complete end.
+
+    ``kinds`` chooses among :data:`BATCH_KINDS`: ``month`` (单月月报), ``cumulative``,
+    ``quarter``, ``half``, ``year`` and ``land``; default :data:`DEFAULT_KINDS` (all but
+    ``month``).
     """
+    kinds = tuple(dict.fromkeys(kinds))
+    unknown_kinds = [k for k in kinds if k not in BATCH_KINDS]
+    if unknown_kinds or not kinds:
+        raise ParameterError(
+            f"报告种类 {', '.join(unknown_kinds) or '(空)'} 无效;可选:{', '.join(BATCH_KINDS)}"
+        )
     from parkanalysis.dataset import load_dataset
     from parkanalysis.dataset.completeness import period_status
     from parkanalysis.errors import IncompleteDataError
@@ -166,13 +182,17 @@ def plan_jobs(
     if unknown:
         raise ParameterError(f"数据集中没有园区: {', '.join(unknown)}。可用: {', '.join(ds.parks)}")
     end_month = last_m if year == last_y else 12
-    periods = _dedupe_periods(
-        report_periods(
-            year,
-            last_month=end_month,
-            kinds=("cumulative", "quarter", "half", "year"),
-            jan_feb_combined=ds.jan_feb_combined,
+    periods = (
+        _dedupe_periods(
+            report_periods(
+                year,
+                last_month=end_month,
+                kinds=tuple(k for k in kinds if k != "land"),
+                jan_feb_combined=ds.jan_feb_combined,
+            )
         )
+        if any(k != "land" for k in kinds)
+        else []
     )
     if not allow_incomplete:
         short = [
@@ -197,6 +217,8 @@ def plan_jobs(
             if allow_incomplete:
                 params["allow_incomplete"] = True
             jobs.append(Job("period", params, out, force, period.label, park_name, formats))
+        if "land" not in kinds:
+            continue
         as_of = f"{year}-{end_month:02d}"
         jobs.append(
             Job(
@@ -541,6 +563,33 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
     return index
 
 
+def _index_order(record: dict[str, Any]) -> tuple:
+    """Park, period reports by end month (月报, 1-N月, 季度, 半年, 年), land report last."""
+    from parkanalysis.periods import parse_period
+
+    order = {"month": 0, "cumulative": 1, "quarter": 2, "half": 3, "year": 4}
+    key = (1, 0, 0, 0, 0)
+    if record.get("kind") == "period":
+        try:
+            p = parse_period(record.get("period") or "")
+            key = (0, p.year, p.end_month, order.get(p.kind, 5), p.start_month)
+        except Exception:  # a record from an older manifest
+            pass
+    return (record["park"], *key, record["name"])
+
+
+def _doc_title(record: dict[str, Any]) -> str:
+    """The title the document carries (「工贸园2016年上半年工作总结」), for the index."""
+    park = record.get("park_name") or record.get("park") or ""
+    label = record.get("label") or ""
+    if record.get("kind") == "period":
+        words = "工作总结" if ("半年" in label or label.endswith("年")) else "经济运行情况报告"
+        return f"{park}{label}{words}"
+    if record.get("kind") == "land":
+        return f"{park}土地供应与扩园需求分析({label})"
+    return f"{park}{label}"
+
+
 def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
     """The index page: every report with its park, period, status and time.
 
@@ -548,7 +597,7 @@ def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
     """
     esc = html.escape
     rows = []
-    for r in sorted(records, key=lambda r: (r["park"], r["kind"], r["name"])):
+    for r in sorted(records, key=_index_order):
         status = STATUS_LABELS.get(r["status"], r["status"])
         if r["status"] == "failed":
             target = "" if share else (r.get("failed_notebook") or "")
@@ -556,15 +605,17 @@ def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
             if target:
                 link += f'<br><span class="note">已执行的笔记本: {esc(target)}</span>'
         else:
-            link = f'<a href="{esc(r["name"], quote=True)}">{esc(r["name"])}</a>'
+            link = f'<a href="{esc(r["name"], quote=True)}">{esc(_doc_title(r))}</a>'
             for fmt, name in sorted((r.get("outputs") or {}).items()):
                 label = FORMAT_LABELS.get(fmt, fmt)
                 link += f' · <a href="{esc(name, quote=True)}" title="{esc(name)}">{esc(label)}</a>'
         rows.append(
-            f'<tr class="{esc(r["status"])}"><td>{esc(r.get("park_name") or r["park"])}</td>'
-            f"<td>{esc(KIND_LABELS.get(r['kind'], r['kind']))}</td><td>{esc(r['label'])}</td>"
-            f"<td>{esc(status)}</td><td>{esc(r['finished_at'].replace('T', ' ')[:19])}</td>"
-            f"<td>{r['seconds']:.1f}</td><td>{link}</td></tr>"
+            f'<tr class="{esc(r["status"])}"><td>{link}</td>'
+            f'<td class="meta">{esc(r.get("park_name") or r["park"])}</td>'
+            f'<td class="meta">{esc(KIND_LABELS.get(r["kind"], r["kind"]))}</td>'
+            f'<td class="meta">{esc(r["label"])}</td><td class="meta">{esc(status)}</td>'
+            f'<td class="meta">{esc(r["finished_at"].replace("T", " ")[:19])}</td>'
+            f'<td class="meta">{r["seconds"]:.1f}</td></tr>'
         )
     failed = sum(r["status"] == "failed" for r in records)
     return f"""<!DOCTYPE html>
@@ -580,12 +631,20 @@ th {{ background: #f3f6f9; }}
 tr.failed td {{ background: #fdecea; }}
 .err {{ color: #b42318; }} .note {{ color: #59636e; font-size: .85rem; }}
 .wrap {{ overflow-x: auto; }}
+td:first-child a {{ font-weight: 600; }}
+@media (max-width: 600px) {{
+  thead {{ display: none; }}
+  table, tbody, tr, td {{ display: block; width: auto; }}
+  tr {{ border: 1px solid #d0d7de; margin: 0 0 .6rem; padding: .3rem .5rem; }}
+  td {{ border: 0; padding: .1rem 0; }}
+  td.meta {{ display: inline; color: #59636e; font-size: .85rem; margin-right: .6rem; }}
+}}
 </style></head>
 <body><main>
 <h1>园区报告索引{"(对外版)" if share else ""}</h1>
 <p>共 {len(records)} 份报告{f",其中 <strong>{failed} 份失败</strong>" if failed else ""}。</p>
 <div class="wrap"><table>
-<thead><tr><th>园区</th><th>报告</th><th>时期</th><th>状态</th><th>完成时间</th><th>用时(秒)</th><th>文件</th></tr></thead>
+<thead><tr><th>文件</th><th>园区</th><th>报告</th><th>时期</th><th>状态</th><th>完成时间</th><th>用时(秒)</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></div>
@@ -618,6 +677,7 @@ def run_batch(
     timeout: int = 600,
     jobs: list[Job] | None = None,
     allow_incomplete: bool = False,
+    kinds: Sequence[str] = DEFAULT_KINDS,
     formats=("html",),
 ) -> BatchSummary:
     """Render every report of ``year`` into ``out_dir`` and write ``index.html``.
@@ -649,6 +709,8 @@ def run_batch(
         Render periods whose 报送率 is below the park's threshold (see :func:`plan_jobs`).
     jobs : list of Job, optional
         Run these instead of planning the year (benchmarks, tests).
+    kinds : sequence of str, default :data:`DEFAULT_KINDS`
+        Which reports to plan (see :func:`plan_jobs`); ``month`` adds single-month 月报.
     formats : str or sequence, default ``("html",)``
         Output formats (``html``, ``docx``, ``pdf``); the index links each.
 
@@ -670,6 +732,7 @@ def run_batch(
             share=share,
             force=force,
             allow_incomplete=allow_incomplete,
+            kinds=kinds,
             formats=formats,
         )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]

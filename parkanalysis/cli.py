@@ -241,6 +241,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         parks=args.park,
         progress=not args.quiet,
         allow_incomplete=args.allow_incomplete,
+        kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
         formats=args.formats,
     )
     print(summary.describe())
@@ -371,6 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-incomplete",
         action="store_true",
         help="报送率低于 park.yaml 阈值也输出(所有据不完整数据的数字标注)",
+    )
+    p.add_argument(
+        "--kinds",
+        default="cumulative,quarter,half,year,land",
+        help="生成哪些报告,逗号分隔:month(单月月报)、cumulative(1-N月)、quarter、half、year、land",
     )
     p.add_argument(
         "--format",

@@ -1,6 +1,8 @@
 """Find a font that draws Chinese, and configure matplotlib with it — or fail loudly.
 
-Nothing happens at import time; call :func:`use_cjk_font` (the report style does it).
+Nothing happens at import time. Package charts draw inside ``matplotlib.rc_context(cjk_rc())``
+(:func:`parkanalysis.plots.new_figure`), so they never change the global rcParams;
+:func:`use_cjk_font` changes them on purpose, for a whole notebook (``%load_ext parkanalysis``).
 """
 
 from __future__ import annotations
@@ -92,6 +94,20 @@ def find_cjk_font() -> CJKFont:
     )
 
 
+def cjk_rc() -> dict[str, object]:
+    """The rcParams that make matplotlib draw Chinese with :func:`find_cjk_font`.
+
+    For ``matplotlib.rc_context(cjk_rc())``; the Unicode minus is off because several CJK
+    fonts lack it.
+    """
+    font = find_cjk_font()
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [font.family, "DejaVu Sans"],
+        "axes.unicode_minus": False,
+    }
+
+
 def use_cjk_font() -> CJKFont:
     """Configure matplotlib to draw Chinese with :func:`find_cjk_font` and return the font.
 
@@ -100,7 +116,5 @@ def use_cjk_font() -> CJKFont:
     import matplotlib as mpl
 
     font = find_cjk_font()
-    mpl.rcParams["font.family"] = "sans-serif"
-    mpl.rcParams["font.sans-serif"] = [font.family, "DejaVu Sans"]
-    mpl.rcParams["axes.unicode_minus"] = False
+    mpl.rcParams.update(cjk_rc())
     return font

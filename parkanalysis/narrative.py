@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -326,8 +326,12 @@ def _has(row: Any, key: str) -> bool:
         return False
 
 
-def _clause(row: Any) -> tuple[str, bool, str | None]:
-    """Return (clause without note, uses published figures, scope of a computed growth)."""
+def _clause(row: Any, *, in_yi: bool = False) -> tuple[str, bool, str | None]:
+    """Return (clause without note, uses published figures, scope of a computed growth).
+
+    ``in_yi``: an amount always written in 亿元 with two decimals (as the seed writes 产值,
+    增加值 and 投资, even below 1 亿元).
+    """
     ident = _get(row, "id")
     ident = ident if isinstance(ident, str) else ""
     words, style, with_growth = _WORDING.get(ident, ("", "", True))
@@ -351,7 +355,11 @@ def _clause(row: Any) -> tuple[str, bool, str | None]:
     if style == "amount":
         if unit and unit.strip() not in ("万元", "万"):
             value = to_wan_yuan(value, unit)
-        figure = amount_phrase(value)
+        figure = (
+            f"{_round(_decimal(value) / 10000, _HUNDREDTH):f}亿元"
+            if in_yi
+            else amount_phrase(value)
+        )
     elif style == "count":
         figure = count_phrase(value, unit)
     else:
@@ -428,6 +436,9 @@ def economic_paragraph(
     park_name: str | None = None,
     indicators: Sequence[str] = PARAGRAPH_INDICATORS,
     fullwidth: bool = False,
+    yi_yuan: Collection[str] = (),
+    published_note: str = PUBLISHED_NOTE,
+    omit_zero_counts: bool = False,
 ) -> str:
     """Write the opening economic paragraph of a period report.
 
@@ -446,6 +457,12 @@ def economic_paragraph(
         clauses with ";".
     fullwidth : bool, default False
         Full-width punctuation ("，", "；", "（）").
+    yi_yuan : collection of str, default ()
+        Ids of amounts always written in 亿元 with two decimals ("0.94亿元").
+    published_note : str, default "统计部门公布数"
+        The note after a clause that uses published figures (e.g. "颍州区统计局公布数").
+    omit_zero_counts : bool, default False
+        Leave out enterprise counts that are zero (no "新投产工业企业0家").
 
     Returns
     -------
@@ -484,11 +501,13 @@ def economic_paragraph(
     for ident in indicators:
         if ident not in rows:
             continue
-        clause, published, scope = _clause(rows[ident])
+        if omit_zero_counts and ident in _ENTERPRISE_COUNTS and _get(rows[ident], "value") == 0:
+            continue
+        clause, published, scope = _clause(rows[ident], in_yi=ident in yi_yuan)
         if not clause:
             continue
         if published:
-            clause += f"({PUBLISHED_NOTE})"
+            clause += f"({published_note})"
         if scope is not None:
             scopes.append(scope)
         is_count = ident in _ENTERPRISE_COUNTS

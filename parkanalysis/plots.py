@@ -2,7 +2,9 @@
 
 They neither compute indicators nor save files; labels are Chinese. Call
 :func:`new_figure` to get a figure that is not registered with pyplot (so nothing leaks
-between reports and nothing is shown twice in a notebook).
+between reports and nothing is shown twice in a notebook). Its drawing and saving run
+inside ``rc_context(fonts.cjk_rc())``: it draws Chinese, and the global rcParams stay as
+they were (a package chart changes nothing for the user's own charts).
 """
 
 from __future__ import annotations
@@ -24,15 +26,63 @@ COLORS = {
 
 
 def new_figure(width: float = 8.0, height: float = 3.6, *, ncols: int = 1):
-    """Return ``(figure, axes)`` from matplotlib's object API with the CJK font set."""
-    from matplotlib.figure import Figure
+    """Return ``(figure, axes)`` from matplotlib's object API, drawn with the CJK font.
 
-    from parkanalysis.fonts import use_cjk_font
+    The global rcParams are not touched (see the module docstring).
 
-    use_cjk_font()
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    axes = fig.subplots(1, ncols)
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> before = dict(mpl.rcParams)
+    >>> fig, ax = new_figure()
+    >>> _ = ax.set_title("园区税收"); _ = fig.savefig(__import__("io").BytesIO(), format="png")
+    >>> dict(mpl.rcParams) == before
+    True
+    """
+    from parkanalysis.fonts import cjk_rc
+
+    fig = _cjk_figure_class()(figsize=(width, height), dpi=110, layout="constrained")
+    fig.cjk_rc = cjk_rc()
+    with _rc(fig):
+        axes = fig.subplots(1, ncols)
     return fig, axes
+
+
+def _rc(fig):
+    import contextlib
+
+    import matplotlib as mpl
+
+    rc = getattr(fig, "cjk_rc", None)
+    return mpl.rc_context(rc) if rc else contextlib.nullcontext()
+
+
+_FIGURE_CLASS = None
+
+
+def _cjk_figure_class():
+    """A :class:`matplotlib.figure.Figure` whose draw/save run in its own rc context."""
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+        from matplotlib.figure import Figure
+
+        class CJKFigure(Figure):
+            cjk_rc: dict | None = None
+
+            def draw(self, renderer):
+                with _rc(self):
+                    return super().draw(renderer)
+
+            def savefig(self, *args, **kwargs):
+                with _rc(self):
+                    return super().savefig(*args, **kwargs)
+
+            def get_tightbbox(self, *args, **kwargs):
+                with _rc(self):
+                    return super().get_tightbbox(*args, **kwargs)
+
+        _FIGURE_CLASS = CJKFigure
+    return _FIGURE_CLASS
 
 
 def _tidy(ax, *, title: str | None = None, ylabel: str | None = None):
@@ -137,3 +187,36 @@ def plot_hazards(ax, table: pd.DataFrame, *, title: str = "隐患排查与整改
     ax.set_xticks(x, table["category"])
     ax.legend(fontsize=8, frameon=False)
     return _tidy(ax, title=title, ylabel="处")
+
+
+def plot_monthly(ax, table: pd.DataFrame, *, title: str | None = None, unit: str = "万元"):
+    """Bars of each month's value (当月值) with 同比 (%) on a second axis.
+
+    ``table`` is :func:`parkanalysis.explore.monthly`: ``year, month, value, yoy_pct``
+    (``split`` months, derived from a combined 1-2月, are drawn hatched). Months read 「1月」,
+    with the year where it changes.
+    """
+    x = np.arange(len(table))
+    labels, last = [], None
+    for year, month in zip(table["year"], table["month"], strict=True):
+        labels.append(f"{year}年{month}月" if year != last else f"{month}月")
+        last = year
+    split = table["split"].to_numpy(dtype=bool) if "split" in table else np.zeros(len(x), bool)
+    bars = ax.bar(x, table["value"].fillna(0.0), color=COLORS["bar"], label=f"当月值({unit})")
+    for bar, hatched in zip(bars, split, strict=True):
+        if hatched:
+            bar.set_hatch("//")
+    step = max(1, len(x) // 12)
+    ax.set_xticks(x[::step], labels[::step], rotation=0 if len(x) <= 12 else 45)
+    _tidy(ax, title=title, ylabel=unit)
+    if "yoy_pct" in table and table["yoy_pct"].notna().any():
+        twin = ax.twinx()
+        twin.plot(x, table["yoy_pct"], color=COLORS["line"], marker="o", label="同比(%)")
+        twin.axhline(0, color="#999999", linewidth=0.8)
+        twin.set_ylabel("同比(%)", rotation=0, ha="left", va="bottom")
+        twin.yaxis.set_label_coords(1.0, 1.0)
+        twin.spines[["top"]].set_visible(False)
+        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2,
+                  fontsize=8, frameon=False)  # fmt: skip
+    return ax

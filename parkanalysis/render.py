@@ -900,7 +900,9 @@ def render_report(
         "数据集": Path(plan.params["data"]).name if plan.params.get("data") else "",
         "数据指纹(SHA-256)": plan.data_fingerprint,
         "parkanalysis 版本": package_version(),
-        "生成时间": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "生成时间": _dt.datetime.now(_dt.timezone(_dt.timedelta(hours=8))).strftime(
+            "%Y-%m-%d %H:%M:%S 北京时间"
+        ),
     }
     if plan.params.get("share"):  # no file names, folder names or hashes in a share copy
         for key in ("报告", "数据集", "数据指纹(SHA-256)"):

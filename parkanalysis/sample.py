@@ -1102,7 +1102,13 @@ parks:
           green: 414
           water: 175
           usable: 2508
-    config: {{}}
+    config:
+      # 年度目标(指标代码: 目标值,单位同指标:万元、人、家);报告计算完成全年目标的比例
+      targets:
+        2016: {{industrial_output: 100000, industrial_value_added: 29000, above_size_output: 80000,
+               above_size_value_added: 23000, fixed_asset_investment: 6000, tax_revenue: 7000}}
+      land:
+        conversion_cause: 城市整体规划调整  # 用途调整(规划≠现状)的原因,写入土地段落
 config:
   above_size_revenue_threshold_wan_yuan: 2000
   jan_feb_combined: true

@@ -198,7 +198,9 @@ class Dataset:
         return cached[1]
 
     def resolve_park(self, park: str | None = None) -> str:
-        """Return the park a computation is about: ``park`` itself, or the only park.
+        """Return the park id a computation is about: ``park`` itself, or the only park.
+
+        ``park`` may be a park id or a park name of park.yaml (``"工贸园"``).
 
         Raises
         ------
@@ -206,6 +208,10 @@ class Dataset:
             When ``park`` is not in the dataset, or is omitted while the dataset holds
             several parks (the message lists them).
         """
+        if park is not None and park not in self.profile.parks:
+            by_name = [i for i, info in self.profile.parks.items() if info.name == park]
+            if len(by_name) == 1:
+                return by_name[0]
         if park is None:
             if len(self.profile.parks) == 1:
                 return next(iter(self.profile.parks))
@@ -214,7 +220,8 @@ class Dataset:
                 "请用 park= 指定其一(命令行 --park)。"
             )
         if park not in self.profile.parks:
-            raise ParameterError(f"园区 {park!r} 不在数据集中;可选:{'、'.join(self.parks)}")
+            choices = "、".join(f"{i}({info.name})" for i, info in self.profile.parks.items())
+            raise ParameterError(f"园区 {park!r} 不在数据集中;可选:{choices}")
         return park
 
     def config(self, park_id: str | None = None) -> dict[str, Any]:

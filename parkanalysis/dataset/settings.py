@@ -35,7 +35,7 @@ OPTIONAL = object()
 
 @dataclass(frozen=True)
 class Setting:
-    """One leaf key: ``kind`` is number | int | bool | mapping (``any``: opaque)."""
+    """One leaf key: ``kind`` is number | int | bool | text | mapping (``any``: opaque)."""
 
     kind: str
     default: Any = OPTIONAL
@@ -62,6 +62,9 @@ class Setting:
             return None
         if self.kind == "bool":
             return None if isinstance(value, bool) else ("bad_value", "应为 true 或 false")
+        if self.kind == "text":
+            ok = isinstance(value, str) and value.strip()
+            return None if ok else ("bad_value", "应为非空文字")
         if self.kind == "mapping":
             if not isinstance(value, dict):
                 return "bad_value", "应为键值表"
@@ -108,6 +111,27 @@ def _resettlement_months(value: dict) -> str | None:
     return None
 
 
+def _targets(value: dict) -> str | None:
+    """``{年份: {指标代码: 目标值}}``: years as integers, known indicator ids, numbers > 0."""
+    from parkanalysis.indicators import indicator_ids
+
+    known = indicator_ids()
+    for year, targets in value.items():
+        if isinstance(year, bool) or not str(year).isdigit() or len(str(year)) != 4:
+            return f"年份『{year}』应为四位数字,如 2016"
+        if not isinstance(targets, dict):
+            return f"{year} 年的目标应写成 指标代码: 目标值"
+        for ident, target in targets.items():
+            if ident not in known:
+                near = difflib.get_close_matches(str(ident), known, n=1)
+                hint = f";是否指『{near[0]}』?" if near else ""
+                return f"指标代码『{ident}』不存在{hint}"
+            number = isinstance(target, int | float) and not isinstance(target, bool)
+            if not number or not math.isfinite(target) or target <= 0:
+                return f"{year} 年 {ident} 的目标应为正数,而不是 {target!r}"
+    return None
+
+
 #: The ``config`` section: nested dicts are sections, leaves are settings.
 CONFIG_SPEC: dict[str, Any] = {
     "above_size_revenue_threshold_wan_yuan": Setting(
@@ -115,7 +139,10 @@ CONFIG_SPEC: dict[str, Any] = {
     ),
     "jan_feb_combined": Setting("bool", True, zh="1-2月合并发布"),
     "growth_warning_pct": Setting("number", 50, lo=0, lo_open=True, zh="同比超过此值发出警告(%)"),
+    "issuer": Setting("text", zh="发文单位(封面;默认「<园区>管委会」)"),
+    "targets": Setting("mapping", check=_targets, zh="年度目标 {年份: {指标代码: 目标值}}"),
     "land": {
+        "conversion_cause": Setting("text", zh="土地用途调整(规划≠现状)的原因"),
         "supply_window_years": Setting("int", 3, lo=1, zh="尚可供地年数的平均供地年数"),
         "annual_supply_target_mu": Setting("number", lo=0, lo_open=True, zh="年度供地目标(亩)"),
         "resettlement_months": Setting(

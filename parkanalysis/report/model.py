@@ -15,7 +15,9 @@ block                     meaning
 :class:`RawHTML`          legacy HTML fragment (HTML writer only; others get its text)
 ========================  ==============================================================
 
-Tables and figures are numbered (表1, 图1 …) by the writers of whole documents, in order.
+Tables and figures are numbered (表1, 图1 …) by the writers of whole documents, in order,
+unless the report numbered them already (``label``; the period report does, so that the
+notebook's own HTML page shows the same numbers).
 
 Writers (:mod:`parkanalysis.report.writers`) turn blocks into HTML, DOCX or PDF; no section
 knows which one runs. In a notebook a section displays as HTML (today's page) and, beside
@@ -69,6 +71,7 @@ class Table:
     text_columns: list[int] = field(default_factory=list)
     caption: str | None = None
     source: str | None = None  # 资料来源
+    label: str | None = None  # 表1 … when the report numbered it already
     kind: str = "table"
 
 
@@ -82,6 +85,7 @@ class Figure:
     png: bytes | None = None
     caption: str | None = None
     source: str | None = None  # 资料来源
+    label: str | None = None  # 图1 … when the report numbered it already
     kind: str = "figure"
 
     def png_bytes(self, dpi: int = FIGURE_DPI) -> bytes:
@@ -141,6 +145,7 @@ def block_to_json(block: Block) -> dict[str, Any]:
             "alt": block.alt,
             "caption": block.caption,
             "source": block.source,
+            "label": block.label,
             "png": base64.b64encode(block.png_bytes()).decode("ascii"),
             "width_in": size[0] if size else None,
         }
@@ -213,9 +218,9 @@ class Document:
             label = None
             if isinstance(block, Table):
                 tables += 1
-                label = f"表{tables}"
+                label = block.label or f"表{tables}"
             elif isinstance(block, Figure):
                 figures += 1
-                label = f"图{figures}"
+                label = block.label or f"图{figures}"
             out.append((block, label))
         return out

@@ -7,6 +7,16 @@ import functools
 from parkanalysis.report.base import _Report, _scope_count, _shared_outlook
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
 from parkanalysis.report.model import ListBlock
+from parkanalysis.report.sections import (
+    appendix_section,
+    beijing_today,
+    economy_section,
+    inspection_context,
+    land_section,
+    legible,
+    phone_figure,
+    problem_land,
+)
 
 #: 资料来源 lines of the period report's tables and charts (the dataset tables they read).
 SOURCES = {
@@ -104,7 +114,9 @@ class PeriodReport(_Report):
     def outlook(self):
         from parkanalysis.land import land_outlook_for
 
-        return land_outlook_for(self.ds, park=self.park, as_of=self.as_of)
+        outlook = land_outlook_for(self.ds, park=self.park, as_of=self.as_of)
+        # share mode: the only outlook this report sees has no scenario on withheld land
+        return _shared_outlook(self, outlook, self.as_of)
 
     @functools.cached_property
     def grades(self):
@@ -114,111 +126,49 @@ class PeriodReport(_Report):
 
     def _outlook_summary(self) -> str:
         """The land outlook's summary; in share mode without scenarios on withheld land."""
-        return _shared_outlook(self, self.outlook, self.as_of).summary
+        return self.outlook.summary
 
     # -- sections ----------------------------------------------------------------------
     def title(self) -> HTML:
-        """The report's heading."""
+        """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
+        from parkanalysis.report.model import Paragraph
+
         kind = "工作总结" if self.period.kind in {"half", "year"} else "经济运行情况报告"
-        return self._title(
+        block = self._title(
             f"{self.info.name}{self.period.label}{kind}",
             f"{self._region()} 报告期:{self.period.label}",
         )
+        cover = Paragraph(f"{self.issuer}  {beijing_today()}", role="subtitle")
+        if self.share:
+            return html_block(block, cover)
+        return html_block(Paragraph("内部资料 注意保存", role="subtitle"), block, cover)
+
+    @property
+    def issuer(self) -> str:
+        """The issuing office: ``config.issuer`` of the park, else 「<园区>管委会」."""
+        return str(self.ds.config(self.park).get("issuer") or f"{self.info.name}管委会")
+
+    def _number(self, section: str, section_blocks: HTML) -> HTML:
+        """Give tables and figures their 表N/图N once, in the order sections are first shown."""
+        from parkanalysis.report.model import Figure, Table
+
+        labels = self.__dict__.setdefault("_labels", {})
+        counts = self.__dict__.setdefault("_label_counts", {"表": 0, "图": 0})
+        i = 0
+        for block in section_blocks.blocks:
+            if isinstance(block, Table | Figure):
+                key = (section, i)
+                i += 1
+                if key not in labels:
+                    prefix = "表" if isinstance(block, Table) else "图"
+                    counts[prefix] += 1
+                    labels[key] = f"{prefix}{counts[prefix]}"
+                block.label = labels[key]
+        return section_blocks
 
     def economy(self) -> HTML:
-        """经济运行: the narrative paragraph, the indicator table, the cumulative trends."""
-        from parkanalysis.indicators import trend_table
-        from parkanalysis.narrative import economic_paragraph
-        from parkanalysis.plots import new_figure, plot_cumulative_trend
-
-        table, level_cut, growth_cut = self._shareable_indicators()
-        status = self.reporting
-        if status.sufficient:
-            text = economic_paragraph(table, period=self.period, park_name=None)
-        else:  # reported with --allow-incomplete: no sentence states these figures as facts
-            text = INCOMPLETE_TEXT
-        shown = table[
-            ["name", "value", "unit", "yoy_pct", "scope", "published_value", "published_yoy_pct"]
-        ].copy()
-        shown["value"] = [
-            self.marker if cut else _value_text(v, u)
-            for v, u, cut in zip(shown["value"], shown["unit"], level_cut, strict=True)
-        ]
-        shown["yoy_pct"] = shown["yoy_pct"].astype(object)
-        shown.loc[growth_cut, "yoy_pct"] = self.marker
-        notes = []
-        if not status.complete:
-            # every figure computed from the enterprises' returns is marked
-            kinds = {spec.id: spec.kind for spec in _indicator_specs()}
-            from_returns = table["id"].map(lambda i: kinds.get(i) != "new").to_numpy(bool)
-            computed = table["n_enterprises"].notna().to_numpy() & ~level_cut & from_returns
-            for col, cut in (("value", level_cut), ("yoy_pct", growth_cut)):
-                shown[col] = [
-                    f"{_mark_value(v)}{INCOMPLETE_MARK}" if ok and not c and _filled(v) else v
-                    for v, ok, c in zip(shown[col], computed, cut, strict=True)
-                ]
-            text = f"{status.sentence(enterprises=not self.share)}。{INCOMPLETE_NOTE}{text}"
-        if growth_cut.any():
-            extra = [
-                f"{name}{_value_text(v, u)}{u}"
-                for name, v, u, cut in zip(
-                    table["name"],
-                    table["value"],
-                    table["unit"],
-                    growth_cut & ~level_cut,
-                    strict=True,
-                )
-                if cut
-            ]
-            if extra:
-                text += (
-                    f"另:{'、'.join(extra)},其同口径企业少于{self.min_enterprises}家,同比不予公布。"
-                )
-        if level_cut.any() or growth_cut.any():
-            names = "、".join(table.loc[level_cut | growth_cut, "name"])
-            notes.append(
-                paragraph(
-                    f"注:{names}的数值或同比由少于{self.min_enterprises}家企业汇总、"
-                    "由个别企业占绝大部分,或可由已公布数字推算出这样的数字,"
-                    "对外版不予公布;统计部门公布数照列。",
-                    cls="pa-note",
-                )
-            )
-        fig, axes = new_figure(9.0, 3.4, ncols=2)
-        hidden_points = 0
-        for ax, (indicator, title) in zip(
-            axes,
-            [("industrial_output", "工业总产值(1-N月累计)"), ("tax_revenue", "税收(1-N月累计)")],
-            strict=True,
-        ):
-            trend = trend_table(self.ds, indicator, year=self.period.year, park=self.park)
-            trend = trend[
-                [p.end_month <= self.period.end_month for p in trend["period"].map(_as_period)]
-            ].reset_index(drop=True)
-            if self.share:
-                trend, hidden = self._shareable_trend(trend, indicator)
-                hidden_points += hidden
-            plot_cumulative_trend(ax, trend, title=title, unit="万元")
-        if hidden_points:
-            notes.append(
-                paragraph(
-                    f"注:走势图中{hidden_points}个数据点不予公布(对外版保护规则),未画出。",
-                    cls="pa-note",
-                )
-            )
-        return html_block(
-            paragraph(text),
-            table_html(
-                shown,
-                caption=f"{self.period.label}主要经济指标",
-                labels={"name": "指标"},
-                source=SOURCES["economy"],
-            ),
-            *notes,
-            image_html(
-                fig, alt=f"{self.period.year}年工业总产值与税收累计走势", source=SOURCES["monthly"]
-            ),
-        )
+        """经济运行: paragraph, 主要经济指标 with comparisons and targets, trends, industries."""
+        return self._number("economy", economy_section(self))
 
     def _shareable_indicators(self):
         """The indicator table with suppressed figures blanked (share mode) and the masks.
@@ -260,6 +210,25 @@ class PeriodReport(_Report):
         table.loc[growth_cut, ["yoy_pct", "prev_value"]] = float("nan")
         return table, level_cut, growth_cut
 
+    def _withheld_in(self, ident: str, period) -> bool:
+        """Share mode: True when indicator ``ident`` of ``period`` (any year) is withheld.
+
+        Used for the comparison columns (上年同期, 增减额, 增速比前期) so that no figure of
+        another period reaches a share copy unless that period's own cells are published.
+        A period the data cannot protect (before the data's first year) counts as withheld.
+        """
+        if not self.share:
+            return False
+        deps = SHARE_BASIS.get(ident, ())
+        if not deps:
+            return False
+        try:
+            table = self._protected(period.year)
+        except Exception:  # no data for that year: nothing of it is printed
+            return True
+        s, e = period.start_month, period.end_month
+        return any(table.withheld(m, *(e, e) if m == "employees" else (s, e)) for m in deps)
+
     def _shareable_trend(self, trend, indicator: str):
         """Blank trend points built from too few enterprises; return (trend, points hidden)."""
         trend = trend.copy()
@@ -277,24 +246,8 @@ class PeriodReport(_Report):
         return trend, hidden
 
     def land(self) -> HTML:
-        """土地: balance against the declared areas, ratios and the supply history."""
-        from parkanalysis.land import balance_table, supply_history
-        from parkanalysis.plots import new_figure, plot_supply_history
-
-        history = supply_history(self.ds, park=self.park, as_of=self.as_of)
-        balance = balance_table(self.ds, park=self.park, as_of=self.as_of)
-        balance = balance[balance["item"].isin(BALANCE_SUMMARY_ITEMS)]
-        fig, ax = new_figure(8.0, 3.2)
-        plot_supply_history(ax, history)
-        return html_block(
-            paragraph(self._outlook_summary()),
-            table_html(
-                balance[["label", "declared_mu", "ledger_mu", "residual_mu", "ledger_ha", "note"]],
-                caption="用地平衡表(亩)",
-                source=SOURCES["land"],
-            ),
-            image_html(fig, alt="历年供地面积", source=SOURCES["ledger"]),
-        )
+        """土地: the land paragraph in plain words, the balance table and the supply history."""
+        return self._number("land", land_section(self))
 
     def projects(self) -> HTML:
         """项目建设: building progress as of the period end."""
@@ -314,13 +267,16 @@ class PeriodReport(_Report):
                 "date",
             ]
         ]
-        return html_block(
-            *(paragraph(s) for s in progress_sentences(progress)),
-            table_html(
-                shown,
-                caption="楼栋形象进度",
-                labels={"date": "填报日期"},
-                source=SOURCES["buildings"],
+        return self._number(
+            "projects",
+            html_block(
+                *(paragraph(s) for s in _dated(progress_sentences(progress), progress)),
+                table_html(
+                    shown,
+                    caption="楼栋形象进度",
+                    labels={"date": "填报日期"},
+                    source=f"{self.issuer}项目形象进度台账",
+                ),
             ),
         )
 
@@ -362,7 +318,11 @@ class PeriodReport(_Report):
                 f"在建项目{frame['project_id'].nunique()}个,共{len(frame)}栋楼,"
                 f"其中主体结构已完工{done}栋。"
             ),
-            table_html(table, caption="项目形象进度(按项目类型汇总)", source=SOURCES["buildings"]),
+            table_html(
+                table,
+                caption="项目形象进度(按项目类型汇总)",
+                source=f"{self.issuer}项目形象进度台账",
+            ),
             paragraph("对外版不列项目与企业名称。", cls="pa-note"),
         )
 
@@ -388,19 +348,22 @@ class PeriodReport(_Report):
                 paragraph(text), paragraph("对外版不列企业名称与逐户进展。", cls="pa-note")
             )
         shown = status[["enterprise_name", "status", "status_date", "land_freed_mu"]]
-        return html_block(
-            paragraph(relocation_sentence(status)),
-            table_html(
-                shown,
-                caption="搬迁置换进展",
-                source=SOURCES["relocations"],
-                labels={"status_date": "进展日期", "land_freed_mu": "腾退土地(亩)"},
+        return self._number(
+            "relocations",
+            html_block(
+                paragraph(relocation_sentence(status)),
+                table_html(
+                    shown,
+                    caption="搬迁置换进展",
+                    labels={"status_date": "进展日期", "land_freed_mu": "腾退土地(亩)"},
+                    source=f"{self.issuer}搬迁置换台账",
+                ),
             ),
         )
 
     def safety(self) -> HTML:
         """安全生产: hazards found, rectified and overdue in the period."""
-        from parkanalysis.plots import new_figure, plot_hazards
+        from parkanalysis.plots import plot_hazards
         from parkanalysis.safety import (
             NO_DATA_SENTENCE,
             NO_RECORDS_SENTENCE,
@@ -419,21 +382,30 @@ class PeriodReport(_Report):
             sentence, by_category, note = self._shareable_hazards(summary)
         else:
             sentence, by_category, note = hazard_sentence(summary), summary.by_category, ""
+        sentence = inspection_context(self, summary, sentence)
         parts = [paragraph(sentence)]
+        source = f"{self.issuer}安全生产隐患排查台账"
         if len(by_category):
-            fig, ax = new_figure(8.0, 3.2)
+            fig, ax = phone_figure()
             plot_hazards(ax, by_category)
-            parts.append(image_html(fig, alt="隐患排查与整改(按类别)", source=SOURCES["hazards"]))
+            legible(fig)
+            parts.append(image_html(fig, alt="隐患排查与整改(按类别)", source=source))
         if note:
             parts.append(paragraph(note, cls="pa-note"))
         if not self.share:
             overdue = overdue_hazards(self.ds, self.period, park=self.park)
             parts.append(
-                table_html(overdue, caption="逾期未整改隐患", source=SOURCES["hazards"])
+                table_html(
+                    overdue.drop(
+                        columns=[c for c in ("enterprise_id", "hazard_id") if c in overdue]
+                    ),
+                    caption="逾期未整改隐患",
+                    source=source,
+                )
                 if len(overdue)
-                else paragraph("报告期末无逾期未整改隐患。", cls="pa-note")
+                else ""  # the sentence says 「无逾期未整改隐患」 already
             )
-        return html_block(*parts)
+        return self._number("safety", html_block(*parts))
 
     def _shareable_hazards(self, summary):
         """Share mode: (sentence, by-category table, note) from the protected table only.
@@ -512,8 +484,7 @@ class PeriodReport(_Report):
         """存在问题, drawn from the data."""
         from parkanalysis.grading import grade_summary
 
-        items = []
-        items.append(self._outlook_summary())
+        items = [problem_land(self)]
         grades = self.grades
         d_class = grades[grades["grade"] == "D"] if "grade" in grades.columns else grades.iloc[0:0]
         if len(d_class):
@@ -530,18 +501,18 @@ class PeriodReport(_Report):
                 f"亩均效益评价{basis}为D类的企业{len(d_class)}家(占{share_d:.1f}%){names},"
                 "企业小、散、弱,亩均产出低,需加快提升或腾退。"
             )
-        converted = self.ds.parcels
-        converted = converted[
-            (converted["park_id"] == self.park) & converted["current_use"].notna()
-        ]
-        converted = converted[converted["current_use"] != converted["planned_use"]]
-        if len(converted):
-            area = converted["area_mu"].sum()
-            items.append(
-                f"{len(converted)}宗地块(合计{area:.0f}亩)现状用途与规划用途不一致,"
-                "原工业用地转为商业等用途,工业发展空间进一步压缩。"
-            )
-        return html_block(ListBlock(items, ordered=True))
+        return html_block(ListBlock([i for i in items if i], ordered=True))
+
+    def appendix(self) -> HTML:
+        """附:数据说明与核对 (internal copy only): method notes, 公顷 figures, data checks."""
+        from parkanalysis.report.model import Heading
+
+        if self.share:
+            return html_block()
+        return self._number(
+            "appendix",
+            html_block(Heading("附:数据说明与核对", 2), appendix_section(self), self.data_checks()),
+        )
 
     def data_checks(self) -> HTML:
         """数据核对: warnings found when the data were loaded (e.g. the 38 亩 residual)."""
@@ -573,7 +544,7 @@ class PeriodReport(_Report):
         )
         return html_block(
             paragraph(f"数据校验提示 {len(findings)} 处(不影响报告生成,请核对):"),
-            table_html(frame, caption="数据校验提示"),
+            table_html(frame, caption="数据校验提示", source="parkanalysis 数据校验"),
             note,
         )
 
@@ -628,6 +599,19 @@ def _value_text(value, unit) -> str:
     if unit in {"家", "人", "宗", "处"}:
         return f"{value:,.0f}"
     return f"{float(value):,.1f}"
+
+
+def _dated(sentences: list[str], progress) -> list[str]:
+    """The progress sentences as one paragraph opened with 「截至X月X日」 (latest 填报日期)."""
+    import pandas as pd
+
+    dates = pd.to_datetime(progress["date"], errors="coerce") if "date" in progress else None
+    if dates is None or dates.isna().all():
+        return sentences
+    last = dates.max()
+    if not sentences:
+        return sentences
+    return [f"截至{last.month}月{last.day}日," + ";".join(s.rstrip("。") for s in sentences) + "。"]
 
 
 def _as_period(value):

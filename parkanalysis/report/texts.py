@@ -183,10 +183,12 @@ def merge_office_texts(nb, params: dict[str, Any]):
     if not office.sections and not office.preamble and not expected:
         return nb
 
+    # cells tagged "appendix" (附:数据说明与核对) stay last, after every office section
+    tail = [c for c in nb.cells if "appendix" in c.get("metadata", {}).get("tags", [])]
     # the notebook's sections: head cells, then (heading, cells) per "## " heading
     head: list = []
     sections: list[list] = []  # [normalized heading, cells, attached office cells]
-    for cell in nb.cells:
+    for cell in (c for c in nb.cells if not any(c is t for t in tail)):
         source = cell.get("source", "")
         m = _HEADING.match(source.strip()) if cell.cell_type == "markdown" else None
         if m and len(m.group(1)) == 2 and "\n" not in source.strip():
@@ -249,7 +251,7 @@ def merge_office_texts(nb, params: dict[str, Any]):
         if m and len(m.group(1)) == 2 and "\n" not in cell["source"].strip():
             cell["source"] = f"## {_numeral(number)}、{normalize_heading(m.group(2))}"
             number += 1
-    nb.cells = cells
+    nb.cells = cells + tail
     return nb
 
 

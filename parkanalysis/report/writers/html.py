@@ -94,8 +94,9 @@ def block_html(block, *, label: str | None = None, dpi: int = PAGE_DPI) -> str:
         tag = "ol" if block.ordered else "ul"
         return f"<{tag}>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + f"</{tag}>"
     if isinstance(block, Table):
-        return table_html(block, label=label) + _source(block)
+        return table_html(block, label=label or block.label) + _source(block)
     if isinstance(block, Figure):
+        label = label or block.label
         if label is None:  # the notebook page: the chart alone, as it always was
             return _img(block, dpi) + _source(block)
         caption = " ".join(x for x in (label, block.caption or block.alt) if x)

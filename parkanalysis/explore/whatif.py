@@ -1,0 +1,206 @@
+"""What-if land outlooks as arguments: supply window, annual target, extra scenarios.
+
+A thin layer over :func:`parkanalysis.land.land_outlook_for` (the only outlook entry point
+used, together with the ``scenarios`` table and ``summary``/``exhaustion``/``headline_need``
+of the :class:`~parkanalysis.land.LandOutlookReport` it returns). Nothing in park.yaml is
+edited: ``supply_window`` and ``annual_target`` are applied to a copy of the park's
+configuration (``land.supply_window_years``, ``land.annual_supply_target_mu``), and extra
+``scenarios`` are **added** to the default ones (the relocation scenario, and the planned
+target when set) — a scenario of the same name replaces the default one.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import html
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from parkanalysis.errors import ParameterError
+from parkanalysis.labels import format_value
+
+__all__ = ["OutlookView", "land_outlook"]
+
+
+def _with_config(ds: Any, pid: str, land: dict[str, Any]) -> Any:
+    """A shallow copy of ``ds`` whose park ``pid`` has ``config.land`` updated."""
+    if not land:
+        return ds
+    info = ds.profile.parks[pid]
+    config = copy.deepcopy(info.config)
+    config.setdefault("land", {}).update(land)
+    parks = {**ds.profile.parks, pid: dataclasses.replace(info, config=config)}
+    clone = copy.copy(ds)
+    clone.profile = dataclasses.replace(ds.profile, parks=parks)
+    return clone
+
+
+def _default_specs(report: Any) -> dict[str, dict[str, Any]]:
+    """Scenario specs rebuilt from a report's ``scenarios`` table (baseline left out)."""
+    specs: dict[str, dict[str, Any]] = {}
+    for row in report.scenarios.to_dict("records"):
+        name = row["scenario"]
+        if name == "baseline":
+            continue
+        spec: dict[str, Any] = {}
+        if row.get("added_mu"):
+            spec["relocations"] = {int(k): float(v) for k, v in row["added_mu"].items()}
+        target = row.get("annual_target_mu")
+        if target is not None and not pd.isna(target):
+            spec["annual_target"] = float(target)
+        if spec:
+            specs[name] = spec
+    return specs
+
+
+def land_outlook(
+    ds: Any,
+    *,
+    park: str | None = None,
+    supply_window: int | None = None,
+    annual_target: float | None = None,
+    scenarios: Mapping[str, Mapping[str, Any]] | None = None,
+    **kwargs: Any,
+) -> OutlookView:
+    """The land outlook with what-if arguments; shows a compact summary in a notebook.
+
+    Parameters
+    ----------
+    ds : Dataset
+    park : str, optional
+        Park id or name.
+    supply_window : int, optional
+        Years averaged for 尚可供地年数 (instead of ``land.supply_window_years``).
+    annual_target : float, optional
+        Planned supply per year (亩): adds/replaces the ``planned_target`` scenario.
+    scenarios : dict, optional
+        Extra scenarios ``{name: spec}`` (specs of :func:`parkanalysis.forecast.land_outlook`:
+        ``relocations``/``conversions`` ``{year: 亩}``, ``annual_target``), added to the
+        defaults.
+    **kwargs
+        Passed to :func:`parkanalysis.land.land_outlook_for` (``as_of``, ``horizon``,
+        ``confidence``, ``seed``, ``n_sims``).
+
+    Returns
+    -------
+    OutlookView
+        ``.report`` is the :class:`~parkanalysis.land.LandOutlookReport`; its attributes
+        are also reachable on the view.
+
+    Examples
+    --------
+    >>> from parkanalysis.dataset import load_dataset
+    >>> ds = load_dataset("data/sample")
+    >>> v = land_outlook(ds, annual_target=120, scenarios={"新增报批": {"conversions":
+    ...                  {2017: 80.0}}}, horizon=5, n_sims=300)
+    >>> v.report.scenarios["scenario"].tolist()
+    ['baseline', 'relocations', 'planned_target', '新增报批']
+    >>> land_outlook(ds, supply_window=5, n_sims=300).supply_years.window
+    (2011, 2012, 2013, 2014, 2015)
+    """
+    from parkanalysis.land import land_outlook_for
+
+    if "scenarios" in kwargs:
+        raise ParameterError("scenarios 请作为关键字参数传入")
+    pid = ds.resolve_park(park)
+    land: dict[str, Any] = {}
+    if supply_window is not None:
+        if isinstance(supply_window, bool) or not isinstance(supply_window, int):
+            raise ParameterError(f"supply_window 应为正整数(年),得到 {supply_window!r}")
+        land["supply_window_years"] = supply_window
+    if annual_target is not None:
+        if isinstance(annual_target, bool) or not isinstance(annual_target, int | float):
+            raise ParameterError(f"annual_target 应为数值(亩/年),得到 {annual_target!r}")
+        land["annual_supply_target_mu"] = float(annual_target)
+    work = _with_config(ds, pid, land)
+    report = land_outlook_for(work, park=pid, **kwargs)
+    if scenarios:
+        specs = {**_default_specs(report), **{str(k): dict(v) for k, v in scenarios.items()}}
+        first_notes = list(report.notes)
+        report = land_outlook_for(work, park=pid, scenarios=specs, **kwargs)
+        report.notes = [*dict.fromkeys([*first_notes, *report.notes])]
+    return OutlookView(report, changed=land, extra=list(scenarios or ()))
+
+
+class OutlookView:
+    """A land outlook shown compactly: headline figures and one row per scenario."""
+
+    def __init__(self, report: Any, *, changed: dict[str, Any] | None = None, extra=()):
+        self.report = report
+        self.changed = dict(changed or {})
+        self.extra = list(extra)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "report":
+            raise AttributeError(name)
+        return getattr(self.report, name)
+
+    def scenario_table(self) -> pd.DataFrame:
+        """Per scenario: label, P10/P50/P90 exhaustion year, probability, headline need."""
+        r = self.report
+        ex = r.exhaustion.set_index("scenario")
+        rows = []
+        for name, label in zip(r.scenarios["scenario"], r.scenarios["label"], strict=True):
+            _, net, gross = r.headline_need(name)
+            e = ex.loc[name]
+            rows.append(
+                {
+                    "scenario": name,
+                    "label": label,
+                    "p10": e.get("p10"),
+                    "p50": e.get("p50"),
+                    "p90": e.get("p90"),
+                    "prob_within_horizon": float(e.get("prob_within_horizon", float("nan"))) * 100,
+                    "need_net_mu": net,
+                    "need_gross_mu": gross,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        r = self.report
+        return f"<土地展望 {r.park_name} 截至{r.as_of:%Y-%m-%d}>\n{r.summary}"
+
+    def _repr_html_(self) -> str:
+        r = self.report
+        sy = r.supply_years
+        years = "—" if sy.years is None else format_value(float(sy.years), "年数")
+        head = (
+            f"<b>{html.escape(r.park_name)} 土地展望</b>(截至{r.as_of:%Y-%m-%d})"
+            f":尚可供应土地 {format_value(r.remaining_mu, '亩')} 亩,"
+            f"近{len(sy.window)}年年均供地 {format_value(sy.average_mu, '亩')} 亩,"
+            f"尚可供地 {years} 年。"
+        )
+        changed = []
+        if "supply_window_years" in self.changed:
+            changed.append(f"供地年数按近{self.changed['supply_window_years']}年平均")
+        if "annual_supply_target_mu" in self.changed:
+            changed.append(f"年度供地计划{self.changed['annual_supply_target_mu']:g}亩")
+        if self.extra:
+            changed.append("新增情景:" + "、".join(self.extra))
+        rows = []
+        for row in self.scenario_table().to_dict("records"):
+            cells = [
+                html.escape(str(row["label"])),
+                *(("—" if pd.isna(row[k]) else str(int(row[k]))) for k in ("p10", "p50", "p90")),
+                format_value(row["prob_within_horizon"], "%"),
+                format_value(row["need_net_mu"], "亩"),
+                format_value(row["need_gross_mu"], "亩"),
+            ]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        header = (
+            "<tr><th>情景</th><th>用尽年份P10</th><th>P50</th><th>P90</th>"
+            f"<th>{r.horizon}年内用尽概率(%)</th>"
+            f"<th>{r.planning_horizon}年需新增可供土地(亩)</th><th>折合规划面积(亩)</th></tr>"
+        )
+        what_if = f"<div>假设:{html.escape(';'.join(changed))}</div>" if changed else ""
+        return (
+            '<div class="pa-outlook" style="font-size:12px">'
+            f"<div>{head}</div>{what_if}"
+            '<table style="border-collapse:collapse;margin-top:4px">'
+            f"<thead>{header}</thead><tbody>{''.join(rows)}</tbody></table>"
+            f'<div style="color:#57606a;margin-top:4px">{html.escape(r.summary)}</div></div>'
+        )

@@ -1,0 +1,69 @@
+"""Which reports a batch makes (``--kinds``) and how its index orders and titles them."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from conftest import SAMPLE
+
+from parkanalysis import batch
+from parkanalysis.errors import ParameterError
+
+
+def _months_2016() -> list[int]:
+    m = pd.read_csv(SAMPLE / "monthly_stats.csv")["月份"]
+    return sorted({int(x[5:7]) for x in m if x.startswith("2016")})
+
+
+def test_month_kind_makes_single_month_reports(tmp_path):
+    jobs = batch.plan_jobs(SAMPLE, 2016, out_dir=tmp_path, kinds=("month",))
+    months = [j.params["period"] for j in jobs]
+    assert all(j.kind == "period" for j in jobs)
+    # 1-2月 are published together in the sample (jan_feb_combined), so months 3..last
+    expected = [f"2016-{m:02d}" for m in _months_2016() if m >= 3]
+    assert [re.sub(r"\.\..*", "", p) for p in months] == expected
+    assert all(".." not in p for p in months)
+
+
+def test_kinds_choose_and_default_keeps_the_old_plan(tmp_path):
+    default = batch.plan_jobs(SAMPLE, 2016, out_dir=tmp_path)
+    assert [j.kind for j in default].count("land") == 1
+    only_land = batch.plan_jobs(SAMPLE, 2016, out_dir=tmp_path, kinds=("land",))
+    assert [j.kind for j in only_land] == ["land"]
+    halves = batch.plan_jobs(SAMPLE, 2016, out_dir=tmp_path, kinds=("half",))
+    assert [j.label for j in halves] == ["2016年上半年"]
+    with pytest.raises(ParameterError, match="weekly"):
+        batch.plan_jobs(SAMPLE, 2016, out_dir=tmp_path, kinds=("weekly",))
+
+
+def test_index_ordered_by_period_and_titled_like_the_documents():
+    def rec(name, kind, period, label):
+        return {
+            "name": name,
+            "kind": kind,
+            "park": "GMY",
+            "park_name": "工贸园",
+            "period": period,
+            "label": label,
+            "status": "rendered",
+            "seconds": 1.0,
+            "finished_at": "2016-07-01T08:00:00+08:00",
+            "error": None,
+            "failed_notebook": None,
+        }
+
+    records = [
+        rec("land.html", "land", "2016-06", "截至2016年6月"),
+        rec("h1.html", "period", "2016-01..2016-06", "2016年上半年"),
+        rec("c5.html", "period", "2016-01..2016-05", "2016年1-5月"),
+        rec("m5.html", "period", "2016-05", "2016年5月"),
+        rec("c3.html", "period", "2016-01..2016-03", "2016年1-3月"),
+    ]
+    page = batch.index_html(records)
+    order = re.findall(r'href="([^"]+)"', page)
+    assert order == ["c3.html", "m5.html", "c5.html", "h1.html", "land.html"]
+    assert ">工贸园2016年上半年工作总结</a>" in page
+    assert ">工贸园2016年1-5月经济运行情况报告</a>" in page
+    assert "@media (max-width: 600px)" in page

@@ -1,0 +1,276 @@
+"""The period reports read as a 管委会 leader reads them (issue 13).
+
+The sample's 2016H1 and 2016年1-5月 reports are rendered by the real pipeline (conftest
+``reports``), their HTML turned into text, and every expected number is computed here
+independently from the raw CSVs and park.yaml with pandas — nothing is hard-coded but words.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from html import unescape
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import SAMPLE
+
+pytestmark = pytest.mark.slow
+
+APPENDIX = "附:数据说明与核对"
+
+
+def text_of(html: str) -> str:
+    """The visible text of a rendered page: no styles, scripts or images; cells with " | "."""
+    t = re.sub(r"<(style|script)\b.*?</\1>", "", html, flags=re.S)
+    t = re.sub(r"<img[^>]*>", "[图]", t)
+    t = re.sub(r"<tr>.*?</tr>", lambda m: m.group(0).replace("\n", ""), t, flags=re.S)
+    t = re.sub(r"</t[dh]>", " | ", t)
+    t = re.sub(r"</(p|h\d|tr|div|li|caption|figcaption|dd|dt)>", "\n", t)
+    t = unescape(re.sub(r"<[^>]+>", "", t))
+    return re.sub(r"\n\s*\n+", "\n", re.sub(r"[ \t]+", " ", t))
+
+
+def body_of(text: str) -> str:
+    """The text before the appendix (the whole text of a copy without one)."""
+    return text.split(APPENDIX, 1)[0]
+
+
+def half_up(x: float, places: int) -> str:
+    q = Decimal(1).scaleb(-places)
+    return str(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+
+
+# -- raw data -----------------------------------------------------------------------------------
+def monthly() -> pd.DataFrame:
+    m = pd.read_csv(SAMPLE / "monthly_stats.csv")
+    m["year"] = m["月份"].str[:4].astype(int)
+    m["month"] = m["月份"].str[5:7].astype(int)
+    return m
+
+
+def total(column: str, year: int, end: int) -> float:
+    m = monthly()
+    return float(m.loc[(m["year"] == year) & (m["month"] <= end), column].sum())
+
+
+def same_scope_growth(column: str, year: int, end: int) -> float:
+    """同比 over the enterprises with data for ``column`` in both years (the documented rule)."""
+    m = monthly()
+    m = m[m["month"] <= end]
+
+    def sums(y):
+        return m[m["year"] == y].groupby("企业代码")[column].sum(min_count=1)
+
+    cur, prev = sums(year), sums(year - 1)
+    both = cur.index.intersection(prev.index)
+    both = [e for e in both if pd.notna(cur[e]) and pd.notna(prev[e])]
+    return (cur[both].sum() / prev[both].sum() - 1) * 100
+
+
+def published(indicator: str, months: str) -> pd.Series:
+    p = pd.read_csv(SAMPLE / "published.csv")
+    return p[(p["指标代码"] == indicator) & (p["时期"] == months)].iloc[0]
+
+
+def park_yaml() -> dict:
+    return yaml.safe_load((SAMPLE / "park.yaml").read_text(encoding="utf-8"))
+
+
+# -- fixtures -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def may(reports) -> str:
+    return text_of(reports["period"].html)
+
+
+@pytest.fixture(scope="module")
+def h1(reports) -> str:
+    return text_of(reports["h1"].html)
+
+
+@pytest.fixture(scope="module")
+def h1_share(reports) -> str:
+    return text_of(reports["h1_share"].html)
+
+
+# -- register -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["may", "h1"])
+def test_body_keeps_method_material_in_the_appendix(name, request):
+    text = request.getfixturevalue(name)
+    body = body_of(text)
+    assert APPENDIX in text
+    for technical in ("P50", "P10", "回测", ".ipynb", ".csv", "SHA-256", "UTC", "benchmarks/"):
+        assert technical not in body, technical
+    # internal codes from the data (enterprise ids, hazard ids, relocation ids)
+    codes = set(pd.read_csv(SAMPLE / "hazards.csv")["隐患编号"])
+    codes |= set(pd.read_csv(SAMPLE / "relocations.csv")["编号"])
+    codes |= set(pd.read_csv(SAMPLE / "enterprises.csv")["企业代码"])
+    assert not [c for c in codes if c in body]
+    appendix = text.split(APPENDIX, 1)[1]
+    assert "P50" in appendix and "北京时间" in appendix
+
+
+@pytest.mark.parametrize("name", ["may", "h1"])
+def test_numbered_tables_figures_with_sources_and_cover(name, request):
+    text = request.getfixturevalue(name)
+    body = body_of(text)
+    for word in ("百分点", "图1", "表1", "资料来源", "内部资料 注意保存", "管委会"):
+        assert word in body, word
+    captions = re.findall(r"^(表\d+|图\d+) ", body, flags=re.M)
+    assert captions, body[:500]
+    # every numbered table or figure of the body is followed by its 资料来源 line
+    n_items = len(re.findall(r"^(?:表|图)\d+ ", body, flags=re.M))
+    assert len(re.findall(r"^资料来源:", body, flags=re.M)) >= n_items
+    # numbers run 1, 2, 3 … in document order
+    tables = [int(x[1:]) for x in captions if x.startswith("表")]
+    assert tables == list(range(1, len(tables) + 1))
+    # 颍州区统计局 (published.csv's source) is named, not a vague 统计部门, where used
+    if "| 公布数 |" in body:
+        source = pd.read_csv(SAMPLE / "published.csv")["来源"].iloc[0]
+        assert f"{source}公布数" in body
+
+
+def test_share_copy_has_no_marking_appendix_or_enterprise_table(h1_share):
+    assert "内部资料" not in h1_share
+    assert APPENDIX not in h1_share
+    assert "重点企业" not in h1_share
+    names = pd.read_csv(SAMPLE / "enterprises.csv")["企业名称"]
+    assert not [n for n in names if n in h1_share]
+
+
+# -- units and figures --------------------------------------------------------------------------
+def test_units_as_the_seed_and_text_equals_table(may):
+    body = body_of(may)
+    output = total("工业总产值(万元)", 2016, 5)
+    tax = total("税收(万元)", 2016, 5)
+    assert f"完成工业总产值{half_up(output / 10000, 2)}亿元" in body
+    tax_text = half_up(tax, 1).removesuffix(".0")
+    assert f"完成税收{tax_text}万元" in body
+    # the published figure in the text and in the table, both marked 公布数
+    pub = published("above_size_output", "2016-01..2016-05")
+    yi = half_up(pub["数值"] / 10000, 2)
+    growth = half_up(pub["同比(%)"], 1)
+    assert f"完成规模工业总产值{yi}亿元,同比增长{growth}%" in body
+    row = re.search(r"规模工业总产值\(亿元\) \| (.*)\n", body).group(1)
+    cells = [c.strip() for c in row.split("|")]
+    assert cells[0] == yi and cells[1] == growth and "公布数" in cells
+    # one number format per column: every 本期 cell of 表1 has two decimals
+    table1 = body.split("表1 ", 1)[1].split("资料来源", 1)[0]
+    values = re.findall(r"\)\s\|\s([\d,.-]+)\s\|", table1)
+    assert values and all(re.fullmatch(r"-?[\d,]+\.\d\d", v) for v in values), values
+    # no zero counts in sentences
+    assert not re.search(r"(?<![\d.])0家", body.split("表1 ", 1)[0])
+
+
+def test_speed_change_against_the_previous_cumulative_period(may):
+    diff = same_scope_growth("税收(万元)", 2016, 5) - same_scope_growth("税收(万元)", 2016, 4)
+    amount = half_up(abs(diff), 1)
+    word = "加快" if float(half_up(diff, 1)) > 0 else "回落"
+    expected = f"税收增速比1-4月{word}{amount}个百分点"
+    if float(amount) == 0:
+        expected = "税收增速与1-4月持平"
+    assert expected in body_of(may)
+    assert "上年同期 |" in may and "增减额 |" in may
+
+
+def test_annual_targets_and_time_progress(h1, may):
+    target = park_yaml()["parks"][0]["config"]["targets"][2016]
+    for text, end in ((h1, 6), (may, 5)):
+        pct = total("工业总产值(万元)", 2016, end) / target["industrial_output"] * 100
+        assert f"工业总产值完成全年目标的{half_up(pct, 1)}%" in text
+        assert f"时间进度{half_up(end / 12 * 100, 1)}%" in text
+    assert "时间过半、任务过半" in h1
+    assert re.search(r"园区经济(呈现出|总体保持|主要经济指标)", body_of(h1))
+
+
+def test_industry_table_uses_gbt4754_names(h1):
+    from parkanalysis.industry import industry_of
+
+    m = monthly()
+    ents = pd.read_csv(SAMPLE / "enterprises.csv")
+    cur = m[(m["year"] == 2016) & (m["month"] <= 6)].groupby("企业代码")["工业总产值(万元)"].sum()
+    codes = ents.set_index("企业代码")["行业代码"]
+    by_div = cur.groupby(lambda e: industry_of(codes[e]).division_name).sum()
+    top = by_div.idxmax()
+    share = half_up(by_div.max() / cur.sum() * 100, 1)
+    assert f"分行业看,{top}完成工业总产值" in h1 and f"占全部工业总产值的{share}%" in h1
+    assert "重点企业主要指标" in h1
+
+
+def test_ratios_are_annualised_and_labelled(h1):
+    assert "年化值=本期值×12÷6" in h1 and "本期(未年化)" in h1
+    assert "地均税收" not in body_of(h1)  # 公顷 duplicates only in the appendix
+    assert "地均税收" in h1.split(APPENDIX, 1)[1]
+
+
+# -- dated facts --------------------------------------------------------------------------------
+def test_project_progress_and_inspections_are_dated(may):
+    body = body_of(may)
+    b = pd.read_csv(SAMPLE / "buildings.csv", parse_dates=["填报日期"])
+    last = b.loc[b["填报日期"] <= "2016-05-31", "填报日期"].max()
+    assert f"截至{last.month}月{last.day}日," in body
+    hz = pd.read_csv(SAMPLE / "hazards.csv", parse_dates=["排查日期"])
+    d = hz.loc[hz["排查日期"].between("2016-01-01", "2016-05-31"), "排查日期"]
+    first, end = d.min(), d.max()
+    assert f"{first.month}月{first.day}日至{end.month}月{end.day}日" in body
+    assert f"涉及企业{hz.loc[d.index, '企业代码'].nunique()}家" in body
+
+
+def test_no_inspection_is_not_no_hazard():
+    import parkanalysis.report as pr
+
+    hz = pd.read_csv(SAMPLE / "hazards.csv", parse_dates=["排查日期"])
+    assert not hz["排查日期"].between("2016-01-01", "2016-02-29").any()  # premise of the test
+    section = pr.PeriodReport(data=str(SAMPLE), period="2016年1-2月").safety()
+    text = " ".join(getattr(b, "text", "") for b in section.blocks)
+    assert "本期未开展安全隐患排查" in text and "未排查出" not in text
+
+
+# -- land -----------------------------------------------------------------------------------------
+def test_land_paragraph_plain_words_once(h1):
+    declared = park_yaml()["parks"][0]["phases"][0]["declared"]
+    body = body_of(h1)
+    km2 = half_up(declared["total"] / 1500, 2)
+    assert f"规划面积{declared['total']}亩(约{km2}平方公里)" in body
+    infra = declared["road"] + declared["green"] + declared["water"]
+    assert f"道路绿地水域占地{infra}亩" in body
+    assert f"可利用土地{declared['usable']}亩已全部报批" in body
+    parcels = pd.read_csv(SAMPLE / "parcels.csv")
+    conv = parcels[parcels["现状用途"].notna() & (parcels["现状用途"] != parcels["规划用途"])]
+    names = "、".join(conv["地块编号"])
+    assert f"{names}共{conv['面积(亩)'].sum():.0f}亩已被{conv['受让人/项目'].iloc[0]}" in body
+    assert "城市整体规划调整" in body
+    # each fact once: the land paragraph is not repeated under 存在问题
+    assert body.count("平方公里") == 1
+    assert body.count("可供土地已无法满足正常供地需要") == 1
+
+
+def test_month_report_compares_with_the_previous_month_without_annual_targets():
+    import parkanalysis.report as pr
+
+    section = pr.PeriodReport(data=str(SAMPLE), period="2016-05").economy()
+    text = section.blocks[0].text
+    m = monthly()
+
+    def yoy(month):  # 税收 of one month, same-scope rule, from the raw CSV
+        cur = m[(m["year"] == 2016) & (m["month"] == month)].set_index("企业代码")["税收(万元)"]
+        prev = m[(m["year"] == 2015) & (m["month"] == month)].set_index("企业代码")["税收(万元)"]
+        both = cur.dropna().index.intersection(prev.dropna().index)
+        return (cur[both].sum() / prev[both].sum() - 1) * 100
+
+    diff = yoy(5) - yoy(4)
+    word = "加快" if float(half_up(diff, 1)) > 0 else "回落"
+    assert f"税收增速比4月{word}{half_up(abs(diff), 1)}个百分点" in text
+    assert "完成全年目标" not in text  # a single month is not compared with a year's target
+
+
+def test_appendix_cell_stays_after_the_office_sections(tmp_path):
+    from parkanalysis.render import parameterize
+
+    data = tmp_path / "data"
+    (data / "texts").mkdir(parents=True)
+    (data / "texts" / "2016H1.md").write_text("## 下半年工作计划\n\n计划。\n", encoding="utf-8")
+    nb = parameterize("period", {"data": str(data), "period": "2016H1", "share": False})
+    assert nb.cells[-1].source.strip() == "report.appendix()"
+    assert any("下半年工作计划" in c.source for c in nb.cells[:-1])
