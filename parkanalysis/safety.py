@@ -241,7 +241,7 @@ def _count(n: int, unit: str) -> str:
 #: What a report says for a period without any hazard record: the ledger lists hazards found,
 #: so an empty period cannot tell "inspected, nothing found" from "not inspected".
 NO_RECORDS_SENTENCE = (
-    "本报告期隐患排查台账中没有记录,不能据此说明排查情况;如已开展排查,请补录台账。"
+    "本期未开展安全隐患排查(隐患排查台账中本报告期没有记录;如已开展排查,请补录台账)。"
 )
 #: What a report says when the dataset has no hazard data for the park at all.
 NO_DATA_SENTENCE = "未提供本园区的安全隐患排查台账,本报告不对安全生产情况作出判断。"

@@ -119,18 +119,18 @@ def threshold_reports(kernel_session, tmp_path_factory):
 def test_threshold_suppresses_the_above_size_figures(threshold_reports, reports):
     """规上 output comes from 11 enterprises: published at k=3, withheld at k=12."""
     marker = MARKER.format(k=12)
-    open_html = reports["period_share"].html
-    assert _row(open_html, "规模工业总产值")[1] == "32,939.5"
+    # 规上 output is shown as the statistics bureau's published figure (公布数) in 表1;
+    # the figure computed from the 11 enterprises' returns (规上产值占比 built on it) is what
+    # the rule protects
+    open_text = unescape(reports["period_share"].html)
+    assert "规模工业总产值占全部工业总产值的79.8%" in open_text  # k=3: computed share shown
     html = threshold_reports["period12"].html
-    above = _row(html, "规模工业总产值")
-    assert above[1] == marker and above[3] == marker
-    assert above[5] == "33,240"  # the statistics bureau's published figure stays
-    assert _row(html, "规模工业增加值")[1] == marker
-    assert _row(html, "规上产值占比")[1] == marker  # 11 规上 of 36: the smaller group is 11
-    for number in ("32,939.5", "9,499.1", "79.8"):
-        assert number not in html
-    assert _row(html, "工业总产值")[1] == "41,261.9"  # 36 enterprises: shown
-    assert _row(html, "规上工业企业数")[1] == "11"  # a count is published
+    above = _row(html, "规模工业总产值(亿元)")
+    assert above[1] == "3.32" and above[-1] == "公布数"  # the bureau's figure stays
+    for number in ("32,939.5", "9,499.1", "79.8%", "3.29亿元"):
+        assert number not in unescape(html)
+    assert _row(html, "工业总产值(亿元)")[1] == "4.13"  # 36 enterprises: shown
+    assert _row(html, "规上工业企业数(家)")[1] == "11"  # a count is published
     assert "对外版不予公布" in unescape(html)
     text = unescape(html)  # hazard categories at < 12 enterprises: withheld, or the total too
     assert "类隐患数不予公布" in text or f"排查出安全隐患{marker}" in text

@@ -287,9 +287,13 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
         r = by_id.loc[ident]
         scale = 10000 if ident in ec.YI_YUAN_IDS else 1
         unit = "亿元" if scale == 10000 else "万元"
-        hidden = bool(cut.get(ident))
-        last_hidden = hidden or report._withheld_in(ident, period.previous_year())
+        # the statistics bureau's published figures (and what follows from them) stay public;
+        # a figure computed from the returns is withheld with the cells it is built on, and
+        # with last year's cells (本期 and 同比 would give 上年同期 back)
         own = r["basis"] != "公布数"  # computed from the returns (marked when incomplete)
+        hidden = own and bool(cut.get(ident))
+        last_hidden = own and (hidden or report._withheld_in(ident, period.previous_year()))
+        growth_hidden = own and (bool(gcut.get(ident)) or last_hidden)
 
         def marked(text, own=own):
             return f"{text}{mark}" if own and text != "—" else text
@@ -297,12 +301,12 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
         row = {
             "指标": f"{r['name']}({unit})",
             "本期": report.marker if hidden else marked(_f2(r["value"] / scale)),
-            "同比(%)": report.marker if gcut.get(ident) else marked(_f1(r["yoy_pct"])),
+            "同比(%)": report.marker if growth_hidden else marked(_f1(r["yoy_pct"])),
             "上年同期": report.marker if last_hidden else _f2(r["last_year"] / scale),
             "增减额": report.marker if last_hidden else marked(_f2(r["change"] / scale)),
         }
         if prev_label:
-            prev_hidden = bool(gcut.get(ident)) or (
+            prev_hidden = growth_hidden or (
                 prev is not None
                 and (
                     report._withheld_in(ident, prev)
