@@ -27,9 +27,11 @@ Definitions (one place; the tests hold them):
   ``prev_value`` NaN; zero base → ``yoy_pct`` NaN, ``prev_value`` 0 and a note.
 * **亩均** (per 亩) = Σ flow ÷ Σ land of the enterprises with land and data. An enterprise's
   land is the area of its parcels; a parcel used by *k* enterprises counts 1/*k* of its area
-  for each, so areas add up and no parcel is counted twice. Flows are those of the period and
-  are **not annualised** (the note says so for periods shorter than a year; for a year they are
-  annual figures). The 公顷 variants (万元/公顷, 开发区土地集约利用评价) are the same figures ×15.
+  for each, so areas add up and no parcel is counted twice. An enterprise linked to no parcel
+  counts the 用地面积 of the register (``land_area_mu``) where given (the note says so).
+  Flows are those of the period and are **not annualised** (the note says so for periods
+  shorter than a year; for a year they are annual figures). The 公顷 variants (万元/公顷,
+  开发区土地集约利用评价) are the same figures ×15.
   Their growth uses the same land on both sides, so it is the growth of the flow over the
   same-scope land-holding enterprises.
 * **全员劳动生产率** = Σ 工业增加值 ÷ Σ average 从业人员 (each enterprise's mean over its months
@@ -496,7 +498,7 @@ def _prepare(ds: Any) -> _Prepared:
         order=order,
         sorted_keys=sorted_keys,
         reg_park=ent["park_id"].to_numpy(dtype=object),
-        area_mu=_enterprise_area(ent, ds.parcels),
+        area_mu=_with_register_area(ent, _enterprise_area(ent, ds.parcels)),
         industrial=kind == "工业",
         commercial=kind == "商贸",
         start_d=ent["production_start_date"].to_numpy(dtype="datetime64[ns]"),
@@ -715,6 +717,19 @@ def _enterprise_area(ent: pd.DataFrame, parcels: pd.DataFrame) -> np.ndarray:
     users = np.bincount(hit, minlength=n_par)
     share = parcels["area_mu"].to_numpy(dtype="float64")[hit] / users[hit]
     return np.bincount(owner, weights=np.nan_to_num(share), minlength=n)
+
+
+def _with_register_area(ent: pd.DataFrame, linked: np.ndarray) -> np.ndarray:
+    """Linked parcel land, else the register's own 用地面积 (``land_area_mu``), in 亩.
+
+    >>> ent = pd.DataFrame({"land_area_mu": [30.0, 8.0, np.nan]})
+    >>> _with_register_area(ent, np.array([12.0, 0.0, 0.0])).tolist()
+    [12.0, 8.0, 0.0]
+    """
+    if "land_area_mu" not in ent.columns:
+        return linked
+    own = np.nan_to_num(ent["land_area_mu"].to_numpy(dtype="float64", na_value=np.nan))
+    return np.where(linked > 0, linked, np.maximum(own, 0.0))
 
 
 # -- per-park aggregation -----------------------------------------------------------------------
@@ -946,6 +961,9 @@ def _period_notes(core: _Core) -> dict[str, str]:
     p = core.period
     span = "" if p.n_months == 12 else f"{p.short_label}累计值,未年化"
     land = "用地按企业使用地块面积计(共用地块按企业数均摊)"
+    reg = core.registry
+    if "land_area_mu" in reg.columns and (reg["land_area_mu"].to_numpy(dtype="float64") > 0).any():
+        land = "用地按企业使用地块面积计(共用地块按企业数均摊;未关联地块的按企业名录的用地面积)"
     per_area = ";".join(x for x in (span, land) if x)
     return {
         "employees": f"期末({p.end_month}月末)人数",

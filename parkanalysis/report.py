@@ -328,9 +328,19 @@ class PeriodReport(_Report):
 
     @functools.cached_property
     def grades(self):
+        """The 亩均效益 grades; an empty frame with ``attrs["reason"]`` when they cannot be
+        computed (no land linked, an indicator nobody reports) — the rest still renders."""
+        import pandas as pd
+
+        from parkanalysis.errors import ParameterError
         from parkanalysis.grading import grade_enterprises
 
-        return grade_enterprises(self.ds, self.period, park=self.park)
+        try:
+            return grade_enterprises(self.ds, self.period, park=self.park)
+        except ParameterError as exc:
+            empty = pd.DataFrame({"grade": pd.Series([], dtype="str")})
+            empty.attrs["reason"] = str(exc)
+            return empty
 
     # -- sections ----------------------------------------------------------------------
     def title(self) -> HTML:
@@ -698,6 +708,8 @@ class PeriodReport(_Report):
         items = []
         items.append(self.outlook.summary)
         grades = self.grades
+        if grades.attrs.get("reason"):
+            items.append(f"本期未开展亩均效益评价:{grades.attrs['reason']}。")
         d_class = grades[grades["grade"] == "D"] if "grade" in grades.columns else grades.iloc[0:0]
         if len(d_class):
             summary = grade_summary(grades)
