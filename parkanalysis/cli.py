@@ -146,9 +146,14 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 def cmd_land(args: argparse.Namespace) -> int:
     from parkanalysis.land import land_indicators
+    from parkanalysis.units import in_area_unit
 
     ds = _load(args)
     table = land_indicators(ds, park=args.park, as_of=args.as_of)
+    park = ds.profile.parks[ds.resolve_park(args.park)]
+    units = {ph.unit for ph in park.phases.values()}
+    if len(units) == 1:  # a park declaring in 公顷 sees 公顷 (亩 alongside)
+        table = in_area_unit(table, units.pop())
     emit(table, fmt=args.format, output=args.output, title="土地利用指标")
     return EXIT_OK
 

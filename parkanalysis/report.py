@@ -360,15 +360,36 @@ class PeriodReport(_Report):
         table, level_cut, growth_cut = self._shareable_indicators()
         text = economic_paragraph(table, period=self.period, park_name=None)
         shown = table[
-            ["name", "value", "unit", "yoy_pct", "scope", "published_value", "published_yoy_pct"]
+            [
+                "name",
+                "value",
+                "unit",
+                "all_yoy_pct",
+                "scope_value",
+                "prev_value",
+                "yoy_pct",
+                "scope",
+                "published_value",
+                "published_yoy_pct",
+            ]
         ].copy()
         shown["value"] = [
             self.marker if cut else _value_text(v, u)
             for v, u, cut in zip(shown["value"], shown["unit"], level_cut, strict=True)
         ]
+        for col in ("scope_value", "prev_value"):
+            shown[col] = [
+                self.marker if cut else _value_text(v, u)
+                for v, u, cut in zip(shown[col], shown["unit"], growth_cut, strict=True)
+            ]
         shown["yoy_pct"] = shown["yoy_pct"].astype(object)
         shown.loc[growth_cut, "yoy_pct"] = self.marker
-        notes = []
+        if self.share:
+            shown = shown.drop(columns="all_yoy_pct")
+        definition = "注:同比按同口径计算(两年都有数据的企业),同口径本期 ÷ 上年同期 − 1 = 同比。"
+        if not self.share:
+            definition += "全口径同比 = 数值 ÷ 上年全部企业合计 − 1(含新入园和退出企业)。"
+        notes = [paragraph(definition, cls="pa-note")]
         if growth_cut.any():
             extra = [
                 f"{name}{_value_text(v, u)}{u}"
@@ -453,7 +474,9 @@ class PeriodReport(_Report):
         growth_cut = (np.array([self._small(x) for x in scope_n]) | level_cut) & ~is_count
         growth_cut &= table["yoy_pct"].notna().to_numpy() | level_cut
         table.loc[level_cut, ["value", "difference"]] = float("nan")
-        table.loc[growth_cut, ["yoy_pct", "prev_value"]] = float("nan")
+        table.loc[growth_cut, ["yoy_pct", "prev_value", "scope_value"]] = float("nan")
+        # all minus same-scope totals would give the entered/exited enterprises' sum
+        table[["all_yoy_pct", "all_prev_value"]] = float("nan")
         return table, level_cut, growth_cut
 
     def _shareable_trend(self, trend, indicator: str):

@@ -15,6 +15,7 @@ Every expected figure is computed in the test by a short pandas script on the ra
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -163,19 +164,6 @@ def write_ledger(path: Path, rng) -> pd.DataFrame:
     return df
 
 
-@pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("office")
-    rng = np.random.default_rng(RNG_SEED)
-    truth = {
-        "register": write_register(folder / "企业名录(2016年).xlsx", rng),
-        "stats": write_stats(folder / "2016年1-5月工业企业主要指标.csv", rng),
-        "ledger": write_ledger(folder / "新桥园区用地台账.csv", rng),
-    }
-    (folder / "说明.txt").write_text("办公室备忘,不是数据表", encoding="utf-8")
-    return folder, truth
-
-
 def cli(*args, check=True):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
@@ -188,3 +176,234 @@ def cli(*args, check=True):
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def write_stats_xlsx(path: Path, stats: pd.DataFrame) -> None:
+    """The same statistics as an XLSX: title row, 年份 column and "1-5月" labels, 单位名称."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "工业企业主要经济指标"
+    ws.merge_cells("A1:G1")
+    ws.append(["年份", "统计期", "单位名称", "从业人员平均人数", "工业总产值(当年价格)(千元)",
+               "营业收入(万元)", "应交税金(万元)"])  # fmt: skip
+    for r in stats.itertuples(index=False):
+        year, label = r[0].split("年", 1)
+        ws.append([int(year), label, r[1], int(r[2]), float(r[3]) * 10, float(r[4]), float(r[5])])
+    wb.save(path)
+
+
+def _make(folder: Path, layout: str) -> dict:
+    rng = np.random.default_rng(RNG_SEED)
+    truth = {
+        "register": write_register(folder / "企业名录(2016年).xlsx", rng),
+        "stats": write_stats(folder / "2016年1-5月工业企业主要指标.csv", rng),
+        "ledger": write_ledger(folder / "新桥园区用地台账.csv", rng),
+    }
+    if layout == "xlsx_year_column":
+        os.remove(folder / "2016年1-5月工业企业主要指标.csv")
+        write_stats_xlsx(folder / "统计月报.xlsx", truth["stats"])
+    pd.DataFrame({"姓名": ["王五"], "电话": ["123"]}).to_csv(folder / "联系人.csv", index=False)
+    return truth
+
+
+def _digest(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "park.yaml"}
+
+
+@pytest.fixture(scope="module", params=["gbk_csv", "xlsx_year_column"])
+def office_folder(request, tmp_path_factory):
+    """An office folder after ``parkanalysis init`` (raw files as written, and their truth)."""
+    folder = tmp_path_factory.mktemp(request.param)
+    truth = _make(folder, request.param)
+    before = _digest(folder)
+    proc = cli("init", folder)
+    truth["init_stdout"] = proc.stdout
+    truth["untouched"] = before == _digest(folder)
+    truth["layout"] = request.param
+    return folder, truth
+
+
+def expected_indicators(truth: dict) -> dict:
+    """The 2016年1-5月 figures by an independent pandas script on the raw data."""
+    s = truth["stats"].copy()
+    s["key"] = s["企业名称"].str.replace(" ", "")
+    reg = truth["register"]
+    cur = s[s["统计期"] == "2016年1-5月"].set_index("key")
+    prev = s[s["统计期"] == "2015年1-5月"].set_index("key")
+    both = cur.index.intersection(prev.index)
+    out = {}
+    for ind, col in (
+        ("industrial_output", "工业总产值(当年价格)(万元)"),
+        ("revenue", "营业收入(万元)"),
+        ("tax_revenue", "应交税金(万元)"),
+        ("employees", "从业人员期末人数(人)"),
+    ):
+        out[ind] = {
+            "value": cur[col].sum(),
+            "scope_value": cur.loc[both, col].sum(),
+            "prev_value": prev.loc[both, col].sum(),
+            "yoy_pct": (cur.loc[both, col].sum() / prev.loc[both, col].sum() - 1) * 100,
+            "all_prev_value": prev[col].sum(),
+            "all_yoy_pct": (cur[col].sum() / prev[col].sum() - 1) * 100,
+            "scope": f"同口径({len(both)}家)",
+        }
+    above = set(reg.loc[reg["above"] == "是", "name"])
+    in_prod = set(reg.loc[reg["start"] <= pd.Timestamp("2016-05-31"), "name"])
+    out["above_size_enterprises"] = len(above & in_prod & set(cur.index))
+    out["above_size_output"] = cur.loc[cur.index.isin(above), "工业总产值(当年价格)(万元)"].sum()
+    land = reg.set_index("name")["land_mu"].dropna()
+    with_land = cur.index.intersection(land[land > 0].index)
+    out["tax_per_mu"] = cur.loc[with_land, "应交税金(万元)"].sum() / land[with_land].sum()
+    new = reg["start"].between(pd.Timestamp("2016-01-01"), pd.Timestamp("2016-05-31"))
+    out["new_industrial_enterprises"] = int(new.sum())
+    return out
+
+
+def test_init_writes_a_draft_profile_and_never_touches_the_files(office_folder):
+    folder, truth = office_folder
+    assert truth["untouched"]
+    text = (folder / "park.yaml").read_text(encoding="utf-8")
+    import yaml
+
+    doc = yaml.safe_load(text)
+    sources = doc["sources"]
+    tables = {v["table"] for v in sources.values()}
+    assert tables == {"enterprises", "cumulative_stats", "parcels"}
+    reg = sources["企业名录(2016年).xlsx"]["columns"]
+    assert reg["规模以上(2016)"] == "above_size_2016"
+    assert reg["用地面积(亩)"] == "land_area"
+    assert "序号" in sources["企业名录(2016年).xlsx"]["ignored"]
+    # phases and declared areas from the ledger's sums, in its unit, with a comment
+    ledger = truth["ledger"]
+    phases = {p["phase_id"]: p for p in doc["parks"][0]["phases"]}
+    for phase, rows in ledger.groupby("期别"):
+        assert phases[phase]["unit"] == "公顷"
+        assert phases[phase]["declared"]["total"] == pytest.approx(rows["面积(公顷)"].sum())
+    assert "取自土地台账合计" in text
+    out = truth["init_stdout"]
+    assert "联系人.csv" in out and "未识别的文件" in out
+    assert "填报人" in out or truth["layout"] != "gbk_csv"
+
+
+def test_init_refuses_to_overwrite_without_force(office_folder):
+    folder, _ = office_folder
+    before = (folder / "park.yaml").read_bytes()
+    proc = cli("init", folder, check=False)
+    assert proc.returncode == 2
+    assert "--force" in proc.stderr and "Traceback" not in proc.stderr
+    assert (folder / "park.yaml").read_bytes() == before
+
+
+def test_validate_names_every_unread_column_and_file(office_folder):
+    folder, truth = office_folder
+    proc = cli("validate", folder, "--format", "json")
+    report = json.loads(proc.stdout)
+    assert report["ok"]
+    unknown = {
+        (w["file"], w["column"]) for w in report["warnings"] if w["rule"] == "unknown_column"
+    }
+    assert ("新桥园区用地台账.csv", "经办人") in unknown
+    assert ("企业名录(2016年).xlsx", "备注") in unknown
+    if truth["layout"] == "gbk_csv":
+        assert ("2016年1-5月工业企业主要指标.csv", "填报人") in unknown
+    files = {w["file"] for w in report["warnings"] if w["rule"] == "unrecognised_file"}
+    assert files == {"联系人.csv"}
+    text = cli("validate", folder).stdout
+    assert "未识别的列『经办人』,已忽略" in text
+    strict = cli("validate", folder, "--strict", check=False)
+    assert strict.returncode == 2 and "unknown_column" in strict.stdout
+
+
+def test_indicators_equal_an_independent_calculation(office_folder):
+    folder, truth = office_folder
+    proc = cli("indicators", folder, "--period", "2016年1-5月", "--format", "json")
+    rows = {r["id"]: r for r in json.loads(proc.stdout)}
+    exp = expected_indicators(truth)
+    for ind in ("industrial_output", "revenue", "tax_revenue", "employees"):
+        for key in ("value", "scope_value", "prev_value", "yoy_pct", "all_prev_value"):
+            assert rows[ind][key] == pytest.approx(exp[ind][key], abs=1e-3), (ind, key)
+        assert rows[ind]["all_yoy_pct"] == pytest.approx(exp[ind]["all_yoy_pct"], abs=1e-4)
+        assert rows[ind]["scope"] == exp[ind]["scope"]
+        # the page reconciles: same-scope value ÷ previous − 1 is the growth shown
+        r = rows[ind]
+        assert (r["scope_value"] / r["prev_value"] - 1) * 100 == pytest.approx(r["yoy_pct"])
+    # the register's own 规上 flags, not the revenue threshold
+    assert rows["above_size_enterprises"]["value"] == exp["above_size_enterprises"]
+    assert rows["above_size_output"]["value"] == pytest.approx(exp["above_size_output"], abs=1e-3)
+    # 亩均 from the register's 用地面积 (no parcel is linked)
+    assert rows["tax_per_mu"]["value"] == pytest.approx(exp["tax_per_mu"], rel=1e-6)
+    assert "企业名录的用地面积" in rows["tax_per_mu"]["note"]
+    assert rows["new_industrial_enterprises"]["value"] == exp["new_industrial_enterprises"]
+
+
+def test_land_follows_the_park_unit(office_folder):
+    folder, truth = office_folder
+    proc = cli("land", folder, "--format", "json", "--as-of", "2016-05")
+    rows = {r["id"]: r for r in json.loads(proc.stdout)}
+    ledger = truth["ledger"]
+    ha = ledger["面积(公顷)"]
+    supplied = ledger["供应状态"] == "已供"
+    assert rows["total_area_mu"]["unit"] == "公顷"
+    assert rows["total_area_mu"]["value"] == pytest.approx(ha.sum(), abs=1e-3)
+    assert rows["total_area_mu"]["value_mu"] == pytest.approx(ha.sum() * 15, abs=1e-3)
+    assert rows["supplied_mu"]["value"] == pytest.approx(ha[supplied].sum(), abs=1e-3)
+    pending = (
+        (~supplied)
+        & (ledger["报批状态"] == "已报批")
+        & (~ledger["土地用途"].isin(["道路用地", "公园与绿地", "水域及水利设施用地"]))
+    )
+    assert rows["remaining_supplyable_mu"]["value"] == pytest.approx(ha[pending].sum(), abs=1e-3)
+    not_done = pending & ledger["征迁安置状态"].isin(["未启动", "进行中"])
+    assert rows["resettlement_pending_mu"]["value"] == pytest.approx(ha[not_done].sum(), abs=1e-3)
+
+
+def test_period_report_renders_without_parcel_links(tmp_path):
+    """One papermill render (the GBK layout): no parcel is linked, 增加值 is not reported."""
+    folder = tmp_path / "office"
+    folder.mkdir()
+    truth = _make(folder, "gbk_csv")
+    cli("init", folder)
+    out = tmp_path / "reports"
+    cli("render", "period", "--data", folder, "--period", "2016年1-5月", "--out", out)
+    (page,) = out.glob("*.html")
+    text = page.read_text(encoding="utf-8")
+    exp = expected_indicators(truth)
+    assert f"{exp['tax_revenue']['value']:,.1f}" in text
+    assert f"{exp['tax_revenue']['scope_value']:,.1f}" in text
+    assert f"规模企业投产{exp['above_size_enterprises']}家" in text
+    # the 亩均 evaluation says why it is not shown; the rest of the report is there
+    assert "本期未开展亩均效益评价" in text and "工业增加值" in text
+    assert "用地平衡表" in text
+
+
+def test_unmatched_name_suggests_the_nearest_register_names(tmp_path):
+    folder = tmp_path / "office"
+    folder.mkdir()
+    truth = _make(folder, "gbk_csv")
+    cli("init", folder)
+    path = folder / "2016年1-5月工业企业主要指标.csv"
+    text = path.read_text(encoding="gbk")
+    wrong = truth["register"]["name"][0].replace("有限公司", "股份公司")
+    path.write_text(text.replace(truth["register"]["name"][0], wrong), encoding="gbk")
+    proc = cli("validate", folder, "--format", "json", check=False)
+    assert proc.returncode == 2
+    (err,) = [e for e in json.loads(proc.stdout)["errors"] if e["rule"] == "unknown_enterprise"]
+    assert err["value"] == wrong and truth["register"]["name"][0] in err["message"]
+    rows = truth["stats"].index[truth["stats"]["企业名称"] == truth["register"]["name"][0]]
+    assert err["row"] == int(rows[0]) + 4  # title, note and header rows above the data
+
+
+def test_header_row_not_found_names_what_it_found(tmp_path):
+    import shutil
+
+    folder = tmp_path / "ds"
+    shutil.copytree(ROOT / "data" / "sample", folder)
+    path = folder / "parcels.csv"
+    raw = path.read_bytes()
+    head, _, rest = raw.partition(b"\n")
+    path.write_bytes(head.replace("地块编号".encode(), "宗地".encode()) + b"\n" + rest)
+    proc = cli("validate", folder, "--format", "json", check=False)
+    assert proc.returncode == 2
+    (err,) = [e for e in json.loads(proc.stdout)["errors"] if e["file"] == "parcels.csv"]
+    assert err["rule"] == "missing_column" and err["row"] == 1
+    assert "找到了「园区代码」" in err["message"] and "「地块编号」" in err["message"]

@@ -323,13 +323,13 @@ def _adapt_periods(raw: RawTable, matched: dict[str, int], findings: Findings) -
     years = raw.data[matched["report_year"]] if "report_year" in matched else None
     codes, uniques = pd.factorize(
         labels.astype(object).map(str)
-        + "\x00"
+        + "\x1f"
         + (years.astype(object).map(str) if years is not None else ""),
         use_na_sentinel=True,
     )
     conv = []
     for u in uniques:
-        label, _, year = u.partition("\x00")
+        label, _, year = u.partition("\x1f")
         conv.append(period_month(label, year or None))
     if not any(c is not None for c in conv):
         return

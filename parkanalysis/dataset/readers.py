@@ -193,9 +193,8 @@ def probe_header(rows: list[list], spec: TableSpec) -> tuple[int, list[str], lis
             best, best_i = named, i
     if best_i is None:
         return None
-    keys = [k for k in spec.keys if spec.column(k).required]
-    found = [spec.column(k).zh for k in keys if k in best]
-    missing = [spec.column(k).zh for k in keys if k not in best]
+    found = [spec.column(k).zh for k in spec.keys if k in best]
+    missing = [spec.column(k).zh for k in spec.keys if k not in best and spec.column(k).required]
     return best_i + 1, found, missing
 
 
