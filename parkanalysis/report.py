@@ -384,11 +384,16 @@ class PeriodReport(_Report):
             ]
         shown["yoy_pct"] = shown["yoy_pct"].astype(object)
         shown.loc[growth_cut, "yoy_pct"] = self.marker
+        if self.share:  # level − same-scope level would give the entrants' sum
+            shown = shown.drop(columns=["all_yoy_pct", "scope_value", "prev_value"])
+        definition = "注:同比按同口径计算(两年都有数据的企业)"
         if self.share:
-            shown = shown.drop(columns="all_yoy_pct")
-        definition = "注:同比按同口径计算(两年都有数据的企业),同口径本期 ÷ 上年同期 − 1 = 同比。"
-        if not self.share:
-            definition += "全口径同比 = 数值 ÷ 上年全部企业合计 − 1(含新入园和退出企业)。"
+            definition += "。"
+        else:
+            definition += (
+                ",同口径本期 ÷ 上年同期 − 1 = 同比;"
+                "全口径同比 = 数值 ÷ 上年全部企业合计 − 1(含新入园和退出企业)。"
+            )
         notes = [paragraph(definition, cls="pa-note")]
         if growth_cut.any():
             extra = [

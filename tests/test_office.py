@@ -53,8 +53,11 @@ def _codes():
     return [f"91341200MA2N{i:04d}X{i % 10}" for i in range(1, N_ENT + 1)]
 
 
-def write_register(path: Path, rng) -> pd.DataFrame:
-    """XLSX register with a merged title row and a two-row header; returns the truth."""
+def write_register(path: Path, rng, *, own_codes: bool = False) -> pd.DataFrame:
+    """XLSX register with a merged title row and a two-row header; returns the truth.
+
+    ``own_codes``: a last column 企业代码 (the park's own numbers) beside 统一社会信用代码.
+    """
     names, codes = _names(), _codes()
     land = np.round(rng.uniform(20, 120, N_ENT), 1)
     land[7] = np.nan  # one enterprise without land
@@ -74,6 +77,9 @@ def write_register(path: Path, rng) -> pd.DataFrame:
         ws.merge_cells(f"{col}2:{col}3")
     ws.merge_cells("D2:E2")
     ws.merge_cells("F2:G2")
+    if own_codes:
+        ws["I2"] = "企业代码"
+        ws.merge_cells("I2:I3")
     for i in range(N_ENT):
         ws.append(
             [
@@ -85,6 +91,7 @@ def write_register(path: Path, rng) -> pd.DataFrame:
                 None if np.isnan(land[i]) else float(land[i]),
                 above[i],
                 "" if i % 4 else "重点企业",
+                *([f"XQ{i + 1:03d}"] if own_codes else []),
             ]
         )
     wb.save(path)
@@ -194,14 +201,23 @@ def write_stats_xlsx(path: Path, stats: pd.DataFrame) -> None:
 
 def _make(folder: Path, layout: str) -> dict:
     rng = np.random.default_rng(RNG_SEED)
+    own_codes = layout == "credit_codes"
     truth = {
-        "register": write_register(folder / "企业名录(2016年).xlsx", rng),
+        "register": write_register(folder / "企业名录(2016年).xlsx", rng, own_codes=own_codes),
         "stats": write_stats(folder / "2016年1-5月工业企业主要指标.csv", rng),
         "ledger": write_ledger(folder / "新桥园区用地台账.csv", rng),
     }
     if layout == "xlsx_year_column":
         os.remove(folder / "2016年1-5月工业企业主要指标.csv")
         write_stats_xlsx(folder / "统计月报.xlsx", truth["stats"])
+    if layout == "credit_codes":  # the statistics identify enterprises by credit code only
+        os.remove(folder / "2016年1-5月工业企业主要指标.csv")
+        code = dict(zip(truth["register"]["name"], truth["register"]["code"], strict=True))
+        by_code = truth["stats"].assign(
+            统一社会信用代码=truth["stats"]["企业名称"].str.replace(" ", "").map(code)
+        )
+        by_code = by_code.drop(columns="企业名称")
+        by_code.to_csv(folder / "统计报表.csv", index=False, encoding="utf-8")
     pd.DataFrame({"姓名": ["王五"], "电话": ["123"]}).to_csv(folder / "联系人.csv", index=False)
     return truth
 
@@ -210,7 +226,7 @@ def _digest(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "park.yaml"}
 
 
-@pytest.fixture(scope="module", params=["gbk_csv", "xlsx_year_column"])
+@pytest.fixture(scope="module", params=["gbk_csv", "xlsx_year_column", "credit_codes"])
 def office_folder(request, tmp_path_factory):
     """An office folder after ``parkanalysis init`` (raw files as written, and their truth)."""
     folder = tmp_path_factory.mktemp(request.param)
@@ -273,6 +289,8 @@ def test_init_writes_a_draft_profile_and_never_touches_the_files(office_folder):
     assert reg["规模以上(2016)"] == "above_size_2016"
     assert reg["用地面积(亩)"] == "land_area"
     assert "序号" in sources["企业名录(2016年).xlsx"]["ignored"]
+    if truth["layout"] == "credit_codes":
+        assert (reg["企业代码"], reg["统一社会信用代码"]) == ("enterprise_id", "credit_code")
     # phases and declared areas from the ledger's sums, in its unit, with a comment
     ledger = truth["ledger"]
     phases = {p["phase_id"]: p for p in doc["parks"][0]["phases"]}

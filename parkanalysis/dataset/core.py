@@ -338,8 +338,7 @@ def _read_and_check(path, limits, *, strict=False):
         if td is not None:
             tables[name] = td
             if name == "enterprises":
-                ctx.register = td.frame
-                td.above_size_flags = office.register_flags(ctx, td.frame)
+                office.after_register(ctx, td)
     if "published" in tables:
         _canonical_periods(tables["published"], findings)
     check_dataset(profile, tables, findings)

@@ -213,7 +213,14 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
         if not norm(h):
             continue
         m = match_header(h, lookup)
-        if m is not None and m[0] not in rep.columns.values():
+        if m is not None and m[0] == "enterprise_id" and "enterprise_id" in rep.columns.values():
+            # 企业代码 and 统一社会信用代码 both given: the credit code is not the id
+            first = next(k for k, v in rep.columns.items() if v == "enterprise_id")
+            if office.is_credit_header(first):
+                rep.columns[first], rep.columns[h] = "credit_code", "enterprise_id"
+            else:
+                rep.columns[h] = "credit_code"
+        elif m is not None and m[0] not in rep.columns.values():
             rep.columns[h] = m[0]
             if m[1]:
                 rep.units[h] = m[1]

@@ -70,6 +70,9 @@ class Context:
     register_file: str | None = None
     #: 规上 flags of the register: DataFrame park_id, enterprise_id, year, above_size
     flags: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+    #: the register's 统一社会信用代码 when it also has 企业代码 (raw, then code → id)
+    credit_codes: np.ndarray | None = None
+    credit: dict[str, str] = field(default_factory=dict)
 
     @property
     def single_park(self) -> str | None:
@@ -240,8 +243,15 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     source = ctx.sources.get(raw.file)
     matched: dict[str, int] = {}
     flag_cols: list[tuple[int, int]] = []
+    credit: int | None = None
     for i, h in enumerate(raw.headers):
         m = match_header(h, lookup)
+        if m is not None and m[0] == "enterprise_id" and "enterprise_id" in matched:
+            # 企业代码 and 统一社会信用代码 both given: the first is the id, the other a credit code
+            j = matched["enterprise_id"]
+            credit = i if is_credit_header(h) or not is_credit_header(raw.headers[j]) else j
+            matched["enterprise_id"] = j if credit == i else i
+            continue
         if m is not None:
             matched.setdefault(m[0], i)
             continue
@@ -261,9 +271,29 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
         if source is not None and source.is_ignored(h):
             continue
         _unknown(raw, i, h, spec, ctx, findings)
+    if credit is not None:
+        codes = raw.data[credit].to_numpy(dtype=object)
+        _drop_column(raw, credit)
+        matched = {k: (v - (v > credit)) for k, v in matched.items()}
+        flag_cols = [(y, p - (p > credit)) for y, p in flag_cols]
+        if spec.name == "enterprises":
+            ctx.credit_codes = codes
+    elif spec.name == "enterprises":
+        ctx.credit_codes = None
     n = len(raw.data)
     if "park_id" not in matched and ctx.single_park is not None:
         _append(raw, "园区代码", [ctx.single_park] * n)
+    if spec.name in _STATS and "enterprise_id" in matched and ctx.credit:
+        pos = matched["enterprise_id"]  # ids given as 统一社会信用代码 of a register with 企业代码
+        ids = raw.data[pos].to_numpy(dtype=object)
+        known = (
+            set(ctx.register["enterprise_id"].astype(str)) if ctx.register is not None else set()
+        )
+        raw.data[pos] = pd.Series(
+            [ctx.credit.get(_name_key(v), v) if str(v) not in known else v for v in ids],
+            index=raw.data.index,
+            dtype=object,
+        )
     if spec.name in _STATS:
         _adapt_periods(raw, matched, findings)
         if "enterprise_id" not in matched and "enterprise_name" in matched:
@@ -271,6 +301,32 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     if spec.name == "enterprises":
         _adapt_register(raw, matched, flag_cols, ctx, findings)
     return raw
+
+
+def is_credit_header(header: str) -> bool:
+    """Whether ``header`` names a 统一社会信用代码 column (with or without brackets)."""
+    return split_header_unit(P.normalize_header(header))[0] in ("统一社会信用代码", "社会信用代码")
+
+
+def _drop_column(raw: RawTable, pos: int) -> None:
+    keep = [i for i in range(len(raw.headers)) if i != pos]
+    raw.headers = [raw.headers[i] for i in keep]
+    raw.data = raw.data[keep].set_axis(range(len(keep)), axis=1)
+    if raw.header_cell_rows is not None:
+        raw.header_cell_rows = [raw.header_cell_rows[i] for i in keep]
+
+
+def after_register(ctx: Context, td) -> None:
+    """Remember the parsed register: names and credit codes → ids, its 规上 flags."""
+    ctx.register = td.frame
+    td.above_size_flags = register_flags(ctx, td.frame)
+    if ctx.credit_codes is not None:
+        ids = td.frame["enterprise_id"].astype(object).to_numpy()
+        ctx.credit = {
+            _name_key(c): str(e)
+            for c, e in zip(ctx.credit_codes, ids, strict=True)
+            if isinstance(c, str) and c.strip() and isinstance(e, str)
+        }
 
 
 def _unknown(raw, i, header, spec, ctx, findings) -> None:

@@ -38,12 +38,14 @@ PROFILE_KEYS = ("sources",)
 #: Keys of one ``sources`` entry.
 ENTRY_KEYS = ("table", "columns", "ignored", "header_row", "encoding", "note")
 
-#: Fields beyond the table's own columns that a header may map to, per table.
+#: Fields beyond the table's own columns that a header may map to, per table
+#: (``credit_code``: 统一社会信用代码 beside 企业代码, used to match statistics to the register).
 #: ``above_size_YYYY`` (a 是/否 column of the register giving 规上 membership in year YYYY)
 #: is accepted for ``enterprises`` as well.
 FIELDS_EXTRA = {
-    "monthly_stats": ("enterprise_name", "report_year"),
-    "cumulative_stats": ("enterprise_name", "report_year"),
+    "enterprises": ("credit_code",),
+    "monthly_stats": ("enterprise_name", "report_year", "credit_code"),
+    "cumulative_stats": ("enterprise_name", "report_year", "credit_code"),
 }
 ABOVE_SIZE_FIELD = re.compile(r"^above_size_(\d{4})$")
 
