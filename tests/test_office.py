@@ -425,3 +425,35 @@ def test_header_row_not_found_names_what_it_found(tmp_path):
     (err,) = [e for e in json.loads(proc.stdout)["errors"] if e["file"] == "parcels.csv"]
     assert err["rule"] == "missing_column" and err["row"] == 1
     assert "找到了「园区代码」" in err["message"] and "「地块编号」" in err["message"]
+
+
+def test_period_label_without_year_is_named(tmp_path):
+    folder = tmp_path / "office"
+    folder.mkdir()
+    _make(folder, "gbk_csv")
+    cli("init", folder)
+    path = folder / "2016年1-5月工业企业主要指标.csv"
+    path.write_text(path.read_text(encoding="gbk").replace("2016年1-", "1-"), encoding="gbk")
+    proc = cli("validate", folder, "--format", "json", check=False)
+    assert proc.returncode == 2
+    errors = json.loads(proc.stdout)["errors"]
+    assert any("统计期「1-5月」没有年份" in e["message"] for e in errors)
+
+
+def test_grading_without_any_land_says_why(tmp_path):
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.errors import ParameterError
+    from parkanalysis.grading import grade_enterprises
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    _make(folder, "gbk_csv")
+    wb = openpyxl.load_workbook(folder / "企业名录(2016年).xlsx")
+    ws = wb.active
+    for row in range(4, ws.max_row + 1):
+        ws.cell(row=row, column=6).value = None  # no 用地面积, and no parcel links
+    wb.save(folder / "企业名录(2016年).xlsx")
+    cli("init", folder)
+    ds = load_dataset(folder)
+    with pytest.raises(ParameterError, match="没有企业登记用地"):
+        grade_enterprises(ds, "2016年1-5月")

@@ -384,9 +384,21 @@ def _adapt_periods(raw: RawTable, matched: dict[str, int], findings: Findings) -
         use_na_sentinel=True,
     )
     conv = []
-    for u in uniques:
+    for code, u in enumerate(uniques):
         label, _, year = u.partition("\x1f")
         conv.append(period_month(label, year or None))
+        m = _CUMULATIVE_LABEL.match(norm(label))
+        if conv[-1] is None and m and m.group(1) is None:
+            first = int(np.flatnonzero(codes == code)[0])
+            findings.add(
+                "bad_value",
+                f"统计期「{label}」没有年份(年份列为空或没有年份列);"
+                "请加一列「年份」,或把统计期写成 2016年1-5月 的样子",
+                file=raw.file,
+                row=int(raw.rows[first]),
+                column=raw.headers[pos],
+                value=label,
+            )
     if not any(c is not None for c in conv):
         return
     cumulative = raw.table == "cumulative_stats"
