@@ -308,7 +308,7 @@ def _derive_id(name: str) -> str:
     """An ASCII park id from a name: its letters and digits, else ``P`` + a short hash.
 
     >>> _derive_id("Xinqiao Park"), _derive_id("新桥工业园")
-    ('XINQIAOPARK', 'P6D3B')
+    ('XINQIAOPARK', 'P60A9')
     """
     ascii_part = re.sub(r"[^A-Za-z0-9]", "", name).upper()
     if ascii_part:
