@@ -167,6 +167,7 @@ def assign_files(
 ) -> dict[str, Path]:
     """Files of ``sources:`` take their table; other table files are reported if unused."""
     out = dict(found)
+    superseded: set[str] = set()  # files reported as replaced, not as unrecognised
     for name, src in ctx.sources.items():
         prev = out.get(src.table)
         if prev is not None and prev.name != name and prev.name not in ctx.sources:
@@ -177,6 +178,7 @@ def assign_files(
                 file=prev.name,
                 severity="warning",
             )
+            superseded.add(prev.name)
         elif prev is not None and prev.name != name:
             findings.add(
                 "duplicate_table",
@@ -187,11 +189,17 @@ def assign_files(
             continue
         out[src.table] = folder / name
     if "monthly_stats" in out and "cumulative_stats" in out:
-        del out[
-            "monthly_stats"
-            if "cumulative_stats" in {s.table for s in ctx.sources.values()}
-            else "cumulative_stats"
-        ]
+        listed = {s.table for s in ctx.sources.values()}
+        drop = "monthly_stats" if "cumulative_stats" in listed else "cumulative_stats"
+        findings.add(
+            "duplicate_table",
+            f"同时有企业月度统计和企业累计统计;按 park.yaml 的 sources 只读取 "
+            f"{out['cumulative_stats' if drop == 'monthly_stats' else 'monthly_stats'].name},"
+            f"{out[drop].name} 未读取",
+            file=out[drop].name,
+            severity="warning",
+        )
+        superseded.add(out.pop(drop).name)
     if ctx.sources:
         for table in ("enterprises", "parcels"):
             if table not in out:
@@ -207,7 +215,7 @@ def assign_files(
                 "(monthly_stats 或 cumulative_stats)",
                 file="park.yaml",
             )
-    used = {p.name for p in out.values()}
+    used = {p.name for p in out.values()} | superseded
     for p in sorted(folder.iterdir()):
         if p.name.startswith((".", "~$")) or p.suffix.lower() not in suffixes:
             continue
