@@ -186,16 +186,19 @@ def cli(*args, check=True):
 
 
 def write_stats_xlsx(path: Path, stats: pd.DataFrame) -> None:
-    """The same statistics as an XLSX: title row, 年份 column and "1-5月" labels, 单位名称."""
+    """The same statistics as an XLSX: title row, 年份 column and "1-5月" labels, 单位名称,
+    output in 千元, and both 从业人员平均人数 and 从业人员期末人数."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws["A1"] = "工业企业主要经济指标"
     ws.merge_cells("A1:G1")
-    ws.append(["年份", "统计期", "单位名称", "从业人员平均人数", "工业总产值(当年价格)(千元)",
-               "营业收入(万元)", "应交税金(万元)"])  # fmt: skip
+    ws.append(["年份", "统计期", "单位名称", "从业人员平均人数", "从业人员期末人数",
+               "工业总产值(当年价格)(千元)", "营业收入(万元)", "应交税金(万元)"])  # fmt: skip
     for r in stats.itertuples(index=False):
         year, label = r[0].split("年", 1)
-        ws.append([int(year), label, r[1], int(r[2]), float(r[3]) * 10, float(r[4]), float(r[5])])
+        average = int(r[2]) + 1000  # not the month-end stock: must not be read as 从业人员
+        ws.append([int(year), label, r[1], average, int(r[2]), float(r[3]) * 10, float(r[4]),
+                   float(r[5])])  # fmt: skip
     wb.save(path)
 
 

@@ -220,6 +220,8 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
                 rep.columns[first], rep.columns[h] = "credit_code", "enterprise_id"
             else:
                 rep.columns[h] = "credit_code"
+        elif m is not None and m[0] == "employees" and "employees" in rep.columns.values():
+            rep.ignored.append(h)  # 期末 and 平均 人数 both given: validate keeps 期末
         elif m is not None and m[0] not in rep.columns.values():
             rep.columns[h] = m[0]
             if m[1]:

@@ -252,6 +252,7 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     matched: dict[str, int] = {}
     flag_cols: list[tuple[int, int]] = []
     credit: int | None = None
+    averages: list[int] = []
     for i, h in enumerate(raw.headers):
         m = match_header(h, lookup)
         if m is not None and m[0] == "enterprise_id" and "enterprise_id" in matched:
@@ -259,6 +260,13 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
             j = matched["enterprise_id"]
             credit = i if is_credit_header(h) or not is_credit_header(raw.headers[j]) else j
             matched["enterprise_id"] = j if credit == i else i
+            continue
+        if m is not None and m[0] == "employees" and "employees" in matched:
+            # 从业人员期末人数 and 从业人员平均人数 both given: the stock is the month-end one
+            j = matched["employees"]
+            other = i if "期末" in raw.headers[j] or "平均" in h else j
+            matched["employees"] = j if other == i else i
+            averages.append(other)
             continue
         if m is not None:
             matched.setdefault(m[0], i)
@@ -279,6 +287,20 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
         if source is not None and source.is_ignored(h):
             continue
         _unknown(raw, i, h, spec, ctx, findings)
+    for pos in sorted(averages, reverse=True):
+        findings.add(
+            "column_not_used",
+            f"列『{raw.headers[pos]}』与『{raw.headers[matched['employees']]}』都是从业人员;"
+            "按期末人数计(从业人员是期末存量),该列未使用",
+            file=raw.file,
+            row=raw.header_row_of(pos),
+            column=raw.headers[pos],
+            severity="warning",
+        )
+        _drop_column(raw, pos)
+        matched = {k: (v - (v > pos)) for k, v in matched.items()}
+        flag_cols = [(y, p - (p > pos)) for y, p in flag_cols]
+        credit = None if credit is None else credit - (credit > pos)
     if credit is not None:
         codes = raw.data[credit].to_numpy(dtype=object)
         _drop_column(raw, credit)
