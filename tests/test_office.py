@@ -301,8 +301,12 @@ def test_init_writes_a_draft_profile_and_never_touches_the_files(office_folder):
         assert phases[phase]["unit"] == "公顷"
         assert phases[phase]["declared"]["total"] == pytest.approx(rows["面积(公顷)"].sum())
     assert "取自土地台账合计" in text
+    park = doc["parks"][0]
+    assert park["name"] == "新桥工业园区"  # from the register's title row
+    assert park["park_id"].isascii() and park["park_id"].isalnum()
     out = truth["init_stdout"]
     assert "联系人.csv" in out and "未识别的文件" in out
+    assert "企业名录(2016年).xlsx → 企业名录(enterprises),表头在第2-3行" in out
     assert "填报人" in out or truth["layout"] != "gbk_csv"
 
 
@@ -460,3 +464,20 @@ def test_grading_without_any_land_says_why(tmp_path):
     ds = load_dataset(folder)
     with pytest.raises(ParameterError, match="没有企业登记用地"):
         grade_enterprises(ds, "2016年1-5月")
+
+
+def test_ambiguous_name_names_the_enterprises(tmp_path):
+    folder = tmp_path / "office"
+    folder.mkdir()
+    truth = _make(folder, "gbk_csv")
+    reg = truth["register"]
+    wb = openpyxl.load_workbook(folder / "企业名录(2016年).xlsx")
+    wb.active.cell(row=5, column=2).value = reg["name"][0]  # the second enterprise, renamed
+    wb.save(folder / "企业名录(2016年).xlsx")
+    cli("init", folder)
+    proc = cli("validate", folder, "--format", "json", check=False)
+    assert proc.returncode == 2
+    errors = [e for e in json.loads(proc.stdout)["errors"] if e["rule"] == "unknown_enterprise"]
+    by_value = {e["value"]: e["message"] for e in errors}
+    assert f"对应 2 家企业({reg['code'][0]}、{reg['code'][1]})" in by_value[reg["name"][0]]
+    assert "不在企业名录中" in by_value[reg["name"][1]]  # its own name is gone from the register

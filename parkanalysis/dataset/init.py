@@ -74,6 +74,13 @@ class FileReport:
     periods: list[str] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)
     problem: str | None = None
+    #: the header's rows as shown (``3``, or ``2-3`` for a two-row header)
+    header_rows: str = ""
+
+    @property
+    def header_text(self) -> str:
+        """``第3行`` / ``第2-3行``."""
+        return f"第{self.header_rows or self.header_row}行"
 
 
 @dataclass
@@ -97,9 +104,7 @@ class InitResult:
                 continue
             zh = TABLES[f.table].zh
             enc = f",编码 {f.encoding}" if f.encoding else ""
-            lines.append(
-                f"  {f.file} → {zh}({f.table}),表头在第{f.header_row}行{enc},{f.rows} 行数据"
-            )
+            lines.append(f"  {f.file} → {zh}({f.table}),表头在{f.header_text}{enc},{f.rows} 行数据")
             for h, fld in f.columns.items():
                 lines.append(f"      {h} → {fld}")
             if f.periods:
@@ -208,6 +213,8 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
     spec = office.spec_for(table, ctx, None)
     lookup = header_lookup(spec)
     rep = FileReport(path.name, table, raw.header_row, raw.encoding, rows=len(raw.data))
+    if raw.header_cell_rows and max(raw.header_cell_rows) > raw.header_row:
+        rep.header_rows = f"{raw.header_row}-{max(raw.header_cell_rows)}"
     month_pos = year_pos = None
     for i, h in enumerate(raw.headers):
         if not norm(h):
@@ -401,7 +408,7 @@ def _yaml(pid, name, phases, unit, reports) -> str:
             out.append(f"  # {_q(r.file)}: 未识别({r.problem})")
             continue
         out.append(f"  {_q(r.file)}:")
-        out.append(f"    table: {r.table}  # {TABLES[r.table].zh},表头在第{r.header_row}行")
+        out.append(f"    table: {r.table}  # {TABLES[r.table].zh},表头在{r.header_text}")
         out.append("    columns:")
         for h, fld in r.columns.items():
             unit_note = f"  # 单位 {r.units[h]}" if h in r.units else ""
