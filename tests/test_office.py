@@ -481,3 +481,34 @@ def test_ambiguous_name_names_the_enterprises(tmp_path):
     by_value = {e["value"]: e["message"] for e in errors}
     assert f"对应 2 家企业({reg['code'][0]}、{reg['code'][1]})" in by_value[reg["name"][0]]
     assert "不在企业名录中" in by_value[reg["name"][1]]  # its own name is gone from the register
+
+
+def test_sources_mapping_is_what_is_read(tmp_path):
+    """Edited sources: an unknown header mapped to a field, a header re-mapped, one ignored."""
+    import yaml
+
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.indicators import indicator_table
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    truth = _make(folder, "gbk_csv")
+    cli("init", folder)
+    path = folder / "park.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    ledger = doc["sources"]["新桥园区用地台账.csv"]
+    ledger["columns"]["经办人"] = "transferee"
+    stats = doc["sources"]["2016年1-5月工业企业主要指标.csv"]
+    stats["columns"]["应交税金(万元)"] = "revenue_wan_yuan"  # usually 税收
+    del stats["columns"]["营业收入(万元)"]
+    stats["ignored"] = ["营业收入(万元)", "填报人"]
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    ds = load_dataset(folder)
+    unknown = {w.column for w in ds.warnings if w.rule == "unknown_column"}
+    assert unknown == {"备注"}
+    assert set(ds.parcels["transferee"]) == {"李四"}
+    t = indicator_table(ds, "2016年1-5月").set_index("id")
+    s = truth["stats"]
+    cur = s[s["统计期"] == "2016年1-5月"]
+    assert t.loc["revenue", "value"] == pytest.approx(cur["应交税金(万元)"].sum(), abs=1e-3)
+    assert np.isnan(t.loc["tax_revenue", "value"])

@@ -121,15 +121,9 @@ def _is_unit(unit: str) -> bool:
 def spec_for(table: str, ctx: Context, source: Source | None) -> TableSpec:
     """The table's spec as this file is read: its own headers accepted, office relaxations."""
     base = TABLES[table]
-    extra_alias: dict[str, list[str]] = {}
-    if source is not None:
-        for header, fld in source.columns.items():
-            extra_alias.setdefault(fld, []).append(_alias_of(header))
     cols: list[ColumnSpec] = []
     for c in base.columns:
         changes: dict = {}
-        if c.name in extra_alias:
-            changes["aliases"] = (*c.aliases, *extra_alias[c.name])
         if c.name == "park_id" and ctx.single_park is not None:
             changes["optional"] = True
         if c.name == "enterprise_id" and table in ("enterprises", *_STATS):
@@ -144,7 +138,7 @@ def spec_for(table: str, ctx: Context, source: Source | None) -> TableSpec:
                 "企业名称",
                 STR,
                 optional=True,
-                aliases=(*NAME_ALIASES, *extra_alias.get("enterprise_name", ())),
+                aliases=NAME_ALIASES,
             )
         )
         cols.append(
@@ -153,10 +147,15 @@ def spec_for(table: str, ctx: Context, source: Source | None) -> TableSpec:
                 "年份",
                 INT,
                 optional=True,
-                aliases=("统计年度", "年度", "报告年份", *extra_alias.get("report_year", ())),
+                aliases=("统计年度", "年度", "报告年份"),
             )
         )
-    return dataclasses.replace(base, columns=tuple(cols))
+    overrides: list[tuple[str, str]] = []
+    if source is not None:  # the file's own headers, as park.yaml's sources: maps them
+        names = {c.name for c in cols}
+        overrides += [(_alias_of(h), "") for h in source.ignored]
+        overrides += [(_alias_of(h), f) for h, f in source.columns.items() if f in names]
+    return dataclasses.replace(base, columns=tuple(cols), overrides=tuple(overrides))
 
 
 # -- files ------------------------------------------------------------------------------------

@@ -147,6 +147,8 @@ def header_lookup(spec: TableSpec) -> dict[str, str]:
     for col in spec.columns:
         for name in (col.name, col.zh, *col.aliases):
             out[normalize_header(name).lower()] = col.name
+    for name, column in spec.overrides:  # explicit mappings win; "" = deliberately not read
+        out[normalize_header(name).lower()] = column
     return out
 
 
@@ -156,11 +158,11 @@ def match_header(text: object, lookup: dict[str, str]) -> tuple[str, str | None]
     if not norm:
         return None
     if norm.lower() in lookup:
-        return lookup[norm.lower()], None
+        return (lookup[norm.lower()], None) if lookup[norm.lower()] else None
     name, unit = split_header_unit(norm)
     # ``税收()`` (no unit in the brackets) names the column as well, with unit None
     if name != norm and name.lower() in lookup:
-        return lookup[name.lower()], unit
+        return (lookup[name.lower()], unit) if lookup[name.lower()] else None
     return None
 
 

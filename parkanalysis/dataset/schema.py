@@ -87,6 +87,9 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     required: bool = True
     file_names: tuple[str, ...] = field(default=())
+    #: header spellings read as a given column whatever the aliases say ("" = never read);
+    #: set per file from park.yaml's ``sources:`` (see :func:`.office.spec_for`)
+    overrides: tuple[tuple[str, str], ...] = ()
 
     @property
     def keys(self) -> tuple[str, ...]:

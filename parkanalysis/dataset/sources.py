@@ -12,8 +12,9 @@ that the office's own files are read as they are. One entry per file::
           规模以上(2016): above_size_2016
         ignored: [序号, 备注]         # headers read and deliberately not used
 
-A header mapped in ``columns`` is accepted for that field in that file only (its unit in
-brackets is still read); a header listed in ``ignored`` is not reported as unknown. Files of
+A header mapped in ``columns`` is read as that field in that file (its unit in brackets is
+still read), even where it would otherwise name another field; a header listed in ``ignored``
+is never read and not reported as unknown (:attr:`~.schema.TableSpec.overrides`). Files of
 the folder that ``sources`` does not name are recognised by their file name as before
 (``enterprises.csv``, ``企业名录.xlsx`` …) or reported as not recognised.
 
