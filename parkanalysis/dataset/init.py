@@ -228,7 +228,14 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
             else:
                 rep.columns[h] = "credit_code"
         elif m is not None and m[0] == "employees" and "employees" in rep.columns.values():
-            rep.ignored.append(h)  # 期末 and 平均 人数 both given: validate keeps 期末
+            # 期末 and 平均 人数 both given: 从业人员 is the month-end stock
+            first = next(k for k, v in rep.columns.items() if v == "employees")
+            if "期末" in h or "平均" in first:
+                del rep.columns[first]
+                rep.columns[h] = "employees"
+                rep.ignored.append(first)
+            else:
+                rep.ignored.append(h)
         elif m is not None and m[0] not in rep.columns.values():
             rep.columns[h] = m[0]
             if m[1]:
