@@ -97,12 +97,20 @@ def emit(payload: Any, *, fmt: str, output: str | None, title: str = "", sheets=
 def cmd_validate(args: argparse.Namespace) -> int:
     from parkanalysis.dataset import validate_dataset
 
-    report = validate_dataset(args.data)
+    report = validate_dataset(args.data, strict=args.strict)
     if args.format == "json":
         emit(report.to_dict(), fmt="json", output=None)
     else:
         print(report.to_text())
     return EXIT_OK if report.ok else EXIT_BAD_INPUT
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from parkanalysis.dataset.init import init_folder
+
+    result = init_folder(args.folder, name=args.name, park_id=args.park_id, force=args.force)
+    print(result.summary())
+    return EXIT_OK
 
 
 def _load(args: argparse.Namespace):
@@ -145,9 +153,14 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 def cmd_land(args: argparse.Namespace) -> int:
     from parkanalysis.land import land_indicators
+    from parkanalysis.units import in_area_unit
 
     ds = _load(args)
     table = land_indicators(ds, park=args.park, as_of=args.as_of)
+    park = ds.profile.parks[ds.resolve_park(args.park)]
+    units = {ph.unit for ph in park.phases.values()}
+    if len(units) == 1:  # a park declaring in 公顷 sees 公顷 (亩 alongside)
+        table = in_area_unit(table, units.pop())
     emit(table, fmt=args.format, output=args.output, title="土地利用指标")
     return EXIT_OK
 
@@ -294,9 +307,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     fmt_choices = ["table", "json", "csv", "xlsx"]
 
+    p = sub.add_parser("init", help="从园区现有的表格文件生成 park.yaml 草稿(含 sources 对照)")
+    p.add_argument("folder", help="存放企业名录、统计表、土地台账等文件的文件夹")
+    p.add_argument("--name", help="园区名称(默认取自文件标题行或文件夹名)")
+    p.add_argument("--park-id", dest="park_id", help="园区代码(默认由名称生成)")
+    p.add_argument("--force", action="store_true", help="覆盖已有的 park.yaml")
+    p.set_defaults(func=cmd_init)
+
     p = sub.add_parser("validate", help="检查数据集(错误时退出码 2,不写任何文件)")
     p.add_argument("data", help="数据集文件夹")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--strict", action="store_true", help="未识别的列也算错误")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("indicators", help="某一报告期的经济指标(含同口径同比)")

@@ -316,6 +316,17 @@ def grade_enterprises(
         bench = cfg.benchmarks.get(key)
         if bench is None:
             bench = float(np.nanmedian(v)) if np.isfinite(v).any() else math.nan
+            if not bench > 0 and not (np.nan_to_num(area) > 0).any():
+                raise ParameterError(
+                    "没有企业登记用地(企业名录的用地地块或用地面积),亩均指标无法计算;"
+                    "请在企业名录中填写用地地块编号或用地面积"
+                )
+            if not bench > 0 and not np.isfinite(v).any():
+                name = GRADING_INDICATORS[key][0]
+                raise ParameterError(
+                    f"数据中没有{name}({key})所需的数值,无法按它评价;请补充该指标的数据,"
+                    f"或在 park.yaml 的 grading.weights 中把 {key} 的权重设为 0"
+                )
             if not bench > 0:
                 name = GRADING_INDICATORS[key][0]
                 raise ParameterError(

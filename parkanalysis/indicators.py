@@ -23,13 +23,21 @@ Definitions (one place; the tests hold them):
   ``prev_value`` is the previous-year Σ over that scope. The level (``value``) still counts
   every enterprise, so an enterprise that entered this year adds to the level but not to the
   growth, and one that exited is on neither side of the growth. Counts have no growth
-  (``prev_value`` holds last year's count for reference). No previous data → ``yoy_pct`` and
+  (``prev_value`` holds last year's count for reference).
+  ``scope_value`` is the current Σ over the same scope, so that ``scope_value ÷ prev_value
+  − 1`` is ``yoy_pct`` on the page.
+* **全口径增长** (``all_yoy_pct``) = ``value`` ÷ ``all_prev_value`` − 1, where
+  ``all_prev_value`` is the Σ of every enterprise with data a year earlier (entries and exits
+  included); flows and 从业人员 only. It is what the totals alone say; 同口径 is the growth of
+  the enterprises that were there both years. No previous data → ``yoy_pct`` and
   ``prev_value`` NaN; zero base → ``yoy_pct`` NaN, ``prev_value`` 0 and a note.
 * **亩均** (per 亩) = Σ flow ÷ Σ land of the enterprises with land and data. An enterprise's
   land is the area of its parcels; a parcel used by *k* enterprises counts 1/*k* of its area
-  for each, so areas add up and no parcel is counted twice. Flows are those of the period and
-  are **not annualised** (the note says so for periods shorter than a year; for a year they are
-  annual figures). The 公顷 variants (万元/公顷, 开发区土地集约利用评价) are the same figures ×15.
+  for each, so areas add up and no parcel is counted twice. An enterprise linked to no parcel
+  counts the 用地面积 of the register (``land_area_mu``) where given (the note says so).
+  Flows are those of the period and are **not annualised** (the note says so for periods
+  shorter than a year; for a year they are annual figures). The 公顷 variants (万元/公顷,
+  开发区土地集约利用评价) are the same figures ×15.
   Their growth uses the same land on both sides, so it is the growth of the flow over the
   same-scope land-holding enterprises.
 * **全员劳动生产率** = Σ 工业增加值 ÷ Σ average 从业人员 (each enterprise's mean over its months
@@ -242,9 +250,9 @@ def indicator_table(
     -------
     DataFrame
         One row per indicator of :data:`INDICATORS` (then any published-only indicators),
-        columns ``id, name, value, unit, yoy_pct, prev_value, scope, published_value,
-        published_yoy_pct, difference, note, n_enterprises``; see the module docstring for
-        definitions.
+        columns ``id, name, value, unit, yoy_pct, prev_value, scope, scope_value,
+        all_yoy_pct, all_prev_value, published_value, published_yoy_pct, difference, note,
+        n_enterprises``; see the module docstring for definitions.
 
     Raises
     ------
@@ -496,7 +504,7 @@ def _prepare(ds: Any) -> _Prepared:
         order=order,
         sorted_keys=sorted_keys,
         reg_park=ent["park_id"].to_numpy(dtype=object),
-        area_mu=_enterprise_area(ent, ds.parcels),
+        area_mu=_with_register_area(ent, _enterprise_area(ent, ds.parcels)),
         industrial=kind == "工业",
         commercial=kind == "商贸",
         start_d=ent["production_start_date"].to_numpy(dtype="datetime64[ns]"),
@@ -740,6 +748,19 @@ def _enterprise_area(ent: pd.DataFrame, parcels: pd.DataFrame) -> np.ndarray:
     return np.bincount(owner, weights=np.nan_to_num(share), minlength=n)
 
 
+def _with_register_area(ent: pd.DataFrame, linked: np.ndarray) -> np.ndarray:
+    """Linked parcel land, else the register's own 用地面积 (``land_area_mu``), in 亩.
+
+    >>> ent = pd.DataFrame({"land_area_mu": [30.0, 8.0, np.nan]})
+    >>> _with_register_area(ent, np.array([12.0, 0.0, 0.0])).tolist()
+    [12.0, 8.0, 0.0]
+    """
+    if "land_area_mu" not in ent.columns:
+        return linked
+    own = np.nan_to_num(ent["land_area_mu"].to_numpy(dtype="float64", na_value=np.nan))
+    return np.where(linked > 0, linked, np.maximum(own, 0.0))
+
+
 # -- per-park aggregation -----------------------------------------------------------------------
 
 
@@ -774,6 +795,8 @@ class _Result:
     scope_n: np.ndarray  # -1: no scope label
     note: np.ndarray  # object array of str
     n: np.ndarray  # enterprises behind ``value`` (see ``n_enterprises`` in the docstring)
+    scope_value: np.ndarray | None = None  # Σ current over the 同口径 scope (flows, stock)
+    all_prev: np.ndarray | None = None  # Σ previous over every enterprise with data then
 
 
 def _growth(core: _Core, cur_num, prev_num, n_scope, *, prev_den=None, cur_den=None):
@@ -811,8 +834,18 @@ def _flow(core: _Core, column: str, member: np.ndarray | None = None) -> _Result
     prev = core.prev.flows[column]
     both = has_c & ~np.isnan(prev) & _complete(core)
     n_s = _count(core, both)
-    prev_val, yoy, note = _growth(core, _by_park(core, cur, both), _by_park(core, prev, both), n_s)
-    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
+    cur_s = _by_park(core, cur, both)
+    prev_val, yoy, note = _growth(core, cur_s, _by_park(core, prev, both), n_s)
+    has_p = ~np.isnan(prev) & (member if member is not None else True)
+    return _Result(
+        value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c,
+        np.where(n_s > 0, cur_s, np.nan), _all_prev(core, prev, has_p),
+    )  # fmt: skip
+
+
+def _all_prev(core: _Core, prev: np.ndarray, has_p: np.ndarray) -> np.ndarray:
+    """Σ of the previous year's values of every enterprise with data then (NaN if none)."""
+    return np.where(_count(core, has_p) > 0, _by_park(core, prev, has_p), np.nan)
 
 
 def _complete(core: _Core) -> np.ndarray:
@@ -838,8 +871,12 @@ def _stock(core: _Core) -> _Result:
     prev = core.prev.employees
     both = has_c & ~np.isnan(prev) & _complete(core)
     n_s = _count(core, both)
-    prev_val, yoy, note = _growth(core, _by_park(core, cur, both), _by_park(core, prev, both), n_s)
-    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
+    cur_s = _by_park(core, cur, both)
+    prev_val, yoy, note = _growth(core, cur_s, _by_park(core, prev, both), n_s)
+    return _Result(
+        value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c,
+        np.where(n_s > 0, cur_s, np.nan), _all_prev(core, prev, ~np.isnan(prev)),
+    )  # fmt: skip
 
 
 def _above_count_mask(side: _Side, industrial: np.ndarray) -> np.ndarray:
@@ -974,6 +1011,9 @@ def _period_notes(core: _Core) -> dict[str, str]:
     p = core.period
     span = "" if p.n_months == 12 else f"{p.short_label}累计值,未年化"
     land = "用地按企业使用地块面积计(共用地块按企业数均摊)"
+    reg = core.registry
+    if "land_area_mu" in reg.columns and (reg["land_area_mu"].to_numpy(dtype="float64") > 0).any():
+        land = "用地按企业使用地块面积计(共用地块按企业数均摊;未关联地块的按企业名录的用地面积)"
     per_area = ";".join(x for x in (span, land) if x)
     return {
         "employees": f"期末({p.end_month}月末)人数",
@@ -996,7 +1036,11 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     results = _compute(core)
     P, ids = len(parks), list(_SPECS)
     I = len(ids)  # noqa: E741
-    stack = {f: np.vstack([getattr(results[i], f) for i in ids]).T for f in _Result.__annotations__}
+    nan = np.full(P, np.nan)
+    stack = {
+        f: np.vstack([_or(getattr(results[i], f), nan) for i in ids]).T
+        for f in _Result.__annotations__
+    }
     base = _period_notes(core)
     notes = _join_notes(
         np.array([base.get(i, "") for i in ids], dtype=object)[None, :], stack["note"]
@@ -1029,6 +1073,9 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
         "yoy_pct": stack["yoy_pct"].ravel(),
         "prev_value": stack["prev_value"].ravel(),
         "scope": scope,
+        "scope_value": stack["scope_value"].ravel(),
+        "all_yoy_pct": _pct_change(value, stack["all_prev"].ravel()),
+        "all_prev_value": stack["all_prev"].ravel(),
         "published_value": pv,
         "published_yoy_pct": py,
         "difference": value - pv,
@@ -1071,6 +1118,17 @@ def _reporting(ds: Any, core: _Core) -> tuple[np.ndarray, np.ndarray, np.ndarray
     rows = core.cur.has_rows | (core.prev.has_rows if core.prev is not None else False)
     excluded = _count(core, rows & ~_complete(core)).astype("int64")
     return rate, prev_rate, excluded
+
+
+def _or(values: np.ndarray | None, default: np.ndarray) -> np.ndarray:
+    return default if values is None else values
+
+
+def _pct_change(cur: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    """(cur ÷ prev − 1) × 100 where prev > 0, else NaN."""
+    ok = prev > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ok, (cur / np.where(ok, prev, 1.0) - 1.0) * 100.0, np.nan)
 
 
 def _join_notes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -1191,6 +1249,9 @@ def _published(ds, period, parks, ids, unit_col, notes):
         "yoy_pct": np.full(m, np.nan),
         "prev_value": np.full(m, np.nan),
         "scope": np.full(m, "", dtype=object),
+        "scope_value": np.full(m, np.nan),
+        "all_yoy_pct": np.full(m, np.nan),
+        "all_prev_value": np.full(m, np.nan),
         "published_value": value[other],
         "published_yoy_pct": yoy[other],
         "difference": np.full(m, np.nan),

@@ -26,6 +26,7 @@ __all__ = [
     "MONEY_UNITS",
     "UNIT_FACTORS",
     "convert",
+    "in_area_unit",
     "is_missing",
     "parse_number",
     "parse_numbers",
@@ -237,6 +238,33 @@ def to_ha(value: Any, unit: str) -> Any:
     (239.0, 100.0, 1.0)
     """
     return _convert(value, unit, family="area", to="公顷")
+
+
+def in_area_unit(table: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """A table of ``value``/``unit`` rows with its 亩 rows shown in ``unit``, 亩 alongside.
+
+    For a park that declares its areas in 公顷, rows in 亩 (and 亩/年) get ``value`` in 公顷
+    (公顷/年) and the 亩 figure in a new column ``value_mu``; other rows keep their value and
+    have ``value_mu`` NaN. In 亩 the table is returned unchanged.
+
+    >>> t = pd.DataFrame({"value": [150.0, 2.5], "unit": ["亩", "年"]})
+    >>> in_area_unit(t, "公顷").values.tolist()
+    [[10.0, '公顷', 150.0], [2.5, '年', nan]]
+    """
+    canon = parse_unit(unit)[1] if unit else "亩"
+    if canon == "亩" or "unit" not in table.columns:
+        return table
+    out = table.copy()
+    units = out["unit"].astype(object).to_numpy()
+    is_mu = np.isin(units, ["亩", "亩/年"])
+    values = out["value"].to_numpy(dtype="float64", na_value=np.nan)
+    factor = float(convert(1.0, "亩", canon))
+    out["value"] = np.where(is_mu, np.round(values * factor, 4), values)
+    out["unit"] = [
+        str(u).replace("亩", canon) if m else u for u, m in zip(units, is_mu, strict=True)
+    ]
+    out["value_mu"] = np.where(is_mu, np.round(values, 4), np.nan)
+    return out
 
 
 def to_wan_yuan(value: Any, unit: str) -> Any:

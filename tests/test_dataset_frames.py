@@ -69,6 +69,7 @@ def test_enterprises_frame(dataset_tiny):
             "production_start_date": _d(["2015-01-01", None]),
             "exit_date": _d([None, None]),
             "parcel_ids": pd.Series([("1号地",), ()], dtype=object),
+            "land_area_mu": [np.nan, np.nan],  # the register's 用地面积: not given here
         }
     )
     assert_frame_equal(dataset_tiny.enterprises, expected)

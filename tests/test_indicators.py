@@ -142,9 +142,9 @@ def rows(table: pd.DataFrame, ids: list[str], columns: list[str]) -> pd.DataFram
 def test_hand_built_park_levels_and_same_scope_growth(park):
     t = indicator_table(park, "2016年1-5月")
     assert list(t.columns) == [
-        "id", "name", "value", "unit", "yoy_pct", "prev_value", "scope",
-        "published_value", "published_yoy_pct", "difference", "note", "n_enterprises",
-        "reporting_rate_pct", "prev_reporting_rate_pct",
+        "id", "name", "value", "unit", "yoy_pct", "prev_value", "scope", "scope_value",
+        "all_yoy_pct", "all_prev_value", "published_value", "published_yoy_pct", "difference",
+        "note", "n_enterprises", "reporting_rate_pct", "prev_reporting_rate_pct",
     ]  # fmt: skip
     assert t["id"].tolist() == indicator_ids()
     got = rows(
@@ -165,6 +165,25 @@ def test_hand_built_park_levels_and_same_scope_growth(park):
         }
     )  # fmt: skip
     assert_frame_equal(got, expected)
+
+
+def test_growth_reconciles_same_scope_and_all_enterprises(park):
+    t = indicator_table(park, "2016年1-5月").set_index("id")
+    # output: scope A (600 now, 500 then); all: 750 now (A, B) against 900 then (A, C)
+    # tax: scope A, D (60 + 15 against 50 + 20); all: 94 against A 50 + C 100 + D 20
+    for ident, scope_value, prev, all_prev in (
+        ("industrial_output", 600.0, 500.0, 900.0),
+        ("tax_revenue", 75.0, 70.0, 170.0),
+    ):
+        row = t.loc[ident]
+        assert (row["scope_value"], row["prev_value"], row["all_prev_value"]) == (
+            scope_value,
+            prev,
+            all_prev,
+        )
+        assert row["yoy_pct"] == pytest.approx((scope_value / prev - 1) * 100)
+        assert row["all_yoy_pct"] == pytest.approx((row["value"] / all_prev - 1) * 100)
+    assert math.isnan(t.loc["above_size_enterprises", "all_yoy_pct"])
 
 
 @pytest.mark.parametrize(

@@ -310,11 +310,22 @@ _USE_SUFFIX = ("用地", "用途")
 
 
 def normalize_choice(value: str, choices: tuple[str, ...]) -> str | None:
-    """Return the allowed value ``value`` means, or None (``工业用地`` → ``工业``)."""
+    """Return the allowed value ``value`` means, or None (``工业用地`` → ``工业``).
+
+    GB/T 21010 class names map through :data:`~parkanalysis.dataset.schema.LAND_USE_SYNONYMS`.
+
+    >>> from parkanalysis.dataset.schema import LAND_USES
+    >>> [normalize_choice(v, LAND_USES) for v in ("工业用地", "商服用地", "道路用地", "耕地")]
+    ['工业', '商业', '道路', None]
+    """
+    from parkanalysis.dataset.schema import LAND_USE_SYNONYMS
+
     s = "".join(unicodedata.normalize("NFKC", value).split())
     if s in choices:
         return s
-    for suffix in _USE_SUFFIX:
-        if s.endswith(suffix) and s[: -len(suffix)] in choices:
-            return s[: -len(suffix)]
+    for stem in (s, *(s[: -len(x)] for x in _USE_SUFFIX if s.endswith(x))):
+        if stem in choices:
+            return stem
+        if LAND_USE_SYNONYMS.get(stem) in choices:
+            return LAND_USE_SYNONYMS[stem]
     return None

@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from parkanalysis.dataset import office
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.frames import cumulative_to_monthly, derive_above_size
 from parkanalysis.dataset.profile import Profile, read_profile
 from parkanalysis.dataset.readers import ReadFailure, ReadLimits, read_table_file
 from parkanalysis.dataset.schema import FRAME_NAMES, MONTHLY_VALUE_COLUMNS, TABLES
+from parkanalysis.dataset.sources import read_sources
 from parkanalysis.dataset.tables import TableData, parse_table
 from parkanalysis.dataset.validate import check_dataset
 from parkanalysis.errors import DataError, Finding, ParameterError
@@ -284,7 +286,7 @@ def _finding_park(f: Finding) -> str | None:
 
 
 def validate_dataset(
-    path: str | os.PathLike, *, limits: ReadLimits | None = None
+    path: str | os.PathLike, *, limits: ReadLimits | None = None, strict: bool = False
 ) -> ValidationReport:
     """Check a dataset folder against every rule of data/README.md; never raises for data.
 
@@ -294,13 +296,15 @@ def validate_dataset(
         The dataset folder (or its ``park.yaml``).
     limits : ReadLimits, optional
         File size guards; defaults of :class:`ReadLimits`.
+    strict : bool, default False
+        Unknown columns (``unknown_column``) are errors instead of warnings.
 
     Returns
     -------
     ValidationReport
         ``errors`` block loading, ``warnings`` do not; ``tables`` counts the data rows read.
     """
-    _, _, _, report, _ = _read_and_check(path, limits or ReadLimits())
+    _, _, _, report, _ = _read_and_check(path, limits or ReadLimits(), strict=strict)
     return report
 
 
@@ -347,7 +351,7 @@ def load_dataset(
     return ds.subset(park) if park is not None else ds
 
 
-def _read_and_check(path, limits):
+def _read_and_check(path, limits, *, strict=False):
     findings = Findings()
     folder = Path(path)
     if folder.is_file() and folder.suffix.lower() in (".yaml", ".yml"):
@@ -359,17 +363,32 @@ def _read_and_check(path, limits):
         errors, warnings = findings.finish()
         return folder, None, {}, ValidationReport(errors, warnings, {}), {}
     profile = read_profile(folder, findings)
-    files = find_table_files(folder, findings)
+    ctx = office.Context(
+        read_sources(folder, findings),
+        tuple(profile.parks) if profile is not None else (),
+        strict=strict,
+    )
+    files = office.assign_files(
+        folder,
+        find_table_files(folder, findings, quiet=bool(ctx.sources)),
+        ctx,
+        findings,
+        TABLE_SUFFIXES,
+    )
     tables: dict[str, TableData] = {}
     for name, path_ in files.items():
+        spec = office.spec_for(name, ctx, ctx.sources.get(path_.name))
         try:
-            raw = read_table_file(path_, path_.name, TABLES[name], limits)
+            raw = read_table_file(path_, path_.name, spec, limits)
         except ReadFailure as exc:
             findings.add_finding(exc.finding)
             continue
-        td = parse_table(raw, findings)
+        raw = office.adapt_raw(raw, spec, ctx, findings)
+        td = parse_table(raw, findings, spec)
         if td is not None:
             tables[name] = td
+            if name == "enterprises":
+                office.after_register(ctx, td)
     if "published" in tables:
         _canonical_periods(tables["published"], findings)
     status = check_dataset(profile, tables, findings)
@@ -381,8 +400,11 @@ def _read_and_check(path, limits):
     return folder, profile, tables, report, sources
 
 
-def find_table_files(folder: Path, findings: Findings) -> dict[str, Path]:
-    """Map table names to their files (English or Chinese stem, CSV or XLSX)."""
+def find_table_files(folder: Path, findings: Findings, *, quiet: bool = False) -> dict[str, Path]:
+    """Map table names to their files (English or Chinese stem, CSV or XLSX).
+
+    ``quiet``: do not report missing tables (park.yaml's ``sources:`` names the files).
+    """
     by_stem: dict[str, list[Path]] = {}
     for p in sorted(folder.iterdir()):
         if p.name.startswith((".", "~$")) or p.suffix.lower() not in TABLE_SUFFIXES:
@@ -406,6 +428,8 @@ def find_table_files(folder: Path, findings: Findings) -> dict[str, Path]:
             file=found["cumulative_stats"].name,
         )
         del found["cumulative_stats"]
+    if quiet:
+        return found
     for name, zh in (("enterprises", "企业名录"), ("parcels", "土地台账")):
         if name not in found:
             findings.add(
@@ -477,8 +501,11 @@ def _canonical_frames(profile: Profile, tables: dict[str, TableData]):
             pid: float(p.config["above_size_revenue_threshold_wan_yuan"])
             for pid, p in profile.parks.items()
         }
-        frames["above_size"] = derive_above_size(
-            frames["monthly"], frames["enterprises"], thresholds, jan_feb_combined=jan_feb
+        frames["above_size"] = office.merge_register_flags(
+            derive_above_size(
+                frames["monthly"], frames["enterprises"], thresholds, jan_feb_combined=jan_feb
+            ),
+            getattr(tables.get("enterprises"), "above_size_flags", None),
         )
     return frames, jan_feb
 

@@ -116,6 +116,8 @@ class RawTable:
     encoding: str | None = None
     #: Excel row of each header cell when the header spans two rows (merged group headers)
     header_cell_rows: list[int] | None = None
+    #: when no header row was found: the row most like one, key columns found, not found
+    header_probe: tuple[int, list[str], list[str]] | None = None
 
     def header_row_of(self, position: int) -> int:
         """The Excel row of the header cell at ``position``."""
@@ -145,6 +147,8 @@ def header_lookup(spec: TableSpec) -> dict[str, str]:
     for col in spec.columns:
         for name in (col.name, col.zh, *col.aliases):
             out[normalize_header(name).lower()] = col.name
+    for name, column in spec.overrides:  # explicit mappings win; "" = deliberately not read
+        out[normalize_header(name).lower()] = column
     return out
 
 
@@ -154,23 +158,46 @@ def match_header(text: object, lookup: dict[str, str]) -> tuple[str, str | None]
     if not norm:
         return None
     if norm.lower() in lookup:
-        return lookup[norm.lower()], None
+        return (lookup[norm.lower()], None) if lookup[norm.lower()] else None
     name, unit = split_header_unit(norm)
     # ``税收()`` (no unit in the brackets) names the column as well, with unit None
     if name != norm and name.lower() in lookup:
-        return lookup[name.lower()], unit
+        return (lookup[name.lower()], unit) if lookup[name.lower()] else None
     return None
 
 
 def find_header(rows: list[list], spec: TableSpec) -> int | None:
-    """Index of the first row naming all key columns of ``spec`` (None if none does)."""
+    """Index of the first row naming all key columns of ``spec`` (None if none does).
+
+    Key columns the spec marks optional (园区代码 of a one-park dataset, 企业代码 where the
+    name stands in) need not be there; such a row must then name at least two columns.
+    """
     lookup = header_lookup(spec)
-    keys = set(spec.keys)
+    keys = {k for k in spec.keys if spec.column(k).required}
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         named = {m[0] for cell in row if (m := match_header(cell, lookup)) is not None}
-        if keys <= named:
+        if keys <= named and (len(keys) == len(spec.keys) or len(named) >= 2):
             return i
     return None
+
+
+def probe_header(rows: list[list], spec: TableSpec) -> tuple[int, list[str], list[str]] | None:
+    """For a table whose header row was not found: the row most like a header.
+
+    Returns ``(excel_row, key columns found, key columns not found)`` (Chinese names), or
+    None when no row names any column.
+    """
+    lookup = header_lookup(spec)
+    best, best_i = set(), None
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        named = {m[0] for cell in row if (m := match_header(cell, lookup)) is not None}
+        if len(named) > len(best):
+            best, best_i = named, i
+    if best_i is None:
+        return None
+    found = [spec.column(k).zh for k in spec.keys if k in best]
+    missing = [spec.column(k).zh for k in spec.keys if k not in best and spec.column(k).required]
+    return best_i + 1, found, missing
 
 
 def _blank(cell: object) -> bool:
@@ -355,9 +382,14 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
     if records is None:
         records, delimiter, header_index = _head_records(head_text, ","), ",", None
     if header_index is None:
-        return RawTable(
+        raw = RawTable(
             spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"), encoding=encoding
         )
+        raw.header_probe = max(
+            (probe_header(_head_records(head_text, d), spec) for d in (",", "\t", ";")),
+            key=lambda p: -1 if p is None else len(p[1]),
+        )
+        return raw
     headers, span = header_cells(records, header_index, spec)
     _check_last_record(data, encoding, delimiter, len(headers), file)
     lookup = header_lookup(spec)
@@ -544,7 +576,9 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
             grid = [head.get(r, []) for r in range(1, max(head) + 1)]
             header_index = find_header(grid, spec)
             if header_index is None:
-                return RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
+                raw = RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
+                raw.header_probe = probe_header(grid, spec)
+                return raw
             headers, span = header_cells(grid, header_index, spec)
             while headers and not headers[-1]:
                 headers.pop()

@@ -26,6 +26,37 @@ LAND_USES = ("工业", "商业", "住宅", "商住", "仓储物流", "公共设�
 PUBLIC_LAND_USES = ("道路", "绿地", "水域")
 SUPPLY_METHODS = ("出让", "划拨", "挂牌出让", "拍卖出让", "协议出让", "招标出让")
 AREA_UNIT_CHOICES = ("亩", "公顷", "平方米", "平方公里")
+#: Header spellings of an enterprise's name (registers and the statistics bureau's forms).
+NAME_ALIASES = ("单位名称", "企业(单位)名称", "单位详细名称", "企业全称", "纳税人名称")
+
+#: Values of choice columns as offices write them → the allowed value (GB/T 21010 land-use
+#: class names as in the landchina importer; first- and second-level classes).
+LAND_USE_SYNONYMS = {
+    "工矿仓储": "工业",
+    "工矿": "工业",
+    "采矿": "工业",
+    "仓储": "仓储物流",
+    "物流仓储": "仓储物流",
+    "商服": "商业",
+    "商务金融": "商业",
+    "批发零售": "商业",
+    "住宿餐饮": "商业",
+    "其他商服": "商业",
+    "城镇住宅": "住宅",
+    "公共管理与公共服务": "公共设施",
+    "机关团体": "公共设施",
+    "科教": "公共设施",
+    "医卫慈善": "公共设施",
+    "文体娱乐": "公共设施",
+    "公用设施": "公共设施",
+    "交通运输": "道路",
+    "城镇村道路": "道路",
+    "街巷": "道路",
+    "公路": "道路",
+    "公园与绿地": "绿地",
+    "水域及水利设施": "水域",
+    "水工建筑": "公共设施",
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +87,9 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     required: bool = True
     file_names: tuple[str, ...] = field(default=())
+    #: header spellings read as a given column whatever the aliases say ("" = never read);
+    #: set per file from park.yaml's ``sources:`` (see :func:`.office.spec_for`)
+    overrides: tuple[tuple[str, str], ...] = ()
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -74,20 +108,70 @@ def _c(name, zh, kind=STR, unit=None, *, opt=False, key=False, choices=(), alias
     return ColumnSpec(name, zh, kind, unit, opt, key, tuple(choices), tuple(aliases))
 
 
-_PARK = _c("park_id", "园区代码", key=True, aliases=("园区编号",))
-_ENT_KEY = _c("enterprise_id", "企业代码", key=True, aliases=("统一社会信用代码", "企业编号"))
-_ENT_REF = _c("enterprise_id", "企业代码", aliases=("统一社会信用代码", "企业编号"))
+_PARK = _c("park_id", "园区代码", key=True, aliases=("园区编号", "开发区代码"))
+_ENT_ALIASES = ("统一社会信用代码", "企业编号", "社会信用代码", "组织机构代码", "单位代码")
+_ENT_KEY = _c("enterprise_id", "企业代码", key=True, aliases=_ENT_ALIASES)
+_ENT_REF = _c("enterprise_id", "企业代码", aliases=_ENT_ALIASES)
 
 _STATS_COLUMNS = (
     _PARK,
     _ENT_KEY,
-    _c("month", "月份", MONTH, key=True, aliases=("统计月份", "年月")),
-    _c("output_wan_yuan", "工业总产值", FLOAT, MONEY, opt=True),
-    _c("value_added_wan_yuan", "工业增加值", FLOAT, MONEY, opt=True),
-    _c("revenue_wan_yuan", "主营业务收入", FLOAT, MONEY, opt=True, aliases=("营业收入",)),
-    _c("tax_wan_yuan", "税收", FLOAT, MONEY, opt=True, aliases=("税收总额", "纳税额")),
-    _c("employees", "从业人员", INT, PEOPLE, opt=True, aliases=("从业人数", "从业人员数")),
-    _c("fixed_asset_investment_wan_yuan", "固定资产投资", FLOAT, MONEY, opt=True),
+    _c(
+        "month",
+        "月份",
+        MONTH,
+        key=True,
+        aliases=("统计月份", "年月", "统计期", "报告期", "统计时期"),
+    ),
+    _c(
+        "output_wan_yuan",
+        "工业总产值",
+        FLOAT,
+        MONEY,
+        opt=True,
+        aliases=("工业总产值(当年价格)", "工业总产值(现价)", "工业总产值(现行价)", "总产值"),
+    ),
+    _c("value_added_wan_yuan", "工业增加值", FLOAT, MONEY, opt=True, aliases=("增加值",)),
+    _c(
+        "revenue_wan_yuan",
+        "主营业务收入",
+        FLOAT,
+        MONEY,
+        opt=True,
+        aliases=("营业收入", "主营业务收入(营业收入)", "营业收入合计"),
+    ),
+    _c(
+        "tax_wan_yuan",
+        "税收",
+        FLOAT,
+        MONEY,
+        opt=True,
+        aliases=(
+            "税收总额",
+            "纳税额",
+            "应交税金",
+            "应交税金合计",
+            "税金总额",
+            "实缴税金",
+            "入库税金",
+        ),
+    ),
+    _c(
+        "employees",
+        "从业人员",
+        INT,
+        PEOPLE,
+        opt=True,
+        aliases=("从业人数", "从业人员数", "从业人员期末人数", "从业人员平均人数", "年末从业人员"),
+    ),
+    _c(
+        "fixed_asset_investment_wan_yuan",
+        "固定资产投资",
+        FLOAT,
+        MONEY,
+        opt=True,
+        aliases=("固定资产投资额", "固定资产投资完成额"),
+    ),
 )
 
 TABLES: dict[str, TableSpec] = {
@@ -99,13 +183,17 @@ TABLES: dict[str, TableSpec] = {
             (
                 _PARK,
                 _ENT_KEY,
-                _c("name", "企业名称"),
+                _c("name", "企业名称", aliases=NAME_ALIASES),
                 _c("industry_code", "行业代码", opt=True),
                 _c("kind", "企业类型", CHOICE, choices=("工业", "商贸", "服务业", "其他")),
                 _c("entry_date", "入园日期", DATE),
                 _c("production_start_date", "投产日期", DATE, opt=True),
                 _c("exit_date", "退出日期", DATE, opt=True),
-                _c("parcel_ids", "用地地块", LIST, opt=True),
+                _c("parcel_ids", "用地地块", LIST, opt=True, aliases=("地块编号", "宗地编号")),
+                _c(
+                    "land_area", "用地面积", FLOAT, AREA, opt=True, aliases=("占地面积", "土地面积")
+                ),
+                _c("land_area_unit", "用地面积单位", CHOICE, opt=True, choices=AREA_UNIT_CHOICES),
             ),
         ),
         TableSpec("monthly_stats", "企业月度统计", _STATS_COLUMNS),
@@ -130,8 +218,21 @@ TABLES: dict[str, TableSpec] = {
                 _c("phase_id", "期别"),
                 _c("area", "面积", FLOAT, AREA, aliases=("用地面积", "宗地面积")),
                 _c("area_unit", "面积单位", CHOICE, opt=True, choices=AREA_UNIT_CHOICES),
-                _c("planned_use", "规划用途", CHOICE, choices=LAND_USES),
-                _c("current_use", "现状用途", CHOICE, opt=True, choices=LAND_USES),
+                _c(
+                    "planned_use",
+                    "规划用途",
+                    CHOICE,
+                    choices=LAND_USES,
+                    aliases=("土地用途", "用地性质", "规划用地性质", "用途"),
+                ),
+                _c(
+                    "current_use",
+                    "现状用途",
+                    CHOICE,
+                    opt=True,
+                    choices=LAND_USES,
+                    aliases=("现状用地性质", "实际用途"),
+                ),
                 _c("approval_status", "报批状态", CHOICE, choices=("已报批", "未报批")),
                 _c("approval_date", "报批日期", DATE, opt=True),
                 _c("supply_status", "供应状态", CHOICE, choices=("已供", "未供")),
@@ -144,6 +245,7 @@ TABLES: dict[str, TableSpec] = {
                     "征迁安置",
                     CHOICE,
                     opt=True,
+                    aliases=("征迁安置状态", "征迁状态", "拆迁安置", "征收安置"),
                     choices=("不涉及", "未启动", "进行中", "已完成"),
                 ),
                 _c(
@@ -278,6 +380,7 @@ TABLES: dict[str, TableSpec] = {
 
 #: Area column -> (column holding the per-row unit, canonical output column)
 AREA_COLUMNS = {
+    "land_area": ("land_area_unit", "land_area_mu"),
     "area": ("area_unit", "area_mu"),
     "land_freed": ("land_freed_unit", "land_freed_mu"),
 }

@@ -49,6 +49,8 @@ class TableData:
     file: str
     frame: pd.DataFrame
     headers: dict[str, str] = field(default_factory=dict)
+    #: the register's own 规上 flags by year (see :func:`.office.register_flags`)
+    above_size_flags: pd.DataFrame | None = None
 
     def header(self, column: str) -> str:
         """The header as written in the file for ``column`` (its Chinese name if absent)."""
@@ -61,20 +63,18 @@ def accepted_headers(col: ColumnSpec) -> str:
     return "、".join(f"「{n}」" for n in names)
 
 
-def parse_table(raw: RawTable, findings: Findings) -> TableData | None:
-    """Map headers, parse every column, report per-cell findings; None if unusable."""
-    spec = _spec(raw.table)
+def parse_table(
+    raw: RawTable, findings: Findings, spec: TableSpec | None = None
+) -> TableData | None:
+    """Map headers, parse every column, report per-cell findings; None if unusable.
+
+    ``spec`` is the table's spec as this file is read (see :func:`.office.spec_for`);
+    by default the table's own.
+    """
+    spec = spec or _spec(raw.table)
     file = raw.file
     if not raw.headers:
-        keys = [spec.column(k) for k in spec.keys]
-        for col in keys:
-            findings.add(
-                "missing_column",
-                f"在前 50 行中找不到包含全部关键列的表头行;缺少列「{col.zh}」,"
-                f"可用表头:{accepted_headers(col)}",
-                file=file,
-                column=col.zh,
-            )
+        _report_no_header(raw, spec, findings)
         return None
 
     lookup = header_lookup(spec)
@@ -161,6 +161,44 @@ def parse_table(raw: RawTable, findings: Findings) -> TableData | None:
     if ok:
         _check_keys(spec, frame, written, file, findings, blank_cells)
     return TableData(spec, file, frame, written)
+
+
+def _report_no_header(raw: RawTable, spec: TableSpec, findings: Findings) -> None:
+    """No header row found: name the row looked at, the key columns found there and not."""
+    keys = [spec.column(k) for k in spec.keys if spec.column(k).required]
+    probe = raw.header_probe
+    if probe is None:
+        for col in keys:
+            findings.add(
+                "missing_column",
+                f"在前 50 行中没有找到表头行(没有一行含有本表的列名);缺少列「{col.zh}」,"
+                f"可用表头:{accepted_headers(col)}",
+                file=raw.file,
+                column=col.zh,
+            )
+        return
+    row, found, missing = probe
+    if not missing:
+        findings.add(
+            "missing_column",
+            f"第{row}行含有关键列{'、'.join(f'「{k}」' for k in found)},但可识别的列太少,"
+            "不像表头行;请检查表头是否完整",
+            file=raw.file,
+            row=row,
+        )
+        return
+    have = f"找到了{'、'.join(f'「{k}」' for k in found)}," if found else ""
+    for col in keys:
+        if col.zh not in missing:
+            continue
+        findings.add(
+            "missing_column",
+            f"第{row}行最像表头行:{have}没有找到关键列「{col.zh}」;"
+            f"请添加该列,可用表头:{accepted_headers(col)}",
+            file=raw.file,
+            row=row,
+            column=col.zh,
+        )
 
 
 def _spec(name: str) -> TableSpec:

@@ -205,6 +205,8 @@ def _check_enterprise_land(ent: TableData, findings: Findings) -> None:
     f = ent.frame
     producing = (f["kind"] == "工业") & f["production_start_date"].notna() & f["exit_date"].isna()
     no_land = np.array([len(x) == 0 for x in f["parcel_ids"]], dtype=bool)
+    if "land_area_mu" in f.columns:  # the register's own 用地面积 serves 亩均 figures
+        no_land &= ~(f["land_area_mu"].to_numpy(dtype="float64", na_value=np.nan) > 0)
     findings.add_mask(
         "enterprise_without_land",
         producing.to_numpy() & no_land,
@@ -212,7 +214,8 @@ def _check_enterprise_land(ent: TableData, findings: Findings) -> None:
         rows=f["_row"].to_numpy(),
         column=ent.header("parcel_ids"),
         values=f["enterprise_id"].to_numpy(dtype=object),
-        message="已投产的工业企业没有登记用地地块,亩均效益无法计算;请在「用地地块」中填写地块编号",
+        message="已投产的工业企业没有登记用地地块(也没有用地面积),亩均效益无法计算;"
+        "请在「用地地块」中填写地块编号,或填写「用地面积」",
     )
 
 

@@ -120,9 +120,19 @@ class PeriodReport(_Report):
 
     @functools.cached_property
     def grades(self):
+        """The 亩均效益 grades; an empty frame with ``attrs["reason"]`` when they cannot be
+        computed (no land linked, an indicator nobody reports) — the rest still renders."""
+        import pandas as pd
+
+        from parkanalysis.errors import ParameterError
         from parkanalysis.grading import grade_enterprises
 
-        return grade_enterprises(self.ds, self.period, park=self.park)
+        try:
+            return grade_enterprises(self.ds, self.period, park=self.park)
+        except ParameterError as exc:
+            empty = pd.DataFrame({"grade": pd.Series([], dtype="str")})
+            empty.attrs["reason"] = str(exc)
+            return empty
 
     def _outlook_summary(self) -> str:
         """The land outlook's summary; in share mode without scenarios on withheld land."""
@@ -207,7 +217,9 @@ class PeriodReport(_Report):
         growth_cut = (np.array([self._small(x) for x in scope_n]) | level_cut) & ~is_count
         growth_cut &= table["yoy_pct"].notna().to_numpy() | level_cut
         table.loc[level_cut, ["value", "difference"]] = float("nan")
-        table.loc[growth_cut, ["yoy_pct", "prev_value"]] = float("nan")
+        table.loc[growth_cut, ["yoy_pct", "prev_value", "scope_value"]] = float("nan")
+        # all minus same-scope totals would give the entered/exited enterprises' sum
+        table[["all_yoy_pct", "all_prev_value"]] = float("nan")
         return table, level_cut, growth_cut
 
     def _withheld_in(self, ident: str, period) -> bool:
@@ -486,6 +498,8 @@ class PeriodReport(_Report):
 
         items = [problem_land(self)]
         grades = self.grades
+        if grades.attrs.get("reason"):
+            items.append(f"本期未开展亩均效益评价:{grades.attrs['reason']}。")
         d_class = grades[grades["grade"] == "D"] if "grade" in grades.columns else grades.iloc[0:0]
         if len(d_class):
             summary = grade_summary(grades)

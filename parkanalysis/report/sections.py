@@ -240,7 +240,10 @@ def economy_section(report):
         )
     if status.complete:
         text += "".join(extra)
-    blocks = [paragraph(text), amounts, counts, *notes, *figures, ratios]
+    blocks = [paragraph(text), amounts, counts, *notes]
+    if not report.share:  # level − same-scope level would give the entrants' sum away
+        blocks.append(_growth_basis_table(report, table))
+    blocks += [*figures, ratios]
     ents = None
     if not report.share:
         from parkanalysis.indicators import enterprise_table
@@ -327,6 +330,49 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
         sources += f";{bureau}(公布数)"
     return table_html(
         pd.DataFrame(rows), caption=f"{report.period.label}主要经济指标", source=sources
+    )
+
+
+def _wan1(x) -> str:
+    return "—" if pd.isna(x) else f"{float(x):,.1f}"
+
+
+def _growth_basis_table(report, table):
+    """全口径 and 同口径 side by side, so that every growth rate reconciles on the page.
+
+    全口径同比 = 本期 ÷ 上年同期全部企业合计 − 1 (entrants and exits included); 同口径同比 =
+    同口径本期 ÷ 同口径上年同期 − 1 over the enterprises with returns in both years.
+    """
+    rows = []
+    by_id = table.set_index("id")
+    for ident in ec.AMOUNT_IDS:
+        if ident not in by_id.index or pd.isna(by_id.loc[ident, "scope_value"]):
+            continue
+        r = by_id.loc[ident]
+        rows.append(
+            {
+                "指标(万元)": r["name"],
+                "本期(全部企业)": _wan1(r["value"]),
+                "上年同期(全部企业)": _wan1(r["all_prev_value"]),
+                "全口径同比(%)": _f1(r["all_yoy_pct"]),
+                "同口径本期": _wan1(r["scope_value"]),
+                "同口径上年同期": _wan1(r["prev_value"]),
+                "同口径同比(%)": _f1(r["yoy_pct"]),
+                "同口径范围": r["scope"],
+            }
+        )
+    return html_block(
+        table_html(
+            pd.DataFrame(rows),
+            caption=f"{report.period.label}增速口径对照",
+            source="园区企业统计月报(测算数)",
+        ),
+        paragraph(
+            "注:全口径同比=本期÷上年同期全部企业合计−1(含新入园和退出企业);"
+            "同口径同比=同口径本期÷同口径上年同期−1(两年均有报表的企业)。"
+            "正文和表1中的同比为同口径(公布数为统计部门公布的增速)。",
+            cls="pa-note",
+        ),
     )
 
 
