@@ -115,7 +115,8 @@ def write_stats(path: Path, rng) -> pd.DataFrame:
             flows = rng.uniform(0.8, 1.2, size=(last, 3)) * level * np.array([1.0, 0.95, 0.04])
             cum = np.round(np.cumsum(flows, axis=0), 1)
             staff = int(rng.integers(20, 400))
-            for m in range(2, last + 1):  # 1-2月 first, as the bureau reports
+            first = 3 if (year == 2016 and i == 11) else 2  # in production from 2016-03-01
+            for m in range(first, last + 1):  # 1-2月 first, as the bureau reports
                 written = name[:4] + " " + name[4:] if i == 3 else name
                 rows.append(
                     {
@@ -250,6 +251,13 @@ def expected_indicators(truth: dict) -> dict:
     cur = s[s["统计期"] == "2016年1-5月"].set_index("key")
     prev = s[s["统计期"] == "2015年1-5月"].set_index("key")
     both = cur.index.intersection(prev.index)
+    # an enterprise that reported in 2015 but files nothing in 2016 (no exit recorded) is a
+    # 缺报: left out of the 同口径 scope, and the scope says so
+    lapsed = len(
+        set(s.loc[s["统计期"].str.startswith("2015"), "key"])
+        - set(s.loc[s["统计期"].str.startswith("2016"), "key"])
+    )
+    scope = f"同口径({len(both)}家" + (f";另{lapsed}家缺报未计入)" if lapsed else ")")
     out = {}
     for ind, col in (
         ("industrial_output", "工业总产值(当年价格)(万元)"),
@@ -264,7 +272,7 @@ def expected_indicators(truth: dict) -> dict:
             "yoy_pct": (cur.loc[both, col].sum() / prev.loc[both, col].sum() - 1) * 100,
             "all_prev_value": prev[col].sum(),
             "all_yoy_pct": (cur[col].sum() / prev[col].sum() - 1) * 100,
-            "scope": f"同口径({len(both)}家)",
+            "scope": scope,
         }
     above = set(reg.loc[reg["above"] == "是", "name"])
     in_prod = set(reg.loc[reg["start"] <= pd.Timestamp("2016-05-31"), "name"])
