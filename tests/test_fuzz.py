@@ -33,7 +33,16 @@ FUZZ = settings(
 )
 #: Findings that may legitimately point at another row than the changed one: the first of two
 #: duplicate keys is not the duplicate, and growth is reported on the latest month's row.
-OTHER_ROW_RULES = {"duplicate_key", "growth_outlier"}
+#: Rules about an enterprise's whole series (a changed cell can make another row's month
+#: missing, late or out of order): their findings name the series' row, not the changed one.
+OTHER_ROW_RULES = {
+    "duplicate_key",
+    "growth_outlier",
+    "missing_report",
+    "late_reports",
+    "monthly_looks_cumulative",
+    "cumulative_decreasing",
+}
 
 
 @pytest.fixture(scope="module")
