@@ -1,0 +1,39 @@
+"""Per-process dataset cache (it lives here, so a kernel's ``%reset -f`` keeps it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+_DATASETS: dict[tuple, Any] = {}
+
+
+def _stat_key(folder: Path) -> tuple:
+    entries = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            stat = path.stat()
+            entries.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return (str(folder.resolve()), tuple(entries))
+
+
+def load_cached(data: str | os.PathLike, *, park: str | None = None):
+    """Load a dataset (or one park of it) once per process; reload when a file changes.
+
+    Report kernels are reused between reports, so the dataset is read and validated once
+    per worker. Datasets are never modified by the package, which makes sharing them safe.
+    """
+    from parkanalysis.dataset import load_dataset
+
+    folder = Path(data).expanduser()
+    key = _stat_key(folder) if folder.is_dir() else (str(folder), ())
+    if key not in _DATASETS:
+        _DATASETS.clear()  # one dataset per process: a batch renders one folder
+        _DATASETS[key] = load_dataset(folder)
+    if park is None:
+        return _DATASETS[key]
+    park_key = (*key, park)
+    if park_key not in _DATASETS:
+        _DATASETS[park_key] = _DATASETS[key].subset(park)
+    return _DATASETS[park_key]
