@@ -159,9 +159,9 @@ class ZhTable:
         return format_frame(self.frame, table=self.table)
 
     def __repr__(self) -> str:
-        text = self.formatted().to_string(index=False)
-        note = _meta(self.frame).get("note")
-        return f"{self.caption}\n{text}" if self.caption else text + (f"\n{note}" if note else "")
+        parts = [self.caption, self.formatted().to_string(index=False)]
+        parts.append(_meta(self.frame).get("note"))
+        return "\n".join(str(p) for p in parts if p)
 
     def _repr_html_(self) -> str:
         return self.to_html()
