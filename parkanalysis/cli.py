@@ -274,7 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--park")
     p.add_argument("--as-of", dest="as_of", help="截至月份 YYYY-MM(默认数据最后一月)")
     p.add_argument("--horizon", type=int, default=10, help="预测年数(默认 10)")
-    p.add_argument("--confidence", type=float, default=0.8, help="扩园需求的置信水平(默认 0.8)")
+    p.add_argument(
+        "--confidence",
+        type=float,
+        default=None,
+        help="扩园需求的置信水平(默认 park.yaml 的 expansion.confidence,未设时 0.8)",
+    )
     p.add_argument("--format", choices=fmt_choices, default="json")
     p.add_argument("--output", "-o")
     p.set_defaults(func=cmd_forecast)

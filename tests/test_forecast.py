@@ -13,10 +13,13 @@ from parkanalysis.forecast import (
     LandOutlook,
     annual_supply,
     backtest_annual,
+    backtest_supply,
+    fit_supply_model,
     forecast_annual,
     land_outlook,
     simulate_supply,
     summarize_backtest,
+    summarize_supply_backtest,
     supply_paths,
 )
 
@@ -219,9 +222,11 @@ def test_steady_history_exhausts_in_two_years():
     out = land_outlook(steady_transactions(50.0), 100.0, first_year=2014, last_year=2023)
     row = out.exhaustion.set_index("scenario").loc["baseline"]
     assert row["p50"] == 2025  # two years after the last history year
-    assert row["prob_within_horizon"] == 1.0
+    # a Poisson count model keeps a small chance of a long gap even on a regular history
+    assert row["prob_within_horizon"] > 0.98
     assert out.years_of_supply_left == pytest.approx(2.0)
-    assert list(out.supply_forecast.columns) == ["year", "mean", "lo80", "hi80", "lo95", "hi95"]
+    columns = ["year", "exposure", "point", "mean", "median", "lo80", "hi80", "lo95", "hi95"]
+    assert list(out.supply_forecast.columns) == columns
     assert out.supply_forecast["year"].tolist() == list(range(2024, 2034))
 
 
@@ -368,3 +373,141 @@ def test_m3_sample_coverage_is_sane():
         hits.extend((test >= fc["lo80"].to_numpy()) & (test <= fc["hi80"].to_numpy()))
     coverage = float(np.mean(hits))
     assert 0.6 <= coverage <= 0.95, coverage
+
+
+# --------------------------------------------------------------------------- scale floors
+@pytest.mark.parametrize("horizon", [1, 5, 10])
+def test_tiny_early_parcel_does_not_explode_intervals(horizon):
+    with_tiny = series([0, 0, 0, 0, 0.5, 0, 150, 80, 0, 200, 60, 120])
+    without = series([0, 0, 0, 0, 0, 0, 150, 80, 0, 200, 60, 120])
+    a = forecast_annual(with_tiny, horizon)["hi95"].to_numpy()
+    b = forecast_annual(without, horizon)["hi95"].to_numpy()
+    ratio = np.maximum(a, b) / np.minimum(a, b)
+    assert (ratio <= 1.5).all(), ratio
+
+
+# --------------------------------------------------------------------------- supply model
+def compound_history(rng, *, rate, mu_log, sd_log, dispersion, years):
+    """Transactions of a known compound process: NB counts x log-normal sizes."""
+    if dispersion > 1:
+        lam = rng.gamma(rate / (dispersion - 1), dispersion - 1, years)
+    else:
+        lam = np.full(years, rate)
+    counts = rng.poisson(lam)
+    rows = [
+        (2000 + y, float(a)) for y in range(years) for a in rng.lognormal(mu_log, sd_log, counts[y])
+    ]
+    return pd.DataFrame(rows, columns=["year", "area_mu"])
+
+
+def test_cumulative_supply_coverage_on_lumpy_corpus():
+    """Park-like lumpy histories from known processes: do the intervals of the 5-year
+    cumulative supply hold the simulated future as often as they claim?"""
+    rng = np.random.default_rng(20160630)
+    hits80, hits95 = [], []
+    n_hist, horizon = 10, 5
+    for i in range(200):
+        tx = compound_history(
+            rng,
+            rate=rng.uniform(0.8, 6.0),
+            mu_log=rng.uniform(2.5, 4.5),
+            sd_log=rng.uniform(0.4, 1.2),
+            dispersion=float(rng.choice([1.0, 1.5, 2.5])),
+            years=n_hist + horizon,
+        )
+        history = tx.loc[tx["year"] < 2000 + n_hist]
+        if history.empty:
+            continue
+        future = float(tx.loc[tx["year"] >= 2000 + n_hist, "area_mu"].sum())
+        model = fit_supply_model(history, first_year=2000, last_year=2000 + n_hist - 1)
+        total = model.simulate(horizon, n_sims=1000, seed=i).sum(axis=1)
+        lo80, hi80, lo95, hi95 = np.quantile(total, [0.1, 0.9, 0.025, 0.975])
+        hits80.append(lo80 <= future <= hi80)
+        hits95.append(lo95 <= future <= hi95)
+    assert len(hits80) >= 190
+    # binomial noise of ~200 checks is about 3 points; the model is allowed to be slightly
+    # short (estimated dispersion), not far off
+    assert 0.70 <= np.mean(hits80) <= 0.90
+    assert 0.86 <= np.mean(hits95) <= 0.995
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_simulated_mean_tracks_point_forecast(seed):
+    rng = np.random.default_rng(seed)
+    tx = compound_history(rng, rate=3.0, mu_log=3.5, sd_log=0.9, dispersion=2.0, years=12)
+    model = fit_supply_model(tx, first_year=2000, last_year=2011, elapsed=0.5)
+    paths = model.simulate(8, n_sims=40000, seed=seed)
+    point = model.expected(8)
+    assert paths.mean(axis=0) == pytest.approx(point, rel=0.04)
+    assert point[0] == pytest.approx(point[1] * 0.5)  # only half of the first year is left
+    # cumulative median near the cumulative point forecast: no zero-truncation drift
+    cum = np.cumsum(paths, axis=1)
+    assert np.median(cum[:, -1]) == pytest.approx(point.sum(), rel=0.15)
+
+
+def test_trend_only_where_the_data_support_it():
+    flat = pd.DataFrame({"year": np.repeat(range(2006, 2016), 4), "area_mu": 30.0})
+    assert not fit_supply_model(flat, first_year=2006, last_year=2015).has_trend
+    counts = [20, 18, 15, 12, 10, 8, 6, 5, 4, 3]
+    falling = pd.DataFrame({"year": np.repeat(range(2006, 2016), counts), "area_mu": 30.0})
+    m = fit_supply_model(falling, first_year=2006, last_year=2015)
+    assert m.has_trend and m.slope < 0 and m.trend_pvalue < 0.05
+    # the damped trend keeps falling but never below zero and never explodes
+    point = m.expected(10)
+    assert (np.diff(point) <= 1e-9).all() and (point > 0).all()
+
+
+def test_peer_parks_pool_the_dispersion():
+    rng = np.random.default_rng(7)
+    lumpy = pd.DataFrame(
+        {"year": np.repeat(range(2006, 2016), [12, 0, 1, 9, 0, 11, 1, 0, 10, 2]), "area_mu": 20.0}
+    )
+    own = fit_supply_model(lumpy, first_year=2006, last_year=2015)
+    peers = [
+        (compound_history(rng, rate=5.0, mu_log=3, sd_log=0.5, dispersion=1.0, years=10),
+         2000, 2009)
+        for _ in range(3)
+    ]  # fmt: skip
+    pooled = fit_supply_model(lumpy, first_year=2006, last_year=2015, peers=peers)
+    assert own.dispersion > 3
+    assert 1.0 <= pooled.dispersion < own.dispersion
+    assert pooled.rate == own.rate  # pooling shares spread, not the park's own level
+
+
+def test_supply_backtest_counts_every_origin_and_checks_coverage():
+    rng = np.random.default_rng(3)
+    tx = compound_history(rng, rate=3.0, mu_log=3.5, sd_log=0.8, dispersion=1.5, years=12)
+    bt = backtest_supply(tx, first_year=2000, last_year=2011, horizon=3, n_sims=400)
+    origins = list(range(2004, 2011))
+    assert sorted(bt["origin"].unique()) == origins
+    assert len(bt) == sum(min(3, 2011 - o) for o in origins)
+    totals = tx.groupby("year")["area_mu"].sum()
+    for _, row in bt.iterrows():
+        years = range(row["origin"] + 1, row["origin"] + 1 + row["k"])
+        assert row["actual_mu"] == pytest.approx(totals.reindex(years, fill_value=0).sum())
+        assert row["covered80"] == (row["lo80"] <= row["actual_mu"] <= row["hi80"])
+    summary = summarize_supply_backtest(bt)
+    assert summary["n"].tolist() == [7, 6, 5]
+
+
+def test_blocked_land_brings_the_shortage_forward():
+    tx = steady_transactions(50.0)
+    kw = dict(first_year=2014, last_year=2023, horizon=5, n_sims=500)
+    free = land_outlook(tx, 200.0, **kw)
+    ep = free.exhaustion_probability
+    assert (ep["shortage_prob"] == ep["prob"]).all()
+    held = land_outlook(tx, 200.0, blocked=[(150.0, 2027)], **kw)
+    ep = held.exhaustion_probability.set_index("year")
+    assert held.blocked_mu == 150.0
+    assert ep.loc[2024, "shortage_prob"] > 0.5 > ep.loc[2024, "prob"]
+    with pytest.raises(ParameterError, match="blocked land"):
+        land_outlook(tx, 100.0, blocked=[(150.0, 2025)], **kw)
+
+
+def test_need_median_and_confidence():
+    out = land_outlook(LUMPY_TX, 150.0, first_year=2014, last_year=2023, horizon=6, n_sims=2000)
+    need = out.expansion_need
+    assert (need["median_net_mu"] <= need["net_mu"]).all()
+    cum = np.cumsum(out.paths, axis=1)
+    expected = np.maximum(np.quantile(cum, 0.8, axis=0, method="inverted_cdf") - 150.0, 0)
+    assert need["net_mu"].to_numpy() == pytest.approx(expected)

@@ -122,8 +122,8 @@ def _enterprises() -> pd.DataFrame:
     )
 
 
-def _monthly(tax=1.0) -> pd.DataFrame:
-    months = pd.period_range("2014-07", "2015-06", freq="M")
+def _monthly(tax=1.0, end="2015-06") -> pd.DataFrame:
+    months = pd.period_range("2014-07", end, freq="M")
     rows = [
         {"park_id": "TP", "enterprise_id": e, "year": m.year, "month": m.month, "tax_wan_yuan": tax}
         for e in ("X", "Y", "Z")
@@ -318,7 +318,7 @@ def test_partial_coverage_is_stated(tmp_path):
 
 # --------------------------------------------------------------------------- supply history
 def test_supply_history_fills_zero_years(tmp_path):
-    ds = tiny_park(tmp_path)
+    ds = tiny_park(tmp_path, monthly=_monthly(end="2016-03"))
     h = supply_history(ds, as_of="2016-03")
     expected = pd.DataFrame(
         {
@@ -374,7 +374,7 @@ def test_years_left_config_window(tmp_path):
 
 
 def test_years_left_zero_supply_gives_nan_and_reason(tmp_path):
-    ds = tiny_park(tmp_path)
+    ds = tiny_park(tmp_path, monthly=_monthly(end="2018-06"))
     t = land_indicators(ds, as_of="2018-06").set_index("id")
     assert math.isnan(t.loc["years_of_supply_left", "value"])
     assert "年均供地为0" in t.loc["years_of_supply_left", "note"]
@@ -461,7 +461,10 @@ def test_planned_target_scenario_from_config(tmp_path):
     ds = tiny_park(tmp_path, config={"land": {"annual_supply_target_mu": 50}})
     o = land_outlook_for(ds, as_of="2015-06", horizon=4, n_sims=300)
     ex = o.exhaustion.set_index("scenario")
-    assert ex.loc["planned_target", "p50"] == 2016  # 100 亩 at 50 亩/year from 2015
+    # one clock: from 2015-06-30, 100 亩 at 50 亩/year last into 2017 (the rest of 2015
+    # is simulated as the rest of the year, not as a whole year)
+    assert o.forecast_table()["exposure"].iloc[0] < 1
+    assert ex.loc["planned_target", "p50"] == 2017
     assert ex.loc["planned_target", "prob_within_horizon"] == 1.0
 
 
@@ -475,12 +478,14 @@ def test_sample_summary_and_dict(sample_outlook):
         assert key in d
     s = d["summary"]
     assert "225.7亩" in s and "尚可供地0.7年" in s and "150.4亩" in s
-    assert "80%置信" in s and "P50" in s and "回测" in s and "扩园" in s
+    assert "80%置信" in s and "P50" in s and "扩园" in s
+    assert "回测" not in s  # the backtest belongs in the appendix, not the headline
+    assert "回测" in d["backtest"]["note"]
     assert d["backtest"]["by_horizon"][0]["h"] == 1
-    assert len(d["forecast"]) == 10
+    assert len(d["forecast"]) == 11  # the rest of 2016, then 10 full years
     ft = sample_outlook.forecast_table()
     assert list(ft.columns[:6]) == ["year", "mean", "lo80", "hi80", "lo95", "hi95"]
-    assert ft["year"].tolist() == list(range(2016, 2026))
+    assert ft["year"].tolist() == list(range(2016, 2027))
 
 
 def test_outlook_is_reproducible(sample):
@@ -520,3 +525,122 @@ def test_cli_bad_as_of_exits_2(capsys, command):
     assert main([command, str(SAMPLE), "--as-of", "2016-13"]) == 2
     err = capsys.readouterr().err
     assert "截至日期" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- one clock
+def _raw_parcels() -> pd.DataFrame:
+    raw = pd.read_csv(SAMPLE / "parcels.csv")
+    raw["date"] = pd.to_datetime(raw["供地日期"])
+    return raw
+
+
+def test_sample_one_clock(sample_outlook):
+    o = sample_outlook
+    curve = o.exhaustion_curve("baseline")
+    # the data end in 2016-06: only the rest of 2016 is simulated, and 0.67 years of supply
+    # from 2016-06 point to early 2017, so running out within 2016 is the minority case
+    assert curve.index[0] == 2016 and curve.loc[2016] < 0.5
+    assert o.exhaustion.set_index("scenario").loc["baseline", "p50"] >= 2017
+    assert o.forecast_table()["exposure"].iloc[0] < 1
+    assert f"{o.supply_until:%Y-%m}" == "2017-02"  # 2016-06-30 + 0.666 years
+    assert "可供至2017年2月前后" in o.summary and "2016年内(余下6个月)" in o.summary
+
+
+def test_sample_blocked_land_from_the_ledger(sample_outlook):
+    raw = _raw_parcels()
+    pending = raw.loc[(raw["供应状态"] == "未供") & raw["征迁安置"].isin(["进行中", "未启动"])]
+    pending = pending.loc[~pending["规划用途"].isin(["道路", "绿地", "水域"])]
+    o = sample_outlook
+    assert o.blocked_mu == pytest.approx(pending["面积(亩)"].sum())  # 111 亩
+    release = dict(zip(o.blocked["resettlement_status"], o.blocked["release_date"], strict=True))
+    assert release["进行中"] == pd.Timestamp("2017-06-30")  # default 12 months
+    assert release["未启动"] == pd.Timestamp("2018-06-30")  # default 24 months
+    assert f"其中{_fmt_mu(o.blocked_mu)}亩征迁安置尚未完成" in o.summary
+    ep = o.exhaustion_probability.query("scenario == 'baseline'")
+    assert (ep["shortage_prob"] >= ep["prob"]).all()
+
+
+def _fmt_mu(x):
+    return f"{x:.0f}" if round(x, 1) == int(x) else f"{x:.1f}"
+
+
+def test_resettlement_months_from_park_yaml(tmp_path):
+    ds = tiny_park(tmp_path, config={"land": {"resettlement_months": {"进行中": 3}}})
+    o = land_outlook_for(ds, as_of="2015-06", horizon=3, n_sims=200)
+    assert o.blocked["parcel_id"].tolist() == ["D"]
+    assert o.blocked["release_date"].iloc[0] == pd.Timestamp("2015-09-30")
+
+
+def test_sample_need_within_history(sample_outlook):
+    o = sample_outlook
+    k = o.planning_horizon
+    row = o.need_row()
+    span_days = (pd.Timestamp(2016 + k, 12, 31) - pd.Timestamp("2016-06-30")).days
+    raw = _raw_parcels().dropna(subset=["date"]).sort_values("date")
+    raw = raw.loc[raw["date"] <= "2016-06-30"]
+    most = max(
+        raw.loc[
+            (raw["date"] >= d) & (raw["date"] < d + pd.Timedelta(days=span_days)), "面积(亩)"
+        ].sum()
+        for d in raw["date"]
+    )
+    ctx = o.need_context.set_index("horizon_years").loc[k]
+    assert ctx["history_max_mu"] == pytest.approx(most, abs=0.05)
+    assert row["median_net_mu"] <= row["net_mu"]
+    # the demand behind the 80% need is one the park's own history has reached
+    assert row["demand_mu"] <= most
+    assert row["net_mu"] == pytest.approx(row["demand_mu"] - o.remaining_mu)
+    assert "相当于一期规划面积的" in o.summary and "中位约" in o.summary
+
+
+def test_confidence_comes_from_park_yaml(tmp_path, capsys):
+    ds = tiny_park(tmp_path, config={"expansion": {"confidence": 0.9}})
+    assert land_outlook_for(ds, as_of="2015-06", horizon=3, n_sims=200).confidence == 0.9
+    code = main(["forecast", str(tmp_path / "park"), "--horizon", "3", "--format", "json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["confidence"] == 0.9
+
+
+@pytest.mark.parametrize("command", ["land", "forecast"])
+def test_cli_as_of_past_the_data_exits_2(capsys, command):
+    assert main([command, str(SAMPLE), "--as-of", "2030-01"]) == 2
+    err = capsys.readouterr().err
+    assert "2016-06" in err and "Traceback" not in err
+
+
+def test_backtest_is_in_the_appendix_with_its_limits(sample_outlook):
+    d = sample_outlook.to_dict()["backtest"]
+    bt = sample_outlook.backtest
+    assert d["origins"] == sorted(bt["origin"].unique().tolist())
+    note = d["note"]
+    assert f"{len(bt)}次中的{int(bt['covered80'].sum())}次" in note
+    assert "不能证明" in note
+
+
+def test_outlook_keywords_add_to_the_defaults(sample):
+    o = land_outlook_for(
+        sample,
+        horizon=3,
+        n_sims=300,
+        window=2,
+        annual_target_mu=100.0,
+        scenarios={"extra": {"annual_target": 50.0}},
+    )
+    assert o.supply_years.window == (2014, 2015)
+    names = o.scenarios["scenario"].tolist()
+    # the data's relocations stay, the target and the caller's scenario are added
+    assert names == ["baseline", "relocations", "planned_target", "extra"]
+    html = o._repr_html_()
+    assert "150.4亩" in html and "<table>" in html and "<script" not in html
+
+
+def test_several_parks_pool_the_count_dispersion(tmp_path):
+    from parkanalysis.sample import write_synthetic
+
+    write_synthetic(tmp_path / "prov", parks=3, enterprises=10, years=6)
+    ds = load_dataset(tmp_path / "prov")
+    o = land_outlook_for(ds, park="P001", horizon=3, n_sims=300)
+    m = o.outlook.model
+    own_df = len(m.counts) - 1
+    assert m.dispersion_df > own_df  # peers' evidence was added
+    assert o.exhaustion.iloc[0]["prob_within_horizon"] >= 0

@@ -21,6 +21,11 @@ Conventions used throughout
 The planning question — when does the land run out, how much expansion is needed — is
 answered by :func:`land_outlook_for`, which feeds the ledger into
 :func:`parkanalysis.forecast.land_outlook`.
+
+Layout: :mod:`~parkanalysis.land.ledger` (as-of date, parcel states, 用地平衡表) →
+:mod:`~parkanalysis.land.ratios` (evaluation ratios) and :mod:`~parkanalysis.land.history`
+(supply transactions, annual supply, 尚可供地年数) → :mod:`~parkanalysis.land.indicators`
+(the indicator rows) and :mod:`~parkanalysis.land.outlook` (the outlook and its text).
 """
 
 from parkanalysis.land.history import (
@@ -34,6 +39,7 @@ from parkanalysis.land.ledger import (
     INDUSTRIAL_USES,
     PUBLIC_USES,
     balance_table,
+    data_end,
     resolve_as_of,
 )
 from parkanalysis.land.outlook import (
@@ -50,6 +56,7 @@ __all__ = [
     "LandOutlookReport",
     "SupplyYears",
     "balance_table",
+    "data_end",
     "land_indicators",
     "land_outlook_for",
     "land_ratios",

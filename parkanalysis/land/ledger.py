@@ -24,13 +24,6 @@ PUBLIC_FACILITY_USES: tuple[str, ...] = ("公共设施",)
 _MU_PER_HA = 15.0
 _M2_PER_HA = 10000.0
 _RESETTLEMENT_ORDER = ("已完成", "进行中", "未启动", "不涉及")
-#: Years from the latest relocation status (as of) to the year the land is freed.
-RELOCATION_LAG_YEARS: Mapping[str, int] = {"洽谈中": 2, "已签协议": 1, "拆除中": 1}
-_SCENARIO_LABELS = {
-    "baseline": "基准情景(按历史供地规律)",
-    "relocations": "搬迁置换腾退土地",
-    "planned_target": "按年度供地计划",
-}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -54,7 +47,8 @@ def resolve_as_of(ds: Any, as_of: Any = None) -> pd.Timestamp:
     Raises
     ------
     ParameterError
-        For text that is neither a period nor a date.
+        For text that is neither a period nor a date, or a date past the end of the data
+        (:func:`data_end`): a figure "as of" a date the data do not reach would be invented.
 
     Examples
     --------
@@ -65,6 +59,34 @@ def resolve_as_of(ds: Any, as_of: Any = None) -> pd.Timestamp:
     """
     if as_of is None:
         return _default_as_of(ds)
+    cutoff = _parse_as_of(as_of)
+    if ds is not None:
+        end = data_end(ds)
+        if end is not None and cutoff > end:
+            raise ParameterError(
+                f"截至日期 {cutoff:%Y-%m-%d} 晚于数据的最后日期 {end:%Y-%m-%d}"
+                f"({end.year}年{end.month}月);请传不晚于 {end:%Y-%m} 的日期"
+            )
+    return cutoff
+
+
+def data_end(ds: Any) -> pd.Timestamp | None:
+    """The last day the dataset speaks for: the later of the monthly statistics' last
+    month and the ledger's latest approval or supply date (None without either)."""
+    ends = []
+    rng = getattr(ds, "month_range", None)
+    if rng:
+        ends.append(_month_end(*rng[1]))
+    parcels = getattr(ds, "parcels", None)
+    if parcels is not None and len(parcels):
+        for col in ("supply_date", "approval_date"):
+            d = parcels[col].max()
+            if not pd.isna(d):
+                ends.append(pd.Timestamp(d).normalize())
+    return max(ends) if ends else None
+
+
+def _parse_as_of(as_of: Any) -> pd.Timestamp:
     if isinstance(as_of, pd.Timestamp | datetime | date) and not isinstance(as_of, bool):
         ts = pd.Timestamp(as_of)
         if pd.isna(ts):
