@@ -25,9 +25,14 @@ _NUMBERED = """() => {
     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
 }"""
 _IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+_STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+    .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
+_FAILED = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 
 
 def _run_all(page, n_code: int) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_selector(_IDLE, timeout=60_000)
     page.wait_for_function(
@@ -35,9 +40,21 @@ def _run_all(page, n_code: int) -> None:
         arg=n_code,
         timeout=60_000,
     )
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-    page.wait_for_function(_NUMBERED, timeout=180_000)
+    # Run All; a click that reaches a Lab not yet ready runs nothing (every prompt stays
+    # "[ ]" and the kernel idle): then ask again, up to three times
+    for _attempt in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+        try:
+            page.wait_for_function(_STARTED, timeout=60_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    # every cell numbered, or a cell failed (Run All stops there): then say which
+    page.wait_for_function(f"() => ({_NUMBERED})() || !!document.querySelector({_FAILED!r})",
+                           timeout=300_000)  # fmt: skip
+    failed = page.locator(_FAILED)
+    assert failed.count() == 0, failed.all_inner_texts()
     page.wait_for_selector(_IDLE, timeout=60_000)
 
 
@@ -62,7 +79,11 @@ def test_tour_pickers_change_the_table_and_chart_in_jupyterlab(lab, browser, out
     page = context.new_page()
     try:
         page.goto(f"{base}/lab/tree/notebooks/explore.ipynb?token={token}")
-        _run_all(page, n_code)
+        try:
+            _run_all(page, n_code)
+        except Exception:  # keep what the page showed for the failure report
+            page.screenshot(path=str(output_dir / "explore_lab_failure.png"))
+            raise
         stderr = page.locator(
             '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
         )
