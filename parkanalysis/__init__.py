@@ -3,14 +3,22 @@ forecasts of its work reports, shared as self-contained HTML.
 
 The public face is small; everything else lives in the module that owns it::
 
+    %load_ext parkanalysis          # in a notebook: Chinese charts and tables
     import parkanalysis as pa
     ds = pa.load_dataset("data/sample")
     pa.indicator_table(ds, "2016年1-5月")
 
-In a notebook, ``%load_ext parkanalysis`` makes it Chinese-ready (CJK charts, Chinese
-tables); the analyst's questions are here too (``pa.contribution``, ``pa.by_industry``,
-``pa.monthly``, ``pa.compare_parks`` …, see :mod:`parkanalysis.explore` and docs/API.md).
-Importing the package changes no global state.
+Index (one example each in docs/API.md; importing the package changes no global state):
+
+* data: ``load_dataset``, ``validate_dataset``, ``parse_period``, ``Period``
+* figures: ``indicator_table``, ``land_indicators``, ``land_outlook_for``, ``forecast_annual``
+* questions: ``contribution`` (拉动/贡献率), ``by_industry`` (GB/T 4754), ``monthly``,
+  ``compare_parks``, ``compare_periods``, ``drill_down``, ``supply_by_use``,
+  ``land_outlook`` (what-if arguments) — :mod:`parkanalysis.explore`
+* display: ``zh`` (any package table in Chinese, sortable and filterable)
+* reports: ``render_report``, ``run_batch``
+
+Park ids and park names (``park="工贸园"``) are accepted wherever a park is asked for.
 """
 
 from __future__ import annotations

@@ -324,8 +324,8 @@ def enterprise_table(
         production and not exited at the period's end; registry order. Columns:
         ``enterprise_id, name, kind, industry_code, above_size`` (规上 for the year),
         ``in_production, exited`` (at the period's last day), ``has_data`` (rows in the
-        period), ``area_mu`` (apportioned land), the flows ``output_wan_yuan,
-        value_added_wan_yuan, revenue_wan_yuan, tax_wan_yuan,
+        period), ``area_mu`` (apportioned land; NaN without land, never 0), the flows
+        ``output_wan_yuan, value_added_wan_yuan, revenue_wan_yuan, tax_wan_yuan,
         fixed_asset_investment_wan_yuan``, ``employees`` (period end), ``avg_employees``,
         the same with a ``prev_`` prefix for the previous-year months, and
         ``tax_per_mu, output_per_mu, value_added_per_mu, revenue_per_mu``,
@@ -1301,7 +1301,7 @@ def _enterprise_frame(core: _Core) -> pd.DataFrame:
         "in_production": cur.in_production,
         "exited": cur.exited,
         "has_data": cur.has_rows,
-        "area_mu": area,
+        "area_mu": np.where(area > 0, area, np.nan),  # no land is missing, never 0
         **{c: cur.flows[c] for c in FLOW_COLUMNS},
         "employees": cur.employees,
         "avg_employees": cur.avg_employees,

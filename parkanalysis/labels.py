@@ -402,6 +402,31 @@ def decimals_for_unit(unit: Any, default: int = 1) -> int:
     return default
 
 
+#: Columns whose numbers follow the row's ``unit`` in tables that have one (indicator tables).
+ROW_UNIT_COLUMNS = ("value", "prev_value", "published_value", "difference", "change")
+
+
+def cell_units(
+    frame: pd.DataFrame, column: Any, *, labels: dict[str, str] | None = None
+) -> list[str | None]:
+    """The unit of each cell of ``column``: the row's ``unit`` or the column's own.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"value": [1.0, 2.0], "unit": ["万元", "家"], "yoy_pct": [1.0, 2.0]})
+    >>> cell_units(t, "value"), cell_units(t, "yoy_pct")
+    (['万元', '家'], ['%', '%'])
+    """
+    meta = frame.attrs.get(TABLE_ATTR) if hasattr(frame, "attrs") else None
+    meta = meta if isinstance(meta, dict) else {}
+    if "unit" in frame.columns and (
+        column in ROW_UNIT_COLUMNS or column in (meta.get("row_unit") or ())
+    ):
+        return [u if isinstance(u, str) else None for u in frame["unit"].tolist()]
+    unit = (meta.get("units") or {}).get(column) or column_unit(column, labels=labels)
+    return [unit] * len(frame)
+
+
 def format_value(value: Any, unit: Any = None) -> str:
     """Format one number by its unit: separators, the unit's decimals, 「—」 for missing.
 

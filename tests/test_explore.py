@@ -22,6 +22,7 @@ import parkanalysis as pa
 from parkanalysis import industry, labels
 from parkanalysis.errors import ParameterError
 from parkanalysis.explore import display
+from parkanalysis.indicators import enterprise_table
 
 PERIOD = "2016年1-5月"
 CUR = [f"2016-{m:02d}" for m in range(1, 6)]
@@ -163,6 +164,9 @@ def test_by_industry_matches_pandas_and_never_divides_by_zero_land(ds, sums):
     no_land = g["land"].count().loc[lambda s: s == 0].index
     assert len(no_land) > 0, "the sample should hold industries without land"
     assert got.loc[no_land, "area_mu"].isna().all()
+    e = enterprise_table(ds, PERIOD).set_index("enterprise_id")
+    landless = e.index.difference(land.index)
+    assert len(landless) > 0 and e.loc[landless, "area_mu"].isna().all()
     assert got.loc[no_land, "tax_per_mu"].isna().all()
     figures = got.select_dtypes("number").to_numpy(dtype=float)
     assert not np.isinf(figures).any()

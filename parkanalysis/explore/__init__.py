@@ -7,6 +7,8 @@ The layout shows the model:
   DataFrame with internal column names and its table recorded in ``attrs``;
 * :mod:`.whatif` — the land outlook with what-if arguments;
 * :mod:`.display` — any package table shown in Chinese (:func:`zh`), sortable and filterable;
+* :mod:`.widgets` — pickers for park, period and indicator over a table and a chart
+  (:func:`dashboard`, needs ipywidgets);
 * :mod:`.ipython` — ``%load_ext parkanalysis``: CJK charts, Chinese date ticks, figures and
   tables that display.
 
@@ -33,6 +35,7 @@ from parkanalysis.explore.questions import (
     supply_by_use,
 )
 from parkanalysis.explore.whatif import OutlookView, land_outlook
+from parkanalysis.explore.widgets import dashboard, period_choices
 
 __all__ = [
     "ENTERPRISE_INDICATORS",
@@ -42,10 +45,12 @@ __all__ = [
     "compare_parks",
     "compare_periods",
     "contribution",
+    "dashboard",
     "drill_down",
     "format_frame",
     "land_outlook",
     "monthly",
+    "period_choices",
     "supply_by_use",
     "zh",
 ]

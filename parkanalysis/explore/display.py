@@ -24,7 +24,7 @@ import pandas as pd
 
 from parkanalysis.labels import (
     TABLE_ATTR,
-    column_unit,
+    cell_units,
     format_value,
     infer_table,
     labels_for,
@@ -33,8 +33,6 @@ from parkanalysis.labels import (
 
 __all__ = ["ZhTable", "format_frame", "zh"]
 
-#: Columns whose numbers follow the row's ``unit`` in tables that have one.
-ROW_UNIT_COLUMNS = ("value", "prev_value", "published_value", "difference", "change")
 #: Internal columns not shown (the package's plumbing); still in ``.frame``.
 HIDDEN_COLUMNS = ("parcel_ids",)
 _PLAIN_INT = ("year", "month", "rank", "horizon_years", "p10", "p50", "p90")
@@ -81,20 +79,6 @@ def _is_missing(v: Any) -> bool:
         return False
 
 
-def _units(frame: pd.DataFrame, labels: dict[str, str]) -> dict[Any, str | None]:
-    meta = _meta(frame)
-    units = {c: column_unit(c, labels=labels) for c in frame.columns}
-    units.update(meta.get("units") or {})
-    return units
-
-
-def _row_unit_columns(frame: pd.DataFrame) -> set[Any]:
-    if "unit" not in frame.columns:
-        return set()
-    meta = _meta(frame)
-    return set(ROW_UNIT_COLUMNS) | set(meta.get("row_unit") or ())
-
-
 def _cell(value: Any, column: Any, unit: str | None) -> str:
     if _is_missing(value):
         return "—"
@@ -116,18 +100,13 @@ def format_frame(frame: pd.DataFrame, *, table: str | None = None) -> pd.DataFra
      '数值': ['3,126.0', '0.40'], '单位': ['万元', '万元/亩'], '同比(%)': ['12.3', '—']}
     """
     labels = labels_for(frame, table=table)
-    units = _units(frame, labels)
-    by_row = _row_unit_columns(frame)
     shown = {}
     for column in frame.columns:
         if column in HIDDEN_COLUMNS:
             continue
+        units = cell_units(frame, column, labels=labels)
         values = frame[column].tolist()
-        if column in by_row:
-            row_units = frame["unit"].tolist()
-            shown[column] = [_cell(v, column, u) for v, u in zip(values, row_units, strict=True)]
-        else:
-            shown[column] = [_cell(v, column, units.get(column)) for v in values]
+        shown[column] = [_cell(v, column, u) for v, u in zip(values, units, strict=True)]
     out = pd.DataFrame(shown, index=frame.index, dtype=object)
     out.attrs = {}
     return with_labels(out.set_axis(list(shown), axis=1), extra=labels)
@@ -180,9 +159,9 @@ class ZhTable:
         return format_frame(self.frame, table=self.table)
 
     def __repr__(self) -> str:
-        text = self.formatted().to_string(index=False)
-        note = _meta(self.frame).get("note")
-        return f"{self.caption}\n{text}" if self.caption else text + (f"\n{note}" if note else "")
+        parts = [self.caption, self.formatted().to_string(index=False)]
+        parts.append(_meta(self.frame).get("note"))
+        return "\n".join(str(p) for p in parts if p)
 
     def _repr_html_(self) -> str:
         return self.to_html()

@@ -15,7 +15,7 @@ kernel it runs in:
 * **Tables display in Chinese**: a package table (see :func:`parkanalysis.labels.infer_table`)
   shows as :class:`parkanalysis.explore.display.ZhTable` — Chinese headers, numbers by unit,
   sortable and filterable — while the object stays the DataFrame with internal names;
-  ``df.pa.zh()`` does the same explicitly. Land outlooks show a compact summary.
+  ``df.pa.zh()`` does the same explicitly.
 """
 
 from __future__ import annotations
@@ -121,12 +121,6 @@ def _table_html(frame) -> str | None:
     return frame._repr_html_()
 
 
-def _outlook_html(report) -> str:
-    from parkanalysis.explore.whatif import OutlookView
-
-    return OutlookView(report)._repr_html_()
-
-
 def register_dates() -> None:
     """Chinese date ticks for matplotlib and pandas (see the module docstring)."""
     import matplotlib.units as munits
@@ -149,7 +143,6 @@ def load_ipython_extension(ipython) -> None:
 
     from parkanalysis.explore.display import register_accessor
     from parkanalysis.fonts import use_cjk_font
-    from parkanalysis.land import LandOutlookReport
 
     font = use_cjk_font()
     register_dates()
@@ -158,5 +151,4 @@ def load_ipython_extension(ipython) -> None:
     formatters["image/png"].for_type(matplotlib.axes.Axes, _axes_png)
     formatters["image/png"].for_type(matplotlib.figure.Figure, _figure_png)
     formatters["text/html"].for_type(pd.DataFrame, _table_html)
-    formatters["text/html"].for_type(LandOutlookReport, _outlook_html)
     _STATE["font"] = font

@@ -1,18 +1,17 @@
 """What-if land outlooks as arguments: supply window, annual target, extra scenarios.
 
-A thin layer over :func:`parkanalysis.land.land_outlook_for` (the only outlook entry point
-used, together with the ``scenarios`` table and ``summary``/``exhaustion``/``headline_need``
-of the :class:`~parkanalysis.land.LandOutlookReport` it returns). Nothing in park.yaml is
-edited: ``supply_window`` and ``annual_target`` are applied to a copy of the park's
-configuration (``land.supply_window_years``, ``land.annual_supply_target_mu``), and extra
-``scenarios`` are **added** to the default ones (the relocation scenario, and the planned
-target when set) — a scenario of the same name replaces the default one.
+A thin layer over :func:`parkanalysis.land.land_outlook_for`, which takes the what-if
+arguments itself (``window``, ``annual_target_mu``, ``scenarios`` added to the defaults):
+this module names them as the analyst asks (``supply_window``, ``annual_target``) and shows
+the result as :class:`OutlookView` — the assumptions, then one row per scenario (exhaustion
+years, probability, expansion need). Outlook pieces used: ``scenarios``, ``exhaustion``,
+``headline_need``, ``summary``, ``supply_years``, ``remaining_mu``, ``as_of``,
+``park_name``, ``horizon``, ``planning_horizon`` of
+:class:`~parkanalysis.land.LandOutlookReport`. Nothing in park.yaml is edited.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import html
 from collections.abc import Mapping
 from typing import Any
@@ -23,37 +22,6 @@ from parkanalysis.errors import ParameterError
 from parkanalysis.labels import format_value
 
 __all__ = ["OutlookView", "land_outlook"]
-
-
-def _with_config(ds: Any, pid: str, land: dict[str, Any]) -> Any:
-    """A shallow copy of ``ds`` whose park ``pid`` has ``config.land`` updated."""
-    if not land:
-        return ds
-    info = ds.profile.parks[pid]
-    config = copy.deepcopy(info.config)
-    config.setdefault("land", {}).update(land)
-    parks = {**ds.profile.parks, pid: dataclasses.replace(info, config=config)}
-    clone = copy.copy(ds)
-    clone.profile = dataclasses.replace(ds.profile, parks=parks)
-    return clone
-
-
-def _default_specs(report: Any) -> dict[str, dict[str, Any]]:
-    """Scenario specs rebuilt from a report's ``scenarios`` table (baseline left out)."""
-    specs: dict[str, dict[str, Any]] = {}
-    for row in report.scenarios.to_dict("records"):
-        name = row["scenario"]
-        if name == "baseline":
-            continue
-        spec: dict[str, Any] = {}
-        if row.get("added_mu"):
-            spec["relocations"] = {int(k): float(v) for k, v in row["added_mu"].items()}
-        target = row.get("annual_target_mu")
-        if target is not None and not pd.isna(target):
-            spec["annual_target"] = float(target)
-        if spec:
-            specs[name] = spec
-    return specs
 
 
 def land_outlook(
@@ -103,26 +71,28 @@ def land_outlook(
     """
     from parkanalysis.land import land_outlook_for
 
-    if "scenarios" in kwargs:
-        raise ParameterError("scenarios 请作为关键字参数传入")
-    pid = ds.resolve_park(park)
-    land: dict[str, Any] = {}
+    if supply_window is not None and (
+        isinstance(supply_window, bool) or not isinstance(supply_window, int)
+    ):
+        raise ParameterError(f"supply_window 应为正整数(年),得到 {supply_window!r}")
+    if annual_target is not None and (
+        isinstance(annual_target, bool) or not isinstance(annual_target, int | float)
+    ):
+        raise ParameterError(f"annual_target 应为数值(亩/年),得到 {annual_target!r}")
+    report = land_outlook_for(
+        ds,
+        park=ds.resolve_park(park),
+        window=supply_window,
+        annual_target_mu=None if annual_target is None else float(annual_target),
+        scenarios=dict(scenarios) if scenarios else None,
+        **kwargs,
+    )
+    changed: dict[str, Any] = {}
     if supply_window is not None:
-        if isinstance(supply_window, bool) or not isinstance(supply_window, int):
-            raise ParameterError(f"supply_window 应为正整数(年),得到 {supply_window!r}")
-        land["supply_window_years"] = supply_window
+        changed["supply_window_years"] = supply_window
     if annual_target is not None:
-        if isinstance(annual_target, bool) or not isinstance(annual_target, int | float):
-            raise ParameterError(f"annual_target 应为数值(亩/年),得到 {annual_target!r}")
-        land["annual_supply_target_mu"] = float(annual_target)
-    work = _with_config(ds, pid, land)
-    report = land_outlook_for(work, park=pid, **kwargs)
-    if scenarios:
-        specs = {**_default_specs(report), **{str(k): dict(v) for k, v in scenarios.items()}}
-        first_notes = list(report.notes)
-        report = land_outlook_for(work, park=pid, scenarios=specs, **kwargs)
-        report.notes = [*dict.fromkeys([*first_notes, *report.notes])]
-    return OutlookView(report, changed=land, extra=list(scenarios or ()))
+        changed["annual_supply_target_mu"] = float(annual_target)
+    return OutlookView(report, changed=changed, extra=list(scenarios or ()))
 
 
 class OutlookView:

@@ -63,19 +63,24 @@ def table_html(
     """A table block with Chinese headers and formatted numbers ("(无数据)" when empty)."""
     import pandas as pd
 
-    from parkanalysis.labels import format_number, with_labels
+    from parkanalysis.labels import cell_units, labels_for, with_labels
 
     if frame is None or len(frame) == 0:
         return paragraph("(无数据)", cls="pa-note")
     frame = frame.drop(columns=[c for c in HIDDEN_COLUMNS if c in frame.columns])
     shown = with_labels(frame, extra=labels).copy()
-    for column in shown.columns:
+    headers = {**labels_for(frame), **(labels or {})}
+    for column, original in zip(shown.columns, frame.columns, strict=True):
         if pd.api.types.is_datetime64_any_dtype(shown[column]):
             shown[column] = [("—" if pd.isna(v) else f"{v:%Y-%m-%d}") for v in shown[column]]
         elif pd.api.types.is_integer_dtype(shown[column]):  # years, counts: no separators
             shown[column] = [("—" if pd.isna(v) else str(int(v))) for v in shown[column]]
-        else:
-            shown[column] = [v if isinstance(v, str) else format_number(v) for v in shown[column]]
+        else:  # decimals by unit (万元/亩 2, counts 0 …), whole numbers ≥ 100 kept whole
+            units = cell_units(frame, original, labels=headers)
+            shown[column] = [
+                v if isinstance(v, str) else _number(v, u)
+                for v, u in zip(shown[column], units, strict=True)
+            ]
     # text reads left-aligned and may wrap; numbers stay right-aligned
     text_columns = [
         i
@@ -101,6 +106,15 @@ def _missing(value) -> bool:
     import pandas as pd
 
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _number(value, unit) -> str:
+    """A table number: as :func:`labels.format_value` by unit, a whole number ≥ 100 as is."""
+    from parkanalysis.labels import format_number, format_value
+
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 100:
+        return format_number(value)
+    return format_value(value, unit)
 
 
 def _looks_numeric(value) -> bool:
