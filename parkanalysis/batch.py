@@ -36,6 +36,10 @@ RESTART_EVERY = 40
 #: During a batch, results are merged into the manifest and index at most this often.
 FLUSH_SECONDS = 20.0
 
+#: Memory one local worker needs with its warm kernel and the spare one (MB, measured on the
+#: sample: about 270 MB per worker and kernel, with headroom for larger datasets).
+WORKER_MB = 400
+
 KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
 STATUS_LABELS = {"rendered": "已生成", "cached": "未变化(沿用)", "failed": "失败"}
 
@@ -86,6 +90,7 @@ class BatchSummary:
     seconds: float
     peak_rss_mb: float | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -99,6 +104,7 @@ class BatchSummary:
         lines = [
             f"共 {len(self.results)} 份报告:" + ",".join(parts) + f";用时 {self.seconds:.1f} 秒。"
         ]
+        lines += [f"  说明: {note}" for note in self.notes]
         for r in self.results:
             if r.status == "failed":
                 lines.append(f"  失败: {r.name}: {r.error}")
@@ -126,9 +132,14 @@ def plan_jobs(
     parks: list[str] | None = None,
     share: bool = False,
     force: bool = False,
+    notes: list[str] | None = None,
 ) -> list[Job]:
     """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
     the year when complete, and one land report as of the last month of data.
+
+    Each park is planned within its own data: a park whose reports lag behind the others
+    gets no report past its own last month, and a park without data in ``year`` gets none
+    (said in ``notes``, when given, so that nothing is dropped silently).
     """
     from parkanalysis.dataset import load_dataset
     from parkanalysis.periods import report_periods
@@ -136,26 +147,35 @@ def plan_jobs(
     data = str(Path(data).resolve())
     out = str(Path(out_dir).resolve())
     ds = load_dataset(data)
-    (first_y, _), (last_y, last_m) = ds.month_range
-    if not first_y <= year <= last_y:
-        raise ParameterError(f"数据覆盖 {first_y}—{last_y} 年,没有 {year} 年的数据。")
+    (first_y, _), data_end = ds.month_range
+    if not first_y <= year <= data_end[0]:
+        raise ParameterError(f"数据覆盖 {first_y}—{data_end[0]} 年,没有 {year} 年的数据。")
     wanted = parks or list(ds.parks)
     unknown = sorted(set(wanted) - set(ds.parks))
     if unknown:
         raise ParameterError(f"数据集中没有园区: {', '.join(unknown)}。可用: {', '.join(ds.parks)}")
-    end_month = last_m if year == last_y else 12
-    periods = _dedupe_periods(
-        report_periods(
-            year,
-            last_month=end_month,
-            kinds=("cumulative", "quarter", "half", "year"),
-            jan_feb_combined=ds.jan_feb_combined,
-        )
-    )
     jobs = []
     for park in wanted:
         park_name = ds.profile.parks[park].name
         single = len(ds.parks) == 1
+        span = (ds if single else ds.subset(park)).month_range
+        if span is None or not span[0][0] <= year <= span[1][0]:
+            covered = "没有月度统计" if span is None else f"数据覆盖 {span[0][0]}—{span[1][0]} 年"
+            if notes is not None:
+                notes.append(f"{park_name}({park}){covered},没有 {year} 年的报告。")
+            continue
+        last_y, last_m = span[1]
+        end_month = last_m if year == last_y else 12
+        if notes is not None and year == last_y and span[1] < data_end:
+            notes.append(f"{park_name}({park})的数据截至 {year} 年 {last_m} 月,报告只到该月。")
+        periods = _dedupe_periods(
+            report_periods(
+                year,
+                last_month=end_month,
+                kinds=("cumulative", "quarter", "half", "year"),
+                jan_feb_combined=ds.jan_feb_combined,
+            )
+        )
         base = {"data": data, "park": None if single else park, "share": share}
         for period in periods:
             params = {**base, "period": str(period)}
@@ -174,6 +194,45 @@ def plan_jobs(
     for job in jobs:  # park ids from the data become file names: refuse unsafe ones now
         job.name  # noqa: B018 - raises ParameterError
     return jobs
+
+
+def _available_mb() -> float | None:
+    """Memory available for new processes (Linux ``MemAvailable``), None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def bounded_workers(requested: int | None) -> tuple[int, str | None]:
+    """The number of local workers to start, and why it is fewer than asked (or None).
+
+    Each worker keeps a warm kernel (about :data:`WORKER_MB` MB), so more workers than CPU
+    cores, or than available memory holds, only slow the batch down or exhaust the memory.
+
+    Raises
+    ------
+    ParameterError
+        For 0 or a negative number.
+    """
+    cores = os.cpu_count() or 1
+    if requested is not None and (isinstance(requested, bool) or requested < 1):
+        raise ParameterError(f"--workers 应为正整数,收到 {requested}。")
+    memory = _available_mb()
+    by_memory = max(1, int(memory // WORKER_MB)) if memory is not None else cores
+    limit = max(1, min(cores, by_memory))
+    if requested is None:
+        return limit, None
+    if requested <= limit:
+        return requested, None
+    why = f"CPU 核数 {cores}"
+    if memory is not None:
+        why += f",可用内存 {memory / 1024:.1f} GB(每个进程约 {WORKER_MB} MB)"
+    return limit, f"并行进程数 {requested} 超过本机可承受的 {limit} 个({why}),已改为 {limit}。"
 
 
 # --------------------------------------------------------------------------- one job
@@ -461,10 +520,7 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
     out = Path(out_dir)
     manifest_path = out / ".manifest.json"
     with _locked(out):
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            manifest = {}
+        manifest = _read_manifest(manifest_path)
         for result in results:
             record = asdict(result)
             record.pop("out_dir", None)
@@ -480,6 +536,49 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
         index = out / "index.html"
         atomic_write(index, index_html(list(manifest.values())))
     return index
+
+
+_RECORD_KEYS = {"name", "kind", "park", "label", "status", "finished_at", "seconds"}
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """The manifest's records; a corrupt one is set aside and rebuilt, with a warning."""
+    import sys
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        text, problem = "", str(exc)
+    try:
+        manifest = json.loads(text)
+        problem = None if isinstance(manifest, dict) else "不是 JSON 对象"
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        manifest, problem = {}, f"不是有效的 JSON: {exc}"
+    if not isinstance(manifest, dict):
+        manifest = {}
+    kept = {
+        name: record
+        for name, record in manifest.items()
+        if isinstance(record, dict)
+        and set(record) >= _RECORD_KEYS
+        and record.get("name") == name
+        and isinstance(record.get("seconds"), int | float)
+        and all(isinstance(record[k], str) for k in _RECORD_KEYS - {"seconds"})
+    }
+    dropped = len(manifest) - len(kept)
+    if problem is None and dropped:
+        problem = f"{dropped} 条记录无法识别"
+    if problem is not None:
+        with contextlib.suppress(OSError):
+            shutil.copyfile(path, path.with_name(path.name + ".bad"))
+        print(
+            f"警告: 报告清单 {path} 已损坏({problem[:200]}),已重建;"
+            f"原文件另存为 {path.name}.bad,本次生成的报告都会列入索引。",
+            file=sys.stderr,
+        )
+    return kept
 
 
 def index_html(records: list[dict[str, Any]]) -> str:
@@ -588,11 +687,22 @@ def run_batch(
     """
     from tqdm import tqdm
 
+    from parkanalysis._io import check_output_folder
+
     start = time.perf_counter()
+    notes: list[str] = []
     if jobs is None:
         out_dir = out_dir or "reports"
-        jobs = plan_jobs(data, year, out_dir=out_dir, parks=parks, share=share, force=force)
+        check_output_folder(out_dir, data=data)  # before any work: exit 2, nothing rendered
+        jobs = plan_jobs(
+            data, year, out_dir=out_dir, parks=parks, share=share, force=force, notes=notes
+        )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
+    for folder in folders:
+        check_output_folder(folder, data=data)
+    workers, capped = bounded_workers(workers)
+    if capped:
+        notes.append(capped)
     bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress, leave=True)
     results: dict[int, JobResult] = {}
     unrecorded: list[JobResult] = []
@@ -626,7 +736,6 @@ def run_batch(
                 chosen, scheduler=scheduler, timeout=timeout, on_result=on_result, preload=preload
             )
         else:
-            workers = workers or os.cpu_count() or 1
             done = _run_local(
                 chosen, workers=workers, timeout=timeout, on_result=on_result, preload=preload
             )
@@ -639,7 +748,9 @@ def run_batch(
     bar.close()
     index = _record(folders, unrecorded)
     ordered = [results[i] for i in range(len(jobs))]
-    return BatchSummary(ordered, index, time.perf_counter() - start, _peak_rss_mb())
+    summary = BatchSummary(ordered, index, time.perf_counter() - start, _peak_rss_mb())
+    summary.notes = notes
+    return summary
 
 
 def _record(folders: list[str], results: list[JobResult]) -> Path:

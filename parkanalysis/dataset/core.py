@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from parkanalysis._io import resolve_data_folder
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.frames import cumulative_to_monthly, derive_above_size
 from parkanalysis.dataset.profile import Profile, read_profile
@@ -299,7 +300,7 @@ def load_dataset(
 
 def _read_and_check(path, limits):
     findings = Findings()
-    folder = Path(path)
+    folder = resolve_data_folder(path)
     if folder.is_file() and folder.suffix.lower() in (".yaml", ".yml"):
         folder = folder.parent
     if not folder.is_dir():
