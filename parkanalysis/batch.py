@@ -41,7 +41,12 @@ FLUSH_SECONDS = 20.0
 WORKER_MB = 400
 
 KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
-STATUS_LABELS = {"rendered": "已生成", "cached": "未变化(沿用)", "failed": "失败"}
+STATUS_LABELS = {
+    "rendered": "已生成",
+    "cached": "未变化(沿用)",
+    "failed": "失败",
+    "interrupted": "已中断(未生成)",
+}
 
 
 @dataclass(frozen=True)
@@ -310,8 +315,14 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
     Each worker has its own pipe (no lock shared with other workers, so a worker killed at
     any moment cannot block the others). A worker whose parent died exits by itself.
     """
+    import signal
+
     from parkanalysis.render import _exporter
 
+    # Ctrl-C reaches the whole process group: the parent decides what stops (it terminates
+    # the workers), so a worker neither dies mid-write nor prints a KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_quietly)
     parent = os.getppid()
     session = _new_session(timeout, preload, ipc_root)
     try:
@@ -337,14 +348,79 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
             result = render_job(job, session)
             conn.send(("done", index, result))
     finally:
+        kernels = [session.pid, session.standby_pid]
         session.close()
+        for pid in kernels:  # interrupted mid-report, the client may not have ended them
+            _end_child(pid)
+
+
+def _end_child(pid: int | None) -> None:
+    """Kill and reap ``pid`` if it is still a live child of this process (never another's)."""
+    import signal
+
+    if not pid:
+        return
+    try:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return  # it had exited: now reaped
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError, OSError):
+        pass  # not our child (already reaped by the client): nothing to do
+
+
+class _Stopped(BaseException):
+    """A worker was told to stop (SIGTERM): close the kernel and exit without a traceback."""
+
+
+def _exit_quietly(signum, frame) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: closing the kernel takes a moment
+    raise _Stopped
+
+
+def _worker_log(ipc_root: str | None, pid: int) -> Path | None:
+    return Path(ipc_root) / f"worker-{pid}.log" if ipc_root else None
+
+
+def _log_tail(path: Path | None, lines: int = 3) -> str:
+    """The last lines a dead worker (or its kernel) wrote to stderr, for its failure message."""
+    if path is None:
+        return ""
+    with contextlib.suppress(OSError):
+        text = path.read_bytes()[-4000:].decode("utf-8", "replace").strip()
+        if text:
+            return ";最后的输出: " + " | ".join(text.splitlines()[-lines:])[:500]
+    return ""
+
+
+def _worker_entry(*args) -> None:
+    """Run :func:`_worker_main` with stdout/stderr (its own and its kernels') in a log file.
+
+    Whatever a worker has to say about a report travels to the parent in its result; the
+    log only catches what libraries print, e.g. the kernel client's interrupted tasks when
+    the batch is stopped (「Task exception was never retrieved」). It is read into the
+    failure message when a worker dies, and removed with the batch's temporary folder.
+    """
+    log = _worker_log(args[3] if len(args) > 3 else None, os.getpid())
+    if log is not None:
+        with contextlib.suppress(OSError):
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.close(fd)
+    try:
+        _worker_main(*args)
+    except (_Stopped, KeyboardInterrupt, BrokenPipeError, EOFError):
+        os._exit(0)
 
 
 class _Worker:
     def __init__(self, ctx, timeout: int, preload: str | None, ipc_root: str | None = None):
         self.conn, child = ctx.Pipe()
         args = (child, timeout, preload, ipc_root)
-        self.process = ctx.Process(target=_worker_main, args=args, daemon=True)
+        self.process = ctx.Process(target=_worker_entry, args=args, daemon=True)
         self.process.start()
         child.close()
         self.current: int | None = None
@@ -406,11 +482,24 @@ def _run_local(
                 if worker.current is not None:
                     lost = worker.current
                     seconds = time.perf_counter() - worker.started
-                    error = f"工作进程意外退出(退出码 {worker.process.exitcode}),该报告未生成"
+                    error = (
+                        f"工作进程意外退出(退出码 {worker.process.exitcode}),该报告未生成"
+                        + _log_tail(_worker_log(ipc_root, worker.process.pid))
+                    )
                     finish(lost, _result(jobs[lost], "failed", seconds, error))
                     remove_temp_files(jobs[lost].out_dir, worker.process.pid)
                 worker.conn.close()
                 pool[slot] = _Worker(ctx, timeout, preload, ipc_root) if pending else None
+    except BaseException:  # Ctrl-C, SIGTERM: what did not finish is listed as interrupted
+        live = [w for w in pool if w is not None]
+        for worker in live:
+            with contextlib.suppress(OSError):
+                worker.process.terminate()  # the worker shuts its kernel down and exits
+        for index in range(len(jobs)):
+            if index not in results:
+                error = "批量生成被中断,该报告未生成;请重新运行 batch(已生成的报告会沿用)"
+                finish(index, _result(jobs[index], "interrupted", 0.0, error))
+        raise
     finally:
         live = [w for w in pool if w is not None]
         for worker in live:
@@ -587,7 +676,7 @@ def index_html(records: list[dict[str, Any]]) -> str:
     rows = []
     for r in sorted(records, key=lambda r: (r["park"], r["kind"], r["name"])):
         status = STATUS_LABELS.get(r["status"], r["status"])
-        if r["status"] == "failed":
+        if r["status"] in ("failed", "interrupted"):
             target = r.get("failed_notebook") or ""
             link = esc(r["name"]) + (f'<br><span class="err">{esc(r.get("error") or "")}</span>')
             if target:

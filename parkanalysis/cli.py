@@ -9,6 +9,7 @@ import argparse
 import io
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,15 @@ from parkanalysis.errors import ParameterError, ParkAnalysisError
 from parkanalysis.escape import terminal_text
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (workers stopped, results recorded), exit 143."""
+
+
+def _terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
 
 
 # --------------------------------------------------------------------------- output
@@ -344,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = args.debug or bool(os.environ.get("PARKANALYSIS_DEBUG"))
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
     except ParkAnalysisError as exc:
@@ -352,8 +363,12 @@ def main(argv: list[str] | None = None) -> int:
         print(terminal_text(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt this
+        print("已中断(Ctrl-C);未完成的报告在索引页标为「已中断」。", file=sys.stderr)
         return 130
+    except Terminated:
+        print("已终止(SIGTERM);未完成的报告在索引页标为「已中断」。", file=sys.stderr)
+        return 143
 
 
 if __name__ == "__main__":  # pragma: no cover
