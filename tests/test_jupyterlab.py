@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLE
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.slow
 
@@ -136,16 +137,23 @@ def test_explore_notebook_runs_all_cells_in_jupyterlab(lab, browser, output_dir)
         page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
         # every code cell gets an execution count "[n]:" (queued cells show "[*]"), then the
         # kernel is idle again; a cell that raised stops Run All, so an error ends the wait too
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                const numbered = prompts.length > 0
-                    && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-                return numbered || document.querySelector(
-                    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
-            }""",
-            timeout=HANG_MS,
-        )
+        try:
+            page.wait_for_function(
+                """() => {
+                    const prompts = [...document.querySelectorAll(
+                        '.jp-CodeCell .jp-InputPrompt')];
+                    const numbered = prompts.length > 0
+                        && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+                    return numbered || document.querySelector(
+                        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+                }""",
+                timeout=HANG_MS,
+            )
+        except PlaywrightTimeout:  # say where it stopped: prompts, kernel status, a screenshot
+            page.screenshot(path=str(output_dir / "jupyterlab_explore_hang.png"), full_page=True)
+            prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+            status = page.locator(".jp-Notebook-ExecutionIndicator").get_attribute("data-status")
+            pytest.fail(f"Run All did not finish: prompts {prompts}, kernel {status}")
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=HANG_MS)  # fmt: skip
         shot = output_dir / "jupyterlab_explore.png"

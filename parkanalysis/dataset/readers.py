@@ -562,6 +562,7 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
     )
     if xml > limits.max_xlsx_cells * XLSX_BYTES_PER_CELL:
         raise _fail(file, _too_many_cells(limits, f"工作表内容解压后 {xml / 2**20:.0f} MB,"))
+    _count_cells(path, file, limits)
 
 
 def _too_many_cells(limits: ReadLimits, what: str) -> str:
@@ -573,45 +574,56 @@ def _too_many_cells(limits: ReadLimits, what: str) -> str:
     )
 
 
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|row)[\s/>]")
+_ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
 
 
-def _count_cells(path: Path, member: str, file: str, limits: ReadLimits) -> None:
-    """Count the cells of the sheet XML ``member`` without parsing it (fast, chunked).
+def _count_cells(path: Path, file: str, limits: ReadLimits) -> None:
+    """Count the cells of every sheet's XML without parsing it (chunked, C-speed counting).
 
-    Refuses a sheet with more than ``limits.max_xlsx_cells`` cells or a row with more than
-    :data:`XLSX_MAX_ROW_CELLS`: the parser builds one row in memory at a time, and costs
-    work per cell, not per byte, so a highly compressible sheet is bounded here.
+    openpyxl walks a whole sheet to size it when the sheet does not declare its dimension,
+    and its parser costs work per cell, not per byte: a highly compressible sheet under the
+    ratio guard can hold millions of tiny cells. So a sheet with more than
+    ``limits.max_xlsx_cells`` cells, or a row with more than :data:`XLSX_MAX_ROW_CELLS`
+    (the parser holds one row in memory), is refused before openpyxl opens the workbook.
     """
-    total = in_row = 0
 
-    def scan(text: bytes) -> None:
-        nonlocal total, in_row
-        for m in _CELL_TAG.finditer(text):
-            if m.group(1) == b"row":
-                in_row = 0
-                continue
-            total += 1
-            in_row += 1
-            if total > limits.max_xlsx_cells:
-                raise _fail(file, _too_many_cells(limits, "单元格超过上限;"))
-            if in_row > XLSX_MAX_ROW_CELLS:
-                raise _fail(
-                    file,
-                    f"工作表一行有超过 {XLSX_MAX_ROW_CELLS} 个单元格(超出 Excel 的列数上限),"
-                    "文件可能已损坏;请用 Excel 另存为 .xlsx",
-                )
+    def count(zf: zipfile.ZipFile, member: str) -> None:
+        total = 0
+        in_row = 0
+        with zf.open(member) as fh:
+            first = fh.read(1 << 22)
+            m = _ROOT_TAG.search(first[: 1 << 16])
+            prefix = m.group(1) or b"" if m else b""
+            cells = [b"<" + prefix + b"c" + end for end in (b" ", b">", b"/")]
+            row = b"<" + prefix + b"row"
+            tail, chunk = b"", first
+            while chunk:
+                text = tail + chunk
+                cut = text.rfind(b"<", max(0, len(text) - 64))  # keep a tag cut by the chunk
+                body, tail = (text, b"") if cut < 0 else (text[:cut], text[cut:])
+                for i, part in enumerate(body.split(row)):
+                    n = sum(part.count(c) for c in cells)
+                    in_row = n if i else in_row + n
+                    total += n
+                    if in_row > XLSX_MAX_ROW_CELLS:
+                        raise _fail(
+                            file,
+                            f"工作表一行超过 {XLSX_MAX_ROW_CELLS} 个单元格(超出 Excel 的列数上限),"
+                            "文件可能已损坏;请用 Excel 另存为 .xlsx",
+                        )
+                if total > limits.max_xlsx_cells:
+                    raise _fail(file, _too_many_cells(limits, "单元格超过上限;"))
+                chunk = fh.read(1 << 22)
+            if tail:
+                total += sum(tail.count(c) for c in cells)
+                if total > limits.max_xlsx_cells:
+                    raise _fail(file, _too_many_cells(limits, "单元格超过上限;"))
 
     try:
-        with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
-            tail = b""
-            while chunk := fh.read(1 << 22):
-                text = tail + chunk
-                # a tag may straddle two chunks: keep a tag start found near the end
-                cut = text.rfind(b"<", max(0, len(text) - 256))
-                scan(text if cut < 0 else text[:cut])
-                tail = b"" if cut < 0 else text[cut:]
-            scan(tail)
+        with zipfile.ZipFile(path) as zf:
+            for member in zf.namelist():
+                if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                    count(zf, member)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError) as exc:
         raise _fail(
             file, f"不是完整的 XLSX 文件(可能已损坏或被截断:{_describe(exc, path)});请重新导出"
@@ -695,7 +707,6 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
         ws = next((w for w in visible if str(w.title).strip() in names), visible[0])
         sheet_index = wb.worksheets.index(ws)
         member = getattr(ws, "_worksheet_path", None)
-        _count_cells(path, member, file, limits)
         try:
             head = dict(_sheet_rows(ws, 1, None, HEADER_SEARCH_ROWS + 1))
             if not head:
