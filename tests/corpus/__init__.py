@@ -123,7 +123,8 @@ def patch_zip(data: bytes, member: str, replacements: list[tuple[str, str]]) -> 
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == member:
-                text = content.decode("utf-8")
+                # openpyxl writes an empty value as <v /> (ElementTree) or <v></v> (with lxml)
+                text = content.decode("utf-8").replace("<v></v>", "<v />")
                 for old, new in replacements:
                     assert old in text, (old, text[-500:])
                     text = text.replace(old, new)
