@@ -115,6 +115,10 @@ def xlsx_table(text: str, *, numbers: bool = True) -> bytes:
     return workbook_bytes(wb)
 
 
+def _char(code: int) -> str:
+    return chr(code) if code > 127 else f"&#{code};"  # markup characters stay escaped
+
+
 def patch_zip(data: bytes, member: str, replacements: list[tuple[str, str]]) -> bytes:
     """Rewrite ``member`` of a zip with textual replacements (each must apply)."""
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -123,8 +127,10 @@ def patch_zip(data: bytes, member: str, replacements: list[tuple[str, str]]) -> 
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == member:
-                # openpyxl writes an empty value as <v /> (ElementTree) or <v></v> (with lxml)
+                # openpyxl writes with ElementTree or, when installed, lxml: the latter gives
+                # <v></v> for <v /> and &#NNNN; for non-ASCII text; patches use the former
                 text = content.decode("utf-8").replace("<v></v>", "<v />")
+                text = re.sub(r"&#(\d+);", lambda m: _char(int(m.group(1))), text)
                 for old, new in replacements:
                     assert old in text, (old, text[-500:])
                     text = text.replace(old, new)
