@@ -87,7 +87,7 @@ def _env_cells(name: str, default: int) -> int:
 
 
 def _default_xlsx_cells() -> int:
-    return _env_cells(ENV_MAX_XLSX_CELLS, 2_000_000)
+    return _env_cells(ENV_MAX_XLSX_CELLS, 1_000_000)
 
 
 def _default_csv_bytes() -> int:
@@ -113,10 +113,10 @@ class ReadLimits:
         Sum of the uncompressed sizes declared in the zip directory.
     max_xlsx_ratio : float, default 500
         Largest compression ratio of one zip member over 1 MiB (a zip bomb reaches ~1000).
-    max_xlsx_cells : int, default 2 000 000
-        Most cells a sheet may hold (e.g. 100 000 rows of 20 columns); the variable
+    max_xlsx_cells : int, default 1 000 000
+        Most cells a sheet may hold (e.g. 50 000 rows of 20 columns); the variable
         ``PARKANALYSIS_MAX_XLSX_CELLS`` changes it. The sheet XML with the shared strings may
-        hold at most :data:`XLSX_BYTES_PER_CELL` bytes per allowed cell (512 MB by default),
+        hold at most :data:`XLSX_BYTES_PER_CELL` bytes per allowed cell (244 MB by default),
         checked before any parsing; cells are counted while reading, so a workbook within the
         limits reads in seconds and bounded memory, whatever its compression ratio.
     """
