@@ -91,7 +91,7 @@ def remove_temp_files(folder: str | os.PathLike, pid: int) -> list[Path]:
     return removed
 
 
-def _explain(exc: OSError, target: Path) -> str:
+def _reason(exc: OSError) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         reason = "磁盘空间不足(No space left on device)"
     elif exc.errno == errno.EFBIG:
@@ -100,7 +100,11 @@ def _explain(exc: OSError, target: Path) -> str:
         reason = f"没有写权限({exc.strerror})"
     else:
         reason = exc.strerror or str(exc)
-    return f"写入 {target} 失败:{reason}。原有文件保持不变,请处理后重新运行。"
+    return reason
+
+
+def _explain(exc: OSError, target: Path) -> str:
+    return f"写入 {target} 失败:{_reason(exc)}。原有文件保持不变,请处理后重新运行。"
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
@@ -133,3 +137,110 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
             raise WriteError(exc.errno, _explain(exc, target)) from exc
         raise
     return target
+
+
+# --------------------------------------------------------------------------- output checks
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _dataset_folder(data: str | os.PathLike | None) -> Path | None:
+    if data is None:
+        return None
+    folder = Path(data).expanduser()
+    if folder.is_file():
+        folder = folder.parent
+    return folder.resolve() if folder.is_dir() else None
+
+
+def _probe_writable(folder: Path) -> str | None:
+    """Why nothing can be written in the existing ``folder`` (None when a file can be)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".write-test.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        return _reason(exc)
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    return None
+
+
+def check_output_folder(
+    folder: str | os.PathLike, *, data: str | os.PathLike | None = None, create: bool = True
+) -> Path:
+    """Check, before any work, that reports can be written into ``folder``; return it resolved.
+
+    The folder must be a folder (or not exist yet, with ``create``: it is made when the first
+    file is written, under an existing writable folder), be writable, and lie outside the
+    dataset folder ``data`` (raw files are never overwritten, nor mixed with outputs).
+
+    Raises
+    ------
+    ParameterError
+        Saying what is wrong and how to fix it (the CLI exits with code 2).
+    """
+    from parkanalysis.errors import ParameterError
+
+    target = Path(folder).expanduser().resolve()
+    dataset = _dataset_folder(data)
+    if dataset is not None and _inside(target, dataset):
+        raise ParameterError(
+            f"输出文件夹 {folder} 在数据文件夹 {data} 之内;原始数据不能与输出混放,"
+            "请换一个输出文件夹(如 reports)。"
+        )
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing != target and not create:
+        raise ParameterError(f"输出文件夹 {target} 不存在;请先创建它,或检查路径是否写错。")
+    if not existing.is_dir():
+        raise ParameterError(
+            f"输出位置 {existing} 不是文件夹(是一个文件);请换一个输出文件夹,或删除/改名该文件。"
+        )
+    problem = _probe_writable(existing)
+    if problem is not None:
+        raise ParameterError(f"无法在 {existing} 中写入文件:{problem};请换一个可写的输出文件夹。")
+    return target
+
+
+def check_output_file(path: str | os.PathLike, *, data: str | os.PathLike | None = None) -> Path:
+    """Check, before any work, that ``path`` can be written; return it resolved.
+
+    Its folder must exist (a mistyped folder is refused rather than silently created), be
+    writable and lie outside the dataset folder ``data``; ``path`` itself must not be a
+    folder. See :func:`check_output_folder`.
+    """
+    from parkanalysis.errors import ParameterError
+
+    target = Path(path).expanduser().resolve()
+    dataset = _dataset_folder(data)
+    if dataset is not None and _inside(target, dataset):
+        raise ParameterError(
+            f"输出文件 {path} 在数据文件夹 {data} 之内,会覆盖或混入原始数据;请写到数据文件夹以外。"
+        )
+    if target.is_dir():
+        raise ParameterError(f"输出文件 {path} 是一个文件夹;请给出文件名(如 结果.csv)。")
+    if os.path.lexists(target) and not target.is_file():
+        raise ParameterError(f"输出文件 {path} 不是普通文件;请换一个文件名。")
+    check_output_folder(target.parent, data=data, create=False)
+    return target
+
+
+#: Folder the notebooks' relative ``data`` defaults (``"../data/sample"``) are written from.
+NOTEBOOK_FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def resolve_data_folder(path: str | os.PathLike) -> Path:
+    """The dataset folder ``path`` names, wherever the notebook or command runs from.
+
+    A relative path is taken from the working folder when it exists there; otherwise from
+    the repository's ``notebooks/`` folder, which the notebooks' defaults are relative to.
+    So ``data="../data/sample"`` finds the sample in JupyterLab (working folder
+    ``notebooks/``), in plain papermill run from the repository root, and in
+    ``parkanalysis render``. Absolute paths and paths that exist are returned unchanged.
+    """
+    folder = Path(path).expanduser()
+    if folder.is_absolute() or os.path.lexists(folder):
+        return folder
+    beside = NOTEBOOK_FOLDER / folder
+    return beside if beside.exists() else folder

@@ -36,6 +36,10 @@ RESTART_EVERY = 40
 #: During a batch, results are merged into the manifest and index at most this often.
 FLUSH_SECONDS = 20.0
 
+#: Memory one local worker needs with its warm kernel and the spare one (MB, measured on the
+#: sample: about 270 MB per worker and kernel, with headroom for larger datasets).
+WORKER_MB = 400
+
 KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
 #: Report kinds a batch can make (``--kinds``): period kinds of
 #: :func:`parkanalysis.periods.report_periods` and the land report.
@@ -44,7 +48,12 @@ BATCH_KINDS = ("month", "cumulative", "quarter", "half", "year", "land")
 DEFAULT_KINDS = ("cumulative", "quarter", "half", "year", "land")
 #: How the index names the formats beside each HTML report.
 FORMAT_LABELS = {"docx": "Word", "pdf": "PDF"}
-STATUS_LABELS = {"rendered": "已生成", "cached": "未变化(沿用)", "failed": "失败"}
+STATUS_LABELS = {
+    "rendered": "已生成",
+    "cached": "未变化(沿用)",
+    "failed": "失败",
+    "interrupted": "已中断(未生成)",
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,7 @@ class BatchSummary:
     #: Share batches: the outsider's audit (Chinese text) and whether it found exposures.
     share_audit: str | None = None
     share_exposed: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -112,6 +122,7 @@ class BatchSummary:
         lines = [
             f"共 {len(self.results)} 份报告:" + ",".join(parts) + f";用时 {self.seconds:.1f} 秒。"
         ]
+        lines += [f"  说明: {note}" for note in self.notes]
         for r in self.results:
             if r.status == "failed":
                 lines.append(f"  失败: {r.name}: {r.error}")
@@ -144,6 +155,7 @@ def plan_jobs(
     allow_incomplete: bool = False,
     kinds: Sequence[str] = DEFAULT_KINDS,
     formats=("html",),
+    notes: list[str] | None = None,
 ) -> list[Job]:
     """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
     the year when complete, and one land report as of the last month of data.
@@ -156,6 +168,10 @@ def plan_jobs(
     ``kinds`` chooses among :data:`BATCH_KINDS`: ``month`` (单月月报), ``cumulative``,
     ``quarter``, ``half``, ``year`` and ``land``; default :data:`DEFAULT_KINDS` (all but
     ``month``).
+
+    Each park is planned within its own data: a park whose reports lag behind the others
+    gets no report past its own last month, and a park without data in ``year`` gets none
+    (said in ``notes``, when given, so that nothing is dropped silently).
     """
     kinds = tuple(dict.fromkeys(kinds))
     unknown_kinds = [k for k in kinds if k not in BATCH_KINDS]
@@ -174,43 +190,48 @@ def plan_jobs(
     data = str(Path(data).resolve())
     out = str(Path(out_dir).resolve())
     ds = load_dataset(data)
-    (first_y, _), (last_y, last_m) = ds.reported_range if allow_incomplete else ds.month_range
-    if not first_y <= year <= last_y:
-        raise ParameterError(f"数据覆盖 {first_y}—{last_y} 年,没有 {year} 年的数据。")
+    (first_y, _), data_end = ds.reported_range if allow_incomplete else ds.month_range
+    if not first_y <= year <= data_end[0]:
+        raise ParameterError(f"数据覆盖 {first_y}—{data_end[0]} 年,没有 {year} 年的数据。")
     wanted = parks or list(ds.parks)
     unknown = sorted(set(wanted) - set(ds.parks))
     if unknown:
         raise ParameterError(f"数据集中没有园区: {', '.join(unknown)}。可用: {', '.join(ds.parks)}")
-    end_month = last_m if year == last_y else 12
-    periods = (
-        _dedupe_periods(
-            report_periods(
-                year,
-                last_month=end_month,
-                kinds=tuple(k for k in kinds if k != "land"),
-                jan_feb_combined=ds.jan_feb_combined,
-            )
-        )
-        if any(k != "land" for k in kinds)
-        else []
-    )
-    if not allow_incomplete:
-        short = [
-            st.sentence()
-            for park in wanted
-            for st in [period_status(ds, p, park) for p in periods]
-            if not st.sufficient
-        ]
-        if short:
-            raise IncompleteDataError(
-                "以下报告期报送率低于 park.yaml 的 completeness.min_reporting_rate,不出报告:"
-                + ";".join(short)
-                + "。请等各企业报齐或补报;如确需出报告,请加 --allow-incomplete。"
-            )
+    period_kinds = tuple(k for k in kinds if k != "land")
+    short: list[str] = []
     jobs = []
     for park in wanted:
         park_name = ds.profile.parks[park].name
         single = len(ds.parks) == 1
+        own = ds if single else ds.subset(park)
+        span = own.reported_range if allow_incomplete else own.month_range
+        if span is None or not span[0][0] <= year <= span[1][0]:
+            covered = "没有月度统计" if span is None else f"数据覆盖 {span[0][0]}—{span[1][0]} 年"
+            if notes is not None:
+                notes.append(f"{park_name}({park}){covered},没有 {year} 年的报告。")
+            continue
+        last_y, last_m = span[1]
+        end_month = last_m if year == last_y else 12
+        if notes is not None and year == last_y and span[1] < data_end:
+            notes.append(f"{park_name}({park})的数据截至 {year} 年 {last_m} 月,报告只到该月。")
+        periods = (
+            _dedupe_periods(
+                report_periods(
+                    year,
+                    last_month=end_month,
+                    kinds=period_kinds,
+                    jan_feb_combined=ds.jan_feb_combined,
+                )
+            )
+            if period_kinds
+            else []
+        )
+        if not allow_incomplete:
+            short += [
+                st.sentence()
+                for st in (period_status(ds, p, park) for p in periods)
+                if not st.sufficient
+            ]
         base = {"data": data, "park": None if single else park, "share": share}
         for period in periods:
             params = {**base, "period": str(period)}
@@ -231,9 +252,54 @@ def plan_jobs(
                 formats,
             )
         )
+    if short:
+        raise IncompleteDataError(
+            "以下报告期报送率低于 park.yaml 的 completeness.min_reporting_rate,不出报告:"
+            + ";".join(short)
+            + "。请等各企业报齐或补报;如确需出报告,请加 --allow-incomplete。"
+        )
     for job in jobs:  # park ids from the data become file names: refuse unsafe ones now
         job.name  # noqa: B018 - raises ParameterError
     return jobs
+
+
+def _available_mb() -> float | None:
+    """Memory available for new processes (Linux ``MemAvailable``), None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def bounded_workers(requested: int | None) -> tuple[int, str | None]:
+    """The number of local workers to start, and why it is fewer than asked (or None).
+
+    Each worker keeps a warm kernel (about :data:`WORKER_MB` MB), so more workers than CPU
+    cores, or than available memory holds, only slow the batch down or exhaust the memory.
+
+    Raises
+    ------
+    ParameterError
+        For 0 or a negative number.
+    """
+    cores = os.cpu_count() or 1
+    if requested is not None and (isinstance(requested, bool) or requested < 1):
+        raise ParameterError(f"--workers 应为正整数,收到 {requested}。")
+    memory = _available_mb()
+    by_memory = max(1, int(memory // WORKER_MB)) if memory is not None else cores
+    limit = max(1, min(cores, by_memory))
+    if requested is None:
+        return limit, None
+    if requested <= limit:
+        return requested, None
+    why = f"CPU 核数 {cores}"
+    if memory is not None:
+        why += f",可用内存 {memory / 1024:.1f} GB(每个进程约 {WORKER_MB} MB)"
+    return limit, f"并行进程数 {requested} 超过本机可承受的 {limit} 个({why}),已改为 {limit}。"
 
 
 # --------------------------------------------------------------------------- one job
@@ -322,8 +388,14 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
     Each worker has its own pipe (no lock shared with other workers, so a worker killed at
     any moment cannot block the others). A worker whose parent died exits by itself.
     """
+    import signal
+
     from parkanalysis.render import _exporter
 
+    # Ctrl-C reaches the whole process group: the parent decides what stops (it terminates
+    # the workers), so a worker neither dies mid-write nor prints a KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_quietly)
     parent = os.getppid()
     session = _new_session(timeout, preload, ipc_root)
     try:
@@ -349,14 +421,79 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
             result = render_job(job, session)
             conn.send(("done", index, result))
     finally:
+        kernels = [session.pid, session.standby_pid]
         session.close()
+        for pid in kernels:  # interrupted mid-report, the client may not have ended them
+            _end_child(pid)
+
+
+def _end_child(pid: int | None) -> None:
+    """Kill and reap ``pid`` if it is still a live child of this process (never another's)."""
+    import signal
+
+    if not pid:
+        return
+    try:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return  # it had exited: now reaped
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError, OSError):
+        pass  # not our child (already reaped by the client): nothing to do
+
+
+class _Stopped(BaseException):
+    """A worker was told to stop (SIGTERM): close the kernel and exit without a traceback."""
+
+
+def _exit_quietly(signum, frame) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: closing the kernel takes a moment
+    raise _Stopped
+
+
+def _worker_log(ipc_root: str | None, pid: int) -> Path | None:
+    return Path(ipc_root) / f"worker-{pid}.log" if ipc_root else None
+
+
+def _log_tail(path: Path | None, lines: int = 3) -> str:
+    """The last lines a dead worker (or its kernel) wrote to stderr, for its failure message."""
+    if path is None:
+        return ""
+    with contextlib.suppress(OSError):
+        text = path.read_bytes()[-4000:].decode("utf-8", "replace").strip()
+        if text:
+            return ";最后的输出: " + " | ".join(text.splitlines()[-lines:])[:500]
+    return ""
+
+
+def _worker_entry(*args) -> None:
+    """Run :func:`_worker_main` with stdout/stderr (its own and its kernels') in a log file.
+
+    Whatever a worker has to say about a report travels to the parent in its result; the
+    log only catches what libraries print, e.g. the kernel client's interrupted tasks when
+    the batch is stopped (「Task exception was never retrieved」). It is read into the
+    failure message when a worker dies, and removed with the batch's temporary folder.
+    """
+    log = _worker_log(args[3] if len(args) > 3 else None, os.getpid())
+    if log is not None:
+        with contextlib.suppress(OSError):
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.close(fd)
+    try:
+        _worker_main(*args)
+    except (_Stopped, KeyboardInterrupt, BrokenPipeError, EOFError):
+        os._exit(0)
 
 
 class _Worker:
     def __init__(self, ctx, timeout: int, preload: str | None, ipc_root: str | None = None):
         self.conn, child = ctx.Pipe()
         args = (child, timeout, preload, ipc_root)
-        self.process = ctx.Process(target=_worker_main, args=args, daemon=True)
+        self.process = ctx.Process(target=_worker_entry, args=args, daemon=True)
         self.process.start()
         child.close()
         self.current: int | None = None
@@ -418,11 +555,24 @@ def _run_local(
                 if worker.current is not None:
                     lost = worker.current
                     seconds = time.perf_counter() - worker.started
-                    error = f"工作进程意外退出(退出码 {worker.process.exitcode}),该报告未生成"
+                    error = (
+                        f"工作进程意外退出(退出码 {worker.process.exitcode}),该报告未生成"
+                        + _log_tail(_worker_log(ipc_root, worker.process.pid))
+                    )
                     finish(lost, _result(jobs[lost], "failed", seconds, error))
                     remove_temp_files(jobs[lost].out_dir, worker.process.pid)
                 worker.conn.close()
                 pool[slot] = _Worker(ctx, timeout, preload, ipc_root) if pending else None
+    except BaseException:  # Ctrl-C, SIGTERM: what did not finish is listed as interrupted
+        live = [w for w in pool if w is not None]
+        for worker in live:
+            with contextlib.suppress(OSError):
+                worker.process.terminate()  # the worker shuts its kernel down and exits
+        for index in range(len(jobs)):
+            if index not in results:
+                error = "批量生成被中断,该报告未生成;请重新运行 batch(已生成的报告会沿用)"
+                finish(index, _result(jobs[index], "interrupted", 0.0, error))
+        raise
     finally:
         live = [w for w in pool if w is not None]
         for worker in live:
@@ -532,10 +682,7 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
     out = Path(out_dir)
     manifest_path = out / ".manifest.json"
     with _locked(out):
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            manifest = {}
+        manifest = _read_manifest(manifest_path)
         for result in results:
             record = asdict(result)
             record.pop("out_dir", None)
@@ -561,6 +708,49 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
             if all(str(r.name).endswith("_share.html") for r in results):
                 index = share_index
     return index
+
+
+_RECORD_KEYS = {"name", "kind", "park", "label", "status", "finished_at", "seconds"}
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """The manifest's records; a corrupt one is set aside and rebuilt, with a warning."""
+    import sys
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        text, problem = "", str(exc)
+    try:
+        manifest = json.loads(text)
+        problem = None if isinstance(manifest, dict) else "不是 JSON 对象"
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        manifest, problem = {}, f"不是有效的 JSON: {exc}"
+    if not isinstance(manifest, dict):
+        manifest = {}
+    kept = {
+        name: record
+        for name, record in manifest.items()
+        if isinstance(record, dict)
+        and set(record) >= _RECORD_KEYS
+        and record.get("name") == name
+        and isinstance(record.get("seconds"), int | float)
+        and all(isinstance(record[k], str) for k in _RECORD_KEYS - {"seconds"})
+    }
+    dropped = len(manifest) - len(kept)
+    if problem is None and dropped:
+        problem = f"{dropped} 条记录无法识别"
+    if problem is not None:
+        with contextlib.suppress(OSError):
+            shutil.copyfile(path, path.with_name(path.name + ".bad"))
+        print(
+            f"警告: 报告清单 {path} 已损坏({problem[:200]}),已重建;"
+            f"原文件另存为 {path.name}.bad,本次生成的报告都会列入索引。",
+            file=sys.stderr,
+        )
+    return kept
 
 
 def _index_order(record: dict[str, Any]) -> tuple:
@@ -599,7 +789,7 @@ def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
     rows = []
     for r in sorted(records, key=_index_order):
         status = STATUS_LABELS.get(r["status"], r["status"])
-        if r["status"] == "failed":
+        if r["status"] in ("failed", "interrupted"):
             target = "" if share else (r.get("failed_notebook") or "")
             link = esc(r["name"]) + (f'<br><span class="err">{esc(r.get("error") or "")}</span>')
             if target:
@@ -721,9 +911,13 @@ def run_batch(
     """
     from tqdm import tqdm
 
+    from parkanalysis._io import check_output_folder
+
     start = time.perf_counter()
+    notes: list[str] = []
     if jobs is None:
         out_dir = out_dir or "reports"
+        check_output_folder(out_dir, data=data)  # before any work: exit 2, nothing rendered
         jobs = plan_jobs(
             data,
             year,
@@ -734,8 +928,14 @@ def run_batch(
             allow_incomplete=allow_incomplete,
             kinds=kinds,
             formats=formats,
+            notes=notes,
         )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
+    for folder in folders:
+        check_output_folder(folder, data=data)
+    workers, capped = bounded_workers(workers)
+    if capped:
+        notes.append(capped)
     bar = tqdm(total=len(jobs), desc="生成报告", unit="份", disable=not progress, leave=True)
     results: dict[int, JobResult] = {}
     unrecorded: list[JobResult] = []
@@ -769,7 +969,6 @@ def run_batch(
                 chosen, scheduler=scheduler, timeout=timeout, on_result=on_result, preload=preload
             )
         else:
-            workers = workers or os.cpu_count() or 1
             done = _run_local(
                 chosen, workers=workers, timeout=timeout, on_result=on_result, preload=preload
             )
@@ -792,6 +991,7 @@ def run_batch(
             texts.append(text)
             summary.share_exposed |= exposed
         summary.share_audit = "\n".join(texts)
+    summary.notes = notes
     return summary
 
 

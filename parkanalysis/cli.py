@@ -9,13 +9,24 @@ import argparse
 import io
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from parkanalysis.errors import ParameterError, ParkAnalysisError
+from parkanalysis.escape import terminal_text
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (workers stopped, results recorded), exit 143."""
+
+
+def _terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
 
 
 # --------------------------------------------------------------------------- output
@@ -68,7 +79,9 @@ def emit(payload: Any, *, fmt: str, output: str | None, title: str = "", sheets=
     elif fmt == "csv":
         if frame is None:
             raise ParameterError("该命令的结果不是表格,不支持 --format csv;请用 json。")
-        text = frame.to_csv(index=False)
+        from parkanalysis.escape import csv_safe_frame
+
+        text = csv_safe_frame(frame).to_csv(index=False)  # no formula runs when Excel opens it
     elif fmt == "xlsx":
         if not output:
             raise ParameterError("--format xlsx 需要 --output 文件名(.xlsx)。")
@@ -90,7 +103,7 @@ def emit(payload: Any, *, fmt: str, output: str | None, title: str = "", sheets=
         atomic_write(output, text.encode("utf-8-sig") if fmt == "csv" else text)
         print(f"已写入 {output}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(text if fmt in ("json", "csv") else terminal_text(text))
 
 
 # --------------------------------------------------------------------------- commands
@@ -101,7 +114,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit(report.to_dict(), fmt="json", output=None)
     else:
-        print(report.to_text())
+        print(terminal_text(report.to_text()))
     return EXIT_OK if report.ok else EXIT_BAD_INPUT
 
 
@@ -121,7 +134,7 @@ def _load(args: argparse.Namespace):
     if ds.warnings:
         print(f"数据校验提示 {len(ds.warnings)} 处(不影响计算,请核对):", file=sys.stderr)
         for finding in ds.warnings[:10]:
-            print(f"  {finding}", file=sys.stderr)
+            print(terminal_text(f"  {finding}"), file=sys.stderr)
         if len(ds.warnings) > 10:
             print(
                 f"  …… 另有 {len(ds.warnings) - 10} 处,运行 parkanalysis validate 查看",
@@ -130,12 +143,21 @@ def _load(args: argparse.Namespace):
     return ds
 
 
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse an ``--output`` that cannot be written, before any work (exit 2)."""
+    from parkanalysis._io import check_output_file
+
+    if args.output:
+        check_output_file(args.output, data=args.data)
+
+
 def cmd_indicators(args: argparse.Namespace) -> int:
     from parkanalysis.dataset.completeness import require_complete
     from parkanalysis.indicators import indicator_table, indicator_table_by_park
     from parkanalysis.periods import parse_period
 
     period = parse_period(args.period)  # a malformed period fails before reading the data
+    _check_output(args)
     ds = _load(args)
     if args.park is None and len(ds.parks) > 1:  # a provincial dataset: every park, by park
         table = indicator_table_by_park(ds, period)
@@ -155,6 +177,7 @@ def cmd_land(args: argparse.Namespace) -> int:
     from parkanalysis.land import land_indicators
     from parkanalysis.units import in_area_unit
 
+    _check_output(args)
     ds = _load(args)
     table = land_indicators(ds, park=args.park, as_of=args.as_of)
     park = ds.profile.parks[ds.resolve_park(args.park)]
@@ -168,6 +191,7 @@ def cmd_land(args: argparse.Namespace) -> int:
 def cmd_forecast(args: argparse.Namespace) -> int:
     from parkanalysis.land import land_outlook_for
 
+    _check_output(args)
     ds = _load(args)
     outlook = land_outlook_for(
         ds,
@@ -241,13 +265,16 @@ def _require_complete(args: argparse.Namespace) -> None:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from parkanalysis.batch import run_batch
+    from parkanalysis.batch import bounded_workers, run_batch
 
+    workers, capped = bounded_workers(args.workers)
+    if capped:
+        print(capped, file=sys.stderr)
     summary = run_batch(
         data=args.data,
         year=args.year,
         out_dir=args.out,
-        workers=args.workers,
+        workers=workers,
         force=args.force,
         share=args.share,
         scheduler=args.scheduler,
@@ -384,7 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--out", default="reports")
     p.add_argument("--park", action="append", help="只生成这些园区(可重复)")
-    p.add_argument("--workers", type=int, default=None, help="并行进程数(默认 CPU 核数)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="并行进程数(默认并且最多:CPU 核数与内存所容)"
+    )
     p.add_argument("--scheduler", help="Dask 调度器地址 tcp://HOST:PORT")
     p.add_argument("--share", action="store_true")
     p.add_argument("--force", action="store_true")
@@ -437,16 +466,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = args.debug or bool(os.environ.get("PARKANALYSIS_DEBUG"))
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
     except ParkAnalysisError as exc:
         if debug:
             raise
-        print(str(exc), file=sys.stderr)
+        print(terminal_text(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt this
+        print("已中断(Ctrl-C);未完成的报告在索引页标为「已中断」。", file=sys.stderr)
         return 130
+    except Terminated:
+        print("已终止(SIGTERM);未完成的报告在索引页标为「已中断」。", file=sys.stderr)
+        return 143
 
 
 if __name__ == "__main__":  # pragma: no cover

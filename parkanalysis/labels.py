@@ -484,6 +484,10 @@ def to_display_text(frame: pd.DataFrame) -> str:
 
 
 def _safe_cell(value: Any) -> Any:
+    if isinstance(value, str):  # control characters XML cannot hold are shown as \xNN
+        from parkanalysis.escape import xlsx_text
+
+        return xlsx_text(value)
     if isinstance(value, float) and math.isnan(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):
@@ -510,7 +514,7 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     for title, frame in sheets.items():
         sheet = book.create_sheet(title=str(title)[:31] or "Sheet")
         shown = with_labels(frame)
-        sheet.append(list(shown.columns))
+        sheet.append([_safe_cell(c) for c in shown.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in shown.itertuples(index=False):

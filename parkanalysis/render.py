@@ -24,7 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parkanalysis._io import atomic_write, folder_fingerprint
+from parkanalysis._io import (
+    atomic_write,
+    check_output_folder,
+    folder_fingerprint,
+    resolve_data_folder,
+)
 from parkanalysis.errors import ParameterError, RenderError
 
 #: Folder of the report notebooks (next to the package in the repository).
@@ -158,7 +163,7 @@ def check_parameters(notebook: str | os.PathLike, params: dict[str, Any]) -> dic
         if name == "period" and value is not None:
             parse_period(value)  # raises PeriodError (a ParameterError-like ValueError)
         if name == "data" and value is not None:
-            folder = Path(value).expanduser()
+            folder = resolve_data_folder(value)
             if not folder.is_dir():
                 raise ParameterError(f"数据文件夹不存在: {value}")
             if not (folder / "park.yaml").is_file():
@@ -168,6 +173,63 @@ def check_parameters(notebook: str | os.PathLike, params: dict[str, Any]) -> dic
             safe_name(value, what="园区代码")
         checked[name] = value
     return checked
+
+
+#: Ranges of the land report's numeric parameters (checked before a kernel starts).
+HORIZON_YEARS = (1, 30)
+
+
+def check_report_inputs(params: dict[str, Any]) -> None:
+    """Check checked parameters against the data, before any kernel starts.
+
+    Exactly what ``parkanalysis indicators`` and ``land`` refuse is refused here, with the
+    same messages: a dataset with errors, an unknown park (or none named in a multi-park
+    dataset), a period the park's data do not cover, a cut-off date outside the data, a
+    forecast horizon or confidence out of range.
+
+    Raises
+    ------
+    ParkAnalysisError
+        ``DataError``, ``PeriodError`` or ``ParameterError`` (the CLI exits with code 2).
+    """
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.periods import check_period_available, parse_period
+
+    if "horizon" in params and not HORIZON_YEARS[0] <= int(params["horizon"]) <= HORIZON_YEARS[1]:
+        raise ParameterError(
+            f"horizon 应为 {HORIZON_YEARS[0]}-{HORIZON_YEARS[1]} 年,收到 {params['horizon']!r}。"
+        )
+    if "confidence" in params and not 0 < float(params["confidence"]) < 1:
+        raise ParameterError(f"confidence 应在 0 与 1 之间,收到 {params['confidence']!r}。")
+    if not params.get("data"):
+        return
+    ds = load_dataset(params["data"])
+    park = ds.resolve_park(params.get("park"))
+    one = ds.subset(park) if len(ds.parks) > 1 else ds
+    if params.get("period") is not None:
+        if one.month_range is None:
+            raise ParameterError(
+                f"{parse_period(params['period']).label} 无法计算:没有月度统计数据。"
+            )
+        first, last = one.month_range
+        check_period_available(
+            parse_period(params["period"]),
+            first_month=first,
+            last_month=last,
+            jan_feb_combined=bool(one.jan_feb_combined),
+        )
+    if params.get("as_of") is not None:
+        from parkanalysis.land import resolve_as_of
+
+        resolve_as_of(one, params["as_of"])
+
+
+def _failed_name(stem: str) -> str:
+    """A plain file name for a kept notebook: letters, digits, ``_ . -`` only."""
+    import unicodedata
+
+    plain = re.sub(r"[^A-Za-z0-9_.-]", "_", unicodedata.normalize("NFKC", stem))
+    return plain.lstrip(".-") or "report"
 
 
 def safe_name(text: str, *, what: str = "名称") -> str:
@@ -811,7 +873,7 @@ def plan_report(
         out_dir=out,
         html_path=html_path,
         key_path=out / ".cache" / (name + ".key"),
-        failed_path=out / ".failed" / (html_path.stem + ".ipynb"),
+        failed_path=out / ".failed" / (_failed_name(html_path.stem) + ".ipynb"),
         data_fingerprint=data_fp,
         key=cache_key(notebook, checked, data_fp + _office_fp(checked)),
         formats=formats,
@@ -857,7 +919,9 @@ def render_report(
     Raises
     ------
     ParameterError
-        Before any kernel starts, for unknown or malformed parameters.
+        Before any kernel starts, for unknown or malformed parameters, a period, park or
+        date the data do not have (:func:`check_report_inputs`) or an output folder that
+        cannot be written (``DataError`` for a dataset with errors).
     WriteError
         When the HTML cannot be written (e.g. disk full); the previous HTML is intact.
 
@@ -867,9 +931,12 @@ def render_report(
     import time
 
     plan = plan_report(kind, out_dir=out_dir, formats=formats, **params)
+    check_output_folder(plan.out_dir, data=plan.params.get("data"))
     if not force and plan.is_cached():
         outputs = {f: p for f, p in plan.recorded_outputs().items() if f in plan.formats}
         return RenderResult(plan.kind, plan.params, plan.html_path, "cached", outputs=outputs)
+    if session is None:  # a batch checked its plan once; a single report is checked here
+        check_report_inputs(plan.params)
 
     start = time.perf_counter()
     try:

@@ -286,16 +286,15 @@ def test_cli_batch_exit_codes(tmp_path):
     assert again.returncode == 0 and "未变化(沿用) 7 份" in again.stdout
 
     # a report that fails makes the exit code 1: an output file that cannot be replaced
-    # (a folder in its place) fails that report only
+    # (a folder in its place) fails that report only; the others are unchanged (cached), so
+    # only that one is rendered again
     target = out / "2016Q2_period.html"
     target.unlink()
     target.mkdir()
     (target / "keep").write_text("x")
-    failed = _cli(
-        "batch", "--data", str(SAMPLE), "--year", "2016", "--out", str(out), "--quiet", "--force"
-    )
+    failed = _cli("batch", "--data", str(SAMPLE), "--year", "2016", "--out", str(out), "--quiet")
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "已生成 6 份" in failed.stdout and "失败 1 份" in failed.stdout
+    assert "未变化(沿用) 6 份" in failed.stdout and "失败 1 份" in failed.stdout
     assert "2016Q2_period.html" in failed.stdout
     manifest = json.loads((out / ".manifest.json").read_text(encoding="utf-8"))
     assert manifest["2016Q2_period.html"]["status"] == "failed"

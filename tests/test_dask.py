@@ -125,7 +125,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"},
     )
     assert result.returncode == 2, result.stdout + result.stderr

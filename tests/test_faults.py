@@ -60,7 +60,7 @@ def _leftovers(out: Path) -> list[Path]:
     return [p for p in out.rglob("*") if p.name.endswith((".tmp", ".part"))]
 
 
-def _gone(pid: int, timeout: float = 15) -> bool:
+def _gone(pid: int, timeout: float = 300) -> bool:
     """True once ``pid`` has exited (a zombie counts as exited)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -56,6 +56,7 @@ class Case:
     period: str = PERIOD
     text: str = ""  # must appear in the output (period errors have no file location)
     results: dict = field(default_factory=dict)
+    special: Callable[[Path], None] | None = None  # makes non-regular files in the folder
 
 
 def _set(name, content):
@@ -115,8 +116,101 @@ def _garbage(files):
     files[E] = bytes(rng.randrange(256) for _ in range(4096))
 
 
+def _folder_named(name):
+    def special(data: Path):
+        (data / name).unlink(missing_ok=True)
+        (data / name).mkdir()
+        (data / name / "x.csv").write_text("园区代码\n")
+
+    return special
+
+
+def _fifo(name):
+    def special(data: Path):
+        (data / name).unlink(missing_ok=True)
+        os.mkfifo(data / name)  # opening it for reading would block until a writer comes
+
+    return special
+
+
+def _link_to_dev_zero(name):
+    def special(data: Path):
+        (data / name).unlink(missing_ok=True)
+        (data / name).symlink_to("/dev/zero")  # reading it never ends
+
+    return special
+
+
 # id, change, expect, where, extra
 NEW_CASES = [
+    # -- files that are not regular files
+    Case(
+        "folder_named_like_a_table",
+        _nothing,
+        "error",
+        ("unreadable_file", "hazards.csv", None, None),
+        commands=("validate", "indicators"),
+        special=_folder_named("hazards.csv"),
+    ),
+    Case(
+        "folder_named_park_yaml",
+        _nothing,
+        "error",
+        ("unreadable_file", Y, None, None),
+        commands=("validate", "indicators"),
+        special=_folder_named(Y),
+    ),
+    Case(
+        "fifo_as_a_table",
+        _nothing,
+        "error",
+        ("unreadable_file", E, None, None),
+        commands=("validate", "indicators"),
+        special=_fifo(E),
+    ),
+    Case(
+        "fifo_as_park_yaml",
+        _nothing,
+        "error",
+        ("unreadable_file", Y, None, None),
+        special=_fifo(Y),
+    ),
+    Case(
+        "symlink_to_dev_zero_as_a_table",
+        _nothing,
+        "error",
+        ("unreadable_file", M, None, None),
+        commands=("validate", "indicators"),
+        special=_link_to_dev_zero(M),
+    ),
+    Case(
+        "symlink_to_dev_zero_as_xlsx",
+        lambda f: f.pop(E),
+        "error",
+        ("unreadable_file", "enterprises.xlsx", None, None),
+        special=_link_to_dev_zero("enterprises.xlsx"),
+    ),
+    Case(
+        "park_yml_beside_park_yaml",
+        lambda f: f.update({"park.yml": BASE[Y]}),
+        "error",
+        ("duplicate_table", "park.yml", None, None),
+        commands=("validate", "indicators"),
+    ),
+    Case(
+        "xlsx_millions_of_cells_under_the_ratio_guard",
+        _xlsx(E, lambda: C.dense_cells(BASE[E])),
+        "error",
+        ("unreadable_file", "enterprises.xlsx", None, None),
+        commands=("validate", "indicators"),
+        text="单元格",
+    ),
+    Case(
+        "xlsx_cell_in_the_last_row",
+        _xlsx(E, lambda: C.far_row_numbers(BASE[E])),
+        "ok",
+        same_as_base=True,
+    ),
     # -- XLSX layouts
     Case(
         "xlsx_merged_two_row_header",
@@ -435,6 +529,8 @@ def _run_case(case: Case, root: Path) -> dict:
     files = base_files()
     case.change(files)
     data = write_files(root / "data", files)
+    if case.special is not None:
+        case.special(data)
     work, outdir = root / "cwd", root / "out"
     work.mkdir()
     outdir.mkdir()
@@ -592,7 +688,7 @@ def test_very_large_csv_names_the_bad_row(tmp_path):
     size_mb = path.stat().st_size / 2**20
     written = time.monotonic() - t0
     before = _digests(data)
-    r = C.run_cli(["validate", str(data)], cwd=tmp_path, timeout=240)
+    r = C.run_cli(["validate", str(data)], cwd=tmp_path, timeout=1200)
     print(
         f"\nlarge CSV: {size_mb:.0f} MB ({bad_row} rows) written in {written:.1f} s; validate "
         f"exit {r.returncode} in {r.seconds:.1f} s, peak RSS {r.peak_mb:.0f} MB"

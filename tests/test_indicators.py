@@ -452,7 +452,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "parkanalysis.cli", *args],
         capture_output=True,
         cwd=ROOT,
-        timeout=120,
+        timeout=600,
         env={"PYTHONIOENCODING": "utf-8", "PATH": "/usr/bin:/bin"},
     )
 

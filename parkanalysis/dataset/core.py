@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from parkanalysis._io import resolve_data_folder
 from parkanalysis.dataset import office
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.frames import cumulative_to_monthly, derive_above_size
@@ -353,7 +354,7 @@ def load_dataset(
 
 def _read_and_check(path, limits, *, strict=False):
     findings = Findings()
-    folder = Path(path)
+    folder = resolve_data_folder(path)
     if folder.is_file() and folder.suffix.lower() in (".yaml", ".yml"):
         folder = folder.parent
     if not folder.is_dir():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from parkanalysis.dataset.findings import Findings
+from parkanalysis.dataset.readers import ReadFailure, open_regular
 from parkanalysis.dataset.settings import (
     LINE_KEYS,
     PARK_KEYS,
@@ -27,6 +29,9 @@ from parkanalysis.dataset.settings import (
 from parkanalysis.units import to_mu
 
 PROFILE_FILE = "park.yaml"
+
+#: Largest park.yaml read (a real profile is a few KB).
+MAX_PROFILE_BYTES = 4 * 2**20
 
 #: Documented defaults of the ``config`` section (data/README.md), derived from the one spec
 #: of park.yaml keys (:data:`parkanalysis.dataset.settings.CONFIG_SPEC`).
@@ -193,9 +198,15 @@ def _strip_lines(obj):
 def read_profile(folder: Path, findings: Findings) -> Profile | None:
     """Read and check ``park.yaml``; report problems to ``findings``; None if unusable."""
     path = folder / PROFILE_FILE
-    if not path.exists():
-        alt = folder / "park.yml"
-        if alt.exists():
+    alt = folder / "park.yml"
+    if os.path.lexists(path) and os.path.lexists(alt):
+        findings.add(
+            "duplicate_table",
+            "同时有 park.yaml 和 park.yml 两个园区概况文件;请只保留一个(读取的是 park.yaml)",
+            file=alt.name,
+        )
+    if not os.path.lexists(path):
+        if os.path.lexists(alt):
             path = alt
         else:
             findings.add(
@@ -207,11 +218,24 @@ def read_profile(folder: Path, findings: Findings) -> Profile | None:
             return None
     file = path.name
     try:
-        with path.open("rb") as fh:
-            text = fh.read().decode("utf-8-sig")
+        with open_regular(path, file) as fh:
+            data = fh.read(MAX_PROFILE_BYTES + 1)
+    except ReadFailure as exc:
+        findings.add_finding(exc.finding)
+        return None
+    if len(data) > MAX_PROFILE_BYTES:
+        findings.add(
+            "unreadable_file",
+            f"{file} 过大(超过 {MAX_PROFILE_BYTES // 2**20} MB),不是园区概况文件;"
+            "请按 data/README.md 的示例书写",
+            file=file,
+        )
+        return None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            text = path.read_bytes().decode("gb18030")
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
             findings.add("unreadable_file", "无法识别 park.yaml 的编码;请另存为 UTF-8", file=file)
             return None

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
 import os
 import re
+import stat
 import warnings
 import zipfile
 import zlib
@@ -44,9 +46,17 @@ CSV_NA_VALUES = sorted(
 #: stray value in column XFD) is ignored instead of widening every row to 16384 cells.
 MAX_XLSX_COLUMNS = 256
 
-#: Environment variables overriding the defaults of :class:`ReadLimits` (in MiB).
+#: Environment variables overriding the defaults of :class:`ReadLimits` (in MiB, or cells).
 ENV_MAX_CSV_MB = "PARKANALYSIS_MAX_CSV_MB"
 ENV_MAX_XLSX_MB = "PARKANALYSIS_MAX_XLSX_MB"
+ENV_MAX_XLSX_CELLS = "PARKANALYSIS_MAX_XLSX_CELLS"
+
+#: Most XML bytes a sheet (plus the shared strings) may hold per cell allowed: a cell with a
+#: long text is a few hundred bytes, so this bounds the parsing work of a file in the limits.
+XLSX_BYTES_PER_CELL = 256
+
+#: Most cells one sheet row may hold (Excel's own column limit).
+XLSX_MAX_ROW_CELLS = 16384
 
 
 def _env_bytes(name: str, default: int) -> int:
@@ -61,6 +71,23 @@ def _env_bytes(name: str, default: int) -> int:
     if not mb > 0 or mb == float("inf"):
         raise ParameterError(f"环境变量 {name} 应为正数(单位 MB),得到 {text!r}")
     return int(mb * 2**20)
+
+
+def _env_cells(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        cells = int(text)
+    except ValueError:
+        cells = 0
+    if cells <= 0:
+        raise ParameterError(f"环境变量 {name} 应为正整数(单元格数),得到 {text!r}")
+    return cells
+
+
+def _default_xlsx_cells() -> int:
+    return _env_cells(ENV_MAX_XLSX_CELLS, 1_000_000)
 
 
 def _default_csv_bytes() -> int:
@@ -86,12 +113,19 @@ class ReadLimits:
         Sum of the uncompressed sizes declared in the zip directory.
     max_xlsx_ratio : float, default 500
         Largest compression ratio of one zip member over 1 MiB (a zip bomb reaches ~1000).
+    max_xlsx_cells : int, default 1 000 000
+        Most cells a sheet may hold (e.g. 50 000 rows of 20 columns); the variable
+        ``PARKANALYSIS_MAX_XLSX_CELLS`` changes it. The sheet XML with the shared strings may
+        hold at most :data:`XLSX_BYTES_PER_CELL` bytes per allowed cell (244 MB by default),
+        checked before any parsing; cells are counted while reading, so a workbook within the
+        limits reads in seconds and bounded memory, whatever its compression ratio.
     """
 
     max_csv_bytes: int = field(default_factory=_default_csv_bytes)
     max_xlsx_bytes: int = field(default_factory=_default_xlsx_bytes)
     max_xlsx_uncompressed_bytes: int = 2**30
     max_xlsx_ratio: float = 500.0
+    max_xlsx_cells: int = field(default_factory=_default_xlsx_cells)
 
 
 class ReadFailure(Exception):
@@ -136,6 +170,52 @@ def _fail(file: str, message: str, value=None, row: int | None = None) -> ReadFa
     return ReadFailure(
         Finding("error", "unreadable_file", message, file=file, row=row, value=value)
     )
+
+
+# -- opening files ----------------------------------------------------------------------------
+
+_KINDS = (
+    (stat.S_ISDIR, "文件夹"),
+    (stat.S_ISFIFO, "命名管道(FIFO)"),
+    (stat.S_ISCHR, "字符设备"),
+    (stat.S_ISBLK, "块设备"),
+    (stat.S_ISSOCK, "套接字"),
+)
+
+
+def _not_regular(mode: int, file: str) -> ReadFailure:
+    kind = next((name for test, name in _KINDS if test(mode)), "特殊文件")
+    return _fail(file, f"这不是普通文件(是{kind});请换成导出的 CSV/XLSX 文件,或移出数据文件夹")
+
+
+def open_regular(path: Path, file: str):
+    """Open ``path`` for reading only if it is a regular file (symlinks to one are fine).
+
+    The file is looked at before it is opened (a FIFO would block the open, a symlink to
+    ``/dev/zero`` never ends) and opened with ``O_NONBLOCK`` so that a file swapped for a
+    FIFO in between cannot block either; the opened descriptor is checked again.
+
+    Raises :class:`ReadFailure` (``unreadable_file``) for folders, FIFOs, devices, sockets,
+    dangling links and files that cannot be opened.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise _fail(file, f"无法读取文件({exc.strerror});请检查文件是否存在、可读") from None
+    if not stat.S_ISREG(mode):
+        raise _not_regular(mode, file)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.EISDIR:
+            raise _not_regular(stat.S_IFDIR, file) from None
+        raise _fail(file, f"无法读取文件({exc.strerror});请检查文件是否有读权限") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise _not_regular(mode, file)
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
 
 
 # -- header detection -------------------------------------------------------------------------
@@ -346,16 +426,16 @@ def _check_last_record(data: bytes, encoding: str, delimiter: str, width: int, f
 
 def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawTable:
     """Read a CSV table (UTF-8, UTF-8-BOM, GBK/GB18030, UTF-16) with the pandas C engine."""
-    size = path.stat().st_size
-    if size > limits.max_csv_bytes:
-        raise _fail(
-            file,
-            f"文件过大({size / 2**20:.0f} MB,上限 {limits.max_csv_bytes / 2**20:.0f} MB);"
-            "请按年份拆分文件,或调高读取上限(ReadLimits.max_csv_bytes,"
-            f"或环境变量 {ENV_MAX_CSV_MB},单位 MB)",
-        )
-    with path.open("rb") as fh:  # read-only: raw files are never modified
-        data = fh.read()
+    with open_regular(path, file) as fh:  # read-only: raw files are never modified
+        size = os.fstat(fh.fileno()).st_size
+        if size > limits.max_csv_bytes:
+            raise _fail(
+                file,
+                f"文件过大({size / 2**20:.0f} MB,上限 {limits.max_csv_bytes / 2**20:.0f} MB);"
+                "请按年份拆分文件,或调高读取上限(ReadLimits.max_csv_bytes,"
+                f"或环境变量 {ENV_MAX_CSV_MB},单位 MB)",
+            )
+        data = fh.read(limits.max_csv_bytes + 1)
     if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise _fail(file, "文件为空;请填入表头和数据,或删除该文件")
     if data.startswith(b"PK\x03\x04") or data.startswith(_OLE_MAGIC):
@@ -462,7 +542,9 @@ def _drop_blank_rows(raw: RawTable) -> RawTable:
 
 def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
     """Refuse XLSX files that are not zips, truncated, or would inflate beyond the limits."""
-    size = path.stat().st_size
+    with open_regular(path, file) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        magic = fh.read(8)
     if size == 0:
         raise _fail(file, "文件为空;请填入表头和数据,或删除该文件")
     if size > limits.max_xlsx_bytes:
@@ -471,8 +553,6 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
             f"文件过大({size / 2**20:.0f} MB,上限 {limits.max_xlsx_bytes / 2**20:.0f} MB);"
             "请拆分工作簿或另存为 CSV",
         )
-    with path.open("rb") as fh:
-        magic = fh.read(8)
     if magic == _OLE_MAGIC:
         raise _fail(
             file,
@@ -507,6 +587,79 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
                 f"工作簿成员 {info.filename} 压缩比异常({info.file_size}/{info.compress_size}),"
                 "疑似压缩炸弹;请检查文件来源",
             )
+    xml = sum(
+        i.file_size
+        for i in infos
+        if i.filename.startswith("xl/worksheets/") or i.filename == "xl/sharedStrings.xml"
+    )
+    if xml > limits.max_xlsx_cells * XLSX_BYTES_PER_CELL:
+        raise _fail(file, _too_many_cells(limits, f"工作表内容解压后 {xml / 2**20:.0f} MB,"))
+    _count_cells(path, file, limits)
+
+
+def _too_many_cells(limits: ReadLimits, what: str) -> str:
+    cap = limits.max_xlsx_cells
+    return (
+        f"工作簿过大({what}上限 {cap} 个单元格、"
+        f"{cap * XLSX_BYTES_PER_CELL / 2**20:.0f} MB 表格内容);请按年份拆分工作簿或另存为 CSV,"
+        f"或调高上限(ReadLimits.max_xlsx_cells,或环境变量 {ENV_MAX_XLSX_CELLS})"
+    )
+
+
+_ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+
+
+def _count_cells(path: Path, file: str, limits: ReadLimits) -> None:
+    """Count the cells of every sheet's XML without parsing it (chunked, C-speed counting).
+
+    openpyxl walks a whole sheet to size it when the sheet does not declare its dimension,
+    and its parser costs work per cell, not per byte: a highly compressible sheet under the
+    ratio guard can hold millions of tiny cells. So a sheet with more than
+    ``limits.max_xlsx_cells`` cells, or a row with more than :data:`XLSX_MAX_ROW_CELLS`
+    (the parser holds one row in memory), is refused before openpyxl opens the workbook.
+    """
+
+    def count(zf: zipfile.ZipFile, member: str) -> None:
+        total = 0
+        in_row = 0
+        with zf.open(member) as fh:
+            first = fh.read(1 << 22)
+            m = _ROOT_TAG.search(first[: 1 << 16])
+            prefix = m.group(1) or b"" if m else b""
+            cells = [b"<" + prefix + b"c" + end for end in (b" ", b">", b"/")]
+            row = b"<" + prefix + b"row"
+            tail, chunk = b"", first
+            while chunk:
+                text = tail + chunk
+                cut = text.rfind(b"<", max(0, len(text) - 64))  # keep a tag cut by the chunk
+                body, tail = (text, b"") if cut < 0 else (text[:cut], text[cut:])
+                for i, part in enumerate(body.split(row)):
+                    n = sum(part.count(c) for c in cells)
+                    in_row = n if i else in_row + n
+                    total += n
+                    if in_row > XLSX_MAX_ROW_CELLS:
+                        raise _fail(
+                            file,
+                            f"工作表一行超过 {XLSX_MAX_ROW_CELLS} 个单元格(超出 Excel 的列数上限),"
+                            "文件可能已损坏;请用 Excel 另存为 .xlsx",
+                        )
+                if total > limits.max_xlsx_cells:
+                    raise _fail(file, _too_many_cells(limits, "单元格超过上限;"))
+                chunk = fh.read(1 << 22)
+            if tail:
+                total += sum(tail.count(c) for c in cells)
+                if total > limits.max_xlsx_cells:
+                    raise _fail(file, _too_many_cells(limits, "单元格超过上限;"))
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for member in zf.namelist():
+                if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                    count(zf, member)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError) as exc:
+        raise _fail(
+            file, f"不是完整的 XLSX 文件(可能已损坏或被截断:{_describe(exc, path)});请重新导出"
+        ) from None
 
 
 def _sheet_has_formulas(path: Path, member: str | None) -> bool:
@@ -536,13 +689,35 @@ def _sheet_rows(ws, first_row: int, width: int | None, max_row: int | None = Non
     """``(excel_row, values)`` of the non-blank rows of ``ws`` from ``first_row`` (1-based).
 
     ``width`` caps the columns read (at most :data:`MAX_XLSX_COLUMNS`): a stray cell in column
-    XFD must not make every row 16384 cells wide.
+    XFD must not make every row 16384 cells wide. Rows are taken as the sheet XML lists them
+    (openpyxl's row parser, without its padding of missing rows), so the work is bounded by
+    the cells in the file (counted by :func:`_count_cells`), not by the row numbers it names.
     """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
     width = min(width or MAX_XLSX_COLUMNS, MAX_XLSX_COLUMNS)
-    rows = ws.iter_rows(min_row=first_row, max_row=max_row, max_col=width, values_only=True)
-    for offset, values in enumerate(rows):
-        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
-            yield first_row + offset, list(values)
+    wb = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(
+            src,
+            ws._shared_strings,
+            data_only=wb.data_only,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for row, cells in parser.parse():
+            if max_row is not None and row > max_row:
+                break
+            if row < first_row:
+                continue
+            values = [None] * width
+            for cell in cells:
+                column = cell["column"]
+                if 1 <= column <= width:
+                    values[column - 1] = cell["value"]
+            if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
+                yield row, values
 
 
 def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawTable:
@@ -565,7 +740,6 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
         sheet_index = wb.worksheets.index(ws)
         member = getattr(ws, "_worksheet_path", None)
         try:
-            ws.reset_dimensions()
             head = dict(_sheet_rows(ws, 1, None, HEADER_SEARCH_ROWS + 1))
             if not head:
                 raise _fail(
@@ -620,7 +794,6 @@ def _uncached_formulas(path: Path, file: str, sheet_index: int, cached: dict, fi
         raise _fail(file, f"无法打开工作簿({_describe(exc, path)});请重新导出") from None
     try:
         ws = wb.worksheets[sheet_index]
-        ws.reset_dimensions()
         for r, row in _sheet_rows(ws, first, width):
             for c, v in enumerate(row):
                 if isinstance(v, str) and v.startswith("="):

@@ -24,9 +24,10 @@ def load_cached(data: str | os.PathLike, *, park: str | None = None):
     Report kernels are reused between reports, so the dataset is read and validated once
     per worker. Datasets are never modified by the package, which makes sharing them safe.
     """
+    from parkanalysis._io import resolve_data_folder
     from parkanalysis.dataset import load_dataset
 
-    folder = Path(data).expanduser()
+    folder = resolve_data_folder(data)
     key = _stat_key(folder) if folder.is_dir() else (str(folder), ())
     if key not in _DATASETS:
         _DATASETS.clear()  # one dataset per process: a batch renders one folder

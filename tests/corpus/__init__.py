@@ -115,6 +115,10 @@ def xlsx_table(text: str, *, numbers: bool = True) -> bytes:
     return workbook_bytes(wb)
 
 
+def _char(code: int) -> str:
+    return chr(code) if code > 127 else f"&#{code};"  # markup characters stay escaped
+
+
 def patch_zip(data: bytes, member: str, replacements: list[tuple[str, str]]) -> bytes:
     """Rewrite ``member`` of a zip with textual replacements (each must apply)."""
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -123,15 +127,10 @@ def patch_zip(data: bytes, member: str, replacements: list[tuple[str, str]]) -> 
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == member:
-                # openpyxl's own XML writer and lxml's (used when lxml is installed, which
-                # python-docx needs) spell the same XML differently: <v /> or <v></v>, 甲 or
-                # &#30002;. One spelling here, so that the replacements below apply to both.
+                # openpyxl writes with ElementTree or, when installed, lxml: the latter gives
+                # <v></v> for <v /> and &#NNNN; for non-ASCII text; patches use the former
                 text = content.decode("utf-8").replace("<v></v>", "<v />")
-                text = re.sub(
-                    r"&#(\d+);",
-                    lambda m: chr(int(m.group(1))) if int(m.group(1)) > 127 else m.group(0),
-                    text,
-                )
+                text = re.sub(r"&#(\d+);", lambda m: _char(int(m.group(1))), text)
                 for old, new in replacements:
                     assert old in text, (old, text[-500:])
                     text = text.replace(old, new)
@@ -397,3 +396,45 @@ def write_large_dataset(folder: Path, *, target_mb: int = 300, bad_near_end: boo
             fh.write("".join(lines))
             row += len(lines)
     return path, bad_row
+
+
+def dense_cells(text: str, cells: int = 3_000_000, per_row: int = 100) -> bytes:
+    """The table plus ``cells`` numeric cells below it, in rows of ``per_row``.
+
+    The sheet XML inflates about 30-fold (far under the 500:1 zip-bomb guard) and the file is a
+    few MB: every size limit in bytes passes, the cell count does not.
+    """
+    data = xlsx_table(text)
+    src = zipfile.ZipFile(io.BytesIO(data))
+    sheet = src.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    start = len(csv_rows(text)) + 2
+    rows = []
+    for r in range(start, start + cells // per_row):
+        rows.append(f'<row r="{r}">' + "".join(f"<c><v>{r + c}</v></c>" for c in range(per_row)))
+        rows.append("</row>")
+    sheet = sheet.replace("</sheetData>", "".join(rows) + "</sheetData>")
+    sheet = re.sub(r"<dimension [^>]*/>", "", sheet)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        for info in src.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                dst.writestr(info.filename, sheet.encode("utf-8"))
+            else:
+                dst.writestr(info.filename, src.read(info.filename))
+    return out.getvalue()
+
+
+def far_row_numbers(text: str) -> bytes:
+    """The table plus one cell in row 1 048 576 (openpyxl would pad a million empty rows)."""
+    data = xlsx_table(text)
+    return patch_zip(
+        data,
+        "xl/worksheets/sheet1.xml",
+        [
+            (
+                "</sheetData>",
+                '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t> </t></is></c>'
+                "</row></sheetData>",
+            )
+        ],
+    )
