@@ -230,8 +230,6 @@ def cmd_render(args: argparse.Namespace) -> int:
         params["share"] = True
     if args.allow_incomplete:
         params["allow_incomplete"] = True
-    elif args.kind == "period" and args.period is not None:
-        _require_complete(args)
     result = render_report(
         args.kind, out_dir=args.out, force=args.force, formats=args.formats, **params
     )
@@ -242,26 +240,6 @@ def cmd_render(args: argparse.Namespace) -> int:
     for path in (result.outputs or {"html": result.html_path}).values():
         print(f"{path} ({state})")
     return EXIT_OK
-
-
-def _require_complete(args: argparse.Namespace) -> None:
-    """Refuse (exit 2) a period report whose 报送率 is below the threshold, before rendering.
-
-    Other problems (an unreadable period, a broken dataset) are left to the renderer, which
-    reports them in its own words.
-    """
-    from parkanalysis.dataset import load_dataset
-    from parkanalysis.dataset.completeness import require_complete
-    from parkanalysis.errors import IncompleteDataError
-    from parkanalysis.periods import parse_period
-
-    try:
-        period = parse_period(args.period)
-        require_complete(load_dataset(args.data), period, args.park)
-    except IncompleteDataError:
-        raise
-    except ParkAnalysisError:
-        return
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

@@ -207,17 +207,25 @@ def check_report_inputs(params: dict[str, Any]) -> None:
     park = ds.resolve_park(params.get("park"))
     one = ds.subset(park) if len(ds.parks) > 1 else ds
     if params.get("period") is not None:
-        if one.month_range is None:
+        # the months with any return first (a period outside them is "超出数据范围"), then
+        # completeness: a period past the data-complete month or below the 报送率 threshold
+        # is refused with its reporting rate, unless allow_incomplete
+        if one.reported_range is None:
             raise ParameterError(
                 f"{parse_period(params['period']).label} 无法计算:没有月度统计数据。"
             )
-        first, last = one.month_range
+        first, last = one.reported_range
+        period = parse_period(params["period"])
         check_period_available(
-            parse_period(params["period"]),
+            period,
             first_month=first,
             last_month=last,
             jan_feb_combined=bool(one.jan_feb_combined),
         )
+        if not params.get("allow_incomplete"):
+            from parkanalysis.dataset.completeness import require_complete
+
+            require_complete(ds, period, park)
     if params.get("as_of") is not None:
         from parkanalysis.land import resolve_as_of
 

@@ -16,46 +16,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_jupyterlab import lab  # noqa: F401  (the JupyterLab fixture, reused)
+from test_jupyterlab import lab, run_all  # noqa: F401  (the JupyterLab fixture, reused)
 
 pytestmark = pytest.mark.slow
 
-_NUMBERED = """() => {
-    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-}"""
+#: Ceiling of the waits (a hang becomes a failure); the waits themselves are on states.
+HANG_MS = 600_000
 _IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
-_STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
-    .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
-_FAILED = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-
-
-def _run_all(page, n_code: int) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_selector(_IDLE, timeout=60_000)
-    page.wait_for_function(
-        "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
-        arg=n_code,
-        timeout=60_000,
-    )
-    # Run All; a click that reaches a Lab not yet ready runs nothing (every prompt stays
-    # "[ ]" and the kernel idle): then ask again, up to three times
-    for _attempt in range(3):
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-        try:
-            page.wait_for_function(_STARTED, timeout=60_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    # every cell numbered, or a cell failed (Run All stops there): then say which
-    page.wait_for_function(f"() => ({_NUMBERED})() || !!document.querySelector({_FAILED!r})",
-                           timeout=300_000)  # fmt: skip
-    failed = page.locator(_FAILED)
-    assert failed.count() == 0, failed.all_inner_texts()
-    page.wait_for_selector(_IDLE, timeout=60_000)
 
 
 def _dashboard_state(dashboard) -> tuple[str, str]:
@@ -79,11 +46,7 @@ def test_tour_pickers_change_the_table_and_chart_in_jupyterlab(lab, browser, out
     page = context.new_page()
     try:
         page.goto(f"{base}/lab/tree/notebooks/explore.ipynb?token={token}")
-        try:
-            _run_all(page, n_code)
-        except Exception:  # keep what the page showed for the failure report
-            page.screenshot(path=str(output_dir / "explore_lab_failure.png"))
-            raise
+        run_all(page, n_code, output_dir, name="explore_lab")
         stderr = page.locator(
             '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
         )
@@ -95,9 +58,9 @@ def test_tour_pickers_change_the_table_and_chart_in_jupyterlab(lab, browser, out
         # the pickers: park, period, indicator, over a table and a chart
         selects = page.locator(".widget-dropdown select")
         page.wait_for_function("() => document.querySelectorAll('.widget-dropdown select')"
-                               ".length === 3", timeout=60_000)  # fmt: skip
+                               ".length === 3", timeout=HANG_MS)  # fmt: skip
         dashboard = page.locator(".jp-OutputArea-output").filter(has=selects.first)
-        dashboard.locator(".pa-zh .pa-cap").first.wait_for(timeout=60_000)
+        dashboard.locator(".pa-zh .pa-cap").first.wait_for(timeout=HANG_MS)
         caption0, chart0 = _dashboard_state(dashboard)
         assert "工业总产值" in caption0 and "2016年1-5月" in caption0
         assert chart0.startswith("data:image/png;base64,")
@@ -108,9 +71,9 @@ def test_tour_pickers_change_the_table_and_chart_in_jupyterlab(lab, browser, out
         page.wait_for_function(
             "() => [...document.querySelectorAll('.pa-zh .pa-cap')]"
             ".some(c => c.textContent.includes('税收:分行业'))",
-            timeout=60_000,
+            timeout=HANG_MS,
         )
-        page.wait_for_selector(_IDLE, timeout=60_000)
+        page.wait_for_selector(_IDLE, timeout=HANG_MS)
         caption1, chart1 = _dashboard_state(dashboard)
         assert "税收" in caption1 and "工业总产值" not in caption1
         assert chart1 != chart0, "the chart did not follow the indicator picker"
@@ -119,9 +82,9 @@ def test_tour_pickers_change_the_table_and_chart_in_jupyterlab(lab, browser, out
         page.wait_for_function(
             "() => [...document.querySelectorAll('.pa-zh .pa-cap')]"
             ".some(c => c.textContent.includes('2015年1-12月'))",
-            timeout=60_000,
+            timeout=HANG_MS,
         )
-        page.wait_for_selector(_IDLE, timeout=60_000)
+        page.wait_for_selector(_IDLE, timeout=HANG_MS)
         caption2, chart2 = _dashboard_state(dashboard)
         assert "2015年1-12月" in caption2 and chart2 not in (chart0, chart1)
         selects.first.scroll_into_view_if_needed()

@@ -7,6 +7,7 @@ report section.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,9 @@ def _img(figure: Figure, dpi: int, *, style: str = "") -> str:
 def block_html(block, *, label: str | None = None, dpi: int = PAGE_DPI) -> str:
     """One block as HTML; ``label`` (表1, 图1) is given by whole-document writers."""
     if isinstance(block, Heading):
+        if block.level in (2, 3):  # a section heading from a block (the appendix): in the 目录 too
+            anchor = "pa-" + hashlib.sha1(block.text.encode("utf-8")).hexdigest()[:10]
+            return f'<h{block.level} id="{anchor}">{esc(block.text)}</h{block.level}>'
         return f"<h{block.level}>{esc(block.text)}</h{block.level}>"
     if isinstance(block, Paragraph):
         if block.role == "banner":
