@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -304,16 +303,31 @@ def test_parse_numbers_agrees_with_parse_number(cells):
             assert value == expected or (math.isnan(value) and math.isnan(expected)), cell
 
 
-def test_parse_numbers_is_vectorised_on_a_million_rows():
+def test_parse_numbers_is_vectorised_on_a_million_rows(monkeypatch):
+    """Plain numbers take the C path; the rest is parsed once per distinct cell, not per row.
+
+    (Speed itself is measured in benchmarks/indicators_speed.py, never asserted here.)
+    """
+    import parkanalysis.units as units
+
+    seen = []
+    real = units._parse_cells
+
+    def counting(cells, *args, **kwargs):
+        seen.append(len(cells))
+        return real(cells, *args, **kwargs)
+
+    monkeypatch.setattr(units, "_parse_cells", counting)
     rng = np.random.default_rng(0)
     pool = np.array(["3,126", "３１２６", " 12.5 ", "—", "约300", "8.5%", "", "1e3", "-3"])
     cells = pd.Series(rng.choice(pool, 1_000_000), dtype=object)
     numbers = pd.Series(rng.normal(size=1_000_000).round(2), dtype=object)
     mixed = pd.concat([cells, numbers], ignore_index=True)
-    start = time.perf_counter()
     floats, bad = parse_numbers(mixed)
-    elapsed = time.perf_counter() - start
     assert int(bad.sum()) == int((cells == "约300").sum())
     assert floats.iloc[:1_000_000][cells == "3,126"].eq(3126.0).all()
-    # About 0.5 s here (a loop over parse_number: ~3 s); the bound leaves room for slow CI.
-    assert elapsed < 8, f"parse_numbers took {elapsed:.1f}s on 2e6 cells"
+    assert floats.iloc[1_000_000:].equals(
+        numbers.astype("float64").set_axis(floats.index[1_000_000:])
+    )
+    # 2e6 cells, one slow-path call over at most the distinct texts of the pool
+    assert len(seen) == 1 and seen[0] <= len(pool)

@@ -165,7 +165,11 @@ def parse_table(
 
 def _report_no_header(raw: RawTable, spec: TableSpec, findings: Findings) -> None:
     """No header row found: name the row looked at, the key columns found there and not."""
+    # the key columns this read requires; where an office layout makes them optional (one
+    # park, names instead of codes), the table's other required columns, else its keys: a
+    # file without a header row is never read as an empty table without a word
     keys = [spec.column(k) for k in spec.keys if spec.column(k).required]
+    keys = keys or [c for c in spec.columns if c.required] or [spec.column(k) for k in spec.keys]
     probe = raw.header_probe
     if probe is None:
         for col in keys:
@@ -188,6 +192,8 @@ def _report_no_header(raw: RawTable, spec: TableSpec, findings: Findings) -> Non
         )
         return
     have = f"找到了{'、'.join(f'「{k}」' for k in found)}," if found else ""
+    if not any(col.zh in missing for col in keys):
+        missing = [col.zh for col in keys]
     for col in keys:
         if col.zh not in missing:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -48,8 +49,28 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+#: Runs the CLI as its own child and reports that child's peak RSS. Linux keeps a process's
+#: peak RSS across exec, and a child forked (or vforked) straight from pytest starts with
+#: pytest's own peak — hundreds of MB late in a run — so the CLI is forked from this small
+#: launcher instead, whose memory is all the measured process can inherit.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+with open(os.environ["PA_PEAK_FILE"], "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: float = 300):
-    """Run ``parkanalysis ARGS`` and measure the child's own peak RSS with ``os.wait4``."""
+    """Run ``parkanalysis ARGS``; measure its own peak RSS (see :data:`_LAUNCHER`).
+
+    ``timeout`` only turns a hang into a failure (the whole process group is killed).
+    """
     full_env = {k: v for k, v in os.environ.items() if k != "PARKANALYSIS_DEBUG"}
     # one BLAS thread per child: the corpus runs two children at a time on two cores
     full_env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
@@ -58,29 +79,34 @@ def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: flo
         open(os.devnull, "rb") as stdin,
         tempfile.TemporaryFile() as out,
         tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as scratch,
     ):
+        peak_file = Path(scratch) / "peak"
+        full_env["PA_PEAK_FILE"] = str(peak_file)
         start = time.monotonic()
         proc = subprocess.Popen(
-            [*cli_command(), *args], stdin=stdin, stdout=out, stderr=err, env=full_env, cwd=cwd
+            [sys.executable, "-S", "-c", _LAUNCHER, *cli_command(), *args],
+            stdin=stdin,
+            stdout=out,
+            stderr=err,
+            env=full_env,
+            cwd=cwd,
+            start_new_session=True,
         )
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > timeout:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         seconds = time.monotonic() - start
+        peak_kib = float(peak_file.read_text()) if peak_file.exists() else float("nan")
         out.seek(0)
         err.seek(0)
         return CliResult(
             proc.returncode,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
-            usage.ru_maxrss / 1024,  # Linux: KiB
+            peak_kib / 1024,  # Linux: KiB
             seconds,
         )
 
