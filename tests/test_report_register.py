@@ -33,8 +33,12 @@ def text_of(html: str) -> str:
 
 
 def body_of(text: str) -> str:
-    """The text before the appendix (the whole text of a copy without one)."""
-    return text.split(APPENDIX, 1)[0]
+    """The text before the appendix heading (the whole text of a copy without one).
+
+    The 目录 at the top names the appendix too: the body ends at its last mention.
+    """
+    head, sep, _tail = text.rpartition(APPENDIX)
+    return head if sep else text
 
 
 def half_up(x: float, places: int) -> str:

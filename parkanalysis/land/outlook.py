@@ -281,6 +281,17 @@ class LandOutlookReport:
         """Chinese summary: one clock, blocked land, exhaustion, need with its context."""
         return _summary(self)
 
+    @property
+    def plain_summary(self) -> str:
+        """The outlook in the words of a work report, for leaders: no percentiles, no model.
+
+        The same numbers as :attr:`summary` (one clock), with probabilities in 成 (tenths):
+        「按近3年年均供地226亩测算,尚可供地约0.7年,可供至2017年2月前后;约二成可能在年内
+        用尽,最可能在2017年用尽。」 The method and its checks stay in :attr:`summary` and the
+        land report's appendix.
+        """
+        return _plain_summary(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict with stable keys (NaN → None, years as int)."""
         o = self.outlook
@@ -805,6 +816,51 @@ def _pct(x: float) -> str:
 
 def _month_text(ts: pd.Timestamp) -> str:
     return f"{ts.year}年{ts.month}月"
+
+
+def _chance(p: float) -> str:
+    """A probability as a leader says it: 约四成, 可能性很小, 几乎肯定."""
+    if pd.isna(p):
+        return ""
+    if p < 0.05:
+        return "可能性很小"
+    if p > 0.95:
+        return "几乎肯定"
+    tenths = "一二三四五六七八九"[min(8, max(0, round(p * 10) - 1))]
+    return f"约{tenths}成可能"
+
+
+def _plain_summary(r: LandOutlookReport) -> str:
+    sy = r.supply_years
+    o = r.outlook
+    parts = []
+    if sy.years is not None:
+        n = len(sy.window)
+        parts.append(
+            f"按近{n}年年均供地{_fmt(sy.average_mu, 0)}亩测算,尚可供地约{_fmt(sy.years)}年,"
+            f"可供至{_month_text(r.supply_until)}前后"
+        )
+    if r.blocked_mu > 0:
+        parts.append(f"其中{_fmt(r.blocked_mu)}亩征迁安置尚未完成,暂不能供应")
+    base = o.exhaustion.iloc[0]
+    curve = r.exhaustion_curve("baseline")
+    first = int(curve.index[0])
+    chance = _chance(float(curve.iloc[0]))
+    if chance:
+        when = "年内" if r.elapsed > 0 else f"{first}年内"
+        text = f"{chance}在{when}用尽" if "可能" in chance else f"{when}{chance}用尽"
+        if not pd.isna(base["p50"]):
+            text += f",最可能在{int(base['p50'])}年用尽"
+        parts.append(text)
+    k = r.planning_horizon
+    row = r.need_row()
+    if row["net_mu"] > 0:
+        conf = _fmt(100 * o.confidence, 0)
+        parts.append(
+            f"保障至{r.as_of.year + k}年底的供地,需新增可供土地约"
+            f"{_fmt(row['median_net_mu'], 0)}亩(按{conf}%把握约{_fmt(row['net_mu'], 0)}亩)"
+        )
+    return ";".join(parts) + "。" if parts else ""
 
 
 def _summary(r: LandOutlookReport) -> str:

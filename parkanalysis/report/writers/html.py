@@ -52,7 +52,11 @@ def table_html(table: Table, *, label: str | None = None) -> str:
         body = body.replace('class="dataframe"', 'class="dataframe pa-wide"', 1)
     if table.caption or label:
         caption = " ".join(x for x in (label, table.caption) if x)
-        body = body.replace(">\n  <thead>", f">\n  <caption>{esc(caption)}</caption>\n  <thead>", 1)
+        # a caption that carries its 表N already is not numbered again by the page's CSS
+        attrs = ' class="pa-numbered"' if label else ""
+        body = body.replace(
+            ">\n  <thead>", f">\n  <caption{attrs}>{esc(caption)}</caption>\n  <thead>", 1
+        )
     return body
 
 
