@@ -527,6 +527,9 @@ def check_period_available(
     >>> check_period_available("2016年1-5月", first_month=(2012, 1), last_month=(2016, 6),
     ...                        jan_feb_combined=True).label
     '2016年1-5月'
+    >>> check_period_available("2015年1-5月", first_month=(2015, 2), last_month=(2016, 6),
+    ...                        jan_feb_combined=True).label  # the first return was 1-2月
+    '2015年1-5月'
     >>> check_period_available("2016-07", first_month=(2012, 1), last_month=(2016, 6),
     ...                        jan_feb_combined=True)
     Traceback (most recent call last):
@@ -538,6 +541,8 @@ def check_period_available(
     last = _check_month(last_month, "last_month")
     if last < first:
         raise ParameterError(f"数据起始月 {first} 晚于结束月 {last}")
+    if jan_feb_combined and first[1] == 2:
+        first = (first[0], 1)  # the first return is 1-2月: it covers January too
     if p.first_month < first or p.last_month > last:
         coverage = f"{month_label(*first)}至{month_label(*last)}"
         raise PeriodError(f"{p.label} 超出数据范围:数据覆盖 {coverage}。")
