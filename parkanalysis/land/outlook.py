@@ -24,6 +24,7 @@ from parkanalysis import forecast as _fc
 from parkanalysis.errors import ParameterError
 from parkanalysis.land.history import SupplyYears
 from parkanalysis.land.ledger import _fmt
+from parkanalysis.land.projection import HORIZON_YEARS as HORIZON_YEARS
 from parkanalysis.land.projection import RESETTLEMENT_MONTHS as RESETTLEMENT_MONTHS
 from parkanalysis.land.projection import SEASON_PSEUDO_PARCELS as SEASON_PSEUDO_PARCELS
 from parkanalysis.land.projection import land_outlook_for as land_outlook_for

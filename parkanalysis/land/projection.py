@@ -32,6 +32,7 @@ Expansion need
     the park ever supplied in a span of the same length.
 
 Parameters
+    :data:`HORIZON_YEARS` (the range the land report and ``render`` accept);
     :data:`RESETTLEMENT_MONTHS` and :data:`SEASON_PSEUDO_PARCELS` (above);
     :data:`~parkanalysis.land.scenarios.RELOCATION_LAG_YEARS` for relocations.
 """
@@ -71,6 +72,9 @@ if TYPE_CHECKING:
     from parkanalysis.land.outlook import LandOutlookReport
 
 
+#: Forecast years after ``as_of``'s year that the land report and ``render`` accept (checked
+#: before a kernel starts; ``land_outlook_for`` itself takes any positive number).
+HORIZON_YEARS = (1, 30)
 #: Months from ``as_of`` until land whose 征迁安置 is not finished can be supplied, per status
 #: (park.yaml ``land.resettlement_months`` overrides single statuses).
 RESETTLEMENT_MONTHS: Mapping[str, int] = {"进行中": 12, "未启动": 24}
