@@ -123,15 +123,21 @@ def _growth(core: _Core, cur_num, prev_num, n_scope, *, prev_den=None, cur_den=N
 
 
 def _flow(core: _Core, column: str, member: np.ndarray | None = None) -> _Result:
-    cur = core.cur.flows[column]
+    prev = core.prev.flows[column] if core.prev is not None else None
+    return _summed(core, core.cur.flows[column], prev, member)
+
+
+def _summed(
+    core: _Core, cur: np.ndarray, prev: np.ndarray | None, member: np.ndarray | None = None
+) -> _Result:
+    """Level, 同口径 growth and 全口径 base of values summed over enterprises (flows, stock)."""
     has_c = ~np.isnan(cur)
     if member is not None:
         has_c &= member
     n_c = _count(core, has_c)
     value = np.where(n_c > 0, _by_park(core, cur, has_c), np.nan)
-    if core.prev is None:
+    if prev is None:
         return _no_prev(core, value, n_c)
-    prev = core.prev.flows[column]
     both = has_c & ~np.isnan(prev) & _complete(core)
     n_s = _count(core, both)
     cur_s = _by_park(core, cur, both)
@@ -162,21 +168,8 @@ def _no_prev(core: _Core, value: np.ndarray, n: np.ndarray) -> _Result:
 
 
 def _stock(core: _Core) -> _Result:
-    cur = core.cur.employees
-    has_c = ~np.isnan(cur)
-    n_c = _count(core, has_c)
-    value = np.where(n_c > 0, _by_park(core, cur, has_c), np.nan)
-    if core.prev is None:
-        return _no_prev(core, value, n_c)
-    prev = core.prev.employees
-    both = has_c & ~np.isnan(prev) & _complete(core)
-    n_s = _count(core, both)
-    cur_s = _by_park(core, cur, both)
-    prev_val, yoy, note = _growth(core, cur_s, _by_park(core, prev, both), n_s)
-    return _Result(
-        value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c,
-        np.where(n_s > 0, cur_s, np.nan), _all_prev(core, prev, ~np.isnan(prev)),
-    )  # fmt: skip
+    prev = core.prev.employees if core.prev is not None else None
+    return _summed(core, core.cur.employees, prev)
 
 
 def _above_count_mask(side: _Side, industrial: np.ndarray) -> np.ndarray:

@@ -146,19 +146,6 @@ _TRADES = {
 _KINDS = ("工业", "商贸", "服务业")
 
 
-SYNTHETIC_TABLES = (
-    "enterprises",
-    "monthly_stats",
-    "above_size",
-    "parcels",
-    "projects",
-    "buildings",
-    "hazards",
-    "relocations",
-    "published",
-)
-
-
 def _names(rng: np.random.Generator, n: int, parts: Sequence[Sequence[str]]) -> list[str]:
     """``n`` distinct names combining one element of each part (numbered beyond capacity)."""
     sizes = [len(p) for p in parts]
