@@ -176,7 +176,7 @@ def check_parameters(notebook: str | os.PathLike, params: dict[str, Any]) -> dic
 
 
 #: Ranges of the land report's numeric parameters (checked before a kernel starts).
-HORIZON_YEARS = (1, 30)
+from parkanalysis.land.outlook import HORIZON_YEARS  # noqa: E402 (stated once there)
 
 
 def check_report_inputs(params: dict[str, Any]) -> None:

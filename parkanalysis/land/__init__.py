@@ -25,7 +25,9 @@ answered by :func:`land_outlook_for`, which feeds the ledger into
 Layout: :mod:`~parkanalysis.land.ledger` (as-of date, parcel states, 用地平衡表) →
 :mod:`~parkanalysis.land.ratios` (evaluation ratios) and :mod:`~parkanalysis.land.history`
 (supply transactions, annual supply, 尚可供地年数) → :mod:`~parkanalysis.land.indicators`
-(the indicator rows) and :mod:`~parkanalysis.land.outlook` (the outlook and its text).
+(the indicator rows) and :mod:`~parkanalysis.land.projection` (the outlook computed, with the
+scenarios of :mod:`~parkanalysis.land.scenarios`) → :mod:`~parkanalysis.land.outlook` (the
+outlook report and its text).
 """
 
 from parkanalysis.land.history import (

@@ -21,6 +21,7 @@ class LandReport(_Report):
     def __init__(self, *, data, park=None, as_of=None, horizon=10, confidence=None, share=False):
         from parkanalysis.errors import ParameterError
         from parkanalysis.land import land_outlook_for, resolve_as_of
+        from parkanalysis.land.outlook import HORIZON_YEARS
 
         super().__init__(data=data, park=park, share=share)
         if confidence is not None:  # None: the park's expansion.confidence, as everywhere
@@ -30,8 +31,9 @@ class LandReport(_Report):
                 confidence = math.nan
             if not 0 < confidence < 1:
                 raise ParameterError(f"confidence 应在 0 与 1 之间,收到 {confidence!r}。")
-        if not 1 <= int(horizon) <= 30:
-            raise ParameterError(f"horizon 应为 1-30 年,收到 {horizon!r}。")
+        lo, hi = HORIZON_YEARS
+        if not lo <= int(horizon) <= hi:
+            raise ParameterError(f"horizon 应为 {lo}-{hi} 年,收到 {horizon!r}。")
         self.as_of = resolve_as_of(self.ds, as_of)
         self.outlook = land_outlook_for(
             self.ds,

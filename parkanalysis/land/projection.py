@@ -1,0 +1,403 @@
+"""The land outlook computed: the ledger of one park into the supply forecast.
+
+:func:`land_outlook_for` reads the ledger as of the data's date, builds the blocked land, the
+scenarios (:mod:`~parkanalysis.land.scenarios`), the peers and the need's context, runs
+:func:`parkanalysis.forecast.land_outlook` and backtests it; the result and its words are
+:class:`~parkanalysis.land.outlook.LandOutlookReport`.
+
+One clock
+    Everything is "as of" the data's date (:func:`~parkanalysis.land.ledger.resolve_as_of`,
+    never past the end of the data). The years before ``as_of``'s year are the complete
+    history; the parcels already supplied in ``as_of``'s year are history too (they are out
+    of the remaining land and enter the fit with the share of the year they cover), and the
+    first forecast year is only the rest of that year. The share is the historical share of
+    parcels supplied by the same day of the year, shrunk toward the calendar share with
+    :data:`SEASON_PSEUDO_PARCELS` pseudo-parcels. The official 尚可供地年数 (remaining ÷ the
+    recent complete years' average) is turned into a date (``as_of`` + years) so the headline,
+    the years left and the exhaustion distribution speak of the same clock.
+
+Supply model
+    :mod:`parkanalysis.forecast.supply` — parcels per year × parcel size, pooled across the
+    dataset's other parks where there are any.
+
+Blocked land
+    Remaining parcels whose 征迁安置 is 未启动 or 进行中 count toward the remaining land but
+    only become suppliable at an expected date: ``as_of`` + ``land.resettlement_months``
+    (park.yaml, per status; defaults :data:`RESETTLEMENT_MONTHS`).
+
+Expansion need
+    For ``k`` planning years: the land to add so that the supply up to the end of
+    ``as_of.year + k`` is met, at the median and at ``expansion.confidence`` (one setting for
+    every report and the CLI); compared with the park's declared total area and with the most
+    the park ever supplied in a span of the same length.
+
+Parameters
+    :data:`HORIZON_YEARS` (the range the land report and ``render`` accept);
+    :data:`RESETTLEMENT_MONTHS` and :data:`SEASON_PSEUDO_PARCELS` (above);
+    :data:`~parkanalysis.land.scenarios.RELOCATION_LAG_YEARS` for relocations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from parkanalysis import forecast as _fc
+from parkanalysis.errors import ParameterError
+from parkanalysis.land.history import (
+    _complete_series,
+    _window_years,
+    supply_history,
+    supply_transactions,
+    years_of_supply_left,
+)
+from parkanalysis.land.ledger import (
+    _fmt,
+    _one_park,
+    _park_parcels,
+    resolve_as_of,
+)
+from parkanalysis.land.scenarios import (
+    _SCENARIO_LABELS,
+    _as_mapping,
+    _default_scenarios,
+    _describe_scenarios,
+)
+
+if TYPE_CHECKING:
+    from parkanalysis.land.outlook import LandOutlookReport
+
+
+#: Forecast years after ``as_of``'s year that the land report and ``render`` accept (checked
+#: before a kernel starts; ``land_outlook_for`` itself takes any positive number).
+HORIZON_YEARS = (1, 30)
+#: Months from ``as_of`` until land whose 征迁安置 is not finished can be supplied, per status
+#: (park.yaml ``land.resettlement_months`` overrides single statuses).
+RESETTLEMENT_MONTHS: Mapping[str, int] = {"进行中": 12, "未启动": 24}
+#: Pseudo-parcels of the calendar share when estimating the share of a year already past.
+SEASON_PSEUDO_PARCELS = 12
+
+
+# -- one clock, blocked land, need context --------------------------------------------------
+
+
+def _elapsed_share(tx: pd.DataFrame, cutoff: pd.Timestamp, last_complete: int) -> float:
+    """Share of ``cutoff``'s year already past, by the park's own seasonal pattern."""
+    if cutoff.month == 12 and cutoff.day == 31:
+        return 0.0
+    start = pd.Timestamp(cutoff.year, 1, 1)
+    calendar = ((cutoff - start).days + 1) / (365 + int(cutoff.is_leap_year))
+    past = tx.loc[tx["year"] <= last_complete, "supply_date"]
+    n = len(past)
+    by_day = int((past.dt.day_of_year <= cutoff.day_of_year).sum()) if n else 0
+    share = (by_day + SEASON_PSEUDO_PARCELS * calendar) / (n + SEASON_PSEUDO_PARCELS)
+    return float(min(max(share, 1e-6), 1 - 1e-6))
+
+
+def _resettlement_months(cfg: Mapping[str, Any]) -> dict[str, int]:
+    months = dict(RESETTLEMENT_MONTHS)
+    given = (cfg.get("land", {}) or {}).get("resettlement_months") or {}
+    if not isinstance(given, Mapping):
+        raise ParameterError(
+            "park.yaml 中 land.resettlement_months 应写成 征迁状态: 月数,"
+            "如 {进行中: 12, 未启动: 24}"
+        )
+    for status, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ParameterError(
+                f"park.yaml 中 land.resettlement_months.{status} 应为非负整数(月),得到 {value!r}"
+            )
+        months[str(status)] = value
+    return months
+
+
+def _blocked_parcels(p: pd.DataFrame, cutoff: pd.Timestamp, cfg) -> pd.DataFrame:
+    months = _resettlement_months(cfg)
+    rem = p.loc[p["remaining"].to_numpy(dtype=bool)]
+    status = rem["resettlement_status"].astype("string")
+    mask = status.isin(list(months)).fillna(False).to_numpy(dtype=bool)
+    b = rem.loc[mask]
+    release = [
+        (cutoff + pd.DateOffset(months=months[str(s)])).normalize()
+        for s in b["resettlement_status"].astype(str)
+    ]
+    return pd.DataFrame(
+        {
+            "parcel_id": b["parcel_id"].astype(str).to_numpy(),
+            "area_mu": b["area_mu"].astype(float).to_numpy(),
+            "resettlement_status": b["resettlement_status"].astype(str).to_numpy(),
+            "release_date": pd.to_datetime(pd.Series(release, dtype="datetime64[ns]")),
+        }
+    )
+
+
+def _max_over_span(tx: pd.DataFrame, span_years: float) -> tuple[float, Any]:
+    """The most supplied within any ``span_years`` of the history, and where it starts."""
+    if tx.empty:
+        return 0.0, None
+    dates = tx["supply_date"].to_numpy(dtype="datetime64[D]")
+    area = tx["area_mu"].to_numpy(dtype=float)
+    order = np.argsort(dates, kind="stable")
+    dates, area = dates[order], area[order]
+    width = np.timedelta64(round(span_years * 365.25), "D")
+    cum = np.concatenate([[0.0], np.cumsum(area)])
+    end = np.searchsorted(dates, dates + width, side="left")
+    sums = cum[end] - cum[np.arange(dates.size)]
+    i = int(np.argmax(sums))
+    return float(sums[i]), pd.Timestamp(dates[i])
+
+
+def _peers(ds: Any, pid: str, cutoff: pd.Timestamp) -> list[tuple[pd.DataFrame, int, int]]:
+    out = []
+    for other in ds.profile.parks:
+        if other == pid:
+            continue
+        tx = supply_transactions(ds, park=other, as_of=cutoff)
+        complete = tx.loc[tx["year"] < cutoff.year]
+        if complete.empty:
+            continue
+        out.append((complete[["year", "area_mu"]], int(complete["year"].min()), cutoff.year - 1))
+    return out
+
+
+# -- the outlook ----------------------------------------------------------------------
+
+
+def land_outlook_for(
+    ds: Any,
+    *,
+    park: str | None = None,
+    as_of: Any = None,
+    horizon: int | None = None,
+    confidence: float | None = None,
+    scenarios: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]] | None = None,
+    seed: int | None = 0,
+    n_sims: int = 4000,
+    window: int | None = None,
+    annual_target_mu: float | None = None,
+) -> LandOutlookReport:
+    """When does the park's supplyable land run out, and how much expansion is needed?
+
+    Parameters
+    ----------
+    ds : Dataset
+    park : str, optional
+        Park id (required when the dataset holds several parks).
+    as_of : str, Period, date or None
+        The data's date (see :func:`resolve_as_of`); default the end of the data; a date
+        past the end is refused.
+    horizon : int, optional
+        Full forecast years after ``as_of``'s year; default
+        ``max(10, expansion.planning_horizon_years)``.
+    confidence : float, optional
+        Confidence of the expansion need (0..1); default ``expansion.confidence``.
+    scenarios : dict or list of dict, optional
+        Scenario specs of :func:`parkanalysis.forecast.land_outlook`, *added* to the
+        defaults from the data (``relocations`` — land of relocations not done by ``as_of``
+        freed in :func:`relocation_release_year`; ``planned_target`` when
+        ``land.annual_supply_target_mu`` is set). A spec named like a default replaces it;
+        ``{}`` (or ``False``) gives the baseline only.
+    seed : int or None, default 0
+    n_sims : int, default 4000
+    window : int, optional
+        Years averaged by the official 尚可供地年数; default ``land.supply_window_years``.
+    annual_target_mu : float, optional
+        A planned supply per year (亩) for the ``planned_target`` scenario; default
+        ``land.annual_supply_target_mu`` (no such scenario when neither is set).
+
+    Returns
+    -------
+    LandOutlookReport
+
+    Raises
+    ------
+    ParameterError
+        For bad arguments, an ``as_of`` past the data, or a ledger without any supplied
+        parcel before ``as_of``'s year.
+
+    Examples
+    --------
+    >>> from parkanalysis.dataset import load_dataset
+    >>> out = land_outlook_for(load_dataset("data/sample"), horizon=5, n_sims=500)
+    >>> out.remaining_mu, round(out.supply_years.average_mu, 1), out.blocked_mu
+    (150.4, 225.7, 111.0)
+    >>> f"{out.supply_until:%Y-%m}", out.last_year
+    ('2017-02', 2015)
+    """
+    from parkanalysis.land.outlook import LandOutlookReport  # (outlook imports this module)
+
+    pid = _one_park(ds, park)
+    cutoff = resolve_as_of(ds, as_of)
+    cfg = ds.config(pid)
+    exp_cfg = cfg.get("expansion", {}) or {}
+    planning = int(exp_cfg.get("planning_horizon_years", 5))
+    if horizon is None:
+        horizon = max(10, planning)
+    if confidence is None:
+        confidence = float(exp_cfg.get("confidence", 0.8))
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        raise ParameterError(f"horizon(预测年数)应为正整数,得到 {horizon!r}")
+    info = ds.profile.parks[pid]
+    history = supply_history(ds, park=pid, as_of=cutoff)
+    tx = supply_transactions(ds, park=pid, as_of=cutoff)
+    if history.empty:
+        raise ParameterError(f"{info.name}截至{cutoff:%Y-%m-%d}没有已供应地块,无法预测供地")
+    complete = history.loc[history["complete"].to_numpy(dtype=bool)]
+    if complete.empty:
+        raise ParameterError(
+            f"{info.name}截至{cutoff:%Y-%m-%d}还没有完整年度的供地记录,无法预测供地"
+        )
+    first_year, last_year = int(complete["year"].min()), int(complete["year"].max())
+    elapsed = _elapsed_share(tx, cutoff, last_year)
+    p = _park_parcels(ds, pid, cutoff)
+    remaining = round(float(p.loc[p["remaining"].to_numpy(dtype=bool), "area_mu"].sum()), 6)
+    since = float(tx.loc[tx["year"] > last_year, "area_mu"].sum())
+    if window is None:
+        window = _window_years(ds, pid)
+    elif isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ParameterError(f"window(平均年数)应为正整数,得到 {window!r}")
+    if annual_target_mu is not None:
+        cfg = {**cfg, "land": {**(cfg.get("land", {}) or {}),
+                               "annual_supply_target_mu": annual_target_mu}}  # fmt: skip
+    sy = years_of_supply_left(_complete_series(history), remaining, window=window)
+    supply_until = (
+        None
+        if sy.years is None
+        else (cutoff + pd.Timedelta(days=round(sy.years * 365.25))).normalize()
+    )
+    gross, basis = _gross_to_net(info.declared_mu, p)
+    blocked = _blocked_parcels(p, cutoff, cfg)
+    notes: list[str] = []
+    if since > 0:
+        notes.append(
+            f"{last_year + 1}年截至{cutoff:%Y-%m-%d}已供地{_fmt(since)}亩,已计入历史、"
+            "不再占用尚可供应土地;预测只模拟当年余下的时间"
+        )
+    n_cells = horizon + (1 if elapsed > 0 else 0)
+    years = list(range(last_year + 1, last_year + 1 + n_cells))
+    spec_rows: list[dict[str, Any]] = []
+    if scenarios is False or (scenarios is not None and len(scenarios) == 0):
+        scenarios, spec_rows = {}, []
+    else:
+        defaults, spec_rows, more = _default_scenarios(ds, pid, cutoff, years, cfg)
+        notes.extend(more)
+        if scenarios:
+            given = _as_mapping(scenarios)
+            spec_rows = [r for r in spec_rows if r["scenario"] not in given]
+            spec_rows += _describe_scenarios(given)
+            scenarios = {**{k: v for k, v in defaults.items() if k not in given}, **given}
+        else:
+            scenarios = defaults
+    if seed is None:
+        seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+    n_years = last_year - first_year + 1
+    recent = min(window, n_years)
+    fit_tx = tx.loc[tx["year"] <= last_year + 1, ["year", "area_mu"]]
+    out = _fc.land_outlook(
+        fit_tx,
+        remaining,
+        first_year=first_year,
+        last_year=last_year,
+        horizon=n_cells,
+        confidence=confidence,
+        gross_to_net=gross,
+        scenarios=scenarios,
+        recent_years=recent,
+        n_sims=n_sims,
+        seed=seed,
+        elapsed=elapsed,
+        blocked=list(zip(blocked["area_mu"], blocked["release_date"].dt.year, strict=True)),
+        peers=_peers(ds, pid, cutoff),
+    )
+    if out.note:
+        notes.append(out.note)
+    ctx_rows = []
+    declared_total = float(info.declared_mu.get("total", math.nan))
+    if math.isnan(declared_total):
+        declared_total = float(p["area_mu"].sum())
+    for k in range(1, horizon + 1):
+        end = pd.Timestamp(cutoff.year + k, 12, 31)
+        span = (end - cutoff).days / 365.25
+        most, start = _max_over_span(tx, span)
+        ctx_rows.append(
+            {
+                "horizon_years": k,
+                "year": cutoff.year + k,
+                "span_years": span,
+                "history_max_mu": most,
+                "history_max_start": None if start is None else f"{start:%Y-%m}",
+                "declared_total_mu": declared_total,
+            }
+        )
+    bt, bts, bt_note = _backtest(tx, first_year, last_year, planning)
+    if bt_note:
+        notes.append(bt_note)
+    scen = pd.DataFrame(
+        [
+            {
+                "scenario": "baseline",
+                "label": _SCENARIO_LABELS["baseline"],
+                "description": "按本园区历年供地宗数(计数过程)与单宗面积(本园区成交地块)模拟",
+                "added_mu": {},
+                "annual_target_mu": None,
+            },
+            *spec_rows,
+        ]
+    )
+    phases = list(info.phases.values())
+    phase_label = f"{phases[0].name}规划面积" if len(phases) == 1 else "园区规划总面积"
+    return LandOutlookReport(
+        park_id=pid,
+        park_name=info.name,
+        as_of=cutoff,
+        history=history,
+        outlook=out,
+        first_year=first_year,
+        last_year=last_year,
+        elapsed=elapsed,
+        remaining_mu=remaining,
+        start_remaining_mu=remaining,
+        supply_years=sy,
+        supply_until=supply_until,
+        blocked=blocked,
+        gross_to_net_basis=basis,
+        planning_horizon=max(1, min(planning, horizon)),
+        need_context=pd.DataFrame(ctx_rows),
+        scenarios=scen,
+        exhaustion_probability=out.exhaustion_probability,
+        backtest=bt,
+        backtest_summary=bts,
+        phase_label=phase_label,
+        notes=notes,
+    )
+
+
+def _gross_to_net(declared: Mapping[str, float], p: pd.DataFrame) -> tuple[float, str]:
+    if declared.get("total") and declared.get("usable"):
+        t, u = float(declared["total"]), float(declared["usable"])
+        return t / u, f"申报总面积{_fmt(t)}亩 ÷ 可利用土地{_fmt(u)}亩"
+    total = float(p["area_mu"].sum())
+    usable = float(p.loc[p["usable"].to_numpy(dtype=bool), "area_mu"].sum())
+    if total > 0 and usable > 0:
+        return total / usable, f"台账总面积{_fmt(total)}亩 ÷ 台账可利用土地{_fmt(usable)}亩"
+    return 1.0, "缺少总面积与可利用土地,按1:1折算"
+
+
+def _backtest(tx: pd.DataFrame, first_year: int, last_year: int, planning: int):
+    n = last_year - first_year + 1
+    min_train = _fc.MIN_OBSERVATIONS
+    if n <= min_train:
+        return None, None, f"完整年度仅{n}年,不足{min_train + 1}年,未做供地回测"
+    bt = _fc.backtest_supply(
+        tx[["year", "area_mu"]],
+        first_year=first_year,
+        last_year=last_year,
+        horizon=planning,
+        min_train=min_train,
+        n_sims=1000,
+    )
+    return bt, _fc.summarize_supply_backtest(bt), ""
