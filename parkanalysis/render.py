@@ -175,10 +175,6 @@ def check_parameters(notebook: str | os.PathLike, params: dict[str, Any]) -> dic
     return checked
 
 
-#: Ranges of the land report's numeric parameters (checked before a kernel starts).
-from parkanalysis.land.outlook import HORIZON_YEARS  # noqa: E402 (stated once there)
-
-
 def check_report_inputs(params: dict[str, Any]) -> None:
     """Check checked parameters against the data, before any kernel starts.
 
@@ -193,6 +189,7 @@ def check_report_inputs(params: dict[str, Any]) -> None:
         ``DataError``, ``PeriodError`` or ``ParameterError`` (the CLI exits with code 2).
     """
     from parkanalysis.dataset import load_dataset
+    from parkanalysis.land.outlook import HORIZON_YEARS  # stated once there
     from parkanalysis.periods import check_period_available, parse_period
 
     if "horizon" in params and not HORIZON_YEARS[0] <= int(params["horizon"]) <= HORIZON_YEARS[1]:
