@@ -144,25 +144,67 @@ def test_share_copy_has_no_marking_appendix_or_enterprise_table(h1_share):
 
 
 # -- units and figures --------------------------------------------------------------------------
-def test_units_as_the_seed_and_text_equals_table(may):
-    body = body_of(may)
-    output = total("工业总产值(万元)", 2016, 5)
-    tax = total("税收(万元)", 2016, 5)
-    assert f"完成工业总产值{half_up(output / 10000, 2)}亿元" in body
-    tax_text = half_up(tax, 1).removesuffix(".0")
-    assert f"完成税收{tax_text}万元" in body
-    # the published figure in the text and in the table, both marked 公布数
-    pub = published("above_size_output", "2016-01..2016-05")
-    yi = half_up(pub["数值"] / 10000, 2)
-    growth = half_up(pub["同比(%)"], 1)
-    assert f"完成规模工业总产值{yi}亿元,同比增长{growth}%" in body
-    row = re.search(r"规模工业总产值\(亿元\) \| (.*)\n", body).group(1)
-    cells = [c.strip() for c in row.split("|")]
-    assert cells[0] == yi and cells[1] == growth and "公布数" in cells
-    # one number format per column: every 本期 cell of 表1 has two decimals
+def written(value_wan: float, *, tax: bool = False) -> tuple[str, str, str]:
+    """(text figure with unit, unit, table cell) by the rule stated in issue 13.
+
+    From 1 亿元 up (after rounding to 0.1 万元) 亿元 with two decimals; below, 万元 with one
+    decimal, an integer in the text when whole; 税收 always 万元.
+    """
+    wan = Decimal(half_up(value_wan, 1))
+    if not tax and abs(wan) >= 10000:
+        yi = half_up(value_wan / 10000, 2)
+        return f"{yi}亿元", "亿元", yi
+    text = f"{wan:f}".removesuffix(".0")
+    return f"{text}万元", "万元", f"{wan:,}"
+
+
+def table_row(body: str, label: str) -> list[str]:
+    """The cells after the row label in 表1 (the first table of the body)."""
     table1 = body.split("表1 ", 1)[1].split("资料来源", 1)[0]
-    values = re.findall(r"\)\s\|\s([\d,.-]+)\s\|", table1)
-    assert values and all(re.fullmatch(r"-?[\d,]+\.\d\d", v) for v in values), values
+    row = re.search("^" + re.escape(label) + r" \| (.*)\n", table1, flags=re.M).group(1)
+    return [c.strip() for c in row.split("|")]
+
+
+@pytest.mark.parametrize("name, end", [("may", 5), ("h1", 6)])
+def test_units_as_the_seed_and_text_equals_table(name, end, request):
+    body = body_of(request.getfixturevalue(name))
+    months = f"2016-01..2016-{end:02d}"
+    pub = pd.read_csv(SAMPLE / "published.csv")
+    pub = pub[pub["时期"] == months].set_index("指标代码")
+    cases = {
+        "工业总产值": ("industrial_output", "工业总产值(万元)"),
+        "规模工业增加值": ("above_size_value_added", None),
+        "固定资产投资": ("fixed_asset_investment", "固定资产投资(万元)"),
+        "税收": ("tax_revenue", "税收(万元)"),
+    }
+    units = set()
+    for words, (ident, column) in cases.items():
+        if ident in pub.index:
+            value, growth = pub.loc[ident, "数值"], half_up(pub.loc[ident, "同比(%)"], 1)
+        elif column:
+            value, growth = total(column, 2016, end), None
+        else:  # 规上 figures without a published one: not recomputed here
+            continue
+        text, unit, cell = written(value, tax=ident == "tax_revenue")
+        units.add(unit)
+        assert f"完成{words}{text}" in body, (words, text)
+        cells = table_row(body, f"{words}({unit})")
+        assert cells[0] == cell, (words, cells)  # the same figure in the text and the table
+        if growth is not None:
+            assert f"完成{words}{text},同比增长{growth}%" in body
+            assert cells[1] == growth and "公布数" in cells
+    # the sample has amounts on both sides of 1 亿元 in both reports (premise of the rule)
+    assert units == {"亿元", "万元"}
+    # one number format per unit in 表1's amount columns: 亿元 rows two decimals, 万元 rows one
+    table1 = body.split("表1 ", 1)[1].split("资料来源", 1)[0]
+    for unit, places in (("亿元", 2), ("万元", 1)):
+        rows = re.findall(rf"^\S+\({unit}\) \| (.*)\n", table1, flags=re.M)
+        assert rows, unit
+        for row in rows:
+            cells = [c.strip() for c in row.split("|")]
+            amounts = [cells[0], cells[2], cells[3]]  # 本期, 上年同期, 增减额
+            pattern = rf"-?[\d,]+\.\d{{{places}}}"
+            assert all(re.fullmatch(pattern, v) for v in amounts if v != "—"), (unit, cells)
     # no zero counts in sentences
     assert not re.search(r"(?<![\d.])0家", body.split("表1 ", 1)[0])
 
