@@ -135,6 +135,15 @@ def test_numbered_tables_figures_with_sources_and_cover(name, request):
         assert f"{source}公布数" in body
 
 
+@pytest.mark.parametrize("name", ["h1", "h1_share", "land", "land_share"])
+def test_every_table_is_numbered(name, reports):
+    """Each table of the page has a 表N caption, the share copy's summaries included."""
+    page = reports[name].html
+    captions = re.findall(r"<caption[^>]*>(.*?)</caption>", page, flags=re.S)
+    assert len(captions) == page.count("<table"), captions
+    assert all(re.match(r"表\d+ ", unescape(c)) for c in captions), captions
+
+
 def test_share_copy_has_no_marking_appendix_or_enterprise_table(h1_share):
     assert "内部资料" not in h1_share
     assert APPENDIX not in h1_share
@@ -320,3 +329,85 @@ def test_appendix_cell_stays_after_the_office_sections(tmp_path):
     nb = parameterize("period", {"data": str(data), "period": "2016H1", "share": False})
     assert nb.cells[-1].source.strip() == "report.appendix()"
     assert any("下半年工作计划" in c.source for c in nb.cells[:-1])
+
+
+# -- the land report ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def land(reports) -> str:
+    return text_of(reports["land"].html)
+
+
+@pytest.fixture(scope="module")
+def land_share(reports) -> str:
+    return text_of(reports["land_share"].html)
+
+
+def section(text: str, heading: str) -> str:
+    """The text under ``heading`` (its last mention: the 目录 names it first) to the next one."""
+    tail = text.rsplit(heading, 1)[1]
+    return re.split(r"\n[一二三四五六七八九十]+、|\n" + APPENDIX, tail, maxsplit=1)[0]
+
+
+def test_land_report_cover_conclusion_and_appendix(land, land_share):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    body = body_of(land)
+    park = park_yaml()["parks"][0]
+    issuer = park.get("config", {}).get("issuer") or f"{park['name']}管委会"
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    dates = {f"{d.year}年{d.month}月{d.day}日" for d in (today, today - dt.timedelta(days=1))}
+    cover = body.rsplit("一、结论", 1)[0]  # the 目录 names it first
+    assert "内部资料 注意保存" in cover and issuer in cover
+    assert any(f"{issuer} {d}" in cover for d in dates), cover[-200:]
+    # 一、结论 in plain words, with the land left computed from the ledger
+    parcels = pd.read_csv(SAMPLE / "parcels.csv")
+    public = parcels["规划用途"].isin(["道路", "绿地", "水域"])  # not supplied land
+    approved = (parcels["报批状态"] == "已报批") & (parcels["供应状态"] == "未供")
+    left = parcels.loc[approved & ~public, "面积(亩)"]
+    conclusion = section(land, "一、结论")
+    assert f"尚可供应土地(已批未供){left.sum():.1f}亩" in conclusion
+    for technical in ("P50", "P10", "回测", "benchmarks/", "forecast_annual", "置信"):
+        assert technical not in conclusion, technical
+    # the method stays out of the body's words (P10/P50/P90 may head a table's columns)
+    prose = "\n".join(line for line in body.splitlines() if " | " not in line)
+    for technical in ("回测", "benchmarks/", "forecast_annual", "P10-P90", "park.yaml", "公顷"):
+        assert technical not in prose, technical
+    appendix = land.split(APPENDIX)[-1]
+    assert "回测" in appendix and "P50" in appendix and "公顷" in appendix
+    # the share copy: no marking, no appendix, no relocation or parcel codes
+    assert "内部资料" not in land_share and APPENDIX not in land_share
+    assert issuer in land_share.rsplit("一、结论", 1)[0]
+    relocations = set(pd.read_csv(SAMPLE / "relocations.csv")["编号"])
+    assert not [c for c in relocations | set(parcels["地块编号"]) if c in land_share]
+    assert not [c for c in relocations if c in body]  # the office reads names, not codes
+
+
+@pytest.mark.parametrize("name", ["land", "land_share"])
+def test_land_report_numbered_sourced_one_format_per_column(name, request):
+    text = request.getfixturevalue(name)
+    body = body_of(text)
+    captions = re.findall(r"^(?:\[图\])?(表|图)(\d+) ", body, flags=re.M)
+    for prefix in ("表", "图"):
+        numbers = [int(n) for p, n in captions if p == prefix]
+        assert numbers == list(range(1, len(numbers) + 1)) and numbers, prefix
+    # every numbered table or figure is followed by its 资料来源 before the next one
+    items = re.split(r"^(?:\[图\])?(?:表|图)\d+ ", body, flags=re.M)[1:]
+    assert all("资料来源:" in item for item in items)
+    # one number format per column in the land tables (no 「432」 beside 「412.6」)
+    for caption in ("历年供地", "用地平衡表(亩)"):
+        table = re.split(rf"^表\d+ {re.escape(caption)}\n", body, flags=re.M)[1]
+        table = table.split("资料来源", 1)[0]
+        rows = [
+            [c.strip() for c in line.split(" | ")]
+            for line in table.splitlines()
+            if line.count(" | ") >= 3
+        ][1:]  # without the header row
+        assert len(rows) > 5, (caption, table[:300])
+        for column in zip(*rows, strict=False):
+            numbers = [c for c in column if re.fullmatch(r"-?[\d,]+(\.\d+)?", c)]
+            places = {len(c.split(".")[1]) if "." in c else 0 for c in numbers}
+            assert len(places) <= 1, (caption, column)
+    # 亩均 figures say their period rule (the period report labels 年化值 and 未年化)
+    ratios = body.split("土地集约利用评价指标", 1)[1].split("资料来源", 1)[0]
+    assert "亩均税收(近12个月)" in ratios and "万元/亩" in ratios

@@ -428,8 +428,8 @@ def _ratio_table(report, shown, level_cut):
             source="园区企业统计月报、园区土地台账",
         ),
         paragraph(
-            f"注:亩均与人均指标按{period.short_label}累计值计算({rule}),"
-            "年化值与土地报告按近12个月计算的亩均税收可比。",
+            f"注:亩均与人均指标按{period.short_label}{'当月' if months == 1 else '累计'}值计算"
+            f"({rule}),年化值与土地报告按近12个月计算的亩均税收可比。",
             cls="pa-note",
         ),
     )
