@@ -234,6 +234,10 @@ class LandReport(_Report):
         nxt = table.iloc[min(1, len(table) - 1)] if self.outlook.elapsed > 0 else table.iloc[0]
         lo, hi = round(float(nxt["lo80"])), round(float(nxt["hi80"]))
         band = f"在{lo}-{hi}亩之间" if lo > 0 else f"不超过{hi}亩"
+        # the first row of a year already under way covers its remaining months only
+        first, month = int(table["year"].iloc[0]), self.as_of.month
+        partial = self.outlook.elapsed > 0 and month < 12
+        rest = f"({first}年为{month + 1}-12月)" if partial else ""
         text = (
             f"按本园区历年供地情况测算,{int(nxt['year'])}年预计供地约{nxt['mean']:.0f}亩,"
             f"有八成把握{band}。"
@@ -245,7 +249,7 @@ class LandReport(_Report):
                 image_html(fig, alt="年供地面积:实际与预测", source=self._estimate),
                 table_html(
                     table[["year", "mean", "median", "lo80", "hi80", "lo95", "hi95"]],
-                    caption="年供地预测(亩)",
+                    caption="年供地预测(亩)" + rest,
                     labels={"median": "中位数(亩)"},
                     source=self._estimate,
                 ),
@@ -334,6 +338,10 @@ class LandReport(_Report):
         ]
         table = table.merge(need, on="scenario", how="left")
         table["p50"] = [_year_text(v) for v in table["p50"].astype(object)]
+        # the body says what the baseline assumes in plain words (the model is in the appendix)
+        table.loc[table["scenario"] == "baseline", "description"] = (
+            "按本园区历年供地规律,不作其他假设"
+        )
         if self.share:  # keep the rule, drop the list of relocations that follows it
             table["description"] = [
                 str(d).split(";")[0] if isinstance(d, str) else "" for d in table["description"]
