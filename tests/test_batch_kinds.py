@@ -138,3 +138,30 @@ def test_a_folder_of_code_named_reports_lists_each_report_once(tmp_path):
     assert set(manifest) == {job.name, "2016H1_period_share.html"}
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert index.count("<tr class=") == 1 and "2016H1_period.html" not in index
+
+
+def test_parks_that_share_a_name_get_unique_file_names(tmp_path):
+    import subprocess
+    import sys
+
+    import yaml
+    from conftest import ROOT
+
+    data = tmp_path / "data"
+    cmd = [sys.executable, "-m", "parkanalysis.cli", "sample", "--out", str(data),
+           "--parks", "2", "--enterprises", "12", "--years", "3", "--seed", "3"]  # fmt: skip
+    subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
+    profile = yaml.safe_load((data / "park.yaml").read_text(encoding="utf-8"))
+    kinds = ("half", "land")
+    from parkanalysis.dataset import load_dataset
+
+    year = load_dataset(data).month_range[1][0]
+    apart = [j.name for j in batch.plan_jobs(data, year, out_dir=tmp_path, kinds=kinds)]
+    names = [p["name"] for p in profile["parks"]]
+    assert len(set(apart)) == len(apart) and all(any(n in a for n in names) for a in apart)
+    profile["parks"][1]["name"] = profile["parks"][0]["name"]
+    (data / "park.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
+    same = [j.name for j in batch.plan_jobs(data, year, out_dir=tmp_path, kinds=kinds)]
+    assert len(set(same)) == len(same) == len(apart)
+    for park in profile["parks"]:
+        assert sum(f"({park['park_id']})" in n for n in same) == len(kinds)
