@@ -29,6 +29,7 @@ from typing import Any
 
 from parkanalysis._io import atomic_write
 from parkanalysis.errors import ParameterError, ParkAnalysisError
+from parkanalysis.report.naming import is_share_name
 
 #: A warm kernel is replaced after this many reports, to keep memory flat.
 RESTART_EVERY = 40
@@ -684,6 +685,7 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
     with _locked(out):
         manifest = _read_manifest(manifest_path)
         for result in results:
+            _drop_renamed(manifest, result)
             record = asdict(result)
             record.pop("out_dir", None)
             if record["failed_notebook"]:
@@ -697,7 +699,7 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
         )
         # the share copies get their own index: the office index never leaves the office
         records = list(manifest.values())
-        share = [r for r in records if str(r["name"]).endswith("_share.html")]
+        share = [r for r in records if is_share_name(r["name"])]
         office = [r for r in records if r not in share]
         index = out / "index.html"
         if office or not share:
@@ -705,9 +707,25 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
         if share:
             share_index = out / "index_share.html"
             atomic_write(share_index, index_html(share, share=True))
-            if all(str(r.name).endswith("_share.html") for r in results):
+            if all(is_share_name(r.name) for r in results):
                 index = share_index
     return index
+
+
+def _drop_renamed(manifest: dict[str, dict[str, Any]], result: JobResult) -> None:
+    """Forget the record of the same report under an earlier file name (code-named files of
+    earlier versions): the index lists each report once, under its current name."""
+    same = (result.kind, result.park, result.period, result.label, is_share_name(result.name))
+    for name, record in list(manifest.items()):
+        key = (
+            record.get("kind"),
+            record.get("park"),
+            record.get("period"),
+            record.get("label"),
+            is_share_name(name),
+        )
+        if name != result.name and key == same:
+            del manifest[name]
 
 
 _RECORD_KEYS = {"name", "kind", "park", "label", "status", "finished_at", "seconds"}
@@ -780,6 +798,21 @@ def _doc_title(record: dict[str, Any]) -> str:
     return f"{park}{label}"
 
 
+def _beijing(stamp: str) -> str:
+    """A recorded time (ISO 8601 with its offset) in 北京时间, as the reports state times.
+
+    >>> _beijing("2016-07-01T00:09:10+00:00"), _beijing("not a time")
+    ('2016-07-01 08:09:10', 'not a time')
+    """
+    try:
+        when = _dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)[:19]
+    if when.tzinfo is not None:
+        when = when.astimezone(_dt.timezone(_dt.timedelta(hours=8)))
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
     """The index page: every report with its park, period, status and time.
 
@@ -804,7 +837,7 @@ def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
             f'<td class="meta">{esc(r.get("park_name") or r["park"])}</td>'
             f'<td class="meta">{esc(KIND_LABELS.get(r["kind"], r["kind"]))}</td>'
             f'<td class="meta">{esc(r["label"])}</td><td class="meta">{esc(status)}</td>'
-            f'<td class="meta">{esc(r["finished_at"].replace("T", " ")[:19])}</td>'
+            f'<td class="meta">{esc(_beijing(r["finished_at"]))}</td>'
             f'<td class="meta">{r["seconds"]:.1f}</td></tr>'
         )
     failed = sum(r["status"] == "failed" for r in records)
@@ -827,14 +860,15 @@ td:first-child a {{ font-weight: 600; }}
   table, tbody, tr, td {{ display: block; width: auto; }}
   tr {{ border: 1px solid #d0d7de; margin: 0 0 .6rem; padding: .3rem .5rem; }}
   td {{ border: 0; padding: .1rem 0; }}
-  td.meta {{ display: inline; color: #59636e; font-size: .85rem; margin-right: .6rem; }}
+  td.meta {{ display: inline-block; color: #59636e; font-size: .85rem; margin-right: .6rem;
+             white-space: nowrap; }}
 }}
 </style></head>
 <body><main>
 <h1>园区报告索引{"(对外版)" if share else ""}</h1>
 <p>共 {len(records)} 份报告{f",其中 <strong>{failed} 份失败</strong>" if failed else ""}。</p>
 <div class="wrap"><table>
-<thead><tr><th>文件</th><th>园区</th><th>报告</th><th>时期</th><th>状态</th><th>完成时间</th><th>用时(秒)</th></tr></thead>
+<thead><tr><th>文件</th><th>园区</th><th>报告</th><th>时期</th><th>状态</th><th>完成时间(北京时间)</th><th>用时(秒)</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></div>

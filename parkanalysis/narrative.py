@@ -326,11 +326,10 @@ def _has(row: Any, key: str) -> bool:
         return False
 
 
-def _clause(row: Any, *, in_yi: bool = False) -> tuple[str, bool, str | None]:
+def _clause(row: Any, *, in_wan: bool = False) -> tuple[str, bool, str | None]:
     """Return (clause without note, uses published figures, scope of a computed growth).
 
-    ``in_yi``: an amount always written in 亿元 with two decimals (as the seed writes 产值,
-    增加值 and 投资, even below 1 亿元).
+    ``in_wan``: an amount always written in 万元, whatever its size (as the seed writes 税收).
     """
     ident = _get(row, "id")
     ident = ident if isinstance(ident, str) else ""
@@ -355,11 +354,7 @@ def _clause(row: Any, *, in_yi: bool = False) -> tuple[str, bool, str | None]:
     if style == "amount":
         if unit and unit.strip() not in ("万元", "万"):
             value = to_wan_yuan(value, unit)
-        figure = (
-            f"{_round(_decimal(value) / 10000, _HUNDREDTH):f}亿元"
-            if in_yi
-            else amount_phrase(value)
-        )
+        figure = f"{_plain(_round(value, _TENTH))}万元" if in_wan else amount_phrase(value)
     elif style == "count":
         figure = count_phrase(value, unit)
     else:
@@ -436,7 +431,7 @@ def economic_paragraph(
     park_name: str | None = None,
     indicators: Sequence[str] = PARAGRAPH_INDICATORS,
     fullwidth: bool = False,
-    yi_yuan: Collection[str] = (),
+    wan_yuan: Collection[str] = (),
     published_note: str = PUBLISHED_NOTE,
     omit_zero_counts: bool = False,
 ) -> str:
@@ -457,8 +452,9 @@ def economic_paragraph(
         clauses with ";".
     fullwidth : bool, default False
         Full-width punctuation ("，", "；", "（）").
-    yi_yuan : collection of str, default ()
-        Ids of amounts always written in 亿元 with two decimals ("0.94亿元").
+    wan_yuan : collection of str, default ()
+        Ids of amounts always written in 万元, whatever their size (税收: "12345.6万元");
+        other amounts follow :func:`amount_phrase` (亿元 from 1 亿元 up, else 万元).
     published_note : str, default "统计部门公布数"
         The note after a clause that uses published figures (e.g. "颍州区统计局公布数").
     omit_zero_counts : bool, default False
@@ -503,7 +499,7 @@ def economic_paragraph(
             continue
         if omit_zero_counts and ident in _ENTERPRISE_COUNTS and _get(rows[ident], "value") == 0:
             continue
-        clause, published, scope = _clause(rows[ident], in_yi=ident in yi_yuan)
+        clause, published, scope = _clause(rows[ident], in_wan=ident in wan_yuan)
         if not clause:
             continue
         if published:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 import html
 import json
@@ -230,11 +231,10 @@ def check_report_inputs(params: dict[str, Any]) -> None:
 
 
 def _failed_name(stem: str) -> str:
-    """A plain file name for a kept notebook: letters, digits, ``_ . -`` only."""
-    import unicodedata
+    """The kept notebook's file name: the report's stem, made safe (as the HTML's is)."""
+    from parkanalysis.report.naming import safe_stem
 
-    plain = re.sub(r"[^A-Za-z0-9_.-]", "_", unicodedata.normalize("NFKC", stem))
-    return plain.lstrip(".-") or "report"
+    return safe_stem(stem, "report").lstrip("-") or "report"
 
 
 def safe_name(text: str, *, what: str = "名称") -> str:
@@ -770,9 +770,17 @@ class RenderResult:
 
 
 def report_filename(kind: str, params: dict[str, Any]) -> str:
-    """Return the HTML file name for a report, e.g. ``GMY_2016-01_05_period.html``."""
+    """Return the HTML file name for a report, e.g. 「工贸园2016年上半年工作总结.html」.
+
+    Period and land reports with a data folder are named after their titles
+    (:mod:`parkanalysis.report.naming`); other notebooks by code, e.g.
+    ``GMY_2016-01_05_explore.html``.
+    """
     from parkanalysis.periods import parse_period
 
+    titled = _titled_stem(kind, params)
+    if titled:
+        return titled + ".html"
     parts = []
     if params.get("park"):
         parts.append(safe_name(str(params["park"]), what="园区代码"))
@@ -784,6 +792,55 @@ def report_filename(kind: str, params: dict[str, Any]) -> str:
     if params.get("share"):
         parts.append("share")
     return "_".join(parts) + ".html"
+
+
+def _titled_stem(kind: str, params: dict[str, Any]) -> str | None:
+    """The title-based stem of a period or land report (None: name it by code)."""
+    from parkanalysis.report.naming import TITLED_KINDS, report_stem
+
+    if kind not in TITLED_KINDS or not params.get("data"):
+        return None
+    if kind == "period" and not params.get("period"):
+        return None
+    parks = _park_names(str(params["data"]))
+    park = params.get("park") or (next(iter(parks)) if len(parks) == 1 else None)
+    if park not in parks:
+        return None  # refused later with the data's own message
+    name = parks[park]
+    shared = sum(n == name for n in parks.values()) > 1
+    code = safe_name(str(park), what="园区代码") if shared else None
+    fallback = re.sub(r"[^A-Za-z0-9_-]", "_", f"{park}_{kind}")
+    return report_stem(
+        kind,
+        name,
+        period=params.get("period"),
+        as_of=params.get("as_of"),
+        share=bool(params.get("share")),
+        park_code=code,
+        fallback=fallback,
+    )
+
+
+def _park_names(data: str) -> dict[str, str]:
+    """Park code → name from the folder's park.yaml (read again when the file changes)."""
+    folder = resolve_data_folder(data)
+    try:
+        stamp = (folder / "park.yaml").stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _park_names_at(str(folder), stamp)
+
+
+@functools.lru_cache(maxsize=32)
+def _park_names_at(folder: str, _stamp: int) -> dict[str, str]:
+    from parkanalysis.dataset.findings import Findings
+    from parkanalysis.dataset.profile import read_profile
+
+    try:
+        profile = read_profile(Path(folder), Findings())
+    except Exception:  # an unreadable park.yaml is reported by the checks that follow
+        return {}
+    return {pid: info.name for pid, info in profile.parks.items()} if profile else {}
 
 
 #: Report kinds that implement share mode (``--share``); any other refuses it.
@@ -1026,9 +1083,6 @@ def check_formats(formats) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in wanted | {"html"})
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-
-
 def document_filename(title: str, suffix: str, fallback: str) -> str:
     """A file name after the document title (「工贸园2016年上半年工作总结.docx」).
 
@@ -1043,13 +1097,9 @@ def document_filename(title: str, suffix: str, fallback: str) -> str:
     >>> document_filename(" ..", ".pdf", "GMY_2016H1_period")
     'GMY_2016H1_period.pdf'
     """
-    import unicodedata
+    from parkanalysis.report.naming import safe_stem
 
-    name = unicodedata.normalize("NFC", _UNSAFE.sub("_", title or "")).strip().lstrip(". ")
-    name = name[:80].rstrip(". ")
-    if not name.strip("_ "):
-        name = fallback
-    return name + suffix
+    return safe_stem(title, fallback) + suffix
 
 
 def write_documents(nb, plan: ReportPlan) -> dict[str, Path]:
@@ -1063,7 +1113,13 @@ def write_documents(nb, plan: ReportPlan) -> dict[str, Path]:
     document = document_from_notebook(nb, share=bool(plan.params.get("share")))
     outputs: dict[str, Path] = {}
     for fmt in wanted:
-        path = plan.out_dir / document_filename(document.title, "." + fmt, plan.html_path.stem)
+        # titled reports: the HTML's stem (one naming rule); others: the document's title
+        titled = _titled_stem(plan.kind, plan.params)
+        path = plan.out_dir / (
+            titled + "." + fmt
+            if titled
+            else document_filename(document.title, "." + fmt, plan.html_path.stem)
+        )
         if path.resolve().parent != plan.out_dir.resolve():  # defence in depth
             raise ParameterError(f"文件名 {path.name!r} 不在输出文件夹 {plan.out_dir} 内。")
         if fmt == "docx":

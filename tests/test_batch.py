@@ -21,6 +21,11 @@ SAMPLE = render.NOTEBOOK_DIR.parent / "data" / "sample"
 CLI = Path(sys.executable).parent / "parkanalysis"
 
 
+def _name(kind="period", data=SAMPLE, **params) -> str:
+    """A report's HTML file name by the naming rule (parkanalysis.report.naming)."""
+    return render.report_filename(kind, {"data": str(data), **params})
+
+
 def _job(out, kind="period", label="", force=False, **params) -> batch.Job:
     base = {"data": str(SAMPLE), "park": None, "share": False}
     return batch.Job(kind, {**base, **params}, str(out), force, label)
@@ -48,15 +53,10 @@ def test_plan_jobs_follows_the_period_conventions(tmp_path):
     names = [j.name for j in jobs]
     # data end in June 2016; January is reported together with February (1-2月);
     # 1-3月 = Q1 and 1-6月 = H1 cover the same months: one report each, the H1 name wins
-    assert sorted(names) == [
-        "2016-01_02_period.html",
-        "2016-01_03_period.html",
-        "2016-01_04_period.html",
-        "2016-01_05_period.html",
-        "2016H1_period.html",
-        "2016Q2_period.html",
-        "asof201606_land.html",
-    ]
+    expected = ["2016年1-2月", "2016年1-3月", "2016年1-4月", "2016年1-5月", "2016H1", "2016Q2"]
+    assert sorted(names) == sorted(
+        [_name(period=p) for p in expected] + [_name("land", as_of="2016-06")]
+    )
     assert len(set(names)) == len(names)
     land = [j for j in jobs if j.kind == "land"]
     assert len(land) == 1 and land[0].params["as_of"] == "2016-06"
@@ -64,10 +64,12 @@ def test_plan_jobs_follows_the_period_conventions(tmp_path):
     assert all(j.out_dir == str(tmp_path.resolve()) for j in jobs)
 
     full_year = [j.name for j in batch.plan_jobs(SAMPLE, 2015, out_dir=tmp_path)]
-    assert "2015_period.html" in full_year  # 全年, not a second "1-12月"
-    assert "2015-01_12_period.html" not in full_year
-    assert "2015-01_period.html" not in full_year  # no January alone
-    assert {"2015Q4_period.html", "2015H2_period.html", "asof201512_land.html"} <= set(full_year)
+    assert _name(period="2015") in full_year  # 全年, not a second "1-12月"
+    assert _name(period="2015年1-12月") not in full_year
+    assert _name(period="2015-01") not in full_year  # no January alone
+    assert {
+        _name(period="2015Q4"), _name(period="2015H2"), _name("land", as_of="2015-12")
+    } <= set(full_year)  # fmt: skip
     assert len(set(full_year)) == len(full_year)
 
 
@@ -120,7 +122,7 @@ def test_second_run_renders_nothing_force_and_changed_data_render_again(tmp_path
 
     first = run()
     assert set(_statuses(first).values()) == {"rendered"}
-    page = out / "2016Q2_period.html"
+    page = out / _name(data=data, period="2016Q2")
     before = page.stat().st_mtime_ns
 
     second = run()
@@ -170,7 +172,7 @@ def test_a_failing_report_is_isolated_and_marked(tmp_path):
     assert by_name["broken.html"].status == "failed"
     assert "坏数据" in by_name["broken.html"].error
     assert by_name["probe.html"].status == "rendered"
-    assert by_name["2016Q2_period.html"].status == "rendered"
+    assert by_name[_name(period="2016Q2")].status == "rendered"
     assert not summary.ok
     assert not (out / "broken.html").exists()
     kept = out / ".failed" / "broken.ipynb"
@@ -192,7 +194,7 @@ def test_a_failing_report_is_isolated_and_marked(tmp_path):
     assert _statuses(again) == {
         "broken.html": "rendered",
         "probe.html": "cached",
-        "2016Q2_period.html": "cached",
+        _name(period="2016Q2"): "cached",
     }
     assert not kept.exists()
 
@@ -279,7 +281,7 @@ def test_cli_batch_exit_codes(tmp_path):
     assert "已生成 7 份" in first.stdout
     index = (out / "index.html").read_text(encoding="utf-8")
     assert index.count("<tr class=") == 7 and "失败" not in index.split("<tbody>")[1]
-    for page in out.glob("*_period.html"):
+    for page in [p for p in out.glob("*.html") if not p.name.startswith("index")]:
         assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
 
     again = _cli("batch", "--data", str(SAMPLE), "--year", "2016", "--out", str(out), "--quiet")
@@ -288,14 +290,14 @@ def test_cli_batch_exit_codes(tmp_path):
     # a report that fails makes the exit code 1: an output file that cannot be replaced
     # (a folder in its place) fails that report only; the others are unchanged (cached), so
     # only that one is rendered again
-    target = out / "2016Q2_period.html"
+    target = out / _name(period="2016Q2")
     target.unlink()
     target.mkdir()
     (target / "keep").write_text("x")
     failed = _cli("batch", "--data", str(SAMPLE), "--year", "2016", "--out", str(out), "--quiet")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "未变化(沿用) 6 份" in failed.stdout and "失败 1 份" in failed.stdout
-    assert "2016Q2_period.html" in failed.stdout
+    assert target.name in failed.stdout
     manifest = json.loads((out / ".manifest.json").read_text(encoding="utf-8"))
-    assert manifest["2016Q2_period.html"]["status"] == "failed"
+    assert manifest[target.name]["status"] == "failed"
     assert _no_temp_files(out)

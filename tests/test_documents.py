@@ -81,7 +81,7 @@ def html_tables(page: str) -> int:
 def test_render_writes_three_files_named_after_the_title(h1):
     assert h1["docx"].name == f"{TITLE}.docx"
     assert h1["pdf"].name == f"{TITLE}.pdf"
-    assert h1["html"].name == "2016H1_period.html"
+    assert h1["html"].name == f"{TITLE}.html"  # the HTML too (parkanalysis.report.naming)
     page = h1["html"].read_text(encoding="utf-8")
     assert f"<title>{TITLE}</title>" in page
 
@@ -453,7 +453,7 @@ def test_batch_index_links_every_format(tmp_path):
     summary = run_batch(data=SAMPLE, year=2016, jobs=[job], workers=1, progress=False)
     assert summary.ok, summary.describe()
     index = (out / "index.html").read_text(encoding="utf-8")
-    for name in ("2016H1_period.html", f"{TITLE}.docx", f"{TITLE}.pdf"):
+    for name in (f"{TITLE}.html", f"{TITLE}.docx", f"{TITLE}.pdf"):
         assert (out / name).is_file()
         assert f'href="{htmllib.escape(name, quote=True)}"' in index
     # a second run reuses every file and still links them

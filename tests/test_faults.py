@@ -127,8 +127,9 @@ def test_sigkill_mid_batch_fails_only_that_report(tmp_path, which):
     assert by_name["sleeper.html"].status == "failed"
     expected = "工作进程意外退出" if which == "worker" else "内核异常终止"
     assert expected in by_name["sleeper.html"].error
-    assert by_name["2016Q2_period.html"].status == "rendered"
-    assert by_name["asof201606_land.html"].status == "rendered"
+    period_name, land_name = jobs[1].name, jobs[2].name  # the naming rule's file names
+    assert by_name[period_name].status == "rendered"
+    assert by_name[land_name].status == "rendered"
     assert not summary.ok
     assert not (out / "sleeper.html").exists()  # no partial HTML
     assert not _leftovers(out)
@@ -144,8 +145,8 @@ def test_sigkill_mid_batch_fails_only_that_report(tmp_path, which):
     again = batch.run_batch(data=SAMPLE, year=0, jobs=jobs, workers=workers, progress=False)
     assert {r.name: r.status for r in again.results} == {
         "sleeper.html": "rendered",
-        "2016Q2_period.html": "cached",
-        "asof201606_land.html": "cached",
+        period_name: "cached",
+        land_name: "cached",
     }
     assert "awake" in (out / "sleeper.html").read_text(encoding="utf-8")
     manifest = json.loads((out / ".manifest.json").read_text(encoding="utf-8"))
@@ -218,7 +219,7 @@ def test_full_disk_keeps_the_previous_report(small_disk, session):
     params = {"data": str(SAMPLE), "period": "2016Q2", "park": None, "share": False}
     first = render.render_report("period", out_dir=out, session=session, **params)
     assert first.status == "rendered"
-    page = out / "2016Q2_period.html"
+    page = first.html_path
     before = page.read_bytes()
     key_before = (out / ".cache" / (page.name + ".key")).read_bytes()
 
@@ -258,8 +259,9 @@ def test_full_disk_keeps_the_previous_report(small_disk, session):
 def test_injected_enospc_in_the_write_path(tmp_path, session, monkeypatch):
     out = tmp_path / "out"
     params = {"data": str(SAMPLE), "as_of": "2016-06", "park": None, "share": False}
-    assert render.render_report("land", out_dir=out, session=session, **params).status == "rendered"
-    page = out / "asof201606_land.html"
+    first = render.render_report("land", out_dir=out, session=session, **params)
+    assert first.status == "rendered"
+    page = first.html_path
     before = page.read_bytes()
     batch.record_results(out, [])
     index_before = (out / "index.html").read_bytes()

@@ -524,6 +524,8 @@ def test_sources_mapping_is_what_is_read(tmp_path):
 
 def test_batch_renders_every_report_of_the_year(tmp_path):
     """No parcel is linked: every 1-N月 report of 2016 and the land report render."""
+    from parkanalysis.render import report_filename
+
     folder = tmp_path / "office"
     folder.mkdir()
     truth = _make(folder, "gbk_csv")
@@ -532,7 +534,10 @@ def test_batch_renders_every_report_of_the_year(tmp_path):
     cli("batch", "--data", folder, "--year", 2016, "--out", out, "--workers", 1, "--quiet")
     s = truth["stats"]
     for month in range(2, 6):
-        page = (out / f"2016-01_{month:02d}_period.html").read_text(encoding="utf-8")
+        name = report_filename("period", {"data": str(folder), "period": f"2016年1-{month}月"})
+        page = (out / name).read_text(encoding="utf-8")
         tax = s.loc[s["统计期"] == f"2016年1-{month}月", "应交税金(万元)"].sum()
         assert f"完成税收{tax:.1f}万元" in page
-    assert len(list(out.glob("*_land.html"))) == 1
+    manifest = json.loads((out / ".manifest.json").read_text(encoding="utf-8"))
+    land = [name for name, r in manifest.items() if r["kind"] == "land"]
+    assert len(land) == 1 and (out / land[0]).is_file()

@@ -135,6 +135,15 @@ def test_numbered_tables_figures_with_sources_and_cover(name, request):
         assert f"{source}公布数" in body
 
 
+@pytest.mark.parametrize("name", ["h1", "h1_share", "land", "land_share"])
+def test_every_table_is_numbered(name, reports):
+    """Each table of the page has a 表N caption, the share copy's summaries included."""
+    page = reports[name].html
+    captions = re.findall(r"<caption[^>]*>(.*?)</caption>", page, flags=re.S)
+    assert len(captions) == page.count("<table"), captions
+    assert all(re.match(r"表\d+ ", unescape(c)) for c in captions), captions
+
+
 def test_share_copy_has_no_marking_appendix_or_enterprise_table(h1_share):
     assert "内部资料" not in h1_share
     assert APPENDIX not in h1_share
@@ -144,25 +153,67 @@ def test_share_copy_has_no_marking_appendix_or_enterprise_table(h1_share):
 
 
 # -- units and figures --------------------------------------------------------------------------
-def test_units_as_the_seed_and_text_equals_table(may):
-    body = body_of(may)
-    output = total("工业总产值(万元)", 2016, 5)
-    tax = total("税收(万元)", 2016, 5)
-    assert f"完成工业总产值{half_up(output / 10000, 2)}亿元" in body
-    tax_text = half_up(tax, 1).removesuffix(".0")
-    assert f"完成税收{tax_text}万元" in body
-    # the published figure in the text and in the table, both marked 公布数
-    pub = published("above_size_output", "2016-01..2016-05")
-    yi = half_up(pub["数值"] / 10000, 2)
-    growth = half_up(pub["同比(%)"], 1)
-    assert f"完成规模工业总产值{yi}亿元,同比增长{growth}%" in body
-    row = re.search(r"规模工业总产值\(亿元\) \| (.*)\n", body).group(1)
-    cells = [c.strip() for c in row.split("|")]
-    assert cells[0] == yi and cells[1] == growth and "公布数" in cells
-    # one number format per column: every 本期 cell of 表1 has two decimals
+def written(value_wan: float, *, tax: bool = False) -> tuple[str, str, str]:
+    """(text figure with unit, unit, table cell) by the rule stated in issue 13.
+
+    From 1 亿元 up (after rounding to 0.1 万元) 亿元 with two decimals; below, 万元 with one
+    decimal, an integer in the text when whole; 税收 always 万元.
+    """
+    wan = Decimal(half_up(value_wan, 1))
+    if not tax and abs(wan) >= 10000:
+        yi = half_up(value_wan / 10000, 2)
+        return f"{yi}亿元", "亿元", yi
+    text = f"{wan:f}".removesuffix(".0")
+    return f"{text}万元", "万元", f"{wan:,}"
+
+
+def table_row(body: str, label: str) -> list[str]:
+    """The cells after the row label in 表1 (the first table of the body)."""
     table1 = body.split("表1 ", 1)[1].split("资料来源", 1)[0]
-    values = re.findall(r"\)\s\|\s([\d,.-]+)\s\|", table1)
-    assert values and all(re.fullmatch(r"-?[\d,]+\.\d\d", v) for v in values), values
+    row = re.search("^" + re.escape(label) + r" \| (.*)\n", table1, flags=re.M).group(1)
+    return [c.strip() for c in row.split("|")]
+
+
+@pytest.mark.parametrize("name, end", [("may", 5), ("h1", 6)])
+def test_units_as_the_seed_and_text_equals_table(name, end, request):
+    body = body_of(request.getfixturevalue(name))
+    months = f"2016-01..2016-{end:02d}"
+    pub = pd.read_csv(SAMPLE / "published.csv")
+    pub = pub[pub["时期"] == months].set_index("指标代码")
+    cases = {
+        "工业总产值": ("industrial_output", "工业总产值(万元)"),
+        "规模工业增加值": ("above_size_value_added", None),
+        "固定资产投资": ("fixed_asset_investment", "固定资产投资(万元)"),
+        "税收": ("tax_revenue", "税收(万元)"),
+    }
+    units = set()
+    for words, (ident, column) in cases.items():
+        if ident in pub.index:
+            value, growth = pub.loc[ident, "数值"], half_up(pub.loc[ident, "同比(%)"], 1)
+        elif column:
+            value, growth = total(column, 2016, end), None
+        else:  # 规上 figures without a published one: not recomputed here
+            continue
+        text, unit, cell = written(value, tax=ident == "tax_revenue")
+        units.add(unit)
+        assert f"完成{words}{text}" in body, (words, text)
+        cells = table_row(body, f"{words}({unit})")
+        assert cells[0] == cell, (words, cells)  # the same figure in the text and the table
+        if growth is not None:
+            assert f"完成{words}{text},同比增长{growth}%" in body
+            assert cells[1] == growth and "公布数" in cells
+    # the sample has amounts on both sides of 1 亿元 in both reports (premise of the rule)
+    assert units == {"亿元", "万元"}
+    # one number format per unit in 表1's amount columns: 亿元 rows two decimals, 万元 rows one
+    table1 = body.split("表1 ", 1)[1].split("资料来源", 1)[0]
+    for unit, places in (("亿元", 2), ("万元", 1)):
+        rows = re.findall(rf"^\S+\({unit}\) \| (.*)\n", table1, flags=re.M)
+        assert rows, unit
+        for row in rows:
+            cells = [c.strip() for c in row.split("|")]
+            amounts = [cells[0], cells[2], cells[3]]  # 本期, 上年同期, 增减额
+            pattern = rf"-?[\d,]+\.\d{{{places}}}"
+            assert all(re.fullmatch(pattern, v) for v in amounts if v != "—"), (unit, cells)
     # no zero counts in sentences
     assert not re.search(r"(?<![\d.])0家", body.split("表1 ", 1)[0])
 
@@ -278,3 +329,85 @@ def test_appendix_cell_stays_after_the_office_sections(tmp_path):
     nb = parameterize("period", {"data": str(data), "period": "2016H1", "share": False})
     assert nb.cells[-1].source.strip() == "report.appendix()"
     assert any("下半年工作计划" in c.source for c in nb.cells[:-1])
+
+
+# -- the land report ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def land(reports) -> str:
+    return text_of(reports["land"].html)
+
+
+@pytest.fixture(scope="module")
+def land_share(reports) -> str:
+    return text_of(reports["land_share"].html)
+
+
+def section(text: str, heading: str) -> str:
+    """The text under ``heading`` (its last mention: the 目录 names it first) to the next one."""
+    tail = text.rsplit(heading, 1)[1]
+    return re.split(r"\n[一二三四五六七八九十]+、|\n" + APPENDIX, tail, maxsplit=1)[0]
+
+
+def test_land_report_cover_conclusion_and_appendix(land, land_share):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    body = body_of(land)
+    park = park_yaml()["parks"][0]
+    issuer = park.get("config", {}).get("issuer") or f"{park['name']}管委会"
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    dates = {f"{d.year}年{d.month}月{d.day}日" for d in (today, today - dt.timedelta(days=1))}
+    cover = body.rsplit("一、结论", 1)[0]  # the 目录 names it first
+    assert "内部资料 注意保存" in cover and issuer in cover
+    assert any(f"{issuer} {d}" in cover for d in dates), cover[-200:]
+    # 一、结论 in plain words, with the land left computed from the ledger
+    parcels = pd.read_csv(SAMPLE / "parcels.csv")
+    public = parcels["规划用途"].isin(["道路", "绿地", "水域"])  # not supplied land
+    approved = (parcels["报批状态"] == "已报批") & (parcels["供应状态"] == "未供")
+    left = parcels.loc[approved & ~public, "面积(亩)"]
+    conclusion = section(land, "一、结论")
+    assert f"尚可供应土地(已批未供){left.sum():.1f}亩" in conclusion
+    for technical in ("P50", "P10", "回测", "benchmarks/", "forecast_annual", "置信"):
+        assert technical not in conclusion, technical
+    # the method stays out of the body's words (P10/P50/P90 may head a table's columns)
+    prose = "\n".join(line for line in body.splitlines() if " | " not in line)
+    for technical in ("回测", "benchmarks/", "forecast_annual", "P10-P90", "park.yaml", "公顷"):
+        assert technical not in prose, technical
+    appendix = land.split(APPENDIX)[-1]
+    assert "回测" in appendix and "P50" in appendix and "公顷" in appendix
+    # the share copy: no marking, no appendix, no relocation or parcel codes
+    assert "内部资料" not in land_share and APPENDIX not in land_share
+    assert issuer in land_share.rsplit("一、结论", 1)[0]
+    relocations = set(pd.read_csv(SAMPLE / "relocations.csv")["编号"])
+    assert not [c for c in relocations | set(parcels["地块编号"]) if c in land_share]
+    assert not [c for c in relocations if c in body]  # the office reads names, not codes
+
+
+@pytest.mark.parametrize("name", ["land", "land_share"])
+def test_land_report_numbered_sourced_one_format_per_column(name, request):
+    text = request.getfixturevalue(name)
+    body = body_of(text)
+    captions = re.findall(r"^(?:\[图\])?(表|图)(\d+) ", body, flags=re.M)
+    for prefix in ("表", "图"):
+        numbers = [int(n) for p, n in captions if p == prefix]
+        assert numbers == list(range(1, len(numbers) + 1)) and numbers, prefix
+    # every numbered table or figure is followed by its 资料来源 before the next one
+    items = re.split(r"^(?:\[图\])?(?:表|图)\d+ ", body, flags=re.M)[1:]
+    assert all("资料来源:" in item for item in items)
+    # one number format per column in the land tables (no 「432」 beside 「412.6」)
+    for caption in ("历年供地", "用地平衡表(亩)"):
+        table = re.split(rf"^表\d+ {re.escape(caption)}\n", body, flags=re.M)[1]
+        table = table.split("资料来源", 1)[0]
+        rows = [
+            [c.strip() for c in line.split(" | ")]
+            for line in table.splitlines()
+            if line.count(" | ") >= 3
+        ][1:]  # without the header row
+        assert len(rows) > 5, (caption, table[:300])
+        for column in zip(*rows, strict=False):
+            numbers = [c for c in column if re.fullmatch(r"-?[\d,]+(\.\d+)?", c)]
+            places = {len(c.split(".")[1]) if "." in c else 0 for c in numbers}
+            assert len(places) <= 1, (caption, column)
+    # 亩均 figures say their period rule (the period report labels 年化值 and 未年化)
+    ratios = body.split("土地集约利用评价指标", 1)[1].split("资料来源", 1)[0]
+    assert "亩均税收(近12个月)" in ratios and "万元/亩" in ratios

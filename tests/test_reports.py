@@ -216,7 +216,8 @@ def test_land_report_balance_shows_3585_and_the_38_mu_residual(reports):
     residual = next(r for r in cells if r and r[0].startswith("未核对面积"))
     assert residual[3] == "38.0"
     road = next(r for r in cells if r and r[0] == "道路用地")
-    assert road[:3] == ["道路用地", "450", "450"]
+    # one format per column: declared areas are whole 亩, the ledger's have one decimal
+    assert road[:3] == ["道路用地", "450", "450.0"]
 
 
 def test_half_year_report_has_115_hazards_at_23_enterprises(reports):

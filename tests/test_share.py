@@ -137,13 +137,13 @@ def test_threshold_suppresses_the_above_size_figures(threshold_reports, reports)
 
 
 def test_threshold_suppresses_a_land_ratio_built_on_few_enterprises(threshold_reports, reports):
-    """工业用地地均税收 comes from 38 enterprises: withheld at k=40."""
-    assert _row(reports["land_share"].html, "工业用地地均税收")[1] != MARKER.format(k=3)
+    """工业用地亩均税收 comes from 38 enterprises: withheld at k=40."""
+    assert _row(reports["land_share"].html, "工业用地亩均税收(近12个月)")[1] != MARKER.format(k=3)
     html = threshold_reports["land40"].html
-    row = _row(html, "工业用地地均税收")
+    row = _row(html, "工业用地亩均税收(近12个月)")
     assert row[1] == MARKER.format(k=40)
     assert "38家企业" not in html
-    assert _row(html, "综合地均税收")[1] != row[1]  # the whole park's tax: enough enterprises
+    assert _row(html, "综合亩均税收(近12个月)")[1] != row[1]  # the park's tax: enough firms
 
 
 # --------------------------------------------------------------------------- issue 15
@@ -231,6 +231,7 @@ def test_share_batch_audits_itself_and_has_its_own_index(tmp_path):
     assert "未发现可推算的不公布数字" in summary.describe()
     office = (out / "index.html").read_text(encoding="utf-8")
     shared = (out / "index_share.html").read_text(encoding="utf-8")
-    assert "2016Q2_period.html" in office and "_share.html" not in office
-    assert "2016Q2_period_share.html" in shared and '2016Q2_period.html"' not in shared
-    assert len(list(out.glob("*_share.cells.json"))) == 2
+    names = [job.name for job in jobs]  # the naming rule's file names
+    assert names[2] in office and names[0] not in office and names[1] not in office
+    assert names[1] in shared and f'{names[2]}"' not in shared
+    assert len(list(out.glob("*.cells.json"))) == 2

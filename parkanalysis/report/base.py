@@ -56,6 +56,39 @@ class _Report:
     def _region(self) -> str:
         return self.info.region or ""
 
+    @property
+    def issuer(self) -> str:
+        """The issuing office: ``config.issuer`` of the park, else 「<园区>管委会」."""
+        return str(self.ds.config(self.park).get("issuer") or f"{self.info.name}管委会")
+
+    def _number(self, section: str, section_blocks: HTML) -> HTML:
+        """Give tables and figures their 表N/图N once, in the order sections are first shown."""
+        from parkanalysis.report.model import Figure, Table
+
+        labels = self.__dict__.setdefault("_labels", {})
+        counts = self.__dict__.setdefault("_label_counts", {"表": 0, "图": 0})
+        i = 0
+        for block in section_blocks.blocks:
+            if isinstance(block, Table | Figure):
+                key = (section, i)
+                i += 1
+                if key not in labels:
+                    prefix = "表" if isinstance(block, Table) else "图"
+                    counts[prefix] += 1
+                    labels[key] = f"{prefix}{counts[prefix]}"
+                block.label = labels[key]
+        return section_blocks
+
+    def _cover(self, heading: str, subtitle: str) -> HTML:
+        """Cover block: title, issuing office, 北京时间 date; 「内部资料 注意保存」 inside."""
+        from parkanalysis.report.sections import beijing_today
+
+        block = self._title(heading, subtitle)
+        cover = Paragraph(f"{self.issuer}  {beijing_today()}", role="subtitle")
+        if self.share:
+            return html_block(block, cover)
+        return html_block(Paragraph("内部资料 注意保存", role="subtitle"), block, cover)
+
 
 def _scope_count(scope) -> float:
     """The n of "同口径(n家)", NaN when there is none."""

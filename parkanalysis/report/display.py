@@ -75,10 +75,11 @@ def table_html(
             shown[column] = [("—" if pd.isna(v) else f"{v:%Y-%m-%d}") for v in shown[column]]
         elif pd.api.types.is_integer_dtype(shown[column]):  # years, counts: no separators
             shown[column] = [("—" if pd.isna(v) else str(int(v))) for v in shown[column]]
-        else:  # decimals by unit (万元/亩 2, counts 0 …), whole numbers ≥ 100 kept whole
+        else:  # decimals by unit (万元/亩 2, counts 0 …); one format per column
             units = cell_units(frame, original, labels=headers)
+            whole = _all_whole(shown[column])
             shown[column] = [
-                v if isinstance(v, str) else _number(v, u)
+                v if isinstance(v, str) else _number(v, u, whole=whole)
                 for v, u in zip(shown[column], units, strict=True)
             ]
     # text reads left-aligned and may wrap; numbers stay right-aligned
@@ -108,12 +109,36 @@ def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
-def _number(value, unit) -> str:
-    """A table number: as :func:`labels.format_value` by unit, a whole number ≥ 100 as is."""
-    from parkanalysis.labels import format_number, format_value
+def _all_whole(values) -> bool:
+    """True when every number of a column is whole and one of them is at least 100.
 
-    if isinstance(value, float) and value.is_integer() and abs(value) >= 100:
-        return format_number(value)
+    Such a column (areas declared in whole 亩, counts read as floats) is printed without
+    decimals; any other column takes its unit's decimals in every cell, so that 「432」 never
+    stands next to 「412.6」.
+
+    >>> _all_whole([3585.0, 450.0, None]), _all_whole([432.0, 412.6]), _all_whole([3.0, 5.0])
+    (True, False, False)
+    """
+    import math
+
+    numbers = [
+        float(v)
+        for v in values
+        if isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(float(v))
+    ]
+    return (
+        bool(numbers)
+        and all(x.is_integer() for x in numbers)
+        and max(abs(x) for x in numbers) >= 100
+    )
+
+
+def _number(value, unit, *, whole: bool = False) -> str:
+    """A table number: as :func:`labels.format_value` by unit; integers in a whole column."""
+    from parkanalysis.labels import format_value
+
+    if whole and isinstance(value, int | float) and float(value).is_integer():
+        return f"{float(value):,.0f}"
     return format_value(value, unit)
 
 

@@ -41,23 +41,38 @@ True
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
 
 from parkanalysis.periods import Period, parse_period
 
-#: Amounts written in 亿元 (two decimals) in the text and the main table; 税收 stays in 万元.
-YI_YUAN_IDS = frozenset(
-    {
-        "industrial_output",
-        "industrial_value_added",
-        "above_size_output",
-        "above_size_value_added",
-        "fixed_asset_investment",
-        "revenue",
-    }
-)
+#: Amounts always written in 万元, whatever their size (the seed's 「完成税收3126万元」).
+WAN_YUAN_IDS = frozenset({"tax_revenue"})
+
+
+def amount_unit(ident: str, value_wan_yuan: float) -> tuple[str, int, int]:
+    """The unit an amount is written in: (unit, divisor from 万元, decimals).
+
+    **Units** (text and tables alike): from 1 亿元 up (10000 万元 after rounding to 0.1 万元,
+    as :func:`parkanalysis.narrative.amount_phrase` rounds) 亿元 with two decimals; below,
+    万元 with one decimal (the text drops a 「.0」); 税收 (:data:`WAN_YUAN_IDS`) always in 万元.
+    A table row takes the unit of its 本期 figure, so its other amounts (上年同期, 增减额,
+    年度目标) are in the same unit and the text and the row print the same figure.
+
+    >>> amount_unit("industrial_output", 50774.6), amount_unit("fixed_asset_investment", 2476.5)
+    (('亿元', 10000, 2), ('万元', 1, 1))
+    >>> amount_unit("fixed_asset_investment", 9999.96), amount_unit("tax_revenue", 123456.0)
+    (('亿元', 10000, 2), ('万元', 1, 1))
+    """
+    if ident in WAN_YUAN_IDS or value_wan_yuan is None or pd.isna(value_wan_yuan):
+        return "万元", 1, 1
+    exact = Decimal(repr(abs(float(value_wan_yuan))))
+    wan = exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return ("亿元", 10000, 2) if wan >= 10000 else ("万元", 1, 1)
+
+
 #: Rows of 表「主要经济指标」 (amounts), in order.
 AMOUNT_IDS = (
     "industrial_output",

@@ -8,6 +8,47 @@ from parkanalysis.report.base import _Report, _scope_count, _shared_outlook
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
 
 
+def _per_mu(ratios):
+    """The land ratios as the reports speak: 万元/亩 (亩均), flows labelled 「近12个月」.
+
+    The evaluation's 万元/公顷 figures (1 公顷 = 15 亩) are in the appendix. A flow over
+    the last 12 months is a year's figure; the period report annualises its 亩均 figures
+    (本期值 × 12 ÷ N) so that both read as annual values.
+
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"id": ["tax_per_ha"], "name": ["综合地均税收"], "value": [67.5],
+    ...                   "unit": ["万元/公顷"], "note": ["近12个月(…)税收 ÷ 已建成土地116.6公顷"]})
+    >>> _per_mu(r).iloc[0].tolist()
+    ['tax_per_ha', '综合亩均税收(近12个月)', 4.5, '万元/亩', '近12个月(…)税收 ÷ 已建成土地面积']
+    """
+    import re
+
+    out = ratios.copy()
+    per_ha = out["unit"].eq("万元/公顷")
+    out["value"] = out["value"].astype(object)
+    out.loc[per_ha, "value"] = [v / 15 for v in out.loc[per_ha, "value"]]
+    out.loc[per_ha, "unit"] = "万元/亩"
+    out.loc[per_ha, "name"] = out.loc[per_ha, "name"].str.replace("地均", "亩均")
+    # the 公顷 in a note are rounded: name the area (its 亩 are in 工业用地率's note)
+    out.loc[per_ha, "note"] = [
+        re.sub(r"\d+(?:\.\d+)?公顷", "面积", str(n)) for n in out.loc[per_ha, "note"]
+    ]
+    twelve = out["note"].astype(str).str.contains("近12个月")
+    out.loc[twelve, "name"] = out.loc[twelve, "name"] + "(近12个月)"
+    return out
+
+
+def _replace_codes(text: str, names: dict[str, str]) -> str:
+    """``text`` with each code of ``names`` replaced by its name (longest codes first).
+
+    >>> _replace_codes("BQ-02(洽谈中)、BQ-12(拆除中)", {"BQ-02": "九州方圆", "BQ-12": "兰天"})
+    '九州方圆(洽谈中)、兰天(拆除中)'
+    """
+    for code in sorted(names, key=len, reverse=True):
+        text = text.replace(code, names[code])
+    return text
+
+
 def _year_text(value) -> str:
     """A year for a table, or the words for 'not within the forecast horizon'."""
     import pandas as pd
@@ -45,41 +86,72 @@ class LandReport(_Report):
         self.outlook = _shared_outlook(self, self.outlook, self.as_of)
 
     def title(self) -> HTML:
-        """The report's heading."""
-        return self._title(
-            f"{self.info.name}土地供应与扩园需求分析",
+        """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
+        from parkanalysis.report.naming import report_title
+
+        return self._cover(
+            report_title("land", self.info.name),
             f"{self._region()} 数据截至{self.as_of.year}年{self.as_of.month}月",
         )
 
+    @property
+    def _ledger(self) -> str:
+        """The 资料来源 of land figures."""
+        return f"{self.issuer}土地台账"
+
+    @property
+    def _estimate(self) -> str:
+        """The 资料来源 of forecast figures."""
+        return f"{self.issuer}土地台账;按本园区历年供地情况测算"
+
     def summary(self) -> HTML:
-        """The answer in one paragraph, with its uncertainty."""
-        return html_block(paragraph(self.outlook.summary))
+        """一、结论 in plain words: land left, how long it lasts, what is needed.
+
+        The method (P50, P10-P90, the simulation, the backtest) is in :meth:`appendix`.
+        """
+        o = self.outlook
+        head = (
+            f"截至{self.as_of.year}年{self.as_of.month}月末,{self.info.name}尚可供应土地"
+            f"(已批未供){o.remaining_mu:.1f}亩。"
+        )
+        text = head + o.plain_summary
+        years, net = o.supply_years.years, float(o.need_row()["net_mu"])
+        if years is not None and years < 2 and net > 0:
+            text += "按年均供地速度,可供土地已无法满足正常供地需要,园区急需扩园升级。"
+        return html_block(paragraph(text))
 
     def supply_history(self) -> HTML:
-        """Land supplied per year and the official 尚可供地年数."""
+        """Land supplied per year (the official 尚可供地年数 is stated once, in 一、结论)."""
         from parkanalysis.plots import new_figure, plot_supply_history
 
         history = self.outlook.history
         fig, ax = new_figure(8.0, 3.2)
         plot_supply_history(ax, history)
-        years = self.outlook.supply_years
-        text = f"尚可供应土地{self.outlook.remaining_mu:.1f}亩;" + (
-            f"按近{len(years.window)}年年均供地"
-            f"{years.average_mu:.1f}亩计,"
-            f"尚可供地{years.years:.1f}年。"
-            if years.years is not None
-            else f"近年无供地,尚可供地年数无法计算({years.reason})。"
-        )
+        text = ""
+        if len(history) and history["supplied_mu"].sum() > 0:
+            top = history.loc[history["supplied_mu"].idxmax()]
+            first, last = int(history["year"].iloc[0]), int(history["year"].iloc[-1])
+            text = (
+                f"{first}-{last}年累计供应土地{history['supplied_mu'].sum():.1f}亩"
+                + (f"、{int(history['transactions'].sum())}宗" if "transactions" in history else "")
+                + f",供地最多的是{int(top['year'])}年({top['supplied_mu']:.1f}亩)。"
+            )
         columns = [
             c
             for c in ("year", "supplied_mu", "transactions", "cumulative_mu")
             if c in history.columns
         ]
-        return html_block(
-            paragraph(text),
-            image_html(fig, alt="历年供地面积"),
-            table_html(
-                history[columns], caption="历年供地", labels={"cumulative_mu": "累计供地(亩)"}
+        return self._number(
+            "history",
+            html_block(
+                paragraph(text) if text else "",
+                image_html(fig, alt="历年供地面积", source=self._ledger),
+                table_html(
+                    history[columns],
+                    caption="历年供地",
+                    labels={"cumulative_mu": "累计供地(亩)"},
+                    source=self._ledger,
+                ),
             ),
         )
 
@@ -88,9 +160,10 @@ class LandReport(_Report):
         from parkanalysis.land import balance_table, land_ratios
 
         table = balance_table(self.ds, park=self.park, as_of=self.as_of)
-        shown = table[["label", "declared_mu", "ledger_mu", "residual_mu", "ledger_ha", "note"]]
+        shown = table[["label", "declared_mu", "ledger_mu", "residual_mu", "note"]]
         ratios = land_ratios(self.ds, park=self.park, as_of=self.as_of)
         ratios = ratios[["id", "name", "value", "unit", "note"]].copy()
+        ratios = _per_mu(ratios)
         notes = []
         if self.share:
             ratios["value"] = ratios["value"].astype(object)
@@ -100,15 +173,26 @@ class LandReport(_Report):
                     ratios.loc[i, "value"] = self.marker
                     ratios.loc[i, "note"] = f"由少于{self.min_enterprises}家企业的税收计算"
                     notes.append(ratios.loc[i, "name"])
-        return html_block(
-            table_html(shown, caption="用地平衡表(亩)"),
-            table_html(ratios.drop(columns="id"), caption="土地集约利用评价指标"),
-            paragraph(
-                f"注:{'、'.join(notes)}由少于{self.min_enterprises}家企业汇总,对外版不予公布。",
-                cls="pa-note",
-            )
-            if notes
-            else "",
+        return self._number(
+            "balance",
+            html_block(
+                table_html(
+                    shown,
+                    caption="用地平衡表(亩)",
+                    source=f"{self._ledger};规划面积为园区申报数",
+                ),
+                table_html(
+                    ratios.drop(columns="id"),
+                    caption="土地集约利用评价指标(税收按近12个月计算,即年值)",
+                    source=f"{self._ledger}、园区企业统计月报",
+                ),
+                paragraph(
+                    f"注:{'、'.join(notes)}由少于{self.min_enterprises}家企业汇总,对外版不予公布。",
+                    cls="pa-note",
+                )
+                if notes
+                else "",
+            ),
         )
 
     def _tax_dominated(self, ratio_id: str) -> bool:
@@ -148,17 +232,29 @@ class LandReport(_Report):
             table.set_index("year"),
             title="年供地面积:实际与预测",
         )
-        return html_block(
-            paragraph(
-                "按本园区历年供地宗数(计数过程,仅在数据支持时带趋势)与单宗地块面积"
-                "(本园区成交地块重抽样)模拟;首年只模拟数据截至日之后的余下月份。"
-                "表中为各年供地的模拟均值、中位数与80%、95%区间。"
-            ),
-            image_html(fig, alt="年供地面积预测扇形图"),
-            table_html(
-                table[["year", "mean", "median", "lo80", "hi80", "lo95", "hi95"]],
-                caption="年供地预测(亩)",
-                labels={"median": "中位数(亩)"},
+        # the first year only simulates the months after the data's date: speak of the next
+        nxt = table.iloc[min(1, len(table) - 1)] if self.outlook.elapsed > 0 else table.iloc[0]
+        lo, hi = round(float(nxt["lo80"])), round(float(nxt["hi80"]))
+        band = f"在{lo}-{hi}亩之间" if lo > 0 else f"不超过{hi}亩"
+        # the first row of a year already under way covers its remaining months only
+        first, month = int(table["year"].iloc[0]), self.as_of.month
+        partial = self.outlook.elapsed > 0 and month < 12
+        rest = f"({first}年为{month + 1}-12月)" if partial else ""
+        text = (
+            f"按本园区历年供地情况测算,{int(nxt['year'])}年预计供地约{nxt['mean']:.0f}亩,"
+            f"有八成把握{band}。"
+        )
+        return self._number(
+            "forecast",
+            html_block(
+                paragraph(text),
+                image_html(fig, alt="年供地面积:实际与预测", source=self._estimate),
+                table_html(
+                    table[["year", "mean", "median", "lo80", "hi80", "lo95", "hi95"]],
+                    caption="年供地预测(亩)" + rest,
+                    labels={"median": "中位数(亩)"},
+                    source=self._estimate,
+                ),
             ),
         )
 
@@ -172,18 +268,22 @@ class LandReport(_Report):
         for column in ("p10", "p50", "p90"):
             table[column] = [_year_text(v) for v in table[column].astype(object)]
         table["prob_within_horizon"] = table["prob_within_horizon"] * 100
-        return html_block(
-            image_html(fig, alt="可供土地用尽的累计概率"),
-            table_html(
-                table[["label", "p10", "p50", "p90", "prob_within_horizon"]],
-                caption="可供土地用尽年份",
-                labels={
-                    "label": "情景",
-                    "p10": "P10",
-                    "p50": "P50(中位)",
-                    "p90": "P90",
-                    "prob_within_horizon": "预测期内用尽概率(%)",
-                },
+        return self._number(
+            "exhaustion",
+            html_block(
+                image_html(fig, alt="可供土地用尽的累计概率", source=self._estimate),
+                table_html(
+                    table[["label", "p10", "p50", "p90", "prob_within_horizon"]],
+                    caption="可供土地用尽年份",
+                    labels={
+                        "label": "情景",
+                        "p10": "P10",
+                        "p50": "P50(中位)",
+                        "p90": "P90",
+                        "prob_within_horizon": "预测期内用尽概率(%)",
+                    },
+                    source=self._estimate,
+                ),
             ),
         )
 
@@ -197,26 +297,35 @@ class LandReport(_Report):
             o.need_context[["horizon_years", "history_max_mu"]], on="horizon_years", how="left"
         )
         years, net, gross = o.headline_need()
-        median = float(o.need_row()["median_net_mu"])
         conf = f"{o.confidence * 100:.0f}%"
-        return html_block(
-            paragraph(
-                f"保障至{o.as_of.year + years}年底正常供地,需新增可供土地中位约{median:.0f}亩、"
-                f"{conf}置信约{net:.0f}亩,折合规划面积约{gross:.0f}亩({o.gross_to_net_basis})。"
-                f"置信水平取自 park.yaml 的 expansion.confidence({conf})。"
-            ),
-            table_html(
-                base,
-                caption="扩园需求(基准情景)",
-                labels={
-                    "horizon_years": "保障年限(年)",
-                    "year": "至年份(年底)",
-                    "median_net_mu": "需新增可供土地·中位(亩)",
-                    "net_mu": f"需新增可供土地·{conf}置信(亩)",
-                    "gross_mu": f"折合规划面积·{conf}置信(亩)",
-                    "demand_mu": f"期内供地需求·{conf}置信(亩)",
-                    "history_max_mu": "历史同等时长最多供地(亩)",
-                },
+        # the net need is stated in 一、结论: here what it means in planned area
+        text = (
+            f"按{conf}把握的需新增可供土地{net:.0f}亩测算,保障至{o.as_of.year + years}年底"
+            f"正常供地需扩园规划面积约{gross:.0f}亩({o.gross_to_net_basis})"
+        )
+        total = float(o.need_context.set_index("horizon_years").loc[years, "declared_total_mu"])
+        if total > 0 and net > 0:
+            text += f",相当于{o.phase_label}的{gross / total * 100:.0f}%"
+        if net <= 0:
+            text = f"按{conf}把握,至{o.as_of.year + years}年底的正常供地无需扩园"
+        return self._number(
+            "expansion",
+            html_block(
+                paragraph(text + "。"),
+                table_html(
+                    base,
+                    caption="扩园需求(基准情景)",
+                    labels={
+                        "horizon_years": "保障年限(年)",
+                        "year": "至年份(年底)",
+                        "median_net_mu": "需新增可供土地·中位(亩)",
+                        "net_mu": f"需新增可供土地·{conf}置信(亩)",
+                        "gross_mu": f"折合规划面积·{conf}置信(亩)",
+                        "demand_mu": f"期内供地需求·{conf}置信(亩)",
+                        "history_max_mu": "历史同等时长最多供地(亩)",
+                    },
+                    source=self._estimate,
+                ),
             ),
         )
 
@@ -231,22 +340,50 @@ class LandReport(_Report):
         ]
         table = table.merge(need, on="scenario", how="left")
         table["p50"] = [_year_text(v) for v in table["p50"].astype(object)]
+        # the body says what the baseline assumes in plain words (the model is in the appendix)
+        table.loc[table["scenario"] == "baseline", "description"] = (
+            "按本园区历年供地规律,不作其他假设"
+        )
         if self.share:  # keep the rule, drop the list of relocations that follows it
             table["description"] = [
                 str(d).split(";")[0] if isinstance(d, str) else "" for d in table["description"]
             ]
-        return html_block(
-            table_html(
-                table[["label", "description", "p50", "gross_mu"]],
-                caption="情景比较",
-                labels={
-                    "label": "情景",
-                    "description": "假设",
-                    "p50": "用尽年份(P50)",
-                    "gross_mu": f"{self.outlook.planning_horizon}年扩园需求(规划面积,亩)",
-                },
-            )
+        else:  # relocations by the enterprise's short name, not the ledger's code (BQ-02)
+            names = self._relocation_names()
+            table["description"] = [
+                _replace_codes(d, names) if isinstance(d, str) else d for d in table["description"]
+            ]
+        return self._number(
+            "scenarios",
+            html_block(
+                table_html(
+                    table[["label", "description", "p50", "gross_mu"]],
+                    caption="情景比较",
+                    labels={
+                        "label": "情景",
+                        "description": "假设",
+                        "p50": "用尽年份(P50)",
+                        "gross_mu": f"{self.outlook.planning_horizon}年扩园需求(规划面积,亩)",
+                    },
+                    source=f"{self._estimate};{self.issuer}搬迁置换台账",
+                )
+            ),
         )
+
+    def _relocation_names(self) -> dict[str, str]:
+        """Relocation code → the enterprise's short name (as the period report writes it)."""
+        from parkanalysis.projects import short_name
+
+        rel, ents = self.ds.relocations, self.ds.enterprises
+        if rel is None or ents is None or len(rel) == 0:
+            return {}
+        full = dict(zip(ents["enterprise_id"], ents["name"], strict=True))
+        region = self.info.region or None
+        return {
+            str(code): short_name(str(full[eid]), region=region)
+            for code, eid in zip(rel["relocation_id"], rel["enterprise_id"], strict=True)
+            if eid in full and isinstance(full[eid], str)
+        }
 
     def backtest(self) -> HTML:
         """How far to trust the forecast: rolling-origin backtest on the park's own history."""
@@ -270,6 +407,7 @@ class LandReport(_Report):
                     "coverage80": "80%区间覆盖率(%)",
                     "coverage95": "95%区间覆盖率(%)",
                 },
+                source=self._estimate,
             ),
             paragraph(
                 "参考:年度预测方法 forecast_annual 在 M3 与 Tourism 国际预测竞赛年度序列上的"
@@ -278,3 +416,50 @@ class LandReport(_Report):
                 cls="pa-note",
             ),
         )
+
+    def appendix(self) -> HTML:
+        """附:数据说明与核对 (internal copy only, as in the period report).
+
+        The forecast's method and its own words (P50, P10-P90, the simulation), the 公顷
+        figures of the 用地平衡表, where the confidence level comes from, and the backtest.
+        """
+        from parkanalysis.land import balance_table
+        from parkanalysis.report.model import Heading
+
+        if self.share:
+            return html_block()
+        o = self.outlook
+        table = balance_table(self.ds, park=self.park, as_of=self.as_of)
+        conf = f"{o.confidence * 100:.0f}%"
+        blocks = [
+            Heading("附:数据说明与核对", 2),
+            paragraph(
+                "本附录供内部核对,列示测算方法、模型说明与检验结果;正文不引用其中的技术细节。"
+            ),
+            paragraph(f"土地供应预测说明:{o.summary}"),
+            paragraph(
+                "预测方法:按本园区历年供地宗数(计数过程,仅在数据支持时带趋势)与单宗地块面积"
+                "(本园区成交地块重抽样)模拟;首年只模拟数据截至日之后的余下月份。"
+                "预测表为各年供地的模拟均值、中位数(P50)与80%、95%区间(P10-P90、P2.5-P97.5);"
+                f"“八成把握”即80%区间。置信水平取自 park.yaml 的 expansion.confidence({conf})。"
+            ),
+            table_html(
+                table[["label", "ledger_mu", "ledger_ha"]],
+                caption="用地平衡表(公顷口径,1公顷=15亩)",
+                source=self._ledger,
+            ),
+        ]
+        from parkanalysis.land import land_ratios
+
+        ha = land_ratios(self.ds, park=self.park, as_of=self.as_of)
+        ha = ha.loc[ha["unit"].eq("万元/公顷"), ["name", "value", "unit"]]
+        if len(ha):
+            blocks.append(
+                table_html(
+                    ha,
+                    caption="地均指标(公顷口径,1公顷=15亩)",
+                    source=f"{self._ledger}、园区企业统计月报",
+                )
+            )
+        backtest = self.backtest()
+        return self._number("appendix", html_block(*blocks, *backtest.blocks))

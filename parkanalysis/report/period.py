@@ -9,7 +9,6 @@ from parkanalysis.report.display import HTML, html_block, image_html, paragraph,
 from parkanalysis.report.model import ListBlock
 from parkanalysis.report.sections import (
     appendix_section,
-    beijing_today,
     economy_section,
     inspection_context,
     land_section,
@@ -141,40 +140,12 @@ class PeriodReport(_Report):
     # -- sections ----------------------------------------------------------------------
     def title(self) -> HTML:
         """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
-        from parkanalysis.report.model import Paragraph
+        from parkanalysis.report.naming import report_title
 
-        kind = "工作总结" if self.period.kind in {"half", "year"} else "经济运行情况报告"
-        block = self._title(
-            f"{self.info.name}{self.period.label}{kind}",
+        return self._cover(
+            report_title("period", self.info.name, period=self.period),
             f"{self._region()} 报告期:{self.period.label}",
         )
-        cover = Paragraph(f"{self.issuer}  {beijing_today()}", role="subtitle")
-        if self.share:
-            return html_block(block, cover)
-        return html_block(Paragraph("内部资料 注意保存", role="subtitle"), block, cover)
-
-    @property
-    def issuer(self) -> str:
-        """The issuing office: ``config.issuer`` of the park, else 「<园区>管委会」."""
-        return str(self.ds.config(self.park).get("issuer") or f"{self.info.name}管委会")
-
-    def _number(self, section: str, section_blocks: HTML) -> HTML:
-        """Give tables and figures their 表N/图N once, in the order sections are first shown."""
-        from parkanalysis.report.model import Figure, Table
-
-        labels = self.__dict__.setdefault("_labels", {})
-        counts = self.__dict__.setdefault("_label_counts", {"表": 0, "图": 0})
-        i = 0
-        for block in section_blocks.blocks:
-            if isinstance(block, Table | Figure):
-                key = (section, i)
-                i += 1
-                if key not in labels:
-                    prefix = "表" if isinstance(block, Table) else "图"
-                    counts[prefix] += 1
-                    labels[key] = f"{prefix}{counts[prefix]}"
-                block.label = labels[key]
-        return section_blocks
 
     def economy(self) -> HTML:
         """经济运行: paragraph, 主要经济指标 with comparisons and targets, trends, industries."""
@@ -266,8 +237,8 @@ class PeriodReport(_Report):
         from parkanalysis.projects import building_progress, progress_sentences
 
         progress = building_progress(self.ds, as_of=self.as_of, park=self.park)
-        if self.share:
-            return self._projects_by_kind(progress)
+        if self.share:  # numbered as the internal copy's table is
+            return self._number("projects", self._projects_by_kind(progress))
         shown = progress[
             [
                 "project_name",

@@ -4,11 +4,12 @@
 content of 经济运行, 土地, the inspection context of 安全生产, the brief land item of 存在问题 and
 the appendix 「附:数据说明与核对」 is built here from :mod:`parkanalysis.report.economy`.
 
-Register (the seed report's): amounts of 产值, 增加值, 投资 and 营业收入 in 亿元 with two
-decimals, 税收 in 万元; growth with one decimal; comparisons in 百分点; each fact stated once
-(the land paragraph under 土地, one short item under 存在问题); method material (P50, P10-P90,
-backtests, file names, row numbers, internal codes) only in the appendix of the internal copy.
-Every table and chart names its 资料来源.
+Register (the seed report's): amounts from 1 亿元 up in 亿元 with two decimals, smaller ones in
+万元 with one decimal, 税收 always in 万元 (:func:`~parkanalysis.report.economy.amount_unit`,
+the unit in each table row's label); growth with one decimal; comparisons in 百分点; each fact
+stated once (the land paragraph under 土地, one short item under 存在问题); method material
+(P50, P10-P90, backtests, file names, row numbers, internal codes) only in the appendix of the
+internal copy. Every table and chart names its 资料来源.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def economy_section(report):
         table,
         period=period,
         park_name=None,
-        yi_yuan=ec.YI_YUAN_IDS,
+        wan_yuan=ec.WAN_YUAN_IDS,
         published_note=f"{bureau}公布数" if bureau else "统计部门公布数",
         omit_zero_counts=True,
     )
@@ -288,8 +289,12 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
         if ident not in by_id.index:
             continue
         r = by_id.loc[ident]
-        scale = 10000 if ident in ec.YI_YUAN_IDS else 1
-        unit = "亿元" if scale == 10000 else "万元"
+        # the row's unit follows its 本期 figure, as the text writes it (ec.amount_unit)
+        unit, scale, places = ec.amount_unit(ident, r["value"])
+
+        def num(x, scale=scale, places=places):
+            return _fixed(x / scale, places)
+
         # the statistics bureau's published figures (and what follows from them) stay public;
         # a figure computed from the returns is withheld with the cells it is built on, and
         # with last year's cells (本期 and 同比 would give 上年同期 back)
@@ -303,10 +308,10 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
 
         row = {
             "指标": f"{r['name']}({unit})",
-            "本期": report.marker if hidden else marked(_f2(r["value"] / scale)),
+            "本期": report.marker if hidden else marked(num(r["value"])),
             "同比(%)": report.marker if growth_hidden else marked(_f1(r["yoy_pct"])),
-            "上年同期": report.marker if last_hidden else _f2(r["last_year"] / scale),
-            "增减额": report.marker if last_hidden else marked(_f2(r["change"] / scale)),
+            "上年同期": report.marker if last_hidden else num(r["last_year"]),
+            "增减额": report.marker if last_hidden else marked(num(r["change"])),
         }
         if prev_label:
             prev_hidden = growth_hidden or (
@@ -320,7 +325,7 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
                 report.marker if prev_hidden else _f1(r["yoy_change_pp"])
             )
         if has_target:
-            row["年度目标"] = _f2(r["target"] / scale)
+            row["年度目标"] = num(r["target"])
             row["完成全年目标(%)"] = _f1(r["completion_pct"])
         row["数据口径"] = r["basis"]
         rows.append(row)
@@ -423,8 +428,8 @@ def _ratio_table(report, shown, level_cut):
             source="园区企业统计月报、园区土地台账",
         ),
         paragraph(
-            f"注:亩均与人均指标按{period.short_label}累计值计算({rule}),"
-            "年化值与土地报告按近12个月计算的亩均税收可比。",
+            f"注:亩均与人均指标按{period.short_label}{'当月' if months == 1 else '累计'}值计算"
+            f"({rule}),年化值与土地报告按近12个月计算的亩均税收可比。",
             cls="pa-note",
         ),
     )

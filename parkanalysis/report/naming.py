@@ -1,0 +1,89 @@
+"""Report titles and the file names made from them (one rule for every output).
+
+**Title**: a period report is 「<园区><报告期>工作总结」 for a half year or a year and
+「<园区><报告期>经济运行情况报告」 otherwise; the land report is 「<园区>土地供应与扩园需求分析」.
+A share copy adds 「(对外版)」.
+
+**File name**: the title, with 「(截至YYYY年M月)」 for a land report of a chosen month (a
+batch makes one per year), then 「(对外版)」 for a share copy; characters some file system
+refuses (``/ \\ : * ? " < > |``, control characters) become 「_」, leading dots and spaces go,
+and the name is cut at 80 characters. The HTML, DOCX and PDF of one report share this stem;
+the cache key (``.cache/<name>.key``), the kept notebook of a failure
+(``.failed/<stem>.ipynb``), the share sidecar and the batch manifest and index follow it.
+In a dataset of several parks that share a name, the park code is added (「(GMY)」) so that
+names stay unique. A notebook that is not a known report kind keeps the code name
+(:func:`parkanalysis.render.report_filename`).
+
+>>> report_title("period", "工贸园", period="2016H1")
+'工贸园2016年上半年工作总结'
+>>> report_stem("period", "工贸园", period="2016年1-5月", share=True)
+'工贸园2016年1-5月经济运行情况报告(对外版)'
+>>> report_stem("land", "工贸园", as_of="2016-06")
+'工贸园土地供应与扩园需求分析(截至2016年6月)'
+>>> report_stem("land", "A/B: <园>", park_code="AB")
+'A_B_ _园_土地供应与扩园需求分析(AB)'
+>>> is_share_name("工贸园2016年上半年工作总结(对外版).html"), is_share_name("2016H1_share.html")
+(True, True)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["SHARE_MARK", "is_share_name", "report_stem", "report_title", "safe_stem"]
+
+#: What a share copy's title and file name end with.
+SHARE_MARK = "(对外版)"
+
+#: Report kinds named after their titles.
+TITLED_KINDS = ("period", "land")
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def report_title(kind: str, park_name: str, *, period=None, share: bool = False) -> str:
+    """The title on a report's cover (without the 「内部资料」 line)."""
+    if kind == "land":
+        title = f"{park_name}土地供应与扩园需求分析"
+    else:
+        from parkanalysis.periods import parse_period
+
+        p = parse_period(period) if isinstance(period, str) else period
+        word = "工作总结" if p.kind in {"half", "year"} else "经济运行情况报告"
+        title = f"{park_name}{p.label}{word}"
+    return title + (SHARE_MARK if share else "")
+
+
+def safe_stem(text: str, fallback: str) -> str:
+    """``text`` made safe as a file name stem (``fallback`` when nothing usable is left)."""
+    name = unicodedata.normalize("NFC", _UNSAFE.sub("_", text or "")).strip().lstrip(". ")
+    name = name[:80].rstrip(". ")
+    return name if name.strip("_ ") else fallback
+
+
+def report_stem(
+    kind: str,
+    park_name: str,
+    *,
+    period=None,
+    as_of=None,
+    share: bool = False,
+    park_code: str | None = None,
+    fallback: str = "report",
+) -> str:
+    """The file name stem of a report (see the module docstring)."""
+    title = report_title(kind, park_name, period=period)
+    if kind == "land" and as_of:
+        digits = re.sub(r"[^0-9]", "", str(as_of))
+        if len(digits) >= 6:
+            title += f"(截至{digits[:4]}年{int(digits[4:6])}月)"
+    if park_code:
+        title += f"({park_code})"
+    return safe_stem(title + (SHARE_MARK if share else ""), fallback)
+
+
+def is_share_name(name: str) -> bool:
+    """True for the file name of a share copy (titled, or the code names of earlier versions)."""
+    stem = str(name).rsplit(".", 1)[0]
+    return stem.endswith(SHARE_MARK) or stem.endswith("_share")
