@@ -82,7 +82,7 @@ def test_batch_files_are_named_after_the_documents_titles(tmp_path):
     assert len(set(names)) == len(names)  # unique within the batch
     for job in jobs:
         # the file is the title the index shows (the land report adds its month)
-        title = batch._doc_title({"kind": job.kind, "park_name": park, "label": job.label})
+        title = batch.index._doc_title({"kind": job.kind, "park_name": park, "label": job.label})
         assert job.name == f"{title}.html", (job.name, title)
         assert not is_share_name(job.name)
     shared = batch.plan_jobs(SAMPLE, 2016, out_dir=tmp_path, kinds=kinds, share=True)

@@ -202,7 +202,7 @@ def test_sample_hazard_categories_and_relocation_land_are_protected(tmp_path):
 
 @pytest.mark.slow
 def test_twenty_park_synthetic_batch_exposes_nothing(tmp_path):
-    """The sidecars of a 20-park share batch, written by the writer render.py calls (the
+    """The sidecars of a 20-park share batch, written by the writer render_report calls (the
     notebooks' HTML is not needed for the arithmetic), audited as an outsider."""
     from parkanalysis.batch import plan_jobs
     from parkanalysis.sample import write_synthetic

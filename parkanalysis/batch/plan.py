@@ -1,0 +1,196 @@
+"""Planning a batch: the reports of one year, and how many local workers to start.
+
+The reports of a year are each park's periods (:data:`BATCH_KINDS`, by default
+:data:`DEFAULT_KINDS`) up to its own last month of data, and one land report as of that
+month; periods below the 报送率 threshold refuse the batch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from parkanalysis.batch.jobs import Job
+from parkanalysis.errors import ParameterError
+
+#: Memory one local worker needs with its warm kernel and the spare one (MB, measured on the
+#: sample: about 270 MB per worker and kernel, with headroom for larger datasets).
+WORKER_MB = 400
+
+
+#: Report kinds a batch can make (``--kinds``): period kinds of
+#: :func:`parkanalysis.periods.report_periods` and the land report.
+BATCH_KINDS = ("month", "cumulative", "quarter", "half", "year", "land")
+#: What a batch makes unless told otherwise.
+DEFAULT_KINDS = ("cumulative", "quarter", "half", "year", "land")
+
+
+def _dedupe_periods(periods):
+    """Keep one period per set of months, preferring 上半年/全年 names, then 1-N月."""
+    preference = {"half": 0, "year": 1, "cumulative": 2, "quarter": 3, "month": 4}
+    chosen: dict[tuple[int, int, int], Any] = {}
+    for period in periods:
+        key = (period.year, period.start_month, period.end_month)
+        if key not in chosen or preference[period.kind] < preference[chosen[key].kind]:
+            chosen[key] = period
+    return sorted(chosen.values(), key=lambda p: (p.end_month, p.end_month - p.start_month))
+
+
+def plan_jobs(
+    data: str | os.PathLike,
+    year: int,
+    *,
+    out_dir: str | os.PathLike = "reports",
+    parks: list[str] | None = None,
+    share: bool = False,
+    force: bool = False,
+    allow_incomplete: bool = False,
+    kinds: Sequence[str] = DEFAULT_KINDS,
+    formats=("html",),
+    notes: list[str] | None = None,
+) -> list[Job]:
+    """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
+    the year when complete, and one land report as of the last month of data.
+
+    The data end is the "data complete to" month (:attr:`Dataset.month_range`); a period
+    whose 报送率 is below ``completeness.min_reporting_rate`` refuses the batch
+    (:class:`~parkanalysis.errors.IncompleteDataError`) unless ``allow_incomplete``, which
+    also plans the months after the data's complete end.
+
+    ``kinds`` chooses among :data:`BATCH_KINDS`: ``month`` (单月月报), ``cumulative``,
+    ``quarter``, ``half``, ``year`` and ``land``; default :data:`DEFAULT_KINDS` (all but
+    ``month``).
+
+    Each park is planned within its own data: a park whose reports lag behind the others
+    gets no report past its own last month, and a park without data in ``year`` gets none
+    (said in ``notes``, when given, so that nothing is dropped silently).
+    """
+    kinds = tuple(dict.fromkeys(kinds))
+    unknown_kinds = [k for k in kinds if k not in BATCH_KINDS]
+    if unknown_kinds or not kinds:
+        raise ParameterError(
+            f"报告种类 {', '.join(unknown_kinds) or '(空)'} 无效;可选:{', '.join(BATCH_KINDS)}"
+        )
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.dataset.completeness import period_status
+    from parkanalysis.errors import IncompleteDataError
+    from parkanalysis.periods import report_periods
+    from parkanalysis.render import check_formats
+
+    formats = check_formats(formats)
+
+    data = str(Path(data).resolve())
+    out = str(Path(out_dir).resolve())
+    ds = load_dataset(data)
+    (first_y, _), data_end = ds.reported_range if allow_incomplete else ds.month_range
+    if not first_y <= year <= data_end[0]:
+        raise ParameterError(f"数据覆盖 {first_y}—{data_end[0]} 年,没有 {year} 年的数据。")
+    wanted = parks or list(ds.parks)
+    unknown = sorted(set(wanted) - set(ds.parks))
+    if unknown:
+        raise ParameterError(f"数据集中没有园区: {', '.join(unknown)}。可用: {', '.join(ds.parks)}")
+    period_kinds = tuple(k for k in kinds if k != "land")
+    short: list[str] = []
+    jobs = []
+    for park in wanted:
+        park_name = ds.profile.parks[park].name
+        single = len(ds.parks) == 1
+        own = ds if single else ds.subset(park)
+        span = own.reported_range if allow_incomplete else own.month_range
+        if span is None or not span[0][0] <= year <= span[1][0]:
+            covered = "没有月度统计" if span is None else f"数据覆盖 {span[0][0]}—{span[1][0]} 年"
+            if notes is not None:
+                notes.append(f"{park_name}({park}){covered},没有 {year} 年的报告。")
+            continue
+        last_y, last_m = span[1]
+        end_month = last_m if year == last_y else 12
+        if notes is not None and year == last_y and span[1] < data_end:
+            notes.append(f"{park_name}({park})的数据截至 {year} 年 {last_m} 月,报告只到该月。")
+        periods = (
+            _dedupe_periods(
+                report_periods(
+                    year,
+                    last_month=end_month,
+                    kinds=period_kinds,
+                    jan_feb_combined=ds.jan_feb_combined,
+                )
+            )
+            if period_kinds
+            else []
+        )
+        if not allow_incomplete:
+            short += [
+                st.sentence()
+                for st in (period_status(ds, p, park) for p in periods)
+                if not st.sufficient
+            ]
+        base = {"data": data, "park": None if single else park, "share": share}
+        for period in periods:
+            params = {**base, "period": str(period)}
+            if allow_incomplete:
+                params["allow_incomplete"] = True
+            jobs.append(Job("period", params, out, force, period.label, park_name, formats))
+        if "land" not in kinds:
+            continue
+        as_of = f"{year}-{end_month:02d}"
+        jobs.append(
+            Job(
+                "land",
+                {**base, "as_of": as_of},
+                out,
+                force,
+                f"截至{year}年{end_month}月",
+                park_name,
+                formats,
+            )
+        )
+    if short:
+        raise IncompleteDataError(
+            "以下报告期报送率低于 park.yaml 的 completeness.min_reporting_rate,不出报告:"
+            + ";".join(short)
+            + "。请等各企业报齐或补报;如确需出报告,请加 --allow-incomplete。"
+        )
+    for job in jobs:  # park ids from the data become file names: refuse unsafe ones now
+        job.name  # noqa: B018 - raises ParameterError
+    return jobs
+
+
+def _available_mb() -> float | None:
+    """Memory available for new processes (Linux ``MemAvailable``), None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def bounded_workers(requested: int | None) -> tuple[int, str | None]:
+    """The number of local workers to start, and why it is fewer than asked (or None).
+
+    Each worker keeps a warm kernel (about :data:`WORKER_MB` MB), so more workers than CPU
+    cores, or than available memory holds, only slow the batch down or exhaust the memory.
+
+    Raises
+    ------
+    ParameterError
+        For 0 or a negative number.
+    """
+    cores = os.cpu_count() or 1
+    if requested is not None and (isinstance(requested, bool) or requested < 1):
+        raise ParameterError(f"--workers 应为正整数,收到 {requested}。")
+    memory = _available_mb()
+    by_memory = max(1, int(memory // WORKER_MB)) if memory is not None else cores
+    limit = max(1, min(cores, by_memory))
+    if requested is None:
+        return limit, None
+    if requested <= limit:
+        return requested, None
+    why = f"CPU 核数 {cores}"
+    if memory is not None:
+        why += f",可用内存 {memory / 1024:.1f} GB(每个进程约 {WORKER_MB} MB)"
+    return limit, f"并行进程数 {requested} 超过本机可承受的 {limit} 个({why}),已改为 {limit}。"
