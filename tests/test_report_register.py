@@ -113,6 +113,9 @@ def test_body_keeps_method_material_in_the_appendix(name, request):
     assert not [c for c in codes if c in body]
     appendix = text.split(APPENDIX, 1)[1]
     assert "P50" in appendix and "北京时间" in appendix
+    # the 全口径/同口径 reconciliation is method material: in the appendix, not the body
+    assert "增速口径对照" not in body and "增速口径对照" in appendix
+    assert "docs/" not in body
 
 
 @pytest.mark.parametrize("name", ["may", "h1"])
@@ -148,6 +151,7 @@ def test_share_copy_has_no_marking_appendix_or_enterprise_table(h1_share):
     assert "内部资料" not in h1_share
     assert APPENDIX not in h1_share
     assert "重点企业" not in h1_share
+    assert "增速口径对照" not in h1_share and "docs/" not in h1_share
     names = pd.read_csv(SAMPLE / "enterprises.csv")["企业名称"]
     assert not [n for n in names if n in h1_share]
 

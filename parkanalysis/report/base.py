@@ -46,8 +46,7 @@ class _Report:
                 Paragraph(
                     "对外版:供园区以外传阅。"
                     f"已去除企业名单与企业明细;由少于{k}家企业汇总、或由个别企业占绝大部分的数字,"
-                    f"以及可由已公布数字推算出它们的数字,以“{self.marker}”代替"
-                    "(规则见 docs/SHARE.md)。",
+                    f"以及可由已公布数字推算出它们的数字,以“{self.marker}”代替。",
                     role="banner",
                 )
             )

@@ -241,10 +241,7 @@ def economy_section(report):
         )
     if status.complete:
         text += "".join(extra)
-    blocks = [paragraph(text), amounts, counts, *notes]
-    if not report.share:  # level − same-scope level would give the entrants' sum away
-        blocks.append(_growth_basis_table(report, table))
-    blocks += [*figures, ratios]
+    blocks = [paragraph(text), amounts, counts, *notes, *figures, ratios]
     ents = None
     if not report.share:
         from parkanalysis.indicators import enterprise_table
@@ -429,7 +426,8 @@ def _ratio_table(report, shown, level_cut):
         ),
         paragraph(
             f"注:亩均与人均指标按{period.short_label}{'当月' if months == 1 else '累计'}值计算"
-            f"({rule}),年化值与土地报告按近12个月计算的亩均税收可比。",
+            f"({rule});亩均指标的分母为有数据企业登记的用地面积,劳动生产率的分母为从业人员。"
+            "土地报告的亩均税收按近12个月税收除以已建成用地面积计算,分母不同,两者不宜直接比较。",
             cls="pa-note",
         ),
     )
@@ -682,6 +680,9 @@ def appendix_section(report):
         paragraph("土地供应预测说明:" + report.outlook.summary),
     ]
     table = report.indicators
+    # 全口径 beside 同口径 (internal only: level − same-scope level gives the entrants' sum away)
+    if table["scope_value"].notna().any():
+        blocks.append(_growth_basis_table(report, table))
     pub = table[table["published_value"].notna()]
     if len(pub):
         frame = pub[["name", "value", "yoy_pct", "scope", "published_value", "published_yoy_pct"]]
