@@ -274,6 +274,14 @@ def test_project_progress_and_inspections_are_dated(may):
     first, end = d.min(), d.max()
     assert f"{first.month}月{first.day}日至{end.month}月{end.day}日" in body
     assert f"涉及企业{hz.loc[d.index, '企业代码'].nunique()}家" in body
+    # last year's campaign is dated too; a much shorter one is compared per inspection day
+    p = hz.loc[hz["排查日期"].between("2015-01-01", "2015-05-31"), "排查日期"]
+    n_cur, n_prev = d.dt.normalize().nunique(), p.dt.normalize().nunique()
+    assert f"{p.min().month}月{p.min().day}日至{p.max().month}月{p.max().day}日排查" in body
+    assert f"共{n_prev}个排查日)相比" in body
+    if not 0.8 <= n_cur / n_prev <= 1.25:
+        assert f"本期每个排查日排查出隐患{len(d) / n_cur:.1f}处" in body
+        assert f"上年同期{len(p) / n_prev:.1f}处" in body
 
 
 def test_no_inspection_is_not_no_hazard():

@@ -659,12 +659,22 @@ def inspection_context(report, summary, sentence: str) -> str:
     text = sentence
     if summary.previous is not None:
         prev = days(summary.previous.period)
-        if not prev.empty:
+        if not prev.empty and "与上年同期" in text:
             pf, pl = prev.min(), prev.max()
+            n_cur, n_prev = cur.dt.normalize().nunique(), prev.dt.normalize().nunique()
             text = text.replace(
                 "与上年同期相比",
-                f"与上年同期({pf.month}月{pf.day}日至{pl.month}月{pl.day}日排查)相比",
+                f"与上年同期({pf.month}月{pf.day}日至{pl.month}月{pl.day}日排查,"
+                f"共{n_prev}个排查日)相比",
             )
+            found, found_prev = summary.counts["found"], summary.previous.counts["found"]
+            # campaigns of different length: counts alone would read as a trend in safety
+            if found_prev and not 0.8 <= n_cur / n_prev <= 1.25:
+                text = (
+                    text.rstrip("。")
+                    + f"。两期排查日数不同,隐患总数不宜直接比较:按排查日平均,本期每个排查日"
+                    f"排查出隐患{found / n_cur:.1f}处,上年同期{found_prev / n_prev:.1f}处。"
+                )
     return lead + text
 
 
