@@ -274,12 +274,12 @@ class LandReport(_Report):
                 image_html(fig, alt="可供土地用尽的累计概率", source=self._estimate),
                 table_html(
                     table[["label", "p10", "p50", "p90", "prob_within_horizon"]],
-                    caption="可供土地用尽年份",
+                    caption="可供土地用尽年份(到该年底已用尽的可能性)",
                     labels={
                         "label": "情景",
-                        "p10": "P10",
-                        "p50": "P50(中位)",
-                        "p90": "P90",
+                        "p10": "一成可能",
+                        "p50": "五成可能(中位)",
+                        "p90": "九成可能",
                         "prob_within_horizon": "预测期内用尽概率(%)",
                     },
                     source=self._estimate,
@@ -362,7 +362,7 @@ class LandReport(_Report):
                     labels={
                         "label": "情景",
                         "description": "假设",
-                        "p50": "用尽年份(P50)",
+                        "p50": "用尽年份(中位)",
                         "gross_mu": f"{self.outlook.planning_horizon}年扩园需求(规划面积,亩)",
                     },
                     source=f"{self._estimate};{self.issuer}搬迁置换台账",
