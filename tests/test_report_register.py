@@ -424,3 +424,42 @@ def test_land_report_numbered_sourced_one_format_per_column(name, request):
     # 亩均 figures say their period rule (the period report labels 年化值 and 未年化)
     ratios = body.split("土地集约利用评价指标", 1)[1].split("资料来源", 1)[0]
     assert "亩均税收(近12个月)" in ratios and "万元/亩" in ratios
+
+
+# -- phone --------------------------------------------------------------------------------------
+def _chart_figures(section) -> list:
+    from parkanalysis.report.model import Figure
+
+    return [b.fig for b in getattr(section, "blocks", []) if isinstance(b, Figure) and b.fig]
+
+
+def test_every_chart_stays_legible_on_a_phone():
+    """Each chart's smallest text, once the page shrinks it to a 375 px screen (343 px of
+    content), is at least 9 px tall — in the period and the land report alike."""
+    from matplotlib.text import Text
+
+    import parkanalysis.report as pr
+
+    period = pr.PeriodReport(data=str(SAMPLE), period="2016H1")
+    land = pr.LandReport(data=str(SAMPLE))
+    figures = [
+        fig
+        for section in (
+            period.economy(),
+            period.land(),
+            period.safety(),
+            land.supply_history(),
+            land.forecast(),
+            land.exhaustion(),
+        )
+        for fig in _chart_figures(section)
+    ]
+    assert len(figures) >= 6
+    for fig in figures:
+        fig.canvas.draw()  # ticks exist only once drawn
+        width_in = fig.get_size_inches()[0]
+        sizes = [
+            t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()
+        ]
+        smallest_px = min(sizes) / 72 * 343 / width_in
+        assert smallest_px >= 9, (fig.axes[0].get_title(), min(sizes), width_in)

@@ -122,11 +122,13 @@ class LandReport(_Report):
 
     def supply_history(self) -> HTML:
         """Land supplied per year (the official 尚可供地年数 is stated once, in 一、结论)."""
-        from parkanalysis.plots import new_figure, plot_supply_history
+        from parkanalysis.plots import plot_supply_history
+        from parkanalysis.report.sections import legible, phone_figure
 
         history = self.outlook.history
-        fig, ax = new_figure(8.0, 3.2)
+        fig, ax = phone_figure()
         plot_supply_history(ax, history)
+        legible(fig)
         text = ""
         if len(history) and history["supplied_mu"].sum() > 0:
             top = history.loc[history["supplied_mu"].idxmax()]
@@ -222,16 +224,18 @@ class LandReport(_Report):
 
     def forecast(self) -> HTML:
         """Annual supply forecast with 80% and 95% intervals (fan chart)."""
-        from parkanalysis.plots import new_figure, plot_fan_chart
+        from parkanalysis.plots import plot_fan_chart
+        from parkanalysis.report.sections import legible, phone_figure
 
         table = self.outlook.forecast_table()
-        fig, ax = new_figure(8.0, 3.4)
+        fig, ax = phone_figure()
         plot_fan_chart(
             ax,
             self.outlook.history_series(),
             table.set_index("year"),
             title="年供地面积:实际与预测",
         )
+        legible(fig)
         # the first year only simulates the months after the data's date: speak of the next
         nxt = table.iloc[min(1, len(table) - 1)] if self.outlook.elapsed > 0 else table.iloc[0]
         lo, hi = round(float(nxt["lo80"])), round(float(nxt["hi80"]))
@@ -260,10 +264,12 @@ class LandReport(_Report):
 
     def exhaustion(self) -> HTML:
         """When the supplyable land runs out: P10/P50/P90 and the cumulative probability."""
-        from parkanalysis.plots import new_figure, plot_exhaustion
+        from parkanalysis.plots import plot_exhaustion
+        from parkanalysis.report.sections import legible, phone_figure
 
-        fig, ax = new_figure(8.0, 3.0)
+        fig, ax = phone_figure()
         plot_exhaustion(ax, self.outlook.exhaustion_curve("baseline"))
+        legible(fig)
         table = self.outlook.exhaustion.copy()
         for column in ("p10", "p50", "p90"):
             table[column] = [_year_text(v) for v in table[column].astype(object)]
