@@ -52,7 +52,11 @@ def _broken_notebook(folder: Path) -> Path:
 
 def test_cli_batch_on_a_cluster(cluster, tmp_path):
     out = tmp_path / "out"
+    # the quarters and the land report of the year (the whole year's plan is plan_jobs' test)
+    kinds = ("quarter", "land")
+    n = len(batch.plan_jobs(SAMPLE, 2016, out_dir=out, kinds=kinds))
     args = ["batch", "--data", str(SAMPLE), "--year", "2016", "--out", str(out)]
+    args += ["--kinds", ",".join(kinds)]
     result = subprocess.run(
         [str(CLI), *args, "--scheduler", cluster.scheduler_address],
         capture_output=True,
@@ -61,9 +65,9 @@ def test_cli_batch_on_a_cluster(cluster, tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "生成报告" in result.stderr  # the same progress bar
-    assert "已生成 7 份" in result.stdout
+    assert f"已生成 {n} 份" in result.stdout
     pages = sorted(p.name for p in out.glob("*.html") if p.name != "index.html")
-    assert len(pages) == 7
+    assert len(pages) == n
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(index.count(f'href="{name}"') == 1 for name in pages)
 
@@ -86,7 +90,7 @@ def test_cli_batch_on_a_cluster(cluster, tmp_path):
         text=True,
         timeout=600,
     )
-    assert again.returncode == 0 and "未变化(沿用) 7 份" in again.stdout
+    assert again.returncode == 0 and f"未变化(沿用) {n} 份" in again.stdout
 
 
 def test_a_failing_report_on_the_cluster_is_isolated(cluster, tmp_path):

@@ -680,14 +680,23 @@ def test_zip_bomb_xlsx_is_refused_fast(tmp_path):
 
 
 def test_very_large_csv_names_the_bad_row(tmp_path):
-    """A ~300 MB monthly_stats.csv (7M rows) with one bad cell near the end: located, bounded."""
+    """A CSV as large as the read limit allows, one bad cell near the end: located, bounded.
+
+    The limit is lowered through its documented variable (``PARKANALYSIS_MAX_CSV_MB``, default
+    512) so that the file (about 1.4M rows) is written and read in seconds; what is checked is
+    the same at any limit: the bad row is named and memory stays within a fixed multiple of the
+    file's size (10 MB per MB, plus the interpreter).
+    """
+    limit_mb = 64
     data = tmp_path / "data"
     t0 = time.monotonic()
-    path, bad_row = C.write_large_dataset(data, target_mb=300)
+    path, bad_row = C.write_large_dataset(data, target_mb=limit_mb - 4)
     size_mb = path.stat().st_size / 2**20
+    assert limit_mb - 8 < size_mb < limit_mb  # near the limit, within it
     written = time.monotonic() - t0
     before = _digests(data)
-    r = C.run_cli(["validate", str(data)], cwd=tmp_path, timeout=1200)
+    env = {"PARKANALYSIS_MAX_CSV_MB": str(limit_mb)}
+    r = C.run_cli(["validate", str(data)], cwd=tmp_path, timeout=1200, env=env)
     print(
         f"\nlarge CSV: {size_mb:.0f} MB ({bad_row} rows) written in {written:.1f} s; validate "
         f"exit {r.returncode} in {r.seconds:.1f} s, peak RSS {r.peak_mb:.0f} MB"
@@ -698,5 +707,6 @@ def test_very_large_csv_names_the_bad_row(tmp_path):
     assert len(lines) == 1, r.stdout[-2000:]
     assert M in lines[0] and f" {bad_row} " in lines[0] and "税收(万元)" in lines[0]
     assert "3O" in lines[0]
-    assert r.peak_mb < 3072
+    assert "unreadable_file" not in r.stdout  # read, not refused for its size
+    assert r.peak_mb < 256 + 10 * size_mb
     assert _digests(data) == before and sorted(os.listdir(tmp_path)) == ["data"]

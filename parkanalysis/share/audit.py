@@ -21,6 +21,7 @@ satisfy ``lo ≤ x − p%·x`` and ``hi ≥ x + p%·x``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -98,8 +99,17 @@ def bounds(
 
     Cells named by a relation but absent from ``cells`` are unknown to the outsider too.
     """
-    from scipy.optimize import linprog
+    return _solve(cells, relations, targets)
 
+
+def _solve(
+    cells: Mapping[str, Cell],
+    relations: Iterable[Relation],
+    targets: Iterable[str] | None,
+    p: float | None = None,
+    truth: Mapping[str, float] | None = None,
+) -> dict[str, tuple[float, float]]:
+    """:func:`bounds`; with ``p``, cells shown to be protected without their LPs are left out."""
     relations = list(relations)
     ids = sorted(set(cells) | {c for r in relations for c in (r.total, *r.parts)})
     wanted = set(
@@ -107,44 +117,118 @@ def bounds(
     )
     out: dict[str, tuple[float, float]] = {}
     for group in _components(ids, relations):
-        goal = sorted(group & wanted)
+        goal = tuple(sorted(group & wanted))
         if not goal:
             continue
-        names = sorted(group)
-        pos = {n: i for i, n in enumerate(names)}
-        rels = [r for r in relations if r.total in group]
-        lo = np.zeros(len(names))
-        hi = np.full(len(names), np.inf)
+        names = tuple(sorted(group))
+        box = []
         for n in names:
             c = cells.get(n)
             if c is not None and c.status == "published" and c.value is not None:
                 half = c.step / 2
-                lo[pos[n]] = max(0.0, c.value - half)
-                hi[pos[n]] = c.value + half
-        if rels:
-            from scipy.sparse import coo_matrix
-
-            rows, cols, vals = [], [], []
-            for j, r in enumerate(rels):
-                for member, sign in ((r.total, 1.0), *((p, -1.0) for p in r.parts)):
-                    rows.append(j)
-                    cols.append(pos[member])
-                    vals.append(sign)
-            # the relations hold exactly for true values; printed ones are boxed by lo/hi
-            a_eq = coo_matrix((vals, (rows, cols)), shape=(len(rels), len(names))).tocsr()
-            b_eq = np.zeros(len(rels))
-        else:
-            a_eq = b_eq = None
-        box = list(zip(lo, [None if math.isinf(h) else h for h in hi], strict=True))
-        for n in goal:
-            c = np.zeros(len(names))
-            c[pos[n]] = 1.0
-            low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
-            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
-            lo_n = float(low.fun) if low.status == 0 else 0.0
-            hi_n = float(-high.fun) if high.status == 0 else math.inf
-            out[n] = (max(0.0, lo_n), hi_n)
+                box.append((max(0.0, c.value - half), c.value + half))
+            else:
+                box.append((0.0, None))
+        rels = tuple(r for r in relations if r.total in group)
+        known = tuple(None if truth is None else truth.get(n) for n in goal)
+        solved = _component_bounds(names, tuple(box), rels, goal, p, known)
+        out.update((n, lohi) for n, lohi in zip(goal, solved, strict=True) if lohi is not None)
     return out
+
+
+#: Relative margin by which values seen in feasible solutions must clear the protection
+#: interval before a cell's own LPs are skipped (cells nearer the edge are solved exactly).
+_MARGIN = 1e-4
+
+
+def _clearly_protected(a: float, b: float, p: float, x: float | None) -> bool:
+    """True when feasible values ``a`` and ``b`` of a cell already prove it is not exposed.
+
+    The cell's true ``lo`` is at most ``a`` and its ``hi`` at least ``b``, so ``hi − lo ≥
+    2p·hi`` follows from ``(1 − 2p)·b − a ≥ 0`` and the two-sided check from ``a ≤ x − p·x``
+    and ``b ≥ x + p·x``; each must hold with a margin.
+    """
+    if not (math.isfinite(a) and math.isfinite(b)) or p >= 0.5:
+        return False
+    tol = _MARGIN * max(1.0, abs(a), abs(b))
+    if b - a < 1e-6 + tol or (1 - 2 * p) * b - a < tol:
+        return False
+    if x is not None and abs(x) > 1e-9:
+        return a <= x - p * abs(x) - tol and b >= x + p * abs(x) + tol
+    return True
+
+
+@functools.lru_cache(maxsize=512)
+def _component_bounds(
+    names: tuple[str, ...],
+    box: tuple[tuple[float, float | None], ...],
+    rels: tuple[Relation, ...],
+    goal: tuple[str, ...],
+    p: float | None,
+    known: tuple[float | None, ...],
+) -> tuple[tuple[float, float] | None, ...]:
+    """``(lo, hi)`` of each ``goal`` cell of one connected component (two LPs per cell).
+
+    With ``p`` (an audit), a cell whose values seen in the feasible solutions of the LPs solved
+    so far already prove it protected (:func:`_clearly_protected`, true value ``known``) is not
+    solved (None): every solution is a point the outsider cannot rule out, so the cell's
+    interval is at least as wide as the values it takes in them. Memoised: secondary
+    suppression audits the whole pattern again after each round, and only the components it
+    changed need solving again.
+    """
+    from scipy.optimize import linprog
+
+    pos = {n: i for i, n in enumerate(names)}
+    if rels:
+        from scipy.sparse import coo_matrix
+
+        rows, cols, vals = [], [], []
+        for j, r in enumerate(rels):
+            for member, sign in ((r.total, 1.0), *((part, -1.0) for part in r.parts)):
+                rows.append(j)
+                cols.append(pos[member])
+                vals.append(sign)
+        # the relations hold exactly for true values; printed ones are boxed by lo/hi
+        a_eq = coo_matrix((vals, (rows, cols)), shape=(len(rels), len(names))).tocsr()
+        b_eq = np.zeros(len(rels))
+    else:
+        a_eq = b_eq = None
+    box_lo = np.array([b[0] for b in box])
+    box_hi = np.array([np.inf if b[1] is None else b[1] for b in box])
+    # smallest / largest value of each cell seen in a feasible solution; solutions found under
+    # a narrower box stay feasible (secondary suppression only ever widens boxes)
+    seen_lo = np.full(len(names), np.inf)
+    seen_hi = np.full(len(names), -np.inf)
+    earlier = _WITNESSES.get((names, rels))
+    if earlier is not None and (box_lo <= earlier[0]).all() and (box_hi >= earlier[1]).all():
+        seen_lo, seen_hi = earlier[2].copy(), earlier[3].copy()
+    found: list[tuple[float, float] | None] = []
+    for n, x in zip(goal, known, strict=True):
+        i = pos[n]
+        if p is not None and _clearly_protected(seen_lo[i], seen_hi[i], p, x):
+            found.append(None)
+            continue
+        c = np.zeros(len(names))
+        c[i] = 1.0
+        results = []
+        for sign in (1.0, -1.0):
+            res = linprog(sign * c, A_eq=a_eq, b_eq=b_eq, bounds=list(box), method="highs")
+            if res.status == 0:
+                np.minimum(seen_lo, res.x, out=seen_lo)
+                np.maximum(seen_hi, res.x, out=seen_hi)
+            results.append(res)
+        low, high = results
+        lo_n = float(low.fun) if low.status == 0 else 0.0
+        hi_n = float(-high.fun) if high.status == 0 else math.inf
+        found.append((max(0.0, lo_n), hi_n))
+    if len(_WITNESSES) >= 64:
+        _WITNESSES.pop(next(iter(_WITNESSES)))
+    _WITNESSES[(names, rels)] = (box_lo, box_hi, seen_lo, seen_hi)
+    return tuple(found)
+
+
+#: The values seen in feasible solutions of a component's LPs, under the box they were seen.
+_WITNESSES: dict[tuple, tuple[np.ndarray, ...]] = {}
 
 
 def exposed(
@@ -161,7 +245,7 @@ def exposed(
     """
     p = p_percent / 100.0
     found = []
-    for cid, (lo, hi) in sorted(bounds(cells, relations, targets).items()):
+    for cid, (lo, hi) in sorted(_solve(cells, relations, targets, p, truth).items()):
         bad = hi - lo < 2 * p * hi - 1e-9 or hi - lo < 1e-6
         x = None if truth is None else truth.get(cid)
         if x is not None and abs(x) > 1e-9:

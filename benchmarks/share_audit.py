@@ -1,0 +1,104 @@
+"""Share suppression: the LP audit with and without skipping cells already shown protected.
+
+Secondary suppression (:mod:`parkanalysis.share.table`) audits the whole linked table after
+each round. :func:`parkanalysis.share.audit.exposed` skips the two LPs of a withheld cell when
+values it takes in feasible solutions already prove its interval wide enough. This script builds
+the protected table of the sample park with raised thresholds (``share.min_enterprises``) both
+ways — the reference solves every cell (:func:`~parkanalysis.share.audit.bounds`) — checks that
+the suppression pattern and the final audit are identical, and prints both times and the ratio.
+
+    .venv/bin/python benchmarks/share_audit.py [--thresholds 3,5,12] [--years 2015,2016]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from parkanalysis.dataset import load_dataset  # noqa: E402
+from parkanalysis.share import audit  # noqa: E402
+from parkanalysis.share import table as protected  # noqa: E402
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+def exposed_solving_every_cell(cells, relations, *, p_percent, truth=None, targets=None):
+    """:func:`audit.exposed` without the shortcut: both LPs of every withheld cell."""
+    p = p_percent / 100.0
+    found = []
+    for cid, (lo, hi) in sorted(audit.bounds(cells, relations, targets).items()):
+        bad = hi - lo < 2 * p * hi - 1e-9 or hi - lo < 1e-6
+        x = None if truth is None else truth.get(cid)
+        if x is not None and abs(x) > 1e-9:
+            bad |= lo > x - p * abs(x) + 1e-9 or hi < x + p * abs(x) - 1e-9
+        if bad:
+            label = cells[cid].label if cid in cells else cid
+            found.append(audit.Exposure(cid, label, lo, hi, x))
+    return found
+
+
+def with_threshold(folder: Path, k: int) -> Path:
+    target = folder / f"min{k}"
+    shutil.copytree(SAMPLE, target)
+    profile = yaml.safe_load((target / "park.yaml").read_text(encoding="utf-8"))
+    profile["config"]["share"]["min_enterprises"] = k
+    (target / "park.yaml").write_text(
+        yaml.safe_dump(profile, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return target
+
+
+def build(ds, year: int, exposed) -> tuple[float, dict, list]:
+    protected.exposed = exposed
+    protected._CACHE.clear()
+    audit._component_bounds.cache_clear()
+    audit._WITNESSES.clear()
+    start = time.perf_counter()
+    table = protected.protect_park_year(ds, "GMY", year)
+    seconds = time.perf_counter() - start
+    pattern = {c.id: (c.withheld, c.secondary) for c in table.cells.values()}
+    cells, _targets, _truth = table._audit_view()
+    final = exposed_solving_every_cell(cells, table.relations, p_percent=table.rules.p_percent)
+    return seconds, pattern, [(e.id, round(e.lo, 3), round(e.hi, 3)) for e in final]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--thresholds", default="3,5,12")
+    parser.add_argument("--years", default="2015,2016")
+    args = parser.parse_args()
+    fast = audit.exposed
+    total_ref = total_fast = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in (int(x) for x in args.thresholds.split(",")):
+            ds = load_dataset(with_threshold(Path(tmp), k))
+            for year in (int(y) for y in args.years.split(",")):
+                ref_s, ref_pattern, ref_final = build(ds, year, exposed_solving_every_cell)
+                fast_s, fast_pattern, fast_final = build(ds, year, fast)
+                same = ref_pattern == fast_pattern and ref_final == fast_final
+                withheld = sum(w for w, _ in fast_pattern.values())
+                print(
+                    f"k={k:<3} {year}: {withheld:>3} of {len(fast_pattern)} cells withheld; "
+                    f"every cell solved {ref_s:6.2f} s, shortcut {fast_s:6.2f} s, "
+                    f"ratio {ref_s / fast_s:5.1f}x; same pattern and audit: {same}"
+                )
+                if not same:
+                    return 1
+                total_ref += ref_s
+                total_fast += fast_s
+    protected.exposed = fast
+    print(f"total: {total_ref:.1f} s vs {total_fast:.1f} s, ratio {total_ref / total_fast:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
