@@ -191,11 +191,18 @@ def test_render_refuses_out_of_range_land_parameters(data, tmp_path, param):
 
 
 def test_kept_notebook_names_are_plain(tmp_path):
+    import unicodedata
+
     plan = render.plan_report(
-        "period", out_dir=tmp_path, data=str(SAMPLE), period="2016H1", park="ＧＭＹ甲"
+        "period", out_dir=tmp_path, data=str(SAMPLE), period="2016H1", park="ＧＭＹ 甲"
     )
-    assert re.fullmatch(r"[A-Za-z0-9_.-]+\.ipynb", plan.failed_path.name), plan.failed_path
-    assert plan.failed_path.parent == tmp_path / ".failed"
+    name = plan.failed_path.name
+    assert name.endswith(".ipynb") and plan.failed_path.parent == tmp_path / ".failed"
+    assert name == unicodedata.normalize("NFKC", name), name  # no full-width look-alikes
+    assert not re.search(r'[\x00-\x1f\x7f/\\:*?"<>|\s]', name), name
+    # a report named after its title keeps the title for its kept notebook
+    titled = render.plan_report("period", out_dir=tmp_path, data=str(SAMPLE), period="2016H1")
+    assert titled.failed_path.stem == titled.html_path.stem
 
 
 # -- batches planned per park -------------------------------------------------------------------

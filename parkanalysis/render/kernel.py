@@ -120,6 +120,43 @@ def parameterize(notebook: str | os.PathLike, params: dict[str, Any]):
     return nb
 
 
+class _LoopThread:
+    """An asyncio event loop on a thread of its own, where one kernel's client lives.
+
+    Every coroutine on a kernel's client (start, warm-up, each notebook, shutdown) runs on
+    this one loop, whatever the caller's thread and whether a loop already runs there
+    (Playwright's sync API, an IPython kernel, a batch worker): the client's ZeroMQ sockets
+    are never awaited from two loops, which could leave a reply unnoticed until a timeout.
+    """
+
+    def __init__(self) -> None:
+        import asyncio
+        import threading
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="parkanalysis-kernel-loop", daemon=True
+        )
+        self.thread.start()
+
+    def run(self, coro):
+        """Run ``coro`` on the loop and wait for it; an interrupted wait cancels it."""
+        import asyncio
+
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
 class _Kernel:
     """One kernel process and its client; warming up from :meth:`launch` until :meth:`ready`.
 
@@ -134,6 +171,13 @@ class _Kernel:
         self.ipc_dir: str | None = None
         self._warm_id: str | None = None
         self.reports_run = 0
+        self._loop: _LoopThread | None = None
+
+    def _run(self, coro):
+        """Run a coroutine on this kernel's own loop (:class:`_LoopThread`)."""
+        if self._loop is None:
+            self._loop = _LoopThread()
+        return self._loop.run(coro)
 
     @property
     def pid(self) -> int | None:
@@ -143,7 +187,6 @@ class _Kernel:
 
     def launch(self) -> _Kernel:
         import nbformat
-        from jupyter_core.utils import run_sync
         from nbclient import NotebookClient
 
         client = NotebookClient(
@@ -173,7 +216,7 @@ class _Kernel:
             self._warm_id = kc.execute(self.code, store_history=False, allow_stdin=False)
 
         try:
-            run_sync(start)()
+            self._run(start())
         except Exception as exc:
             self.close()
             raise ExecutionFailed(f"内核启动失败: {exc}") from exc
@@ -184,7 +227,7 @@ class _Kernel:
         import queue
         import time
 
-        from jupyter_core.utils import ensure_async, run_sync
+        from jupyter_core.utils import ensure_async
 
         if self._warm_id is None:
             return self
@@ -206,7 +249,7 @@ class _Kernel:
                     return msg["content"]
 
         try:
-            content = run_sync(wait)()
+            content = self._run(wait())
         except Exception as exc:
             self.close()
             raise ExecutionFailed(f"内核启动失败: {exc}") from exc
@@ -235,14 +278,22 @@ class _Kernel:
         import nbformat
 
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-        self.runner(nb).execute()
+        self.execute(nb)
+
+    def execute(self, nb):
+        """Execute ``nb`` in place (nbclient) on this kernel's loop; return it."""
+        self._run(self.runner(nb).async_execute())
+        return nb
 
     def close(self) -> None:
         client, self.client = self.client, None
         if client is not None:
             # nbclient's own shutdown of the kernel it started; a killed kernel is already gone
             with contextlib.suppress(Exception):
-                client._cleanup_kernel()
+                self._run(client._async_cleanup_kernel())
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.stop()
         ipc_dir, self.ipc_dir = self.ipc_dir, None
         if ipc_dir:
             shutil.rmtree(ipc_dir, ignore_errors=True)
@@ -342,7 +393,7 @@ class KernelSession:
         self.wait_ready()
         kernel = self._kernel
         try:
-            kernel.runner(nb).execute()
+            kernel.execute(nb)
         except CellExecutionError as exc:
             self._after_failure()
             raise ExecutionFailed(f"报告执行失败: {exc.ename}: {exc.evalue}", nb) from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,10 +214,18 @@ def check_report_inputs(params: dict[str, Any]) -> None:
 
 
 def _failed_name(stem: str) -> str:
-    """The kept notebook's file name: the report's stem, made safe (as the HTML's is)."""
+    """The kept notebook's file name: the report's stem, made safe (as the HTML's is), with
+    full-width look-alikes folded (NFKC) and spaces replaced.
+
+    >>> _failed_name("ＧＭＹ 甲_2016H1_period"), _failed_name("工贸园2016年上半年工作总结")
+    ('GMY_甲_2016H1_period', '工贸园2016年上半年工作总结')
+    """
+    import unicodedata
+
     from parkanalysis.report.naming import safe_stem
 
-    return safe_stem(stem, "report").lstrip("-") or "report"
+    plain = re.sub(r"\s+", "_", unicodedata.normalize("NFKC", stem))
+    return safe_stem(plain, "report").lstrip("-") or "report"
 
 
 def safe_name(text: str, *, what: str = "名称") -> str:
