@@ -194,7 +194,7 @@ def copy_sample(target: Path) -> Path:
 
 
 def pytest_xdist_auto_num_workers(config):
-    """``-n auto`` (pyproject addopts): three test workers per core, at most six.
+    """``-n auto`` (pyproject addopts): two test workers per core, at most six.
 
     Much of an end-to-end test's time is spent waiting on another process (a kernel warming
     up, a CLI run, Chromium loading a page), so several workers keep a core busy; on a machine
@@ -202,4 +202,4 @@ def pytest_xdist_auto_num_workers(config):
     warm kernel and a browser (under 1 GB), hence the cap. ``PYTEST_XDIST_AUTO_NUM_WORKERS``
     or ``-n N`` overrides it; ``-n 0`` runs in one process.
     """
-    return max(2, min(6, 3 * (os.cpu_count() or 1)))
+    return max(2, min(6, 2 * (os.cpu_count() or 1)))

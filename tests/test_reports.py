@@ -75,6 +75,7 @@ def test_notebook_runs_under_papermill(notebook, params, tmp_path):
         kernel_name="python3",
         progress_bar=False,
         log_output=False,
+        execution_timeout=600,  # a stalled cell fails the test instead of blocking the suite
     )
     problems = render.notebook_problems(nb)
     assert not problems, problems

@@ -109,5 +109,12 @@ def dashboard(
 
     for box in (park_box, period_box, indicator_box):
         box.observe(update, names="value")
-    update()
+    # The first view is set on the widget directly rather than captured (``with out:``)
+    # while the cell runs: a headless client (nbclient, papermill) then has no output
+    # capture to follow (a suspect in two stalled executions of this notebook under load).
+    try:
+        for item in _render(ds, park_box.value, period_box.value, indicator_box.value):
+            out.append_display_data(item)
+    except ParkAnalysisError as exc:
+        out.append_stdout(str(exc) + "\n")
     return w.VBox([w.HBox([park_box, period_box, indicator_box]), out])
