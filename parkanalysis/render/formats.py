@@ -68,9 +68,9 @@ def write_documents(nb, plan: ReportPlan) -> dict[str, Path]:
 
     document = document_from_notebook(nb, share=bool(plan.params.get("share")))
     outputs: dict[str, Path] = {}
+    # titled reports: the HTML's stem (one naming rule); others: the document's title
+    titled = _titled_stem(plan.kind, plan.params)
     for fmt in wanted:
-        # titled reports: the HTML's stem (one naming rule); others: the document's title
-        titled = _titled_stem(plan.kind, plan.params)
         path = plan.out_dir / (
             titled + "." + fmt
             if titled

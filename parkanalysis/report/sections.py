@@ -652,16 +652,17 @@ def inspection_context(report, summary, sentence: str) -> str:
     if cur.empty:
         return "本期未开展安全隐患排查(排查台账无本期记录)。"
     first, last = cur.min(), cur.max()
+    n_cur = cur.dt.normalize().nunique()
     lead = (
         f"{first.month}月{first.day}日至{last.month}月{last.day}日,"
-        f"园区组织对辖区企业开展安全隐患排查(共{cur.dt.normalize().nunique()}个排查日)。"
+        f"园区组织对辖区企业开展安全隐患排查(共{n_cur}个排查日)。"
     )
     text = sentence
     if summary.previous is not None:
         prev = days(summary.previous.period)
         if not prev.empty and "与上年同期" in text:
             pf, pl = prev.min(), prev.max()
-            n_cur, n_prev = cur.dt.normalize().nunique(), prev.dt.normalize().nunique()
+            n_prev = prev.dt.normalize().nunique()
             text = text.replace(
                 "与上年同期相比",
                 f"与上年同期({pf.month}月{pf.day}日至{pl.month}月{pl.day}日排查,"
