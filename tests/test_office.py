@@ -26,6 +26,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests.conftest import SAMPLE
+
 ROOT = Path(__file__).resolve().parents[1]
 RNG_SEED = 20160531
 N_ENT = 12
@@ -541,3 +543,18 @@ def test_batch_renders_every_report_of_the_year(tmp_path):
     manifest = json.loads((out / ".manifest.json").read_text(encoding="utf-8"))
     land = [name for name, r in manifest.items() if r["kind"] == "land"]
     assert len(land) == 1 and (out / land[0]).is_file()
+
+
+def test_init_keeps_the_offices_own_park_code(tmp_path):
+    """Files that carry one 园区代码 keep it: the draft must match the data, not invent one."""
+    from parkanalysis.dataset.init import init_folder
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    for name in ("enterprises.csv", "monthly_stats.csv", "parcels.csv"):
+        (folder / name).write_bytes((SAMPLE / name).read_bytes())
+    codes = set(pd.read_csv(folder / "enterprises.csv")["园区代码"].astype(str))
+    assert len(codes) == 1
+    result = init_folder(folder)
+    assert result.park_id == codes.pop()
+    assert cli("validate", folder).returncode == 0

@@ -76,6 +76,8 @@ class FileReport:
     problem: str | None = None
     #: the header's rows as shown (``3``, or ``2-3`` for a two-row header)
     header_rows: str = ""
+    #: the distinct values of its 园区代码 column, when it has one
+    park_codes: set[str] = field(default_factory=set)
 
     @property
     def header_text(self) -> str:
@@ -172,7 +174,9 @@ def init_folder(
     reports = [_recognise(p, ctx, limits) for p in files]
     _one_per_table(reports)
     title = name or _park_name(files, limits) or folder.resolve().name
-    pid = park_id or _derive_id(title)
+    # the office's own 园区代码 when its files name exactly one; else one made from the name
+    codes = set().union(*(r.park_codes for r in reports if r.table))
+    pid = park_id or (next(iter(codes)) if len(codes) == 1 else None) or _derive_id(title)
     ctx = office.Context({}, (pid,))
     phases, unit = _phases(folder, reports, ctx, limits)
     text = _yaml(pid, title, phases, unit, reports)
@@ -248,6 +252,10 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
             rep.ignored.append(h)
         else:
             rep.unknown.append(h)
+    park_pos = next((i for i, h in enumerate(raw.headers) if rep.columns.get(h) == "park_id"), None)
+    if park_pos is not None:
+        codes = raw.data[park_pos].astype(object).dropna().astype(str).str.strip()
+        rep.park_codes = {c for c in codes if c}
     if table == "cumulative_stats" and month_pos is not None:
         labels = raw.data[month_pos].astype(object)
         years = raw.data[year_pos].astype(object) if year_pos is not None else None
