@@ -1,0 +1,51 @@
+"""Reading one table file (CSV or XLSX) into a raw frame with Excel row numbers.
+
+:func:`read_table_file` picks the reader by the file's suffix. Layout::
+
+    limits.py    read limits (ReadLimits, environment variables), ReadFailure, RawTable,
+                 opening only regular files
+    headers.py   header detection: the header row, header spellings → columns, two-row headers
+    csvfile.py   CSV: encoding detection, delimiter, pandas' C parser and its errors
+    xlsx.py      XLSX: zip/size/cell checks before openpyxl, the sheet's rows, formulas
+    __init__.py  read_table_file; re-exports every name used elsewhere
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from parkanalysis.dataset.readers.csvfile import _detect_encoding as _detect_encoding
+from parkanalysis.dataset.readers.csvfile import read_csv
+from parkanalysis.dataset.readers.headers import header_lookup, match_header
+from parkanalysis.dataset.readers.limits import (
+    RawTable,
+    ReadFailure,
+    ReadLimits,
+    _fail,
+    open_regular,
+)
+from parkanalysis.dataset.readers.xlsx import MAX_XLSX_COLUMNS, read_xlsx
+from parkanalysis.dataset.schema import TableSpec
+
+__all__ = [
+    "MAX_XLSX_COLUMNS",
+    "RawTable",
+    "ReadFailure",
+    "ReadLimits",
+    "header_lookup",
+    "match_header",
+    "open_regular",
+    "read_csv",
+    "read_table_file",
+    "read_xlsx",
+]
+
+
+def read_table_file(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawTable:
+    """Read ``path`` as a CSV or XLSX table according to its suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path, file, spec, limits)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path, file, spec, limits)
+    raise _fail(file, f"不支持的文件格式 {suffix};请另存为 .csv 或 .xlsx")
