@@ -438,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    from parkanalysis._startup import defer_iri_grammar
+
+    defer_iri_grammar()  # this process is ours: skip a grammar compilation nothing here uses
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(encoding="utf-8")
         sys.stderr.reconfigure(encoding="utf-8")

@@ -17,7 +17,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from parkanalysis._startup import defer_iri_grammar
 from parkanalysis.render import KernelSession, render_report
+
+defer_iri_grammar()  # test processes start as the CLI's do (see parkanalysis._startup)
 
 # Property tests explore new examples on developers' machines; in CI (CI=true) they replay a
 # fixed, derived set so that a run's verdict does not depend on the draw. Failures found

@@ -385,6 +385,16 @@ def test_readme_papermill_line_works_from_the_repository_root(tmp_path):
 SIGNAL_KINDS = batch.BATCH_KINDS
 
 
+#: Starts the batch as a terminal does, with Ctrl-C at its default action. A process started
+#: in the background of a script (``cmd &``, ``nohup``) inherits SIGINT *ignored*, and a
+#: program must keep it ignored (the batch then rightly runs on through Ctrl-C) — which is how
+#: this test failed whenever the suite itself was launched from a background job.
+_AS_FROM_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def _batch_in_progress(tmp_path: Path):
     """A real batch in its own process group, returned *stopped* (SIGSTOP) once a report is
     written and a worker's kernel is alive: nothing moves until the caller's SIGCONT, so the
@@ -394,7 +404,8 @@ def _batch_in_progress(tmp_path: Path):
     out = tmp_path / "reports"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "parkanalysis.cli", "batch", "--data", str(SAMPLE),
+        [sys.executable, "-c", _AS_FROM_A_TERMINAL, sys.executable,
+         "-m", "parkanalysis.cli", "batch", "--data", str(SAMPLE),
          "--year", "2016", "--out", str(out), "--workers", "1", "--quiet",
          "--kinds", ",".join(SIGNAL_KINDS)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,

@@ -28,7 +28,10 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
     """
     import signal
 
+    from parkanalysis._startup import defer_iri_grammar
     from parkanalysis.render import _exporter
+
+    defer_iri_grammar()  # before nbformat is imported (see parkanalysis._startup)
 
     # Ctrl-C reaches the whole process group: the parent decides what stops (it terminates
     # the workers), so a worker neither dies mid-write nor prints a KeyboardInterrupt.

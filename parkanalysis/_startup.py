@@ -1,0 +1,66 @@
+"""Start-up cost of the processes this package owns (the CLI, batch workers).
+
+Every process that renders imports ``nbformat``, which imports ``jsonschema``, which imports
+``rfc3987_syntax`` when it is installed (JupyterLab's ``jupyter-events`` installs it). That
+module compiles Earley parsers for the RFC 3987 grammar at import time: about 1.5 s of CPU in
+every CLI run and every batch worker, for a check (``format: iri``) that notebook validation
+never makes. :func:`defer_iri_grammar` puts a stand-in module in its place that imports the
+real one the first time anything is asked of it, so every check still behaves as before.
+
+It changes ``sys.modules`` and is therefore called only where this package owns the process
+(``parkanalysis.cli.main``, a batch worker's main); ``import parkanalysis`` changes nothing.
+``benchmarks/startup.py`` prints the saving.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from typing import Any
+
+_NAME = "rfc3987_syntax"
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until one of its attributes is asked for."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(_load_real(), attribute)
+
+
+def _load_real() -> types.ModuleType:
+    if isinstance(sys.modules.get(_NAME), _Deferred):
+        del sys.modules[_NAME]
+    return importlib.import_module(_NAME)
+
+
+def _is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
+    # jsonschema binds this name at import (``from rfc3987_syntax import is_valid_syntax``),
+    # so the stand-in offers it and forwards the first call to the real module
+    return _load_real().is_valid_syntax(*args, **kwargs)
+
+
+def defer_iri_grammar() -> bool:
+    """Defer ``rfc3987_syntax``'s grammar compilation to its first use; True if deferred.
+
+    Does nothing when the module is not installed or is already imported (or deferred).
+
+    >>> import subprocess, sys
+    >>> code = ("from parkanalysis._startup import defer_iri_grammar as d; d(); "
+    ...         "import jsonschema, sys; print('lark' in sys.modules)")
+    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    'False\\n'
+    """
+    if _NAME in sys.modules:
+        return False
+    spec = importlib.util.find_spec(_NAME)
+    if spec is None:
+        return False
+    stand_in = _Deferred(_NAME, "deferred: imported on first use (parkanalysis._startup)")
+    stand_in.__spec__ = spec
+    stand_in.__path__ = list(spec.submodule_search_locations or [])
+    stand_in.is_valid_syntax = _is_valid_syntax
+    sys.modules[_NAME] = stand_in
+    return True
