@@ -631,6 +631,32 @@ def test_indicators_of_a_two_row_header_equal_the_flat_file(corpus_results, base
     assert r.returncode == 0 and out.read_bytes() == base_outputs["indicators"]
 
 
+def test_warm_and_cold_command_lines_agree(tmp_path, monkeypatch):
+    """The corpus's warm runs (``tests/corpus/warm.py``) behave as fresh interpreters do."""
+    data = write_files(tmp_path / "data", base_files())
+    bad = write_files(tmp_path / "bad", {**base_files(), E: b"\xff\xfe\x00garbage"})
+    runs = [
+        ["validate", str(data), "--format", "json"],
+        ["validate", str(bad)],
+        ["indicators", str(data), "--period", PERIOD, "--format", "csv"],
+        ["indicators", str(data), "--period", "2099年1-3月"],
+        ["land", str(data), "--no-such-option"],
+    ]
+    codes = set()
+    for args in runs:
+        warm = C.run_cli(args, cwd=tmp_path)
+        codes.add(warm.returncode)
+        monkeypatch.setenv("PA_TEST_COLD_CLI", "1")
+        cold = C.run_cli(args, cwd=tmp_path)
+        monkeypatch.delenv("PA_TEST_COLD_CLI")
+        assert (warm.returncode, warm.stdout, warm.stderr) == (
+            cold.returncode,
+            cold.stdout,
+            cold.stderr,
+        ), args
+    assert codes == {0, 2}  # both outcomes were compared
+
+
 # -- limits ----------------------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests import corpus as C
 from tests.conftest import SAMPLE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,14 +176,19 @@ def write_ledger(path: Path, rng) -> pd.DataFrame:
 
 
 def cli(*args, check=True):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "parkanalysis.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    """``parkanalysis ARGS`` in a process of its own (data commands warm: tests/corpus/warm.py)."""
+    args = [str(a) for a in args]
+    if args[0] in C.WARM_COMMANDS:
+        proc = C.run_cli(args, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+    else:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run(
+            [sys.executable, "-m", "parkanalysis.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc

@@ -21,6 +21,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.corpus.warm import WarmCli
 from tests.malformed import BASE, csv_rows
 
 # -- running the real command line --------------------------------------------------------------
@@ -66,10 +67,17 @@ sys.exit(code if code >= 0 else 128 - code)
 """
 
 
-def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: float = 300):
-    """Run ``parkanalysis ARGS``; measure its own peak RSS (see :data:`_LAUNCHER`).
+#: Commands run by the warm server (:mod:`tests.corpus.warm`): they start no worker or kernel.
+WARM_COMMANDS = frozenset({"validate", "indicators", "land", "init"})
 
-    ``timeout`` only turns a hang into a failure (the whole process group is killed).
+
+def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: float = 300):
+    """Run ``parkanalysis ARGS`` in a process of its own; measure its peak RSS.
+
+    Data commands (:data:`WARM_COMMANDS`) are forked from a server that has imported the
+    CLI's modules (:mod:`tests.corpus.warm`; ``PA_TEST_COLD_CLI=1`` turns this off); the rest
+    start a fresh interpreter through :data:`_LAUNCHER`. ``timeout`` only turns a hang into a
+    failure (the whole process group is killed).
     """
     full_env = {k: v for k, v in os.environ.items() if k != "PARKANALYSIS_DEBUG"}
     # one BLAS thread per child: the corpus runs two children at a time on two cores
@@ -81,9 +89,17 @@ def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: flo
         tempfile.TemporaryFile() as err,
         tempfile.TemporaryDirectory() as scratch,
     ):
+        start = time.monotonic()
+        if args and args[0] in WARM_COMMANDS and os.environ.get("PA_TEST_COLD_CLI") != "1":
+            run = WarmCli.get().start(args, cwd=cwd, env=full_env, streams=(stdin, out, err))
+            ended = run.wait(timeout)
+            if ended is None:
+                os.killpg(run.pid, signal.SIGKILL)
+                ended = run.wait(None)
+            returncode, peak_kib = ended
+            return _result(returncode, out, err, peak_kib, time.monotonic() - start)
         peak_file = Path(scratch) / "peak"
         full_env["PA_PEAK_FILE"] = str(peak_file)
-        start = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-S", "-c", _LAUNCHER, *cli_command(), *args],
             stdin=stdin,
@@ -100,15 +116,19 @@ def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: flo
             proc.wait()
         seconds = time.monotonic() - start
         peak_kib = float(peak_file.read_text()) if peak_file.exists() else float("nan")
-        out.seek(0)
-        err.seek(0)
-        return CliResult(
-            proc.returncode,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
-            peak_kib / 1024,  # Linux: KiB
-            seconds,
-        )
+        return _result(proc.returncode, out, err, peak_kib, seconds)
+
+
+def _result(returncode: int, out, err, peak_kib: float, seconds: float) -> CliResult:
+    out.seek(0)
+    err.seek(0)
+    return CliResult(
+        returncode,
+        out.read().decode("utf-8", "replace"),
+        err.read().decode("utf-8", "replace"),
+        peak_kib / 1024,  # Linux: KiB
+        seconds,
+    )
 
 
 # -- XLSX ----------------------------------------------------------------------------------
