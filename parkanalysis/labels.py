@@ -69,6 +69,8 @@ COLUMN_LABELS: dict[str, str] = {
     "reason": "原因",
     "count": "企业数",
     "n_enterprises": "企业数(家)",
+    "reporting_rate_pct": "报送率(%)",
+    "prev_reporting_rate_pct": "上年同期报送率(%)",
     "park_names": "园区",
     "industry_name": "行业",
     "section": "门类代码",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -480,6 +481,8 @@ def test_cli_json_and_xlsx(tmp_path):
     sheet = load_workbook(book).worksheets[0]
     header = [c.value for c in sheet[1]]
     assert header[:7] == ["指标代码", "指标", "数值", "单位", "同比(%)", "上年同期", "口径"]
+    assert "报送率(%)" in header  # every header is the reader's, none a code name
+    assert not [h for h in header if re.fullmatch(r"[A-Za-z_]+", str(h))], header
     assert [c.value for c in sheet[7]][:3] == ["tax_revenue", "税收", 3126]
 
 

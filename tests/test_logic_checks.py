@@ -340,8 +340,9 @@ def test_missing_reports_name_each_enterprise_and_month(tmp_path):
     assert sorted(f.value for f in missing) == sorted(who)
     assert all("2016年3月" in f.message for f in missing)
     m = read(folder, M)
-    for f in missing:  # the row named is a row of that enterprise in the file
-        assert m.iloc[f.row - 2]["企业代码"] == f.value
+    for f in missing:  # the cell named (row, column) holds the enterprise's code shown
+        assert f.column == "企业代码"
+        assert m.iloc[f.row - 2][f.column] == f.value
 
 
 def test_growth_leaves_out_enterprises_with_missing_months(tmp_path):

@@ -159,7 +159,7 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
             "或在企业名录中填写退出日期",
             file=stats.file,
             row=last_row.get((park, eid)),
-            column=stats.header("month"),
+            column=stats.header("enterprise_id"),  # the cell holding the value shown
             value=eid,
         )
     r = c.rates
