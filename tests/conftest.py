@@ -2,13 +2,17 @@
 
 Reports are rendered by :func:`parkanalysis.render.render_report` (the pipeline users run),
 lazily — a report is rendered the first time a test asks for it, then shared by every test of
-the session — in one warm :class:`~parkanalysis.render.KernelSession`, as batch workers do.
-Output goes to the session's temporary folder (``tmp_path_factory.getbasetemp()``), so the
-screenshots and the HTML of a run can be looked at afterwards.
+the run, in every pytest-xdist process — in one warm :class:`~parkanalysis.render.KernelSession`
+per process, as batch workers do. Output goes to the run's temporary folder
+(``tmp_path_factory.getbasetemp()``, its parent under xdist), so the screenshots and the HTML
+of a run can be looked at afterwards.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -67,7 +71,13 @@ class Rendered:
 
 
 class ReportSet:
-    """Renders a report the first time it is asked for; the same file afterwards."""
+    """Renders a report the first time it is asked for; the same file afterwards.
+
+    Under pytest-xdist the test processes share one folder (``out``): the first process to
+    ask for a report renders it while holding a lock on it, the others wait for the lock and
+    read what it wrote. A report is known by its name *and* its request (kind, data,
+    parameters), so two requests never share a file.
+    """
 
     def __init__(self, session: KernelSession, out: Path):
         self.session = session
@@ -78,17 +88,22 @@ class ReportSet:
         """Render ``kind`` with ``params`` into a folder of its own; fail on any problem."""
         if name in self._done:
             return self._done[name]
-        result = render_report(
-            kind,
-            out_dir=self.out / name,
-            session=self.session,
-            force=True,
-            data=str(data),
-            **params,
-        )
-        assert result.status == "rendered", result.error
-        assert not result.problems, result.problems
-        self._done[name] = Rendered(name, kind, {"data": str(data), **params}, result.html_path)
+        request = {"kind": kind, "data": str(data), **params}
+        key = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode())
+        folder = self.out / f"{name}-{key.hexdigest()[:12]}"
+        record = folder.with_suffix(".json")
+        self.out.mkdir(parents=True, exist_ok=True)
+        with open(folder.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # a state: whoever renders it has finished
+            if not record.exists():
+                result = render_report(
+                    kind, out_dir=folder, session=self.session, force=True, data=str(data), **params
+                )
+                assert result.status == "rendered", result.error
+                assert not result.problems, result.problems
+                record.write_text(json.dumps({"html": str(result.html_path)}), encoding="utf-8")
+            html = Path(json.loads(record.read_text(encoding="utf-8"))["html"])
+        self._done[name] = Rendered(name, kind, {"data": str(data), **params}, html)
         return self._done[name]
 
     def __getitem__(self, name: str) -> Rendered:
@@ -105,8 +120,11 @@ def kernel_session():
 
 @pytest.fixture(scope="session")
 def reports(kernel_session, tmp_path_factory) -> ReportSet:
-    """The sample park's reports (:data:`REPORTS`), rendered on first use."""
-    return ReportSet(kernel_session, tmp_path_factory.getbasetemp() / "reports")
+    """The sample park's reports (:data:`REPORTS`), rendered on first use, once per run."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by its test processes
+    return ReportSet(kernel_session, base / "reports")
 
 
 @pytest.fixture(scope="session")
