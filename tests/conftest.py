@@ -224,3 +224,27 @@ def pytest_xdist_auto_num_workers(config):
     or ``-n N`` overrides it; ``-n 0`` runs in one process.
     """
     return max(2, min(6, 2 * (os.cpu_count() or 1)))
+
+
+#: The test files that take longest (real batches, property tests over whole datasets), in
+#: that order. ``--dist loadfile`` hands whole files to workers in collection order, so these
+#: are collected first: a run does not end with one worker deep in a long file while the
+#: others wait. Order only; a file missing here runs after them, as before.
+LONGEST_FIRST = (
+    "test_fuzz.py",
+    "test_batch.py",
+    "test_faults.py",
+    "test_documents.py",
+    "test_dask.py",
+    "test_share_protection.py",
+    "test_logic_checks.py",
+    "test_dataset_malformed.py",
+    "test_office.py",
+    "test_reports.py",
+    "test_edges_cli.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: order kept within
