@@ -2,7 +2,7 @@
 
 Every process that renders imports ``nbformat``, which imports ``jsonschema``, which imports
 ``rfc3987_syntax`` when it is installed (JupyterLab's ``jupyter-events`` installs it). That
-module compiles Earley parsers for the RFC 3987 grammar at import time: about 1.5 s of CPU in
+module compiles Earley parsers for the RFC 3987 grammar at import time: about 2 s of CPU in
 every CLI run and every batch worker, for a check (``format: iri``) that notebook validation
 never makes. :func:`defer_iri_grammar` puts a stand-in module in its place that imports the
 real one the first time anything is asked of it, so every check still behaves as before.

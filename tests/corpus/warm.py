@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -85,10 +86,18 @@ def handle(conn):
 server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 server.bind(sys.argv[1])
 server.listen(16)
+server.settimeout(2.0)
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # handlers are reaped by the system
+parent = os.getppid()
 print("ready", flush=True)
 while True:
-    conn, _ = server.accept()
+    try:
+        conn, _ = server.accept()
+    except TimeoutError:
+        if os.getppid() != parent:  # the test process is gone (killed): no orphan server
+            break
+        continue
+    conn.settimeout(None)
     if os.fork() == 0:
         server.close()
         try:
@@ -132,8 +141,7 @@ class WarmCli:
     def stop(self) -> None:
         self.process.kill()
         self.process.wait()
-        Path(self.address).unlink(missing_ok=True)
-        os.rmdir(self.folder)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def start(self, args: list[str], *, cwd: Path, env: dict, streams: tuple) -> Run:
         """Start ``parkanalysis ARGS`` in a forked child; ``streams`` = (stdin, stdout, stderr)."""
