@@ -564,3 +564,36 @@ def test_init_keeps_the_offices_own_park_code(tmp_path):
     result = init_folder(folder)
     assert result.park_id == codes.pop()
     assert cli("validate", folder).returncode == 0
+
+
+def test_init_reads_a_statement_with_the_bureaus_other_headers(tmp_path):
+    """统计年月 / 单位详细名称 / 本月税金总额 / 期末从业人员 under two title rows, GBK."""
+    from parkanalysis.dataset.init import init_folder
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    for name in ("enterprises.csv", "parcels.csv"):
+        (folder / name).write_bytes((SAMPLE / name).read_bytes())
+    names = dict(
+        pd.read_csv(SAMPLE / "enterprises.csv", dtype=str)[["企业代码", "企业名称"]].values
+    )
+    m = pd.read_csv(SAMPLE / "monthly_stats.csv", dtype=str).head(40)
+    out = pd.DataFrame(
+        {
+            "统计年月": m["月份"].str.replace("-", "年") + "月",
+            "单位详细名称": m["企业代码"].map(names),
+            "本月税金总额(万元)": m["税收(万元)"],
+            "期末从业人员(人)": m["从业人员(人)"],
+        }
+    )
+    text = "工贸园企业月度统计台账\n填报单位:园区经发局,,,\n" + out.to_csv(index=False)
+    (folder / "月度统计.csv").write_bytes(text.encode("gbk"))
+    result = init_folder(folder)
+    (report,) = [f for f in result.files if f.file == "月度统计.csv"]
+    assert report.table == "monthly_stats" and report.header_row == 3, report
+    assert report.columns == {
+        "统计年月": "month",
+        "单位详细名称": "enterprise_name",
+        "本月税金总额(万元)": "tax_wan_yuan",
+        "期末从业人员(人)": "employees",
+    }
