@@ -63,7 +63,7 @@ def test_tour_pickers_change_the_table_and_chart_in_jupyterlab(lab, browser, out
         dashboard.locator(".pa-zh .pa-cap").first.wait_for(timeout=HANG_MS)
         caption0, chart0 = _dashboard_state(dashboard)
         assert "工业总产值" in caption0 and "2016年1-5月" in caption0
-        assert chart0.startswith("data:image/png;base64,")
+        assert chart0.startswith("data:image/png;base64,iVBOR"), chart0[:60]  # a real PNG
         selects.first.scroll_into_view_if_needed()
         page.screenshot(path=str(output_dir / "explore_lab_pickers_before.png"))
 

@@ -56,6 +56,18 @@ def _render(ds: Any, park: str, period: str, indicator: str) -> list[Any]:
     return [ZhTable(table, caption=caption), fig]
 
 
+def _display_output(item: Any) -> dict:
+    """``item`` as a notebook ``display_data`` output: binary data (a chart's PNG) in base64,
+    as the notebook format and the front end expect (raw bytes showed as a broken image)."""
+    import base64
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    data, metadata = InteractiveShell.instance().display_formatter.format(item)
+    data = {k: base64.b64encode(v).decode() if isinstance(v, bytes) else v for k, v in data.items()}
+    return {"output_type": "display_data", "data": data, "metadata": metadata}
+
+
 def dashboard(
     ds: Any,
     *,
@@ -78,7 +90,6 @@ def dashboard(
         ``.children``: the row of dropdowns, then the output area.
     """
     import ipywidgets as w
-    from IPython.display import display
 
     from parkanalysis.explore.questions import ENTERPRISE_INDICATORS, _spec
     from parkanalysis.indicators import resolve_period
@@ -97,24 +108,18 @@ def dashboard(
     out = w.Output()
 
     def update(_change: Any = None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            try:
-                shown = _render(ds, park_box.value, period_box.value, indicator_box.value)
-            except ParkAnalysisError as exc:  # a choice the data cannot answer
-                print(str(exc))
-                return
-            for item in shown:
-                display(item)
+        # The view is set on the widget's outputs directly, never captured (``with out:``)
+        # while a cell runs: a headless client (nbclient, papermill) then has no output
+        # capture to follow (a suspect in two stalled executions of this notebook under load).
+        out.outputs = ()
+        try:
+            shown = _render(ds, park_box.value, period_box.value, indicator_box.value)
+        except ParkAnalysisError as exc:  # a choice the data cannot answer
+            out.append_stdout(str(exc) + "\n")
+            return
+        out.outputs = tuple(_display_output(item) for item in shown)
 
     for box in (park_box, period_box, indicator_box):
         box.observe(update, names="value")
-    # The first view is set on the widget directly rather than captured (``with out:``)
-    # while the cell runs: a headless client (nbclient, papermill) then has no output
-    # capture to follow (a suspect in two stalled executions of this notebook under load).
-    try:
-        for item in _render(ds, park_box.value, period_box.value, indicator_box.value):
-            out.append_display_data(item)
-    except ParkAnalysisError as exc:
-        out.append_stdout(str(exc) + "\n")
+    update()
     return w.VBox([w.HBox([park_box, period_box, indicator_box]), out])
