@@ -1,24 +1,33 @@
-"""CPU time of starting a process that imports nbformat, with and without the deferred IRI
-grammar (``parkanalysis._startup``): what every ``parkanalysis render``/``batch`` run and every
-batch worker pays before its first report. Prints the median of five runs each and the ratio.
+"""CPU time of starting the processes the package owns. Prints medians of five runs and ratios.
+
+1. A process that imports nbformat, with and without the deferred IRI grammar
+   (``parkanalysis._startup``): what every ``parkanalysis render``/``batch`` run and every
+   batch worker pays before its first report.
+2. A kernel's warm-up imports (pandas, matplotlib, IPython's kernel, the report modules) with
+   and without bytecode: ``PYTHONPYCACHEPREFIX`` pointing at an empty folder makes Python
+   compile every module from source, as in a venv installed without .pyc files (uv's default)
+   where ``PYTHONDONTWRITEBYTECODE`` is set; ``scripts/bootstrap.sh`` compiles them once.
 
     python benchmarks/startup.py
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 
 PLAIN = "import nbformat"
 DEFERRED = "from parkanalysis._startup import defer_iri_grammar as d; d(); import nbformat"
+KERNEL = "import ipykernel.kernelapp, matplotlib.pyplot, pandas, parkanalysis.report, parkanalysis.land"
 
 
-def cpu_seconds(code: str) -> float:
+def cpu_seconds(code: str, env: dict[str, str] | None = None) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -28,6 +37,13 @@ def main() -> None:
     deferred = statistics.median(cpu_seconds(DEFERRED) for _ in range(5))
     print(f"import nbformat: {plain:.2f} s CPU; with the IRI grammar deferred: {deferred:.2f} s")
     print(f"ratio plain/deferred: {plain / deferred:.1f}x")
+
+    compiled = statistics.median(cpu_seconds(KERNEL) for _ in range(5))
+    with tempfile.TemporaryDirectory() as empty:
+        env = {**os.environ, "PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"}
+        source = statistics.median(cpu_seconds(KERNEL, env) for _ in range(5))
+    print(f"a kernel's imports: {source:.2f} s CPU from source; {compiled:.2f} s from .pyc files")
+    print(f"ratio source/bytecode: {source / compiled:.1f}x")
 
 
 if __name__ == "__main__":
