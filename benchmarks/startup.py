@@ -22,7 +22,9 @@ import tempfile
 
 PLAIN = "import nbformat"
 DEFERRED = "from parkanalysis._startup import defer_iri_grammar as d; d(); import nbformat"
-KERNEL = "import ipykernel.kernelapp, matplotlib.pyplot, pandas, parkanalysis.report, parkanalysis.land"
+KERNEL = (
+    "import ipykernel.kernelapp, matplotlib.pyplot, pandas, parkanalysis.report, parkanalysis.land"
+)
 
 
 def cpu_seconds(code: str, env: dict[str, str] | None = None) -> float:
