@@ -7,6 +7,8 @@
    and without bytecode: ``PYTHONPYCACHEPREFIX`` pointing at an empty folder makes Python
    compile every module from source, as in a venv installed without .pyc files (uv's default)
    where ``PYTHONDONTWRITEBYTECODE`` is set; ``scripts/bootstrap.sh`` compiles them once.
+3. What the first land outlook of a process imports for the supply trend's F test:
+   ``scipy.stats`` (before) against ``scipy.special`` (now), after numpy and pandas.
 
     python benchmarks/startup.py
 """
@@ -46,6 +48,17 @@ def main() -> None:
         source = statistics.median(cpu_seconds(KERNEL, env) for _ in range(5))
     print(f"a kernel's imports: {source:.2f} s CPU from source; {compiled:.2f} s from .pyc files")
     print(f"ratio source/bytecode: {source / compiled:.1f}x")
+
+    base = statistics.median(cpu_seconds("import numpy, pandas") for _ in range(5))
+    stats = statistics.median(cpu_seconds("import numpy, pandas, scipy.stats") for _ in range(5))
+    special = statistics.median(
+        cpu_seconds("import numpy, pandas, scipy.special") for _ in range(5)
+    )
+    print(
+        f"the F test's import: scipy.stats {stats - base:.2f} s CPU; "
+        f"scipy.special {special - base:.2f} s"
+    )
+    print(f"ratio stats/special: {(stats - base) / max(special - base, 1e-3):.1f}x")
 
 
 if __name__ == "__main__":

@@ -353,7 +353,8 @@ def _bandwidth(sizes: np.ndarray) -> float:
 
 
 def _fit_raw(tx: pd.DataFrame, first_year: int, last_year: int, elapsed: float):
-    from scipy.stats import f as f_dist
+    # the F(1, d) survival function; scipy.special (0.2 s to import), not scipy.stats (1 s)
+    from scipy.special import fdtrc
 
     years = np.arange(first_year, last_year + 2 if elapsed > 0 else last_year + 1)
     counts = tx.groupby("year").size().reindex(years, fill_value=0).to_numpy(dtype=float)
@@ -380,7 +381,7 @@ def _fit_raw(tx: pd.DataFrame, first_year: int, last_year: int, elapsed: float):
         # scaled by the over-dispersion of the trend model, else lumpy counts fake a trend
         x2_1, df_1 = _pearson(counts, mu1, 2)
         phi1 = max(1.0, x2_1 / df_1)
-        pval = float(f_dist.sf(lr / phi1, 1, df_1))
+        pval = float(fdtrc(1, df_1, lr / phi1))
         if pval < TREND_P:
             slope, se, params = b, se_b * math.sqrt(phi1), 2
             mu = mu1
