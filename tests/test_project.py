@@ -66,3 +66,39 @@ def test_import_has_no_side_effects():
         "assert 'papermill' not in sys.modules and 'nbconvert' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def _bytecode_is_current(source: Path) -> bool:
+    """True when ``source`` has a .pyc that Python would use (timestamp-checked, matching)."""
+    import importlib.util
+
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    if not cached.is_file():
+        return False
+    header = cached.read_bytes()[:16]
+    flags = int.from_bytes(header[4:8], "little")
+    if flags & 0b1:  # hash-based .pyc: present is enough for this check
+        return True
+    stat = source.stat()
+    mtime = int.from_bytes(header[8:12], "little")
+    size = int.from_bytes(header[12:16], "little")
+    return mtime == int(stat.st_mtime) & 0xFFFFFFFF and size == stat.st_size & 0xFFFFFFFF
+
+
+@pytest.mark.skipif(
+    not (Path(sys.prefix) == ROOT / ".venv" and (ROOT / ".venv" / ".bytecode").exists()),
+    reason="checks the venv that scripts/bootstrap.sh made",
+)
+def test_bootstrap_compiled_what_every_process_imports():
+    """Without .pyc files (uv writes none) and with PYTHONDONTWRITEBYTECODE set, every kernel,
+    batch worker and CLI run compiled these from source again (benchmarks/startup.py)."""
+    import importlib
+
+    names = ["pandas", "pandas.core.frame", "matplotlib.figure", "IPython.core.interactiveshell"]
+    names += ["ipykernel.kernelapp", "nbconvert.exporters.html", "parkanalysis.report.period"]
+    stale = []
+    for name in names:
+        source = Path(importlib.import_module(name).__file__)
+        if not _bytecode_is_current(source):
+            stale.append(name)
+    assert not stale, f"no current .pyc for {stale}; scripts/bootstrap.sh compiles them"
