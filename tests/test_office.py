@@ -355,6 +355,38 @@ def test_validate_names_every_unread_column_and_file(office_folder):
     assert strict.returncode == 2 and "unknown_column" in strict.stdout
 
 
+def _cells_as_seen(path: Path) -> list[list[str]]:
+    """Every row of a statement as the user sees it in Excel (row 1 first), cells as text."""
+    if path.suffix == ".xlsx":
+        ws = openpyxl.load_workbook(path, read_only=True).active
+        return [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    import csv
+
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gbk")
+
+    return list(csv.reader(text.splitlines()))
+
+
+def test_missing_report_points_at_the_cell_the_user_wrote(office_folder):
+    """The statement keys enterprises by name (or credit code): the 缺报 warning names that
+    cell, and the row's cell in that column holds the value shown, not a derived 企业代码."""
+    folder, _ = office_folder
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    missing = [w for w in report["warnings"] if w["rule"] == "missing_report"]
+    assert missing
+    for w in missing:
+        rows = _cells_as_seen(folder / w["file"])
+        header = next(r for r in rows if w["column"] in r)
+        cell = rows[w["row"] - 1][header.index(w["column"])]
+        assert cell.replace(" ", "") == str(w["value"]).replace(" ", ""), w
+        assert w["column"] != "企业代码"  # no such column in these files
+        assert str(w["value"]) in w["message"]
+
+
 def test_indicators_equal_an_independent_calculation(office_folder):
     folder, truth = office_folder
     proc = cli("indicators", folder, "--period", "2016年1-5月", "--format", "json")

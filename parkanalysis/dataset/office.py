@@ -237,6 +237,7 @@ def assign_files(
 def _append(raw: RawTable, header: str, values) -> None:
     pos = len(raw.headers)
     raw.headers = [*raw.headers, header]
+    raw.derived_positions.add(pos)
     raw.data[pos] = pd.Series(values, index=raw.data.index, dtype=object)
     if raw.header_cell_rows is not None:
         raw.header_cell_rows = [*raw.header_cell_rows, raw.header_row]
@@ -315,6 +316,7 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     if spec.name in _STATS and "enterprise_id" in matched and ctx.credit:
         pos = matched["enterprise_id"]  # ids given as 统一社会信用代码 of a register with 企业代码
         ids = raw.data[pos].to_numpy(dtype=object)
+        raw.rewritten[pos] = ids
         known = (
             set(ctx.register["enterprise_id"].astype(str)) if ctx.register is not None else set()
         )

@@ -51,6 +51,10 @@ class TableData:
     headers: dict[str, str] = field(default_factory=dict)
     #: the register's own 规上 flags by year (see :func:`.office.register_flags`)
     above_size_flags: pd.DataFrame | None = None
+    #: columns the package derived (not cells of the file), e.g. enterprise_id from names
+    derived: frozenset[str] = frozenset()
+    #: cells as written (by Excel row) of columns whose values the package replaced
+    written_values: dict[str, pd.Series] = field(default_factory=dict)
 
     def header(self, column: str) -> str:
         """The header as written in the file for ``column`` (its Chinese name if absent)."""
@@ -160,7 +164,13 @@ def parse_table(
     _check_negative(spec, frame, written, file, findings)
     if ok:
         _check_keys(spec, frame, written, file, findings, blank_cells)
-    return TableData(spec, file, frame, written)
+    derived = frozenset(c for c, i in positions.items() if i in raw.derived_positions)
+    as_written = {
+        c: pd.Series(raw.rewritten[i], index=raw.rows)
+        for c, i in positions.items()
+        if i in raw.rewritten
+    }
+    return TableData(spec, file, frame, written, derived=derived, written_values=as_written)
 
 
 def _report_no_header(raw: RawTable, spec: TableSpec, findings: Findings) -> None:

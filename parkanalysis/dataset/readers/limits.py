@@ -124,6 +124,10 @@ class RawTable:
     header_cell_rows: list[int] | None = None
     #: when no header row was found: the row most like one, key columns found, not found
     header_probe: tuple[int, list[str], list[str]] | None = None
+    #: positions of columns the package added (e.g. 企业代码 looked up from names)
+    derived_positions: set[int] = field(default_factory=set)
+    #: cells as written, by position, where the package replaced them (credit codes → ids)
+    rewritten: dict[int, np.ndarray] = field(default_factory=dict)
 
     def header_row_of(self, position: int) -> int:
         """The Excel row of the header cell at ``position``."""
