@@ -532,3 +532,31 @@ def test_documents_are_cached_with_their_inputs_only(kernel_session, tmp_path):
     assert again.status == "rendered"
     texts = [p.text for p in docx.Document(str(again.outputs["docx"])).paragraphs]
     assert "第二版。" in texts and "第一版。" not in texts
+
+
+def test_a_section_draws_each_chart_once_for_the_page_and_the_json():
+    """The page's image is the JSON's drawing (FIGURE_DPI), not a second drawing; a figure
+    changed afterwards is drawn anew."""
+    import base64
+
+    from parkanalysis import plots
+    from parkanalysis.report.model import MIME, Figure, Section
+
+    fig, ax = plots.new_figure()
+    ax.bar(["一月", "二月"], [1, 2])
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    section = Section([Figure(alt="示例图表", fig=fig)])
+
+    section.blocks[0].png_bytes()  # how many draw events one drawing makes
+    per_drawing = len(draws)
+    draws.clear()
+    bundle = section._repr_mimebundle_()
+    assert per_drawing > 0 and len(draws) == per_drawing
+
+    page = re.search(r'src="data:image/png;base64,([^"]+)"', bundle["text/html"]).group(1)
+    assert page == bundle[MIME]["blocks"][0]["png"]
+    ax.set_title("改后")
+    again = section._repr_mimebundle_()
+    assert again[MIME]["blocks"][0]["png"] != bundle[MIME]["blocks"][0]["png"]
+    assert base64.b64decode(page)[:4] == b"\x89PNG"

@@ -19,6 +19,8 @@ from conftest import REPORTS, SAMPLE
 import parkanalysis
 from parkanalysis import render
 from parkanalysis._io import folder_fingerprint
+from parkanalysis.report.model import FIGURE_DPI
+from parkanalysis.report.writers.html import PAGE_DPI
 
 pytestmark = pytest.mark.slow
 
@@ -154,6 +156,10 @@ def test_report_images_are_embedded_pngs(reports, name):
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
         width, height = struct.unpack(">II", data[16:24])
         assert width > 100 and height > 100, (width, height)
+        # drawn at FIGURE_DPI (the print copy's drawing), shown PAGE_DPI pixels per inch wide:
+        # sharp on high-density screens, same size on the page as before
+        shown = int(re.search(r'width="(\d+)"', tag).group(1))
+        assert width == pytest.approx(shown * FIGURE_DPI / PAGE_DPI, abs=2), (width, shown)
         alt = re.search(r'alt="([^"]*)"', tag)
         assert alt and re.search(r"[\u4e00-\u9fff]", alt.group(1)), "no Chinese alt text"
 

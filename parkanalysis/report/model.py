@@ -33,14 +33,39 @@ True
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import io
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: MIME type of a section's JSON in an executed notebook.
 MIME = "application/vnd.parkanalysis.section+json"
-#: Resolution of the figures kept in the JSON (DOCX and PDF writers use it).
+#: Resolution of the figures kept in the JSON (DOCX and PDF writers use it) and of the
+#: notebook page's charts, which are shown at :data:`~.writers.html.PAGE_DPI` CSS pixels per
+#: inch (sharp on high-density screens).
 FIGURE_DPI = 200
+
+#: PNGs drawn while :func:`drawing_once` is active: (id(figure), dpi) → (figure, PNG).
+_DRAWN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("pa_drawn", default=None)
+
+
+@contextlib.contextmanager
+def drawing_once():
+    """Within the block each live figure is drawn once per resolution, however many outputs
+    embed it (a section shows as the page's HTML and as JSON, both with the same PNG).
+
+    Drawing is most of what displaying a section costs. The drawings are kept for the block
+    only, so a figure changed afterwards is drawn again; nested blocks share the outer one's.
+    """
+    if _DRAWN.get() is not None:
+        yield
+        return
+    token = _DRAWN.set({})
+    try:
+        yield
+    finally:
+        _DRAWN.reset(token)
 
 
 @dataclass
@@ -92,9 +117,16 @@ class Figure:
         """The figure as PNG at ``dpi`` (the stored PNG when the figure itself is gone)."""
         if self.fig is None:
             return self.png or b""
+        drawn = _DRAWN.get()
+        key = (id(self.fig), dpi)
+        if drawn is not None and key in drawn and drawn[key][0] is self.fig:
+            return drawn[key][1]
         buffer = io.BytesIO()
         self.fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-        return buffer.getvalue()
+        png = buffer.getvalue()
+        if drawn is not None:
+            drawn[key] = (self.fig, png)
+        return png
 
     @property
     def size_inches(self) -> tuple[float, float] | None:
@@ -188,11 +220,12 @@ class Section:
         return self.html()
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        return {
-            "text/html": self.html(),
-            "text/plain": f"<{len(self.blocks)} 个报告内容块>",
-            MIME: self.to_json(),
-        }
+        with drawing_once():  # the page and the JSON embed the same drawing of each chart
+            return {
+                "text/html": self.html(),
+                "text/plain": f"<{len(self.blocks)} 个报告内容块>",
+                MIME: self.to_json(),
+            }
 
     def to_json(self) -> dict[str, Any]:
         return {"blocks": [block_to_json(b) for b in self.blocks]}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from parkanalysis.report.model import (
+    FIGURE_DPI,
     Document,
     Figure,
     Heading,
@@ -24,7 +25,9 @@ from parkanalysis.report.model import (
     Table,
 )
 
-#: Resolution of the charts embedded in the notebook's HTML page.
+#: Size of the charts on the notebook's HTML page: CSS pixels per inch of the figure. The
+#: image itself is the :data:`~parkanalysis.report.model.FIGURE_DPI` drawing (also kept in
+#: the JSON), so a chart is drawn once and stays sharp on high-density screens.
 PAGE_DPI = 110
 _ROLE_CLASS = {"note": "pa-note", "subtitle": "pa-note"}
 PRINT_CSS = Path(__file__).resolve().parents[2] / "templates" / "parkreport" / "print.css"
@@ -76,7 +79,11 @@ def _mark_text_cells(body: str, columns: set[int]) -> str:
 
 
 def _img(figure: Figure, dpi: int, *, style: str = "") -> str:
-    data = base64.b64encode(figure.png_bytes(dpi)).decode("ascii")
+    """The chart as an embedded PNG drawn at FIGURE_DPI, ``dpi`` CSS pixels per inch wide."""
+    data = base64.b64encode(figure.png_bytes(FIGURE_DPI)).decode("ascii")
+    size = figure.size_inches
+    if size is not None and dpi < FIGURE_DPI:
+        style = f' width="{round(size[0] * dpi)}"' + style
     return f'<img src="data:image/png;base64,{data}" alt="{esc(figure.alt)}"{style}>'
 
 
@@ -128,8 +135,6 @@ def blocks_html(blocks) -> str:
 
 def document_html(document: Document, *, dpi: int | None = None) -> str:
     """A whole document as one self-contained HTML page with the print stylesheet (A4)."""
-    from parkanalysis.report.model import FIGURE_DPI
-
     css = PRINT_CSS.read_text(encoding="utf-8")
     parts = []
     for block, label in document.numbered():
