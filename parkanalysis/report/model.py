@@ -23,7 +23,8 @@ Writers (:mod:`parkanalysis.report.writers`) turn blocks into HTML, DOCX or PDF;
 knows which one runs. In a notebook a section displays as HTML (today's page) and, beside
 it, as JSON under the MIME type :data:`MIME` (figures as PNG at :data:`FIGURE_DPI` dpi), so
 that the DOCX and PDF writers can rebuild the whole document from the executed notebook
-(:mod:`parkanalysis.report.document`).
+(:mod:`parkanalysis.report.document`). Both embed the same drawing of each chart
+(:func:`drawing_once`).
 
 >>> s = Section([Heading("一、经济运行", 2), Paragraph("产值增长<5%>")])
 >>> Section.from_json(s.to_json()).blocks == s.blocks
