@@ -492,6 +492,16 @@ def test_warnings_do_not_block(tmp_path, change, expected, text):
     assert text in located[expected].message
 
 
+def test_growth_outlier_shows_the_value_of_the_cell_it_names(tmp_path):
+    files = base_files()
+    _cell(M, 5, "税收(万元)", "90")(files)
+    warnings = load_dataset(write_files(tmp_path, files)).warnings
+    (f,) = [w for w in warnings if w.rule == "growth_outlier"]
+    assert (f.row, f.column) == (5, "税收(万元)")
+    assert f.value == 90  # that cell, not the enterprise's code
+    assert csv_rows(files[M])[4][1] in f.message  # the message names the enterprise
+
+
 def test_size_limit_is_a_finding_not_a_memory_error(tmp_path):
     folder = write_files(tmp_path, base_files())
     report = validate_dataset(folder, limits=ReadLimits(max_csv_bytes=100))

@@ -349,6 +349,8 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
     both = cur.join(prev.add_suffix("_prev"), how="inner")
     latest_rows = f[(f["year"] == year) & (f["month"] == month)].set_index(keys)["_row"]
     latest_rows = latest_rows[~latest_rows.index.duplicated()]
+    cells = f.drop_duplicates("_row").set_index("_row")  # the cell a finding points at
+    by_name = "enterprise_id" in td.derived and "enterprise_name" in f.columns
     parks = both.index.get_level_values(0)
     pct = np.array(
         [
@@ -366,15 +368,19 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
         for i in flagged:
             park, eid = both.index[i]
             g = growth[i]
+            row = latest_rows.get((park, eid))
+            name = cells["enterprise_name"].get(row) if by_name and row is not None else None
+            who = f"「{name}」({eid})" if isinstance(name, str) and name else f" {eid} "
             findings.add(
                 "growth_outlier",
-                f"{year}年1-{month}月{td.spec.column(col).zh} {a[i]:g} 万元,"
+                f"企业{who}{year}年1-{month}月{td.spec.column(col).zh} {a[i]:g} 万元,"
                 f"比上年同期 {b[i]:g} 万元{'增长' if g > 0 else '下降'} {abs(g):.1f}%"
                 f"(超过 ±{pct[i]:g}%);请核对是否录入错误或单位错误",
                 file=td.file,
-                row=latest_rows.get((park, eid)),
+                row=row,
                 column=td.header(col),
-                value=eid,
+                # the value of the cell named (the latest month's), not the enterprise's code
+                value=cells[col].get(row) if row is not None else None,
             )
 
 
