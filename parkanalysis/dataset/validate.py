@@ -369,6 +369,7 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
             park, eid = both.index[i]
             g = growth[i]
             row = latest_rows.get((park, eid))
+            cell = cells[col].get(row) if row is not None else None
             name = cells["enterprise_name"].get(row) if by_name and row is not None else None
             who = f"「{name}」({eid})" if isinstance(name, str) and name else f" {eid} "
             findings.add(
@@ -380,7 +381,7 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
                 row=row,
                 column=td.header(col),
                 # the value of the cell named (the latest month's), not the enterprise's code
-                value=cells[col].get(row) if row is not None else None,
+                value=None if cell is None or pd.isna(cell) else cell,
             )
 
 
