@@ -222,7 +222,7 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
                 index_col=False,
                 dtype=dtype,
                 keep_default_na=False,
-                na_values={i: CSV_NA_VALUES for i in range(len(headers))},
+                na_values=CSV_NA_VALUES,  # every column (one set, not one per column)
                 skip_blank_lines=False,
                 engine="c",
             )
