@@ -367,7 +367,6 @@ def _cells_as_seen(path: Path) -> list[list[str]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("gbk")
-
     return list(csv.reader(text.splitlines()))
 
 
