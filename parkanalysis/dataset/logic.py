@@ -142,13 +142,10 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
         today=today,
     )
     f = stats.frame
-    keys = [f["park_id"].astype("str"), f["enterprise_id"].astype("str")]
-    last_row = f.groupby(keys)["_row"].max()
-    # point at the cell the user wrote: the name a derived code was looked up from, or the
-    # credit code an id replaced
-    by_name = "enterprise_id" in stats.derived and "enterprise_name" in f.columns
-    names = f.groupby(keys)["enterprise_name"].last() if by_name else None
-    as_written = stats.written_values.get("enterprise_id")
+    last_row = f.groupby([f["park_id"].astype("str"), f["enterprise_id"].astype("str")])[
+        "_row"
+    ].max()
+    id_column = stats.id_column()  # the cell that identifies the enterprise, as written
     miss = c.missing
     if len(miss):  # months after the data's complete end are one late_reports finding each
         end = miss["park_id"].map({p: y * 12 + m - 1 for p, (y, m) in c.complete_to.items()})
@@ -156,10 +153,8 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
     for (park, eid), g in miss.groupby(["park_id", "enterprise_id"], sort=True):
         months = list(zip(g["year"], g["month"], strict=True))
         row = last_row.get((park, eid))
-        shown = names.get((park, eid)) if names is not None else None
-        if (shown is None or pd.isna(shown)) and as_written is not None and row in as_written:
-            shown = as_written[row]
-        shown = None if shown is None or pd.isna(shown) else str(shown)
+        shown = stats.as_written(row, id_column)
+        shown = None if shown is None else str(shown)
         who = f" {eid}(园区 {park})"
         if shown and shown != eid:
             who = f"「{shown}」({eid},园区 {park})"
@@ -172,7 +167,7 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
             file=stats.file,
             row=row,
             # the cell holding the value shown: the code, or the name it was looked up from
-            column=stats.header("enterprise_name" if by_name and shown else "enterprise_id"),
+            column=stats.header(id_column if shown else "enterprise_id"),
             value=shown or eid,
         )
     r = c.rates

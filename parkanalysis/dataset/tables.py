@@ -8,6 +8,7 @@ Per-cell rules live here: header mapping (``missing_column``, ``duplicate_column
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,29 @@ class TableData:
     def header(self, column: str) -> str:
         """The header as written in the file for ``column`` (its Chinese name if absent)."""
         return self.headers.get(column) or self.spec.column(column).zh
+
+    def id_column(self) -> str:
+        """The column that identifies an enterprise in the file as the user wrote it: the
+        name when the package looked the code up from names, else ``enterprise_id``."""
+        if "enterprise_id" in self.derived and "enterprise_name" in self.frame.columns:
+            return "enterprise_name"
+        return "enterprise_id"
+
+    def as_written(self, row: int | None, column: str):
+        """The cell at Excel ``row`` of ``column`` as the file has it (before the package
+        replaced it, e.g. a credit code by the register's id); None when blank or absent."""
+        if row is None or column not in self.frame.columns:
+            return None
+        if column in self.written_values:
+            value = self.written_values[column].get(row)
+        else:
+            at = self._row_positions.get(row)
+            value = None if at is None else self.frame[column].iat[at]
+        return None if value is None or pd.isna(value) else value
+
+    @functools.cached_property
+    def _row_positions(self) -> dict[int, int]:
+        return {int(r): i for i, r in enumerate(self.frame["_row"].to_numpy())}
 
 
 def accepted_headers(col: ColumnSpec) -> str:

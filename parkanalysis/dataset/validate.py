@@ -349,8 +349,7 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
     both = cur.join(prev.add_suffix("_prev"), how="inner")
     latest_rows = f[(f["year"] == year) & (f["month"] == month)].set_index(keys)["_row"]
     latest_rows = latest_rows[~latest_rows.index.duplicated()]
-    cells = f.drop_duplicates("_row").set_index("_row")  # the cell a finding points at
-    by_name = "enterprise_id" in td.derived and "enterprise_name" in f.columns
+    id_column = td.id_column()
     parks = both.index.get_level_values(0)
     pct = np.array(
         [
@@ -369,9 +368,8 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
             park, eid = both.index[i]
             g = growth[i]
             row = latest_rows.get((park, eid))
-            cell = cells[col].get(row) if row is not None else None
-            name = cells["enterprise_name"].get(row) if by_name and row is not None else None
-            who = f"「{name}」({eid})" if isinstance(name, str) and name else f" {eid} "
+            shown = td.as_written(row, id_column)
+            who = f"「{shown}」({eid})" if shown is not None and str(shown) != eid else f" {eid} "
             findings.add(
                 "growth_outlier",
                 f"企业{who}{year}年1-{month}月{td.spec.column(col).zh} {a[i]:g} 万元,"
@@ -381,7 +379,7 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
                 row=row,
                 column=td.header(col),
                 # the value of the cell named (the latest month's), not the enterprise's code
-                value=None if cell is None or pd.isna(cell) else cell,
+                value=td.as_written(row, col),
             )
 
 
