@@ -112,3 +112,18 @@ def test_export_is_self_contained_with_toc_and_footer(tmp_path):
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert "abc&lt;script&gt;" in page  # provenance is escaped
     assert "x = 1" not in page  # code hidden
+
+
+def test_printed_text_is_one_output_however_it_was_flushed(tmp_path):
+    """Two flushes of one line (as a loaded kernel may send them) give one stream output."""
+    path = _notebook(
+        tmp_path,
+        "import sys, time\nsys.stdout.write('工贸园'); sys.stdout.flush(); time.sleep(0.5)\n"
+        "print('', x)\n_ = sys.stderr.write('注意')",
+    )
+    nb = render.execute_notebook(path, {"x": 2})
+    outputs = nb.cells[-1].outputs
+    assert [(o["name"], o["text"]) for o in outputs] == [
+        ("stdout", "工贸园 2\n"),
+        ("stderr", "注意"),
+    ]

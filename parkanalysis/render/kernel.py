@@ -71,6 +71,29 @@ del parkanalysis
 """
 
 
+def _join_adjacent_streams(cell, **_kwargs) -> None:
+    """nbclient's ``on_cell_executed`` hook: adjacent pieces of one stream become one output.
+
+    What a cell prints arrives in as many stream messages as the kernel happened to flush
+    (more on a loaded machine: one ``print`` of Chinese text came back as 「工贸园」 and
+    「 2」), so the notebook, its HTML and everything reading them see what the cell
+    printed, not how it was flushed. Output order is kept (unlike ``coalesce_streams``).
+    """
+    joined: list = []
+    for out in cell.get("outputs", []):
+        prev = joined[-1] if joined else None
+        if (
+            prev is not None
+            and out.get("output_type") == "stream"
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == out.get("name")
+        ):
+            prev["text"] += out["text"]
+        else:
+            joined.append(out)
+    cell["outputs"] = joined
+
+
 class ExecutionFailed(RenderError):
     """A cell raised or the kernel died; ``notebook`` holds what was executed."""
 
@@ -270,6 +293,7 @@ class _Kernel:
             timeout=self.timeout,
             kernel_name="python3",
             resources={"metadata": {"path": self.cwd}},
+            on_cell_executed=_join_adjacent_streams,
         )
         runner.kc = self.client.kc  # reuse the running kernel's client (not a trait)
         return runner
