@@ -145,6 +145,18 @@ class _Worker:
             self.conn.send(None)
 
 
+def _collect(worker: _Worker, finish) -> None:
+    """Record every result ``worker`` has already sent, without waiting for more."""
+    with contextlib.suppress(EOFError, OSError):  # gone: its sentinel tells
+        while worker.conn.poll():
+            message = worker.conn.recv()
+            if message[0] == "done":
+                _tag, index, result = message
+                if index == worker.current:
+                    worker.current = None
+                finish(index, result)
+
+
 def _run_local(
     jobs: list[Job], *, workers: int, timeout: int, on_result, preload: str | None = None
 ) -> list[JobResult]:
@@ -181,14 +193,7 @@ def _run_local(
                 if worker is None:
                     continue
                 if worker.conn in ready:
-                    with contextlib.suppress(EOFError, OSError):  # gone: the sentinel tells
-                        while worker.conn.poll():
-                            message = worker.conn.recv()
-                            if message[0] == "done":
-                                _tag, index, result = message
-                                if index == worker.current:
-                                    worker.current = None
-                                finish(index, result)
+                    _collect(worker, finish)
                 if worker.process.sentinel not in ready and worker.process.is_alive():
                     continue
                 # The worker died (killed, out of memory …): only its current report is lost.
@@ -207,6 +212,7 @@ def _run_local(
     except BaseException:  # Ctrl-C, SIGTERM: what did not finish is listed as interrupted
         live = [w for w in pool if w is not None]
         for worker in live:
+            _collect(worker, finish)  # a report done but not yet read is done, not interrupted
             with contextlib.suppress(OSError):
                 worker.process.terminate()  # the worker shuts its kernel down and exits
         for index in range(len(jobs)):
