@@ -274,7 +274,8 @@ def _from_files() -> CJKFont:
     # family found here (it comes first) and then rebuild its whole list, seconds long.
     manager = font_manager.fontManager
     manager.ttflist = [e for e in manager.ttflist if os.path.isfile(e.fname)]
-    unusable: dict[str, str] = {}
+    unusable: dict[str, str] = {}  # file -> why matplotlib cannot use it
+    chinese: set[str] = set()  # those of them fontconfig or their names say are Chinese
     opened = 0
     faces = _fontconfig_faces()
     for face in faces or ():
@@ -284,6 +285,7 @@ def _from_files() -> CJKFont:
             unusable[face.path] = (
                 f"{face.fontformat or '非轮廓'}字体;matplotlib 只能使用 TrueType/OpenType 轮廓字体"
             )
+            chinese.add(face.path)
             continue
         opened += 1
         reason = unusable_reason(face.path, face.index)
@@ -291,6 +293,7 @@ def _from_files() -> CJKFont:
         if isinstance(found, CJKFont):
             return found
         unusable[face.path] = found
+        chinese.add(face.path)
     for path in _folder_files(skip={f.path for f in faces or ()}):
         if opened >= OPEN_LIMIT:
             break
@@ -303,15 +306,20 @@ def _from_files() -> CJKFont:
             reason = found
         if not reason.startswith(MISSING_GLYPHS):  # a font without Chinese: not a Chinese font
             unusable[path] = reason
-    if unusable:
-        listing = "\n".join(f"  {path}: {reason}" for path, reason in unusable.items())
+            if _CJK_NAME.search(Path(path).stem.lower()):
+                chinese.add(path)
+    listing = "\n".join(f"  {path}: {reason}" for path, reason in unusable.items())
+    if chinese:
         raise FontError(
             "找到了字体文件,但 matplotlib 无法用它们显示中文,图表会出现方框:\n"
-            f"{listing}\n" + _INSTALL_HINT
+            f"{listing}\n请替换或删除这些文件(来自软件包的,重新安装它,如 Debian/Ubuntu: "
+            "sudo apt-get install --reinstall fonts-noto-cjk),或设置环境变量 "
+            f"{FONT_ENV}=/path/font.ttc 指向一个可用的中文字体文件(.ttf/.otf/.ttc)。"
         )
     fontconfig = "fc-list :lang=zh" if faces is not None else "fc-list(未安装 fontconfig 或无响应)"
     searched = "、".join([fontconfig, *(str(f) for f in font_folders())])
-    raise FontError(f"本机没有可显示中文的字体(已查找: {searched})。" + _INSTALL_HINT)
+    others = f"\n另有 matplotlib 无法读取的字体文件:\n{listing}\n" if unusable else ""
+    raise FontError(f"本机没有可显示中文的字体(已查找: {searched})。{others}" + _INSTALL_HINT)
 
 
 @lru_cache(maxsize=1)

@@ -248,6 +248,8 @@ def test_load_ext_in_a_fresh_kernel_with_a_font_installed_after_the_cache(stale_
 def test_no_font_anywhere_says_so_and_how_to_install(tmp_path):
     machine = _machine(tmp_path)
     machine.write_cache()
+    latin = machine.user_fonts / "Ornaments.ttf"  # unreadable, and nothing says it is Chinese
+    latin.write_bytes(b"\0\1\0\0" + bytes(60))
     run = machine.find_font()
     assert run.returncode == 0, run.stderr
     message = run.stdout
@@ -255,7 +257,7 @@ def test_no_font_anywhere_says_so_and_how_to_install(tmp_path):
     assert "apt-get install fonts-noto-cjk" in message
     assert f"{fonts.FONT_ENV}=" in message
     assert str(machine.user_fonts) in message  # where it looked
-    assert "无法" not in message  # not the other case
+    assert f"另有 matplotlib 无法读取的字体文件:\n  {latin}: " in message  # named, not blamed
 
 
 @pytest.mark.parametrize("via", ["folder", "env"])
