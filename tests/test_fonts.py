@@ -245,6 +245,35 @@ def test_load_ext_in_a_fresh_kernel_with_a_font_installed_after_the_cache(stale_
     assert nb.cells[-1].outputs[0]["text"].strip() == str(installed)
 
 
+#: Where a user or a package may install a font, relative to the test machine's root; the
+#: first is fontconfig's one folder, the others only the folder search sees.
+PLACES = {
+    "fontconfig": "home/.local/share/fonts/{name}",
+    "home-fonts": "home/.fonts/{name}",
+    "data-dirs": "share/fonts/opentype/noto/{name}",
+    "plain-name": "home/.fonts/a/b/font.{suffix}",
+}
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_a_font_installed_after_the_cache_anywhere_usual_is_found(tmp_path, place):
+    machine = _machine(tmp_path)
+    machine.write_cache()
+    source = _installed_cjk_font()
+    target = tmp_path / PLACES[place].format(name=source.name, suffix=source.suffix[1:])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    run = machine.python(
+        "import io\nfrom parkanalysis.plots import new_figure\n"
+        "from parkanalysis.fonts import find_cjk_font\n"
+        "fig, ax = new_figure()\nax.set_title('工贸园 1-5月 税收(万元) 同比增长 -3.2%')\n"
+        "fig.savefig(io.BytesIO(), format='png')\nprint(find_cjk_font().path)"
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == str(target)
+    assert run.stderr == "", run.stderr  # no findfont / missing-glyph warning
+
+
 def test_no_font_anywhere_says_so_and_how_to_install(tmp_path):
     machine = _machine(tmp_path)
     machine.write_cache()
