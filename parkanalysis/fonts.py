@@ -183,8 +183,17 @@ def _fontconfig_faces() -> list[_Face] | None:
             )
         except ValueError:
             continue
-    # Preferred family first, then the weight nearest Regular (fontconfig's 80), then Sans.
-    faces.sort(key=lambda f: (_family_rank(f.families), abs(f.weight - 80), f.path, f.index))
+    # Preferred family first, then sans-serif and proportional, then the weight nearest
+    # Regular (fontconfig's 80).
+    faces.sort(
+        key=lambda f: (
+            _family_rank(f.families),
+            any(w in n for n in f.families for w in ("Serif", "Mono")),
+            abs(f.weight - 80),
+            f.path,
+            f.index,
+        )
+    )
     return faces
 
 
@@ -231,6 +240,7 @@ def _register(path: str) -> CJKFont | str:
 
 
 def _from_env(path: str) -> CJKFont:
+    path = os.path.abspath(path)  # matplotlib keeps the path; a notebook may change folder
     if not Path(path).is_file():
         raise FontError(f"{FONT_ENV}={path} 不是字体文件。请指向 .ttf/.otf/.ttc 文件。")
     reason = unusable_reason(path)
