@@ -145,12 +145,12 @@ def wait_until_saved(path: Path, n_code: int, timeout: float = HANG_MS / 1000) -
 
 @pytest.fixture
 def repository_before() -> dict[str, tuple[str, int]]:
-    """:func:`repository_state` before JupyterLab starts (``lab`` asks for it first)."""
+    """:func:`repository_state` before JupyterLab starts (asked for before ``lab``)."""
     return repository_state()
 
 
 @pytest.fixture
-def lab(tmp_path, repository_before):
+def lab(tmp_path):
     """A running JupyterLab on a copy of the notebook and data: yields (base url, token, root)."""
     if not JUPYTER.exists():
         pytest.fail(f"{JUPYTER} missing: install the 'lab' extra (make venv)")
@@ -204,7 +204,7 @@ def lab(tmp_path, repository_before):
                 proc.wait(timeout=5)
 
 
-def test_explore_notebook_runs_all_cells_in_jupyterlab(lab, browser, output_dir, repository_before):
+def test_explore_notebook_runs_all_cells_in_jupyterlab(repository_before, lab, browser, output_dir):
     base, token, root = lab
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
