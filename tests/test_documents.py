@@ -187,6 +187,7 @@ def test_docx_holds_the_office_paragraphs(h1):
     assert "二、基础设施建设" in headings and headings[-1].endswith("数据说明与核对")
 
 
+@needs_poppler  # the page count is read with pdfinfo
 def test_docx_converts_with_libreoffice(h1, tmp_path):
     office = require_tool(*LIBREOFFICE)  # `make test` installs libreoffice-writer-nogui
     done = subprocess.run(
