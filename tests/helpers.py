@@ -94,14 +94,17 @@ def require_tool(*names: str, why: str = WHY_SYSTEM) -> str:
 
 
 def chromium_problem() -> str | None:
-    """Why the package could not find Chromium (its own lookup), or None when it can."""
+    """Why the package cannot find Chromium (its own lookup, find_chromium), or None if it can."""
     from parkanalysis.errors import RenderError
-    from parkanalysis.report.writers.pdf import find_chromium
+    from parkanalysis.report.writers.pdf import CANDIDATES, find_chromium
 
     try:
         find_chromium()
-    except RenderError as exc:
-        return str(exc)
+    except RenderError:
+        configured = os.environ.get("PARKANALYSIS_CHROMIUM")
+        if configured:
+            return f"PARKANALYSIS_CHROMIUM={configured} is not a file"
+        return f"PARKANALYSIS_CHROMIUM is unset and none of {' / '.join(CANDIDATES)} is on PATH"
     return None
 
 
