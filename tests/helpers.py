@@ -77,7 +77,7 @@ def missing(thing: str, why: str) -> NoReturn:
     """Skip the test because ``thing`` is missing (``why`` a clone may lack it); fail under CI."""
     if IN_CI:
         pytest.fail(f"CI=true and {thing} is missing: {why}", pytrace=False)
-    pytest.skip(f"{thing} is missing: {why}")
+    pytest.skip(f"{thing} is missing: {why}", allow_module_level=True)
 
 
 def find_tool(*names: str) -> str | None:
