@@ -1,4 +1,4 @@
-"""Small builders shared by test modules (not fixtures: plain functions)."""
+"""Small builders shared by test modules; what to do when a component is missing (below)."""
 
 from __future__ import annotations
 
