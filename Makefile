@@ -18,7 +18,7 @@ venv: ## Create/refresh .venv and the system packages (idempotent)
 reports: venv ## Render the sample park's reports into reports/ (DATA=, YEAR=, OUT= to change)
 	@$(VENV)/bin/parkanalysis batch --data $(DATA) --year $(YEAR) --out $(OUT)
 
-test: ## Run the whole test suite (installs Chromium and fonts when root)
+test: ## Run the whole test suite (installs Chromium, poppler, LibreOffice and fonts when root)
 	@scripts/bootstrap.sh --system
 	@$(PY) -m pytest
 

@@ -23,6 +23,7 @@ from hypothesis import settings
 
 from parkanalysis._startup import defer_iri_grammar
 from parkanalysis.render import KernelSession, render_report
+from tests.helpers import IN_CI, require_chromium, required
 
 defer_iri_grammar()  # test processes start as the CLI's do (see parkanalysis._startup)
 
@@ -30,12 +31,11 @@ defer_iri_grammar()  # test processes start as the CLI's do (see parkanalysis._s
 # fixed, derived set so that a run's verdict does not depend on the draw. Failures found
 # locally are kept in .hypothesis/ and must be fixed, with a regression case, before landing.
 settings.register_profile("ci", derandomize=True, database=None)
-if os.environ.get("CI") == "true":
+if IN_CI:
     settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -137,14 +137,17 @@ def output_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Chromium through Playwright; skipped only when Chromium is not installed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: `make test` installs Chromium (run it as root)")
+    """Headless Chromium through Playwright, found as the package finds it.
+
+    Skipped when the package finds no Chromium (``PARKANALYSIS_CHROMIUM``, else ``chromium``
+    and its other names on PATH); under CI=true that fails instead (tests/helpers.py).
+    """
+    executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True
         )
         try:
             yield chromium
@@ -212,6 +215,34 @@ def copy_sample(target: Path) -> Path:
     """A writable copy of the sample dataset in ``target``."""
     shutil.copytree(SAMPLE, target)
     return target
+
+
+def pytest_configure(config):
+    """Under CI=true, refuse to start when a component the suite exercises is missing.
+
+    Each test that needs one fails on its own too (tests/helpers.py); this names them all at
+    once, before minutes of other tests, when ``pytest`` is run directly rather than by
+    ``make test`` (whose bootstrap installs them). Checked once, in the controlling process.
+    """
+    if IN_CI and not hasattr(config, "workerinput"):
+        lacking = required()
+        if lacking:
+            raise pytest.UsageError(
+                "CI=true, but this machine lacks what the test suite exercises "
+                "(`make test` installs the system packages when run as root):\n  - "
+                + "\n  - ".join(lacking)
+            )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skip raised by tests/helpers.py is reported at the test that asked, not at the helper."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple):
+        path, _line, reason = report.longrepr
+        if Path(path).name == "helpers.py":
+            report.longrepr = (item.location[0], item.location[1] + 1, reason)
 
 
 def pytest_xdist_auto_num_workers(config):

@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 from parkanalysis import batch, render
+from tests.helpers import require_module
 
-distributed = pytest.importorskip("distributed")
+distributed = require_module("distributed")  # the dask extra (tests/helpers.py)
 
 SAMPLE = render.NOTEBOOK_DIR.parent / "data" / "sample"
 CLI = Path(sys.executable).parent / "parkanalysis"

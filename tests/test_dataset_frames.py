@@ -239,10 +239,6 @@ def test_write_dataset_round_trip(dataset_tiny, tmp_path):
         write_dataset(folder, frames, profile=profile)
 
 
-@pytest.mark.skipif(
-    not (SAMPLE / "park.yaml").exists(),
-    reason="data/sample/park.yaml not generated yet (python -m parkanalysis.sample)",
-)
 def test_sample_park_loads_and_keeps_the_38_mu_residual():
     report = validate_dataset(SAMPLE)
     assert report.ok, report.to_text()

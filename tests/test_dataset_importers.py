@@ -1,8 +1,6 @@
-"""Importers of public records (/work/shared/external); skipped when that folder is absent."""
+"""Importers of public records, on the copies vendored in tests/data/ (every clone has them)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,18 +8,19 @@ import pytest
 
 from parkanalysis.dataset import import_landchina, import_tbhb, load_dataset
 from parkanalysis.dataset.importers import landchina_dataset
+from tests.helpers import DATA, SHARED, require_path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-LANDCHINA = SHARED / "external" / "landchina_supply_results_20181231.csv"
-TBHB = SHARED / "external" / "tbhb_profit_2012_2019.csv"
-
-needs_shared = pytest.mark.skipif(
-    not LANDCHINA.exists() or not TBHB.exists(),
-    reason=f"public test records not found under {SHARED / 'external'}",
-)
+LANDCHINA = DATA / "landchina_supply_results_20181231.csv"
+TBHB = DATA / "tbhb_profit_2012_2019.csv"
 
 
-@needs_shared
+@pytest.mark.parametrize("record", [LANDCHINA, TBHB], ids=lambda p: p.name)
+def test_vendored_records_are_the_shared_ones(record):
+    """The vendored copies are the shared folder's files, byte for byte (no silent edit)."""
+    shared = require_path(SHARED / "external" / record.name)
+    assert record.read_bytes() == shared.read_bytes()
+
+
 def test_import_landchina_parcels():
     parcels = import_landchina(LANDCHINA, park_id="LC", phase_id="P1")
     assert len(parcels) == 203 and parcels["parcel_id"].is_unique
@@ -55,7 +54,6 @@ def test_import_landchina_parcels():
     assert parcels.loc[public, "supply_date"].isna().all()
 
 
-@needs_shared
 def test_landchina_as_a_dataset(tmp_path):
     folder = landchina_dataset(LANDCHINA, tmp_path / "lc")
     ds = load_dataset(folder)
@@ -63,7 +61,6 @@ def test_landchina_as_a_dataset(tmp_path):
     assert ds.parcels["area_mu"].sum() == pytest.approx(ds.profile.parks["LC"].declared_mu["total"])
 
 
-@needs_shared
 def test_import_tbhb_keeps_official_growth():
     pub = import_tbhb(TBHB)
     assert len(pub) == 88

@@ -16,21 +16,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docx
 import pytest
 from conftest import SAMPLE
 
-docx = pytest.importorskip("docx")
+from tests.helpers import LIBREOFFICE, POPPLER, require_chromium, require_tool
 
 CLI = Path(sys.executable).parent / "parkanalysis"
 TITLE = "工贸园2016年上半年工作总结"
 MM = 72 / 25.4  # PDF points per millimetre
-POPPLER = all(shutil.which(t) for t in ("pdfinfo", "pdftotext", "pdfimages", "pdftoppm"))
-needs_poppler = pytest.mark.skipif(
-    not POPPLER, reason="poppler-utils not installed (scripts/bootstrap.sh installs it)"
-)
-needs_chromium = pytest.mark.skipif(
-    not shutil.which("chromium"), reason="chromium not installed (scripts/bootstrap.sh)"
-)
+
+
+@pytest.fixture
+def poppler() -> None:
+    """The poppler tools the PDF checks read with (skipped, or failed under CI, without)."""
+    for tool in POPPLER:
+        require_tool(tool)
+
+
+needs_poppler = pytest.mark.usefixtures("poppler")
 
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -40,8 +44,7 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def h1(tmp_path_factory) -> dict[str, Path]:
     """The sample's 2016H1 report in three formats, rendered by the command line."""
-    if not shutil.which("chromium"):
-        pytest.skip("chromium not installed (scripts/bootstrap.sh installs it)")
+    require_chromium()  # the PDF is printed by Chromium, found as the package finds it
     out = tmp_path_factory.getbasetemp() / "documents"
     done = cli(
         "render",
@@ -184,12 +187,9 @@ def test_docx_holds_the_office_paragraphs(h1):
     assert "二、基础设施建设" in headings and headings[-1].endswith("数据说明与核对")
 
 
-@pytest.mark.skipif(
-    not (shutil.which("libreoffice") or shutil.which("soffice")),
-    reason="LibreOffice is not installed (too large for bootstrap); DOCX not converted",
-)
+@needs_poppler  # the page count is read with pdfinfo
 def test_docx_converts_with_libreoffice(h1, tmp_path):
-    office = shutil.which("libreoffice") or shutil.which("soffice")
+    office = require_tool(*LIBREOFFICE)  # `make test` installs libreoffice-writer-nogui
     done = subprocess.run(
         [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(h1["docx"])],
         capture_output=True,
@@ -438,8 +438,8 @@ def test_document_file_names_are_safe():
     assert document_filename("x" * 200, ".pdf", "f") == "x" * 80 + ".pdf"
 
 
-@needs_chromium
 def test_batch_index_links_every_format(tmp_path):
+    require_chromium()
     from parkanalysis.batch import Job, run_batch
 
     out = tmp_path / "batch"

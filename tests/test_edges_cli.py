@@ -26,6 +26,7 @@ import yaml
 
 from parkanalysis import batch, render
 from tests import corpus as C
+from tests.helpers import tmpfs
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -103,20 +104,9 @@ def test_batch_out_inside_the_dataset_is_refused(data, tmp_path):
 
 @pytest.fixture
 def read_only_fs(tmp_path):
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    try:
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mount)],
-            check=True,
-            capture_output=True,
-        )
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"cannot mount a read-only tmpfs here: {exc}")
-    try:
+    """A real read-only filesystem (a tmpfs mounted ro; tests/helpers.py says when it cannot)."""
+    with tmpfs(tmp_path / "ro", "size=1m,ro") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)
 
 
 def test_batch_out_on_a_read_only_filesystem_fails_before_rendering(data, tmp_path, read_only_fs):

@@ -22,7 +22,7 @@ import pytest
 from parkanalysis import batch, render
 from parkanalysis._io import WriteError
 from parkanalysis.errors import ParameterError, ParkAnalysisError
-from tests.helpers import make_notebook
+from tests.helpers import make_notebook, tmpfs
 
 SAMPLE = render.NOTEBOOK_DIR.parent / "data" / "sample"
 CLI = Path(sys.executable).parent / "parkanalysis"
@@ -187,20 +187,9 @@ def test_two_batches_into_one_folder_stay_consistent(tmp_path):
 # --------------------------------------------------------------------------- disk full
 @pytest.fixture
 def small_disk(tmp_path):
-    mount = tmp_path / "small"
-    mount.mkdir()
-    try:
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
-            check=True,
-            capture_output=True,
-        )
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"cannot mount a tmpfs here: {exc}")
-    try:
+    """A real 1 MB filesystem to fill (a tmpfs; tests/helpers.py says when it cannot mount)."""
+    with tmpfs(tmp_path / "small", "size=1m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)
 
 
 def _fill(folder: Path) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,8 +20,7 @@ from parkanalysis.forecast import (
     summarize_supply_backtest,
     supply_paths,
 )
-
-SHARED = Path(__file__).parents[1] / ".." / "shared"
+from tests.helpers import SHARED, require_path
 
 
 def series(values, start=2010):
@@ -357,12 +354,8 @@ def test_land_outlook_argument_errors(kwargs, match):
         land_outlook(tx, remaining, **args)
 
 
-@pytest.mark.skipif(
-    not (SHARED / "benchmarks" / "m3_yearly.csv").is_file(),
-    reason="shared benchmark data (../shared/benchmarks/m3_yearly.csv) not available",
-)
 def test_m3_sample_coverage_is_sane():
-    data = pd.read_csv(SHARED / "benchmarks" / "m3_yearly.csv")
+    data = pd.read_csv(require_path(SHARED / "benchmarks" / "m3_yearly.csv"))
     ids = sorted(data["series_id"].unique())[:60]
     hits = []
     for sid in ids:

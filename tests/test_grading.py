@@ -238,7 +238,6 @@ def test_zero_median_benchmark_is_explained(tmp_path):
     assert (g["score"] == 0).all() and g["grade"].str.cat() == "AAAAAAAAAA"  # all tied first
 
 
-@pytest.mark.skipif(not (SAMPLE / "park.yaml").exists(), reason="data/sample not generated")
 def test_sample_year_grades():
     ds = load_dataset(SAMPLE)
     g = grade_enterprises(ds, 2015)

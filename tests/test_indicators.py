@@ -25,10 +25,11 @@ from parkanalysis.indicators import (
     trend_table,
 )
 from parkanalysis.narrative import economic_paragraph
+from tests.helpers import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-TBHB = ROOT.parent / "shared" / "external" / "tbhb_profit_2012_2019.csv"
+TBHB = DATA / "tbhb_profit_2012_2019.csv"  # vendored public records (tests/data/README.md)
 NAN = float("nan")
 
 # -- a hand-built park ---------------------------------------------------------------------------
@@ -398,7 +399,6 @@ def test_published_figures_are_kept_as_given(tmp_path):
     )
 
 
-@pytest.mark.skipif(not TBHB.exists(), reason=f"shared external data absent ({TBHB})")
 def test_official_tbhb_growth_is_not_recomputed(tmp_path):
     pub = import_tbhb(TBHB)
     cn = pub[pub["park_id"] == "CN"]
@@ -430,7 +430,6 @@ def test_official_tbhb_growth_is_not_recomputed(tmp_path):
 # -- the sample park (the seed's figures) --------------------------------------------------------
 
 
-@pytest.mark.skipif(not (SAMPLE / "park.yaml").exists(), reason="data/sample not generated")
 def test_seed_figures_from_the_sample():
     t = indicator_table(load_dataset(SAMPLE), "2016年1-5月").set_index("id")
     assert t.loc["tax_revenue", "value"] == 3126.0
@@ -458,7 +457,6 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.skipif(not (SAMPLE / "park.yaml").exists(), reason="data/sample not generated")
 def test_cli_json_and_xlsx(tmp_path):
     out = run_cli("indicators", "data/sample", "--period", "2016年1-5月", "--format", "json")
     assert out.returncode == 0, out.stderr.decode()
@@ -486,7 +484,6 @@ def test_cli_json_and_xlsx(tmp_path):
     assert [c.value for c in sheet[7]][:3] == ["tax_revenue", "税收", 3126]
 
 
-@pytest.mark.skipif(not (SAMPLE / "park.yaml").exists(), reason="data/sample not generated")
 @pytest.mark.parametrize("period", ["2016年13月", "2016-01", "next year"])
 def test_cli_bad_period_exits_2(period):
     out = run_cli("indicators", "data/sample", "--period", period)

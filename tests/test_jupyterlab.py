@@ -1,13 +1,16 @@
 """The exploration notebook in JupyterLab, as an analyst uses it: open, Run All, read.
 
 JupyterLab runs on a temporary copy of ``notebooks/explore.ipynb`` and ``data/sample`` (so
-autosave never touches the repository), on 127.0.0.1 with a random token, its config,
+saving never touches the repository), on 127.0.0.1 with a random token, its config,
 runtime, settings and workspace folders in the temporary folder too. Chromium opens the
-notebook, runs every cell from the Run menu and waits until each has an execution count.
+notebook, runs every cell from the Run menu, waits until each has an execution count, then
+saves it from the File menu: the copy on disk gets the outputs, and the repository's
+notebooks and sample data are byte for byte and to the nanosecond what they were before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -114,9 +117,41 @@ def run_all(page, n_code: int, output_dir: Path, *, name: str) -> None:
     page.wait_for_selector(_IDLE, timeout=HANG_MS)
 
 
+def repository_state() -> dict[str, tuple[str, int]]:
+    """Every file under notebooks/ and data/sample/: path → (sha256, mtime in ns)."""
+    files = sorted([*(ROOT / "notebooks").rglob("*"), *SAMPLE.rglob("*")])
+    return {
+        str(p.relative_to(ROOT)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in files
+        if p.is_file()
+    }
+
+
+def wait_until_saved(path: Path, n_code: int, timeout: float = HANG_MS / 1000) -> dict:
+    """The notebook at ``path`` once it is saved with every code cell numbered (a state)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # not there yet, or being written
+            nb = {"cells": []}
+        counts = [c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"]
+        if len(counts) == n_code and all(counts):
+            return nb
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} not saved with every cell run: counts {counts}")
+        time.sleep(0.3)
+
+
+@pytest.fixture
+def repository_before() -> dict[str, tuple[str, int]]:
+    """:func:`repository_state` before JupyterLab starts (asked for before ``lab``)."""
+    return repository_state()
+
+
 @pytest.fixture
 def lab(tmp_path):
-    """A running JupyterLab on a copy of the notebook and data: yields (base url, token)."""
+    """A running JupyterLab on a copy of the notebook and data: yields (base url, token, root)."""
     if not JUPYTER.exists():
         pytest.fail(f"{JUPYTER} missing: install the 'lab' extra (make venv)")
     root = tmp_path / "work"
@@ -169,7 +204,7 @@ def lab(tmp_path):
                 proc.wait(timeout=5)
 
 
-def test_explore_notebook_runs_all_cells_in_jupyterlab(lab, browser, output_dir):
+def test_explore_notebook_runs_all_cells_in_jupyterlab(repository_before, lab, browser, output_dir):
     base, token, root = lab
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -198,7 +233,14 @@ def test_explore_notebook_runs_all_cells_in_jupyterlab(lab, browser, output_dir)
         # the figures an analyst looks for: the indicator table and the land outlook
         assert "3126" in text.replace(",", "") and "工业总产值" in text
         assert "尚可供应土地" in text
+        # saved as an analyst saves: to the notebook JupyterLab opened, with its outputs
+        page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
+        page.locator("li.lm-Menu-item[data-command='docmanager:save']").click()
+        saved = wait_until_saved(root / "notebooks" / "explore.ipynb", n_code)
+        assert any(c.get("outputs") for c in saved["cells"] if c["cell_type"] == "code")
     finally:
         context.close()
-    # autosave wrote to the copy, never to the repository
-    assert (root / "notebooks" / "explore.ipynb").exists()
+    # the save went to the copy: the repository's notebooks and data were never written
+    before, after = repository_before, repository_state()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"JupyterLab wrote into the repository: {changed}"

@@ -24,9 +24,6 @@ from parkanalysis.errors import DataError, IncompleteDataError
 from parkanalysis.indicators import indicator_table
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-pytestmark = pytest.mark.skipif(
-    not (SAMPLE / "park.yaml").exists(), reason="data/sample not generated"
-)
 M, E, P, H = "monthly_stats.csv", "enterprises.csv", "parcels.csv", "hazards.csv"
 
 

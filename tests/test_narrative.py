@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,9 +25,9 @@ from parkanalysis.narrative import (
     pp_phrase,
 )
 from parkanalysis.periods import Period
+from tests.helpers import DATA
 
 NAN = float("nan")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 # -- phrases ---------------------------------------------------------------------------------
 
@@ -304,9 +303,8 @@ def test_indicator_sentence_fullwidth():
     assert indicator_sentence(r, fullwidth=True) == expected
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present in this checkout")
 def test_published_growth_from_tbhb_is_used_as_published():
-    data = pd.read_csv(SHARED / "external" / "tbhb_profit_2012_2019.csv")
+    data = pd.read_csv(DATA / "tbhb_profit_2012_2019.csv")  # vendored (tests/data/README.md)
     dec = data[data["mon"] == 12].set_index("yr")
     value, official = dec.at[2018, "cumValue"], dec.at[2018, "cumTB"]
     prev = dec.at[2017, "cumValue"]

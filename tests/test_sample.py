@@ -343,10 +343,8 @@ def test_synthetic_rejects_bad_arguments(tmp_path):
 
 # ---------------------------------------------------------------------------- loader
 def _loader():
-    try:
-        from parkanalysis.dataset import load_dataset
-    except ImportError as exc:  # the loader is written in parallel
-        pytest.skip(f"parkanalysis.dataset.load_dataset not available yet: {exc}")
+    from parkanalysis.dataset import load_dataset
+
     return load_dataset
 
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-import pytest
+from tests.helpers import require_module
 
 # IRIs jsonschema's ``format: iri`` checker accepts and refuses (RFC 3987, via rfc3987_syntax)
 IRIS = ["http://例子.测试/路径?q=1", "https://example.org/a%20b#frag", "not an iri", "http://[::1"]
@@ -33,7 +33,7 @@ def _run(mode: str) -> dict:
 
 
 def test_deferred_iri_grammar_is_not_compiled_at_import_and_checks_the_same():
-    pytest.importorskip("rfc3987_syntax")  # installed with JupyterLab (jupyter-events)
+    require_module("rfc3987_syntax")  # installed with JupyterLab (jupyter-events): the lab extra
     plain, deferred = _run("plain"), _run("deferred")
     assert plain["grammar_at_import"] is True  # what the deferral is for
     assert deferred["grammar_at_import"] is False
