@@ -7,8 +7,8 @@ reports chart, its JSON (``to_dict``) and its Chinese text: :attr:`LandOutlookRe
 (the analyst's paragraph, with percentiles, the model and the backtest) and
 :attr:`LandOutlookReport.plain_summary` (the work report's words, for leaders).
 
-:func:`land_outlook_for`, :func:`relocation_release_year` and the outlook's parameters are
-importable from here as before.
+:mod:`~parkanalysis.land.projection` builds a :class:`LandOutlookReport`; this module
+imports nothing from it (the report and its words are the lower room).
 """
 
 from __future__ import annotations
@@ -24,13 +24,7 @@ from parkanalysis import forecast as _fc
 from parkanalysis.errors import ParameterError
 from parkanalysis.land.history import SupplyYears
 from parkanalysis.land.ledger import _fmt
-from parkanalysis.land.projection import HORIZON_YEARS as HORIZON_YEARS
-from parkanalysis.land.projection import RESETTLEMENT_MONTHS as RESETTLEMENT_MONTHS
-from parkanalysis.land.projection import SEASON_PSEUDO_PARCELS as SEASON_PSEUDO_PARCELS
-from parkanalysis.land.projection import land_outlook_for as land_outlook_for
 from parkanalysis.land.scenarios import _SCENARIO_LABELS
-from parkanalysis.land.scenarios import RELOCATION_LAG_YEARS as RELOCATION_LAG_YEARS
-from parkanalysis.land.scenarios import relocation_release_year as relocation_release_year
 
 
 @dataclass

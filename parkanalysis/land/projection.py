@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,16 +61,13 @@ from parkanalysis.land.ledger import (
     _park_parcels,
     resolve_as_of,
 )
+from parkanalysis.land.outlook import LandOutlookReport
 from parkanalysis.land.scenarios import (
     _SCENARIO_LABELS,
     _as_mapping,
     _default_scenarios,
     _describe_scenarios,
 )
-
-if TYPE_CHECKING:
-    from parkanalysis.land.outlook import LandOutlookReport
-
 
 #: Forecast years after ``as_of``'s year that the land report and ``render`` accept (checked
 #: before a kernel starts; ``land_outlook_for`` itself takes any positive number).
@@ -228,8 +225,6 @@ def land_outlook_for(
     >>> f"{out.supply_until:%Y-%m}", out.last_year
     ('2017-02', 2015)
     """
-    from parkanalysis.land.outlook import LandOutlookReport  # (outlook imports this module)
-
     pid = _one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
     cfg = ds.config(pid)

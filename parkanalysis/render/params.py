@@ -173,7 +173,7 @@ def check_report_inputs(params: dict[str, Any]) -> None:
         ``DataError``, ``PeriodError`` or ``ParameterError`` (the CLI exits with code 2).
     """
     from parkanalysis.dataset import load_dataset
-    from parkanalysis.land.outlook import HORIZON_YEARS  # stated once there
+    from parkanalysis.land.projection import HORIZON_YEARS  # stated once there
     from parkanalysis.periods import check_period_available, parse_period
 
     if "horizon" in params and not HORIZON_YEARS[0] <= int(params["horizon"]) <= HORIZON_YEARS[1]:

@@ -62,7 +62,7 @@ class LandReport(_Report):
     def __init__(self, *, data, park=None, as_of=None, horizon=10, confidence=None, share=False):
         from parkanalysis.errors import ParameterError
         from parkanalysis.land import land_outlook_for, resolve_as_of
-        from parkanalysis.land.outlook import HORIZON_YEARS
+        from parkanalysis.land.projection import HORIZON_YEARS
 
         super().__init__(data=data, park=park, share=share)
         if confidence is not None:  # None: the park's expansion.confidence, as everywhere
