@@ -160,6 +160,9 @@ class ReportPlan:
     data_fingerprint: str
     key: str
     formats: tuple[str, ...] = ("html",)
+    #: The title-based stem of a period or land report (its Word and PDF files too);
+    #: None for notebooks named by code.
+    titled_stem: str | None = None
 
     @property
     def outputs_path(self) -> Path:
@@ -216,6 +219,7 @@ def plan_report(
 
         check_profile_share(Path(checked["data"]))
     out = Path(out_dir)
+    titled = _titled_stem(kind_name, checked)
     name = report_filename(kind_name, checked)
     html_path = out / name
     if html_path.resolve().parent != out.resolve():  # defence in depth: safe_name did this
@@ -232,6 +236,7 @@ def plan_report(
         data_fingerprint=data_fp,
         key=cache_key(notebook, checked, data_fp + _office_fp(checked)),
         formats=formats,
+        titled_stem=titled,
     )
 
 
