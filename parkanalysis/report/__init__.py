@@ -43,6 +43,7 @@ Layout:
 
 from __future__ import annotations
 
+from parkanalysis.report.base import BALANCE_SUMMARY_ITEMS
 from parkanalysis.report.cache import load_cached
 from parkanalysis.report.display import (
     HIDDEN_COLUMNS,
@@ -57,7 +58,6 @@ from parkanalysis.report.kernel import remember_clean_state, restore_clean_state
 from parkanalysis.report.land import LandReport
 from parkanalysis.report.model import Document, Section
 from parkanalysis.report.period import (
-    BALANCE_SUMMARY_ITEMS,
     RULE_LABELS,
     SHARE_SAFE_RULES,
     PeriodReport,

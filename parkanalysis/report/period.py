@@ -28,31 +28,6 @@ SOURCES = {
     "hazards": "安全隐患排查记录",
 }
 
-#: Rows of the balance table that the period report shows (the land report shows all).
-BALANCE_SUMMARY_ITEMS = (
-    "total",
-    "road",
-    "green",
-    "water",
-    "usable",
-    "unreconciled",
-    "approved",
-    "supplied",
-    "remaining_supplyable",
-    "converted",
-    "idle",
-)
-
-
-#: Marks a figure computed from incomplete returns (报送率 below 100%).
-INCOMPLETE_MARK = "*"
-INCOMPLETE_NOTE = (
-    "以下合计仅据已报送企业汇总,标“*”的数字来自不完整数据;"
-    "同比增速只在两年均报齐的企业中同口径计算。"
-)
-#: The economy paragraph of a period below the reporting threshold (--allow-incomplete).
-INCOMPLETE_TEXT = "报送率低于要求,本期不作经济运行分析;下表数字仅供核对,不宜引用。"
-
 
 def _filled(v) -> bool:
     import pandas as pd

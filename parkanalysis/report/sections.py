@@ -19,18 +19,16 @@ import math
 import pandas as pd
 
 from parkanalysis.report import economy as ec
+from parkanalysis.report.base import (
+    BALANCE_SUMMARY_ITEMS,
+    INCOMPLETE_MARK,
+    INCOMPLETE_NOTE,
+    INCOMPLETE_TEXT,
+)
 from parkanalysis.report.display import html_block, image_html, paragraph, table_html
 
 #: Square metres of one 亩 (for the 平方公里 conversion of the land paragraph).
 _M2_PER_MU = 10000 / 15
-
-
-def beijing_today() -> str:
-    """Today's date in 北京时间 as a document date, e.g. 「2016年7月5日」."""
-    import datetime as dt
-
-    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
-    return f"{now.year}年{now.month}月{now.day}日"
 
 
 def phone_figure(width: float = 6.4, height: float = 4.5):
@@ -124,7 +122,6 @@ def economy_section(report):
     from parkanalysis.indicators import trend_table
     from parkanalysis.narrative import economic_paragraph
     from parkanalysis.plots import plot_cumulative_trend
-    from parkanalysis.report.period import INCOMPLETE_MARK, INCOMPLETE_NOTE, INCOMPLETE_TEXT
 
     period = report.period
     table, level_cut, growth_cut = report._shareable_indicators()
@@ -272,7 +269,6 @@ def economy_section(report):
 
 
 def _amount_table(report, comp, level_cut, growth_cut, prev_label):
-    from parkanalysis.report.period import INCOMPLETE_MARK
 
     rows = []
     by_id = comp.set_index("id")
@@ -598,7 +594,6 @@ def _outlook_sentence(report) -> str:
 def land_section(report):
     from parkanalysis.land import balance_table, supply_history
     from parkanalysis.plots import plot_supply_history
-    from parkanalysis.report.period import BALANCE_SUMMARY_ITEMS
 
     history = supply_history(report.ds, park=report.park, as_of=report.as_of)
     balance = balance_table(report.ds, park=report.park, as_of=report.as_of)
