@@ -48,6 +48,7 @@ from parkanalysis.report.cache import load_cached
 from parkanalysis.report.display import (
     HIDDEN_COLUMNS,
     HTML,
+    Section,
     esc,
     html_block,
     image_html,
@@ -56,7 +57,7 @@ from parkanalysis.report.display import (
 )
 from parkanalysis.report.kernel import remember_clean_state, restore_clean_state
 from parkanalysis.report.land import LandReport
-from parkanalysis.report.model import Document, Section
+from parkanalysis.report.model import Document
 from parkanalysis.report.period import (
     RULE_LABELS,
     SHARE_SAFE_RULES,
