@@ -46,8 +46,8 @@ from parkanalysis.land.ledger import (
 )
 from parkanalysis.land.outlook import LandOutlookReport
 from parkanalysis.land.projection import land_outlook_for
-from parkanalysis.land.ratios import _tax_last_12_months as _tax_last_12_months
 from parkanalysis.land.ratios import land_ratios
+from parkanalysis.land.ratios import tax_last_12_months as tax_last_12_months
 from parkanalysis.land.scenarios import relocation_release_year
 
 __all__ = [

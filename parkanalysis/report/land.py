@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from parkanalysis.report.base import _Report, _scope_count, _shared_outlook
+from parkanalysis.report.base import Report, scope_count, shared_outlook
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
 
 
@@ -56,7 +56,7 @@ def _year_text(value) -> str:
     return "预测期内未用尽" if pd.isna(value) else f"{int(value)}年"
 
 
-class LandReport(_Report):
+class LandReport(Report):
     """The land supply and expansion report of one park (the seed's closing question)."""
 
     def __init__(self, *, data, park=None, as_of=None, horizon=10, confidence=None, share=False):
@@ -83,7 +83,7 @@ class LandReport(_Report):
             horizon=int(horizon),
             confidence=confidence,
         )
-        self.outlook = _shared_outlook(self, self.outlook, self.as_of)
+        self.outlook = shared_outlook(self, self.outlook, self.as_of)
 
     def title(self) -> HTML:
         """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
@@ -200,27 +200,27 @@ class LandReport(_Report):
     def _tax_dominated(self, ratio_id: str) -> bool:
         """True when the park's last-12-month tax fails the share rules (threshold on
         non-zero contributors, dominance); the industrial ratio uses its count only."""
-        from parkanalysis.land import _tax_last_12_months
+        from parkanalysis.land import tax_last_12_months
 
         if ratio_id != "tax_per_ha":
             return False
-        tax, _note = _tax_last_12_months(self.ds, self.park, self.as_of)
+        tax, _note = tax_last_12_months(self.ds, self.park, self.as_of)
         return tax is not None and self.rules.sensitive(tax.dropna().to_numpy())
 
     def _tax_enterprises(self, ratio_id: str) -> float:
         """Enterprises whose tax enters a land ratio (NaN for ratios built on land only)."""
-        from parkanalysis.land import _tax_last_12_months, land_ratios
+        from parkanalysis.land import land_ratios, tax_last_12_months
 
         if ratio_id not in {"industrial_tax_per_ha", "tax_per_ha"}:
             return float("nan")
-        tax, _note = _tax_last_12_months(self.ds, self.park, self.as_of)
+        tax, _note = tax_last_12_months(self.ds, self.park, self.as_of)
         if tax is None:
             return float("nan")
         if ratio_id == "tax_per_ha":
             return float(tax.notna().sum())
         # the industrial ratio's note states how many enterprises it covers ("38家企业")
         ratios = land_ratios(self.ds, park=self.park, as_of=self.as_of).set_index("id")
-        return _scope_count(str(ratios.loc[ratio_id, "note"])) if ratio_id in ratios.index else 0.0
+        return scope_count(str(ratios.loc[ratio_id, "note"])) if ratio_id in ratios.index else 0.0
 
     def forecast(self) -> HTML:
         """Annual supply forecast with 80% and 95% intervals (fan chart)."""
