@@ -29,7 +29,7 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
     import signal
 
     from parkanalysis._startup import defer_iri_grammar
-    from parkanalysis.render import _exporter
+    from parkanalysis.render import html_exporter
 
     defer_iri_grammar()  # before nbformat is imported (see parkanalysis._startup)
 
@@ -43,7 +43,7 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
         with contextlib.suppress(Exception):
             session.start()  # the kernel warms up while this process imports nbconvert
         with contextlib.suppress(Exception):
-            _exporter()
+            html_exporter()
         with contextlib.suppress(Exception):
             session.wait_ready()
         conn.send(("ready", os.getpid(), session.pid))

@@ -29,7 +29,7 @@ from typing import Any
 from parkanalysis._io import atomic_write, check_output_folder
 from parkanalysis.render.documents import write_documents
 from parkanalysis.render.export import TEMPLATE_DIR, export_html, notebook_problems
-from parkanalysis.render.export import _exporter as _exporter
+from parkanalysis.render.export import html_exporter as html_exporter
 from parkanalysis.render.formats import FORMATS, check_formats, document_filename
 from parkanalysis.render.kernel import (
     REPORT_MODULES,

@@ -213,11 +213,11 @@ def check_report_inputs(params: dict[str, Any]) -> None:
         resolve_as_of(one, params["as_of"])
 
 
-def _failed_name(stem: str) -> str:
+def failed_name(stem: str) -> str:
     """The kept notebook's file name: the report's stem, made safe (as the HTML's is), with
     full-width look-alikes folded (NFKC) and spaces replaced.
 
-    >>> _failed_name("ＧＭＹ 甲_2016H1_period"), _failed_name("工贸园2016年上半年工作总结")
+    >>> failed_name("ＧＭＹ 甲_2016H1_period"), failed_name("工贸园2016年上半年工作总结")
     ('GMY_甲_2016H1_period', '工贸园2016年上半年工作总结')
     """
     import unicodedata

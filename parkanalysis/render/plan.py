@@ -22,8 +22,8 @@ from parkanalysis.errors import ParameterError
 from parkanalysis.render.formats import FORMATS, check_formats
 from parkanalysis.render.params import (
     REPORT_KINDS,
-    _failed_name,
     check_parameters,
+    failed_name,
     resolve_notebook,
     safe_name,
 )
@@ -232,7 +232,7 @@ def plan_report(
         out_dir=out,
         html_path=html_path,
         key_path=out / ".cache" / (name + ".key"),
-        failed_path=out / ".failed" / (_failed_name(html_path.stem) + ".ipynb"),
+        failed_path=out / ".failed" / (failed_name(html_path.stem) + ".ipynb"),
         data_fingerprint=data_fp,
         key=cache_key(notebook, checked, data_fp + _office_fp(checked)),
         formats=formats,

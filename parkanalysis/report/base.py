@@ -45,7 +45,7 @@ def beijing_today() -> str:
     return f"{now.year}年{now.month}月{now.day}日"
 
 
-class _Report:
+class Report:
     """What the period and land reports share: dataset, park, share mode, title."""
 
     def __init__(self, *, data, park, share):
@@ -125,7 +125,7 @@ class _Report:
         return html_block(Paragraph("内部资料 注意保存", role="subtitle"), block, cover)
 
 
-def _scope_count(scope) -> float:
+def scope_count(scope) -> float:
     """The n of "同口径(n家)", NaN when there is none."""
     import re
 
@@ -133,7 +133,7 @@ def _scope_count(scope) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
-def _shared_outlook(report: _Report, outlook, as_of):
+def shared_outlook(report: Report, outlook, as_of):
     """The outlook a report may print: share mode drops scenarios built on withheld land."""
     if not report.share:
         return outlook
