@@ -96,7 +96,7 @@ def read_sources(folder: Path, findings: Findings) -> dict[str, Source]:
     path = folder / "park.yaml"
     if not path.exists():
         path = folder / "park.yml"
-    from parkanalysis.dataset.profile import MAX_PROFILE_BYTES, _LineLoader, _strip_lines
+    from parkanalysis.dataset.profile import MAX_PROFILE_BYTES, LineLoader, strip_lines
     from parkanalysis.dataset.readers import ReadFailure, open_regular
 
     try:  # a regular file only, bounded (a FIFO or /dev/zero is the profile reader's finding)
@@ -105,7 +105,7 @@ def read_sources(folder: Path, findings: Findings) -> dict[str, Source]:
         if len(raw_bytes) > MAX_PROFILE_BYTES:
             return {}
         # the profile's loader: aliases expanded past its node limit (a YAML bomb) refused
-        doc = _strip_lines(yaml.load(raw_bytes.decode("utf-8-sig"), Loader=_LineLoader))
+        doc = strip_lines(yaml.load(raw_bytes.decode("utf-8-sig"), Loader=LineLoader))
     except (ReadFailure, OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return {}
     if not isinstance(doc, dict) or doc.get("sources") is None:
