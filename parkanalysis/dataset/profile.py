@@ -195,8 +195,29 @@ def strip_lines(obj):
     return obj
 
 
+@dataclass(frozen=True)
+class ProfileDocument:
+    """``park.yaml`` as read once: its file name, its bytes and the YAML document.
+
+    ``doc`` keeps the loader's line marks (``__line__``, ``__keys__``; :func:`strip_lines`
+    removes them). The profile (:func:`profile_from_document`), the ``sources:`` section
+    (:func:`parkanalysis.dataset.sources.sources_from_document`) and the share sections are
+    all read from this one object.
+    """
+
+    file: str
+    data: bytes = field(repr=False)
+    doc: Any = field(repr=False)
+
+
 def read_profile(folder: Path, findings: Findings) -> Profile | None:
     """Read and check ``park.yaml``; report problems to ``findings``; None if unusable."""
+    document = read_profile_document(folder, findings)
+    return None if document is None else profile_from_document(document, findings)
+
+
+def read_profile_document(folder: Path, findings: Findings) -> ProfileDocument | None:
+    """Read ``park.yaml`` (or ``park.yml``) once; problems reading it become findings."""
     path = folder / PROFILE_FILE
     alt = folder / "park.yml"
     if os.path.lexists(path) and os.path.lexists(alt):
@@ -263,6 +284,12 @@ def read_profile(folder: Path, findings: Findings) -> Profile | None:
             row=None if mark is None else mark.line + 1,
         )
         return None
+    return ProfileDocument(file, data, doc)
+
+
+def profile_from_document(document: ProfileDocument, findings: Findings) -> Profile | None:
+    """Check the profile of a read ``park.yaml``; problems become findings; None if unusable."""
+    file, doc = document.file, document.doc
     if not isinstance(doc, dict) or not isinstance(doc.get("parks"), list) or not doc["parks"]:
         findings.add(
             "missing_value",
