@@ -19,7 +19,10 @@ private method called from another room, e.g. ``report._indicators_of(...)``).
 from __future__ import annotations
 
 import ast
+import os
+import shutil
 import sys
+import traceback
 from collections import defaultdict
 from pathlib import Path
 
@@ -255,3 +258,45 @@ def test_every_imported_name_exists():
             if not hasattr(importlib.import_module(target), attr):
                 missing.append(f"{name}:{line} imports {attr} from {target}, which has none")
     assert not missing, "\n".join(missing)
+
+
+#: ``open`` audit events on a park.yaml while :data:`_COUNTING` holds a folder (an audit hook
+#: cannot be removed, so one hook is installed for the process and switched by this list).
+_COUNTING: list[Path] = []
+_OPENS: list[str] = []
+
+
+def _count_opens(event: str, args: tuple) -> None:
+    if event == "open" and _COUNTING and isinstance(args[0], str | bytes | os.PathLike):
+        path = Path(os.fsdecode(args[0]))
+        if path.name == "park.yaml" and path.parent.resolve() == _COUNTING[0]:
+            _OPENS.append("".join(traceback.format_stack(limit=8)[:-1]))
+
+
+def test_render_report_reads_park_yaml_once(tmp_path):
+    """One ``kind`` followed through ``render_report`` — plan (file name, share rules, cache
+    key, office texts), the data checks, the kernel run, the HTML and the share sidecar —
+    opens the dataset's park.yaml once in this process (the kernel is another process).
+
+    A fresh copy of the sample: nothing remembered from other tests can hide a read.
+    """
+    from parkanalysis.render import render_report
+    from parkanalysis.share.sidecar import sidecar_path
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    if not getattr(_count_opens, "installed", False):
+        sys.addaudithook(_count_opens)
+        _count_opens.installed = True
+    _OPENS.clear()
+    _COUNTING.append(data.resolve())
+    try:
+        result = render_report(
+            "land", out_dir=tmp_path / "out", data=str(data), share=True, horizon=3
+        )
+    finally:
+        _COUNTING.clear()
+    assert result.status == "rendered", result.error
+    assert result.html_path.name.startswith("工贸园")  # named from the park.yaml read once
+    assert sidecar_path(result.html_path).is_file()  # the share sidecar was written too
+    assert len(_OPENS) == 1, f"park.yaml opened {len(_OPENS)} times:\n" + "\n----\n".join(_OPENS)
