@@ -219,6 +219,12 @@ def plan_report(
     notebook = resolve_notebook(kind)
     checked = check_parameters(notebook, params)
     kind_name = report_kind_name(kind)
+    if kind_name == "land" and checked.get("period") is not None:
+        # one way to give a report its period: the land report is as of the period's last
+        # month, the same report (file, cache key) as papermill's ``as_of``
+        from parkanalysis.report.land import land_as_of
+
+        checked["as_of"] = land_as_of(checked.pop("period"), checked.get("as_of"))
     if checked.get("share") and kind_name not in SHARE_KINDS:
         raise ParameterError(
             f"报告 {kind_name!r} 不支持对外版(--share):只有 {'、'.join(SHARE_KINDS)} "

@@ -56,14 +56,55 @@ def _year_text(value) -> str:
     return "预测期内未用尽" if pd.isna(value) else f"{int(value)}年"
 
 
-class LandReport(Report):
-    """The land supply and expansion report of one park (the seed's closing question)."""
+def land_as_of(period=None, as_of=None) -> str | None:
+    """The land report's cut-off month from its parameters: ``period`` or ``as_of``.
 
-    def __init__(self, *, data, park=None, as_of=None, horizon=10, confidence=None, share=False):
+    ``period`` is written as every report's period is: a month (``2016-06``: as of June
+    2016), or 1-N月, a quarter, a half or a year — as of its last month. ``as_of``
+    (``YYYY-MM``) is papermill's older spelling of the same. Neither: the data's last month
+    (None). Both must name the same month.
+
+    >>> land_as_of(period="2016-06"), land_as_of(period="2016H1"), land_as_of(period="2016年1-5月")
+    ('2016-06', '2016-06', '2016-05')
+    >>> land_as_of(as_of="2016-03"), land_as_of()
+    ('2016-03', None)
+    """
+    from parkanalysis.errors import ParameterError
+    from parkanalysis.periods import parse_period
+
+    if period is None:
+        return as_of
+    month = parse_period(period).as_of
+    if as_of is not None and str(as_of)[:7] != month:
+        raise ParameterError(
+            f"土地报告的报告期只需给一个:period={period!r}(截至{month})与 as_of={as_of!r} 不一致。"
+        )
+    return month
+
+
+class LandReport(Report):
+    """The land supply and expansion report of one park (the seed's closing question).
+
+    Its period: ``period`` like every report (:func:`land_as_of`: a month, or the last month
+    of 1-N月/quarter/half/year) or ``as_of``; neither means the data's last month.
+    """
+
+    def __init__(
+        self,
+        *,
+        data,
+        park=None,
+        as_of=None,
+        horizon=10,
+        confidence=None,
+        share=False,
+        period=None,
+    ):
         from parkanalysis.errors import ParameterError
         from parkanalysis.land import land_outlook_for, resolve_as_of
         from parkanalysis.land.projection import HORIZON_YEARS
 
+        as_of = land_as_of(period, as_of)
         super().__init__(data=data, park=park, share=share)
         if confidence is not None:  # None: the park's expansion.confidence, as everywhere
             try:
