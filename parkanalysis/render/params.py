@@ -173,9 +173,9 @@ def check_report_inputs(params: dict[str, Any], description=None) -> None:
     ParkAnalysisError
         ``DataError``, ``PeriodError`` or ``ParameterError`` (the CLI exits with code 2).
     """
+    from parkanalysis.dataset.cache import load_cached
     from parkanalysis.land.projection import HORIZON_YEARS  # stated once there
     from parkanalysis.periods import check_period_available, parse_period
-    from parkanalysis.report.cache import load_cached
 
     if "horizon" in params and not HORIZON_YEARS[0] <= int(params["horizon"]) <= HORIZON_YEARS[1]:
         raise ParameterError(

@@ -35,7 +35,7 @@ Layout:
 * :mod:`~parkanalysis.report.display` — what sections build blocks with (tables get
   Chinese headers and formatted numbers);
 * :mod:`~parkanalysis.report.writers` — HTML, DOCX and PDF writers of the model;
-* :mod:`~parkanalysis.report.cache` — the per-process dataset cache;
+* :func:`load_cached` — the per-process dataset cache (:mod:`parkanalysis.dataset.cache`);
 * :mod:`~parkanalysis.report.base` — what both reports share (dataset, park, share mode);
 * :mod:`~parkanalysis.report.period` — :class:`PeriodReport`;
 * :mod:`~parkanalysis.report.land` — :class:`LandReport`.
@@ -43,8 +43,8 @@ Layout:
 
 from __future__ import annotations
 
+from parkanalysis.dataset.cache import load_cached
 from parkanalysis.report.base import BALANCE_SUMMARY_ITEMS
-from parkanalysis.report.cache import load_cached
 from parkanalysis.report.display import (
     HIDDEN_COLUMNS,
     HTML,

@@ -7,7 +7,7 @@ sections phrase things), :mod:`~parkanalysis.report.period` and
 
 from __future__ import annotations
 
-from parkanalysis.report.cache import load_cached
+from parkanalysis.dataset.cache import load_cached
 from parkanalysis.report.display import HTML, html_block
 from parkanalysis.report.model import Heading, Paragraph
 

@@ -1,4 +1,8 @@
-"""Per-process dataset cache (it lives here, so a kernel's ``%reset -f`` keeps it)."""
+"""Per-process dataset cache (it lives in a module, so a kernel's ``%reset -f`` keeps it).
+
+Reports (:mod:`parkanalysis.report`), the data checks of ``render`` and the share sidecar
+share one loaded dataset per process; ``parkanalysis.report.load_cached`` re-exports it.
+"""
 
 from __future__ import annotations
 
