@@ -125,13 +125,15 @@ def _titled_stem(kind: str, params: dict[str, Any], description: Description | N
 def describe(data: str | os.PathLike) -> Description:
     """The dataset's :class:`~parkanalysis.dataset.description.Description`, read once.
 
-    Remembered per process while park.yaml is unchanged (size, modification time, inode),
-    so a batch that plans many reports of one dataset reads it once too.
+    Remembered per process while park.yaml (size, modification time, inode) and the
+    folder's file names are unchanged (``sources:`` names files that must be there), so a
+    batch that plans many reports of one dataset reads it once too.
     """
     folder = resolve_data_folder(data)
     try:
         st = (folder / "park.yaml").stat()
-        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        names = tuple(sorted(os.listdir(folder)))
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, names)
     except OSError:
         stamp = None
     return _describe_at(str(folder), stamp)
