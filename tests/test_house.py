@@ -300,3 +300,25 @@ def test_render_report_reads_park_yaml_once(tmp_path):
     assert result.html_path.name.startswith("工贸园")  # named from the park.yaml read once
     assert sidecar_path(result.html_path).is_file()  # the share sidecar was written too
     assert len(_OPENS) == 1, f"park.yaml opened {len(_OPENS)} times:\n" + "\n----\n".join(_OPENS)
+
+
+def test_the_remembered_description_follows_the_folder(tmp_path):
+    """Planning remembers park.yaml's Description per process (a batch reads it once); an
+    edited park.yaml or a file added to the folder is read again."""
+    from parkanalysis.render import plan_report
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+
+    def plan():
+        return plan_report("land", out_dir=tmp_path / "out", data=str(data), as_of="2016-06")
+
+    first = plan()
+    assert plan().description is first.description
+    assert first.html_path.name.startswith("工贸园")
+    text = (data / "park.yaml").read_text(encoding="utf-8")
+    (data / "park.yaml").write_text(text.replace("name: 工贸园", "name: 新材料园"), "utf-8")
+    renamed = plan()
+    assert renamed.html_path.name.startswith("新材料园") and renamed.key != first.key
+    (data / "notes.txt").write_text("x", encoding="utf-8")
+    assert plan().description is not renamed.description
