@@ -7,6 +7,7 @@ import errno
 import hashlib
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from parkanalysis.errors import ParkAnalysisError
@@ -33,14 +34,20 @@ def _data_files(root: Path, suffixes) -> list[Path]:
 
 
 def folder_fingerprint(
-    folder: str | os.PathLike, *, suffixes=(".csv", ".xlsx", ".yaml", ".yml")
+    folder: str | os.PathLike,
+    *,
+    suffixes=(".csv", ".xlsx", ".yaml", ".yml"),
+    contents: Mapping[str, bytes] | None = None,
 ) -> str:
     """Return a sha256 over the names and bytes of the data files in ``folder``.
 
     Files are taken in sorted order; hidden files and other suffixes are ignored, so the
     fingerprint changes exactly when the data a report reads change. The digest is
     remembered per process for an unchanged listing (names, sizes, modification times),
-    so a batch worker hashes a large data folder once, not once per report.
+    so a batch worker hashes a large data folder once, not once per report. ``contents``:
+    bytes of some files already read (by name; e.g. park.yaml in a dataset's
+    :class:`~parkanalysis.dataset.description.Description`), hashed instead of reading
+    them again.
     """
     root = Path(folder)
     files = _data_files(root, suffixes)
@@ -54,9 +61,13 @@ def folder_fingerprint(
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode("utf-8") + b"\0")
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        known = (contents or {}).get(path.name)
+        if known is not None and len(known) == path.stat().st_size:  # read once, unchanged
+            digest.update(known)
+        else:
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
         digest.update(b"\0")
     if len(_FINGERPRINTS) > 64:
         _FINGERPRINTS.clear()

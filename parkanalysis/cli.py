@@ -364,7 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="生成一份报告(HTML)")
     p.add_argument("kind", help="period | land | explore | 笔记本路径")
     p.add_argument("--data", required=True)
-    p.add_argument("--period")
+    p.add_argument(
+        "--period",
+        help="报告期:2016-05、2016年1-5月、2016Q2、2016H1、2016;"
+        "土地报告截至该期的最后一个月(2016-06 即截至2016年6月),不给则截至数据的最后一个月",
+    )
     p.add_argument("--park")
     p.add_argument("--out", default="reports")
     p.add_argument("--share", action="store_true", help="对外版:去除企业明细,抑制小样本汇总")

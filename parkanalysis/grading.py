@@ -231,13 +231,13 @@ def assign_grades(
 
 
 def _resolve(ds: Any, period_or_year: Any, park: str | None):
-    from parkanalysis.indicators import _collect, resolve_park, resolve_period
+    from parkanalysis.indicators import collect, resolve_park, resolve_period
 
     if isinstance(period_or_year, int | np.integer) and not isinstance(period_or_year, bool):
         period_or_year = Period.of_year(int(period_or_year))
     period = resolve_period(ds, parse_period(period_or_year))
     pid = resolve_park(ds, park)
-    return period, pid, _collect(ds, period, [pid])
+    return period, pid, collect(ds, period, [pid])
 
 
 def _population(core) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

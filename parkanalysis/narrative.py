@@ -81,7 +81,7 @@ PUBLISHED_NOTE = "统计部门公布数"
 _SAME_SCOPE = "同口径"
 
 _ONE = Decimal("1")
-_TENTH = Decimal("0.1")
+TENTH = Decimal("0.1")
 _HUNDREDTH = Decimal("0.01")
 
 
@@ -102,7 +102,7 @@ def _decimal(x: float) -> Decimal:
     return Decimal(repr(float(x)))
 
 
-def _round(x: float | Decimal, step: Decimal) -> Decimal:
+def round_half_up(x: float | Decimal, step: Decimal) -> Decimal:
     d = x if isinstance(x, Decimal) else _decimal(x)
     r = d.quantize(step, rounding=ROUND_HALF_UP)
     return r if r != 0 else abs(r)  # no "-0.0"
@@ -157,7 +157,7 @@ def growth_phrase(
         return "同比无可比数据"
     if math.isinf(float(yoy_pct)):
         return "上年同期为零"
-    r = _round(float(yoy_pct), _TENTH)
+    r = round_half_up(float(yoy_pct), TENTH)
     if r == 0:
         return "同比持平"
     return f"同比{'增长' if r > 0 else '下降'}{abs(r):f}%"
@@ -183,7 +183,7 @@ def pp_phrase(diff_pp: float | None) -> str:
     """
     if not _is_number(diff_pp) or math.isinf(float(diff_pp)):
         return "无可比数据"
-    r = _round(float(diff_pp), _TENTH)
+    r = round_half_up(float(diff_pp), TENTH)
     if r == 0:
         return "持平"
     return f"{'提高' if r > 0 else '下降'}{abs(r):f}个百分点"
@@ -215,9 +215,9 @@ def amount_phrase(value_wan_yuan: float) -> str:
     ('3126万元', '3126.5万元', '1.25亿元', '1.00亿元')
     """
     x = _require_number(value_wan_yuan, "amount_phrase")
-    wan = _round(x, _TENTH)
+    wan = round_half_up(x, TENTH)
     if abs(wan) >= 10000:
-        return f"{_round(_decimal(x) / 10000, _HUNDREDTH):f}亿元"
+        return f"{round_half_up(_decimal(x) / 10000, _HUNDREDTH):f}亿元"
     return f"{_plain(wan)}万元"
 
 
@@ -241,11 +241,11 @@ def count_phrase(n: float, unit: str) -> str:
     ('11家', '3378人')
     """
     x = _require_number(n, "count_phrase")
-    return f"{_round(x, _ONE):f}{unit}"
+    return f"{round_half_up(x, _ONE):f}{unit}"
 
 
 def _ratio_phrase(x: float, unit: str) -> str:
-    return f"{_plain(_round(x, _TENTH))}{unit}"
+    return f"{_plain(round_half_up(x, TENTH))}{unit}"
 
 
 def period_phrase(period: str | Period) -> str:
@@ -354,7 +354,7 @@ def _clause(row: Any, *, in_wan: bool = False) -> tuple[str, bool, str | None]:
     if style == "amount":
         if unit and unit.strip() not in ("万元", "万"):
             value = to_wan_yuan(value, unit)
-        figure = f"{_plain(_round(value, _TENTH))}万元" if in_wan else amount_phrase(value)
+        figure = f"{_plain(round_half_up(value, TENTH))}万元" if in_wan else amount_phrase(value)
     elif style == "count":
         figure = count_phrase(value, unit)
     else:

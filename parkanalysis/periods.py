@@ -232,6 +232,16 @@ class Period:
         return (self.year, self.end_month)
 
     @property
+    def as_of(self) -> str:
+        """The last month as ``YYYY-MM``: what a stock figure of the period is as of (the land
+        report of a period is as of its last month).
+
+        >>> [Period.of_half(2016, 1).as_of, Period.of_cumulative(2016, 5).as_of]
+        ['2016-06', '2016-05']
+        """
+        return f"{self.year:04d}-{self.end_month:02d}"
+
+    @property
     def n_months(self) -> int:
         """Number of months covered."""
         return self.end_month - self.start_month + 1

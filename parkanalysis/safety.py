@@ -41,19 +41,19 @@ _COUNTS = (
 )
 
 
-def _bounds(period: Period) -> tuple[pd.Timestamp, pd.Timestamp]:
+def period_bounds(period: Period) -> tuple[pd.Timestamp, pd.Timestamp]:
     start = pd.Timestamp(period.year, period.start_month, 1)
     end = pd.Timestamp(period.year, period.end_month, 1) + pd.offsets.MonthEnd(0)
     return start, end
 
 
-def _park_hazards(ds: Any, park: str | None) -> pd.DataFrame:
+def park_hazards(ds: Any, park: str | None) -> pd.DataFrame:
     hz = ds.hazards
     pid = ds.resolve_park(park)
     return hz.loc[(hz["park_id"] == pid).to_numpy()]
 
 
-def _status(hz: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+def hazard_status(hz: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Status columns of every hazard as of ``end`` (input untouched)."""
     out = pd.DataFrame(index=hz.index)
     rect = hz["rectified_date"].notna() & (hz["rectified_date"] <= end)
@@ -161,9 +161,9 @@ class HazardSummary:
 
 
 def _summarise(hz: pd.DataFrame, period: Period, park: str | None) -> HazardSummary:
-    start, end = _bounds(period)
+    start, end = period_bounds(period)
     found = hz.loc[((hz["inspection_date"] >= start) & (hz["inspection_date"] <= end)).to_numpy()]
-    st = _status(found, end)
+    st = hazard_status(found, end)
     counts = {"found": len(found), "enterprises": int(found["enterprise_id"].nunique())}
     for key in ("rectified", "rectified_on_time", "overdue", "pending", "rechecked"):
         counts[key] = int(st[key].sum())
@@ -223,11 +223,11 @@ def hazard_summary(ds: Any, period: str | Period, *, park: str | None = None) ->
     (115, 23)
     """
     p = parse_period(period)
-    hz = _park_hazards(ds, park)
+    hz = park_hazards(ds, park)
     summary = _summarise(hz, p, park)
     prev = p.previous_year()
     first = hz["inspection_date"].min()
-    if not hz.empty and not pd.isna(first) and first <= _bounds(prev)[1]:
+    if not hz.empty and not pd.isna(first) and first <= period_bounds(prev)[1]:
         summary.previous = _summarise(hz, prev, park)
     else:
         summary.notes.append(f"隐患记录不早于{prev.label},无上年同期可比")
@@ -336,13 +336,13 @@ def overdue_hazards(
     (['enterprise_id', 'enterprise_name', 'hazard_id'], True)
     """
     p = parse_period(period)
-    start, end = _bounds(p)
-    hz = _park_hazards(ds, park)
+    start, end = period_bounds(p)
+    hz = park_hazards(ds, park)
     lo = hz["inspection_date"] <= end
     if not include_earlier:
         lo &= hz["inspection_date"] >= start
     sub = hz.loc[lo.to_numpy()]
-    st = _status(sub, end)
+    st = hazard_status(sub, end)
     sub = sub.loc[st["overdue"].to_numpy()]
     names = ds.enterprises.drop_duplicates(["park_id", "enterprise_id"])
     names = dict(

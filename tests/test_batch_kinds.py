@@ -131,7 +131,7 @@ def test_a_folder_of_code_named_reports_lists_each_report_once(tmp_path):
 
     old = {n: record(n) for n in ("2016H1_period.html", "2016H1_period_share.html")}
     (tmp_path / ".manifest.json").write_text(json.dumps(old), encoding="utf-8")
-    result = batch._result(job, "rendered", 1.0)
+    result = batch.job_result(job, "rendered", 1.0)
     batch.record_results(tmp_path, [result])
     manifest = json.loads((tmp_path / ".manifest.json").read_text(encoding="utf-8"))
     # the office copy is listed under its new name only; the old share copy stays its own

@@ -540,7 +540,8 @@ def test_a_section_draws_each_chart_once_for_the_page_and_the_json():
     import base64
 
     from parkanalysis import plots
-    from parkanalysis.report.model import MIME, Figure, Section
+    from parkanalysis.report.display import Section
+    from parkanalysis.report.model import MIME, Figure
 
     fig, ax = plots.new_figure()
     ax.bar(["一月", "二月"], [1, 2])

@@ -256,7 +256,7 @@ def test_a_corrupt_manifest_is_rebuilt_with_a_warning(tmp_path, content, capsys)
     out.mkdir()
     (out / ".manifest.json").write_text(content, encoding="utf-8")
     job = batch.Job("period", {"data": str(SAMPLE), "period": "2016H1"}, str(out))
-    result = batch._result(job, "failed", 1.0, "测试错误")
+    result = batch.job_result(job, "failed", 1.0, "测试错误")
     index = batch.record_results(out, [result])
     assert "已重建" in capsys.readouterr().err
     manifest = json.loads((out / ".manifest.json").read_text(encoding="utf-8"))

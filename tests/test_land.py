@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from parkanalysis.cli import main
@@ -644,3 +646,77 @@ def test_several_parks_pool_the_count_dispersion(tmp_path):
     own_df = len(m.counts) - 1
     assert m.dispersion_df > own_df  # peers' evidence was added
     assert o.exhaustion.iloc[0]["prob_within_horizon"] >= 0
+
+
+# -- the land report's period: one way for every kind ---------------------------------------
+
+
+def test_cli_land_report_takes_period_like_every_kind(tmp_path, capsys):
+    """``render land --period 2016-06`` renders as of June 2016; papermill's ``as_of`` and a
+    period ending that month (2016H1) name the same report, so they find it unchanged."""
+    out = tmp_path / "out"
+    common = ["render", "land", "--data", str(SAMPLE), "--out", str(out)]
+    assert main([*common, "--period", "2016-06"]) == 0
+    first = capsys.readouterr().out
+    html = next(out.glob("*.html"))
+    assert "截至2016年6月" in html.name and "(已生成)" in first
+    assert "数据截至2016年6月" in html.read_text(encoding="utf-8")
+    for other in (["-p", "as_of=2016-06"], ["--period", "2016H1"], ["--period", "2016年6月"]):
+        assert main([*common, *other]) == 0, other
+        assert capsys.readouterr().out.strip() == f"{html} (未变化,沿用)", other
+    assert [p.name for p in out.glob("*.html")] == [html.name]
+
+
+def test_cli_land_period_refusals(tmp_path, capsys):
+    common = ["render", "land", "--data", str(SAMPLE), "--out", str(tmp_path / "out")]
+    assert main([*common, "--period", "2016Q1", "-p", "as_of=2016-06"]) == 2
+    assert "period='2016Q1'(截至2016-03)与 as_of='2016-06' 不一致" in capsys.readouterr().err
+    assert main([*common, "--period", "2016"]) == 2  # as of 2016-12: past the data
+    assert "2016-12-31 晚于数据的最后日期 2016-06-30" in capsys.readouterr().err
+    assert main([*common, "--period", "2016年13月"]) == 2
+    assert "月份 13 超出范围" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.html"))
+
+
+def test_cli_params_land_says_how_its_period_is_given(capsys):
+    assert main(["params", "land"]) == 0
+    listing = capsys.readouterr().out
+    period = next(line for line in listing.splitlines() if line.strip().startswith("period "))
+    assert "2016-06 即截至2016年6月" in period and "截至其最后一个月" in period
+    assert any(line.strip().startswith("as_of ") for line in listing.splitlines())
+    for kind in ("period", "explore"):  # every kind takes ``period``
+        assert main(["params", kind]) == 0
+        assert "\n  period (" in capsys.readouterr().out
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from(["month", "cumulative", "quarter", "half"]),
+    st.integers(1, 18),
+    st.booleans(),
+)
+def test_land_period_is_as_of_its_last_month(kind, last, chinese):
+    """Any period ending within the data (2015-01 … 2016-06), in either spelling, plans the
+    same land report — file, parameters and cache key — as ``as_of`` its last month."""
+    from parkanalysis.periods import Period
+    from parkanalysis.render import plan_report
+
+    year, month = 2015 + (last - 1) // 12, (last - 1) % 12 + 1
+    if kind == "quarter" and month % 3:
+        month -= month % 3
+    if kind == "half" and month % 6:
+        month -= month % 6
+    if month == 0:
+        year, month = year - 1, 12
+    period = {
+        "month": Period.of_month(year, month),
+        "cumulative": Period.of_cumulative(year, month),
+        "quarter": Period.of_quarter(year, (month + 2) // 3),
+        "half": Period.of_half(year, (month + 5) // 6),
+    }[kind]
+    text = period.label if chinese else str(period)
+    by_period = plan_report("land", out_dir="unused", data=str(SAMPLE), period=text)
+    by_as_of = plan_report("land", out_dir="unused", data=str(SAMPLE), as_of=f"{year}-{month:02d}")
+    assert by_period.params == by_as_of.params
+    assert (by_period.html_path, by_period.key) == (by_as_of.html_path, by_as_of.key)
+    assert f"截至{year}年{month}月" in by_period.html_path.name

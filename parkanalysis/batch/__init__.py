@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from parkanalysis.batch.cluster import _run_dask
+from parkanalysis.batch.cluster import run_dask
 from parkanalysis.batch.index import FORMAT_LABELS, KIND_LABELS, index_html, record_results
 from parkanalysis.batch.jobs import (
     RESTART_EVERY,
@@ -37,7 +37,7 @@ from parkanalysis.batch.jobs import (
     precheck,
     render_job,
 )
-from parkanalysis.batch.jobs import _result as _result
+from parkanalysis.batch.jobs import job_result as job_result
 from parkanalysis.batch.plan import (
     BATCH_KINDS,
     DEFAULT_KINDS,
@@ -45,7 +45,7 @@ from parkanalysis.batch.plan import (
     bounded_workers,
     plan_jobs,
 )
-from parkanalysis.batch.pool import _run_local
+from parkanalysis.batch.pool import run_local
 
 __all__ = [
     "BATCH_KINDS",
@@ -195,11 +195,11 @@ def run_batch(
     try:
         chosen = [jobs[i] for i in todo]
         if scheduler:
-            done = _run_dask(
+            done = run_dask(
                 chosen, scheduler=scheduler, timeout=timeout, on_result=on_result, preload=preload
             )
         else:
-            done = _run_local(
+            done = run_local(
                 chosen, workers=workers, timeout=timeout, on_result=on_result, preload=preload
             )
         results.update(zip(todo, done, strict=True))

@@ -11,7 +11,7 @@ import contextlib
 import threading
 from typing import Any
 
-from parkanalysis.batch.jobs import Job, JobResult, _new_session, _result, render_job
+from parkanalysis.batch.jobs import Job, JobResult, job_result, new_session, render_job
 from parkanalysis.errors import ParameterError
 
 _DASK_SESSIONS: dict[tuple[int, str | None], Any] = {}
@@ -36,11 +36,11 @@ def _dask_render(job: Job, timeout: int, preload: str | None = None) -> JobResul
         key = (threading.get_ident(), preload)
         session = _DASK_SESSIONS.get(key)
         if session is None:
-            session = _DASK_SESSIONS[key] = _new_session(timeout, preload)
+            session = _DASK_SESSIONS[key] = new_session(timeout, preload)
     return render_job(job, session)
 
 
-def _run_dask(
+def run_dask(
     jobs: list[Job], *, scheduler: str, timeout: int, on_result, preload: str | None = None
 ) -> list[JobResult]:
     import uuid
@@ -79,7 +79,7 @@ def _run_dask(
             try:
                 results[index] = future.result()
             except Exception as exc:  # a worker that died, or a task that could not run
-                results[index] = _result(jobs[index], "failed", 0.0, f"Dask 任务失败: {exc}")
+                results[index] = job_result(jobs[index], "failed", 0.0, f"Dask 任务失败: {exc}")
             on_result(results[index])
     finally:
         client.close()

@@ -127,7 +127,7 @@ def render_job(job: Job, session=None) -> JobResult:
         status, error, failed, outputs = "failed", str(exc), None, {}
     except Exception as exc:  # isolation: one report's failure must not stop the batch
         status, error, failed, outputs = "failed", f"{type(exc).__name__}: {exc}", None, {}
-    return _result(job, status, time.perf_counter() - start, error, failed, outputs)
+    return job_result(job, status, time.perf_counter() - start, error, failed, outputs)
 
 
 def precheck(job: Job) -> JobResult | None:
@@ -137,11 +137,11 @@ def precheck(job: Job) -> JobResult | None:
     try:
         plan = plan_report(job.kind, out_dir=job.out_dir, formats=job.formats, **job.params)
     except ParkAnalysisError as exc:
-        return _result(job, "failed", 0.0, str(exc))
+        return job_result(job, "failed", 0.0, str(exc))
     if not job.force and plan.is_cached():
         outputs = {f: p.name for f, p in plan.recorded_outputs().items() if f in job.formats}
         outputs.pop("html", None)
-        return _result(job, "cached", 0.0, outputs=outputs)
+        return job_result(job, "cached", 0.0, outputs=outputs)
     return None
 
 
@@ -152,7 +152,7 @@ def _job_name(job: Job) -> str:
         return "(无效参数) " + json.dumps(job.params, ensure_ascii=False, sort_keys=True)[:200]
 
 
-def _result(
+def job_result(
     job: Job, status: str, seconds: float, error=None, failed=None, outputs=None
 ) -> JobResult:
     return JobResult(
@@ -172,7 +172,7 @@ def _result(
     )
 
 
-def _new_session(timeout: int, preload: str | None, ipc_root: str | None = None):
+def new_session(timeout: int, preload: str | None, ipc_root: str | None = None):
     from parkanalysis.render import KernelSession
 
     return KernelSession(

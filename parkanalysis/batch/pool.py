@@ -1,7 +1,7 @@
 """The local worker pool: spawned processes, each keeping one warm kernel.
 
 A worker (:func:`_worker_entry` → :func:`_worker_main`) receives jobs over its own pipe and
-sends results back; :func:`_run_local` hands out jobs, replaces a worker that dies (only
+sends results back; :func:`run_local` hands out jobs, replaces a worker that dies (only
 its current report is marked failed) and, on Ctrl-C or SIGTERM, lists what did not finish
 as interrupted. Workers are started with ``spawn``: their entry point is pickled by its
 qualified name, so it must stay importable from this module.
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from parkanalysis.batch.jobs import Job, JobResult, _new_session, _result, render_job
+from parkanalysis.batch.jobs import Job, JobResult, job_result, new_session, render_job
 
 
 def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None = None) -> None:
@@ -29,7 +29,7 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
     import signal
 
     from parkanalysis._startup import defer_iri_grammar
-    from parkanalysis.render import _exporter
+    from parkanalysis.render import html_exporter
 
     defer_iri_grammar()  # before nbformat is imported (see parkanalysis._startup)
 
@@ -38,12 +38,12 @@ def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None =
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_quietly)
     parent = os.getppid()
-    session = _new_session(timeout, preload, ipc_root)
+    session = new_session(timeout, preload, ipc_root)
     try:
         with contextlib.suppress(Exception):
             session.start()  # the kernel warms up while this process imports nbconvert
         with contextlib.suppress(Exception):
-            _exporter()
+            html_exporter()
         with contextlib.suppress(Exception):
             session.wait_ready()
         conn.send(("ready", os.getpid(), session.pid))
@@ -157,7 +157,7 @@ def _collect(worker: _Worker, finish) -> None:
                 finish(index, result)
 
 
-def _run_local(
+def run_local(
     jobs: list[Job], *, workers: int, timeout: int, on_result, preload: str | None = None
 ) -> list[JobResult]:
     from multiprocessing.connection import wait
@@ -205,7 +205,7 @@ def _run_local(
                         f"工作进程意外退出(退出码 {worker.process.exitcode}),该报告未生成"
                         + _log_tail(_worker_log(ipc_root, worker.process.pid))
                     )
-                    finish(lost, _result(jobs[lost], "failed", seconds, error))
+                    finish(lost, job_result(jobs[lost], "failed", seconds, error))
                     remove_temp_files(jobs[lost].out_dir, worker.process.pid)
                 worker.conn.close()
                 pool[slot] = _Worker(ctx, timeout, preload, ipc_root) if pending else None
@@ -218,7 +218,7 @@ def _run_local(
         for index in range(len(jobs)):
             if index not in results:
                 error = "批量生成被中断,该报告未生成;请重新运行 batch(已生成的报告会沿用)"
-                finish(index, _result(jobs[index], "interrupted", 0.0, error))
+                finish(index, job_result(jobs[index], "interrupted", 0.0, error))
         raise
     finally:
         live = [w for w in pool if w is not None]

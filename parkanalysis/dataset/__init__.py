@@ -13,6 +13,7 @@ from parkanalysis.dataset.core import (
     load_dataset,
     validate_dataset,
 )
+from parkanalysis.dataset.description import Description, describe_dataset
 from parkanalysis.dataset.frames import cumulative_to_monthly, derive_above_size
 from parkanalysis.dataset.importers import import_landchina, import_tbhb, write_dataset
 from parkanalysis.dataset.profile import DEFAULT_CONFIG, ParkInfo, PhaseInfo, Profile
@@ -24,6 +25,7 @@ __all__ = [
     "TABLES",
     "ColumnSpec",
     "Dataset",
+    "Description",
     "ParkInfo",
     "PhaseInfo",
     "Profile",
@@ -32,6 +34,7 @@ __all__ = [
     "ValidationReport",
     "cumulative_to_monthly",
     "derive_above_size",
+    "describe_dataset",
     "find_table_files",
     "import_landchina",
     "import_tbhb",

@@ -17,6 +17,7 @@ import pandas as pd
 
 from parkanalysis._io import resolve_data_folder
 from parkanalysis.dataset import office
+from parkanalysis.dataset.description import Description
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.frames import cumulative_to_monthly, derive_above_size
 from parkanalysis.dataset.profile import Profile, read_profile
@@ -310,7 +311,11 @@ def validate_dataset(
 
 
 def load_dataset(
-    path: str | os.PathLike, *, park: str | None = None, limits: ReadLimits | None = None
+    path: str | os.PathLike,
+    *,
+    park: str | None = None,
+    limits: ReadLimits | None = None,
+    description: Description | None = None,
 ) -> Dataset:
     """Read and validate a dataset folder once; return canonical frames.
 
@@ -322,6 +327,9 @@ def load_dataset(
         Keep only this park (see :meth:`Dataset.subset`).
     limits : ReadLimits, optional
         File size guards; defaults of :class:`ReadLimits`.
+    description : Description, optional
+        ``park.yaml`` of this folder as already read
+        (:func:`~parkanalysis.dataset.description.describe_dataset`); not read again.
 
     Returns
     -------
@@ -334,7 +342,9 @@ def load_dataset(
     ParameterError
         When ``park`` is not in the dataset.
     """
-    folder, profile, tables, report, sources = _read_and_check(path, limits or ReadLimits())
+    folder, profile, tables, report, sources = _read_and_check(
+        path, limits or ReadLimits(), description=description
+    )
     if report.errors:
         raise DataError(report.errors, warnings=report.warnings)
     frames, jan_feb = _canonical_frames(profile, tables)
@@ -342,7 +352,9 @@ def load_dataset(
 
     ds = Dataset(
         path=folder,
-        fingerprint=folder_fingerprint(folder),
+        fingerprint=folder_fingerprint(
+            folder, contents=description.contents() if description else None
+        ),
         profile=profile,
         frames=frames,
         warnings=report.warnings,
@@ -352,9 +364,9 @@ def load_dataset(
     return ds.subset(park) if park is not None else ds
 
 
-def _read_and_check(path, limits, *, strict=False):
+def _read_and_check(path, limits, *, strict=False, description=None):
     findings = Findings()
-    folder = resolve_data_folder(path)
+    folder = resolve_data_folder(path) if description is None else description.folder
     if folder.is_file() and folder.suffix.lower() in (".yaml", ".yml"):
         folder = folder.parent
     if not folder.is_dir():
@@ -363,9 +375,14 @@ def _read_and_check(path, limits, *, strict=False):
         )
         errors, warnings = findings.finish()
         return folder, None, {}, ValidationReport(errors, warnings, {}), {}
-    profile = read_profile(folder, findings)
+    if description is None:
+        profile, sources_read = read_profile(folder, findings), read_sources(folder, findings)
+    else:  # park.yaml as already read: its findings, profile and sources
+        for finding in description.findings:
+            findings.add_finding(finding)
+        profile, sources_read = description.profile, dict(description.sources)
     ctx = office.Context(
-        read_sources(folder, findings),
+        sources_read,
         tuple(profile.parks) if profile is not None else (),
         strict=strict,
     )

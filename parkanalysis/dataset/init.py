@@ -297,14 +297,14 @@ def _park_name(files: list[Path], limits: ReadLimits) -> str | None:
     import csv
     import io
 
-    from parkanalysis.dataset.readers import _detect_encoding
+    from parkanalysis.dataset.readers import detect_encoding
 
     for p in files:
         first = None
         try:
             if p.suffix.lower() == ".csv":
                 data = p.read_bytes()[: 1 << 16]
-                enc = _detect_encoding(data) or "utf-8"
+                enc = detect_encoding(data) or "utf-8"
                 text = data.decode(enc, errors="ignore")
                 row = next(csv.reader(io.StringIO(text)), [])
                 first = next((c for c in row if c.strip()), None)

@@ -129,7 +129,7 @@ class _YamlTooLarge(yaml.YAMLError):
         self.problem_mark = mark
 
 
-class _LineLoader(yaml.SafeLoader):
+class LineLoader(yaml.SafeLoader):
     """SafeLoader that remembers the line of every mapping as ``__line__``.
 
     Documents whose expanded size exceeds :data:`MAX_YAML_NODES` or whose nesting exceeds
@@ -187,16 +187,37 @@ def _check_size(root) -> None:
             )
 
 
-def _strip_lines(obj):
+def strip_lines(obj):
     if isinstance(obj, dict):
-        return {k: _strip_lines(v) for k, v in obj.items() if k not in LINE_KEYS}
+        return {k: strip_lines(v) for k, v in obj.items() if k not in LINE_KEYS}
     if isinstance(obj, list):
-        return [_strip_lines(v) for v in obj]
+        return [strip_lines(v) for v in obj]
     return obj
+
+
+@dataclass(frozen=True)
+class ProfileDocument:
+    """``park.yaml`` as read once: its file name, its bytes and the YAML document.
+
+    ``doc`` keeps the loader's line marks (``__line__``, ``__keys__``; :func:`strip_lines`
+    removes them). The profile (:func:`profile_from_document`), the ``sources:`` section
+    (:func:`parkanalysis.dataset.sources.sources_from_document`) and the share sections are
+    all read from this one object.
+    """
+
+    file: str
+    data: bytes = field(repr=False)
+    doc: Any = field(repr=False)
 
 
 def read_profile(folder: Path, findings: Findings) -> Profile | None:
     """Read and check ``park.yaml``; report problems to ``findings``; None if unusable."""
+    document = read_profile_document(folder, findings)
+    return None if document is None else profile_from_document(document, findings)
+
+
+def read_profile_document(folder: Path, findings: Findings) -> ProfileDocument | None:
+    """Read ``park.yaml`` (or ``park.yml``) once; problems reading it become findings."""
     path = folder / PROFILE_FILE
     alt = folder / "park.yml"
     if os.path.lexists(path) and os.path.lexists(alt):
@@ -240,7 +261,7 @@ def read_profile(folder: Path, findings: Findings) -> Profile | None:
             findings.add("unreadable_file", "无法识别 park.yaml 的编码;请另存为 UTF-8", file=file)
             return None
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+        doc = yaml.load(text, Loader=LineLoader)  # a SafeLoader subclass
     except RecursionError:
         findings.add(
             "unreadable_file",
@@ -263,6 +284,12 @@ def read_profile(folder: Path, findings: Findings) -> Profile | None:
             row=None if mark is None else mark.line + 1,
         )
         return None
+    return ProfileDocument(file, data, doc)
+
+
+def profile_from_document(document: ProfileDocument, findings: Findings) -> Profile | None:
+    """Check the profile of a read ``park.yaml``; problems become findings; None if unusable."""
+    file, doc = document.file, document.doc
     if not isinstance(doc, dict) or not isinstance(doc.get("parks"), list) or not doc["parks"]:
         findings.add(
             "missing_value",
@@ -306,7 +333,7 @@ def _short(value: object) -> object:
     """A value for a finding: scalars as they are, containers as a short text."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    return str(_strip_lines(value))[:60]
+    return str(strip_lines(value))[:60]
 
 
 def _scalar(value: object) -> bool:
@@ -426,7 +453,7 @@ def _read_phase(ph, where, file, park_line, findings) -> PhaseInfo | None:
     from_unit = unit if unit in DECLARED_UNITS else "亩"  # an unknown unit: taken as 亩
     declared: dict[str, float] = {}
     raw = ph.get("declared") or {}
-    for key, value in _strip_lines(raw).items() if isinstance(raw, dict) else []:
+    for key, value in strip_lines(raw).items() if isinstance(raw, dict) else []:
         if value is None:
             continue
         if key not in DECLARED_KEYS:

@@ -29,8 +29,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.schema import TABLES
 
@@ -93,25 +91,23 @@ def read_sources(folder: Path, findings: Findings) -> dict[str, Source]:
     Returns a dict keyed by the file name as it is in the folder. A missing or unreadable
     park.yaml gives an empty dict (the profile reader reports it).
     """
-    path = folder / "park.yaml"
-    if not path.exists():
-        path = folder / "park.yml"
-    from parkanalysis.dataset.profile import MAX_PROFILE_BYTES, _LineLoader, _strip_lines
-    from parkanalysis.dataset.readers import ReadFailure, open_regular
+    from parkanalysis.dataset.profile import read_profile_document
 
-    try:  # a regular file only, bounded (a FIFO or /dev/zero is the profile reader's finding)
-        with open_regular(path, path.name) as fh:
-            raw_bytes = fh.read(MAX_PROFILE_BYTES + 1)
-        if len(raw_bytes) > MAX_PROFILE_BYTES:
-            return {}
-        # the profile's loader: aliases expanded past its node limit (a YAML bomb) refused
-        doc = _strip_lines(yaml.load(raw_bytes.decode("utf-8-sig"), Loader=_LineLoader))
-    except (ReadFailure, OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
-        return {}
+    # problems reading park.yaml are the profile reader's findings, reported there
+    document = read_profile_document(folder, Findings())
+    return {} if document is None else sources_from_document(document, folder, findings)
+
+
+def sources_from_document(document, folder: Path, findings: Findings) -> dict[str, Source]:
+    """``sources:`` of a read park.yaml (:class:`~parkanalysis.dataset.profile.ProfileDocument`),
+    checked against the files of ``folder``; structure problems become findings."""
+    from parkanalysis.dataset.profile import strip_lines
+
+    doc = strip_lines(document.doc)
     if not isinstance(doc, dict) or doc.get("sources") is None:
         return {}
     raw = doc["sources"]
-    file = path.name
+    file = document.file
     if not isinstance(raw, dict):
         findings.add(
             "bad_value", "sources 应为「文件名: 设置」的键值表", file=file, column="sources"

@@ -61,7 +61,7 @@ ENTERPRISE_INDICATORS = (
 )
 
 
-def _spec(indicator: str, allowed: Sequence[str] | None = None):
+def indicator_spec(indicator: str, allowed: Sequence[str] | None = None):
     """The IndicatorSpec named by an id, a Chinese name or a monthly column."""
     from parkanalysis.indicators import INDICATORS
 
@@ -146,7 +146,7 @@ def contribution(
     """
     from parkanalysis.indicators import enterprise_table
 
-    spec = _spec(indicator, ENTERPRISE_INDICATORS)
+    spec = indicator_spec(indicator, ENTERPRISE_INDICATORS)
     pid = ds.resolve_park(park)
     e = _with_industry(enterprise_table(ds, period, park=pid))
     cur = e[spec.column].astype("float64")
@@ -389,7 +389,7 @@ def monthly(
     >>> round(float(m.loc[m.month <= 5, "value"].sum()), 1)
     3126.0
     """
-    spec = _spec(indicator, ENTERPRISE_INDICATORS)
+    spec = indicator_spec(indicator, ENTERPRISE_INDICATORS)
     pid = ds.resolve_park(park)
     col = spec.column
     m = ds.monthly.loc[ds.monthly["park_id"] == pid, ["enterprise_id", "year", "month", col]]
@@ -489,7 +489,7 @@ def _split_jan_feb(m: pd.DataFrame, years: set[int], *, stock: bool) -> tuple[pd
 def _pick_indicators(table: pd.DataFrame, indicators: Sequence[str] | None) -> pd.DataFrame:
     if indicators is None:
         return table
-    ids = [_spec(i).id for i in indicators]
+    ids = [indicator_spec(i).id for i in indicators]
     return table.set_index("id").loc[ids].reset_index()
 
 
@@ -701,7 +701,7 @@ def drill_down(ds: Any, period: Any, indicator: str, *, park: str | None = None)
     """
     from parkanalysis.indicators import INDICATORS, enterprise_table
 
-    spec = _spec(indicator, [s.id for s in INDICATORS])
+    spec = indicator_spec(indicator, [s.id for s in INDICATORS])
     pid = ds.resolve_park(park)
     e = _with_industry(enterprise_table(ds, period, park=pid))
     base = e[["enterprise_id", "name", "industry_code", "division_name"]].copy()

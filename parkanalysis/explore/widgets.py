@@ -42,10 +42,10 @@ def _render(ds: Any, park: str, period: str, indicator: str) -> list[Any]:
     """The table and the figure for one choice."""
     from parkanalysis import plots
     from parkanalysis.explore.display import ZhTable
-    from parkanalysis.explore.questions import _spec, contribution, monthly
+    from parkanalysis.explore.questions import contribution, indicator_spec, monthly
     from parkanalysis.indicators import resolve_period
 
-    spec = _spec(indicator)
+    spec = indicator_spec(indicator)
     p = resolve_period(ds, period)
     name = ds.profile.parks[ds.resolve_park(park)].name
     table = contribution(ds, p, indicator=spec.id, by="industry", park=park)
@@ -91,7 +91,7 @@ def dashboard(
     """
     import ipywidgets as w
 
-    from parkanalysis.explore.questions import ENTERPRISE_INDICATORS, _spec
+    from parkanalysis.explore.questions import ENTERPRISE_INDICATORS, indicator_spec
     from parkanalysis.indicators import resolve_period
 
     parks = [(info.name, pid) for pid, info in ds.profile.parks.items()]
@@ -99,11 +99,13 @@ def dashboard(
     if period is not None:
         label = resolve_period(ds, period).label
         periods = [label, *[x for x in periods if x != label]]
-    indicators = [(_spec(i).name, i) for i in ENTERPRISE_INDICATORS]
+    indicators = [(indicator_spec(i).name, i) for i in ENTERPRISE_INDICATORS]
     park_box = w.Dropdown(options=parks, value=ds.resolve_park(park), description="园区")
     period_box = w.Dropdown(options=periods, value=periods[0], description="时期")
     indicator_box = w.Dropdown(
-        options=indicators, value=_spec(indicator, ENTERPRISE_INDICATORS).id, description="指标"
+        options=indicators,
+        value=indicator_spec(indicator, ENTERPRISE_INDICATORS).id,
+        description="指标",
     )
     out = w.Output()
 

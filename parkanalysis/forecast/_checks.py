@@ -14,7 +14,7 @@ from parkanalysis.errors import ParameterError
 MIN_OBSERVATIONS = 5
 
 
-def _check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
+def check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise ParameterError(f"{name} must be an integer, got {value!r}")
     value = int(value)
@@ -23,7 +23,7 @@ def _check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
     return value
 
 
-def _check_float(
+def check_float(
     value: Any, name: str, *, minimum: float | None = None, positive: bool = False
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
@@ -38,7 +38,7 @@ def _check_float(
     return value
 
 
-def _check_levels(levels: Any) -> tuple[float, ...]:
+def check_levels(levels: Any) -> tuple[float, ...]:
     if isinstance(levels, int | float) and not isinstance(levels, bool):
         levels = (levels,)
     try:
@@ -49,7 +49,7 @@ def _check_levels(levels: Any) -> tuple[float, ...]:
         raise ParameterError("levels must contain at least one interval level, e.g. (80, 95)")
     out = set()
     for lev in items:
-        lev = _check_float(lev, "each interval level")
+        lev = check_float(lev, "each interval level")
         if not 0 < lev < 100:
             raise ParameterError(
                 f"interval levels must lie strictly between 0 and 100, got {lev:g}"
@@ -58,11 +58,11 @@ def _check_levels(levels: Any) -> tuple[float, ...]:
     return tuple(sorted(out))
 
 
-def _level_name(level: float) -> str:
+def level_name(level: float) -> str:
     return f"{level:g}"
 
 
-def _check_series(y: Any) -> tuple[np.ndarray, np.ndarray]:
+def check_series(y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return (years, values) of an annual series after validation."""
     if not isinstance(y, pd.Series):
         raise ParameterError(f"y must be a pandas Series indexed by year, got {type(y).__name__}")

@@ -47,10 +47,10 @@ import pandas as pd
 from parkanalysis.errors import ParameterError
 from parkanalysis.forecast._checks import (
     MIN_OBSERVATIONS,
-    _check_int,
-    _check_levels,
-    _check_series,
-    _level_name,
+    check_int,
+    check_levels,
+    check_series,
+    level_name,
 )
 
 #: The candidates :func:`forecast_annual` chooses among (see the module docstring).
@@ -283,9 +283,9 @@ def forecast_annual(y: pd.Series, horizon: int, levels: Sequence[float] = (80, 9
     ...       & (fc.hi80 <= fc.hi95)).all())
     True
     """
-    years, x = _check_series(y)
-    horizon = _check_int(horizon, "horizon", minimum=1)
-    levs = _check_levels(levels)
+    years, x = check_series(y)
+    horizon = check_int(horizon, "horizon", minimum=1)
+    levs = check_levels(levels)
     mean, b = _forecast_core(x, horizon)
     return _interval_frame(mean, b, levs, years[-1], nonnegative=bool(np.all(x >= 0)))
 
@@ -297,8 +297,8 @@ def _interval_frame(
     out = {"mean": np.maximum(mean, floor)}
     for lev in levels:
         half = _laplace_halfwidth(lev, b)
-        out[f"lo{_level_name(lev)}"] = np.maximum(mean - half, floor)
-        out[f"hi{_level_name(lev)}"] = np.maximum(mean + half, floor)
+        out[f"lo{level_name(lev)}"] = np.maximum(mean - half, floor)
+        out[f"hi{level_name(lev)}"] = np.maximum(mean + half, floor)
     index = pd.Index(np.arange(last_year + 1, last_year + 1 + mean.size), name="year")
     return pd.DataFrame(out, index=index)
 
@@ -344,13 +344,13 @@ def backtest_annual(
     >>> summarize_backtest(bt).index.tolist()
     [1, 2]
     """
-    years, x = _check_series(y)
-    horizon = _check_int(horizon, "horizon", minimum=1)
-    levs = _check_levels(levels)
+    years, x = check_series(y)
+    horizon = check_int(horizon, "horizon", minimum=1)
+    levs = check_levels(levels)
     n = x.size
     if min_train is None:
         min_train = max(MIN_OBSERVATIONS, math.ceil(n / 2))
-    min_train = _check_int(min_train, "min_train", minimum=MIN_OBSERVATIONS)
+    min_train = check_int(min_train, "min_train", minimum=MIN_OBSERVATIONS)
     if min_train >= n:
         raise ParameterError(
             f"min_train ({min_train}) must be smaller than the series length ({n}) "
@@ -368,7 +368,7 @@ def backtest_annual(
         frames.append(fc)
     bt = pd.concat(frames, ignore_index=True)
     for lev in levs:
-        name = _level_name(lev)
+        name = level_name(lev)
         bt[f"covered{name}"] = (bt["actual"] >= bt[f"lo{name}"]) & (bt["actual"] <= bt[f"hi{name}"])
     return bt
 

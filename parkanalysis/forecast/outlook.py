@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.errors import ParameterError
-from parkanalysis.forecast._checks import _check_float, _check_int
+from parkanalysis.forecast._checks import check_float, check_int
 from parkanalysis.forecast.supply import (
     SupplyModel,
-    _check_sims,
-    _check_transactions,
+    check_sims,
+    check_transactions,
     fit_supply_model,
 )
 
@@ -85,8 +85,8 @@ def _year_amounts(spec: Any, key: str, name: str, years: np.ndarray, *, signed: 
     if not isinstance(spec, Mapping):
         raise ParameterError(f"scenario {name!r}: {key} must map year -> area (亩)")
     for year, area in spec.items():
-        year = _check_int(year, f"scenario {name!r}: {key} year")
-        area = _check_float(area, f"scenario {name!r}: {key} area")
+        year = check_int(year, f"scenario {name!r}: {key} year")
+        area = check_float(area, f"scenario {name!r}: {key} area")
         if not signed and area < 0:
             raise ParameterError(f"scenario {name!r}: {key} areas must be >= 0, got {area:g}")
         if year < years[0] or year > years[-1]:
@@ -131,7 +131,7 @@ def _parse_scenarios(scenarios: Any, years: np.ndarray) -> list[tuple[str, np.nd
         added += _year_amounts(spec.get("conversions"), "conversions", name, years, signed=True)
         target = spec.get("annual_target")
         if target is not None:
-            target = _check_float(target, f"scenario {name!r}: annual_target", minimum=0.0)
+            target = check_float(target, f"scenario {name!r}: annual_target", minimum=0.0)
         parsed.append((name, added, target))
     return parsed
 
@@ -145,8 +145,8 @@ def _blocked(blocked: Any, years: np.ndarray) -> tuple[float, np.ndarray]:
             area, year = item
         except (TypeError, ValueError):
             raise ParameterError(f"blocked item #{i + 1} must be (area_mu, year)") from None
-        area = _check_float(area, "blocked area", minimum=0.0)
-        year = _check_int(year, "blocked year")
+        area = check_float(area, "blocked area", minimum=0.0)
+        year = check_int(year, "blocked year")
         total += area
         released[years >= year] += area
     return total, released
@@ -218,20 +218,20 @@ def land_outlook(
     >>> out.years_of_supply_left
     2.0
     """
-    tx, first_year, last_year = _check_transactions(transactions, first_year, last_year)
-    remaining_mu = _check_float(remaining_mu, "remaining_mu", minimum=0.0)
-    horizon = _check_int(horizon, "horizon", minimum=1)
-    confidence = _check_float(confidence, "confidence")
+    tx, first_year, last_year = check_transactions(transactions, first_year, last_year)
+    remaining_mu = check_float(remaining_mu, "remaining_mu", minimum=0.0)
+    horizon = check_int(horizon, "horizon", minimum=1)
+    confidence = check_float(confidence, "confidence")
     if not 0 < confidence < 1:
         raise ParameterError(f"confidence must lie strictly between 0 and 1, got {confidence:g}")
-    gross_to_net = _check_float(gross_to_net, "gross_to_net", positive=True)
-    recent_years = _check_int(recent_years, "recent_years", minimum=1)
+    gross_to_net = check_float(gross_to_net, "gross_to_net", positive=True)
+    recent_years = check_int(recent_years, "recent_years", minimum=1)
     n_years = last_year - first_year + 1
     if recent_years > n_years:
         raise ParameterError(
             f"recent_years ({recent_years}) exceeds the history window ({n_years} years)"
         )
-    n_sims, seed = _check_sims(n_sims, seed)
+    n_sims, seed = check_sims(n_sims, seed)
     model = fit_supply_model(
         transactions, first_year=first_year, last_year=last_year, elapsed=elapsed, peers=peers
     )

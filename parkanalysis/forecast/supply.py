@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.errors import ParameterError
-from parkanalysis.forecast._checks import _check_float, _check_int
+from parkanalysis.forecast._checks import check_float, check_int
 
 #: p-value below which a trend in the yearly parcel counts is used.
 TREND_P = 0.05
@@ -53,7 +53,7 @@ LEVEL_ALPHA = 0.2
 TREND_MIN_YEARS = 6
 
 
-def _check_transactions(
+def check_transactions(
     transactions: Any, first_year: Any, last_year: Any
 ) -> tuple[pd.DataFrame, int, int]:
     if not isinstance(transactions, pd.DataFrame):
@@ -64,8 +64,8 @@ def _check_transactions(
     missing = {"year", "area_mu"} - set(transactions.columns)
     if missing:
         raise ParameterError(f"transactions lacks the column(s) {sorted(missing)}")
-    first_year = _check_int(first_year, "first_year")
-    last_year = _check_int(last_year, "last_year")
+    first_year = check_int(first_year, "first_year")
+    last_year = check_int(last_year, "last_year")
     if last_year < first_year:
         raise ParameterError(f"last_year ({last_year}) is before first_year ({first_year})")
     try:
@@ -107,16 +107,16 @@ def annual_supply(transactions: pd.DataFrame, *, first_year: int, last_year: int
     >>> annual_supply(tx, first_year=2020, last_year=2023).tolist()
     [50.0, 0.0, 15.0, 0.0]
     """
-    tx, first_year, last_year = _check_transactions(transactions, first_year, last_year)
+    tx, first_year, last_year = check_transactions(transactions, first_year, last_year)
     index = pd.Index(np.arange(first_year, last_year + 1), name="year")
     totals = tx.groupby("year")["area_mu"].sum().reindex(index, fill_value=0.0)
     return totals.astype(float).rename("area_mu")
 
 
-def _check_sims(n_sims: Any, seed: Any) -> tuple[int, int | None]:
-    n_sims = _check_int(n_sims, "n_sims", minimum=1)
+def check_sims(n_sims: Any, seed: Any) -> tuple[int, int | None]:
+    n_sims = check_int(n_sims, "n_sims", minimum=1)
     if seed is not None:
-        seed = _check_int(seed, "seed", minimum=0)
+        seed = check_int(seed, "seed", minimum=0)
     return n_sims, seed
 
 
@@ -180,9 +180,9 @@ def simulate_supply(
     >>> paths.shape, bool((paths >= 0).all())
     ((1000, 5), True)
     """
-    tx, first_year, last_year = _check_transactions(transactions, first_year, last_year)
-    horizon = _check_int(horizon, "horizon", minimum=1)
-    n_sims, seed = _check_sims(n_sims, seed)
+    tx, first_year, last_year = check_transactions(transactions, first_year, last_year)
+    horizon = check_int(horizon, "horizon", minimum=1)
+    n_sims, seed = check_sims(n_sims, seed)
     rng = np.random.default_rng(seed)
     return _compound_paths(tx, first_year, last_year, horizon, n_sims, rng)
 
@@ -431,10 +431,10 @@ def fit_supply_model(
     [46.8, 46.8]
     """
     upto = last_year + 1 if elapsed > 0 else last_year
-    elapsed = _check_float(elapsed, "elapsed", minimum=0.0)
+    elapsed = check_float(elapsed, "elapsed", minimum=0.0)
     if elapsed >= 1:
         raise ParameterError(f"elapsed must be < 1 (share of the year observed), got {elapsed:g}")
-    _, first_year, last_year = _check_transactions(transactions, first_year, last_year)
+    _, first_year, last_year = check_transactions(transactions, first_year, last_year)
     full = transactions.loc[
         pd.to_numeric(transactions["year"]).between(first_year, upto), ["year", "area_mu"]
     ].astype({"year": "int64", "area_mu": float})
@@ -447,7 +447,7 @@ def fit_supply_model(
     if peers:
         px2, pdf, pbw, pn = [], [], [], []
         for ptx, pf, pl in peers:
-            ptx, pf, pl = _check_transactions(ptx, pf, pl)
+            ptx, pf, pl = check_transactions(ptx, pf, pl)
             if ptx.empty:
                 continue
             _, _, psz, _, _, _, _, x2p, dfp, _ = _fit_raw(ptx, pf, pl, 0.0)
@@ -510,8 +510,8 @@ def supply_paths(
     >>> p.shape, bool((p >= 0).all()), round(float(p.mean()) / 50, 1)
     ((4000, 3), True, 1.0)
     """
-    horizon = _check_int(horizon, "horizon", minimum=1)
-    n_sims, seed = _check_sims(n_sims, seed)
+    horizon = check_int(horizon, "horizon", minimum=1)
+    n_sims, seed = check_sims(n_sims, seed)
     model = fit_supply_model(
         transactions, first_year=first_year, last_year=last_year, elapsed=elapsed, peers=peers
     )
@@ -555,10 +555,10 @@ def backtest_supply(
     >>> sorted(bt.origin.unique().tolist()), len(bt)
     ([2010, 2011, 2012, 2013, 2014], 12)
     """
-    tx, first_year, last_year = _check_transactions(transactions, first_year, last_year)
-    horizon = _check_int(horizon, "horizon", minimum=1)
-    min_train = _check_int(min_train, "min_train", minimum=2)
-    n_sims, seed = _check_sims(n_sims, seed)
+    tx, first_year, last_year = check_transactions(transactions, first_year, last_year)
+    horizon = check_int(horizon, "horizon", minimum=1)
+    min_train = check_int(min_train, "min_train", minimum=2)
+    n_sims, seed = check_sims(n_sims, seed)
     totals = tx.groupby("year")["area_mu"].sum()
     rows: list[dict[str, Any]] = []
     for origin in range(first_year + min_train - 1, last_year):

@@ -24,7 +24,7 @@ Everything is vectorised; no Python loop runs over enterprises or parks (see
 ``benchmarks/indicators_speed.py``).
 """
 
-from parkanalysis.indicators.enterprises import _collect as _collect
+from parkanalysis.indicators.enterprises import collect as collect
 from parkanalysis.indicators.specs import FLOW_COLUMNS as FLOW_COLUMNS
 from parkanalysis.indicators.specs import INDICATORS, IndicatorSpec, indicator_ids
 from parkanalysis.indicators.specs import PUBLISHED_NAMES as PUBLISHED_NAMES

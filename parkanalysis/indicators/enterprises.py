@@ -1,6 +1,6 @@
 """Per-enterprise values of a period and of the same months a year earlier.
 
-:func:`_collect` turns the monthly frame into one :class:`_Side` per period (the period and
+:func:`collect` turns the monthly frame into one :class:`Side` per period (the period and
 its previous-year months), arrays aligned with the registry rows: Σ of each flow over the
 months (NaN when not reported), 从业人员 at the period's last month and on average, 规上 for
 the period's year, in production / exited at the period's last day, started production in
@@ -10,11 +10,11 @@ registry's order, land per enterprise, 规上 rows) are computed once and cached
 * **Land per enterprise** (apportioned parcels, else the register's 用地面积) is defined
   with 亩均 in :mod:`~parkanalysis.indicators.measures`.
 * **The growth scope** leaves out enterprises with a 缺报 (missing report) in the period's
-  months of either year (``_Core.complete``).
+  months of either year (``Core.complete``).
 
 Sums per enterprise use :func:`numpy.add.reduceat` on the frame's (park, enterprise, month)
 order after one pass of (year, month) masks; no Python loop runs over enterprises.
-:func:`_enterprise_frame` is the frame of :func:`~parkanalysis.indicators.enterprise_table`.
+:func:`enterprise_frame` is the frame of :func:`~parkanalysis.indicators.enterprise_table`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.errors import PeriodError
-from parkanalysis.indicators.specs import _DECIMALS, FLOW_COLUMNS
+from parkanalysis.indicators.specs import DECIMALS, FLOW_COLUMNS
 from parkanalysis.periods import Period
 
 
@@ -68,7 +68,7 @@ _PREPARED: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary
 _FRAMES_USED = ("monthly", "enterprises", "parcels", "above_size")
 
 
-def _prepare(ds: Any) -> _Prepared:
+def prepare(ds: Any) -> _Prepared:
     """Return the period-independent arrays of ``ds``, from the cache when the frames agree.
 
     The frames of a :class:`~parkanalysis.dataset.Dataset` are read-only by contract; a frame
@@ -125,7 +125,7 @@ def _prepare(ds: Any) -> _Prepared:
 
 
 @dataclass
-class _Side:
+class Side:
     """Per-enterprise values of one period (arrays aligned with the registry rows)."""
 
     flows: dict[str, np.ndarray]  # Σ over months, NaN when not reported
@@ -140,7 +140,7 @@ class _Side:
 
 
 @dataclass
-class _Core:
+class Core:
     """Everything the tables need for one period and a set of parks.
 
     Arrays run over all registry rows; ``park_pos`` is the position of a row's park in
@@ -155,15 +155,15 @@ class _Core:
     area_mu: np.ndarray
     industrial: np.ndarray
     commercial: np.ndarray
-    cur: _Side
-    prev: _Side | None  # None when the previous year is before MIN_YEAR
+    cur: Side
+    prev: Side | None  # None when the previous year is before MIN_YEAR
     #: registry rows without 缺报 in the period's months of either year (the growth scope)
     complete: np.ndarray | None = None
 
 
-def _collect(ds: Any, period: Period, parks: list[str]) -> _Core:
+def collect(ds: Any, period: Period, parks: list[str]) -> Core:
     """Per-enterprise sums of the period and of the same months a year earlier."""
-    prep = _prepare(ds)
+    prep = prepare(ds)
     park_pos = pd.Index(parks).get_indexer(prep.reg_park)
     park_pos = np.where(park_pos >= 0, park_pos, len(parks))
     park_ok = np.zeros(len(prep.park_codes) + 1, dtype=bool)
@@ -177,7 +177,7 @@ def _collect(ds: Any, period: Period, parks: list[str]) -> _Core:
     complete = ~_missing_mask(ds, prep, period)
     if prev_period is not None:
         complete &= ~_missing_mask(ds, prep, prev_period)
-    return _Core(
+    return Core(
         complete=complete,
         period=period,
         parks=list(parks),
@@ -247,7 +247,7 @@ def _side(
     idx: np.ndarray,
     park_pos: np.ndarray,
     n_parks: int,
-) -> _Side:
+) -> Side:
     """Σ per enterprise over the monthly rows ``idx`` (rows of one enterprise are adjacent)."""
     month = prep.month
     n = len(park_pos)
@@ -283,7 +283,7 @@ def _side(
     above = np.zeros(n, dtype=bool)
     rows = prep.above_row[(prep.above_year == p.year) & (prep.above_row >= 0)]
     above[rows] = True
-    return _Side(
+    return Side(
         flows=flows,
         employees=employees,
         avg_employees=avg_emp,
@@ -371,7 +371,7 @@ def _with_register_area(ent: pd.DataFrame, linked: np.ndarray) -> np.ndarray:
 # -- the enterprise frame ----------------------------------------------------------------------
 
 
-def _enterprise_frame(core: _Core) -> pd.DataFrame:
+def enterprise_frame(core: Core) -> pd.DataFrame:
     reg, cur, prev = core.registry, core.cur, core.prev
     n = len(reg)
     keep = cur.has_rows | (cur.in_production & ~cur.exited)
@@ -417,5 +417,5 @@ def _enterprise_frame(core: _Core) -> pd.DataFrame:
     frame = pd.DataFrame(data)
     for c in frame.columns:
         if frame[c].dtype == "float64":
-            frame[c] = frame[c].round(_DECIMALS)
+            frame[c] = frame[c].round(DECIMALS)
     return frame.loc[keep].reset_index(drop=True)

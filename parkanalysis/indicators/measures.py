@@ -55,23 +55,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parkanalysis.indicators.enterprises import _Core, _Side
-from parkanalysis.indicators.specs import _MU_PER_HA
+from parkanalysis.indicators.enterprises import Core, Side
+from parkanalysis.indicators.specs import MU_PER_HA
 
 # -- per-park aggregation ----------------------------------------------------------------------
 
 
-def _by_park(core: _Core, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _by_park(core: Core, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Σ ``values[mask]`` per park (the discard bin of parks not asked for dropped)."""
     return _park_reduce(core, np.where(mask, values, 0.0))
 
 
-def _count(core: _Core, mask: np.ndarray) -> np.ndarray:
+def count_rows(core: Core, mask: np.ndarray) -> np.ndarray:
     """Number of registry rows in ``mask`` per park, as float."""
     return _park_reduce(core, mask.view(np.int8)).astype("float64")
 
 
-def _park_reduce(core: _Core, w: np.ndarray) -> np.ndarray:
+def _park_reduce(core: Core, w: np.ndarray) -> np.ndarray:
     P = len(core.parks)
     if core.segments is None:
         return np.bincount(core.park_pos, weights=w, minlength=P + 1)[:P]
@@ -86,7 +86,7 @@ def _park_reduce(core: _Core, w: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class _Result:
+class Result:
     """Per-park arrays of one indicator."""
 
     value: np.ndarray
@@ -99,7 +99,7 @@ class _Result:
     all_prev: np.ndarray | None = None  # Σ previous over every enterprise with data then
 
 
-def _growth(core: _Core, cur_num, prev_num, n_scope, *, prev_den=None, cur_den=None):
+def _growth(core: Core, cur_num, prev_num, n_scope, *, prev_den=None, cur_den=None):
     """Same-scope growth in percent, previous value and notes (per park)."""
     P = len(core.parks)
     prev_any = core.prev.any_rows_by_park if core.prev is not None else np.zeros(P, bool)
@@ -122,104 +122,104 @@ def _growth(core: _Core, cur_num, prev_num, n_scope, *, prev_den=None, cur_den=N
     return prev_val, yoy, note
 
 
-def _flow(core: _Core, column: str, member: np.ndarray | None = None) -> _Result:
+def _flow(core: Core, column: str, member: np.ndarray | None = None) -> Result:
     prev = core.prev.flows[column] if core.prev is not None else None
     return _summed(core, core.cur.flows[column], prev, member)
 
 
 def _summed(
-    core: _Core, cur: np.ndarray, prev: np.ndarray | None, member: np.ndarray | None = None
-) -> _Result:
+    core: Core, cur: np.ndarray, prev: np.ndarray | None, member: np.ndarray | None = None
+) -> Result:
     """Level, 同口径 growth and 全口径 base of values summed over enterprises (flows, stock)."""
     has_c = ~np.isnan(cur)
     if member is not None:
         has_c &= member
-    n_c = _count(core, has_c)
+    n_c = count_rows(core, has_c)
     value = np.where(n_c > 0, _by_park(core, cur, has_c), np.nan)
     if prev is None:
         return _no_prev(core, value, n_c)
-    both = has_c & ~np.isnan(prev) & _complete(core)
-    n_s = _count(core, both)
+    both = has_c & ~np.isnan(prev) & complete_rows(core)
+    n_s = count_rows(core, both)
     cur_s = _by_park(core, cur, both)
     prev_val, yoy, note = _growth(core, cur_s, _by_park(core, prev, both), n_s)
     has_p = ~np.isnan(prev) & (member if member is not None else True)
-    return _Result(
+    return Result(
         value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c,
         np.where(n_s > 0, cur_s, np.nan), _all_prev(core, prev, has_p),
     )  # fmt: skip
 
 
-def _all_prev(core: _Core, prev: np.ndarray, has_p: np.ndarray) -> np.ndarray:
+def _all_prev(core: Core, prev: np.ndarray, has_p: np.ndarray) -> np.ndarray:
     """Σ of the previous year's values of every enterprise with data then (NaN if none)."""
-    return np.where(_count(core, has_p) > 0, _by_park(core, prev, has_p), np.nan)
+    return np.where(count_rows(core, has_p) > 0, _by_park(core, prev, has_p), np.nan)
 
 
-def _complete(core: _Core) -> np.ndarray:
+def complete_rows(core: Core) -> np.ndarray:
     """Rows that may enter a 同口径 scope: no 缺报 in the period of either year."""
     return np.ones(len(core.park_pos), bool) if core.complete is None else core.complete
 
 
-def _no_prev(core: _Core, value: np.ndarray, n: np.ndarray) -> _Result:
+def _no_prev(core: Core, value: np.ndarray, n: np.ndarray) -> Result:
     P = len(core.parks)
-    return _Result(
+    return Result(
         value, np.full(P, np.nan), np.full(P, np.nan), np.full(P, -1.0),
         np.full(P, "上年同期无数据", dtype=object), n,
     )  # fmt: skip
 
 
-def _stock(core: _Core) -> _Result:
+def _stock(core: Core) -> Result:
     prev = core.prev.employees if core.prev is not None else None
     return _summed(core, core.cur.employees, prev)
 
 
-def _above_count_mask(side: _Side, industrial: np.ndarray) -> np.ndarray:
+def _above_count_mask(side: Side, industrial: np.ndarray) -> np.ndarray:
     return industrial & side.above & side.in_production & ~side.exited & side.has_rows
 
 
-def _counts(core: _Core, cur_mask: np.ndarray, prev_mask: np.ndarray | None) -> _Result:
+def _counts(core: Core, cur_mask: np.ndarray, prev_mask: np.ndarray | None) -> Result:
     P = len(core.parks)
-    prev = _count(core, prev_mask) if prev_mask is not None else np.full(P, np.nan)
-    value = _count(core, cur_mask)
-    return _Result(
+    prev = count_rows(core, prev_mask) if prev_mask is not None else np.full(P, np.nan)
+    value = count_rows(core, cur_mask)
+    return Result(
         value, prev, np.full(P, np.nan), np.full(P, -1.0),
         np.full(P, "", dtype=object), value.copy(),
     )  # fmt: skip
 
 
-def _share(core: _Core) -> _Result:
-    def share(side: _Side) -> np.ndarray:
+def _share(core: Core) -> Result:
+    def share(side: Side) -> np.ndarray:
         out = side.flows["output_wan_yuan"]
         has = ~np.isnan(out)
         total = _by_park(core, out, has)
         above = _by_park(core, out, has & side.above)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where((_count(core, has) > 0) & (total > 0), above / total * 100, np.nan)
+            return np.where((count_rows(core, has) > 0) & (total > 0), above / total * 100, np.nan)
 
     P = len(core.parks)
     prev = share(core.prev) if core.prev is not None else np.full(P, np.nan)
     note = np.full(P, "规上工业总产值占工业总产值的比重;占比不计同比", dtype=object)
     has = ~np.isnan(core.cur.flows["output_wan_yuan"])
-    n_above = _count(core, has & core.cur.above)
-    n_other = _count(core, has & ~core.cur.above)
+    n_above = count_rows(core, has & core.cur.above)
+    n_other = count_rows(core, has & ~core.cur.above)
     value = share(core.cur)
     # a share reveals both parts (share × total): the smaller group is what it discloses
     n = np.where(np.isnan(value), np.nan, np.minimum(n_above, n_other))
-    return _Result(value, prev, np.full(P, np.nan), np.full(P, -1.0), note, n)
+    return Result(value, prev, np.full(P, np.nan), np.full(P, -1.0), note, n)
 
 
-def _per_area(core: _Core, column: str, factor: float) -> _Result:
+def _per_area(core: Core, column: str, factor: float) -> Result:
     land = core.area_mu > 0
     cur = core.cur.flows[column]
     has_c = ~np.isnan(cur) & land
     area_c = _by_park(core, core.area_mu, has_c)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(area_c > 0, _by_park(core, cur, has_c) / area_c * factor, np.nan)
-    n_c = _count(core, has_c)
+    n_c = count_rows(core, has_c)
     if core.prev is None:
         return _no_prev(core, value, n_c)
     prev = core.prev.flows[column]
-    both = has_c & ~np.isnan(prev) & _complete(core)
-    n_s = _count(core, both)
+    both = has_c & ~np.isnan(prev) & complete_rows(core)
+    n_s = count_rows(core, both)
     area_s = _by_park(core, core.area_mu, both)
     prev_val, yoy, note = _growth(
         core,
@@ -230,11 +230,11 @@ def _per_area(core: _Core, column: str, factor: float) -> _Result:
         cur_den=area_s / factor,
     )
     note = np.where(area_c > 0, note, "无有用地面积的企业数据")
-    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
+    return Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
 
 
-def _productivity(core: _Core) -> _Result:
-    def usable(side: _Side) -> np.ndarray:
+def _productivity(core: Core) -> Result:
+    def usable(side: Side) -> np.ndarray:
         va = side.flows["value_added_wan_yuan"]
         return ~np.isnan(va) & (np.nan_to_num(side.avg_employees) > 0)
 
@@ -244,12 +244,12 @@ def _productivity(core: _Core) -> _Result:
     den = _by_park(core, emp_c, has_c)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(den > 0, _by_park(core, va_c, has_c) / den, np.nan)
-    n_c = _count(core, has_c)
+    n_c = count_rows(core, has_c)
     if core.prev is None:
         return _no_prev(core, value, n_c)
     p = core.prev
-    both = has_c & usable(p) & _complete(core)
-    n_s = _count(core, both)
+    both = has_c & usable(p) & complete_rows(core)
+    n_s = count_rows(core, both)
     prev_val, yoy, note = _growth(
         core,
         _by_park(core, va_c, both),
@@ -258,13 +258,13 @@ def _productivity(core: _Core) -> _Result:
         prev_den=_by_park(core, p.avg_employees, both),
         cur_den=_by_park(core, emp_c, both),
     )
-    return _Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
+    return Result(value, prev_val, yoy, np.where(n_s > 0, n_s, -1), note, n_c)
 
 
-def _compute(core: _Core) -> dict[str, _Result]:
+def compute(core: Core) -> dict[str, Result]:
     cur, prev = core.cur, core.prev
     above_cur = cur.above
-    results: dict[str, _Result] = {
+    results: dict[str, Result] = {
         "industrial_output": _flow(core, "output_wan_yuan"),
         "industrial_value_added": _flow(core, "value_added_wan_yuan"),
         "above_size_output": _flow(core, "output_wan_yuan", above_cur),
@@ -292,22 +292,22 @@ def _compute(core: _Core) -> dict[str, _Result]:
         "tax_per_mu": _per_area(core, "tax_wan_yuan", 1.0),
         "output_per_mu": _per_area(core, "output_wan_yuan", 1.0),
         "value_added_per_mu": _per_area(core, "value_added_wan_yuan", 1.0),
-        "tax_per_ha": _per_area(core, "tax_wan_yuan", _MU_PER_HA),
-        "output_per_ha": _per_area(core, "output_wan_yuan", _MU_PER_HA),
-        "value_added_per_ha": _per_area(core, "value_added_wan_yuan", _MU_PER_HA),
+        "tax_per_ha": _per_area(core, "tax_wan_yuan", MU_PER_HA),
+        "output_per_ha": _per_area(core, "output_wan_yuan", MU_PER_HA),
+        "value_added_per_ha": _per_area(core, "value_added_wan_yuan", MU_PER_HA),
         "labour_productivity": _productivity(core),
     }
     return results
 
 
-def _pct_change(cur: np.ndarray, prev: np.ndarray) -> np.ndarray:
+def pct_change(cur: np.ndarray, prev: np.ndarray) -> np.ndarray:
     """(cur ÷ prev − 1) × 100 where prev > 0, else NaN."""
     ok = prev > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(ok, (cur / np.where(ok, prev, 1.0) - 1.0) * 100.0, np.nan)
 
 
-def _join_notes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def join_notes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
     both = (a != "") & (b != "")
     joined = np.where(both, a + ";" + np.where(both, b, ""), np.where(a != "", a, b))

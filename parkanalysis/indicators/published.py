@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.errors import ParameterError, PeriodError
-from parkanalysis.indicators.measures import _join_notes
+from parkanalysis.indicators.measures import join_notes
 from parkanalysis.indicators.specs import PUBLISHED_NAMES
 from parkanalysis.periods import Period, parse_period
 from parkanalysis.units import parse_unit
@@ -68,7 +68,7 @@ def _unit_factor(published_unit: Any, unit: str) -> float | None:
     return xa / xb if fa == fb else None
 
 
-def _published(ds, period, parks, ids, unit_col, notes):
+def published_columns(ds, period, parks, ids, unit_col, notes):
     """Published level, growth and notes aligned with the computed rows; published-only rows.
 
     Returns ``(published_value, published_yoy_pct, notes, extra)`` where ``extra`` is None or
@@ -111,8 +111,8 @@ def _published(ds, period, parks, ids, unit_col, notes):
     pv[k] = value[known] * factor[known]
     py[k] = yoy[known]
     notes = notes.copy()
-    notes[k] = _join_notes(
-        _join_notes(_join_notes(notes[k], src_note[known]), unit_note[known]), rep_note[known]
+    notes[k] = join_notes(
+        join_notes(join_notes(notes[k], src_note[known]), unit_note[known]), rep_note[known]
     )
     if known.all():
         return pv, py, notes, None
@@ -135,8 +135,8 @@ def _published(ds, period, parks, ids, unit_col, notes):
         "published_value": value[other],
         "published_yoy_pct": yoy[other],
         "difference": np.full(m, np.nan),
-        "note": _join_notes(
-            _join_notes(np.full(m, "仅有公布数,无企业数据可核对", dtype=object), src_note[other]),
+        "note": join_notes(
+            join_notes(np.full(m, "仅有公布数,无企业数据可核对", dtype=object), src_note[other]),
             rep_note[other],
         ),
         "n_enterprises": np.full(m, np.nan),

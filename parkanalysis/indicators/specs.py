@@ -60,7 +60,7 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
 )
 
 
-_SPECS = {s.id: s for s in INDICATORS}
+SPECS = {s.id: s for s in INDICATORS}
 
 
 #: Names of published-only indicators (rows of ``ds.published`` not computed here).
@@ -81,10 +81,10 @@ FLOW_COLUMNS = (
 )
 
 
-_MU_PER_HA = 15.0
+MU_PER_HA = 15.0
 
 
-_DECIMALS = 6
+DECIMALS = 6
 
 
 _COLUMNS = (

@@ -16,17 +16,17 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.errors import ParameterError, PeriodError
-from parkanalysis.indicators.enterprises import _collect, _Core, _enterprise_frame, _prepare
+from parkanalysis.indicators.enterprises import Core, collect, enterprise_frame, prepare
 from parkanalysis.indicators.measures import (
-    _complete,
-    _compute,
-    _count,
-    _join_notes,
-    _pct_change,
-    _Result,
+    Result,
+    complete_rows,
+    compute,
+    count_rows,
+    join_notes,
+    pct_change,
 )
-from parkanalysis.indicators.published import _published
-from parkanalysis.indicators.specs import _DECIMALS, _SPECS, indicator_ids
+from parkanalysis.indicators.published import published_columns
+from parkanalysis.indicators.specs import DECIMALS, SPECS, indicator_ids
 from parkanalysis.periods import Period, check_period_available, parse_period
 
 # -- arguments ----------------------------------------------------------------------
@@ -53,7 +53,7 @@ def resolve_period(ds: Any, period: str | int | Period) -> Period:
         dataset without monthly data.
     """
     p = parse_period(period)
-    span = _prepare(ds).month_range
+    span = prepare(ds).month_range
     if span is None:
         raise PeriodError(f"{p.label} 无法计算:数据集没有企业月度统计数据。")
     return check_period_available(
@@ -182,8 +182,8 @@ def enterprise_table(
     """
     p = resolve_period(ds, period)
     pid = resolve_park(ds, park)
-    core = _collect(ds, p, [pid])
-    return _enterprise_frame(core)
+    core = collect(ds, p, [pid])
+    return enterprise_frame(core)
 
 
 def trend_table(ds: Any, indicator_id: str, *, year: int, park: str | None = None) -> pd.DataFrame:
@@ -225,7 +225,7 @@ def trend_table(ds: Any, indicator_id: str, *, year: int, park: str | None = Non
     >>> round(float(t.loc[3, "value"]), 1)
     3126.0
     """
-    if indicator_id not in _SPECS:
+    if indicator_id not in SPECS:
         raise ParameterError(f"未知的指标 {indicator_id!r};可用:{'、'.join(indicator_ids())}")
     if isinstance(year, bool) or not isinstance(year, int | np.integer):
         raise ParameterError(f"year 应为整数年份,得到 {year!r}")
@@ -240,7 +240,7 @@ def trend_table(ds: Any, indicator_id: str, *, year: int, park: str | None = Non
     first = 2 if ds.jan_feb_combined else 1
     if last < first:
         raise PeriodError(f"{year}年 只有1月数据,而1月和2月数据合并发布;请等2月数据。")
-    spec = _SPECS[indicator_id]
+    spec = SPECS[indicator_id]
     labels, periods, values, yoys = [], [], [], []
     for end in range(first, last + 1):
         p = resolve_period(ds, Period.of_cumulative(int(year), end))
@@ -262,7 +262,7 @@ def trend_table(ds: Any, indicator_id: str, *, year: int, park: str | None = Non
             "period": pd.Series(periods, dtype="str"),
             "value": value,
             "yoy_pct": np.asarray(yoys, dtype="float64"),
-            "monthly_value": np.round(monthly, _DECIMALS),
+            "monthly_value": np.round(monthly, DECIMALS),
         }
     )
 
@@ -270,7 +270,7 @@ def trend_table(ds: Any, indicator_id: str, *, year: int, park: str | None = Non
 # -- the rows ----------------------------------------------------------------------
 
 
-def _period_notes(core: _Core) -> dict[str, str]:
+def _period_notes(core: Core) -> dict[str, str]:
     p = core.period
     span = "" if p.n_months == 12 else f"{p.short_label}累计值,未年化"
     land = "用地按企业使用地块面积计(共用地块按企业数均摊)"
@@ -295,23 +295,23 @@ def _period_notes(core: _Core) -> dict[str, str]:
 
 def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     """The indicator rows of ``parks`` (park-major), published figures attached."""
-    core = _collect(ds, period, parks)
-    results = _compute(core)
-    P, ids = len(parks), list(_SPECS)
+    core = collect(ds, period, parks)
+    results = compute(core)
+    P, ids = len(parks), list(SPECS)
     I = len(ids)  # noqa: E741
     nan = np.full(P, np.nan)
     stack = {
         f: np.vstack([_or(getattr(results[i], f), nan) for i in ids]).T
-        for f in _Result.__annotations__
+        for f in Result.__annotations__
     }
     base = _period_notes(core)
-    notes = _join_notes(
+    notes = join_notes(
         np.array([base.get(i, "") for i in ids], dtype=object)[None, :], stack["note"]
     )
-    kinds = np.array([_SPECS[i].kind for i in ids])
+    kinds = np.array([SPECS[i].kind for i in ids])
     no_rows = np.where(kinds == "new", "", "本期无企业统计数据").astype(object)
     empty = ~core.cur.any_rows_by_park
-    notes = np.where(empty[:, None], _join_notes(no_rows[None, :], notes), notes).ravel()
+    notes = np.where(empty[:, None], join_notes(no_rows[None, :], notes), notes).ravel()
     scope_n = stack["scope_n"].ravel()
     scope = np.full(P * I, "", dtype=object)
     has = scope_n >= 0
@@ -324,20 +324,20 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     ]
     park_col = np.repeat(np.asarray(parks, dtype=object), I)
     id_col = np.tile(np.asarray(ids, dtype=object), P)
-    unit_col = np.tile(np.asarray([_SPECS[i].unit for i in ids], dtype=object), P)
+    unit_col = np.tile(np.asarray([SPECS[i].unit for i in ids], dtype=object), P)
     value = stack["value"].ravel()
-    pv, py, notes, extra = _published(ds, period, parks, ids, unit_col, notes)
+    pv, py, notes, extra = published_columns(ds, period, parks, ids, unit_col, notes)
     columns = {
         "park_id": park_col,
         "id": id_col,
-        "name": np.tile(np.asarray([_SPECS[i].name for i in ids], dtype=object), P),
+        "name": np.tile(np.asarray([SPECS[i].name for i in ids], dtype=object), P),
         "value": value,
         "unit": unit_col,
         "yoy_pct": stack["yoy_pct"].ravel(),
         "prev_value": stack["prev_value"].ravel(),
         "scope": scope,
         "scope_value": stack["scope_value"].ravel(),
-        "all_yoy_pct": _pct_change(value, stack["all_prev"].ravel()),
+        "all_yoy_pct": pct_change(value, stack["all_prev"].ravel()),
         "all_prev_value": stack["all_prev"].ravel(),
         "published_value": pv,
         "published_yoy_pct": py,
@@ -358,7 +358,7 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
             k: (
                 pd.Series(v, dtype="str")
                 if v.dtype == object
-                else np.round(v.astype("float64"), _DECIMALS)
+                else np.round(v.astype("float64"), DECIMALS)
             )
             for k, v in columns.items()
         }
@@ -366,7 +366,7 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     return out
 
 
-def _reporting(ds: Any, core: _Core) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _reporting(ds: Any, core: Core) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per park: 报送率 (%) of the period and of the same months a year earlier, and the
     number of enterprises left out of the 同口径 scopes for a 缺报."""
     P, p = len(core.parks), core.period
@@ -379,7 +379,7 @@ def _reporting(ds: Any, core: _Core) -> tuple[np.ndarray, np.ndarray, np.ndarray
                 r = status.period_rate(park, p.year - 1, p.start_month, p.end_month)[0]
                 prev_rate[i] = r * 100
     rows = core.cur.has_rows | (core.prev.has_rows if core.prev is not None else False)
-    excluded = _count(core, rows & ~_complete(core)).astype("int64")
+    excluded = count_rows(core, rows & ~complete_rows(core)).astype("int64")
     return rate, prev_rate, excluded
 
 

@@ -44,13 +44,11 @@ from parkanalysis.land.ledger import (
     data_end,
     resolve_as_of,
 )
-from parkanalysis.land.outlook import (
-    LandOutlookReport,
-    land_outlook_for,
-    relocation_release_year,
-)
-from parkanalysis.land.ratios import _tax_last_12_months as _tax_last_12_months
+from parkanalysis.land.outlook import LandOutlookReport
+from parkanalysis.land.projection import land_outlook_for
 from parkanalysis.land.ratios import land_ratios
+from parkanalysis.land.ratios import tax_last_12_months as tax_last_12_months
+from parkanalysis.land.scenarios import relocation_release_year
 
 __all__ = [
     "INDUSTRIAL_USES",

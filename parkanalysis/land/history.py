@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from parkanalysis.errors import ParameterError
-from parkanalysis.land.ledger import _MU_PER_HA, _one_park, _park_parcels, resolve_as_of
+from parkanalysis.land.ledger import MU_PER_HA, one_park, park_parcels, resolve_as_of
 
 
 # --------------------------------------------------------------------------- supply history
@@ -27,9 +27,9 @@ def supply_transactions(ds: Any, *, park: str | None = None, as_of: Any = None) 
         ``parcel_id, year, supply_date, area_mu, supply_method, transferee`` sorted by date.
         Each parcel (宗地) is one transaction.
     """
-    pid = _one_park(ds, park)
+    pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
-    p = _park_parcels(ds, pid, cutoff)
+    p = park_parcels(ds, pid, cutoff)
     s = p.loc[p["supplied"].to_numpy(dtype=bool)].sort_values(["supply_date", "parcel_id"])
     return pd.DataFrame(
         {
@@ -84,7 +84,7 @@ def supply_history(ds: Any, *, park: str | None = None, as_of: Any = None) -> pd
             "transactions": g.size().reindex(years, fill_value=0).astype("int64"),
         }
     )
-    out["supplied_ha"] = out["supplied_mu"] / _MU_PER_HA
+    out["supplied_ha"] = out["supplied_mu"] / MU_PER_HA
     out["cumulative_mu"] = out["supplied_mu"].cumsum().round(6)
     out["complete"] = (out.index < cutoff.year) | (cutoff.month == 12 and cutoff.day == 31)
     methods = tx.pivot_table(
@@ -154,14 +154,14 @@ def years_of_supply_left(
     return SupplyYears(float(remaining_mu) / avg, avg, yrs, reason)
 
 
-def _window_years(ds: Any, pid: str) -> int:
+def window_years(ds: Any, pid: str) -> int:
     value = ds.config(pid).get("land", {}).get("supply_window_years", 3)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ParameterError(f"park.yaml 中 land.supply_window_years 应为正整数,得到 {value!r}")
     return value
 
 
-def _complete_series(history: pd.DataFrame) -> pd.Series:
+def complete_series(history: pd.DataFrame) -> pd.Series:
     if history.empty:
         return pd.Series(dtype=float)
     h = history.loc[history["complete"].to_numpy(dtype=bool)]

@@ -10,19 +10,19 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.land.history import (
-    _complete_series,
-    _window_years,
+    complete_series,
     supply_history,
+    window_years,
     years_of_supply_left,
 )
 from parkanalysis.land.ledger import (
     PUBLIC_FACILITY_USES,
-    _fmt,
-    _one_park,
-    _park_parcels,
+    fmt,
+    one_park,
+    park_parcels,
     resolve_as_of,
 )
-from parkanalysis.land.ratios import _ratio_frame, _ratios
+from parkanalysis.land.ratios import evaluation_ratios, ratio_frame
 
 # --------------------------------------------------------------------------- indicators
 _INDICATOR_COLUMNS = ["id", "name", "value", "unit", "note"]
@@ -58,10 +58,10 @@ def land_indicators(ds: Any, *, park: str | None = None, as_of: Any = None) -> p
     >>> t[["avg_annual_supply_mu", "years_of_supply_left"]].round(2).tolist()
     [225.67, 0.67]
     """
-    pid = _one_park(ds, park)
+    pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
     info = ds.profile.parks[pid]
-    p = _park_parcels(ds, pid, cutoff)
+    p = park_parcels(ds, pid, cutoff)
     declared = info.declared_mu
     rows: list[tuple[str, str, float, str, str]] = []
 
@@ -99,17 +99,17 @@ def land_indicators(ds: Any, *, park: str | None = None, as_of: Any = None) -> p
             "已报批土地",
             approved,
             "亩",
-            f"可利用土地中已报批;未报批{_fmt(area(p['not_approved']))}亩",
+            f"可利用土地中已报批;未报批{fmt(area(p['not_approved']))}亩",
         )
     )
     parts = ("road", "green", "water", "usable")
     if all(k in declared for k in ("total", *parts)):
         unrec = declared["total"] - sum(declared[k] for k in parts)
         note = (
-            f"申报总面积{_fmt(declared['total'])} − 道路{_fmt(declared['road'])} − "
-            f"绿地{_fmt(declared['green'])} − 水域{_fmt(declared['water'])} − "
-            f"可利用{_fmt(declared['usable'])} = {_fmt(unrec)}亩;如实列示,未强行平衡"
-            f"(台账合计{_fmt(ledger['total'])}亩)"
+            f"申报总面积{fmt(declared['total'])} − 道路{fmt(declared['road'])} − "
+            f"绿地{fmt(declared['green'])} − 水域{fmt(declared['water'])} − "
+            f"可利用{fmt(declared['usable'])} = {fmt(unrec)}亩;如实列示,未强行平衡"
+            f"(台账合计{fmt(ledger['total'])}亩)"
         )
     else:
         missing = [names[k] for k in ("total", *parts) if k not in declared]
@@ -152,8 +152,8 @@ def land_indicators(ds: Any, *, park: str | None = None, as_of: Any = None) -> p
     rows.append(("built_mu", "已建成土地", area(p["built"]), "亩", "已供应且建设状态为已建成"))
     rows.append(("idle_mu", "闲置土地", area(p["idle"]), "亩", "已供应且建设状态为闲置"))
     history = supply_history(ds, park=pid, as_of=cutoff)
-    window = _window_years(ds, pid)
-    sy = years_of_supply_left(_complete_series(history), remaining, window=window)
+    window = window_years(ds, pid)
+    sy = years_of_supply_left(complete_series(history), remaining, window=window)
     span = f"{sy.window[0]}-{sy.window[-1]}年" if sy.window else "无完整年度"
     rows.append(
         (
@@ -172,11 +172,11 @@ def land_indicators(ds: Any, *, park: str | None = None, as_of: Any = None) -> p
             "年",
             sy.reason
             if sy.years is None
-            else f"尚可供应{_fmt(remaining)}亩 ÷ 年均供地{_fmt(sy.average_mu)}亩",
+            else f"尚可供应{fmt(remaining)}亩 ÷ 年均供地{fmt(sy.average_mu)}亩",
         )
     )
     out = pd.DataFrame(rows, columns=_INDICATOR_COLUMNS)
-    ratios = _ratio_frame(_ratios(ds, pid, p, cutoff))
+    ratios = ratio_frame(evaluation_ratios(ds, pid, p, cutoff))
     out = pd.concat([out, ratios], ignore_index=True)
     out["value"] = out["value"].astype(float)
     return out
@@ -187,6 +187,6 @@ def _declared_row(key: str, name: str, declared: Mapping[str, float], ledger: fl
     if key in declared:
         d = float(declared[key])
         diff = d - ledger
-        note = f"申报数;台账{_fmt(ledger)}亩" + (f",差{_fmt(diff)}亩" if abs(diff) > 1e-6 else "")
+        note = f"申报数;台账{fmt(ledger)}亩" + (f",差{fmt(diff)}亩" if abs(diff) > 1e-6 else "")
         return (rid, name, d, "亩", note)
     return (rid, name, ledger, "亩", "园区概况未申报,取台账数")

@@ -21,8 +21,8 @@ INDUSTRIAL_USES: tuple[str, ...] = ("工业", "仓储物流")
 #: Usable land shown as "其中:公共设施用地" (other public land, supplied by 划拨).
 PUBLIC_FACILITY_USES: tuple[str, ...] = ("公共设施",)
 
-_MU_PER_HA = 15.0
-_M2_PER_HA = 10000.0
+MU_PER_HA = 15.0
+M2_PER_HA = 10000.0
 _RESETTLEMENT_ORDER = ("已完成", "进行中", "未启动", "不涉及")
 
 
@@ -133,19 +133,19 @@ def _default_as_of(ds: Any) -> pd.Timestamp:
     return pd.Timestamp(max(dates)).normalize()
 
 
-def _one_park(ds: Any, park: str | None) -> str:
+def one_park(ds: Any, park: str | None) -> str:
     return ds.resolve_park(park)
 
 
 def _parks(ds: Any, park: str | None) -> list[str]:
-    return list(ds.profile.parks) if park is None else [_one_park(ds, park)]
+    return list(ds.profile.parks) if park is None else [one_park(ds, park)]
 
 
-def _mu_ha(mu: float) -> float:
-    return mu / _MU_PER_HA
+def mu_ha(mu: float) -> float:
+    return mu / MU_PER_HA
 
 
-def _fmt(x: float, decimals: int = 1) -> str:
+def fmt(x: float, decimals: int = 1) -> str:
     """One-decimal text without a trailing ``.0`` for whole numbers (3585, 225.7)."""
     r = round(float(x), decimals)
     return f"{r:.0f}" if r == int(r) else f"{r:.{decimals}f}"
@@ -177,7 +177,7 @@ def _parcel_state(parcels: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return p
 
 
-def _park_parcels(ds: Any, park_id: str, as_of: pd.Timestamp) -> pd.DataFrame:
+def park_parcels(ds: Any, park_id: str, as_of: pd.Timestamp) -> pd.DataFrame:
     parcels = ds.parcels
     sub = parcels.loc[(parcels["park_id"] == park_id).to_numpy()]
     return _parcel_state(sub, as_of)
@@ -239,7 +239,7 @@ def balance_table(ds: Any, *, park: str | None = None, as_of: Any = None) -> pd.
     frames = []
     for pid in _parks(ds, park):
         info = ds.profile.parks[pid]
-        p = _park_parcels(ds, pid, cutoff)
+        p = park_parcels(ds, pid, cutoff)
         phases = list(info.phases.values())
         for ph in phases:
             sub = p.loc[(p["phase_id"] == ph.phase_id).to_numpy()]
@@ -339,8 +339,8 @@ def _balance_rows(
     out = pd.DataFrame(rows, columns=["item", "label", "declared_mu", "ledger_mu", "note"])
     out["ledger_mu"] = out["ledger_mu"].round(6)
     out["residual_mu"] = out["declared_mu"] - out["ledger_mu"]
-    out["declared_ha"] = out["declared_mu"] / _MU_PER_HA
-    out["ledger_ha"] = out["ledger_mu"] / _MU_PER_HA
+    out["declared_ha"] = out["declared_mu"] / MU_PER_HA
+    out["ledger_ha"] = out["ledger_mu"] / MU_PER_HA
     out.insert(0, "phase_name", phase_name)
     out.insert(0, "phase_id", phase_id)
     out.insert(0, "park_id", park_id)

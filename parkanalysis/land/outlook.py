@@ -7,8 +7,8 @@ reports chart, its JSON (``to_dict``) and its Chinese text: :attr:`LandOutlookRe
 (the analyst's paragraph, with percentiles, the model and the backtest) and
 :attr:`LandOutlookReport.plain_summary` (the work report's words, for leaders).
 
-:func:`land_outlook_for`, :func:`relocation_release_year` and the outlook's parameters are
-importable from here as before.
+:mod:`~parkanalysis.land.projection` builds a :class:`LandOutlookReport`; this module
+imports nothing from it (the report and its words are the lower room).
 """
 
 from __future__ import annotations
@@ -23,14 +23,8 @@ import pandas as pd
 from parkanalysis import forecast as _fc
 from parkanalysis.errors import ParameterError
 from parkanalysis.land.history import SupplyYears
-from parkanalysis.land.ledger import _fmt
-from parkanalysis.land.projection import HORIZON_YEARS as HORIZON_YEARS
-from parkanalysis.land.projection import RESETTLEMENT_MONTHS as RESETTLEMENT_MONTHS
-from parkanalysis.land.projection import SEASON_PSEUDO_PARCELS as SEASON_PSEUDO_PARCELS
-from parkanalysis.land.projection import land_outlook_for as land_outlook_for
-from parkanalysis.land.scenarios import _SCENARIO_LABELS
-from parkanalysis.land.scenarios import RELOCATION_LAG_YEARS as RELOCATION_LAG_YEARS
-from parkanalysis.land.scenarios import relocation_release_year as relocation_release_year
+from parkanalysis.land.ledger import fmt
+from parkanalysis.land.scenarios import SCENARIO_LABELS
 
 
 @dataclass
@@ -118,7 +112,7 @@ class LandOutlookReport:
     def exhaustion(self) -> pd.DataFrame:
         """P10/P50/P90 exhaustion year and probability within the horizon, per scenario."""
         ex = self.outlook.exhaustion.copy()
-        ex.insert(1, "label", ex["scenario"].map(lambda s: _SCENARIO_LABELS.get(s, s)))
+        ex.insert(1, "label", ex["scenario"].map(lambda s: SCENARIO_LABELS.get(s, s)))
         return ex
 
     @property
@@ -193,14 +187,14 @@ class LandOutlookReport:
         base = self.outlook.exhaustion.iloc[0]
         k, net, gross = self.headline_need()
         cells = [
-            ("尚可供应土地", f"{_fmt(self.remaining_mu)}亩"),
-            ("其中待征迁", f"{_fmt(self.blocked_mu)}亩"),
+            ("尚可供应土地", f"{fmt(self.remaining_mu)}亩"),
+            ("其中待征迁", f"{fmt(self.blocked_mu)}亩"),
             ("尚可供地年数", "—" if self.supply_years.years is None
-             else f"{_fmt(self.supply_years.years)}年"),
+             else f"{fmt(self.supply_years.years)}年"),
             ("用尽年份 P10/P50/P90", "/".join(
                 "—" if pd.isna(base[c]) else str(base[c]) for c in ("p10", "p50", "p90"))),
-            (f"{k}年扩园需求({_fmt(100 * self.confidence, 0)}%置信)",
-             f"{_fmt(net, 0)}亩(规划面积{_fmt(gross, 0)}亩)"),
+            (f"{k}年扩园需求({fmt(100 * self.confidence, 0)}%置信)",
+             f"{fmt(net, 0)}亩(规划面积{fmt(gross, 0)}亩)"),
         ]  # fmt: skip
         rows = "".join(f"<tr><th>{escape(a)}</th><td>{escape(b)}</td></tr>" for a, b in cells)
         return f"<div><p>{escape(self.summary)}</p><table>{rows}</table></div>"
@@ -341,7 +335,7 @@ def _backtest_sentence(r: LandOutlookReport) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{_fmt(100 * x, 0)}%"
+    return f"{fmt(100 * x, 0)}%"
 
 
 def _month_text(ts: pd.Timestamp) -> str:
@@ -367,11 +361,11 @@ def _plain_summary(r: LandOutlookReport) -> str:
     if sy.years is not None:
         n = len(sy.window)
         parts.append(
-            f"按近{n}年年均供地{_fmt(sy.average_mu, 0)}亩测算,尚可供地约{_fmt(sy.years)}年,"
+            f"按近{n}年年均供地{fmt(sy.average_mu, 0)}亩测算,尚可供地约{fmt(sy.years)}年,"
             f"可供至{_month_text(r.supply_until)}前后"
         )
     if r.blocked_mu > 0:
-        parts.append(f"其中{_fmt(r.blocked_mu)}亩征迁安置尚未完成,暂不能供应")
+        parts.append(f"其中{fmt(r.blocked_mu)}亩征迁安置尚未完成,暂不能供应")
     base = o.exhaustion.iloc[0]
     curve = r.exhaustion_curve("baseline")
     first = int(curve.index[0])
@@ -385,10 +379,10 @@ def _plain_summary(r: LandOutlookReport) -> str:
     k = r.planning_horizon
     row = r.need_row()
     if row["net_mu"] > 0:
-        conf = _fmt(100 * o.confidence, 0)
+        conf = fmt(100 * o.confidence, 0)
         parts.append(
             f"保障至{r.as_of.year + k}年底的供地,需新增可供土地约"
-            f"{_fmt(row['median_net_mu'], 0)}亩(按{conf}%把握约{_fmt(row['net_mu'], 0)}亩)"
+            f"{fmt(row['median_net_mu'], 0)}亩(按{conf}%把握约{fmt(row['net_mu'], 0)}亩)"
         )
     return ";".join(parts) + "。" if parts else ""
 
@@ -399,20 +393,20 @@ def _summary(r: LandOutlookReport) -> str:
     parts = []
     head = (
         f"截至{r.as_of.year}年{r.as_of.month}月,{r.park_name}尚可供应土地(已批未供)"
-        f"{_fmt(r.remaining_mu)}亩"
+        f"{fmt(r.remaining_mu)}亩"
     )
     if r.blocked_mu > 0:
         groups = r.blocked.groupby("resettlement_status", sort=False)
         pieces = [
-            f"{st}{_fmt(g['area_mu'].sum())}亩,预计{_month_text(g['release_date'].max())}前后可供"
+            f"{st}{fmt(g['area_mu'].sum())}亩,预计{_month_text(g['release_date'].max())}前后可供"
             for st, g in groups
         ]
-        head += f",其中{_fmt(r.blocked_mu)}亩征迁安置尚未完成({';'.join(pieces)})"
+        head += f",其中{fmt(r.blocked_mu)}亩征迁安置尚未完成({';'.join(pieces)})"
     if sy.years is not None:
         n = len(sy.window)
         head += (
-            f";按近{n}年({sy.window[0]}-{sy.window[-1]}年)年均供地{_fmt(sy.average_mu)}亩测算,"
-            f"尚可供地{_fmt(sy.years)}年,可供至{_month_text(r.supply_until)}前后"
+            f";按近{n}年({sy.window[0]}-{sy.window[-1]}年)年均供地{fmt(sy.average_mu)}亩测算,"
+            f"尚可供地{fmt(sy.years)}年,可供至{_month_text(r.supply_until)}前后"
         )
     else:
         head += f";{sy.reason}"
@@ -424,11 +418,11 @@ def _summary(r: LandOutlookReport) -> str:
     rest = f"{first}年内(余下{12 - r.as_of.month}个月)" if partial else f"{first}年内"
     m = o.model
     model = (
-        f"按本园区历年供地宗数与单宗地块面积模拟(每年约{_fmt(m.rate)}宗"
+        f"按本园区历年供地宗数与单宗地块面积模拟(每年约{fmt(m.rate)}宗"
         + ("、宗数呈下降趋势" if m.slope < 0 else "、宗数呈上升趋势" if m.slope > 0 else "")
-        + f",平均每宗{_fmt(m.mean_size)}亩,"
+        + f",平均每宗{fmt(m.mean_size)}亩,"
         f"{first + int(partial)}年预计供地约"
-        f"{_fmt(o.supply_forecast['point'].iloc[int(partial)], 0)}亩)"
+        f"{fmt(o.supply_forecast['point'].iloc[int(partial)], 0)}亩)"
     )
     if pd.isna(base["p50"]):
         parts.append(
@@ -453,19 +447,19 @@ def _summary(r: LandOutlookReport) -> str:
         release = r.blocked["release_date"].max()
         short = float(e["shortage_prob"].iloc[0])
         parts.append(
-            f"征迁完成前实际可供的只有{_fmt(free)}亩,{first}年内供地需求超过该数的概率约为"
+            f"征迁完成前实际可供的只有{fmt(free)}亩,{first}年内供地需求超过该数的概率约为"
             f"{_pct(short)};征迁若晚于{_month_text(release)},缺地会提前出现"
         )
     k = r.planning_horizon
     row = r.need_row()
     ctx = r.need_context.set_index("horizon_years").loc[k]
-    conf = _fmt(100 * o.confidence, 0)
+    conf = fmt(100 * o.confidence, 0)
     until = f"至{r.as_of.year + k}年底"
     if row["net_mu"] > 0:
         text = (
-            f"为保障{until}的供地,需新增可供土地中位约{_fmt(row['median_net_mu'], 0)}亩、"
-            f"{conf}%置信约{_fmt(row['net_mu'], 0)}亩,折合规划面积约"
-            f"{_fmt(row['gross_mu'], 0)}亩(按总面积与可利用土地之比{o.gross_to_net:.2f}折算)"
+            f"为保障{until}的供地,需新增可供土地中位约{fmt(row['median_net_mu'], 0)}亩、"
+            f"{conf}%置信约{fmt(row['net_mu'], 0)}亩,折合规划面积约"
+            f"{fmt(row['gross_mu'], 0)}亩(按总面积与可利用土地之比{o.gross_to_net:.2f}折算)"
         )
         total = float(ctx["declared_total_mu"])
         if total > 0:
@@ -474,8 +468,8 @@ def _summary(r: LandOutlookReport) -> str:
         most = float(ctx["history_max_mu"])
         demand = float(row["demand_mu"])
         text += (
-            f";对应{conf}%置信的供地需求约{_fmt(demand, 0)}亩,本园区历史上任意"
-            f"{_fmt(span)}年内供地最多为{_fmt(most, 0)}亩"
+            f";对应{conf}%置信的供地需求约{fmt(demand, 0)}亩,本园区历史上任意"
+            f"{fmt(span)}年内供地最多为{fmt(most, 0)}亩"
         )
         if demand > most:
             text += ",该需求高于历史最高水平,宜视为偏高情形"
@@ -483,15 +477,15 @@ def _summary(r: LandOutlookReport) -> str:
         text = f"{until}的供地在{conf}%置信下无需新增可供土地"
     parts.append(text)
     for _, erow in o.exhaustion.iloc[1:].iterrows():
-        label = _SCENARIO_LABELS.get(erow["scenario"], erow["scenario"])
+        label = SCENARIO_LABELS.get(erow["scenario"], erow["scenario"])
         srow = r.scenarios.loc[r.scenarios["scenario"] == erow["scenario"]]
         added = sum((srow["added_mu"].iloc[0] or {}).values()) if len(srow) else 0.0
-        head = f"若{label}({_fmt(added)}亩)如期实现" if added else f"若{label}"
+        head = f"若{label}({fmt(added)}亩)如期实现" if added else f"若{label}"
         when = (
             f"P50用尽年份为{erow['p50']}年" if not pd.isna(erow["p50"]) else "预测期内多半不会用尽"
         )
         gross_s = r.headline_need(erow["scenario"])[2]
-        parts.append(f"{head},{when},{k}年需新增规划面积约{_fmt(gross_s, 0)}亩")
+        parts.append(f"{head},{when},{k}年需新增规划面积约{fmt(gross_s, 0)}亩")
     if sy.years is not None and sy.years < 2 and row["net_mu"] > 0:
         parts.append("结论:按年均供地速度,可供土地已无法满足正常供地需要,园区急需扩园升级")
     return "。".join(parts) + "。"

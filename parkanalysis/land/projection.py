@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,28 +49,25 @@ import pandas as pd
 from parkanalysis import forecast as _fc
 from parkanalysis.errors import ParameterError
 from parkanalysis.land.history import (
-    _complete_series,
-    _window_years,
+    complete_series,
     supply_history,
     supply_transactions,
+    window_years,
     years_of_supply_left,
 )
 from parkanalysis.land.ledger import (
-    _fmt,
-    _one_park,
-    _park_parcels,
+    fmt,
+    one_park,
+    park_parcels,
     resolve_as_of,
 )
+from parkanalysis.land.outlook import LandOutlookReport
 from parkanalysis.land.scenarios import (
-    _SCENARIO_LABELS,
-    _as_mapping,
-    _default_scenarios,
-    _describe_scenarios,
+    SCENARIO_LABELS,
+    as_mapping,
+    default_scenarios,
+    describe_scenarios,
 )
-
-if TYPE_CHECKING:
-    from parkanalysis.land.outlook import LandOutlookReport
-
 
 #: Forecast years after ``as_of``'s year that the land report and ``render`` accept (checked
 #: before a kernel starts; ``land_outlook_for`` itself takes any positive number).
@@ -228,9 +225,7 @@ def land_outlook_for(
     >>> f"{out.supply_until:%Y-%m}", out.last_year
     ('2017-02', 2015)
     """
-    from parkanalysis.land.outlook import LandOutlookReport  # (outlook imports this module)
-
-    pid = _one_park(ds, park)
+    pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
     cfg = ds.config(pid)
     exp_cfg = cfg.get("expansion", {}) or {}
@@ -253,17 +248,17 @@ def land_outlook_for(
         )
     first_year, last_year = int(complete["year"].min()), int(complete["year"].max())
     elapsed = _elapsed_share(tx, cutoff, last_year)
-    p = _park_parcels(ds, pid, cutoff)
+    p = park_parcels(ds, pid, cutoff)
     remaining = round(float(p.loc[p["remaining"].to_numpy(dtype=bool), "area_mu"].sum()), 6)
     since = float(tx.loc[tx["year"] > last_year, "area_mu"].sum())
     if window is None:
-        window = _window_years(ds, pid)
+        window = window_years(ds, pid)
     elif isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise ParameterError(f"window(平均年数)应为正整数,得到 {window!r}")
     if annual_target_mu is not None:
         cfg = {**cfg, "land": {**(cfg.get("land", {}) or {}),
                                "annual_supply_target_mu": annual_target_mu}}  # fmt: skip
-    sy = years_of_supply_left(_complete_series(history), remaining, window=window)
+    sy = years_of_supply_left(complete_series(history), remaining, window=window)
     supply_until = (
         None
         if sy.years is None
@@ -274,7 +269,7 @@ def land_outlook_for(
     notes: list[str] = []
     if since > 0:
         notes.append(
-            f"{last_year + 1}年截至{cutoff:%Y-%m-%d}已供地{_fmt(since)}亩,已计入历史、"
+            f"{last_year + 1}年截至{cutoff:%Y-%m-%d}已供地{fmt(since)}亩,已计入历史、"
             "不再占用尚可供应土地;预测只模拟当年余下的时间"
         )
     n_cells = horizon + (1 if elapsed > 0 else 0)
@@ -283,12 +278,12 @@ def land_outlook_for(
     if scenarios is False or (scenarios is not None and len(scenarios) == 0):
         scenarios, spec_rows = {}, []
     else:
-        defaults, spec_rows, more = _default_scenarios(ds, pid, cutoff, years, cfg)
+        defaults, spec_rows, more = default_scenarios(ds, pid, cutoff, years, cfg)
         notes.extend(more)
         if scenarios:
-            given = _as_mapping(scenarios)
+            given = as_mapping(scenarios)
             spec_rows = [r for r in spec_rows if r["scenario"] not in given]
-            spec_rows += _describe_scenarios(given)
+            spec_rows += describe_scenarios(given)
             scenarios = {**{k: v for k, v in defaults.items() if k not in given}, **given}
         else:
             scenarios = defaults
@@ -340,7 +335,7 @@ def land_outlook_for(
         [
             {
                 "scenario": "baseline",
-                "label": _SCENARIO_LABELS["baseline"],
+                "label": SCENARIO_LABELS["baseline"],
                 "description": "按本园区历年供地宗数(计数过程)与单宗面积(本园区成交地块)模拟",
                 "added_mu": {},
                 "annual_target_mu": None,
@@ -379,11 +374,11 @@ def land_outlook_for(
 def _gross_to_net(declared: Mapping[str, float], p: pd.DataFrame) -> tuple[float, str]:
     if declared.get("total") and declared.get("usable"):
         t, u = float(declared["total"]), float(declared["usable"])
-        return t / u, f"申报总面积{_fmt(t)}亩 ÷ 可利用土地{_fmt(u)}亩"
+        return t / u, f"申报总面积{fmt(t)}亩 ÷ 可利用土地{fmt(u)}亩"
     total = float(p["area_mu"].sum())
     usable = float(p.loc[p["usable"].to_numpy(dtype=bool), "area_mu"].sum())
     if total > 0 and usable > 0:
-        return total / usable, f"台账总面积{_fmt(total)}亩 ÷ 台账可利用土地{_fmt(usable)}亩"
+        return total / usable, f"台账总面积{fmt(total)}亩 ÷ 台账可利用土地{fmt(usable)}亩"
     return 1.0, "缺少总面积与可利用土地,按1:1折算"
 
 

@@ -10,12 +10,12 @@ from typing import Any
 import pandas as pd
 
 from parkanalysis.land.ledger import (
-    _M2_PER_HA,
-    _MU_PER_HA,
-    _fmt,
-    _mu_ha,
-    _one_park,
-    _park_parcels,
+    M2_PER_HA,
+    MU_PER_HA,
+    fmt,
+    mu_ha,
+    one_park,
+    park_parcels,
     resolve_as_of,
 )
 
@@ -61,13 +61,13 @@ def land_ratios(ds: Any, *, park: str | None = None, as_of: Any = None) -> pd.Da
     >>> r.loc[["supply_rate_pct", "idle_rate_pct"], "value"].round(1).tolist()
     [94.0, 4.4]
     """
-    pid = _one_park(ds, park)
+    pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
-    p = _park_parcels(ds, pid, cutoff)
-    return _ratio_frame(_ratios(ds, pid, p, cutoff))
+    p = park_parcels(ds, pid, cutoff)
+    return ratio_frame(evaluation_ratios(ds, pid, p, cutoff))
 
 
-def _ratio_frame(ratios: list[_Ratio]) -> pd.DataFrame:
+def ratio_frame(ratios: list[_Ratio]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": [r.id for r in ratios],
@@ -95,7 +95,7 @@ def _covered(
     )
 
 
-def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_Ratio]:
+def evaluation_ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_Ratio]:
     out: list[_Ratio] = []
     supplied = p.loc[p["supplied"].to_numpy(dtype=bool)]
     built = p.loc[p["built"].to_numpy(dtype=bool)]
@@ -108,7 +108,7 @@ def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_R
     r = _Ratio("supply_rate_pct", "土地供应率", "%")
     if supplyable_mu > 0:
         r.value = 100 * sup_mu / supplyable_mu
-        r.note = f"已供应{_fmt(sup_mu)}亩 ÷ 已达供地条件(已供+已批未供){_fmt(supplyable_mu)}亩"
+        r.note = f"已供应{fmt(sup_mu)}亩 ÷ 已达供地条件(已供+已批未供){fmt(supplyable_mu)}亩"
     else:
         r.note = "缺少已达供地条件的土地(已报批的可利用土地),无法计算"
     out.append(r)
@@ -116,7 +116,7 @@ def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_R
     r = _Ratio("built_rate_pct", "土地建成率", "%")
     if sup_mu > 0 and p["construction_status"].loc[p["supplied"]].notna().any():
         r.value = 100 * built_mu / sup_mu
-        r.note = f"已建成{_fmt(built_mu)}亩 ÷ 已供应{_fmt(sup_mu)}亩(建设状态为现状记录)"
+        r.note = f"已建成{fmt(built_mu)}亩 ÷ 已供应{fmt(sup_mu)}亩(建设状态为现状记录)"
     else:
         r.note = "缺少已供应土地或其建设状态(construction_status),无法计算"
     out.append(r)
@@ -125,7 +125,7 @@ def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_R
     if built_mu > 0:
         r.value = 100 * ind_mu / built_mu
         r.note = (
-            f"工矿仓储用地(现状用途工业、仓储物流){_fmt(ind_mu)}亩 ÷ 已建成土地{_fmt(built_mu)}亩"
+            f"工矿仓储用地(现状用途工业、仓储物流){fmt(ind_mu)}亩 ÷ 已建成土地{fmt(built_mu)}亩"
         )
     else:
         r.note = "缺少已建成土地(construction_status=已建成),无法计算"
@@ -140,7 +140,7 @@ def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_R
         if note is None or built.empty:
             r.note = f"已建成地块缺少{zh}({col}),无法计算"
         else:
-            land_m2 = float(sub["area_mu"].sum()) * _M2_PER_HA / _MU_PER_HA
+            land_m2 = float(sub["area_mu"].sum()) * M2_PER_HA / MU_PER_HA
             v = float(sub[col].sum()) / land_m2
             r.value = 100 * v if unit == "%" else v
             r.note = f"{zh} ÷ 已建成土地面积" + (f";{note}" if note else "")
@@ -153,11 +153,11 @@ def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_R
     if note is None or ind_built.empty:
         r.note = "已建成工矿仓储地块缺少固定资产投资(investment_wan_yuan),无法计算"
     else:
-        r.value = float(sub["investment_wan_yuan"].sum()) / _mu_ha(float(sub["area_mu"].sum()))
+        r.value = float(sub["investment_wan_yuan"].sum()) / mu_ha(float(sub["area_mu"].sum()))
         r.note = "累计固定资产投资 ÷ 已建成工矿仓储用地面积" + (f";{note}" if note else "")
     out.append(r)
 
-    tax, months_note = _tax_last_12_months(ds, pid, cutoff)
+    tax, months_note = tax_last_12_months(ds, pid, cutoff)
     r = _Ratio("industrial_tax_per_ha", "工业用地地均税收", "万元/公顷")
     if tax is None:
         r.note = months_note
@@ -168,10 +168,10 @@ def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_R
         if not ents:
             r.note = "企业名录未登记用地地块(parcel_ids),无法把税收对应到工矿仓储用地"
         else:
-            r.value = float(tax.reindex(sorted(ents)).fillna(0.0).sum()) / _mu_ha(ind_mu)
+            r.value = float(tax.reindex(sorted(ents)).fillna(0.0).sum()) / mu_ha(ind_mu)
             r.note = (
                 f"{months_note}使用已建成工矿仓储用地的{len(ents)}家企业税收 ÷ "
-                f"已建成工矿仓储用地{_fmt(_mu_ha(ind_mu))}公顷"
+                f"已建成工矿仓储用地{fmt(mu_ha(ind_mu))}公顷"
             )
     out.append(r)
 
@@ -181,22 +181,22 @@ def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_R
     elif built_mu <= 0:
         r.note = "缺少已建成土地,无法计算"
     else:
-        r.value = float(tax.sum()) / _mu_ha(built_mu)
-        r.note = f"{months_note}园区全部企业税收 ÷ 已建成土地{_fmt(_mu_ha(built_mu))}公顷"
+        r.value = float(tax.sum()) / mu_ha(built_mu)
+        r.note = f"{months_note}园区全部企业税收 ÷ 已建成土地{fmt(mu_ha(built_mu))}公顷"
     out.append(r)
 
     r = _Ratio("idle_rate_pct", "土地闲置率", "%")
     if sup_mu > 0 and p["construction_status"].loc[p["supplied"]].notna().any():
         idle_mu = float(p.loc[p["idle"].to_numpy(dtype=bool), "area_mu"].sum())
         r.value = 100 * idle_mu / sup_mu
-        r.note = f"闲置{_fmt(idle_mu)}亩 ÷ 已供应{_fmt(sup_mu)}亩"
+        r.note = f"闲置{fmt(idle_mu)}亩 ÷ 已供应{fmt(sup_mu)}亩"
     else:
         r.note = "缺少已供应土地或其建设状态(construction_status),无法计算"
     out.append(r)
     return out
 
 
-def _tax_last_12_months(ds: Any, pid: str, cutoff: pd.Timestamp) -> tuple[pd.Series | None, str]:
+def tax_last_12_months(ds: Any, pid: str, cutoff: pd.Timestamp) -> tuple[pd.Series | None, str]:
     """Tax per enterprise of the 12 months ending with the month of ``cutoff``."""
     m = ds.monthly
     m = m.loc[(m["park_id"] == pid).to_numpy()]

@@ -1,6 +1,6 @@
 """Scenarios of the land outlook from the ledger: relocations freeing land, a planned target.
 
-The baseline is the park's own supply history; :func:`_default_scenarios` adds, from the
+The baseline is the park's own supply history; :func:`default_scenarios` adds, from the
 data, ``relocations`` (land of relocations not done by ``as_of``, freed in
 :func:`relocation_release_year`) and ``planned_target`` (``land.annual_supply_target_mu``);
 scenarios given by the caller are added to them or replace one of the same name.
@@ -14,13 +14,13 @@ from typing import Any
 import pandas as pd
 
 from parkanalysis.errors import ParameterError
-from parkanalysis.land.ledger import _fmt
+from parkanalysis.land.ledger import fmt
 
 #: Years from the latest relocation status (as of) to the year the land is freed.
 RELOCATION_LAG_YEARS: Mapping[str, int] = {"洽谈中": 2, "已签协议": 1, "拆除中": 1}
 
 
-_SCENARIO_LABELS = {
+SCENARIO_LABELS = {
     "baseline": "基准情景(按历史供地规律)",
     "relocations": "搬迁置换腾退土地",
     "planned_target": "按年度供地计划",
@@ -62,7 +62,7 @@ def _open_relocations(ds: Any, pid: str, cutoff: pd.Timestamp) -> pd.DataFrame:
     return r.loc[r["status"].ne("已完成").to_numpy()].drop(columns="_key")
 
 
-def _as_mapping(scenarios) -> dict[str, dict[str, Any]]:
+def as_mapping(scenarios) -> dict[str, dict[str, Any]]:
     if isinstance(scenarios, Mapping):
         return {str(k): dict(v) if isinstance(v, Mapping) else v for k, v in scenarios.items()}
     out = {}
@@ -73,7 +73,7 @@ def _as_mapping(scenarios) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _default_scenarios(ds, pid, cutoff, years, cfg):
+def default_scenarios(ds, pid, cutoff, years, cfg):
     specs: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -93,13 +93,13 @@ def _default_scenarios(ds, pid, cutoff, years, cfg):
             continue
         y = max(y, years[0])
         freed[y] = freed.get(y, 0.0) + float(area)
-        parts.append(f"{r['relocation_id']}({r['status']},{_fmt(area)}亩,{y}年)")
+        parts.append(f"{r['relocation_id']}({r['status']},{fmt(area)}亩,{y}年)")
     if freed:
         specs["relocations"] = {"relocations": freed}
         rows.append(
             {
                 "scenario": "relocations",
-                "label": _SCENARIO_LABELS["relocations"],
+                "label": SCENARIO_LABELS["relocations"],
                 "description": "未完成的搬迁置换腾退土地计入可供土地:洽谈中按两年后、"
                 "已签协议或拆除中按次年腾退;" + "、".join(parts),
                 "added_mu": {int(k): v for k, v in sorted(freed.items())},
@@ -112,8 +112,8 @@ def _default_scenarios(ds, pid, cutoff, years, cfg):
         rows.append(
             {
                 "scenario": "planned_target",
-                "label": _SCENARIO_LABELS["planned_target"],
-                "description": f"按年度供地计划每年供地{_fmt(float(target))}亩",
+                "label": SCENARIO_LABELS["planned_target"],
+                "description": f"按年度供地计划每年供地{fmt(float(target))}亩",
                 "added_mu": {},
                 "annual_target_mu": float(target),
             }
@@ -121,7 +121,7 @@ def _default_scenarios(ds, pid, cutoff, years, cfg):
     return specs, rows, notes
 
 
-def _describe_scenarios(scenarios) -> list[dict[str, Any]]:
+def describe_scenarios(scenarios) -> list[dict[str, Any]]:
     items = (
         [{"name": k, **v} for k, v in scenarios.items()]
         if isinstance(scenarios, Mapping)
@@ -139,7 +139,7 @@ def _describe_scenarios(scenarios) -> list[dict[str, Any]]:
         rows.append(
             {
                 "scenario": name,
-                "label": _SCENARIO_LABELS.get(name, name),
+                "label": SCENARIO_LABELS.get(name, name),
                 "description": "调用方给定的情景",
                 "added_mu": dict(sorted(added.items())),
                 "annual_target_mu": s.get("annual_target"),

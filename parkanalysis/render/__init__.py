@@ -10,7 +10,8 @@ Layout, in the recipe's order::
     plan.py      file names and cache key decided up front (ReportPlan), RenderResult
     kernel.py    parameterize (papermill), execute in a warm kernel (KernelSession)
     export.py    the executed notebook → one self-contained HTML page (nbconvert)
-    formats.py   output formats; the Word and PDF files beside the HTML
+    formats.py   output formats and the documents' file-name rule
+    documents.py the Word and PDF files of a plan, beside the HTML
     __init__.py  render_report, the recipe
 
 Only this package and :mod:`parkanalysis.batch` write report files.
@@ -26,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from parkanalysis._io import atomic_write, check_output_folder
+from parkanalysis.render.documents import write_documents
 from parkanalysis.render.export import TEMPLATE_DIR, export_html, notebook_problems
-from parkanalysis.render.export import _exporter as _exporter
-from parkanalysis.render.formats import FORMATS, check_formats, document_filename, write_documents
+from parkanalysis.render.export import html_exporter as html_exporter
+from parkanalysis.render.formats import FORMATS, check_formats, document_filename
 from parkanalysis.render.kernel import (
     REPORT_MODULES,
     RESET_CODE,
@@ -145,7 +147,7 @@ def render_report(
         outputs = {f: p for f, p in plan.recorded_outputs().items() if f in plan.formats}
         return RenderResult(plan.kind, plan.params, plan.html_path, "cached", outputs=outputs)
     if session is None:  # a batch checked its plan once; a single report is checked here
-        check_report_inputs(plan.params)
+        check_report_inputs(plan.params, plan.description)
 
     start = time.perf_counter()
     try:

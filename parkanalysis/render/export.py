@@ -19,7 +19,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
 _EXPORTERS = threading.local()
 
 
-def _exporter():
+def html_exporter():
     """The HTML exporter, created once per thread: its templates compile on first use."""
     exporter = getattr(_EXPORTERS, "exporter", None)
     if exporter is None:
@@ -79,7 +79,7 @@ def export_html(nb, *, provenance: dict[str, Any]) -> str:
     the page gets ``lang="zh-CN"``, the first heading as its title, a table of contents
     after that heading and a provenance footer.
     """
-    body, _resources = _exporter().from_notebook_node(nb)
+    body, _resources = html_exporter().from_notebook_node(nb)
     body = body.replace('<html lang="zh">', '<html lang="zh-CN">', 1)
     match = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
     if match:

@@ -159,21 +159,22 @@ def check_parameters(notebook: str | os.PathLike, params: dict[str, Any]) -> dic
     return checked
 
 
-def check_report_inputs(params: dict[str, Any]) -> None:
+def check_report_inputs(params: dict[str, Any], description=None) -> None:
     """Check checked parameters against the data, before any kernel starts.
 
     Exactly what ``parkanalysis indicators`` and ``land`` refuse is refused here, with the
     same messages: a dataset with errors, an unknown park (or none named in a multi-park
     dataset), a period the park's data do not cover, a cut-off date outside the data, a
-    forecast horizon or confidence out of range.
+    forecast horizon or confidence out of range. ``description``: the dataset's park.yaml
+    as already read for the plan (:attr:`ReportPlan.description`), not read again.
 
     Raises
     ------
     ParkAnalysisError
         ``DataError``, ``PeriodError`` or ``ParameterError`` (the CLI exits with code 2).
     """
-    from parkanalysis.dataset import load_dataset
-    from parkanalysis.land.outlook import HORIZON_YEARS  # stated once there
+    from parkanalysis.dataset.cache import load_cached
+    from parkanalysis.land.projection import HORIZON_YEARS  # stated once there
     from parkanalysis.periods import check_period_available, parse_period
 
     if "horizon" in params and not HORIZON_YEARS[0] <= int(params["horizon"]) <= HORIZON_YEARS[1]:
@@ -184,7 +185,7 @@ def check_report_inputs(params: dict[str, Any]) -> None:
         raise ParameterError(f"confidence 应在 0 与 1 之间,收到 {params['confidence']!r}。")
     if not params.get("data"):
         return
-    ds = load_dataset(params["data"])
+    ds = load_cached(params["data"], description=description)  # a share sidecar reuses it
     park = ds.resolve_park(params.get("park"))
     one = ds.subset(park) if len(ds.parks) > 1 else ds
     if params.get("period") is not None:
@@ -213,11 +214,11 @@ def check_report_inputs(params: dict[str, Any]) -> None:
         resolve_as_of(one, params["as_of"])
 
 
-def _failed_name(stem: str) -> str:
+def failed_name(stem: str) -> str:
     """The kept notebook's file name: the report's stem, made safe (as the HTML's is), with
     full-width look-alikes folded (NFKC) and spaces replaced.
 
-    >>> _failed_name("ＧＭＹ 甲_2016H1_period"), _failed_name("工贸园2016年上半年工作总结")
+    >>> failed_name("ＧＭＹ 甲_2016H1_period"), failed_name("工贸园2016年上半年工作总结")
     ('GMY_甲_2016H1_period', '工贸园2016年上半年工作总结')
     """
     import unicodedata

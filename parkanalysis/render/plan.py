@@ -15,18 +15,21 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parkanalysis._io import folder_fingerprint, resolve_data_folder
 from parkanalysis.errors import ParameterError
 from parkanalysis.render.formats import FORMATS, check_formats
 from parkanalysis.render.params import (
     REPORT_KINDS,
-    _failed_name,
     check_parameters,
+    failed_name,
     resolve_notebook,
     safe_name,
 )
+
+if TYPE_CHECKING:
+    from parkanalysis.dataset.description import Description
 
 
 def package_version() -> str:
@@ -62,16 +65,21 @@ class RenderResult:
     outputs: dict[str, Path] = field(default_factory=dict)
 
 
-def report_filename(kind: str, params: dict[str, Any]) -> str:
+def report_filename(
+    kind: str, params: dict[str, Any], description: Description | None = None
+) -> str:
     """Return the HTML file name for a report, e.g. 「工贸园2016年上半年工作总结.html」.
 
     Period and land reports with a data folder are named after their titles
-    (:mod:`parkanalysis.report.naming`); other notebooks by code, e.g.
+    (:mod:`parkanalysis.report.naming`; the park's name from ``description``, read from
+    ``params["data"]`` when not given); other notebooks by code, e.g.
     ``GMY_2016-01_05_explore.html``.
     """
     from parkanalysis.periods import parse_period
 
-    titled = _titled_stem(kind, params)
+    if description is None and params.get("data"):
+        description = describe(params["data"])
+    titled = _titled_stem(kind, params, description)
     if titled:
         return titled + ".html"
     parts = []
@@ -87,15 +95,15 @@ def report_filename(kind: str, params: dict[str, Any]) -> str:
     return "_".join(parts) + ".html"
 
 
-def _titled_stem(kind: str, params: dict[str, Any]) -> str | None:
+def _titled_stem(kind: str, params: dict[str, Any], description: Description | None) -> str | None:
     """The title-based stem of a period or land report (None: name it by code)."""
     from parkanalysis.report.naming import TITLED_KINDS, report_stem
 
-    if kind not in TITLED_KINDS or not params.get("data"):
+    if kind not in TITLED_KINDS or description is None:
         return None
     if kind == "period" and not params.get("period"):
         return None
-    parks = _park_names(str(params["data"]))
+    parks = description.park_names
     park = params.get("park") or (next(iter(parks)) if len(parks) == 1 else None)
     if park not in parks:
         return None  # refused later with the data's own message
@@ -114,26 +122,28 @@ def _titled_stem(kind: str, params: dict[str, Any]) -> str | None:
     )
 
 
-def _park_names(data: str) -> dict[str, str]:
-    """Park code → name from the folder's park.yaml (read again when the file changes)."""
+def describe(data: str | os.PathLike) -> Description:
+    """The dataset's :class:`~parkanalysis.dataset.description.Description`, read once.
+
+    Remembered per process while park.yaml (size, modification time, inode) and the
+    folder's file names are unchanged (``sources:`` names files that must be there), so a
+    batch that plans many reports of one dataset reads it once too.
+    """
     folder = resolve_data_folder(data)
     try:
-        stamp = (folder / "park.yaml").stat().st_mtime_ns
+        st = (folder / "park.yaml").stat()
+        names = tuple(sorted(os.listdir(folder)))
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, names)
     except OSError:
-        stamp = 0
-    return _park_names_at(str(folder), stamp)
+        stamp = None
+    return _describe_at(str(folder), stamp)
 
 
 @functools.lru_cache(maxsize=32)
-def _park_names_at(folder: str, _stamp: int) -> dict[str, str]:
-    from parkanalysis.dataset.findings import Findings
-    from parkanalysis.dataset.profile import read_profile
+def _describe_at(folder: str, _stamp) -> Description:
+    from parkanalysis.dataset.description import describe_dataset
 
-    try:
-        profile = read_profile(Path(folder), Findings())
-    except Exception:  # an unreadable park.yaml is reported by the checks that follow
-        return {}
-    return {pid: info.name for pid, info in profile.parks.items()} if profile else {}
+    return describe_dataset(folder)
 
 
 #: Report kinds that implement share mode (``--share``); any other refuses it.
@@ -160,6 +170,11 @@ class ReportPlan:
     data_fingerprint: str
     key: str
     formats: tuple[str, ...] = ("html",)
+    #: The title-based stem of a period or land report (its Word and PDF files too);
+    #: None for notebooks named by code.
+    titled_stem: str | None = None
+    #: The dataset's park.yaml as read once for this plan (None without a data folder).
+    description: Description | None = field(default=None, repr=False, compare=False)
 
     @property
     def outputs_path(self) -> Path:
@@ -206,21 +221,31 @@ def plan_report(
     notebook = resolve_notebook(kind)
     checked = check_parameters(notebook, params)
     kind_name = report_kind_name(kind)
+    if kind_name == "land" and checked.get("period") is not None:
+        # one way to give a report its period: the land report is as of the period's last
+        # month, the same report (file, cache key) as papermill's ``as_of``
+        from parkanalysis.report.land import land_as_of
+
+        checked["as_of"] = land_as_of(checked.pop("period"), checked.get("as_of"))
     if checked.get("share") and kind_name not in SHARE_KINDS:
         raise ParameterError(
             f"报告 {kind_name!r} 不支持对外版(--share):只有 {'、'.join(SHARE_KINDS)} "
             "报告按对外版规则保护企业数据(见 docs/SHARE.md)。"
         )
-    if checked.get("share") and checked.get("data"):  # bad share settings: exit 2, no kernel
+    description = describe(checked["data"]) if checked.get("data") else None
+    if checked.get("share") and description is not None:  # bad share settings: exit 2
         from parkanalysis.share.rules import check_profile_share
 
-        check_profile_share(Path(checked["data"]))
+        check_profile_share(description)
     out = Path(out_dir)
-    name = report_filename(kind_name, checked)
+    titled = _titled_stem(kind_name, checked, description)
+    name = report_filename(kind_name, checked, description)
     html_path = out / name
     if html_path.resolve().parent != out.resolve():  # defence in depth: safe_name did this
         raise ParameterError(f"报告文件 {name!r} 不在输出文件夹 {out} 内。")
-    data_fp = folder_fingerprint(checked["data"]) if checked.get("data") else ""
+    data_fp = ""
+    if description is not None:
+        data_fp = folder_fingerprint(description.folder, contents=description.contents())
     return ReportPlan(
         kind=kind_name,
         notebook=notebook,
@@ -228,15 +253,17 @@ def plan_report(
         out_dir=out,
         html_path=html_path,
         key_path=out / ".cache" / (name + ".key"),
-        failed_path=out / ".failed" / (_failed_name(html_path.stem) + ".ipynb"),
+        failed_path=out / ".failed" / (failed_name(html_path.stem) + ".ipynb"),
         data_fingerprint=data_fp,
-        key=cache_key(notebook, checked, data_fp + _office_fp(checked)),
+        key=cache_key(notebook, checked, data_fp + _office_fp(description)),
         formats=formats,
+        titled_stem=titled,
+        description=description,
     )
 
 
-def _office_fp(params: dict[str, Any]) -> str:
+def _office_fp(description: Description | None) -> str:
     """The office's texts and Word template change a report as data do."""
     from parkanalysis.report.texts import office_fingerprint
 
-    return office_fingerprint(params["data"]) if params.get("data") else ""
+    return office_fingerprint(description.folder) if description is not None else ""

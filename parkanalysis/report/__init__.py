@@ -35,7 +35,7 @@ Layout:
 * :mod:`~parkanalysis.report.display` — what sections build blocks with (tables get
   Chinese headers and formatted numbers);
 * :mod:`~parkanalysis.report.writers` — HTML, DOCX and PDF writers of the model;
-* :mod:`~parkanalysis.report.cache` — the per-process dataset cache;
+* :func:`load_cached` — the per-process dataset cache (:mod:`parkanalysis.dataset.cache`);
 * :mod:`~parkanalysis.report.base` — what both reports share (dataset, park, share mode);
 * :mod:`~parkanalysis.report.period` — :class:`PeriodReport`;
 * :mod:`~parkanalysis.report.land` — :class:`LandReport`.
@@ -43,10 +43,12 @@ Layout:
 
 from __future__ import annotations
 
-from parkanalysis.report.cache import load_cached
+from parkanalysis.dataset.cache import load_cached
+from parkanalysis.report.base import BALANCE_SUMMARY_ITEMS
 from parkanalysis.report.display import (
     HIDDEN_COLUMNS,
     HTML,
+    Section,
     esc,
     html_block,
     image_html,
@@ -55,9 +57,8 @@ from parkanalysis.report.display import (
 )
 from parkanalysis.report.kernel import remember_clean_state, restore_clean_state
 from parkanalysis.report.land import LandReport
-from parkanalysis.report.model import Document, Section
+from parkanalysis.report.model import Document
 from parkanalysis.report.period import (
-    BALANCE_SUMMARY_ITEMS,
     RULE_LABELS,
     SHARE_SAFE_RULES,
     PeriodReport,

@@ -1,13 +1,51 @@
-"""What the period and land reports share: dataset, park, share mode, title."""
+"""What the period and land reports share: dataset, park, share mode, title, marks.
+
+The lower room of :mod:`parkanalysis.report`: :mod:`~parkanalysis.report.sections` (how the
+sections phrase things), :mod:`~parkanalysis.report.period` and
+:mod:`~parkanalysis.report.land` import from here; this module imports none of them.
+"""
 
 from __future__ import annotations
 
-from parkanalysis.report.cache import load_cached
+from parkanalysis.dataset.cache import load_cached
 from parkanalysis.report.display import HTML, html_block
 from parkanalysis.report.model import Heading, Paragraph
 
+#: Rows of the balance table that the period report shows (the land report shows all).
+BALANCE_SUMMARY_ITEMS = (
+    "total",
+    "road",
+    "green",
+    "water",
+    "usable",
+    "unreconciled",
+    "approved",
+    "supplied",
+    "remaining_supplyable",
+    "converted",
+    "idle",
+)
 
-class _Report:
+
+#: Marks a figure computed from incomplete returns (报送率 below 100%).
+INCOMPLETE_MARK = "*"
+INCOMPLETE_NOTE = (
+    "以下合计仅据已报送企业汇总,标“*”的数字来自不完整数据;"
+    "同比增速只在两年均报齐的企业中同口径计算。"
+)
+#: The economy paragraph of a period below the reporting threshold (--allow-incomplete).
+INCOMPLETE_TEXT = "报送率低于要求,本期不作经济运行分析;下表数字仅供核对,不宜引用。"
+
+
+def beijing_today() -> str:
+    """Today's date in 北京时间 as a document date, e.g. 「2016年7月5日」."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    return f"{now.year}年{now.month}月{now.day}日"
+
+
+class Report:
     """What the period and land reports share: dataset, park, share mode, title."""
 
     def __init__(self, *, data, park, share):
@@ -80,8 +118,6 @@ class _Report:
 
     def _cover(self, heading: str, subtitle: str) -> HTML:
         """Cover block: title, issuing office, 北京时间 date; 「内部资料 注意保存」 inside."""
-        from parkanalysis.report.sections import beijing_today
-
         block = self._title(heading, subtitle)
         cover = Paragraph(f"{self.issuer}  {beijing_today()}", role="subtitle")
         if self.share:
@@ -89,7 +125,7 @@ class _Report:
         return html_block(Paragraph("内部资料 注意保存", role="subtitle"), block, cover)
 
 
-def _scope_count(scope) -> float:
+def scope_count(scope) -> float:
     """The n of "同口径(n家)", NaN when there is none."""
     import re
 
@@ -97,7 +133,7 @@ def _scope_count(scope) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
-def _shared_outlook(report: _Report, outlook, as_of):
+def shared_outlook(report: Report, outlook, as_of):
     """The outlook a report may print: share mode drops scenarios built on withheld land."""
     if not report.share:
         return outlook

@@ -1,5 +1,8 @@
 """What sections build their content with: paragraphs, tables, charts as model blocks.
 
+A section returns a :class:`Section` of blocks (:mod:`parkanalysis.report.model`); in a
+notebook it displays as the HTML writer's page and, beside it, as the blocks' JSON.
+
 Tables get Chinese headers and formatted numbers here; writers
 (:mod:`parkanalysis.report.writers`) decide how blocks look. Every text from the data is
 escaped by the HTML writer (:func:`esc`).
@@ -7,10 +10,60 @@ escaped by the HTML writer (:func:`esc`).
 
 from __future__ import annotations
 
-from parkanalysis.report.model import Figure, Paragraph, RawHTML, Section, Table
-from parkanalysis.report.writers.html import esc
+from typing import Any
 
-__all__ = ["HTML", "esc", "html_block", "image_html", "paragraph", "table_html"]
+from parkanalysis.report.model import (
+    MIME,
+    Block,
+    Figure,
+    Paragraph,
+    RawHTML,
+    Table,
+    block_from_json,
+    block_to_json,
+    drawing_once,
+)
+from parkanalysis.report.writers.html import blocks_html, esc
+
+__all__ = ["HTML", "Section", "esc", "html_block", "image_html", "paragraph", "table_html"]
+
+
+class Section:
+    """What a report section returns: blocks, displayed as HTML plus their JSON."""
+
+    def __init__(self, blocks: list[Block] | None = None):
+        self.blocks: list[Block] = list(blocks or [])
+
+    def __iter__(self):
+        return iter(self.blocks)
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def html(self) -> str:
+        """Today's HTML of the section (escaped)."""
+        return blocks_html(self.blocks)
+
+    def __str__(self) -> str:
+        return self.html()
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        with drawing_once():  # the page and the JSON embed the same drawing of each chart
+            return {
+                "text/html": self.html(),
+                "text/plain": f"<{len(self.blocks)} 个报告内容块>",
+                MIME: self.to_json(),
+            }
+
+    def to_json(self) -> dict[str, Any]:
+        return {"blocks": [block_to_json(b) for b in self.blocks]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Section:
+        return cls([block_from_json(b) for b in data.get("blocks", [])])
 
 
 #: Sections return model blocks; the name ``HTML`` stays for what sections are annotated with.

@@ -24,7 +24,7 @@ from parkanalysis.report.model import (
     ListBlock,
     Paragraph,
     Placeholder,
-    Section,
+    block_from_json,
 )
 
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
@@ -97,6 +97,6 @@ def document_from_notebook(nb, *, share: bool = False) -> Document:
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 if MIME in data:
-                    blocks.extend(Section.from_json(dict(data[MIME])).blocks)
+                    blocks.extend(block_from_json(b) for b in dict(data[MIME]).get("blocks", []))
     title = next((b.text for b in blocks if isinstance(b, Heading) and b.level == 1), "报告")
     return Document(title=title, blocks=blocks, share=share)

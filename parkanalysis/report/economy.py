@@ -226,9 +226,9 @@ def speed_phrase(diff_pp: float, prev_label: str) -> str:
     >>> speed_phrase(0.26, "1-4月"), speed_phrase(-1.04, "1-4月"), speed_phrase(0.01, "1-4月")
     ('增速比1-4月加快0.3个百分点', '增速比1-4月回落1.0个百分点', '增速与1-4月持平')
     """
-    from parkanalysis.narrative import _TENTH, _round
+    from parkanalysis.narrative import TENTH, round_half_up
 
-    r = _round(float(diff_pp), _TENTH)
+    r = round_half_up(float(diff_pp), TENTH)
     if r == 0:
         return f"增速与{prev_label}持平"
     return f"增速比{prev_label}{'加快' if r > 0 else '回落'}{abs(r):f}个百分点"
@@ -236,18 +236,18 @@ def speed_phrase(diff_pp: float, prev_label: str) -> str:
 
 def target_sentence(comp: pd.DataFrame, period: Period) -> str:
     """Completion of the annual targets and the 时间过半任务过半 judgement ("" without targets)."""
-    from parkanalysis.narrative import _TENTH, _round
+    from parkanalysis.narrative import TENTH, round_half_up
 
     rows = comp[comp["completion_pct"].notna()]
     if rows.empty:
         return ""
     time_pct = period.end_month / 12 * 100
     parts = [
-        f"{r['name']}完成全年目标的{_round(r['completion_pct'], _TENTH):f}%"
+        f"{r['name']}完成全年目标的{round_half_up(r['completion_pct'], TENTH):f}%"
         for _, r in rows.iterrows()
     ]
     behind = rows[rows["completion_pct"] < time_pct]
-    text = f"按年度目标,{'、'.join(parts)}(时间进度{_round(time_pct, _TENTH):f}%)"
+    text = f"按年度目标,{'、'.join(parts)}(时间进度{round_half_up(time_pct, TENTH):f}%)"
     if period.end_month >= 6 and period.start_month == 1:
         words = "“时间过半、任务过半”" if period.end_month == 6 else "时间进度"
         if behind.empty:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from parkanalysis.report.base import _Report, _scope_count, _shared_outlook
+from parkanalysis.report.base import Report, scope_count, shared_outlook
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
 
 
@@ -56,14 +56,55 @@ def _year_text(value) -> str:
     return "预测期内未用尽" if pd.isna(value) else f"{int(value)}年"
 
 
-class LandReport(_Report):
-    """The land supply and expansion report of one park (the seed's closing question)."""
+def land_as_of(period=None, as_of=None) -> str | None:
+    """The land report's cut-off month from its parameters: ``period`` or ``as_of``.
 
-    def __init__(self, *, data, park=None, as_of=None, horizon=10, confidence=None, share=False):
+    ``period`` is written as every report's period is: a month (``2016-06``: as of June
+    2016), or 1-N月, a quarter, a half or a year — as of its last month. ``as_of``
+    (``YYYY-MM``) is papermill's older spelling of the same. Neither: the data's last month
+    (None). Both must name the same month.
+
+    >>> land_as_of(period="2016-06"), land_as_of(period="2016H1"), land_as_of(period="2016年1-5月")
+    ('2016-06', '2016-06', '2016-05')
+    >>> land_as_of(as_of="2016-03"), land_as_of()
+    ('2016-03', None)
+    """
+    from parkanalysis.errors import ParameterError
+    from parkanalysis.periods import parse_period
+
+    if period is None:
+        return as_of
+    month = parse_period(period).as_of
+    if as_of is not None and str(as_of)[:7] != month:
+        raise ParameterError(
+            f"土地报告的报告期只需给一个:period={period!r}(截至{month})与 as_of={as_of!r} 不一致。"
+        )
+    return month
+
+
+class LandReport(Report):
+    """The land supply and expansion report of one park (the seed's closing question).
+
+    Its period: ``period`` like every report (:func:`land_as_of`: a month, or the last month
+    of 1-N月/quarter/half/year) or ``as_of``; neither means the data's last month.
+    """
+
+    def __init__(
+        self,
+        *,
+        data,
+        park=None,
+        as_of=None,
+        horizon=10,
+        confidence=None,
+        share=False,
+        period=None,
+    ):
         from parkanalysis.errors import ParameterError
         from parkanalysis.land import land_outlook_for, resolve_as_of
-        from parkanalysis.land.outlook import HORIZON_YEARS
+        from parkanalysis.land.projection import HORIZON_YEARS
 
+        as_of = land_as_of(period, as_of)
         super().__init__(data=data, park=park, share=share)
         if confidence is not None:  # None: the park's expansion.confidence, as everywhere
             try:
@@ -83,7 +124,7 @@ class LandReport(_Report):
             horizon=int(horizon),
             confidence=confidence,
         )
-        self.outlook = _shared_outlook(self, self.outlook, self.as_of)
+        self.outlook = shared_outlook(self, self.outlook, self.as_of)
 
     def title(self) -> HTML:
         """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
@@ -200,27 +241,27 @@ class LandReport(_Report):
     def _tax_dominated(self, ratio_id: str) -> bool:
         """True when the park's last-12-month tax fails the share rules (threshold on
         non-zero contributors, dominance); the industrial ratio uses its count only."""
-        from parkanalysis.land import _tax_last_12_months
+        from parkanalysis.land import tax_last_12_months
 
         if ratio_id != "tax_per_ha":
             return False
-        tax, _note = _tax_last_12_months(self.ds, self.park, self.as_of)
+        tax, _note = tax_last_12_months(self.ds, self.park, self.as_of)
         return tax is not None and self.rules.sensitive(tax.dropna().to_numpy())
 
     def _tax_enterprises(self, ratio_id: str) -> float:
         """Enterprises whose tax enters a land ratio (NaN for ratios built on land only)."""
-        from parkanalysis.land import _tax_last_12_months, land_ratios
+        from parkanalysis.land import land_ratios, tax_last_12_months
 
         if ratio_id not in {"industrial_tax_per_ha", "tax_per_ha"}:
             return float("nan")
-        tax, _note = _tax_last_12_months(self.ds, self.park, self.as_of)
+        tax, _note = tax_last_12_months(self.ds, self.park, self.as_of)
         if tax is None:
             return float("nan")
         if ratio_id == "tax_per_ha":
             return float(tax.notna().sum())
         # the industrial ratio's note states how many enterprises it covers ("38家企业")
         ratios = land_ratios(self.ds, park=self.park, as_of=self.as_of).set_index("id")
-        return _scope_count(str(ratios.loc[ratio_id, "note"])) if ratio_id in ratios.index else 0.0
+        return scope_count(str(ratios.loc[ratio_id, "note"])) if ratio_id in ratios.index else 0.0
 
     def forecast(self) -> HTML:
         """Annual supply forecast with 80% and 95% intervals (fan chart)."""

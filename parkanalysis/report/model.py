@@ -1,6 +1,7 @@
 """The document model: what a report section produces, independent of any output format.
 
-A section returns a :class:`Section`, a list of blocks:
+A section returns a list of these blocks (displayed in a notebook as a
+:class:`~parkanalysis.report.display.Section`):
 
 ========================  ==============================================================
 block                     meaning
@@ -20,14 +21,15 @@ unless the report numbered them already (``label``; the period report does, so t
 notebook's own HTML page shows the same numbers).
 
 Writers (:mod:`parkanalysis.report.writers`) turn blocks into HTML, DOCX or PDF; no section
-knows which one runs. In a notebook a section displays as HTML (today's page) and, beside
-it, as JSON under the MIME type :data:`MIME` (figures as PNG at :data:`FIGURE_DPI` dpi), so
-that the DOCX and PDF writers can rebuild the whole document from the executed notebook
+knows which one runs. This module imports no writer: the writers import the model. In a
+notebook a section displays as HTML (today's page) and, beside it, as JSON under the MIME
+type :data:`MIME` (figures as PNG at :data:`FIGURE_DPI` dpi), so that the DOCX and PDF
+writers can rebuild the whole document from the executed notebook
 (:mod:`parkanalysis.report.document`). Both embed the same drawing of each chart
 (:func:`drawing_once`).
 
->>> s = Section([Heading("一、经济运行", 2), Paragraph("产值增长<5%>")])
->>> Section.from_json(s.to_json()).blocks == s.blocks
+>>> blocks = [Heading("一、经济运行", 2), Paragraph("产值增长<5%>")]
+>>> [block_from_json(block_to_json(b)) for b in blocks] == blocks
 True
 """
 
@@ -194,46 +196,6 @@ def block_from_json(data: dict[str, Any]) -> Block:
         data.pop("width_in", None)
         return Figure(png=png, **data)
     return _KINDS[kind](**data)
-
-
-class Section:
-    """What a report section returns: blocks, displayed as HTML plus their JSON."""
-
-    def __init__(self, blocks: list[Block] | None = None):
-        self.blocks: list[Block] = list(blocks or [])
-
-    def __iter__(self):
-        return iter(self.blocks)
-
-    def __len__(self) -> int:
-        return len(self.blocks)
-
-    def html(self) -> str:
-        """Today's HTML of the section (escaped)."""
-        from parkanalysis.report.writers.html import blocks_html
-
-        return blocks_html(self.blocks)
-
-    def __str__(self) -> str:
-        return self.html()
-
-    def _repr_html_(self) -> str:
-        return self.html()
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        with drawing_once():  # the page and the JSON embed the same drawing of each chart
-            return {
-                "text/html": self.html(),
-                "text/plain": f"<{len(self.blocks)} 个报告内容块>",
-                MIME: self.to_json(),
-            }
-
-    def to_json(self) -> dict[str, Any]:
-        return {"blocks": [block_to_json(b) for b in self.blocks]}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Section:
-        return cls([block_from_json(b) for b in data.get("blocks", [])])
 
 
 @dataclass

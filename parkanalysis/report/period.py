@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from parkanalysis.report.base import _Report, _scope_count, _shared_outlook
+from parkanalysis.report.base import Report, scope_count, shared_outlook
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
 from parkanalysis.report.model import ListBlock
 from parkanalysis.report.sections import (
@@ -28,31 +28,6 @@ SOURCES = {
     "hazards": "安全隐患排查记录",
 }
 
-#: Rows of the balance table that the period report shows (the land report shows all).
-BALANCE_SUMMARY_ITEMS = (
-    "total",
-    "road",
-    "green",
-    "water",
-    "usable",
-    "unreconciled",
-    "approved",
-    "supplied",
-    "remaining_supplyable",
-    "converted",
-    "idle",
-)
-
-
-#: Marks a figure computed from incomplete returns (报送率 below 100%).
-INCOMPLETE_MARK = "*"
-INCOMPLETE_NOTE = (
-    "以下合计仅据已报送企业汇总,标“*”的数字来自不完整数据;"
-    "同比增速只在两年均报齐的企业中同口径计算。"
-)
-#: The economy paragraph of a period below the reporting threshold (--allow-incomplete).
-INCOMPLETE_TEXT = "报送率低于要求,本期不作经济运行分析;下表数字仅供核对,不宜引用。"
-
 
 def _filled(v) -> bool:
     import pandas as pd
@@ -66,7 +41,7 @@ def _mark_value(v) -> str:
     return str(v)
 
 
-class PeriodReport(_Report):
+class PeriodReport(Report):
     """The period report (月报, 1-N月累计, 季报, 上半年工作总结) of one park.
 
     Each public method returns one section, ready to display.
@@ -94,9 +69,9 @@ class PeriodReport(_Report):
     # -- cached computations --------------------------------------------------------
     @functools.cached_property
     def indicators(self):
-        return self._indicators_of(str(self.period))
+        return self.indicators_of(str(self.period))
 
-    def _indicators_of(self, period: str):
+    def indicators_of(self, period: str):
         """The indicator table of any period, computed once per report (share-mode trends).
 
         Kept on the instance (not a class-level ``functools.cache``), so a warm kernel frees
@@ -115,7 +90,7 @@ class PeriodReport(_Report):
 
         outlook = land_outlook_for(self.ds, park=self.park, as_of=self.as_of)
         # share mode: the only outlook this report sees has no scenario on withheld land
-        return _shared_outlook(self, outlook, self.as_of)
+        return shared_outlook(self, outlook, self.as_of)
 
     @functools.cached_property
     def grades(self):
@@ -151,7 +126,7 @@ class PeriodReport(_Report):
         """经济运行: paragraph, 主要经济指标 with comparisons and targets, trends, industries."""
         return self._number("economy", economy_section(self))
 
-    def _shareable_indicators(self):
+    def shareable_indicators(self):
         """The indicator table with suppressed figures blanked (share mode) and the masks.
 
         Returns ``(table, level_cut, growth_cut)``: boolean arrays of the rows whose level,
@@ -184,7 +159,7 @@ class PeriodReport(_Report):
         )  # a figure nobody reported stays "—"
         # 总额 − 规上 (非规上) is a derived cell of the protected table: its secondary
         # suppression already withholds 规上 or the total where the difference would disclose
-        scope_n = table["scope"].map(_scope_count).to_numpy(dtype="float64")
+        scope_n = table["scope"].map(scope_count).to_numpy(dtype="float64")
         growth_cut = (np.array([self._small(x) for x in scope_n]) | level_cut) & ~is_count
         growth_cut &= table["yoy_pct"].notna().to_numpy() | level_cut
         table.loc[level_cut, ["value", "difference"]] = float("nan")
@@ -193,7 +168,7 @@ class PeriodReport(_Report):
         table[["all_yoy_pct", "all_prev_value"]] = float("nan")
         return table, level_cut, growth_cut
 
-    def _withheld_in(self, ident: str, period) -> bool:
+    def withheld_in(self, ident: str, period) -> bool:
         """Share mode: True when indicator ``ident`` of ``period`` (any year) is withheld.
 
         Used for the comparison columns (上年同期, 增减额, 增速比前期) so that no figure of
@@ -212,18 +187,18 @@ class PeriodReport(_Report):
         s, e = period.start_month, period.end_month
         return any(table.withheld(m, *(e, e) if m == "employees" else (s, e)) for m in deps)
 
-    def _shareable_trend(self, trend, indicator: str):
+    def shareable_trend(self, trend, indicator: str):
         """Blank trend points built from too few enterprises; return (trend, points hidden)."""
         trend = trend.copy()
         hidden = 0
         protected = self._protected(self.period.year)
         for i, period in enumerate(trend["period"]):
-            row = self._indicators_of(period).set_index("id").loc[indicator]
+            row = self.indicators_of(period).set_index("id").loc[indicator]
             p = _as_period(period)
             if protected.withheld(indicator, p.start_month, p.end_month):
                 trend.loc[i, ["value", "yoy_pct"]] = float("nan")
                 hidden += 1
-            elif self._small(_scope_count(row["scope"])):
+            elif self._small(scope_count(row["scope"])):
                 trend.loc[i, "yoy_pct"] = float("nan")
                 hidden += 1
         return trend, hidden

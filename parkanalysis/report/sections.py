@@ -19,18 +19,16 @@ import math
 import pandas as pd
 
 from parkanalysis.report import economy as ec
+from parkanalysis.report.base import (
+    BALANCE_SUMMARY_ITEMS,
+    INCOMPLETE_MARK,
+    INCOMPLETE_NOTE,
+    INCOMPLETE_TEXT,
+)
 from parkanalysis.report.display import html_block, image_html, paragraph, table_html
 
 #: Square metres of one 亩 (for the 平方公里 conversion of the land paragraph).
 _M2_PER_MU = 10000 / 15
-
-
-def beijing_today() -> str:
-    """Today's date in 北京时间 as a document date, e.g. 「2016年7月5日」."""
-    import datetime as dt
-
-    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
-    return f"{now.year}年{now.month}月{now.day}日"
 
 
 def phone_figure(width: float = 6.4, height: float = 4.5):
@@ -100,16 +98,16 @@ def _comparison(report):
     last_year = None
     if period.year - 1 >= first_year:
         try:
-            last_year = report._indicators_of(str(period.previous_year()))
+            last_year = report.indicators_of(str(period.previous_year()))
         except Exception:
             last_year = None
     previous = None
     if prev is not None:
         try:
-            previous = report._indicators_of(str(prev))
+            previous = report.indicators_of(str(prev))
         except Exception:
             prev, previous = None, None
-    table, _level_cut, _growth_cut = report._shareable_indicators()
+    table, _level_cut, _growth_cut = report.shareable_indicators()
     # an annual target is compared with year-to-date figures only (not a month or Q2)
     targets = ec.targets_of(report.ds, report.park, period.year) if period.start_month == 1 else {}
     comp = ec.comparison(table, last_year, previous, targets)
@@ -124,10 +122,9 @@ def economy_section(report):
     from parkanalysis.indicators import trend_table
     from parkanalysis.narrative import economic_paragraph
     from parkanalysis.plots import plot_cumulative_trend
-    from parkanalysis.report.period import INCOMPLETE_MARK, INCOMPLETE_NOTE, INCOMPLETE_TEXT
 
     period = report.period
-    table, level_cut, growth_cut = report._shareable_indicators()
+    table, level_cut, growth_cut = report.shareable_indicators()
     shown = ec.shown_figures(table)
     bureau = _published_source(report)
     text = economic_paragraph(
@@ -222,7 +219,7 @@ def economy_section(report):
             [p.end_month <= period.end_month for p in trend["period"].map(ec.parse_period)]
         ].reset_index(drop=True)
         if report.share:
-            trend, hidden = report._shareable_trend(trend, indicator)
+            trend, hidden = report.shareable_trend(trend, indicator)
             hidden_points += hidden
         fig, ax = phone_figure()
         plot_cumulative_trend(ax, trend, title=f"{title}(1-N月累计)", unit="万元")
@@ -272,7 +269,6 @@ def economy_section(report):
 
 
 def _amount_table(report, comp, level_cut, growth_cut, prev_label):
-    from parkanalysis.report.period import INCOMPLETE_MARK
 
     rows = []
     by_id = comp.set_index("id")
@@ -297,7 +293,7 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
         # with last year's cells (本期 and 同比 would give 上年同期 back)
         own = r["basis"] != "公布数"  # computed from the returns (marked when incomplete)
         hidden = own and bool(cut.get(ident))
-        last_hidden = own and (hidden or report._withheld_in(ident, period.previous_year()))
+        last_hidden = own and (hidden or report.withheld_in(ident, period.previous_year()))
         growth_hidden = own and (bool(gcut.get(ident)) or last_hidden)
 
         def marked(text, own=own):
@@ -314,8 +310,8 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
             prev_hidden = growth_hidden or (
                 prev is not None
                 and (
-                    report._withheld_in(ident, prev)
-                    or report._withheld_in(ident, prev.previous_year())
+                    report.withheld_in(ident, prev)
+                    or report.withheld_in(ident, prev.previous_year())
                 )
             )
             row[f"增速比{prev_label}(百分点)"] = (
@@ -385,8 +381,8 @@ def _count_table(report, comp):
         if ident not in by_id.index:
             continue
         r = by_id.loc[ident]
-        hidden = report._withheld_in(ident, report.period)
-        last_hidden = hidden or report._withheld_in(ident, report.period.previous_year())
+        hidden = report.withheld_in(ident, report.period)
+        last_hidden = hidden or report.withheld_in(ident, report.period.previous_year())
         rows.append(
             {
                 "指标": f"{r['name']}({r['unit']})",
@@ -598,7 +594,6 @@ def _outlook_sentence(report) -> str:
 def land_section(report):
     from parkanalysis.land import balance_table, supply_history
     from parkanalysis.plots import plot_supply_history
-    from parkanalysis.report.period import BALANCE_SUMMARY_ITEMS
 
     history = supply_history(report.ds, park=report.park, as_of=report.as_of)
     balance = balance_table(report.ds, park=report.park, as_of=report.as_of)
@@ -639,12 +634,12 @@ def problem_land(report) -> str:
 
 def inspection_context(report, summary, sentence: str) -> str:
     """Date the hazard counts: inspection days of the period and of the compared period."""
-    from parkanalysis.safety import _bounds, _park_hazards
+    from parkanalysis.safety import park_hazards, period_bounds
 
-    hz = _park_hazards(report.ds, report.park)
+    hz = park_hazards(report.ds, report.park)
 
     def days(period):
-        start, end = _bounds(period)
+        start, end = period_bounds(period)
         d = hz.loc[(hz["inspection_date"] >= start) & (hz["inspection_date"] <= end)]
         return pd.to_datetime(d["inspection_date"]).dropna()
 

@@ -12,14 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
-from parkanalysis.sample.enterprises import _sample_enterprises
-from parkanalysis.sample.formats import _csv_text, _d, _mi, _month_str, _opt, _tenths, _yn
-from parkanalysis.sample.land import _build_land
-from parkanalysis.sample.monthly import _above_size, _calibrate, _published, _simulate
-from parkanalysis.sample.output import _text_writer, _write_folder
+from parkanalysis.sample.enterprises import sample_enterprises
+from parkanalysis.sample.formats import (
+    csv_text,
+    date_text,
+    month_index,
+    month_text,
+    opt,
+    tenths_text,
+    yn,
+)
+from parkanalysis.sample.land import build_land
+from parkanalysis.sample.monthly import above_size_rows, calibrate, published_rows, simulate
+from parkanalysis.sample.output import text_writer, write_folder
 from parkanalysis.sample.park import PARK_ID, PARK_YAML, SAMPLE_SEED, TARGET_YOY
-from parkanalysis.sample.projects import PROGRESS_DATES, _building_plan, _projects
-from parkanalysis.sample.safety import _hazards
+from parkanalysis.sample.projects import PROGRESS_DATES, building_plan, project_rows
+from parkanalysis.sample.safety import hazard_rows
 
 #: Internal column names and the Chinese headers (with units) of the sample's CSV files.
 HEADERS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -128,8 +136,8 @@ HEADERS: dict[str, tuple[tuple[str, str], ...]] = {
 def build_sample() -> dict[str, str]:
     """Return the embedded sample as ``{file name: text}`` (pure, deterministic)."""
     rng = np.random.default_rng(SAMPLE_SEED)
-    ents = _sample_enterprises()
-    parcels = _build_land(rng, ents)
+    ents = sample_enterprises()
+    parcels = build_land(rng, ents)
     # enterprises without land: production starts a few weeks after entry
     for e in ents:
         if e.role == "rent":
@@ -141,13 +149,13 @@ def build_sample() -> dict[str, str]:
     for n, e in enumerate(ents, 1):
         e.eid = f"GMY{n:03d}"
 
-    m = _simulate(rng, ents)
-    ints = _calibrate(m)
+    m = simulate(rng, ents)
+    ints = calibrate(m)
     order = np.lexsort((m.mi, m.ent))
 
     files: dict[str, str] = {"park.yaml": PARK_YAML}
     hdr = {t: [zh for _, zh in cols] for t, cols in HEADERS.items()}
-    files["enterprises.csv"] = _csv_text(
+    files["enterprises.csv"] = csv_text(
         hdr["enterprises"],
         [
             (
@@ -156,9 +164,9 @@ def build_sample() -> dict[str, str]:
                 e.name,
                 e.code,
                 e.kind,
-                _d(e.entry),
-                _d(e.start),
-                _d(e.exit),
+                date_text(e.entry),
+                date_text(e.start),
+                date_text(e.exit),
                 ";".join(e.parcels),
             )
             for e in ents
@@ -171,64 +179,75 @@ def build_sample() -> dict[str, str]:
             (
                 PARK_ID,
                 ents[m.ent[k]].eid,
-                _month_str(int(m.mi[k])),
-                *(_opt(int(ints[c][k]), tenths=c != "employees") for c in cols),
+                month_text(int(m.mi[k])),
+                *(opt(int(ints[c][k]), tenths=c != "employees") for c in cols),
             )
         )
-    files["monthly_stats.csv"] = _csv_text(hdr["monthly_stats"], monthly_rows)
+    files["monthly_stats.csv"] = csv_text(hdr["monthly_stats"], monthly_rows)
 
-    above = _above_size(ents, m, ints["revenue_wan_yuan"])
-    files["above_size.csv"] = _csv_text(
-        hdr["above_size"], [(PARK_ID, eid, str(y), _yn(f)) for eid, y, f in above]
+    above = above_size_rows(ents, m, ints["revenue_wan_yuan"])
+    files["above_size.csv"] = csv_text(
+        hdr["above_size"], [(PARK_ID, eid, str(y), yn(f)) for eid, y, f in above]
     )
-    files["parcels.csv"] = _csv_text(
+    files["parcels.csv"] = csv_text(
         hdr["parcels"],
         [
             (
                 PARK_ID,
                 p.pid,
                 "P1",
-                _tenths(p.area),
+                tenths_text(p.area),
                 p.planned_use,
                 p.current_use or p.planned_use if p.supply_status == "已供" else p.current_use,
                 "已报批",
-                _d(p.approval_date),
+                date_text(p.approval_date),
                 p.supply_status,
                 p.supply_method,
-                _d(p.supply_date),
+                date_text(p.supply_date),
                 p.transferee,
                 p.project_id,
                 p.resettlement,
                 p.construction,
-                _opt(p.floor_area, False),
-                _opt(p.footprint, False),
-                _opt(p.investment),
-                _opt(p.price),
+                opt(p.floor_area, False),
+                opt(p.footprint, False),
+                opt(p.investment),
+                opt(p.price),
             )
             for p in parcels
         ],
     )
-    files["projects.csv"] = _csv_text(
+    files["projects.csv"] = csv_text(
         hdr["projects"],
         [
-            (PARK_ID, pid, name, eid, kind, _tenths(inv), _d(start), status)
-            for pid, name, eid, kind, inv, start, status in _projects(ents)
+            (PARK_ID, pid, name, eid, kind, tenths_text(inv), date_text(start), status)
+            for pid, name, eid, kind, inv, start, status in project_rows(ents)
         ],
     )
     brow = []
-    for pid, b, use, top, floors, stages in _building_plan():
+    for pid, b, use, top, floors, stages in building_plan():
         for d, f, s in zip(PROGRESS_DATES, floors, stages, strict=True):
-            brow.append((PARK_ID, pid, b, _d(d), use, str(top), str(f), s))
+            brow.append((PARK_ID, pid, b, date_text(d), use, str(top), str(f), s))
     brow.sort(key=lambda r: (r[1], _bkey(r[2]), r[3]))
-    files["buildings.csv"] = _csv_text(hdr["buildings"], brow)
+    files["buildings.csv"] = csv_text(hdr["buildings"], brow)
 
-    may = m.mi == _mi(2016, 5)
+    may = m.mi == month_index(2016, 5)
     staff = {ents[i].eid: int(v) for i, v in zip(m.ent[may], ints["employees"][may], strict=True)}
-    files["hazards.csv"] = _csv_text(
+    files["hazards.csv"] = csv_text(
         hdr["hazards"],
         [
-            (PARK_ID, hid, eid, _d(a), cat, sev, _d(dl), _d(done), _d(rc), _yn(ok))
-            for hid, eid, a, cat, sev, dl, done, rc, ok in _hazards(rng, ents, staff)
+            (
+                PARK_ID,
+                hid,
+                eid,
+                date_text(a),
+                cat,
+                sev,
+                date_text(dl),
+                date_text(done),
+                date_text(rc),
+                yn(ok),
+            )
+            for hid, eid, a, cat, sev, dl, done, rc, ok in hazard_rows(rng, ents, staff)
         ],
     )
     by = {e.name: e for e in ents}
@@ -236,9 +255,9 @@ def build_sample() -> dict[str, str]:
 
     def freed(name: str) -> tuple[str, str]:
         e = by[name]
-        return _tenths(sum(area[p] for p in e.parcels)), ";".join(e.parcels)
+        return tenths_text(sum(area[p] for p in e.parcels)), ";".join(e.parcels)
 
-    files["relocations.csv"] = _csv_text(
+    files["relocations.csv"] = csv_text(
         hdr["relocations"],
         [
             (
@@ -275,7 +294,7 @@ def build_sample() -> dict[str, str]:
             ),
         ],
     )
-    files["published.csv"] = _csv_text(hdr["published"], _published(ents, m, ints, above))
+    files["published.csv"] = csv_text(hdr["published"], published_rows(ents, m, ints, above))
     return files
 
 
@@ -292,4 +311,4 @@ def write_sample(out_dir: str | os.PathLike, *, overwrite: bool = False) -> list
     written, in a fixed order.
     """
     files = build_sample()
-    return _write_folder(out_dir, {n: _text_writer(t) for n, t in files.items()}, overwrite)
+    return write_folder(out_dir, {n: text_writer(t) for n, t in files.items()}, overwrite)

@@ -11,7 +11,7 @@ from datetime import date
 
 
 @dataclass
-class _Ent:
+class Ent:
     """Specification of one sample enterprise (before ids and dates are fixed)."""
 
     name: str
@@ -120,7 +120,7 @@ _CROSSING = (
 )
 
 
-def _sample_enterprises() -> list[_Ent]:
+def sample_enterprises() -> list[Ent]:
     """Parse :data:`_CAST` into enterprise specifications (in table order)."""
     rows: list[list[str]] = []
     for line in _CAST.splitlines():
@@ -140,7 +140,7 @@ def _sample_enterprises() -> list[_Ent]:
             else:
                 kw[key] = date.fromisoformat(value)
         ents.append(
-            _Ent(name, "" if code == "-" else code, "" if kind == "-" else kind, role,
+            Ent(name, "" if code == "-" else code, "" if kind == "-" else kind, role,
                  None if year == "-" else int(year), int(n), float(weight), rev=float(rev),
                  growth=float(growth), **kw)
         )  # fmt: skip

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 import numpy as np
 
 
-def _tenths(value: int) -> str:
+def tenths_text(value: int) -> str:
     """Format an integer count of tenths as a decimal with one digit (exact, no float).
 
-    >>> _tenths(31260), _tenths(5), _tenths(-12)
+    >>> tenths_text(31260), tenths_text(5), tenths_text(-12)
     ('3126.0', '0.5', '-1.2')
     """
     sign = "-" if value < 0 else ""
@@ -26,16 +26,16 @@ def _tenths(value: int) -> str:
     return f"{sign}{q}.{r}"
 
 
-def _to_tenths(x: float) -> int:
+def to_tenths(x: float) -> int:
     """Round a float to an integer number of tenths (half away from zero)."""
     return math.floor(abs(x) * 10 + 0.5) * (1 if x >= 0 else -1)
 
 
-def _d(x: date | None) -> str:
+def date_text(x: date | None) -> str:
     return "" if x is None else x.isoformat()
 
 
-def _csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -43,11 +43,11 @@ def _csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return buf.getvalue()
 
 
-def _month_str(mi: int) -> str:
+def month_text(mi: int) -> str:
     return f"{mi // 12:04d}-{mi % 12 + 1:02d}"
 
 
-def _mi(y: int, m: int) -> int:
+def month_index(y: int, m: int) -> int:
     return y * 12 + m - 1
 
 
@@ -56,15 +56,15 @@ def _month_end(mi: int) -> date:
     return date(y, m + 1, 1) - timedelta(days=1)
 
 
-def _yn(x: bool | None) -> str:
+def yn(x: bool | None) -> str:
     return "" if x is None else ("是" if x else "否")
 
 
-def _opt(x: int | None, tenths: bool = True) -> str:
+def opt(x: int | None, tenths: bool = True) -> str:
     if x is None or x < 0:
         return ""
-    return _tenths(x) if tenths else str(x)
+    return tenths_text(x) if tenths else str(x)
 
 
-def _rand_date(rng: np.random.Generator, lo: date, hi: date) -> date:
+def rand_date(rng: np.random.Generator, lo: date, hi: date) -> date:
     return lo + timedelta(days=int(rng.integers(0, (hi - lo).days + 1)))

@@ -1,6 +1,6 @@
 """The sample park's land ledger: yearly supply, parcels, approvals, construction, prices.
 
-All areas are integer tenths of 亩. :func:`_build_land` also fixes the entry and production
+All areas are integer tenths of 亩. :func:`build_land` also fixes the entry and production
 dates of the enterprises holding land.
 """
 
@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from parkanalysis.sample.enterprises import _Ent
-from parkanalysis.sample.formats import _rand_date, _to_tenths
+from parkanalysis.sample.enterprises import Ent
+from parkanalysis.sample.formats import rand_date, to_tenths
 
 #: Yearly land supply (亩) of the usable land, from the park's first supply in 2006.
 SUPPLY_BY_YEAR = {
@@ -95,10 +95,10 @@ class _Parcel:
     footprint: int | None = None
     investment: int | None = None  # tenths of 万元
     price: int | None = None  # tenths of 万元
-    holder: _Ent | None = None
+    holder: Ent | None = None
 
 
-def _build_land(rng: np.random.Generator, ents: list[_Ent]) -> list[_Parcel]:
+def build_land(rng: np.random.Generator, ents: list[Ent]) -> list[_Parcel]:
     """Parcels of the ledger; fixes entry/production dates of enterprises holding land."""
     usable: list[_Parcel] = []
     for year, total in SUPPLY_BY_YEAR.items():
@@ -125,7 +125,7 @@ def _build_land(rng: np.random.Generator, ents: list[_Ent]) -> list[_Parcel]:
             hanwo.entry = date(2014, 8, 15)
             hanwo.parcels = [p for p, *_ in HANWO_PARCELS]
             continue
-        holders: list[tuple[_Ent | None, str, float]] = []
+        holders: list[tuple[Ent | None, str, float]] = []
         for e in ents:
             if e.supply_year == year and e.role in ("old", "land", "idle", "building", "expansion"):
                 holders.extend((e, e.planned_use, e.land_weight) for _ in range(e.n_parcels))
@@ -135,7 +135,7 @@ def _build_land(rng: np.random.Generator, ents: list[_Ent]) -> list[_Parcel]:
         parts = _split_tenths(rng, total, [w for _, _, w in holders])
         for (e, use, _), area in zip(holders, parts, strict=True):
             lo = date(2006, 4, 10) if year == 2006 else date(year, 2, 20)
-            sdate = _rand_date(rng, lo, date(year, 12, 10))
+            sdate = rand_date(rng, lo, date(year, 12, 10))
             if e is None:
                 usable.append(
                     _Parcel(
@@ -223,17 +223,17 @@ def _build_land(rng: np.random.Generator, ents: list[_Ent]) -> list[_Parcel]:
                 p.construction = "闲置"
             elif e.role == "building" or p.project_id == "HHZ-KJ":
                 p.construction = "在建"
-                p.investment = _to_tenths(p.area / 10 * rng.uniform(40, 90))
+                p.investment = to_tenths(p.area / 10 * rng.uniform(40, 90))
             else:
                 p.construction = "已建成"
                 _built(rng, p, ratio=(0.8, 1.5), density=(0.35, 0.55), invest=(150, 400))
             unit_price = {"工业": (8, 14), "商业": (60, 110), "仓储物流": (12, 20)}[p.planned_use]
-            p.price = _to_tenths(
+            p.price = to_tenths(
                 p.area / 10 * rng.uniform(*unit_price) * (1 + 0.04 * (p.supply_date.year - 2006))
             )  # type: ignore[union-attr]
         elif e is not None:  # 翰沃: commercial price after the change of use
-            p.price = _to_tenths(p.area / 10 * rng.uniform(95, 125))
-            p.investment = _to_tenths(p.area / 10 * rng.uniform(110, 160))
+            p.price = to_tenths(p.area / 10 * rng.uniform(95, 125))
+            p.investment = to_tenths(p.area / 10 * rng.uniform(110, 160))
         if p.supply_status == "已供":
             p.resettlement = "已完成"
     usable.sort(key=lambda p: int(p.pid[:-2]))
@@ -255,4 +255,4 @@ def _built(rng, p: _Parcel, *, ratio, density, invest) -> None:
     p.construction = "已建成"
     p.floor_area = round(m2 * rng.uniform(*ratio) / 10) * 10
     p.footprint = round(m2 * rng.uniform(*density) / 10) * 10
-    p.investment = _to_tenths(p.area / 10 * rng.uniform(*invest))
+    p.investment = to_tenths(p.area / 10 * rng.uniform(*invest))

@@ -1,10 +1,10 @@
 """The sample park's monthly statistics: simulated, calibrated to the seed, 规上, published.
 
-:func:`_simulate` draws 当月值 per enterprise and month (season, start-up ramp, noise);
-:func:`_calibrate` scales 2016 to the same-enterprise growth of
+:func:`simulate` draws 当月值 per enterprise and month (season, start-up ramp, noise);
+:func:`calibrate` scales 2016 to the same-enterprise growth of
 :data:`~parkanalysis.sample.park.TARGET_YOY` and the seed's totals, in integer tenths;
-:func:`_above_size` applies the 2000 万元 rule on the previous year's revenue;
-:func:`_published` writes official 规上 figures close to, but not equal to, the sums.
+:func:`above_size_rows` applies the 2000 万元 rule on the previous year's revenue;
+:func:`published_rows` writes official 规上 figures close to, but not equal to, the sums.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import date
 
 import numpy as np
 
-from parkanalysis.sample.enterprises import _Ent
-from parkanalysis.sample.formats import _mi
+from parkanalysis.sample.enterprises import Ent
+from parkanalysis.sample.formats import month_index
 from parkanalysis.sample.park import (
     AS_OF,
     FIRST_MONTH,
@@ -37,7 +37,7 @@ class _Monthly:
     values: dict[str, np.ndarray]  # float arrays (NaN = blank)
 
 
-def _level(e: _Ent, t: np.ndarray) -> np.ndarray:
+def _level(e: Ent, t: np.ndarray) -> np.ndarray:
     """Annual revenue level (万元/year) at fractional years ``t``."""
     if e.path:
         knots = np.array(sorted(e.path))
@@ -45,18 +45,18 @@ def _level(e: _Ent, t: np.ndarray) -> np.ndarray:
     return e.rev * (1 + e.growth) ** (t - 2015.5)
 
 
-def _simulate(rng: np.random.Generator, ents: list[_Ent]) -> _Monthly:
-    first, last = _mi(*FIRST_MONTH), _mi(*LAST_MONTH)
+def simulate(rng: np.random.Generator, ents: list[Ent]) -> _Monthly:
+    first, last = month_index(*FIRST_MONTH), month_index(*LAST_MONTH)
     idx, mis, cols = [], [], {k: [] for k in TARGET_YOY}
     for i, e in enumerate(ents):
         if e.start is None or e.start > AS_OF:
             continue
-        m0 = max(first, _mi(e.start.year, e.start.month))
-        m1 = min(last, _mi(e.exit.year, e.exit.month)) if e.exit else last
+        m0 = max(first, month_index(e.start.year, e.start.month))
+        m1 = min(last, month_index(e.exit.year, e.exit.month)) if e.exit else last
         mi = np.arange(m0, m1 + 1)
         n = len(mi)
         t = mi / 12 + 1 / 24  # fractional year at mid-month
-        since = mi - _mi(e.start.year, e.start.month)
+        since = mi - month_index(e.start.year, e.start.month)
         ramp = np.clip(0.35 + 0.65 * (since + 1) / 8, 0.35, 1.0)
         season = SEASON[mi % 12]
         rev = _level(e, t) / 12 * season * ramp * np.exp(rng.normal(0, 0.06, n))
@@ -81,11 +81,11 @@ def _simulate(rng: np.random.Generator, ents: list[_Ent]) -> _Monthly:
         fai = np.where(rng.random(n) < 0.22, rev * rng.exponential(0.05, n), 0.0)
         fai += np.where(since < 6, _level(e, t) * 0.025 * (6 - since) / 6, 0.0)
         if e.name == "阜阳华隆钢结构有限公司":  # 二期技改 2014-09 .. 2015-04
-            fai += np.where((mi >= _mi(2014, 9)) & (mi <= _mi(2015, 4)), 220.0, 0.0)
+            fai += np.where((mi >= month_index(2014, 9)) & (mi <= month_index(2015, 4)), 220.0, 0.0)
         if e.name == "安徽洪胡子食品有限公司":  # 扩建 from 2015-10 (贴息贷款 500 万元)
-            fai += np.where(mi >= _mi(2015, 10), 135.0, 0.0)
+            fai += np.where(mi >= month_index(2015, 10), 135.0, 0.0)
         if e.name == "阜阳市天成电缆有限公司":  # new line 2015-03 .. 2015-08
-            fai += np.where((mi >= _mi(2015, 3)) & (mi <= _mi(2015, 8)), 90.0, 0.0)
+            fai += np.where((mi >= month_index(2015, 3)) & (mi <= month_index(2015, 8)), 90.0, 0.0)
         idx.append(np.full(n, i))
         mis.append(mi)
         for k, v in zip(
@@ -100,7 +100,7 @@ def _simulate(rng: np.random.Generator, ents: list[_Ent]) -> _Monthly:
 
 
 def _window(m: _Monthly, y: int, m_from: int, m_to: int) -> np.ndarray:
-    return (m.mi >= _mi(y, m_from)) & (m.mi <= _mi(y, m_to))
+    return (m.mi >= month_index(y, m_from)) & (m.mi <= month_index(y, m_to))
 
 
 def _same_enterprise_yoy(m: _Monthly, col: str, to_month: int = 5, year: int = 2016) -> float:
@@ -117,13 +117,13 @@ def _same_enterprise_yoy(m: _Monthly, col: str, to_month: int = 5, year: int = 2
     return float((a / b - 1) * 100)
 
 
-def _calibrate(m: _Monthly, report: dict | None = None) -> dict[str, np.ndarray]:
+def calibrate(m: _Monthly, report: dict | None = None) -> dict[str, np.ndarray]:
     """Tune 2016 levels to the target growth, hit the seed's totals; return integer tenths.
 
     Returns the columns as integer arrays: tenths of 万元 for amounts, persons for employees
     (-1 marks a blank cell).
     """
-    in2016 = m.mi >= _mi(2016, 1)
+    in2016 = m.mi >= month_index(2016, 1)
     for col, target in TARGET_YOY.items():
         natural = _same_enterprise_yoy(m, col)
         if report is not None:
@@ -134,7 +134,7 @@ def _calibrate(m: _Monthly, report: dict | None = None) -> dict[str, np.ndarray]
     va[ind] = np.minimum(va[ind], out[ind] * 0.36)
     tax_window = _window(m, 2016, 1, 5)
     m.values["tax_wan_yuan"] *= TARGET_TAX_TENTHS / 10 / m.values["tax_wan_yuan"][tax_window].sum()
-    may = m.mi == _mi(2016, 5)
+    may = m.mi == month_index(2016, 5)
     m.values["employees"] *= TARGET_EMPLOYEES / m.values["employees"][may].sum()
 
     ints: dict[str, np.ndarray] = {}
@@ -158,7 +158,7 @@ def _calibrate(m: _Monthly, report: dict | None = None) -> dict[str, np.ndarray]
     return ints
 
 
-def _above_size(ents: list[_Ent], m: _Monthly, rev_tenths: np.ndarray) -> list[tuple]:
+def above_size_rows(ents: list[Ent], m: _Monthly, rev_tenths: np.ndarray) -> list[tuple]:
     """Membership per industrial enterprise and year: 2000 万元 rule on Y−1 revenue.
 
     Rows for every year with monthly rows, and for the year after the last one (the
@@ -186,7 +186,7 @@ def _above_size(ents: list[_Ent], m: _Monthly, rev_tenths: np.ndarray) -> list[t
     return rows
 
 
-def _published(ents, m: _Monthly, ints, above) -> list[tuple]:
+def published_rows(ents, m: _Monthly, ints, above) -> list[tuple]:
     """Official 规上 figures: close to, but not equal to, what the enterprise rows sum to."""
     members = {eid for eid, y, f in above if y == 2016 and f}
     live = {e.eid for e in ents if e.exit is None or e.exit > date(2016, 5, 31)}

@@ -59,7 +59,7 @@ _KNOWN_OUTPUT_NAMES = set(SAMPLE_FILES)
 OFFICE_TEXTS = "texts"
 
 
-def _write_folder(
+def write_folder(
     out_dir: str | os.PathLike, writers: dict[str, Callable[[Path], None]], overwrite: bool
 ) -> list[Path]:
     """Write files through ``writers`` (name → function writing that path) atomically.
@@ -100,7 +100,7 @@ def _write_folder(
     return [out / name for name in writers]
 
 
-def _text_writer(text: str) -> Callable[[Path], None]:
+def text_writer(text: str) -> Callable[[Path], None]:
     def write(path: Path) -> None:
         with path.open("w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -108,7 +108,7 @@ def _text_writer(text: str) -> Callable[[Path], None]:
     return write
 
 
-def _df_writer(df, columns=None) -> Callable[[Path], None]:
+def df_writer(df, columns=None) -> Callable[[Path], None]:
     def write(path: Path) -> None:
         df.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", columns=columns)
 

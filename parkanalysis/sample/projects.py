@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from parkanalysis.sample.enterprises import _Ent
+from parkanalysis.sample.enterprises import Ent
 
 #: Building progress: (project, building, use, floors planned, floors at the four dates, stage
 #: at the four dates). Dates: end of 2015Q3, 2015Q4, 2016Q1, and 2016-06-20.
@@ -14,7 +14,7 @@ PROGRESS_DATES = (date(2015, 9, 30), date(2015, 12, 31), date(2016, 3, 31), date
 _STAGES = ("未开工", "基础施工", "主体施工", "主体完工", "二次结构", "装饰装修", "竣工")
 
 
-def _building_plan() -> list[tuple]:
+def building_plan() -> list[tuple]:
     plan = []
     # 温莎公馆: 13 residential buildings with the main structure complete by 2016-06
     done = {
@@ -96,7 +96,7 @@ def _building_plan() -> list[tuple]:
     return plan
 
 
-def _projects(ents: list[_Ent]) -> list[tuple]:
+def project_rows(ents: list[Ent]) -> list[tuple]:
     by = {e.name: e.eid for e in ents}
     hanwo = by["安徽翰沃婚庆文化产业有限公司"]
     return [

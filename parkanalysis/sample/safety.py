@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from parkanalysis.sample.enterprises import _Ent
-from parkanalysis.sample.formats import _rand_date
+from parkanalysis.sample.enterprises import Ent
+from parkanalysis.sample.formats import rand_date
 from parkanalysis.sample.park import AS_OF
 
 HAZARD_CATEGORIES = (
@@ -62,7 +62,7 @@ HAZARD_PLAN = (
 )
 
 
-def _hazards(rng: np.random.Generator, ents: list[_Ent], staff: dict[str, int]) -> list[tuple]:
+def hazard_rows(rng: np.random.Generator, ents: list[Ent], staff: dict[str, int]) -> list[tuple]:
     rows = []
     for year, n_haz, n_ent, campaigns in HAZARD_PLAN:
         lo, hi = campaigns[0][0], campaigns[-1][1]
@@ -85,7 +85,7 @@ def _hazards(rng: np.random.Generator, ents: list[_Ent], staff: dict[str, int]) 
             visits = sorted({int(rng.integers(0, len(campaigns))) for _ in range(1 + (k > 5))})
             for j in range(k):
                 c_lo, c_hi = campaigns[visits[j % len(visits)]]
-                items.append((_rand_date(rng, c_lo, c_hi), e))
+                items.append((rand_date(rng, c_lo, c_hi), e))
         items.sort(key=lambda x: (x[0], x[1].eid))
         for seq, (insp, e) in enumerate(items, 1):
             cat = HAZARD_CATEGORIES[int(rng.choice(len(HAZARD_CATEGORIES), p=HAZARD_WEIGHTS))]

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from parkanalysis.errors import ParameterError
-from parkanalysis.sample.formats import _mi, _month_str
-from parkanalysis.sample.output import MARKER, _df_writer, _text_writer, _write_folder
+from parkanalysis.sample.formats import month_index, month_text
+from parkanalysis.sample.output import MARKER, df_writer, text_writer, write_folder
 from parkanalysis.sample.park import SEASON
 from parkanalysis.sample.safety import HAZARD_CATEGORIES, HAZARD_WEIGHTS
 
@@ -192,10 +192,10 @@ def write_synthetic(
         raise ParameterError(f"end 应为 YYYY-MM,收到 {end!r}") from exc
     rng = np.random.default_rng(seed)
     P, E, M = parks, enterprises, years * 12
-    last = _mi(ey, em)
+    last = month_index(ey, em)
     first = last - M + 1
     months = np.arange(first, last + 1)
-    month_str = np.array([_month_str(int(x)) for x in months])
+    month_str = np.array([month_text(int(x)) for x in months])
     park_ids = np.array([f"P{p + 1:03d}" for p in range(P)])
     ent_ids = np.array([f"E{j + 1:04d}" for j in range(E)])
     N = P * E
@@ -213,7 +213,7 @@ def write_synthetic(
         [f"{b}{_TRADES[k][t][0]}有限公司" for b, k, t in zip(brands, kind, trade_i, strict=True)]
     )
     codes = np.array([_TRADES[k][t][1] for k, t in zip(kind, trade_i, strict=True)])
-    window_start = np.datetime64(f"{_month_str(first)}-01")
+    window_start = np.datetime64(f"{month_text(first)}-01")
     start = window_start - rng.integers(0, 3650, N).astype("timedelta64[D]")
     entry = start - rng.integers(30, 540, N).astype("timedelta64[D]")
 
@@ -438,7 +438,7 @@ def write_synthetic(
     # ---- hazards: about 0.4 per enterprise and year, mostly rectified in time
     H = int(N * years * 0.4)
     h_ent = rng.integers(0, N, H)
-    h_day = np.datetime64(f"{_month_str(first)}-01") + rng.integers(0, M * 30, H).astype(
+    h_day = np.datetime64(f"{month_text(first)}-01") + rng.integers(0, M * 30, H).astype(
         "timedelta64[D]"
     )
     h_days = rng.choice(np.array([7, 15, 30]), H)
@@ -537,18 +537,18 @@ def write_synthetic(
     doc = {"schema_version": 1, "parks": park_docs}
     park_yaml = MARKER + "\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
     writers: dict[str, Callable[[Path], None]] = {
-        "park.yaml": _text_writer(park_yaml),
-        "enterprises.csv": _df_writer(ent_df),
-        "monthly_stats.csv": _df_writer(monthly),
-        "above_size.csv": _df_writer(above),
-        "parcels.csv": _df_writer(parcels_df),
-        "projects.csv": _df_writer(pj),
-        "buildings.csv": _df_writer(bld),
-        "hazards.csv": _df_writer(hz),
-        "relocations.csv": _df_writer(rel),
-        "published.csv": _df_writer(pub_df),
+        "park.yaml": text_writer(park_yaml),
+        "enterprises.csv": df_writer(ent_df),
+        "monthly_stats.csv": df_writer(monthly),
+        "above_size.csv": df_writer(above),
+        "parcels.csv": df_writer(parcels_df),
+        "projects.csv": df_writer(pj),
+        "buildings.csv": df_writer(bld),
+        "hazards.csv": df_writer(hz),
+        "relocations.csv": df_writer(rel),
+        "published.csv": df_writer(pub_df),
     }
-    return _write_folder(out_dir, writers, overwrite)
+    return write_folder(out_dir, writers, overwrite)
 
 
 def names_of_parks(n: int, seed: int = 0) -> list[str]:

@@ -167,26 +167,12 @@ def share_rules(config: Mapping[str, Any] | None) -> ShareRules:
     return ShareRules(k=int(k), p_percent=float(p), nk=nk)
 
 
-def check_profile_share(folder) -> None:
+def check_profile_share(description) -> None:
     """Check the ``share:`` sections of a dataset's park.yaml before any report runs.
 
-    The top-level section and each park's own (merged over it) go through
+    The top-level section and each park's own (merged over it), as read once into
+    :attr:`parkanalysis.dataset.description.Description.share_sections`, go through
     :func:`share_rules`; an unreadable park.yaml is left to the dataset loader.
     """
-    from pathlib import Path
-
-    import yaml
-
-    try:
-        doc = yaml.safe_load((Path(folder) / "park.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return
-    if not isinstance(doc, Mapping):
-        return
-    top = (doc.get("config") or {}) if isinstance(doc.get("config"), Mapping) else {}
-    share_rules(top)
-    top_share = top.get("share") or {}
-    for park in doc.get("parks") or []:
-        own = park.get("config") if isinstance(park, Mapping) else None
-        if isinstance(own, Mapping) and isinstance(own.get("share"), Mapping):
-            share_rules({"share": {**top_share, **own["share"]}})
+    for _park, section in description.share_sections:
+        share_rules({"share": section})

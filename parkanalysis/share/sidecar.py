@@ -67,8 +67,8 @@ def report_cells(table: ProtectedYear, kind: str, start: int, end: int) -> list[
 def write_sidecar(html_path: str | os.PathLike, params: dict[str, Any], kind: str) -> Path | None:
     """Write the sidecar of one share report (``params`` as checked by ``parkanalysis.render``)."""
     from parkanalysis._io import atomic_write
+    from parkanalysis.dataset.cache import load_cached
     from parkanalysis.periods import parse_period
-    from parkanalysis.report import load_cached
     from parkanalysis.share.table import protect_park_year
 
     full = load_cached(params["data"])

@@ -352,7 +352,7 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
 
 
 def _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations):
-    from parkanalysis.safety import _status
+    from parkanalysis.safety import hazard_status
 
     hz = ds.hazards
     hz = hz.loc[(hz["park_id"] == park).to_numpy()]
@@ -383,7 +383,7 @@ def _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations)
         add("hazards_minor", s, e, n, contrib, 1.0, True)
         # status at the span's end (not additive over periods)
         end = pd.Timestamp(year, e, 1) + pd.offsets.MonthEnd(0)
-        st = _status(hz, end)
+        st = hazard_status(hz, end)
         rect = st["rectified"].to_numpy(bool)
         overdue = st["overdue"].to_numpy(bool)
         add("hazards_rectified", s, e, *counts(in_span & rect), 1.0)

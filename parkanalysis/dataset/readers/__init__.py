@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parkanalysis.dataset.readers.csvfile import _detect_encoding as _detect_encoding
+from parkanalysis.dataset.readers.csvfile import detect_encoding as detect_encoding
 from parkanalysis.dataset.readers.csvfile import read_csv
 from parkanalysis.dataset.readers.headers import header_lookup, match_header
 from parkanalysis.dataset.readers.limits import (
     RawTable,
     ReadFailure,
     ReadLimits,
-    _fail,
+    fail,
     open_regular,
 )
 from parkanalysis.dataset.readers.xlsx import MAX_XLSX_COLUMNS, read_xlsx
@@ -48,4 +48,4 @@ def read_table_file(path: Path, file: str, spec: TableSpec, limits: ReadLimits) 
         return read_csv(path, file, spec, limits)
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path, file, spec, limits)
-    raise _fail(file, f"不支持的文件格式 {suffix};请另存为 .csv 或 .xlsx")
+    raise fail(file, f"不支持的文件格式 {suffix};请另存为 .csv 或 .xlsx")

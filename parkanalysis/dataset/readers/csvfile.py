@@ -15,20 +15,20 @@ import pandas as pd
 
 from parkanalysis.dataset.readers.headers import (
     HEADER_SEARCH_ROWS,
-    _header_cell_rows,
     find_header,
+    header_cell_excel_rows,
     header_cells,
     header_lookup,
     match_header,
     probe_header,
 )
 from parkanalysis.dataset.readers.limits import (
-    _OLE_MAGIC,
     ENV_MAX_CSV_MB,
+    OLE_MAGIC,
     RawTable,
     ReadLimits,
-    _drop_blank_rows,
-    _fail,
+    drop_blank_rows,
+    fail,
     open_regular,
 )
 from parkanalysis.dataset.schema import FLOAT, INT, TableSpec
@@ -65,7 +65,7 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
-def _detect_encoding(data: bytes) -> str | None:
+def detect_encoding(data: bytes) -> str | None:
     """The encoding of ``data``; raises :class:`_Truncated` for text cut inside a character."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig" if _decodes(data[3:], "utf-8") else None
@@ -145,7 +145,7 @@ def _check_last_record(data: bytes, encoding: str, delimiter: str, width: int, f
         return  # blank, or inside a quoted field (the parser reports that)
     fields = next(csv.reader([tail], delimiter=delimiter), [])
     if 0 < len(fields) < width:
-        raise _fail(
+        raise fail(
             file,
             f"最后一行只有 {len(fields)} 列(表头有 {width} 列)且没有换行结尾,文件可能被截断;"
             "请重新导出完整的文件",
@@ -158,7 +158,7 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
     with open_regular(path, file) as fh:  # read-only: raw files are never modified
         size = os.fstat(fh.fileno()).st_size
         if size > limits.max_csv_bytes:
-            raise _fail(
+            raise fail(
                 file,
                 f"文件过大({size / 2**20:.0f} MB,上限 {limits.max_csv_bytes / 2**20:.0f} MB);"
                 "请按年份拆分文件,或调高读取上限(ReadLimits.max_csv_bytes,"
@@ -166,20 +166,20 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
             )
         data = fh.read(limits.max_csv_bytes + 1)
     if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
-        raise _fail(file, "文件为空;请填入表头和数据,或删除该文件")
-    if data.startswith(b"PK\x03\x04") or data.startswith(_OLE_MAGIC):
-        raise _fail(file, "文件内容是 Excel 工作簿而不是 CSV;请把扩展名改为 .xlsx 或另存为 CSV")
+        raise fail(file, "文件为空;请填入表头和数据,或删除该文件")
+    if data.startswith(b"PK\x03\x04") or data.startswith(OLE_MAGIC):
+        raise fail(file, "文件内容是 Excel 工作簿而不是 CSV;请把扩展名改为 .xlsx 或另存为 CSV")
     try:
-        encoding = _detect_encoding(data)
+        encoding = detect_encoding(data)
     except _Truncated as exc:
-        raise _fail(
+        raise fail(
             file,
             f"文件末尾的字符不完整({exc.encoding} 编码的汉字被截断),文件可能没有完整保存或传输;"
             "请重新导出完整的文件",
             row=data.count(b"\n") + 1,
         ) from None
     if encoding is None or (b"\x00" in data and not encoding.startswith("utf-16")):
-        raise _fail(file, "无法识别文件编码(不是文本文件?);请另存为 UTF-8 或 GBK 编码的 CSV")
+        raise fail(file, "无法识别文件编码(不是文本文件?);请另存为 UTF-8 或 GBK 编码的 CSV")
     head_text = data[: 1 << 16].decode(encoding, errors="ignore")
     records = delimiter = header_index = None
     for delim in (",", "\t", ";"):
@@ -228,17 +228,17 @@ def read_csv(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawT
             )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         text = str(exc).strip()
-        raise _fail(
+        raise fail(
             file,
             f"CSV 格式错误({text});请检查引号是否成对、每行的列数是否与表头一致",
             row=_parser_error_row(text),
         ) from None
     except MemoryError:  # pragma: no cover
-        raise _fail(file, "内存不足,无法读取该文件;请拆分文件") from None
+        raise fail(file, "内存不足,无法读取该文件;请拆分文件") from None
     del data
     first = header_index + span + 1  # Excel row of the first data row
     rows = np.arange(len(frame), dtype="int64") + first
     raw = RawTable(spec.name, file, header_index + 1, headers, frame, rows, encoding=encoding)
     if span == 2:
-        raw.header_cell_rows = _header_cell_rows(records, header_index, len(headers))
-    return _drop_blank_rows(raw)
+        raw.header_cell_rows = header_cell_excel_rows(records, header_index, len(headers))
+    return drop_blank_rows(raw)

@@ -99,7 +99,7 @@ def header_cells(rows: list[list], index: int, spec: TableSpec) -> tuple[list[st
     return [b if b else a for a, b in zip(top, sub, strict=True)], 2
 
 
-def _header_cell_rows(records: list[list], index: int, width: int) -> list[int]:
+def header_cell_excel_rows(records: list[list], index: int, width: int) -> list[int]:
     """Excel rows of the header cells of a two-row header (the lower row where it is filled)."""
     sub = records[index + 1] if index + 1 < len(records) else []
     return [index + 2 if i < len(sub) and not _blank(sub[i]) else index + 1 for i in range(width)]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from parkanalysis.errors import Finding, ParameterError
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 #: Environment variables overriding the defaults of :class:`ReadLimits` (in MiB, or cells).
 ENV_MAX_CSV_MB = "PARKANALYSIS_MAX_CSV_MB"
@@ -136,13 +136,13 @@ class RawTable:
         return self.header_row
 
 
-def _describe(exc: BaseException, path: Path) -> str:
+def describe(exc: BaseException, path: Path) -> str:
     """An exception as one short line, without the temporary folder of the file."""
     text = " ".join(str(exc).replace(str(path), path.name).split())
     return f"{type(exc).__name__}: {text[:200]}"
 
 
-def _fail(file: str, message: str, value=None, row: int | None = None) -> ReadFailure:
+def fail(file: str, message: str, value=None, row: int | None = None) -> ReadFailure:
     return ReadFailure(
         Finding("error", "unreadable_file", message, file=file, row=row, value=value)
     )
@@ -161,7 +161,7 @@ _KINDS = (
 
 def _not_regular(mode: int, file: str) -> ReadFailure:
     kind = next((name for test, name in _KINDS if test(mode)), "特殊文件")
-    return _fail(file, f"这不是普通文件(是{kind});请换成导出的 CSV/XLSX 文件,或移出数据文件夹")
+    return fail(file, f"这不是普通文件(是{kind});请换成导出的 CSV/XLSX 文件,或移出数据文件夹")
 
 
 def open_regular(path: Path, file: str):
@@ -177,7 +177,7 @@ def open_regular(path: Path, file: str):
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        raise _fail(file, f"无法读取文件({exc.strerror});请检查文件是否存在、可读") from None
+        raise fail(file, f"无法读取文件({exc.strerror});请检查文件是否存在、可读") from None
     if not stat.S_ISREG(mode):
         raise _not_regular(mode, file)
     try:
@@ -185,7 +185,7 @@ def open_regular(path: Path, file: str):
     except OSError as exc:
         if exc.errno == errno.EISDIR:
             raise _not_regular(stat.S_IFDIR, file) from None
-        raise _fail(file, f"无法读取文件({exc.strerror});请检查文件是否有读权限") from None
+        raise fail(file, f"无法读取文件({exc.strerror});请检查文件是否有读权限") from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
@@ -194,7 +194,7 @@ def open_regular(path: Path, file: str):
     return os.fdopen(fd, "rb")
 
 
-def _drop_blank_rows(raw: RawTable) -> RawTable:
+def drop_blank_rows(raw: RawTable) -> RawTable:
     frame = raw.data
     if frame.shape[1] == 0 or len(frame) == 0:
         return raw

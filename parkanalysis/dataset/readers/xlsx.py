@@ -13,21 +13,21 @@ import pandas as pd
 
 from parkanalysis.dataset.readers.headers import (
     HEADER_SEARCH_ROWS,
-    _header_cell_rows,
     find_header,
+    header_cell_excel_rows,
     header_cells,
     probe_header,
 )
 from parkanalysis.dataset.readers.limits import (
-    _OLE_MAGIC,
     ENV_MAX_XLSX_CELLS,
+    OLE_MAGIC,
     XLSX_BYTES_PER_CELL,
     RawTable,
     ReadFailure,
     ReadLimits,
-    _describe,
-    _drop_blank_rows,
-    _fail,
+    describe,
+    drop_blank_rows,
+    fail,
     open_regular,
 )
 from parkanalysis.dataset.schema import TableSpec
@@ -46,20 +46,20 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
         size = os.fstat(fh.fileno()).st_size
         magic = fh.read(8)
     if size == 0:
-        raise _fail(file, "文件为空;请填入表头和数据,或删除该文件")
+        raise fail(file, "文件为空;请填入表头和数据,或删除该文件")
     if size > limits.max_xlsx_bytes:
-        raise _fail(
+        raise fail(
             file,
             f"文件过大({size / 2**20:.0f} MB,上限 {limits.max_xlsx_bytes / 2**20:.0f} MB);"
             "请拆分工作簿或另存为 CSV",
         )
-    if magic == _OLE_MAGIC:
-        raise _fail(
+    if magic == OLE_MAGIC:
+        raise fail(
             file,
             "文件已加密(设置了打开密码)或是旧版 .xls 格式;请取消密码并另存为 .xlsx",
         )
     if not magic.startswith(b"PK"):
-        raise _fail(
+        raise fail(
             file,
             "文件不是 XLSX 工作簿(内容不是 Excel 格式,可能是改了扩展名的 CSV 或文本);"
             "请用 Excel 另存为 .xlsx,或把扩展名改回 .csv",
@@ -68,12 +68,12 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _fail(
-            file, f"不是完整的 XLSX 文件(可能已损坏或被截断:{_describe(exc, path)});请重新导出"
+        raise fail(
+            file, f"不是完整的 XLSX 文件(可能已损坏或被截断:{describe(exc, path)});请重新导出"
         ) from None
     total = sum(i.file_size for i in infos)
     if total > limits.max_xlsx_uncompressed_bytes:
-        raise _fail(
+        raise fail(
             file,
             f"工作簿解压后过大({total / 2**20:.0f} MB,上限 "
             f"{limits.max_xlsx_uncompressed_bytes / 2**20:.0f} MB),疑似压缩炸弹;请检查文件来源",
@@ -82,7 +82,7 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
         if info.file_size > 2**20 and info.file_size > limits.max_xlsx_ratio * max(
             info.compress_size, 1
         ):
-            raise _fail(
+            raise fail(
                 file,
                 f"工作簿成员 {info.filename} 压缩比异常({info.file_size}/{info.compress_size}),"
                 "疑似压缩炸弹;请检查文件来源",
@@ -93,7 +93,7 @@ def check_zip(path: Path, file: str, limits: ReadLimits) -> None:
         if i.filename.startswith("xl/worksheets/") or i.filename == "xl/sharedStrings.xml"
     )
     if xml > limits.max_xlsx_cells * XLSX_BYTES_PER_CELL:
-        raise _fail(file, _too_many_cells(limits, f"工作表内容解压后 {xml / 2**20:.0f} MB,"))
+        raise fail(file, _too_many_cells(limits, f"工作表内容解压后 {xml / 2**20:.0f} MB,"))
     _count_cells(path, file, limits)
 
 
@@ -138,18 +138,18 @@ def _count_cells(path: Path, file: str, limits: ReadLimits) -> None:
                     in_row = n if i else in_row + n
                     total += n
                     if in_row > XLSX_MAX_ROW_CELLS:
-                        raise _fail(
+                        raise fail(
                             file,
                             f"工作表一行超过 {XLSX_MAX_ROW_CELLS} 个单元格(超出 Excel 的列数上限),"
                             "文件可能已损坏;请用 Excel 另存为 .xlsx",
                         )
                 if total > limits.max_xlsx_cells:
-                    raise _fail(file, _too_many_cells(limits, "单元格超过上限;"))
+                    raise fail(file, _too_many_cells(limits, "单元格超过上限;"))
                 chunk = fh.read(1 << 22)
             if tail:
                 total += sum(tail.count(c) for c in cells)
                 if total > limits.max_xlsx_cells:
-                    raise _fail(file, _too_many_cells(limits, "单元格超过上限;"))
+                    raise fail(file, _too_many_cells(limits, "单元格超过上限;"))
 
     try:
         with zipfile.ZipFile(path) as zf:
@@ -157,8 +157,8 @@ def _count_cells(path: Path, file: str, limits: ReadLimits) -> None:
                 if member.startswith("xl/worksheets/") and member.endswith(".xml"):
                     count(zf, member)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError) as exc:
-        raise _fail(
-            file, f"不是完整的 XLSX 文件(可能已损坏或被截断:{_describe(exc, path)});请重新导出"
+        raise fail(
+            file, f"不是完整的 XLSX 文件(可能已损坏或被截断:{describe(exc, path)});请重新导出"
         ) from None
 
 
@@ -228,13 +228,11 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise _fail(
-            file, f"无法打开工作簿({_describe(exc, path)});请用 Excel 另存为 .xlsx"
-        ) from None
+        raise fail(file, f"无法打开工作簿({describe(exc, path)});请用 Excel 另存为 .xlsx") from None
     try:
         visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
         if not visible:
-            raise _fail(file, "工作簿没有可见的工作表;请取消隐藏数据所在的工作表")
+            raise fail(file, "工作簿没有可见的工作表;请取消隐藏数据所在的工作表")
         names = {spec.name, spec.zh}
         ws = next((w for w in visible if str(w.title).strip() in names), visible[0])
         sheet_index = wb.worksheets.index(ws)
@@ -242,7 +240,7 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
         try:
             head = dict(_sheet_rows(ws, 1, None, HEADER_SEARCH_ROWS + 1))
             if not head:
-                raise _fail(
+                raise fail(
                     file,
                     f"工作表「{ws.title}」为空(前 {HEADER_SEARCH_ROWS} 行没有任何内容);"
                     "请把数据放在第一个可见的工作表,或删除该文件",
@@ -262,7 +260,7 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
         except ReadFailure:
             raise
         except Exception as exc:
-            raise _fail(file, f"工作表读取失败({_describe(exc, path)});请重新导出") from None
+            raise fail(file, f"工作表读取失败({describe(exc, path)});请重新导出") from None
     finally:
         wb.close()
     cells = [(r + [None] * width)[:width] for _, r in body]
@@ -276,11 +274,11 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
         np.array([r for r, _ in body], dtype="int64"),
     )
     if span == 2:
-        raw.header_cell_rows = _header_cell_rows(grid, header_index, width)
+        raw.header_cell_rows = header_cell_excel_rows(grid, header_index, width)
     if _sheet_has_formulas(path, member):
         cached = {r: v for r, v in body}
         raw.formula_cells = _uncached_formulas(path, file, sheet_index, cached, first, width)
-    return _drop_blank_rows(raw)
+    return drop_blank_rows(raw)
 
 
 def _uncached_formulas(path: Path, file: str, sheet_index: int, cached: dict, first: int, width):
@@ -291,7 +289,7 @@ def _uncached_formulas(path: Path, file: str, sheet_index: int, cached: dict, fi
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:
-        raise _fail(file, f"无法打开工作簿({_describe(exc, path)});请重新导出") from None
+        raise fail(file, f"无法打开工作簿({describe(exc, path)});请重新导出") from None
     try:
         ws = wb.worksheets[sheet_index]
         for r, row in _sheet_rows(ws, first, width):
@@ -301,7 +299,7 @@ def _uncached_formulas(path: Path, file: str, sheet_index: int, cached: dict, fi
                     if values is None or c >= len(values) or values[c] is None:
                         out.append((r, c, v))
     except Exception as exc:
-        raise _fail(file, f"工作表读取失败({_describe(exc, path)});请重新导出") from None
+        raise fail(file, f"工作表读取失败({describe(exc, path)});请重新导出") from None
     finally:
         wb.close()
     return out
