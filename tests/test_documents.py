@@ -188,19 +188,114 @@ def test_docx_holds_the_office_paragraphs(h1):
     not (shutil.which("libreoffice") or shutil.which("soffice")),
     reason="LibreOffice is not installed (too large for bootstrap); DOCX not converted",
 )
-def test_docx_converts_with_libreoffice(h1, tmp_path):
+def test_docx_converts_with_libreoffice(h1, tmp_path, output_dir):
+    """LibreOffice lays the Word file out as Chromium lays out the PDF: about as many pages,
+    28 characters a body line, no table cell wrapping after fewer than 6 characters.
+
+    Before: 48 pages against 17, 14 characters a line, 表1's header cells 1 character a line
+    (LibreOffice gave each 16 pt character two cells of a 15.79 pt character grid; the
+    tables were laid out automatically into narrow columns)."""
     office = shutil.which("libreoffice") or shutil.which("soffice")
+    profile = tmp_path / "profile"  # its own profile: parallel runs do not collide
     done = subprocess.run(
-        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(h1["docx"])],
+        [
+            office,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(h1["docx"]),
+        ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     pdf = tmp_path / (h1["docx"].stem + ".pdf")
-    assert pdf.is_file(), done.stderr
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert 4 <= pages <= 40
+    assert done.returncode == 0 and pdf.is_file(), done.stderr
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(output_dir / "h1_lo_page")])
+    pages, chromium = _page_count(pdf), _page_count(h1["pdf"])
+    assert abs(pages - chromium) <= 0.15 * chromium, (pages, chromium)
+    lines = _lines(pdf)
+    body = [n for n in (_cjk(line) for line in lines if _is_body(line)) if n]
+    assert body and 26 <= max(body) <= 28, max(body, default=None)
+    cells = _docx_cells(h1["docx"])
+    assert cells
+    wraps = _short_wraps(lines, cells)
+    assert not wraps, wraps[:10]
+
+
+def test_docx_is_tagged_simplified_chinese(h1):
+    """East-Asian text is zh-CN (a writer without the named fonts falls back to a simplified
+    Chinese one; python-docx's template said ja-JP)."""
+    import zipfile
+
+    with zipfile.ZipFile(h1["docx"]) as z:
+        styles, settings, body = (
+            z.read(f"word/{n}.xml").decode() for n in ("styles", "settings", "document")
+        )
+    default = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S).group(0)
+    assert re.search(r'<w:lang [^>]*w:eastAsia="zh-CN"', default)
+    assert re.search(r'<w:themeFontLang [^>]*w:eastAsia="zh-CN"', settings)
+    tags = re.findall(r'w:eastAsia="([a-z]{2}-[A-Z]{2})"', styles + settings + body)
+    assert set(tags) == {"zh-CN"}
+
+
+def test_docx_tables_are_laid_out_in_absolute_units(h1):
+    """Every table: fixed layout, width in dxa = the text width, grid columns and cells in
+    dxa summing to it; every column wide enough for 6 characters of its cells or its longest
+    cell; captions kept with their tables and pictures within the text width."""
+    from parkanalysis.report.writers.docx import MIN_CHARS, text_em
+
+    d = docx.Document(str(h1["docx"]))
+    qn = docx.oxml.ns.qn
+    section = d.sections[-1]
+    text_width = round((section.page_width - section.left_margin - section.right_margin) / 635)
+    for table in d.tables:
+        tblpr = table._tbl.tblPr
+        width = tblpr.find(qn("w:tblW"))
+        assert width.get(qn("w:type")) == "dxa" and int(width.get(qn("w:w"))) == text_width
+        assert tblpr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        grid = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert sum(grid) == text_width
+        for row in table.rows:
+            tcw = [c._tc.tcPr.find(qn("w:tcW")) for c in row.cells]
+            assert [w.get(qn("w:type")) for w in tcw] == ["dxa"] * len(grid)
+            assert [int(w.get(qn("w:w"))) for w in tcw] == grid
+        size = next(r.font.size.pt for r in table.rows[1].cells[0].paragraphs[0].runs)
+        for c, column in enumerate(table.columns):
+            texts = [re.sub(r"\s", "", cell.text) for cell in column.cells]
+            need = max(min(text_em(t), MIN_CHARS) for t in texts)  # 6 characters or all
+            assert grid[c] >= need * size * 20, (table.rows[0].cells[0].text, c, texts[:3])
+        paragraphs = [p for p in table._tbl.itersiblings(preceding=True)][:1]
+        caption = docx.text.paragraph.Paragraph(paragraphs[0], d._body)
+        assert caption.style.name == "Caption" and caption.paragraph_format.keep_with_next
+    for shape in d.inline_shapes:
+        assert shape.width <= section.page_width - section.left_margin - section.right_margin
+
+
+def test_docx_tables_never_leave_a_lone_row(h1):
+    """Keep-with-next on table rows: a short table stays on one page, a long one carries
+    two rows under its header onto a page and leaves two rows on its last page."""
+    from parkanalysis.report.writers.docx import KEEP_WHOLE_ROWS
+
+    d = docx.Document(str(h1["docx"]))
+    qn = docx.oxml.ns.qn
+    lengths = set()
+    for table in d.tables:
+        keeps = [
+            all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+            for row in table.rows
+        ]
+        assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in table.rows)
+        rows = len(keeps) - 1
+        lengths.add(rows <= KEEP_WHOLE_ROWS)
+        if rows <= KEEP_WHOLE_ROWS:
+            assert all(keeps[:-1]), table.rows[0].cells[0].text
+        else:
+            assert keeps[0] and keeps[1] and keeps[-2], table.rows[0].cells[0].text
+    assert lengths == {True, False}  # the sample has both kinds
 
 
 # ---------------------------------------------------------------------------- PDF
@@ -266,6 +361,76 @@ def test_pdf_text_stays_inside_the_margins(h1):
     left = 28 * MM - 1.0
     outside = [w for w in words if w["x1"] > right or w["x0"] < left]
     assert not outside, outside[:5]
+
+
+def _page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def _lines(pdf: Path) -> list[dict]:
+    """Every text line of ``pdf`` (pdftotext -bbox-layout): page, box, height, text (the
+    line's words joined without spaces)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    lines = []
+    for number, page in enumerate(out.split("<page ")[1:], 1):
+        for m in re.finditer(
+            r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>',
+            page,
+            re.S,
+        ):
+            x0, y0, x1, y1 = map(float, m.groups()[:4])
+            words = re.findall(r">([^<]*)</word>", m.group(5))
+            text = htmllib.unescape("".join(words))
+            lines.append({"page": number, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "text": text})
+    return lines
+
+
+def _is_body(line: dict) -> bool:
+    """A line of 16 pt text (body, headings): its box is 1.2-1.4 times the size high (the
+    14 pt notes and captions, 12 pt sources and table text are lower)."""
+    return 16 * 1.2 <= line["y1"] - line["y0"] <= 16 * 1.4
+
+
+def _cjk(line: dict) -> int:
+    return len(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", line["text"]))
+
+
+def _docx_cells(path: Path) -> set[str]:
+    d = docx.Document(str(path))
+    return {re.sub(r"\s+", "", c.text) for t in d.tables for row in t.rows for c in row.cells}
+
+
+def _short_wraps(lines: list[dict], cells: set[str], least: int = 6) -> list[tuple[str, str]]:
+    """Table cells whose first line holds fewer than ``least`` characters: a line of table
+    text (lower than 14.5 pt) that is not a whole cell but begins a cell whose remainder
+    starts a line just below it, over the same columns."""
+    small = [ln for ln in lines if ln["y1"] - ln["y0"] < 14.5]
+    found = []
+    for line in small:
+        text = line["text"]
+        if len(text) >= least or text in cells:
+            continue
+        height = line["y1"] - line["y0"]
+        below = [
+            b["text"]
+            for b in small
+            if b["page"] == line["page"]
+            and 0 < b["y0"] - line["y0"] <= 3 * height
+            and min(b["x1"], line["x1"]) - max(b["x0"], line["x0"]) > -2
+        ]
+        for cell in cells:
+            rest = cell[len(text) :]
+            if (
+                cell.startswith(text)
+                and rest
+                and any(rest.startswith(b) or b.startswith(rest) for b in below if b)
+            ):
+                found.append((text, cell))
+                break
+    return found
 
 
 def _last_lines_are_not_headings(pdf: Path, page_html: str) -> int:
