@@ -10,6 +10,7 @@ the office's texts file, not from the writers.
 from __future__ import annotations
 
 import html as htmllib
+import itertools
 import re
 import shutil
 import subprocess
@@ -224,6 +225,9 @@ def test_docx_converts_with_libreoffice(h1, tmp_path, output_dir):
     assert cells
     wraps = _short_wraps(lines, cells)
     assert not wraps, wraps[:10]
+    tables = _table_pages(pdf, h1["docx"])
+    assert len(tables) == len(docx.Document(str(h1["docx"])).tables)
+    assert not _lone_rows(tables)
 
 
 def test_docx_is_tagged_simplified_chinese(h1):
@@ -296,6 +300,13 @@ def test_docx_tables_never_leave_a_lone_row(h1):
         else:
             assert keeps[0] and keeps[1] and keeps[-2], table.rows[0].cells[0].text
     assert lengths == {True, False}  # the sample has both kinds
+    paragraphs = d.paragraphs
+    lead_ins = [
+        p
+        for p, after in itertools.pairwise(paragraphs)
+        if p.text.endswith((":", "：")) and after.style.name == "Caption"
+    ]
+    assert lead_ins and all(p.paragraph_format.keep_with_next for p in lead_ins)
 
 
 # ---------------------------------------------------------------------------- PDF
@@ -351,6 +362,15 @@ def test_pdf_has_every_figure_and_table_of_the_html(h1):
         assert f"表{i}" in text
     for topic in ("柳林路", "八通一平", "58项服务"):
         assert topic in text
+
+
+@needs_poppler
+def test_pdf_tables_leave_no_lone_row(h1):
+    """Chromium's PDF keeps a caption with rows under it and never leaves a single row of a
+    table on a page (print.css; the sample's 表4 left one row, 表12 one under its header)."""
+    tables = _table_pages(h1["pdf"], h1["docx"])
+    assert any(len(set(pages)) > 1 for _caption, pages in tables)  # one table is split
+    assert not _lone_rows(tables)
 
 
 @needs_poppler
@@ -431,6 +451,47 @@ def _short_wraps(lines: list[dict], cells: set[str], least: int = 6) -> list[tup
                 found.append((text, cell))
                 break
     return found
+
+
+def _table_pages(pdf: Path, docx_path: Path) -> list[tuple[str, list[int | None]]]:
+    """Each table of the DOCX as laid out in ``pdf``: its caption and the page of the caption
+    and of every data row (in order, up to the next caption: a line beginning with the row's
+    first cell; None for a row not found)."""
+    d = docx.Document(str(docx_path))
+    lines = sorted(_lines(pdf), key=lambda ln: (ln["page"], round(ln["y0"]), ln["x0"]))
+    captions = [p.text for p in d.paragraphs if p.style.name == "Caption"]
+    captions = [c for c in captions if c.startswith("表")]
+    starts, at = [], 0
+    for caption in captions:
+        key = re.sub(r"\s+", "", caption)[:6]
+        at = next(i for i in range(at, len(lines)) if lines[i]["text"].startswith(key))
+        starts.append(at)
+    tables = []
+    for n, (caption, table) in enumerate(zip(captions, d.tables, strict=True)):
+        at, stop = starts[n], starts[n + 1] if n + 1 < len(starts) else len(lines)
+        pages: list[int | None] = [lines[at]["page"]]
+        for row in table.rows[1:]:
+            first = re.sub(r"\s+", "", row.cells[0].text)[:2]
+            found = next(
+                (i for i in range(at + 1, stop) if lines[i]["text"].startswith(first)), None
+            )
+            pages.append(None if found is None else lines[found]["page"])
+            at = at if found is None else found
+        tables.append((caption, pages))
+    return tables
+
+
+def _lone_rows(tables: list[tuple[str, list[int | None]]]) -> list[tuple[str, list]]:
+    """Tables whose caption ends a page without rows, that leave one row on a page, or whose
+    rows were not all found."""
+    bad = []
+    for caption, (cap_page, *rows) in tables:
+        counts = {p: rows.count(p) for p in rows}
+        if None in counts or (
+            rows and (cap_page != rows[0] or (len(rows) > 1 and min(counts.values()) < 2))
+        ):
+            bad.append((caption, [cap_page, *rows]))
+    return bad
 
 
 def _last_lines_are_not_headings(pdf: Path, page_html: str) -> int:

@@ -26,7 +26,8 @@
   leaves at least two on its last page (keep-with-next on those rows' paragraphs).
   Charts are pictures (PNG at :data:`~parkanalysis.report.model.FIGURE_DPI` dpi) at most the
   text width wide and :data:`FIGURE_MAX_HEIGHT_MM` high, kept with 「图1 …」 below; 资料来源
-  lines follow their table or chart.
+  lines follow their table or chart. A paragraph ending in a colon stays with the table or
+  chart it introduces.
 
 An office's own template: ``template.docx`` in the dataset folder (see :data:`TEMPLATE_NAME`).
 Its page setup and its styles (Normal, Title, Heading 1, Heading 2, Caption, Table Grid) are
@@ -584,7 +585,9 @@ def write_docx(
     from parkanalysis._io import atomic_write
 
     doc = new_document(template)
-    for block, label in document.numbered():
+    numbered = document.numbered()
+    for n, (block, label) in enumerate(numbered):
+        following = numbered[n + 1][0] if n + 1 < len(numbered) else None
         if isinstance(block, Heading):
             if block.level == 1:
                 doc.add_paragraph(block.text, style=_style(doc, "Title"))
@@ -603,7 +606,10 @@ def write_docx(
                 p = doc.add_paragraph()
                 _run(p, block.text, font=FONTS["h1"][0], size=BODY_PT)
             else:
-                doc.add_paragraph(block.text)
+                p = doc.add_paragraph(block.text)
+            # 「…如下:」 stays with the table or chart it opens
+            if block.text.rstrip().endswith((":", "：")) and isinstance(following, Table | Figure):
+                p.paragraph_format.keep_with_next = True
         elif isinstance(block, ListBlock):
             for i, item in enumerate(block.items, 1):
                 doc.add_paragraph(f"{i}.{item}" if block.ordered else f"· {item}")
