@@ -228,6 +228,7 @@ def test_docx_converts_with_libreoffice(h1, tmp_path, output_dir):
     tables = _table_pages(pdf, h1["docx"])
     assert len(tables) == len(docx.Document(str(h1["docx"])).tables)
     assert not _lone_rows(tables)
+    assert not _pages_ending_in_a_colon(pdf)
 
 
 def test_docx_is_tagged_simplified_chinese(h1):
@@ -367,10 +368,12 @@ def test_pdf_has_every_figure_and_table_of_the_html(h1):
 @needs_poppler
 def test_pdf_tables_leave_no_lone_row(h1):
     """Chromium's PDF keeps a caption with rows under it and never leaves a single row of a
-    table on a page (print.css; the sample's 表4 left one row, 表12 one under its header)."""
+    table on a page (print.css; the sample's 表4 left one row, 表12 one under its header),
+    nor a lead-in 「…:」 at the foot of a page without its table."""
     tables = _table_pages(h1["pdf"], h1["docx"])
     assert any(len(set(pages)) > 1 for _caption, pages in tables)  # one table is split
     assert not _lone_rows(tables)
+    assert not _pages_ending_in_a_colon(h1["pdf"])
 
 
 @needs_poppler
@@ -492,6 +495,18 @@ def _lone_rows(tables: list[tuple[str, list[int | None]]]) -> list[tuple[str, li
         ):
             bad.append((caption, [cap_page, *rows]))
     return bad
+
+
+def _pages_ending_in_a_colon(pdf: Path) -> list[tuple[int, str]]:
+    """Pages whose last line (the page number left out) ends in a colon: a lead-in
+    (「…如下:」) parted from the table it opens."""
+    last: dict[int, dict] = {}
+    for line in _lines(pdf):
+        if re.fullmatch(r"—\d+—", line["text"]):
+            continue
+        if line["page"] not in last or line["y1"] > last[line["page"]]["y1"]:
+            last[line["page"]] = line
+    return [(n, ln["text"]) for n, ln in last.items() if ln["text"].endswith((":", "："))]
 
 
 def _last_lines_are_not_headings(pdf: Path, page_html: str) -> int:
