@@ -19,6 +19,17 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE
+from pdf_layout import (
+    cjk_count,
+    docx_cells,
+    is_body_line,
+    lone_rows,
+    page_count,
+    pages_ending_in_a_colon,
+    pdf_lines,
+    short_wraps,
+    table_pages,
+)
 
 docx = pytest.importorskip("docx")
 
@@ -216,19 +227,19 @@ def test_docx_converts_with_libreoffice(h1, tmp_path, output_dir):
     pdf = tmp_path / (h1["docx"].stem + ".pdf")
     assert done.returncode == 0 and pdf.is_file(), done.stderr
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(output_dir / "h1_lo_page")])
-    pages, chromium = _page_count(pdf), _page_count(h1["pdf"])
+    pages, chromium = page_count(pdf), page_count(h1["pdf"])
     assert abs(pages - chromium) <= 0.15 * chromium, (pages, chromium)
-    lines = _lines(pdf)
-    body = [n for n in (_cjk(line) for line in lines if _is_body(line)) if n]
+    lines = pdf_lines(pdf)
+    body = [n for n in (cjk_count(line) for line in lines if is_body_line(line)) if n]
     assert body and 26 <= max(body) <= 28, max(body, default=None)
-    cells = _docx_cells(h1["docx"])
+    cells = docx_cells(h1["docx"])
     assert cells
-    wraps = _short_wraps(lines, cells)
+    wraps = short_wraps(lines, cells)
     assert not wraps, wraps[:10]
-    tables = _table_pages(pdf, h1["docx"])
+    tables = table_pages(pdf, h1["docx"])
     assert len(tables) == len(docx.Document(str(h1["docx"])).tables)
-    assert not _lone_rows(tables)
-    assert not _pages_ending_in_a_colon(pdf)
+    assert not lone_rows(tables)
+    assert not pages_ending_in_a_colon(pdf)
 
 
 def test_docx_is_tagged_simplified_chinese(h1):
@@ -370,10 +381,10 @@ def test_pdf_tables_leave_no_lone_row(h1):
     """Chromium's PDF keeps a caption with rows under it and never leaves a single row of a
     table on a page (print.css; the sample's 表4 left one row, 表12 one under its header),
     nor a lead-in 「…:」 at the foot of a page without its table."""
-    tables = _table_pages(h1["pdf"], h1["docx"])
+    tables = table_pages(h1["pdf"], h1["docx"])
     assert any(len(set(pages)) > 1 for _caption, pages in tables)  # one table is split
-    assert not _lone_rows(tables)
-    assert not _pages_ending_in_a_colon(h1["pdf"])
+    assert not lone_rows(tables)
+    assert not pages_ending_in_a_colon(h1["pdf"])
 
 
 @needs_poppler
@@ -384,129 +395,6 @@ def test_pdf_text_stays_inside_the_margins(h1):
     left = 28 * MM - 1.0
     outside = [w for w in words if w["x1"] > right or w["x0"] < left]
     assert not outside, outside[:5]
-
-
-def _page_count(pdf: Path) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
-
-
-def _lines(pdf: Path) -> list[dict]:
-    """Every text line of ``pdf`` (pdftotext -bbox-layout): page, box, height, text (the
-    line's words joined without spaces)."""
-    out = subprocess.run(
-        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    lines = []
-    for number, page in enumerate(out.split("<page ")[1:], 1):
-        for m in re.finditer(
-            r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>',
-            page,
-            re.S,
-        ):
-            x0, y0, x1, y1 = map(float, m.groups()[:4])
-            words = re.findall(r">([^<]*)</word>", m.group(5))
-            text = htmllib.unescape("".join(words))
-            lines.append({"page": number, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "text": text})
-    return lines
-
-
-def _is_body(line: dict) -> bool:
-    """A line of 16 pt text (body, headings): its box is 1.2-1.4 times the size high (the
-    14 pt notes and captions, 12 pt sources and table text are lower)."""
-    return 16 * 1.2 <= line["y1"] - line["y0"] <= 16 * 1.4
-
-
-def _cjk(line: dict) -> int:
-    return len(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", line["text"]))
-
-
-def _docx_cells(path: Path) -> set[str]:
-    d = docx.Document(str(path))
-    return {re.sub(r"\s+", "", c.text) for t in d.tables for row in t.rows for c in row.cells}
-
-
-def _short_wraps(lines: list[dict], cells: set[str], least: int = 6) -> list[tuple[str, str]]:
-    """Table cells whose first line holds fewer than ``least`` characters: a line of table
-    text (lower than 14.5 pt) that is not a whole cell but begins a cell whose remainder
-    starts a line just below it, over the same columns."""
-    small = [ln for ln in lines if ln["y1"] - ln["y0"] < 14.5]
-    found = []
-    for line in small:
-        text = line["text"]
-        if len(text) >= least or text in cells:
-            continue
-        height = line["y1"] - line["y0"]
-        below = [
-            b["text"]
-            for b in small
-            if b["page"] == line["page"]
-            and 0 < b["y0"] - line["y0"] <= 3 * height
-            and min(b["x1"], line["x1"]) - max(b["x0"], line["x0"]) > -2
-        ]
-        for cell in cells:
-            rest = cell[len(text) :]
-            if (
-                cell.startswith(text)
-                and rest
-                and any(rest.startswith(b) or b.startswith(rest) for b in below if b)
-            ):
-                found.append((text, cell))
-                break
-    return found
-
-
-def _table_pages(pdf: Path, docx_path: Path) -> list[tuple[str, list[int | None]]]:
-    """Each table of the DOCX as laid out in ``pdf``: its caption and the page of the caption
-    and of every data row (in order, up to the next caption: a line beginning with the row's
-    first cell; None for a row not found)."""
-    d = docx.Document(str(docx_path))
-    lines = sorted(_lines(pdf), key=lambda ln: (ln["page"], round(ln["y0"]), ln["x0"]))
-    captions = [p.text for p in d.paragraphs if p.style.name == "Caption"]
-    captions = [c for c in captions if c.startswith("表")]
-    starts, at = [], 0
-    for caption in captions:
-        key = re.sub(r"\s+", "", caption)[:6]
-        at = next(i for i in range(at, len(lines)) if lines[i]["text"].startswith(key))
-        starts.append(at)
-    tables = []
-    for n, (caption, table) in enumerate(zip(captions, d.tables, strict=True)):
-        at, stop = starts[n], starts[n + 1] if n + 1 < len(starts) else len(lines)
-        pages: list[int | None] = [lines[at]["page"]]
-        for row in table.rows[1:]:
-            first = re.sub(r"\s+", "", row.cells[0].text)[:2]
-            found = next(
-                (i for i in range(at + 1, stop) if lines[i]["text"].startswith(first)), None
-            )
-            pages.append(None if found is None else lines[found]["page"])
-            at = at if found is None else found
-        tables.append((caption, pages))
-    return tables
-
-
-def _lone_rows(tables: list[tuple[str, list[int | None]]]) -> list[tuple[str, list]]:
-    """Tables whose caption ends a page without rows, that leave one row on a page, or whose
-    rows were not all found."""
-    bad = []
-    for caption, (cap_page, *rows) in tables:
-        counts = {p: rows.count(p) for p in rows}
-        if None in counts or (
-            rows and (cap_page != rows[0] or (len(rows) > 1 and min(counts.values()) < 2))
-        ):
-            bad.append((caption, [cap_page, *rows]))
-    return bad
-
-
-def _pages_ending_in_a_colon(pdf: Path) -> list[tuple[int, str]]:
-    """Pages whose last line (the page number left out) ends in a colon: a lead-in
-    (「…如下:」) parted from the table it opens."""
-    last: dict[int, dict] = {}
-    for line in _lines(pdf):
-        if re.fullmatch(r"—\d+—", line["text"]):
-            continue
-        if line["page"] not in last or line["y1"] > last[line["page"]]["y1"]:
-            last[line["page"]] = line
-    return [(n, ln["text"]) for n, ln in last.items() if ln["text"].endswith((":", "："))]
 
 
 def _last_lines_are_not_headings(pdf: Path, page_html: str) -> int:
@@ -801,37 +689,3 @@ def test_a_section_draws_each_chart_once_for_the_page_and_the_json():
     again = section._repr_mimebundle_()
     assert again[MIME]["blocks"][0]["png"] != bundle[MIME]["blocks"][0]["png"]
     assert base64.b64decode(page)[:4] == b"\x89PNG"
-
-
-def test_column_widths_fill_the_text_width_and_give_each_column_its_least():
-    """For any table: widths sum to the text width, and each column has room for its
-    narrowest allowed layout (:func:`_least_em`: whole cell or 6 characters a line), or the
-    table is refused (None) exactly when those least widths cannot fit."""
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-
-    from parkanalysis.report.writers.docx import CELL_PAD_DXA, _least_em, column_widths
-
-    cell = st.text(alphabet="工业总产值(亿元)%0123456789.,-— abcGMY", min_size=0, max_size=30)
-
-    @settings(max_examples=200, deadline=None)
-    @given(
-        st.integers(1, 9).flatmap(
-            lambda n: st.lists(st.lists(cell, min_size=n, max_size=n), min_size=1, max_size=6)
-        ),
-        st.sampled_from([10.5, 9.0, 7.5]),
-        st.integers(3000, 9000),
-    )
-    def check(cells, size, total):
-        widths = column_widths(cells, size, total)
-        least = [
-            (max(_least_em(c) for c in col) + 0.25) * size * 20 + 2 * CELL_PAD_DXA
-            for col in zip(*cells, strict=True)  # a quarter of an em to spare
-        ]
-        if widths is None:
-            assert sum(least) > total
-            return
-        assert sum(widths) == total and len(widths) == len(cells[0])
-        assert all(w >= lo - 1 for w, lo in zip(widths, least, strict=True))  # int dxa
-
-    check()

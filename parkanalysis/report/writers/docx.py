@@ -389,14 +389,14 @@ def _units(text: str) -> list[str]:
     return units
 
 
-def _least_em(text: str) -> float:
+def least_em(text: str) -> float:
     """The narrowest a cell may be: its whole text on one line, or lines that each hold at
     least :data:`MIN_CHARS` characters but the last, whichever is narrower. A line filled
     unit by unit (:func:`_units`) from any unit on must reach :data:`MIN_CHARS` characters.
 
-    >>> _least_em("指标"), _least_em("增速比1-5月(百分点)"), _least_em("全口径同比(%)")
+    >>> least_em("指标"), least_em("增速比1-5月(百分点)"), least_em("全口径同比(%)")
     (2.0, 5.2, 6.6)
-    >>> _least_em("enterprises.csv")
+    >>> least_em("enterprises.csv")
     8.8
     """
     units = _units(text)
@@ -419,7 +419,7 @@ def column_widths(cells: list[list[str]], size_pt: float, total: int) -> list[in
     """Widths (dxa) of the columns of ``cells`` (rows of strings) at ``size_pt``, summing to
     ``total``; None when even the narrowest allowed columns do not fit.
 
-    Each column lies between its least width (:func:`_least_em` of its widest cell) and the
+    Each column lies between its least width (:func:`least_em` of its widest cell) and the
     width of its longest cell on one line; the room beyond the least widths is shared in
     proportion to what each column lacks of its longest line (as a browser lays out an
     automatic table); when every cell fits on one line the rest is shared in proportion.
@@ -432,7 +432,7 @@ def column_widths(cells: list[list[str]], size_pt: float, total: int) -> list[in
     """
     em = size_pt * 20
     pad = 2 * CELL_PAD_DXA + em / 4
-    least = [max(_least_em(c) for c in col) * em + pad for col in zip(*cells, strict=True)]
+    least = [max(least_em(c) for c in col) * em + pad for col in zip(*cells, strict=True)]
     most = [max(text_em(c) for c in col) * em + pad for col in zip(*cells, strict=True)]
     if sum(least) > total:
         return None
@@ -497,7 +497,7 @@ def _table(doc, table: Table, label: str | None) -> None:
         if widths is not None:
             break
     else:  # even 六号 cannot give every column its least width: share in proportion
-        least = [max(_least_em(c) for c in col) for col in zip(*cells, strict=True)]
+        least = [max(least_em(c) for c in col) for col in zip(*cells, strict=True)]
         widths = [int(total * x / sum(least)) for x in least]
     grid = doc.add_table(rows=len(cells), cols=len(table.columns))
     if "Table Grid" in {s.name for s in doc.styles}:  # a template may lack it
