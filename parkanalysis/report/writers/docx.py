@@ -15,10 +15,10 @@
   from a character grid: LibreOffice gives every character wider than the pitch of a
   ``linesAndChars`` grid two cells (a 16 pt character in a 15.79 pt grid: 14 a line).
   Tables, figures and 资料来源 lines do not snap to the grid (``w:snapToGrid w:val="0"``).
-* Tables are Word tables (style "Table Grid"), 五号 text (小五 beyond six columns, or where
-  五号 cannot give every column its minimum), laid out fixed in absolute units: ``w:tblW``,
-  ``w:gridCol`` and every ``w:tcW`` in dxa, summing to the text width
-  (:func:`column_widths`: a column is never narrower than its longest cell or
+* Tables are Word tables (style "Table Grid"), 五号 text (小五 beyond six columns or where
+  五号 cannot give every column its least width, 六号 where 小五 cannot), laid out fixed in
+  absolute units: ``w:tblW``, ``w:gridCol`` and every ``w:tcW`` in dxa, summing to the text
+  width (:func:`column_widths`: a column is never narrower than its longest cell or
   :data:`MIN_CHARS` characters, whichever is less, nor than an unbreakable number or word).
   Header row repeated on every page (``w:tblHeader``), rows not split across pages; the
   caption 「表1 …」 above is kept with the table; a table of up to :data:`KEEP_WHOLE_ROWS`
@@ -31,7 +31,8 @@
 
 An office's own template: ``template.docx`` in the dataset folder (see :data:`TEMPLATE_NAME`).
 Its page setup and its styles (Normal, Title, Heading 1, Heading 2, Caption, Table Grid) are
-used as they are; the writer then only sets what a style cannot (header-row repetition).
+used as they are; the writer then only sets what a style cannot (the zh-CN language, table
+widths, header-row repetition, keep-with-next).
 """
 
 from __future__ import annotations
