@@ -144,6 +144,12 @@ def test_docx_page_layout_is_gbt_9704(h1):
     # 「内部资料 注意保存」 stands above the title on the internal copy (GB/T 9704: top left)
     first = 1 if d.paragraphs[0].text == "内部资料 注意保存" else 0
     assert d.paragraphs[first].style.name == "Title" and d.paragraphs[first].text == TITLE
+    if first:  # top left, not centred like the lines under the title
+        left = docx.enum.text.WD_ALIGN_PARAGRAPH.LEFT
+        assert (
+            d.paragraphs[0].alignment == left
+            and not d.paragraphs[0].paragraph_format.first_line_indent
+        )
 
 
 def test_docx_tables_are_word_tables_with_repeated_headers(h1):

@@ -598,7 +598,9 @@ def write_docx(
         elif isinstance(block, Paragraph):
             if block.role == "subtitle":
                 p = doc.add_paragraph(block.text)
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                titled = any(isinstance(b, Heading) and b.level == 1 for b, _ in numbered[:n])
+                # above the title (「内部资料 注意保存」): top left, as GB/T 9704 places it
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER if titled else WD_ALIGN_PARAGRAPH.LEFT
                 p.paragraph_format.first_line_indent = 0
             elif block.role == "note":
                 p = doc.add_paragraph()
