@@ -5,9 +5,21 @@ They neither compute indicators nor save files; labels are Chinese. Call
 between reports and nothing is shown twice in a notebook). Its drawing and saving run
 inside ``rc_context(fonts.cjk_rc())``: it draws Chinese, and the global rcParams stay as
 they were (a package chart changes nothing for the user's own charts).
+
+Labels never print over each other, whatever size the text is given after drawing (the
+reports enlarge it for phones): each time the figure is drawn, after its layout, the
+category labels of an x axis that run into each other are broken onto two lines (Chinese
+labels of three or more characters), then turned upright (90°), then thinned to every
+k-th; a legend below the axes that lies on them is moved under them; a unit label set
+upright above the axis (:func:`_tidy`) is lifted above the highest tick number it would
+touch. Measured from the renderer's text extents, within the layout pass (the layout is
+repeated only when labels or a legend changed).
 """
 
 from __future__ import annotations
+
+import contextlib
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -41,7 +53,8 @@ def new_figure(width: float = 8.0, height: float = 3.6, *, ncols: int = 1):
     """
     from parkanalysis.fonts import cjk_rc
 
-    fig = _cjk_figure_class()(figsize=(width, height), dpi=110, layout="constrained")
+    figure_class, layout = _cjk_figure_class()
+    fig = figure_class(figsize=(width, height), dpi=110, layout=layout())
     fig.cjk_rc = cjk_rc()
     with _rc(fig):
         axes = fig.subplots(1, ncols)
@@ -49,8 +62,6 @@ def new_figure(width: float = 8.0, height: float = 3.6, *, ncols: int = 1):
 
 
 def _rc(fig):
-    import contextlib
-
     import matplotlib as mpl
 
     rc = getattr(fig, "cjk_rc", None)
@@ -61,17 +72,25 @@ _FIGURE_CLASS = None
 
 
 def _cjk_figure_class():
-    """A :class:`matplotlib.figure.Figure` whose draw/save run in its own rc context."""
+    """A :class:`matplotlib.figure.Figure` whose draw/save run in its own rc context, and its
+    layout engine: constrained layout, then :func:`fit_labels` within the same pass (no
+    second layout unless x labels had to change)."""
     global _FIGURE_CLASS
     if _FIGURE_CLASS is None:
         from matplotlib.figure import Figure
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
 
         class CJKFigure(Figure):
             cjk_rc: dict | None = None
+            layout_renderer = None  # the renderer of the draw in progress
 
             def draw(self, renderer):
                 with _rc(self):
-                    return super().draw(renderer)
+                    self.layout_renderer = renderer
+                    try:
+                        return super().draw(renderer)
+                    finally:
+                        self.layout_renderer = None
 
             def savefig(self, *args, **kwargs):
                 with _rc(self):
@@ -81,8 +100,146 @@ def _cjk_figure_class():
                 with _rc(self):
                     return super().get_tightbbox(*args, **kwargs)
 
-        _FIGURE_CLASS = CJKFigure
+        class FittingLayout(ConstrainedLayoutEngine):
+            def execute(self, fig):
+                result = super().execute(fig)
+                renderer = getattr(fig, "layout_renderer", None)
+                if renderer is not None and fig.axes:
+                    fit_labels(
+                        fig, renderer, relayout=lambda: super(FittingLayout, self).execute(fig)
+                    )
+                return result
+
+        _FIGURE_CLASS = (CJKFigure, FittingLayout)
     return _FIGURE_CLASS
+
+
+def _boxes_overlap(a, b, pad: float = 0.5) -> bool:
+    return a.x0 < b.x1 - pad and b.x0 < a.x1 - pad and a.y0 < b.y1 - pad and b.y0 < a.y1 - pad
+
+
+def shown_tick_labels(axis) -> list:
+    """The tick labels ``axis`` draws: visible, not empty, at a tick inside the view."""
+    if not axis.get_visible():
+        return []
+    lo, hi = sorted(axis.get_view_interval())
+    slack = 1e-9 * max(abs(hi - lo), 1.0)
+    labels = []
+    for tick in axis.get_major_ticks():
+        loc = tick.get_loc()
+        if loc is None or not lo - slack <= loc <= hi + slack:
+            continue
+        labels += [t for t in (tick.label1, tick.label2) if t.get_visible() and t.get_text()]
+    return labels
+
+
+def _crowded(labels, renderer) -> bool:
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+    return any(_boxes_overlap(a, b) for a, b in itertools.pairwise(boxes))
+
+
+def _two_lines(label: str) -> str:
+    """A Chinese label of three or more characters broken in the middle.
+
+    >>> _two_lines("作业环境"), _two_lines("危化品"), _two_lines("2016"), _two_lines("用电")
+    ('作业\\n环境', '危化\\n品', '2016', '用电')
+    """
+    if "\n" in label or len(label) < 3 or label.isascii():
+        return label
+    half = (len(label) + 1) // 2
+    return label[:half] + "\n" + label[half:]
+
+
+def _fit_x_labels(ax, renderer) -> bool:
+    """Keep the x tick labels of ``ax`` apart; True when they had to change."""
+    axis = ax.xaxis
+    labels = shown_tick_labels(axis)
+    if len(labels) < 2 or not _crowded(labels, renderer):
+        return False
+    ticks = [t.get_loc() for t in axis.get_major_ticks() if t.label1 in labels]
+    texts = [t.get_text() for t in labels]
+    wrapped = [_two_lines(t) for t in texts]
+    if wrapped != texts:
+        ax.set_xticks(ticks, wrapped)
+        axis.get_tightbbox(renderer)  # places the new labels
+        if not _crowded(shown_tick_labels(axis), renderer):
+            return True
+    ax.set_xticks(ticks, texts, rotation=90)
+    axis.get_tightbbox(renderer)
+    step = 1
+    while _crowded(shown_tick_labels(axis), renderer) and step < len(ticks):
+        step += 1
+        ax.set_xticks(ticks[::step], texts[::step], rotation=90)
+        axis.get_tightbbox(renderer)
+    return True
+
+
+def _lift_unit_label(ax, renderer) -> None:
+    """Move an upright unit label above the tick numbers it touches."""
+    label = ax.yaxis.label
+    if not label.get_text() or label.get_rotation() != 0 or not ax.yaxis.get_visible():
+        return
+    box = label.get_window_extent(renderer)
+    ticks = (t.get_window_extent(renderer) for t in shown_tick_labels(ax.yaxis))
+    touched = [b for b in ticks if _boxes_overlap(b, box)]
+    if not touched:
+        return
+    gap = label.get_fontsize() * 0.3 * ax.figure.dpi / 72
+    top = max(b.y1 for b in touched) + gap
+    x = ax.transAxes.inverted().transform((box.x1 if label.get_ha() == "right" else box.x0, 0))[0]
+    y = ax.transAxes.inverted().transform((0, top))[1]
+    ax.yaxis.set_label_coords(x if label.get_ha() != "center" else 0.5, y)
+
+
+def _lower_legend(ax, renderer) -> bool:
+    """Move a legend that lies on the x tick labels (one set below the axes) under them;
+    True when it moved."""
+    legend = ax.get_legend()
+    if legend is None or not legend.get_visible():
+        return False
+    box = legend.get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for t in shown_tick_labels(ax.xaxis)]
+    if not any(_boxes_overlap(box, t) for t in ticks):
+        return False
+    from matplotlib.transforms import offset_copy
+
+    # the top of the legend this far below the axes, whatever height the layout gives them
+    below = (ax.get_window_extent(renderer).y0 - min(t.y0 for t in ticks)) * 72 / ax.figure.dpi
+    below += legend.get_texts()[0].get_fontsize() * 0.3 if legend.get_texts() else 2.0
+    legend.set_loc("upper center")
+    under = offset_copy(ax.transAxes, fig=ax.figure, x=0, y=-below, units="points")
+    legend.set_bbox_to_anchor((0.5, 0.0), transform=under)
+    return True
+
+
+def fit_labels(fig, renderer, relayout=None) -> None:
+    """Keep the labels of a laid-out figure apart (see the module docstring); ``relayout()``
+    lays it out again after x labels or a legend changed."""
+
+    def place() -> None:  # the tick labels where the layout puts them
+        for ax in fig.axes:
+            ax.xaxis.get_tightbbox(renderer)
+            ax.yaxis.get_tightbbox(renderer)
+
+    place()
+    # ticks chosen for the axes' final size can be wider than those the layout measured
+    # (「0.0」 → 「0.00」): lay out again with them
+    edge = fig.bbox
+    outside = [
+        b
+        for ax in fig.axes
+        for axis in (ax.xaxis, ax.yaxis)
+        for b in (t.get_window_extent(renderer) for t in shown_tick_labels(axis))
+        if b.x0 < edge.x0 or b.y0 < edge.y0 or b.x1 > edge.x1 or b.y1 > edge.y1
+    ]
+    if any([_fit_x_labels(ax, renderer) for ax in fig.axes] + [bool(outside)]) and relayout:
+        relayout()
+        place()
+    if any([_lower_legend(ax, renderer) for ax in fig.axes]) and relayout is not None:
+        relayout()
+        place()
+    for ax in fig.axes:
+        _lift_unit_label(ax, renderer)
 
 
 def _tidy(ax, *, title: str | None = None, ylabel: str | None = None):
@@ -135,8 +292,7 @@ def plot_supply_history(ax, history: pd.DataFrame, *, title: str = "历年供地
     ):
         if count:
             ax.annotate(f"{int(count)}宗", (xpos, area), ha="center", va="bottom", fontsize=8)
-    ax.tick_params(axis="x", rotation=45)
-    return _tidy(ax, title=title, ylabel="亩")
+    return _tidy(ax, title=title, ylabel="亩")  # crowded years are turned when drawn
 
 
 def plot_fan_chart(ax, history: pd.Series, forecast: pd.DataFrame, *, title: str, unit: str = "亩"):

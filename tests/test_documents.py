@@ -10,6 +10,7 @@ the office's texts file, not from the writers.
 from __future__ import annotations
 
 import html as htmllib
+import itertools
 import re
 import shutil
 import subprocess
@@ -19,6 +20,17 @@ from pathlib import Path
 import docx
 import pytest
 from conftest import SAMPLE
+from pdf_layout import (
+    cjk_count,
+    docx_cells,
+    is_body_line,
+    lone_rows,
+    page_count,
+    pages_ending_in_a_colon,
+    pdf_lines,
+    short_wraps,
+    table_pages,
+)
 
 from tests.helpers import LIBREOFFICE, POPPLER, require_chromium, require_tool
 
@@ -135,6 +147,12 @@ def test_docx_page_layout_is_gbt_9704(h1):
     # 「内部资料 注意保存」 stands above the title on the internal copy (GB/T 9704: top left)
     first = 1 if d.paragraphs[0].text == "内部资料 注意保存" else 0
     assert d.paragraphs[first].style.name == "Title" and d.paragraphs[first].text == TITLE
+    if first:  # top left, not centred like the lines under the title
+        left = docx.enum.text.WD_ALIGN_PARAGRAPH.LEFT
+        assert (
+            d.paragraphs[0].alignment == left
+            and not d.paragraphs[0].paragraph_format.first_line_indent
+        )
 
 
 def test_docx_tables_are_word_tables_with_repeated_headers(h1):
@@ -188,19 +206,125 @@ def test_docx_holds_the_office_paragraphs(h1):
 
 
 @needs_poppler  # the page count is read with pdfinfo
-def test_docx_converts_with_libreoffice(h1, tmp_path):
+def test_docx_converts_with_libreoffice(h1, tmp_path, output_dir):
+    """LibreOffice lays the Word file out as Chromium lays out the PDF: about as many pages,
+    28 characters a body line, no table cell wrapping after fewer than 6 characters.
+
+    Before: 48 pages against 17, 14 characters a line, 表1's header cells 1 character a line
+    (LibreOffice gave each 16 pt character two cells of a 15.79 pt character grid; the
+    tables were laid out automatically into narrow columns)."""
     office = require_tool(*LIBREOFFICE)  # `make test` installs libreoffice-writer-nogui
+    profile = tmp_path / "profile"  # its own profile: parallel runs do not collide
     done = subprocess.run(
-        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(h1["docx"])],
+        [
+            office,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(h1["docx"]),
+        ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     pdf = tmp_path / (h1["docx"].stem + ".pdf")
-    assert pdf.is_file(), done.stderr
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert 4 <= pages <= 40
+    assert done.returncode == 0 and pdf.is_file(), done.stderr
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(output_dir / "h1_lo_page")])
+    pages, chromium = page_count(pdf), page_count(h1["pdf"])
+    assert abs(pages - chromium) <= 0.15 * chromium, (pages, chromium)
+    lines = pdf_lines(pdf)
+    body = [n for n in (cjk_count(line) for line in lines if is_body_line(line)) if n]
+    assert body and 26 <= max(body) <= 28, max(body, default=None)
+    cells = docx_cells(h1["docx"])
+    assert cells
+    wraps = short_wraps(lines, cells)
+    assert not wraps, wraps[:10]
+    tables = table_pages(pdf, h1["docx"])
+    assert len(tables) == len(docx.Document(str(h1["docx"])).tables)
+    assert not lone_rows(tables)
+    assert not pages_ending_in_a_colon(pdf)
+
+
+def test_docx_is_tagged_simplified_chinese(h1):
+    """East-Asian text is zh-CN (a writer without the named fonts falls back to a simplified
+    Chinese one; python-docx's template said ja-JP)."""
+    import zipfile
+
+    with zipfile.ZipFile(h1["docx"]) as z:
+        styles, settings, body = (
+            z.read(f"word/{n}.xml").decode() for n in ("styles", "settings", "document")
+        )
+    default = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S).group(0)
+    assert re.search(r'<w:lang [^>]*w:eastAsia="zh-CN"', default)
+    assert re.search(r'<w:themeFontLang [^>]*w:eastAsia="zh-CN"', settings)
+    tags = re.findall(r'w:eastAsia="([a-z]{2}-[A-Z]{2})"', styles + settings + body)
+    assert set(tags) == {"zh-CN"}
+
+
+def test_docx_tables_are_laid_out_in_absolute_units(h1):
+    """Every table: fixed layout, width in dxa = the text width, grid columns and cells in
+    dxa summing to it; every column wide enough for 6 characters of its cells or its longest
+    cell; captions kept with their tables and pictures within the text width."""
+    from parkanalysis.report.writers.docx import MIN_CHARS, text_em
+
+    d = docx.Document(str(h1["docx"]))
+    qn = docx.oxml.ns.qn
+    section = d.sections[-1]
+    text_width = round((section.page_width - section.left_margin - section.right_margin) / 635)
+    for table in d.tables:
+        tblpr = table._tbl.tblPr
+        width = tblpr.find(qn("w:tblW"))
+        assert width.get(qn("w:type")) == "dxa" and int(width.get(qn("w:w"))) == text_width
+        assert tblpr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        grid = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert sum(grid) == text_width
+        for row in table.rows:
+            tcw = [c._tc.tcPr.find(qn("w:tcW")) for c in row.cells]
+            assert [w.get(qn("w:type")) for w in tcw] == ["dxa"] * len(grid)
+            assert [int(w.get(qn("w:w"))) for w in tcw] == grid
+        size = next(r.font.size.pt for r in table.rows[1].cells[0].paragraphs[0].runs)
+        for c, column in enumerate(table.columns):
+            texts = [re.sub(r"\s", "", cell.text) for cell in column.cells]
+            need = max(min(text_em(t), MIN_CHARS) for t in texts)  # 6 characters or all
+            assert grid[c] >= need * size * 20, (table.rows[0].cells[0].text, c, texts[:3])
+        paragraphs = [p for p in table._tbl.itersiblings(preceding=True)][:1]
+        caption = docx.text.paragraph.Paragraph(paragraphs[0], d._body)
+        assert caption.style.name == "Caption" and caption.paragraph_format.keep_with_next
+    for shape in d.inline_shapes:
+        assert shape.width <= section.page_width - section.left_margin - section.right_margin
+
+
+def test_docx_tables_never_leave_a_lone_row(h1):
+    """Keep-with-next on table rows: a short table stays on one page, a long one carries
+    two rows under its header onto a page and leaves two rows on its last page."""
+    from parkanalysis.report.writers.docx import KEEP_WHOLE_ROWS
+
+    d = docx.Document(str(h1["docx"]))
+    qn = docx.oxml.ns.qn
+    lengths = set()
+    for table in d.tables:
+        keeps = [
+            all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+            for row in table.rows
+        ]
+        assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in table.rows)
+        rows = len(keeps) - 1
+        lengths.add(rows <= KEEP_WHOLE_ROWS)
+        if rows <= KEEP_WHOLE_ROWS:
+            assert all(keeps[:-1]), table.rows[0].cells[0].text
+        else:
+            assert keeps[0] and keeps[1] and keeps[-2], table.rows[0].cells[0].text
+    assert lengths == {True, False}  # the sample has both kinds
+    paragraphs = d.paragraphs
+    lead_ins = [
+        p
+        for p, after in itertools.pairwise(paragraphs)
+        if p.text.endswith((":", "：")) and after.style.name == "Caption"
+    ]
+    assert lead_ins and all(p.paragraph_format.keep_with_next for p in lead_ins)
 
 
 # ---------------------------------------------------------------------------- PDF
@@ -256,6 +380,17 @@ def test_pdf_has_every_figure_and_table_of_the_html(h1):
         assert f"表{i}" in text
     for topic in ("柳林路", "八通一平", "58项服务"):
         assert topic in text
+
+
+@needs_poppler
+def test_pdf_tables_leave_no_lone_row(h1):
+    """Chromium's PDF keeps a caption with rows under it and never leaves a single row of a
+    table on a page (print.css; the sample's 表4 left one row, 表12 one under its header),
+    nor a lead-in 「…:」 at the foot of a page without its table."""
+    tables = table_pages(h1["pdf"], h1["docx"])
+    assert any(len(set(pages)) > 1 for _caption, pages in tables)  # one table is split
+    assert not lone_rows(tables)
+    assert not pages_ending_in_a_colon(h1["pdf"])
 
 
 @needs_poppler
