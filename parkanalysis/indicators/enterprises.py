@@ -163,9 +163,12 @@ def _month_index(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """
     if not len(t):
         return np.zeros(0, dtype="int32"), np.zeros(1, dtype="int64"), 0
-    order = np.argsort(t, kind="stable")
-    t_first = int(t[order[0]])
-    span = np.arange(int(t[order[-1]]) - t_first + 2) + t_first
+    t_first, t_last = int(t.min()), int(t.max())
+    if t_last - t_first < 2**16:  # a radix sort: months since the first fit 16 bits
+        order = np.argsort((t - t_first).astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(t, kind="stable")
+    span = np.arange(t_last - t_first + 2) + t_first
     return order.astype("int32"), np.searchsorted(t[order], span), t_first
 
 
