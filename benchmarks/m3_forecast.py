@@ -8,7 +8,8 @@ statsforecast 2.1.1; published reference figures, not recomputed).  Scoring foll
 ``shared/benchmarks/README.md``: forecasts clipped at 0 for sMAPE, MASE scaled by the
 in-sample mean absolute lag-1 difference.  Nothing in the forecaster is tuned on these
 test periods; a verdict line says whether it beats both references on both measures and
-whether the coverage lies within 3 points of nominal.
+whether the coverage lies within 3 points of nominal. Exit code 1 when a verdict is not
+(with ``--limit`` no verdict is given and the exit code is 0).
 
 Usage::
 
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     start_all = time.perf_counter()
     verdicts = []
+    missed = False
     for label, filename, horizon in DATASETS:
         path = bench / filename
         if not path.is_file():
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.limit is None:
             beats = smape < min(d_smape, t_smape) and mase < min(d_mase, t_mase)
             calibrated = abs(c80 - 0.80) <= 0.03 and abs(c95 - 0.95) <= 0.03
+            missed = missed or not (beats and calibrated)
             verdicts.append(
                 f"{label}: {'beats' if beats else 'does NOT beat'} drift and DOTM on sMAPE and "
                 f"MASE; coverage {'within' if calibrated else 'OUTSIDE'} 3 points of nominal"
@@ -128,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in verdicts:
         print(line)
     print(f"total time {time.perf_counter() - start_all:.1f}s")
-    return 0
+    return 1 if missed else 0  # a verdict above says what was missed
 
 
 if __name__ == "__main__":
