@@ -4,16 +4,18 @@
 its previous-year months), arrays aligned with the registry rows: Σ of each flow over the
 months (NaN when not reported), 从业人员 at the period's last month and on average, 规上 for
 the period's year, in production / exited at the period's last day, started production in
-the period. The period-independent arrays of a dataset (:class:`_Prepared`: codes, the
-registry's order, land per enterprise, 规上 rows) are computed once and cached per dataset.
+the period. The period-independent arrays of a dataset (:class:`_Prepared`: the registry row
+of each monthly row, the rows listed by month, land per enterprise, 规上 rows, the 缺报 by
+month) are computed once and cached per dataset, keyed on the very frames they come from.
 
 * **Land per enterprise** (apportioned parcels, else the register's 用地面积) is defined
   with 亩均 in :mod:`~parkanalysis.indicators.measures`.
 * **The growth scope** leaves out enterprises with a 缺报 (missing report) in the period's
   months of either year (``_Core.complete``).
 
-Sums per enterprise use :func:`numpy.add.reduceat` on the frame's (park, enterprise, month)
-order after one pass of (year, month) masks; no Python loop runs over enterprises.
+A period's rows are a slice of the rows listed by month, sorted back into the frame's (park,
+enterprise, month) order; sums per enterprise use :func:`numpy.add.reduceat` over them. No
+Python loop runs over enterprises, and nothing scans the whole monthly frame per period.
 :func:`_enterprise_frame` is the frame of :func:`~parkanalysis.indicators.enterprise_table`.
 """
 
