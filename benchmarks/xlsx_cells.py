@@ -50,7 +50,7 @@ def _run(data: Path) -> C.CliResult:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="*", default=[20_000, 50_000, 110_000])
-    parser.add_argument("--max-refusal", type=float, default=30.0, help="seconds (default 30)")
+    parser.add_argument("--max-refusal", type=float, default=5.0, help="seconds (default 5)")
     args = parser.parse_args()
     missed = []
     root = Path(tempfile.mkdtemp(prefix="xlsx-cells-"))

@@ -40,8 +40,9 @@ class _Prepared:
     """Period-independent arrays of one dataset, computed once and reused.
 
     Registry rows are those of ``ds.enterprises``. Monthly rows are listed by month index
-    (year·12 + month − 1), so that the rows of a period are one slice, and carry the registry
-    row they belong to, so that no key is matched per period.
+    (year·12 + month − 1), so that the rows of a period are one slice; the frame's runs of
+    one enterprise's rows are known with their registry row, so that no key is matched and no
+    row is looked up per period.
     """
 
     sources: tuple[Any, ...]  # the frames and the Completeness it was computed from
@@ -51,8 +52,9 @@ class _Prepared:
     month_bounds: np.ndarray  # … those of month index t_first + k at [bounds[k], bounds[k + 1])
     t_first: int
     pc: np.ndarray  # park code of each monthly row
-    row: np.ndarray  # registry row of each monthly row (int32, −1 when not registered)
-    grouped: bool  # the rows of an enterprise are adjacent (the loader's order)
+    run_start: np.ndarray  # first monthly row of each run of one enterprise's rows, then N …
+    run_row: np.ndarray  # … and the run's registry row (−1 when not registered)
+    grouped: bool  # one run per enterprise (the loader's order)
     values: dict[str, np.ndarray]  # the monthly value columns (views)
     park_codes: pd.Index  # park ids of the monthly categories
     reg_park: np.ndarray  # park id (object) of each registry row
@@ -115,7 +117,7 @@ def _prepare(ds: Any) -> _Prepared:
     reg_park_code, reg_park_ids = pd.factorize(reg_park)
     year, month = m["year"].to_numpy(), m["month"].to_numpy()
     by_month, month_bounds, t_first = _month_index(year * 12 + month - 1)
-    row, grouped = _registry_rows(
+    run_start, run_row, grouped = _runs(
         pc.astype("int64") * n_e + m["enterprise_id"].cat.codes.to_numpy(), sorted_keys, order
     )
     miss_t, miss_row = _missing_rows(status, reg_park, ent)
@@ -127,7 +129,8 @@ def _prepare(ds: Any) -> _Prepared:
         month_bounds=month_bounds,
         t_first=t_first,
         pc=pc,
-        row=row,
+        run_start=run_start,
+        run_row=run_row,
         grouped=grouped,
         values={c: m[c].to_numpy() for c in (*FLOW_COLUMNS, "employees")},
         park_codes=pcats,
@@ -174,18 +177,20 @@ def _month_index(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     return order.astype("int32"), np.searchsorted(t[order], span), t_first
 
 
-def _registry_rows(
+def _runs(
     keys: np.ndarray, sorted_keys: np.ndarray, order: np.ndarray
-) -> tuple[np.ndarray, bool]:
-    """Registry row of each monthly row (looked up once per run of equal keys), and whether
-    the keys are sorted (each enterprise's rows adjacent)."""
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Runs of equal keys in the monthly rows: first row of each (then ``len(keys)``), the
+    run's registry row, and whether the keys are sorted (one run per enterprise).
+
+    >>> _runs(np.array([4, 4, 7, 9, 9]), np.array([4, 9]), np.array([1, 0]))
+    (array([0, 2, 3, 5]), array([ 1, -1,  0]), True)
+    """
     if not len(keys):
-        return np.zeros(0, dtype="int32"), True
-    change = np.r_[True, keys[1:] != keys[:-1]]
-    starts = np.flatnonzero(change)
-    lengths = np.diff(np.r_[starts, len(keys)])
-    row = np.repeat(_lookup(sorted_keys, order, keys[starts]).astype("int32"), lengths)
-    return row, bool((keys[1:] >= keys[:-1]).all())
+        return np.zeros(1, dtype="int64"), np.zeros(0, dtype="int64"), True
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sorted_ = bool((keys[1:] >= keys[:-1]).all())
+    return np.r_[starts, len(keys)], _lookup(sorted_keys, order, keys[starts]), sorted_
 
 
 def _missing_rows(status: Any, reg_park: np.ndarray, ent: pd.DataFrame):
@@ -315,19 +320,15 @@ def _period_rows(prep: _Prepared, p: Period, park_ok: np.ndarray) -> np.ndarray:
 def _side(prep: _Prepared, p: Period, idx: np.ndarray, park_pos: np.ndarray, n_parks: int) -> _Side:
     """Σ per enterprise over the monthly rows ``idx`` (ascending)."""
     n = len(park_pos)
-    row = prep.row[idx]
-    if not prep.grouped:  # the loader sorts; stay safe
-        o = np.argsort(row, kind="stable")
-        idx, row = idx[o], row[o]
     flows = {c: np.full(n, np.nan) for c in FLOW_COLUMNS}
     employees = np.full(n, np.nan)
     avg_emp = np.full(n, np.nan)
     has_rows = np.zeros(n, dtype=bool)
     if len(idx) and n:
-        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-        ends = np.r_[starts[1:], len(row)] - 1
-        found = row[starts] >= 0
-        at = row[starts][found]  # registry rows of the groups
+        idx, starts, group_row = _groups(prep, idx)
+        ends = np.r_[starts[1:], len(idx)] - 1
+        found = group_row >= 0
+        at = group_row[found]  # registry rows of the groups
         has_rows[at] = True
         for c, col in prep.values.items():
             v = col[idx]
@@ -357,6 +358,26 @@ def _side(prep: _Prepared, p: Period, idx: np.ndarray, park_pos: np.ndarray, n_p
         exited=prep.exit_d <= last_day,
         new=(prep.start_d >= first_day) & (prep.start_d <= last_day),
     )
+
+
+def _groups(prep: _Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``idx`` grouped by enterprise, where each group starts and its registry row.
+
+    In the loader's order each enterprise is one run of the frame, so its rows in ``idx`` are
+    found by one binary search per run, without reading a row.
+    """
+    if prep.grouped:
+        pos = np.searchsorted(idx, prep.run_start)
+        nonempty = pos[1:] > pos[:-1]
+        return idx, pos[:-1][nonempty], prep.run_row[nonempty]
+    # another order (not the loader's): the registry row of every row, sorted by it, then
+    # by month (a side is one year), as the loader would have them
+    lengths = np.diff(prep.run_start)
+    row = np.repeat(prep.run_row, lengths)[idx]
+    o = np.lexsort((prep.month[idx], row))
+    idx, row = idx[o], row[o]
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    return idx, starts, row[starts]
 
 
 def _group_sums(v: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
