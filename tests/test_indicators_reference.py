@@ -361,3 +361,39 @@ def test_table_matches_a_straightforward_computation(tmp_path, seed, parks, ente
         expected = pd.concat([table[table["park_id"] == x] for x in chosen], ignore_index=True)
         assert_frame_equal(part, expected)
     assert any("缺报未计入" in s for s in scopes)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_period_rates_match_a_filter_of_the_rates(seed):
+    """报送率 of any parks and months (outside the data, unknown parks too) against a filter."""
+    from parkanalysis.dataset.completeness import Completeness
+
+    rng = np.random.default_rng(seed)
+    parks = [f"P{i}" for i in range(rng.integers(1, 6))]
+    months = [(y, m) for y in range(2013, 2017) for m in range(1, 13)]
+    rows = [
+        (p, y, m, e, int(rng.integers(0, e + 1)))
+        for p in parks
+        for (y, m) in months
+        if rng.random() < 0.7
+        for e in [int(rng.integers(0, 30))]
+    ]
+    rates = pd.DataFrame(rows, columns=["park_id", "year", "month", "expected", "reported"])
+    rates = rates.sample(frac=1, random_state=seed)  # any row order
+    c = Completeness(rates.assign(rate=np.nan), pd.DataFrame())
+    asked = [*parks, "unknown", parks[0]]
+    for _ in range(40):
+        year = int(rng.integers(2011, 2019))
+        first = int(rng.integers(1, 13))
+        last = int(rng.integers(first, 13))
+        rate, expected, reported = c.period_rates(asked, year, first, last)
+        for i, park in enumerate(asked):
+            sel = rates[
+                (rates["park_id"] == park)
+                & (rates["year"] == year)
+                & rates["month"].between(first, last)
+            ]
+            e, r = int(sel["expected"].sum()), int(sel["reported"].sum())
+            assert (expected[i], reported[i]) == (e, r)
+            assert (rate[i] == r / e) if e else np.isnan(rate[i])
+            assert c.period_rate(park, year, first, last)[1:] == (e, r)

@@ -137,8 +137,8 @@ def _rate_lookup(rates: pd.DataFrame) -> tuple:
     1 … width − 2, so that a query month clipped to 0 … width − 1 stays in its park's band.
     """
     if rates.empty:
-        return rates, pd.Index([], dtype=object), np.zeros(0, "int64"), np.zeros(1, "int64"), \
-            np.zeros(1, "int64"), 3, 0  # fmt: skip
+        none, zero = np.zeros(0, "int64"), np.zeros(1, "int64")
+        return rates, pd.Index([], dtype=object), none, zero, zero, 3, 0
     park = rates["park_id"].astype("str").to_numpy(dtype=object)
     ids = pd.Index(pd.unique(park), dtype=object)
     t = _t(rates["year"].to_numpy(), rates["month"].to_numpy())
