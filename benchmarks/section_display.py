@@ -1,9 +1,9 @@
 """CPU time of displaying a period report's sections in a kernel: each chart drawn once for
 the page and the JSON (``Section._repr_mimebundle_`` inside ``drawing_once``) against each
 output drawing its own (the page's HTML and the JSON called separately, as before). Prints
-the median of five rounds each and the ratio. Target: ratio ≥ 1.5 (2.0 measured on the
-shared 2-core machine; drawing per output again would bring it to about 1); exit code 1 when
-missed.
+the median of five rounds each and the ratio. Target: ratio ≥ 1.3 (2.0, 2.0 and 1.6
+measured on the shared 2-core machine; drawing per output again would bring it to about 1);
+exit code 1 when missed.
 
     python benchmarks/section_display.py
 """
@@ -31,7 +31,7 @@ def cpu(call) -> float:
     return time.process_time() - start
 
 
-MIN_RATIO = 1.5
+MIN_RATIO = 1.3
 
 
 def main() -> int:
