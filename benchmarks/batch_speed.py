@@ -156,7 +156,7 @@ def pooled(jobs: list[batch.Job], workers: int) -> tuple[float, float]:
     return seconds, memory.peak / 2**20
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--skip-naive", action="store_true")
@@ -191,7 +191,11 @@ def main() -> None:
         t_96, peak_96 = pooled(jobs_96, workers)
         print(f"(b) 96 reports: {t_96:6.1f} s, peak RSS {peak_96:.0f} MB")
         print(f"peak memory 96/24: {peak_96 / peak_24:.2f} (flat means within 1.20)")
+    # exit status: 1 when a printed target is missed (the same content, memory flat)
+    missed = peak_96 / peak_24 > 1.20 or (not args.skip_naive and same != len(jobs))
+    print("targets:", "MISSED" if missed else "met")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -5,6 +5,11 @@ Prints the median of five rounds of 50 reads each and the ratio, for the sample'
 statistics and for its first five rows (a small office table, or the property tests'
 datasets, where building one set per column was most of a read's fixed cost).
 
+Target: for the first five rows, ratio ≥ 1.15 (1.44 and 1.9 measured on the shared 2-core
+machine; one set per column again would bring it to about 1). The whole file's ratio is
+printed but has no target (1.25, and 0.93 in another run: the parse dominates). Exit code 1
+when the target is missed or the two readings differ.
+
     python benchmarks/csv_na_values.py
 """
 
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import io
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -48,14 +54,24 @@ def cpu(data: bytes, per_column: bool) -> float:
     return time.process_time() - start
 
 
-def main() -> None:
+MIN_SMALL_RATIO = 1.15
+
+
+def main() -> int:
+    ratio = 0.0
     for label, data in (("monthly_stats.csv", FULL), ("its first 5 rows", SMALL)):
-        assert read(data, True).equals(read(data, False)), "the two readings differ"
+        if not read(data, True).equals(read(data, False)):
+            print(f"{label}: the two readings differ")
+            return 1
         once = statistics.median(cpu(data, False) for _ in range(5))
         each = statistics.median(cpu(data, True) for _ in range(5))
         print(f"50 reads of {label}: {once:.3f} s CPU (NA once); {each:.3f} s (per column)")
-        print(f"ratio per-column/once: {each / once:.2f}x")
+        ratio = each / once
+        print(f"ratio per-column/once: {ratio:.2f}x")
+    verdict = "ok" if ratio >= MIN_SMALL_RATIO else "MISSED"
+    print(f"first 5 rows: ratio {ratio:.2f} (target >= {MIN_SMALL_RATIO:g}): {verdict}")
+    return 0 if ratio >= MIN_SMALL_RATIO else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

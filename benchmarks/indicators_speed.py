@@ -1,10 +1,15 @@
 """Time :func:`parkanalysis.indicators.indicator_table_by_park` against a bare groupby-sum.
 
 The target: computing every indicator of one period for a provincial dataset (100 parks ×
-300 enterprises × 10 years of monthly rows, 3.6 million rows) takes at most 3× the time of a
+300 enterprises × 10 years of monthly rows, 3.6 million rows) takes at most 2× the time of a
 bare ``monthly[mask].groupby(["park_id", "enterprise_id"], observed=True)[cols].sum()`` over
 the same months — the least any per-enterprise computation has to do. Both sides include
-building the (year, month) mask; the dataset is loaded once, outside the timings.
+building the (year, month) mask; the dataset is loaded once, outside the timings. The table
+holds more than the bare sums: the same months a year earlier (同口径 and 全口径 growth), the
+报送率 and the 缺报 left out of the growth scopes, land, counts and published figures.
+
+The two are timed in turn, in the same process, and the best of ``--repeat`` rounds is kept,
+so a burst of load from other processes hits both alike; the load average is printed.
 
 Usage::
 
@@ -12,12 +17,13 @@ Usage::
     python benchmarks/indicators_speed.py --data DIR         # reuse a dataset folder
     python benchmarks/indicators_speed.py --parks 10 --enterprises 50 --years 3   # quick
 
-Exit code 0 when the ratio is within ``--max-ratio`` (default 3), else 1.
+Exit code 0 when the ratio is within ``--max-ratio`` (default 2), else 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -51,15 +57,17 @@ def best_of(fn, repeat: int) -> float:
     return best
 
 
-def best_of_alternating(fns, repeat: int) -> list[float]:
-    """Best wall times of several functions called in turn, so load bursts hit all alike."""
-    best = [float("inf")] * len(fns)
+def best_of_alternating(fns, repeat: int) -> tuple[list[float], list[float]]:
+    """Best wall and best CPU times of functions called in turn, so load hits all alike."""
+    wall = [float("inf")] * len(fns)
+    cpu = [float("inf")] * len(fns)
     for _ in range(repeat):
         for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             fn()
-            best[i] = min(best[i], time.perf_counter() - t0)
-    return best
+            wall[i] = min(wall[i], time.perf_counter() - t0)
+            cpu[i] = min(cpu[i], time.thread_time() - c0)
+    return wall, cpu
 
 
 def choose_period(ds) -> Period:
@@ -94,7 +102,7 @@ def run(data: Path, repeat: int, max_ratio: float) -> int:
     # enterprise, 规上 lookup) that later periods of the same dataset reuse
     t_first = best_of(indicators, 1)
     rows = len(bare())
-    t_bare, t_ind = best_of_alternating([bare, indicators], repeat)
+    (t_bare, t_ind), (c_bare, c_ind) = best_of_alternating([bare, indicators], repeat)
     table = indicators()
     ratio = t_ind / t_bare
     print(
@@ -107,9 +115,27 @@ def run(data: Path, repeat: int, max_ratio: float) -> int:
         f"indicator_table_by_park, first call on this dataset:   {t_first * 1000:8.1f} ms "
         f"(ratio {t_first / t_bare:.2f}; includes the once-per-dataset preparation)"
     )
+    print(
+        f"CPU time (this thread), best of {repeat}: bare {c_bare * 1000:.1f} ms, indicators "
+        f"{c_ind * 1000:.1f} ms, ratio {c_ind / c_bare:.2f} (for reference; the target is "
+        "on wall time)"
+    )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average after the timings: {load} ({os.cpu_count()} cores)")
     verdict = "ok" if ratio <= max_ratio else "TOO SLOW"
     print(f"ratio {ratio:.2f} (target <= {max_ratio:g}): {verdict}")
     return 0 if ratio <= max_ratio else 1
+
+
+def punch_holes(csv: Path, share: float, seed: int) -> None:
+    """Delete ``share`` of the rows of a monthly CSV at random, none of the last month."""
+    import numpy as np
+    import pandas as pd
+
+    rows = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(seed)
+    drop = (rng.random(len(rows)) < share) & (rows["month"] != rows["month"].max()).to_numpy()
+    rows.loc[~drop].to_csv(csv, index=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,8 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enterprises", type=int, default=300)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=7, help="timings keep the best of N")
-    parser.add_argument("--max-ratio", type=float, default=3.0)
+    parser.add_argument("--repeat", type=int, default=15, help="timings keep the best of N")
+    parser.add_argument(
+        "--missing",
+        type=float,
+        default=0.0,
+        help="synthetic data: delete this share of the monthly rows (not the last month's) "
+        "at random, so that the table has 缺报 to report and leave out of the growth scopes",
+    )
+    parser.add_argument("--max-ratio", type=float, default=2.0)
     args = parser.parse_args(argv)
     if args.data is not None:
         return run(args.data, args.repeat, args.max_ratio)
@@ -131,9 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         write_synthetic(
             tmp, parks=args.parks, enterprises=args.enterprises, years=args.years, seed=args.seed
         )
+        if args.missing > 0:
+            punch_holes(Path(tmp) / "monthly_stats.csv", args.missing, args.seed)
         print(
             f"generated {args.parks} parks × {args.enterprises} enterprises × {args.years} "
             f"years in {time.perf_counter() - t0:.1f} s"
+            + (f", {args.missing:.0%} of the monthly rows deleted" if args.missing > 0 else "")
         )
         return run(Path(tmp), args.repeat, args.max_ratio)
 

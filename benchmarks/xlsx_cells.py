@@ -7,6 +7,9 @@ cells under the 500:1 ratio guard), which must be refused quickly::
 
     python benchmarks/xlsx_cells.py            # 20k, 50k, 110k rows
     python benchmarks/xlsx_cells.py --rows 50000
+
+Targets (exit code 1 when one is missed): every workbook under the cap validates (exit 0),
+and the hostile one is refused as bad input (exit 2) within ``--max-refusal`` seconds.
 """
 
 from __future__ import annotations
@@ -44,10 +47,12 @@ def _run(data: Path) -> C.CliResult:
     return C.run_cli(["validate", str(data), "--format", "json"], cwd=data.parent, env=env)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="*", default=[20_000, 50_000, 110_000])
+    parser.add_argument("--max-refusal", type=float, default=5.0, help="seconds (default 5)")
     args = parser.parse_args()
+    missed = []
     root = Path(tempfile.mkdtemp(prefix="xlsx-cells-"))
     try:
         print(
@@ -65,6 +70,8 @@ def main() -> None:
                 f"{rows:>9} {cells:>9} {size:>9.1f} {r.returncode:>9} {r.seconds:>9.1f} "
                 f"{r.peak_mb:>9.0f} {cells / r.seconds:>9.0f}"
             )
+            if r.returncode != 0:
+                missed.append(f"{rows} rows: exit {r.returncode}, not 0")
         files = base_files()
         del files["enterprises.csv"]
         files["enterprises.xlsx"] = C.dense_cells(BASE["enterprises.csv"])
@@ -73,12 +80,17 @@ def main() -> None:
         size = (data / "enterprises.xlsx").stat().st_size / 2**20
         print(
             f"hostile: 3 000 000 tiny cells, {size:.1f} MB on disk: exit {r.returncode} "
-            f"in {r.seconds:.1f} s, peak RSS {r.peak_mb:.0f} MB"
+            f"in {r.seconds:.1f} s, peak RSS {r.peak_mb:.0f} MB "
+            f"(target: exit 2 within {args.max_refusal:g} s)"
         )
+        if r.returncode != 2 or r.seconds > args.max_refusal:
+            missed.append(f"hostile workbook: exit {r.returncode} in {r.seconds:.1f} s")
     finally:
         shutil.rmtree(root, ignore_errors=True)
         os.environ.pop("PARKANALYSIS_DEBUG", None)
+    print("targets:", "MISSED: " + "; ".join(missed) if missed else "met")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -506,3 +506,38 @@ def test_by_park_matches_park_by_park_on_synthetic_data(tmp_path):
     e = enterprise_table(ds, "2016年1-5月", park=ds.parks[2])
     level = one.set_index("id").loc["tax_revenue", "value"]
     assert np.isclose(e["tax_wan_yuan"].sum(), level)
+
+
+def test_a_replaced_frame_is_not_served_from_the_cache(tmp_path):
+    """The once-per-dataset preparation (and 缺报) follow a frame replaced on the dataset."""
+    ds = load_dataset(write_park(tmp_path / "a"))
+    before = indicator_table(ds, "2016年1-5月")  # fills the caches
+    gone = (ds.monthly["enterprise_id"] == "A") & (ds.monthly["year"] == 2016)
+    gone &= ds.monthly["month"] == 3
+    ds.monthly = ds.monthly.loc[~gone].reset_index(drop=True)
+    folder = write_park(tmp_path / "b")
+    csv = folder / "monthly_stats.csv"
+    csv.write_text(
+        "".join(x for x in csv.read_text("utf-8").splitlines(True) if ",A,2016-03," not in x),
+        encoding="utf-8",
+    )
+    after = indicator_table(ds, "2016年1-5月")
+    assert_frame_equal(after, indicator_table(load_dataset(folder), "2016年1-5月"))
+    # A's 缺报 in 3月 takes it out of the output scope, which was A alone
+    assert before.set_index("id").loc["industrial_output", "scope"] == "同口径(1家)"
+    assert after.set_index("id").loc["industrial_output", "scope"] == ""
+
+
+def test_monthly_rows_in_another_order_give_the_same_tables(tmp_path):
+    """The loader sorts the monthly rows; a frame in another order is grouped all the same."""
+    from parkanalysis.sample import write_synthetic
+
+    write_synthetic(tmp_path, parks=3, enterprises=12, years=2, seed=5)
+    ds = load_dataset(tmp_path)
+    before = [indicator_table_by_park(ds, p) for p in ("2016年1-5月", "2015Q3")]
+    ent = enterprise_table(ds, "2016年1-5月", park=ds.parks[1])
+    ds.monthly = ds.monthly.sample(frac=1, random_state=1).reset_index(drop=True)
+    after = [indicator_table_by_park(ds, p) for p in ("2016年1-5月", "2015Q3")]
+    for a, b in zip(before, after, strict=True):
+        assert_frame_equal(a, b)
+    assert_frame_equal(ent, enterprise_table(ds, "2016年1-5月", park=ds.parks[1]))

@@ -184,7 +184,12 @@ class Dataset:
     def completeness(self):
         """The :class:`~parkanalysis.dataset.completeness.Completeness` (报送率, 缺报)."""
         cached = self.__dict__.get("_completeness")
-        if cached is None or cached[0] != (id(self.monthly), id(self.enterprises)):
+        # keyed on the frames themselves (not their ids, which a new frame may reuse)
+        if (
+            cached is None
+            or cached[0][0] is not self.monthly
+            or cached[0][1] is not self.enterprises
+        ):
             from parkanalysis.dataset.completeness import reporting_status
 
             thresholds = {
@@ -197,7 +202,7 @@ class Dataset:
                 thresholds=thresholds,
                 jan_feb_combined=bool(self.jan_feb_combined),
             )
-            cached = ((id(self.monthly), id(self.enterprises)), status)
+            cached = ((self.monthly, self.enterprises), status)
             self.__dict__["_completeness"] = cached
         return cached[1]
 

@@ -4,16 +4,18 @@
 its previous-year months), arrays aligned with the registry rows: Σ of each flow over the
 months (NaN when not reported), 从业人员 at the period's last month and on average, 规上 for
 the period's year, in production / exited at the period's last day, started production in
-the period. The period-independent arrays of a dataset (:class:`_Prepared`: codes, the
-registry's order, land per enterprise, 规上 rows) are computed once and cached per dataset.
+the period. The period-independent arrays of a dataset (:class:`_Prepared`: the registry row
+of each monthly row, the rows listed by month, land per enterprise, 规上 rows, the 缺报 by
+month) are computed once and cached per dataset, keyed on the very frames they come from.
 
 * **Land per enterprise** (apportioned parcels, else the register's 用地面积) is defined
   with 亩均 in :mod:`~parkanalysis.indicators.measures`.
 * **The growth scope** leaves out enterprises with a 缺报 (missing report) in the period's
   months of either year (``Core.complete``).
 
-Sums per enterprise use :func:`numpy.add.reduceat` on the frame's (park, enterprise, month)
-order after one pass of (year, month) masks; no Python loop runs over enterprises.
+A period's rows are a slice of the rows listed by month, sorted back into the frame's (park,
+enterprise, month) order; sums per enterprise use :func:`numpy.add.reduceat` over them. No
+Python loop runs over enterprises, and nothing scans the whole monthly frame per period.
 :func:`enterprise_frame` is the frame of :func:`~parkanalysis.indicators.enterprise_table`.
 """
 
@@ -37,21 +39,27 @@ from parkanalysis.periods import Period
 class _Prepared:
     """Period-independent arrays of one dataset, computed once and reused.
 
-    Registry rows are those of ``ds.enterprises``; ``rkey`` is the integer key of each row in
-    the monthly frame (park code · n_e + enterprise code, −1 without monthly rows).
+    Registry rows are those of ``ds.enterprises``. Monthly rows are listed by month index
+    (year·12 + month − 1), so that the rows of a period are one slice; the frame's runs of
+    one enterprise's rows are known with their registry row, so that no key is matched and no
+    row is looked up per period.
     """
 
-    idents: tuple[int, ...]
+    sources: tuple[Any, ...]  # the frames and the Completeness it was computed from
     month_range: tuple[tuple[int, int], tuple[int, int]] | None
-    year: np.ndarray
-    month: np.ndarray
+    month: np.ndarray  # month of each monthly row (a view)
+    by_month: np.ndarray  # monthly rows (int32) ordered by month index, then frame order …
+    month_bounds: np.ndarray  # … those of month index t_first + k at [bounds[k], bounds[k + 1])
+    t_first: int
     pc: np.ndarray  # park code of each monthly row
-    ec: np.ndarray  # enterprise code of each monthly row
-    n_e: int
+    run_start: np.ndarray  # first monthly row of each run of one enterprise's rows, then N …
+    run_row: np.ndarray  # … and the run's registry row (−1 when not registered)
+    grouped: bool  # one run per enterprise (the loader's order)
+    values: dict[str, np.ndarray]  # the monthly value columns (views)
     park_codes: pd.Index  # park ids of the monthly categories
-    order: np.ndarray  # registry rows sorted by rkey
-    sorted_keys: np.ndarray
     reg_park: np.ndarray  # park id (object) of each registry row
+    reg_park_ids: pd.Index  # distinct park ids of the registry …
+    reg_park_code: np.ndarray  # … and each registry row's position in them
     area_mu: np.ndarray
     industrial: np.ndarray
     commercial: np.ndarray
@@ -59,6 +67,8 @@ class _Prepared:
     exit_d: np.ndarray
     above_year: np.ndarray  # rows of ds.above_size that are True: year …
     above_row: np.ndarray  # … and registry row (−1 when unknown)
+    miss_t: np.ndarray  # month index of every 缺报 of a registry row, sorted …
+    miss_row: np.ndarray  # … and its registry row
 
 
 #: Prepared arrays per Dataset object (weak: they go with the dataset).
@@ -68,20 +78,26 @@ _PREPARED: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary
 _FRAMES_USED = ("monthly", "enterprises", "parcels", "above_size")
 
 
-def prepare(ds: Any) -> _Prepared:
-    """Return the period-independent arrays of ``ds``, from the cache when the frames agree.
+def _sources(ds: Any) -> tuple[Any, ...]:
+    return (*(getattr(ds, name) for name in _FRAMES_USED), getattr(ds, "completeness", None))
 
-    The frames of a :class:`~parkanalysis.dataset.Dataset` are read-only by contract; a frame
-    replaced by another object invalidates the cache (one modified in place does not).
+
+def prepare(ds: Any) -> _Prepared:
+    """Return the period-independent arrays of ``ds``, from the cache when the sources agree.
+
+    The frames of a :class:`~parkanalysis.dataset.Dataset` are read-only by contract. The
+    cache holds the frames (and the :class:`~parkanalysis.dataset.completeness.Completeness`)
+    it was computed from and is used only while ``ds`` still holds those very objects; a
+    frame replaced by another object invalidates it (one modified in place does not).
     """
-    idents = tuple(id(getattr(ds, name)) for name in _FRAMES_USED)
+    sources = _sources(ds)
     try:
         hit = _PREPARED.get(ds)
     except TypeError:  # not weak-referenceable: compute every time
         hit = None
-    if hit is not None and hit.idents == idents:
+    if hit is not None and all(a is b for a, b in zip(hit.sources, sources, strict=True)):
         return hit
-    m, ent = ds.monthly, ds.enterprises
+    m, ent, status = ds.monthly, ds.enterprises, sources[-1]
     pcats = m["park_id"].cat.categories
     ecats = m["enterprise_id"].cat.categories
     n_e = max(len(ecats), 1)
@@ -91,37 +107,105 @@ def prepare(ds: Any) -> _Prepared:
     order = np.argsort(rkey, kind="stable")
     kind = ent["kind"].to_numpy(dtype=object)
     sorted_keys = rkey[order]
+    pc = m["park_id"].cat.codes.to_numpy()
     a = ds.above_size
     keep = a["above_size"].to_numpy(dtype=bool)
     ap = pcats.get_indexer(a["park_id"].to_numpy(dtype=object)[keep])
     ae = ecats.get_indexer(a["enterprise_id"].to_numpy(dtype=object)[keep])
     akey = np.where((ap >= 0) & (ae >= 0), ap.astype("int64") * n_e + ae, -2)
-    pos = np.minimum(np.searchsorted(sorted_keys, akey), max(len(sorted_keys) - 1, 0))
-    found = (sorted_keys[pos] == akey) if len(sorted_keys) else np.zeros(len(akey), bool)
-    above_row = np.where(found, order[pos] if len(order) else -1, -1)
+    reg_park = ent["park_id"].to_numpy(dtype=object)
+    reg_park_code, reg_park_ids = pd.factorize(reg_park)
+    year, month = m["year"].to_numpy(), m["month"].to_numpy()
+    by_month, month_bounds, t_first = _month_index(year * 12 + month - 1)
+    run_start, run_row, grouped = _runs(
+        pc.astype("int64") * n_e + m["enterprise_id"].cat.codes.to_numpy(), sorted_keys, order
+    )
+    miss_t, miss_row = _missing_rows(status, reg_park, ent)
     prepared = _Prepared(
-        idents=idents,
+        sources=sources,
         month_range=getattr(ds, "reported_range", None) or ds.month_range,
-        year=m["year"].to_numpy(),
-        month=m["month"].to_numpy(),
-        pc=m["park_id"].cat.codes.to_numpy(),
-        ec=m["enterprise_id"].cat.codes.to_numpy(),
-        n_e=n_e,
+        month=month,
+        by_month=by_month,
+        month_bounds=month_bounds,
+        t_first=t_first,
+        pc=pc,
+        run_start=run_start,
+        run_row=run_row,
+        grouped=grouped,
+        values={c: m[c].to_numpy() for c in (*FLOW_COLUMNS, "employees")},
         park_codes=pcats,
-        order=order,
-        sorted_keys=sorted_keys,
-        reg_park=ent["park_id"].to_numpy(dtype=object),
+        reg_park=reg_park,
+        reg_park_ids=pd.Index(reg_park_ids, dtype=object),
+        reg_park_code=reg_park_code,
         area_mu=_with_register_area(ent, _enterprise_area(ent, ds.parcels)),
         industrial=kind == "工业",
         commercial=kind == "商贸",
         start_d=ent["production_start_date"].to_numpy(dtype="datetime64[ns]"),
         exit_d=ent["exit_date"].to_numpy(dtype="datetime64[ns]"),
         above_year=a["year"].to_numpy()[keep],
-        above_row=above_row,
+        above_row=_lookup(sorted_keys, order, akey),
+        miss_t=miss_t,
+        miss_row=miss_row,
     )
     with contextlib.suppress(TypeError):  # not weak-referenceable: no cache
         _PREPARED[ds] = prepared
     return prepared
+
+
+def _lookup(sorted_keys: np.ndarray, order: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Registry row of each key (``order[i]`` for ``sorted_keys[i]``), −1 when absent."""
+    if not len(sorted_keys):
+        return np.full(len(keys), -1, dtype="int64")
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.where(sorted_keys[pos] == keys, order[pos], -1)
+
+
+def _month_index(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Rows ordered by month index ``t`` (stable) and where each month's rows start.
+
+    >>> _month_index(np.array([5, 3, 5, 4, 3]))
+    (array([1, 4, 3, 0, 2], dtype=int32), array([0, 2, 3, 5]), 3)
+    """
+    if not len(t):
+        return np.zeros(0, dtype="int32"), np.zeros(1, dtype="int64"), 0
+    t_first, t_last = int(t.min()), int(t.max())
+    if t_last - t_first < 2**16:  # a radix sort: months since the first fit 16 bits
+        order = np.argsort((t - t_first).astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(t, kind="stable")
+    span = np.arange(t_last - t_first + 2) + t_first
+    return order.astype("int32"), np.searchsorted(t[order], span), t_first
+
+
+def _runs(
+    keys: np.ndarray, sorted_keys: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Runs of equal keys in the monthly rows: first row of each (then ``len(keys)``), the
+    run's registry row, and whether the keys are sorted (one run per enterprise).
+
+    >>> _runs(np.array([4, 4, 7, 9, 9]), np.array([4, 9]), np.array([1, 0]))
+    (array([0, 2, 3, 5]), array([ 1, -1,  0]), True)
+    """
+    if not len(keys):
+        return np.zeros(1, dtype="int64"), np.zeros(0, dtype="int64"), True
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sorted_ = bool((keys[1:] >= keys[:-1]).all())
+    return np.r_[starts, len(keys)], _lookup(sorted_keys, order, keys[starts]), sorted_
+
+
+def _missing_rows(status: Any, reg_park: np.ndarray, ent: pd.DataFrame):
+    """Month index and registry row of every 缺报 of a registry row, sorted by month."""
+    miss = getattr(status, "missing", None)
+    if miss is None or miss.empty or not len(reg_park):
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+    reg = pd.MultiIndex.from_arrays(
+        [reg_park.astype(str), ent["enterprise_id"].astype("str").to_numpy()]
+    )
+    hit = reg.get_indexer(pd.MultiIndex.from_arrays([miss["park_id"], miss["enterprise_id"]]))
+    t = miss["year"].to_numpy(dtype="int64") * 12 + miss["month"].to_numpy(dtype="int64") - 1
+    keep = hit >= 0
+    o = np.argsort(t[keep], kind="stable")
+    return t[keep][o], hit[keep][o]
 
 
 @dataclass
@@ -164,52 +248,50 @@ class Core:
 def collect(ds: Any, period: Period, parks: list[str]) -> Core:
     """Per-enterprise sums of the period and of the same months a year earlier."""
     prep = prepare(ds)
-    park_pos = pd.Index(parks).get_indexer(prep.reg_park)
-    park_pos = np.where(park_pos >= 0, park_pos, len(parks))
+    P = len(parks)
+    wanted = pd.Index(parks)
+    at = wanted.get_indexer(prep.reg_park_ids)
+    park_pos = np.r_[np.where(at >= 0, at, P), P][prep.reg_park_code]
     park_ok = np.zeros(len(prep.park_codes) + 1, dtype=bool)
-    wanted = prep.park_codes.get_indexer(pd.Index(parks))
-    park_ok[wanted[wanted >= 0]] = True
+    codes = prep.park_codes.get_indexer(wanted)
+    park_ok[codes[codes >= 0]] = True
     try:
         prev_period = period.previous_year()
     except PeriodError:
         prev_period = None
-    idx_cur, idx_prev = _period_rows(prep, period, park_ok)
-    complete = ~_missing_mask(ds, prep, period)
+    complete = ~_missing_mask(prep, period)
     if prev_period is not None:
-        complete &= ~_missing_mask(ds, prep, prev_period)
+        complete &= ~_missing_mask(prep, prev_period)
     return Core(
         complete=complete,
         period=period,
         parks=list(parks),
         registry=ds.enterprises,
         park_pos=park_pos,
-        segments=_segments(park_pos, len(parks)),
+        segments=_segments(park_pos, P),
         area_mu=prep.area_mu,
         industrial=prep.industrial,
         commercial=prep.commercial,
-        cur=_side(ds.monthly, prep, period, idx_cur, park_pos, len(parks)),
+        cur=_side(prep, period, _period_rows(prep, period, park_ok), park_pos, P),
         prev=(
-            _side(ds.monthly, prep, prev_period, idx_prev, park_pos, len(parks))
+            _side(prep, prev_period, _period_rows(prep, prev_period, park_ok), park_pos, P)
             if prev_period is not None
             else None
         ),
     )
 
 
-def _missing_mask(ds: Any, prep: _Prepared, p: Period) -> np.ndarray:
+def _month_span(p: Period) -> tuple[int, int]:
+    """Month indexes (year·12 + month − 1) of the first and last month of ``p``."""
+    return p.year * 12 + p.start_month - 1, p.year * 12 + p.end_month - 1
+
+
+def _missing_mask(prep: _Prepared, p: Period) -> np.ndarray:
     """Registry rows with a 缺报 (missing report) in the months of ``p``."""
     out = np.zeros(len(prep.reg_park), dtype=bool)
-    status = getattr(ds, "completeness", None)
-    if status is None:
-        return out
-    miss = status.missing_in(None, p.year, p.start_month, p.end_month)
-    if miss.empty:
-        return out
-    reg = pd.MultiIndex.from_arrays(
-        [prep.reg_park.astype(str), ds.enterprises["enterprise_id"].astype("str").to_numpy()]
-    )
-    hit = reg.get_indexer(pd.MultiIndex.from_arrays([miss["park_id"], miss["enterprise_id"]]))
-    out[hit[hit >= 0]] = True
+    t0, t1 = _month_span(p)
+    lo, hi = np.searchsorted(prep.miss_t, [t0, t1 + 1])
+    out[prep.miss_row[lo:hi]] = True
     return out
 
 
@@ -222,56 +304,38 @@ def _segments(park_pos: np.ndarray, n_parks: int) -> tuple[np.ndarray, np.ndarra
     return bounds[nonempty], nonempty
 
 
-def _period_rows(prep: _Prepared, p: Period, park_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Monthly row numbers of ``p`` and of its months a year earlier (one pass of masks)."""
-    year, month = prep.year, prep.month
-    if prep.month_range is not None and p.year >= prep.month_range[1][0]:
-        mask = year >= p.year - 1  # no later years in the data
-    else:
-        mask = (year - (p.year - 1)).view(np.uint64) <= 1  # this year or the previous one
-    if p.start_month > 1:
-        mask &= month >= p.start_month
-    if p.end_month < 12:
-        mask &= month <= p.end_month
-    idx = np.flatnonzero(mask)
+def _period_rows(prep: _Prepared, p: Period, park_ok: np.ndarray) -> np.ndarray:
+    """Monthly row numbers of the months of ``p`` in the parks of ``park_ok``, ascending."""
+    t0, t1 = _month_span(p)
+    last = len(prep.month_bounds) - 1
+    k0, k1 = (min(max(t - prep.t_first, 0), last) for t in (t0, t1 + 1))
+    # the months' rows, each month's in frame order: one sort merges them back
+    rows = prep.by_month[prep.month_bounds[k0] : prep.month_bounds[k1]]
+    idx = np.sort(rows, kind="stable").astype(np.intp)  # intp: indexing converts nothing
     if not park_ok[:-1].all():
         idx = idx[park_ok[prep.pc[idx]]]
-    cur = year[idx] == p.year
-    return idx[cur], idx[~cur]
+    return idx
 
 
-def _side(
-    m: pd.DataFrame,
-    prep: _Prepared,
-    p: Period,
-    idx: np.ndarray,
-    park_pos: np.ndarray,
-    n_parks: int,
-) -> Side:
-    """Σ per enterprise over the monthly rows ``idx`` (rows of one enterprise are adjacent)."""
-    month = prep.month
+def _side(prep: _Prepared, p: Period, idx: np.ndarray, park_pos: np.ndarray, n_parks: int) -> Side:
+    """Σ per enterprise over the monthly rows ``idx`` (ascending)."""
     n = len(park_pos)
-    keys = prep.pc[idx].astype("int64") * prep.n_e + prep.ec[idx]
-    if len(keys) > 1 and not (keys[1:] >= keys[:-1]).all():  # the loader sorts; stay safe
-        o = np.argsort(keys, kind="stable")
-        idx, keys = idx[o], keys[o]
     flows = {c: np.full(n, np.nan) for c in FLOW_COLUMNS}
     employees = np.full(n, np.nan)
     avg_emp = np.full(n, np.nan)
     has_rows = np.zeros(n, dtype=bool)
-    if len(idx) and len(prep.sorted_keys):
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        ends = np.r_[starts[1:], len(keys)] - 1
-        pos = np.minimum(np.searchsorted(prep.sorted_keys, keys[starts]), n - 1)
-        found = prep.sorted_keys[pos] == keys[starts]
-        at = prep.order[pos[found]]  # registry rows of the groups
+    if len(idx) and n:
+        idx, starts, group_row = _groups(prep, idx)
+        ends = np.r_[starts[1:], len(idx)] - 1
+        found = group_row >= 0
+        at = group_row[found]  # registry rows of the groups
         has_rows[at] = True
-        for c in (*FLOW_COLUMNS, "employees"):
-            v = m[c].to_numpy()[idx]
+        for c, col in prep.values.items():
+            v = col[idx]
             total, count = _group_sums(v, starts)
             if c == "employees":
                 avg_emp[at] = (total / np.maximum(count, 1))[found]
-                last = np.where(month[idx[ends]] == p.end_month, v[ends], np.nan)
+                last = np.where(prep.month[idx[ends]] == p.end_month, v[ends], np.nan)
                 employees[at] = last[found]
             else:
                 flows[c][at] = total[found]
@@ -296,15 +360,50 @@ def _side(
     )
 
 
+def _groups(prep: _Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``idx`` grouped by enterprise, where each group starts and its registry row.
+
+    In the loader's order each enterprise is one run of the frame, so its rows in ``idx`` are
+    found by one binary search per run, without reading a row.
+    """
+    if prep.grouped:
+        pos = np.searchsorted(idx, prep.run_start)
+        nonempty = pos[1:] > pos[:-1]
+        return idx, pos[:-1][nonempty], prep.run_row[nonempty]
+    # another order (not the loader's): the registry row of every row, sorted by it, then
+    # by month (a side is one year), as the loader would have them
+    lengths = np.diff(prep.run_start)
+    row = np.repeat(prep.run_row, lengths)[idx]
+    o = np.lexsort((prep.month[idx], row))
+    idx, row = idx[o], row[o]
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    return idx, starts, row[starts]
+
+
 def _group_sums(v: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NaN-skipping sums of consecutive groups (NaN where a group has no value) and counts."""
-    bad = np.isnan(v)
-    if not bad.any():
-        return np.add.reduceat(v, starts), np.diff(np.r_[starts, len(v)])
-    ok = ~bad
-    total = np.add.reduceat(np.where(ok, v, 0.0), starts)
-    count = np.add.reduceat(ok.view(np.int8), starts, dtype=np.int64)
-    return np.where(count > 0, total, np.nan), count
+    """NaN-skipping sums of consecutive groups (NaN where a group has no value) and counts.
+
+    Groups without NaN are summed as they are; only the rows of groups holding a NaN are
+    summed again with the NaN as 0 (the same additions, so the same sums).
+
+    >>> s, n = _group_sums(np.array([1.0, 2.0, np.nan, 4.0, np.nan, 6.0]), np.array([0, 2, 4, 5]))
+    >>> s.tolist(), n.tolist()
+    ([3.0, 4.0, nan, 6.0], [2, 1, 0, 1])
+    """
+    lengths = np.diff(np.r_[starts, len(v)])
+    total = np.add.reduceat(v, starts) if len(v) else np.zeros(0)
+    bad = np.flatnonzero(np.isnan(total))
+    if not len(bad):
+        return total, lengths
+    rows = np.repeat(np.isnan(total), lengths)
+    sub = v[rows]
+    ok = ~np.isnan(sub)
+    sub_starts = np.r_[0, np.cumsum(lengths[bad])[:-1]]
+    count = lengths.copy()
+    count[bad] = np.add.reduceat(ok.view(np.int8), sub_starts, dtype=np.int64)
+    sums = np.add.reduceat(np.where(ok, sub, 0.0), sub_starts)
+    total[bad] = np.where(count[bad] > 0, sums, np.nan)
+    return total, count
 
 
 def _enterprise_area(ent: pd.DataFrame, parcels: pd.DataFrame) -> np.ndarray:

@@ -373,11 +373,10 @@ def _reporting(ds: Any, core: Core) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     rate, prev_rate = np.full(P, np.nan), np.full(P, np.nan)
     status = getattr(ds, "completeness", None)
     if status is not None:
-        for i, park in enumerate(core.parks):
-            rate[i] = status.period_rate(park, p.year, p.start_month, p.end_month)[0] * 100
-            if core.prev is not None:
-                r = status.period_rate(park, p.year - 1, p.start_month, p.end_month)[0]
-                prev_rate[i] = r * 100
+        rate = status.period_rates(core.parks, p.year, p.start_month, p.end_month)[0] * 100
+        if core.prev is not None:
+            prev = status.period_rates(core.parks, p.year - 1, p.start_month, p.end_month)[0]
+            prev_rate = prev * 100
     rows = core.cur.has_rows | (core.prev.has_rows if core.prev is not None else False)
     excluded = count_rows(core, rows & ~complete_rows(core)).astype("int64")
     return rate, prev_rate, excluded
