@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from parkanalysis.dataset.layouts import period_gaps
 from parkanalysis.errors import ParameterError, PeriodError
 from parkanalysis.indicators.enterprises import _collect, _Core, _enterprise_frame, _prepare
 from parkanalysis.indicators.measures import (
@@ -56,9 +57,23 @@ def resolve_period(ds: Any, period: str | int | Period) -> Period:
     span = _prepare(ds).month_range
     if span is None:
         raise PeriodError(f"{p.label} 无法计算:数据集没有企业月度统计数据。")
-    return check_period_available(
+    p = check_period_available(
         p, first_month=span[0], last_month=span[1], jan_feb_combined=bool(ds.jan_feb_combined)
     )
+    if "cumulative_stats" not in getattr(ds, "sources", {}):  # 1-N月 totals hold every month
+        gaps = period_gaps(
+            ds.monthly,
+            p.year,
+            range(p.start_month, p.end_month + 1),
+            jan_feb=bool(ds.jan_feb_combined),
+        )
+        if gaps:
+            months = "、".join(f"{p.year}年{m}月" for m in gaps)
+            raise PeriodError(
+                f"{p.label} 无法计算:{months}没有任何企业的统计数据(整月缺失),"
+                "合计会少算这个月;请补上该月的数据后重试"
+            )
+    return p
 
 
 def resolve_park(ds: Any, park: str | None) -> str:
