@@ -39,6 +39,7 @@ FOOTER = "填表人:张三    审核人:李四    填报日期:2016年6月5日"
 #: layout → (statistics file, is cumulative)
 LAYOUTS = {
     "sheets_by_code": ("统计月报.xlsx", False),
+    "sheets_month_only": ("工业企业月报.xlsx", False),
     "sheets_jan_feb_by_name": ("2012-2016年工业企业月报.xlsx", False),
     "sheets_yyyymm_text": ("月度统计.xlsx", False),
     "csv_gbk_by_name": ("工业企业主要指标.csv", False),
@@ -141,6 +142,8 @@ def write_layout(folder: Path, layout: str, defect: str | None = None) -> Path:
     s = canonical_stats()
     if defect == "month_gone":
         s = s[s["月份"] != "2016-04"]
+    if defect == "year_end_gone":
+        s = s[~s["月份"].isin(["2015-11", "2015-12"])]
     if layout == "sheets_cumulative_by_name":
         s = running_totals(jan_feb_combined(s))
     elif layout == "sheets_jan_feb_by_name":
@@ -162,6 +165,8 @@ def write_layout(folder: Path, layout: str, defect: str | None = None) -> Path:
             combined = layout in ("sheets_jan_feb_by_name", "sheets_cumulative_by_name")
             if layout == "sheets_yyyymm_text":
                 sheet = f"{y}{m:02d}"
+            elif layout == "sheets_month_only" and y == 2016:
+                sheet = f"{m}月"  # the year is in the title row only
             elif layout == "sheets_cumulative_by_name" or (combined and m == 2):
                 sheet = f"{y}年1-{m}月"
             else:
@@ -175,7 +180,9 @@ def write_layout(folder: Path, layout: str, defect: str | None = None) -> Path:
                 continue
             write_block(
                 ws,
-                f"工贸园{sheet}企业主要经济指标",
+                "工贸园企业主要经济指标"
+                if defect == "no_year"
+                else f"工贸园{y}年度企业主要经济指标({sheet})",
                 key,
                 block,
                 text=layout == "sheets_yyyymm_text",
@@ -284,6 +291,8 @@ def test_init_says_what_it_inferred(layout_folder):
         periods = sheets - (layout == "sheets_by_code")  # 说明 is not a month
         assert f"每个工作表一个月({'1-N月累计' if cumulative else '当月数'}" in out
         assert f"共 {periods} 个工作表" in out
+        assert f"合计/小计/总计行 {periods} 行已排除,并与明细之和核对" in out
+        assert f"表尾说明行(填表人、审核人等){periods} 行已忽略" in out
     report = json.loads(cli("validate", folder, "--format", "json").stdout)
     footers = [w for w in report["warnings"] if w["rule"] == "footer_ignored"]
     assert footers and all(w["severity"] == "info" for w in footers)
@@ -299,6 +308,8 @@ DEFECTS = [
     ("sheets_by_code", "sheet_unreadable"),
     ("sheets_by_code", "month_gone"),
     ("csv_gbk_by_name", "month_gone"),
+    ("sheets_month_only", "year_end_gone"),
+    ("sheets_month_only", "no_year"),
     ("sheets_jan_feb_by_name", "month_gone"),
     ("sheets_by_code", "total_wrong"),
     ("csv_gbk_by_name", "total_wrong"),
@@ -327,6 +338,16 @@ def test_injected_defect_is_found(tmp_path, layout, defect):
         ind = cli("indicators", folder, "--period", "2016年1-5月", check=False)
         assert ind.returncode == 2 and "2016年4月" in ind.stdout + ind.stderr
         assert "Traceback" not in ind.stderr
+    elif defect == "no_year":  # 「3月」 with no year in the title or the file name
+        unread = [f for f in report["errors"] if f["rule"] == "sheet_not_read"]
+        assert sorted(f["column"] for f in unread) == sorted(f"{m}月" for m in range(1, 7))
+        assert all("没有年份" in f["message"] for f in unread)
+    elif defect == "year_end_gone":  # not a hole of the table, but a period's months missing
+        assert report["ok"]
+        ind = cli("indicators", folder, "--period", "2015", check=False)
+        assert ind.returncode == 2 and "Traceback" not in ind.stderr
+        assert "2015年11月、2015年12月没有任何企业的统计数据" in ind.stdout + ind.stderr
+        assert cli("indicators", folder, "--period", "2015年1-10月").returncode == 0
     elif defect == "total_wrong":
         (f,) = [f for f in found if f["rule"] == "total_mismatch"]
         assert f["column"] == "税收(万元)" and f["file"] == path.name
@@ -340,3 +361,32 @@ def test_injected_defect_is_found(tmp_path, layout, defect):
         assert f["file"] == "enterprises.csv" and "规上企业数" in f["message"]
     else:  # pragma: no cover
         raise AssertionError(defect)
+
+
+# -- the sheet names read as months (a class of spellings, not one example) -------------------
+
+
+def test_sheet_names_read_as_their_month():
+    from parkanalysis.dataset.layouts import sheet_period
+
+    rng = np.random.default_rng(20160531)
+    spellings = [
+        lambda y, m: (f"{y}年{m}月", (y, m, m)),
+        lambda y, m: (f"{y}年{m:02d}月", (y, m, m)),
+        lambda y, m: (f" {y} 年 {m} 月 ", (y, m, m)),
+        lambda y, m: (f"{y}.{m}", (y, m, m)),
+        lambda y, m: (f"{y}-{m:02d}", (y, m, m)),
+        lambda y, m: (f"{y}{m:02d}", (y, m, m)),
+        lambda y, m: (f"{m}月", (None, m, m)),
+        lambda y, m: (f"{m}月份", (None, m, m)),
+        lambda y, m: (f"{y}年1-{m}月", (y, 1, m)),
+        lambda y, m: (f"{y}年1－{m}月", (y, 1, m)),
+        lambda y, m: (f"１-{m}月", (None, 1, m)),
+    ]
+    for _ in range(300):
+        y, m = int(rng.integers(1990, 2100)), int(rng.integers(2, 13))
+        name, want = spellings[int(rng.integers(len(spellings)))](y, m)
+        assert sheet_period(name) == want, name
+        assert sheet_period(name, 2016) == ((want[0] or 2016), *want[1:]), name
+    for name in ("说明", "汇总", "Sheet1", "13月", "2016年13月", "2016", "12", "1-5"):
+        assert sheet_period(name) is None, name

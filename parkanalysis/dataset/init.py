@@ -196,7 +196,7 @@ def _recognise(path: Path, ctx: office.Context, limits: ReadLimits) -> FileRepor
     for table in _ORDER:
         spec = office.spec_for(table, ctx, None)
         try:
-            raw = layouts.read_file(path, path.name, spec, limits, Findings())
+            raw = layouts.read_file(path, path.name, spec, limits, None)
         except ReadFailure as exc:
             problem = exc.finding.message
             break

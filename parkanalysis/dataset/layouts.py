@@ -24,7 +24,8 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   since the previous 合计/总计 for 合计/总计 — and a difference above
   ``0.1 + 1e-6 × |sum|`` is ``total_mismatch`` (warning: the detail rows are what is read).
 - A **footer line** is a row under the table whose first filled cell begins with 填表人,
-  填报人, 审核人, 制表, 负责人, 单位负责人, 统计负责人, 填报日期, 报出日期, 备注, 注 or 说明.
+  填报人, 审核人, 制表人, 单位负责人, 统计负责人, 填报日期 or 报出日期, or with 制表, 负责人,
+  备注, 注 or 说明 and a colon (an enterprise named 注塑… is data).
   Footer lines are dropped and listed as ``footer_ignored`` (severity ``info``), one finding
   per distinct text.
 
@@ -34,9 +35,10 @@ Checks on the parsed statistics (:func:`check_structure`, run by ``validate``):
   has a row while months before and after it in the same year have rows (January excepted
   where 1-2月 are combined). Without it, every total over a period holding the month would be
   short by the month's figures, silently. (A dataset may hold some months of each year only,
-  or a 1-N月 table only some N: neither is a hole.) A period asked of the indicators that
-  holds a month without any row is refused as well, naming the month
-  (:func:`period_gaps`, used by :func:`parkanalysis.indicators.resolve_period`).
+  or a 1-N月 table only some N: neither is a hole.) A period asked of the indicators in which
+  some months have rows and others none is refused as well, naming the months
+  (:func:`period_gaps`, used by :func:`parkanalysis.indicators.resolve_period`); a period
+  without any row is computed as before (NaN with the note 本期无企业统计数据).
 - ``monthly_looks_cumulative`` (error): in a table of 当月数, at least
   :data:`CUMULATIVE_SHARE` of the enterprise-years with four or more months of 工业总产值 (else
   营业收入) never fall within the year and rise at least once — the pattern of 1-N月 running
@@ -80,10 +82,11 @@ _MONTH_SHEET = re.compile(
     r"|^(\d{4})(\d{2})$"
     r"|^(?:(\d{4})年)?1[" + _DASH + r"](\d{1,2})月$"
 )
-_YEAR = re.compile(r"(19[5-9]\d|20\d\d)\s*年?")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _TOTAL = re.compile(r"^[\u4e00-\u9fff]{0,8}(合计|小计|总计)$")
 _FOOTER = re.compile(
-    r"^(填表人|填报人|审核人|制表|负责人|单位负责人|统计负责人|填报日期|报出日期|备注|注|说明)"
+    r"^(?:填表人|填报人|审核人|制表人|单位负责人|统计负责人|填报日期|报出日期)"
+    r"|^(?:制表|负责人|备注|注|说明)[::]"
 )
 
 
@@ -114,25 +117,26 @@ def sheet_period(name: object, year: int | None = None) -> tuple[int | None, int
 
 
 def year_in(texts) -> int | None:
-    """The first four-digit year (1950-2099) in ``texts``.
+    """The year (1950-2099) ``texts`` name, when they name exactly one.
 
-    >>> year_in(["工贸园2016年3月企业统计表"]), year_in(["统计表"])
-    (2016, None)
+    >>> year_in(["工贸园2016年3月企业统计表"]), year_in(["统计表"]), year_in(["2012-2016年月报"])
+    (2016, None, None)
     """
-    for t in texts:
-        m = _YEAR.search(norm(t))
-        if m:
-            return int(m.group(1))
-    return None
+    years = {int(m.group(1)) for t in texts for m in _YEAR.finditer(norm(t))}
+    return years.pop() if len(years) == 1 else None
 
 
 def read_file(
-    path: Path, file: str, spec: TableSpec, limits: ReadLimits, findings: Findings
+    path: Path, file: str, spec: TableSpec, limits: ReadLimits, findings: Findings | None
 ) -> RawTable:
-    """Read ``path`` by its structure (module docstring); structure findings to ``findings``.
+    """Read ``path`` by its structure (module docstring); structure findings to ``findings``
+    (None: not wanted, e.g. while ``init`` tries which table a file is; the other sheets are
+    then not looked at).
 
     Raises :class:`~.readers.ReadFailure` when the file itself cannot be read.
     """
+    quiet = findings is None
+    findings = Findings() if findings is None else findings
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return tidy(read_table_file(path, file, spec, limits), spec, findings)
     wb = open_workbook(path, file, limits)
@@ -153,7 +157,7 @@ def read_file(
         main = next((w for w in visible if str(w.title).strip() in names), visible[0])
         raw = tidy(read_sheet(path, file, wb, main, spec), spec, findings)
         for ws in visible:
-            if ws is not main and _has_content(ws):
+            if not quiet and ws is not main and _has_content(ws):
                 findings.add(
                     "sheet_not_read",
                     f"工作表「{ws.title}」有内容,未读取(只读取了「{main.title}」);"
@@ -244,43 +248,47 @@ def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
 
 
 def _concat(parts, spec: TableSpec, file: str, cumulative: bool) -> RawTable:
-    """The sheets as one table: columns matched by the field their header names."""
+    """The sheets as one table: columns matched by the field their header names (headers that
+    name none, by their text), a column only some sheets have kept (blank elsewhere); the
+    month from the sheet's name where the sheet has no 月份 column."""
     lookup = header_lookup(spec)
-
-    def key(h: str) -> str:
-        m = match_header(h, lookup)
-        return m[0] if m is not None else "?" + norm(h)
-
-    base = parts[0][2]
-    headers = list(base.headers)
-    keys = [key(h) for h in headers]
-    frames, rows = [], []
-    has_month = "month" in keys
+    keys: list[str] = []
+    headers: list[str] = []
+    header_rows: list[int] = []
+    frames, rows, formulas = [], [], []
     for _sheet, label, raw in parts:
-        pos = {key(h): i for i, h in enumerate(raw.headers)}
-        cols = {
-            j: (raw.data[pos[k]] if k in pos else pd.Series([None] * len(raw.data), dtype=object))
-            for j, k in enumerate(keys)
-        }
-        for k, i in pos.items():  # a column only this sheet has is kept too
+        seen: dict[str, int] = {}
+        cols: dict[str, pd.Series] = {}
+        at: dict[int, str] = {}
+        for i, h in enumerate(raw.headers):
+            m = match_header(h, lookup)
+            k = m[0] if m is not None else "?" + norm(h)
+            seen[k] = seen.get(k, 0) + 1
+            k = f"{k}#{seen[k]}"
             if k not in keys:
                 keys.append(k)
-                headers.append(raw.headers[i])
-                for f in frames:
-                    f[len(keys) - 1] = None
-                cols[len(keys) - 1] = raw.data[i]
-        frame = pd.DataFrame({j: s.reset_index(drop=True) for j, s in cols.items()}, dtype=object)
-        if not has_month:
-            frame[len(keys)] = label
-        frames.append(frame)
+                headers.append(h)
+                header_rows.append(raw.header_row_of(i))
+            cols[k] = raw.data[i].reset_index(drop=True)
+            at[i] = k
+        if "month#1" not in cols:
+            cols["month#derived"] = pd.Series([label] * len(raw.data), dtype=object)
+        frames.append(pd.DataFrame(cols, dtype=object))
         rows.append(raw.rows)
-    if not has_month:
+        formulas.append([(r, at[c], v) for r, c, v in raw.formula_cells if c in at])
+    derived = any("month#derived" in f.columns for f in frames)
+    if derived:
+        keys.append("month#derived")
         headers.append("月份")
-    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    data = data.reindex(columns=range(len(headers)))
+        header_rows.append(parts[0][2].header_row)
+    data = pd.concat(frames, ignore_index=True).reindex(columns=keys)
+    data.columns = range(len(keys))
+    base = parts[0][2]
     out = RawTable(spec.name, file, base.header_row, headers, data, np.concatenate(rows))
-    if not has_month:
-        out.derived_positions.add(len(headers) - 1)
+    out.header_cell_rows = header_rows
+    out.formula_cells = [(r, keys.index(k), v) for one in formulas for r, k, v in one]
+    if derived:
+        out.derived_positions.add(len(keys) - 1)
     kind = "1-N月累计" if cumulative else "当月数"
     out.layout_notes.append(
         f"每个工作表一个月({kind},统计期取自工作表名):"
@@ -332,6 +340,15 @@ def report_tally(raw: RawTable, tally: dict, findings: Findings) -> None:
         raw.layout_notes.append(f"表尾说明行(填表人、审核人等){len(tally['footers'])} 行已忽略")
 
 
+def is_footer(text: object) -> bool:
+    """Whether a row's first filled cell makes it a footer line (module docstring).
+
+    >>> [is_footer(t) for t in ("填表人:张三  审核人:李四", "注:单位万元", "注塑厂", "备注")]
+    [True, True, False, False]
+    """
+    return bool(_FOOTER.match(norm(text)))
+
+
 def _tidy(raw: RawTable, spec: TableSpec, findings: Findings, where: str, tally: dict) -> None:
     data = raw.data
     text = data.map(lambda v: norm(v) if isinstance(v, str) else "")
@@ -340,7 +357,7 @@ def _tidy(raw: RawTable, spec: TableSpec, findings: Findings, where: str, tally:
     end = n  # footers: from the bottom up
     while end > 0:
         first = next((v for v in data.iloc[end - 1] if v is not None and str(v).strip()), None)
-        if first is None or not _FOOTER.match(norm(first)):
+        if first is None or not is_footer(first):
             break
         end -= 1
         tally["footers"].append((where, int(raw.rows[end]), str(first).strip()))

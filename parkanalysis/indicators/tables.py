@@ -61,16 +61,15 @@ def resolve_period(ds: Any, period: str | int | Period) -> Period:
         p, first_month=span[0], last_month=span[1], jan_feb_combined=bool(ds.jan_feb_combined)
     )
     if "cumulative_stats" not in getattr(ds, "sources", {}):  # 1-N月 totals hold every month
-        gaps = period_gaps(
-            ds.monthly,
-            p.year,
-            range(p.start_month, p.end_month + 1),
-            jan_feb=bool(ds.jan_feb_combined),
-        )
-        if gaps:
-            months = "、".join(f"{p.year}年{m}月" for m in gaps)
+        # some months of the period without any row: the total would silently lack them (a
+        # period without any row at all is computed as NaN with a note, not refused)
+        jan_feb = bool(ds.jan_feb_combined)
+        months = [m for m in range(p.start_month, p.end_month + 1) if not (jan_feb and m == 1)]
+        gaps = period_gaps(ds.monthly, p.year, months, jan_feb=jan_feb)
+        if 0 < len(gaps) < len(months):
+            shown = "、".join(f"{p.year}年{m}月" for m in gaps)
             raise PeriodError(
-                f"{p.label} 无法计算:{months}没有任何企业的统计数据(整月缺失),"
+                f"{p.label} 无法计算:{shown}没有任何企业的统计数据(整月缺失),"
                 "合计会少算这个月;请补上该月的数据后重试"
             )
     return p
