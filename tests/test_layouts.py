@@ -390,3 +390,16 @@ def test_sheet_names_read_as_their_month():
         assert sheet_period(name, 2016) == ((want[0] or 2016), *want[1:]), name
     for name in ("说明", "汇总", "Sheet1", "13月", "2016年13月", "2016", "12", "1-5"):
         assert sheet_period(name) is None, name
+
+
+def test_init_does_not_deny_the_ledger_it_recognised(tmp_path):
+    """A ledger without 期别: init lists it as 土地台账 and then says why no phase was read,
+    never 「没有土地台账」."""
+    folder = tmp_path / "office"
+    write_layout(folder, "csv_gbk_by_name")
+    ledger = pd.read_csv(folder / "parcels.csv", dtype=str)
+    ledger.drop(columns="期别").to_csv(folder / "parcels.csv", index=False)
+    out = cli("init", folder).stdout
+    assert "parcels.csv → 土地台账(parcels)" in out
+    assert "没有土地台账" not in out
+    assert "土地台账 parcels.csv 中读不出期别及面积合计" in out

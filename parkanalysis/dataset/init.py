@@ -132,6 +132,12 @@ class InitResult:
                 f"  1. park.yaml 中各期的申报面积({self.area_unit})取自土地台账合计,"
                 "请按批复文件改正"
             )
+        elif any(f.table == "parcels" for f in self.files):  # recognised, but no phases read
+            ledger = next(f.file for f in self.files if f.table == "parcels")
+            lines.append(
+                f"  1. 土地台账 {ledger} 中读不出期别及面积合计(原因见 parkanalysis validate),"
+                "park.yaml 中的期别和申报面积需要手工填写"
+            )
         else:
             lines.append("  1. 没有土地台账,park.yaml 中的期别和申报面积需要手工填写")
         lines.append(
