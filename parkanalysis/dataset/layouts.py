@@ -56,7 +56,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parkanalysis.dataset import _parse as P
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.readers import (
     RawTable,
@@ -71,6 +70,7 @@ from parkanalysis.dataset.readers import (
 from parkanalysis.dataset.schema import FLOAT, INT, TableSpec
 from parkanalysis.dataset.sources import norm
 from parkanalysis.errors import Finding
+from parkanalysis.units import parse_numbers
 
 STATS = ("monthly_stats", "cumulative_stats")
 #: Share of enterprise-years rising only within the year that makes a table look cumulative.
@@ -384,7 +384,9 @@ def _check_totals(raw, spec, data, kinds, keep, findings, where) -> None:
         col = spec.column(m[0]) if m is not None else None
         if col is not None and col.kind in (FLOAT, INT) and not col.key and "year" not in col.name:
             positions.append(i)
-    values = {i: P.parse_finite(data[i].astype(object))[0] for i in positions}
+    values = {
+        i: np.asarray(parse_numbers(data[i].astype(object))[0], dtype="float64") for i in positions
+    }
     detail = (kinds == "") & keep
     for t in np.flatnonzero((kinds != "") & keep):
         kind = kinds[t]
