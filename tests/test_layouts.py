@@ -173,6 +173,8 @@ def write_layout(folder: Path, layout: str, defect: str | None = None) -> Path:
                 sheet = f"{y}年{m}月"
             ws = wb.create_sheet(sheet)
             key = "企业代码" if layout in ("sheets_by_code", "sheets_yyyymm_text") else "企业名称"
+            if defect == "hidden_month" and (y, m) == (2016, 4):
+                ws.sheet_state = "hidden"
             if defect == "sheet_unreadable" and (y, m) == (2016, 4):
                 ws.append(["工贸园企业月度统计"])
                 ws.append(["甲", "乙", "丙"])
@@ -306,6 +308,7 @@ def test_init_says_what_it_inferred(layout_folder):
 
 DEFECTS = [
     ("sheets_by_code", "sheet_unreadable"),
+    ("sheets_yyyymm_text", "hidden_month"),
     ("sheets_by_code", "month_gone"),
     ("csv_gbk_by_name", "month_gone"),
     ("sheets_month_only", "year_end_gone"),
@@ -332,6 +335,11 @@ def test_injected_defect_is_found(tmp_path, layout, defect):
         (f,) = [f for f in report["errors"] if f["rule"] == "sheet_not_read"]
         assert f["column"] == "2016年4月" and f["file"] == path.name
         assert proc.returncode == 2
+    elif defect == "hidden_month":  # a hole as well: the month is an error, the sheet named
+        (f,) = [f for f in report["warnings"] if f["rule"] == "sheet_not_read"]
+        assert f["column"] == "201604" and "隐藏" in f["message"]
+        (f,) = [f for f in report["errors"] if f["rule"] == "month_missing"]
+        assert f["value"] == "2016-04"
     elif defect == "month_gone":
         (f,) = [f for f in report["errors"] if f["rule"] == "month_missing"]
         assert f["value"] == "2016-04" and "2016年4月" in f["message"]

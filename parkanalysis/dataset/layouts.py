@@ -17,7 +17,8 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
 - Every other visible sheet with content is reported as ``sheet_not_read``: an error for a
   period sheet that cannot be read (its month would be lost), a warning for any other sheet
   (only the first visible sheet, or the sheet named after the table, is read otherwise).
-  Hidden sheets are never read (data/README.md).
+  Hidden sheets are never read (data/README.md); a hidden period sheet of a workbook read by
+  period is reported (warning).
 - A **total row** has a text cell reading 合计 / 小计 / 总计 (a few characters may precede it:
   全园合计, 工业小计). It is excluded from the data and checked: every numeric column's total is
   compared with the sum of the detail rows above it — since the previous total row for 小计,
@@ -152,6 +153,16 @@ def read_file(
                 )
             )
         if spec.name in STATS and any(sheet_period(ws.title) for ws in visible):
+            for ws in wb.worksheets:  # a hidden month is not read: say so
+                if ws.sheet_state != "visible" and sheet_period(ws.title):
+                    findings.add(
+                        "sheet_not_read",
+                        f"工作表「{ws.title}」是隐藏的工作表,未读取;如它是该月的数据,"
+                        "请在 Excel 中取消隐藏",
+                        file=file,
+                        column=str(ws.title),
+                        severity="warning",
+                    )
             return _read_period_sheets(path, file, wb, visible, spec, findings)
         names = {spec.name, spec.zh}
         main = next((w for w in visible if str(w.title).strip() in names), visible[0])
