@@ -304,6 +304,7 @@ def _concat(parts, spec: TableSpec, file: str, cumulative: bool) -> RawTable:
     out.layout_notes.append(
         f"每个工作表一个月({kind},统计期取自工作表名):"
         f"{parts[0][0]} … {parts[-1][0]},共 {len(parts)} 个工作表"
+        f"(统计期 {parts[0][1]} … {parts[-1][1]})"
     )
     return out
 
