@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis._io import resolve_data_folder
-from parkanalysis.dataset import office
+from parkanalysis.dataset import layouts, office
 from parkanalysis.dataset.description import Description
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.frames import cumulative_to_monthly, derive_above_size
 from parkanalysis.dataset.profile import Profile, read_profile
-from parkanalysis.dataset.readers import ReadFailure, ReadLimits, read_table_file
+from parkanalysis.dataset.readers import ReadFailure, ReadLimits
 from parkanalysis.dataset.schema import FRAME_NAMES, MONTHLY_VALUE_COLUMNS, TABLES
 from parkanalysis.dataset.sources import read_sources
 from parkanalysis.dataset.tables import TableData, parse_table
@@ -83,7 +83,7 @@ class ValidationReport:
         for f in [*self.errors, *self.warnings]:
             rows.append(
                 (
-                    "错误" if f.severity == "error" else "警告",
+                    {"error": "错误", "info": "提示"}.get(f.severity, "警告"),
                     f.rule,
                     f.file or "",
                     "" if f.row is None else str(f.row),
@@ -402,7 +402,7 @@ def _read_and_check(path, limits, *, strict=False, description=None):
     for name, path_ in files.items():
         spec = office.spec_for(name, ctx, ctx.sources.get(path_.name))
         try:
-            raw = read_table_file(path_, path_.name, spec, limits)
+            raw = layouts.read_file(path_, path_.name, spec, limits, findings)
         except ReadFailure as exc:
             findings.add_finding(exc.finding)
             continue

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from parkanalysis._io import atomic_write
-from parkanalysis.dataset import office
+from parkanalysis.dataset import layouts, office
 from parkanalysis.dataset.core import TABLE_SUFFIXES
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.profile import PROFILE_FILE
@@ -36,7 +36,6 @@ from parkanalysis.dataset.readers import (
     ReadLimits,
     header_lookup,
     match_header,
-    read_table_file,
 )
 from parkanalysis.dataset.schema import PUBLIC_LAND_USES, TABLES
 from parkanalysis.dataset.sources import norm
@@ -78,6 +77,8 @@ class FileReport:
     header_rows: str = ""
     #: the distinct values of its 园区代码 column, when it has one
     park_codes: set[str] = field(default_factory=set)
+    #: what reading the file's structure inferred (sheets per month, total rows …)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def header_text(self) -> str:
@@ -113,6 +114,8 @@ class InitResult:
                 lines.append(
                     f"      统计期:{f.periods[0]} … {f.periods[-1]}(共 {len(f.periods)} 期)"
                 )
+            for note in f.notes:
+                lines.append(f"      推断:{note}")
             if f.ignored:
                 lines.append(f"      忽略:{'、'.join(f.ignored)}")
             if f.unknown:
@@ -128,6 +131,12 @@ class InitResult:
             lines.append(
                 f"  1. park.yaml 中各期的申报面积({self.area_unit})取自土地台账合计,"
                 "请按批复文件改正"
+            )
+        elif any(f.table == "parcels" for f in self.files):  # recognised, but no phases read
+            ledger = next(f.file for f in self.files if f.table == "parcels")
+            lines.append(
+                f"  1. 土地台账 {ledger} 中读不出期别及面积合计(原因见 parkanalysis validate),"
+                "park.yaml 中的期别和申报面积需要手工填写"
             )
         else:
             lines.append("  1. 没有土地台账,park.yaml 中的期别和申报面积需要手工填写")
@@ -193,7 +202,7 @@ def _recognise(path: Path, ctx: office.Context, limits: ReadLimits) -> FileRepor
     for table in _ORDER:
         spec = office.spec_for(table, ctx, None)
         try:
-            raw = read_table_file(path, path.name, spec, limits)
+            raw = layouts.read_file(path, path.name, spec, limits, None)
         except ReadFailure as exc:
             problem = exc.finding.message
             break
@@ -220,10 +229,14 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
     if raw.header_cell_rows and max(raw.header_cell_rows) > raw.header_row:
         rep.header_rows = f"{raw.header_row}-{max(raw.header_cell_rows)}"
     month_pos = year_pos = None
+    rep.notes = list(raw.layout_notes)
     for i, h in enumerate(raw.headers):
         if not norm(h):
             continue
         m = match_header(h, lookup)
+        if i in raw.derived_positions:  # e.g. the month taken from the sheet names
+            month_pos = i if m is not None and m[0] == "month" else month_pos
+            continue
         if m is not None and m[0] == "enterprise_id" and "enterprise_id" in rep.columns.values():
             # 企业代码 and 统一社会信用代码 both given: the credit code is not the id
             first = next(k for k, v in rep.columns.items() if v == "enterprise_id")
@@ -323,7 +336,8 @@ def _park_name(files: list[Path], limits: ReadLimits) -> str | None:
         if first is None:
             continue
         m = _TITLE.match(norm(first))
-        if m and not any(k in m.group(1) for k in ("企业", "统计", "台账")):
+        sentence = any(p in m.group(1) for p in ",。;:、") if m else True
+        if m and not sentence and not any(k in m.group(1) for k in ("企业", "统计", "台账")):
             return m.group(1)
     return None
 
@@ -350,7 +364,7 @@ def _phases(folder, reports, ctx, limits):
         unit = "亩"
     spec = office.spec_for("parcels", ctx, None)
     try:
-        raw = read_table_file(folder / rep.file, rep.file, spec, limits)
+        raw = layouts.read_file(folder / rep.file, rep.file, spec, limits, Findings())
     except ReadFailure:
         return {}, unit
     findings = Findings()
@@ -424,6 +438,7 @@ def _yaml(pid, name, phases, unit, reports) -> str:
             continue
         out.append(f"  {_q(r.file)}:")
         out.append(f"    table: {r.table}  # {TABLES[r.table].zh},表头在{r.header_text}")
+        out += [f"    # 推断:{note}" for note in r.notes]
         out.append("    columns:")
         for h, fld in r.columns.items():
             unit_note = f"  # 单位 {r.units[h]}" if h in r.units else ""

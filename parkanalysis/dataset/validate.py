@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.dataset.findings import Findings
+from parkanalysis.dataset.layouts import check_structure
 from parkanalysis.dataset.profile import DECLARED_KEYS, Profile
 from parkanalysis.dataset.schema import MONTHLY_VALUE_COLUMNS, PUBLIC_LAND_USES
 from parkanalysis.dataset.tables import TableData
@@ -75,6 +76,7 @@ def check_dataset(profile: Profile | None, tables: dict[str, TableData], finding
             _check_growth(stats, profile, findings, status)
     if profile is not None:
         _check_ledger(profile, tables.get("parcels"), findings)
+    check_structure(profile, tables, findings)
     return status
 
 

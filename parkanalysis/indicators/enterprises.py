@@ -152,6 +152,24 @@ def prepare(ds: Any) -> _Prepared:
     return prepared
 
 
+def months_without_rows(prep: _Prepared, year: int, months) -> list[int]:
+    """The months of ``year`` among ``months`` in which the monthly frame has no row at all,
+    read from the month index of :func:`prepare` (no scan of the frame).
+
+    >>> class P:  # rows of month indices 24194 (2016-03) and 24196 (2016-05)
+    ...     t_first, month_bounds = 24194, np.array([0, 3, 3, 5])
+    >>> months_without_rows(P, 2016, [3, 4, 5, 6])
+    [4, 6]
+    """
+    bounds = prep.month_bounds
+    gaps = []
+    for m in months:
+        k = year * 12 + m - 1 - prep.t_first
+        if not 0 <= k < len(bounds) - 1 or bounds[k + 1] == bounds[k]:
+            gaps.append(m)
+    return gaps
+
+
 def _lookup(sorted_keys: np.ndarray, order: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Registry row of each key (``order[i]`` for ``sorted_keys[i]``), −1 when absent."""
     if not len(sorted_keys):

@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.errors import ParameterError, PeriodError
-from parkanalysis.indicators.enterprises import Core, collect, enterprise_frame, prepare
+from parkanalysis.indicators.enterprises import (
+    Core,
+    collect,
+    enterprise_frame,
+    months_without_rows,
+    prepare,
+)
 from parkanalysis.indicators.measures import (
     Result,
     complete_rows,
@@ -56,9 +62,22 @@ def resolve_period(ds: Any, period: str | int | Period) -> Period:
     span = prepare(ds).month_range
     if span is None:
         raise PeriodError(f"{p.label} 无法计算:数据集没有企业月度统计数据。")
-    return check_period_available(
+    p = check_period_available(
         p, first_month=span[0], last_month=span[1], jan_feb_combined=bool(ds.jan_feb_combined)
     )
+    if "cumulative_stats" not in getattr(ds, "sources", {}):  # 1-N月 totals hold every month
+        # some months of the period without any row: the total would silently lack them (a
+        # period without any row at all is computed as NaN with a note, not refused)
+        jan_feb = bool(ds.jan_feb_combined)
+        months = [m for m in range(p.start_month, p.end_month + 1) if not (jan_feb and m == 1)]
+        gaps = months_without_rows(prepare(ds), p.year, months)
+        if 0 < len(gaps) < len(months):
+            shown = "、".join(f"{p.year}年{m}月" for m in gaps)
+            raise PeriodError(
+                f"{p.label} 无法计算:{shown}没有任何企业的统计数据(整月缺失),"
+                "合计会少算这个月;请补上该月的数据后重试"
+            )
+    return p
 
 
 def resolve_park(ds: Any, park: str | None) -> str:

@@ -24,7 +24,7 @@ from parkanalysis.dataset.readers.limits import (
     fail,
     open_regular,
 )
-from parkanalysis.dataset.readers.xlsx import MAX_XLSX_COLUMNS, read_xlsx
+from parkanalysis.dataset.readers.xlsx import MAX_XLSX_COLUMNS, open_workbook, read_sheet, read_xlsx
 from parkanalysis.dataset.schema import TableSpec
 
 __all__ = [
@@ -35,7 +35,9 @@ __all__ = [
     "header_lookup",
     "match_header",
     "open_regular",
+    "open_workbook",
     "read_csv",
+    "read_sheet",
     "read_table_file",
     "read_xlsx",
 ]

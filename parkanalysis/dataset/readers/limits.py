@@ -128,6 +128,10 @@ class RawTable:
     derived_positions: set[int] = field(default_factory=set)
     #: cells as written, by position, where the package replaced them (credit codes → ids)
     rewritten: dict[int, np.ndarray] = field(default_factory=dict)
+    #: the text cells above the header (title rows), as written
+    title_rows: list[str] = field(default_factory=list)
+    #: what reading the file's structure inferred, for ``init`` (see :mod:`..layouts`)
+    layout_notes: list[str] = field(default_factory=list)
 
     def header_row_of(self, position: int) -> int:
         """The Excel row of the header cell at ``position``."""

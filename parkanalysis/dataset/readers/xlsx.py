@@ -222,47 +222,57 @@ def _sheet_rows(ws, first_row: int, width: int | None, max_row: int | None = Non
 
 def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> RawTable:
     """Read the first visible sheet (or the sheet named after the table) with openpyxl."""
-    import openpyxl
-
-    check_zip(path, file, limits)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise fail(file, f"无法打开工作簿({describe(exc, path)});请用 Excel 另存为 .xlsx") from None
+    wb = open_workbook(path, file, limits)
     try:
         visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
         if not visible:
             raise fail(file, "工作簿没有可见的工作表;请取消隐藏数据所在的工作表")
         names = {spec.name, spec.zh}
         ws = next((w for w in visible if str(w.title).strip() in names), visible[0])
-        sheet_index = wb.worksheets.index(ws)
-        member = getattr(ws, "_worksheet_path", None)
-        try:
-            head = dict(_sheet_rows(ws, 1, None, HEADER_SEARCH_ROWS + 1))
-            if not head:
-                raise fail(
-                    file,
-                    f"工作表「{ws.title}」为空(前 {HEADER_SEARCH_ROWS} 行没有任何内容);"
-                    "请把数据放在第一个可见的工作表,或删除该文件",
-                )
-            grid = [head.get(r, []) for r in range(1, max(head) + 1)]
-            header_index = find_header(grid, spec)
-            if header_index is None:
-                raw = RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
-                raw.header_probe = probe_header(grid, spec)
-                return raw
-            headers, span = header_cells(grid, header_index, spec)
-            while headers and not headers[-1]:
-                headers.pop()
-            width = len(headers)
-            first = header_index + span + 1
-            body = list(_sheet_rows(ws, first, width))
-        except ReadFailure:
-            raise
-        except Exception as exc:
-            raise fail(file, f"工作表读取失败({describe(exc, path)});请重新导出") from None
+        return read_sheet(path, file, wb, ws, spec)
     finally:
         wb.close()
+
+
+def open_workbook(path: Path, file: str, limits: ReadLimits):
+    """The checked workbook (:func:`check_zip`), opened read-only with cached values."""
+    import openpyxl
+
+    check_zip(path, file, limits)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise fail(file, f"无法打开工作簿({describe(exc, path)});请用 Excel 另存为 .xlsx") from None
+
+
+def read_sheet(path: Path, file: str, wb, ws, spec: TableSpec) -> RawTable:
+    """One sheet ``ws`` of the open workbook ``wb`` as a raw table (no header: no headers)."""
+    sheet_index = wb.worksheets.index(ws)
+    member = getattr(ws, "_worksheet_path", None)
+    try:
+        head = dict(_sheet_rows(ws, 1, None, HEADER_SEARCH_ROWS + 1))
+        if not head:
+            raise fail(
+                file,
+                f"工作表「{ws.title}」为空(前 {HEADER_SEARCH_ROWS} 行没有任何内容);"
+                "请把数据放在第一个可见的工作表,或删除该文件",
+            )
+        grid = [head.get(r, []) for r in range(1, max(head) + 1)]
+        header_index = find_header(grid, spec)
+        if header_index is None:
+            raw = RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
+            raw.header_probe = probe_header(grid, spec)
+            return raw
+        headers, span = header_cells(grid, header_index, spec)
+        while headers and not headers[-1]:
+            headers.pop()
+        width = len(headers)
+        first = header_index + span + 1
+        body = list(_sheet_rows(ws, first, width))
+    except ReadFailure:
+        raise
+    except Exception as exc:
+        raise fail(file, f"工作表读取失败({describe(exc, path)});请重新导出") from None
     cells = [(r + [None] * width)[:width] for _, r in body]
     frame = pd.DataFrame(cells, columns=list(range(width)), dtype=object)
     raw = RawTable(
@@ -273,6 +283,9 @@ def read_xlsx(path: Path, file: str, spec: TableSpec, limits: ReadLimits) -> Raw
         frame,
         np.array([r for r, _ in body], dtype="int64"),
     )
+    raw.title_rows = [
+        str(c) for row in grid[:header_index] for c in row if c is not None and str(c).strip()
+    ]
     if span == 2:
         raw.header_cell_rows = header_cell_excel_rows(grid, header_index, width)
     if _sheet_has_formulas(path, member):

@@ -1,0 +1,516 @@
+"""Reading a file by its structure: every sheet of a workbook, total rows, footers, months.
+
+Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office adaptation
+(:mod:`.office`), :func:`read_file` reads a file the way the office laid it out. Definitions
+(one place; ``tests/test_layouts.py`` holds them on generated layouts):
+
+- A **period sheet** is a visible sheet whose name is a month — ``2015年3月``, ``2015.3``,
+  ``2015-03``, ``201503``, ``3月`` (the year then comes from the sheet's title rows, else the
+  file name) — or a statistics period ``2016年1-2月`` / ``2016年1-5月``.
+- A statistics workbook with period sheets is read as **one sheet per period**: each period
+  sheet is read (its header found as usual; no 月份 column needed) with the month taken from
+  its name, and the sheets are concatenated as one table. Row numbers stay those of each
+  sheet (the month, from the sheet name, tells the sheets apart). In a workbook of 当月数 a
+  ``1-2月`` sheet holds January and February together and stands for February (as a 1-2月
+  report does; ``jan_feb_combined``); a workbook whose sheets include ``1-N月`` with N > 2 is
+  a 1-N月 cumulative table and the labels are kept for :mod:`.office` to read.
+- Every other visible sheet with content is reported as ``sheet_not_read``: an error for a
+  period sheet that cannot be read (its month would be lost), a warning for any other sheet
+  (only the first visible sheet, or the sheet named after the table, is read otherwise).
+  Hidden sheets are never read (data/README.md); a hidden period sheet of a workbook read by
+  period is reported (warning).
+- A **total row** has a text cell reading 合计 / 小计 / 总计 (a few characters may precede it:
+  全园合计, 工业小计). It is excluded from the data and checked: every numeric column's total is
+  compared with the sum of the detail rows above it — since the previous total row for 小计,
+  since the previous 合计/总计 for 合计/总计 — and a difference above
+  ``0.1 + 1e-6 × |sum|`` is ``total_mismatch`` (warning: the detail rows are what is read).
+- A **footer line** is a row under the table whose first filled cell begins with 填表人,
+  填报人, 审核人, 制表人, 单位负责人, 统计负责人, 填报日期 or 报出日期, or with 制表, 负责人,
+  备注, 注 or 说明 and a colon (an enterprise named 注塑… is data).
+  Footer lines are dropped and listed as ``footer_ignored`` (severity ``info``), one finding
+  per distinct text.
+
+Checks on the parsed statistics (:func:`check_structure`, run by ``validate``):
+
+- ``month_missing`` (error): in a table of 当月数, a month in which no enterprise of a park
+  has a row while months before and after it in the same year have rows (January excepted
+  where 1-2月 are combined). Without it, every total over a period holding the month would be
+  short by the month's figures, silently. (A dataset may hold some months of each year only,
+  or a 1-N月 table only some N: neither is a hole.) A period asked of the indicators in which
+  some months have rows and others none is refused as well, naming the months
+  (:func:`parkanalysis.indicators.resolve_period`, from the month index it keeps); a period
+  without any row is computed as before (NaN with the note 本期无企业统计数据).
+- ``monthly_looks_cumulative`` (error): in a table of 当月数, at least
+  :data:`CUMULATIVE_SHARE` of the enterprise-years with four or more months of 工业总产值 (else
+  营业收入) never fall within the year and rise at least once — the pattern of 1-N月 running
+  totals filed as monthly values.
+- ``count_unavailable`` (warning): the register has no 投产日期 column, so the counts that
+  need it (规上企业数, 新投产企业数, 应报户数) cannot be made; the finding says so instead of the
+  report showing 0.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from parkanalysis.dataset.findings import Findings
+from parkanalysis.dataset.readers import (
+    RawTable,
+    ReadFailure,
+    ReadLimits,
+    header_lookup,
+    match_header,
+    open_workbook,
+    read_sheet,
+    read_table_file,
+)
+from parkanalysis.dataset.schema import FLOAT, INT, TableSpec
+from parkanalysis.dataset.sources import norm
+from parkanalysis.errors import Finding
+from parkanalysis.units import parse_numbers
+
+STATS = ("monthly_stats", "cumulative_stats")
+#: Share of enterprise-years rising only within the year that makes a table look cumulative.
+CUMULATIVE_SHARE = 0.8
+
+_DASH = "-－—~～至"
+_MONTH_SHEET = re.compile(
+    r"^(?:(\d{4})(?:年|[-./]))?(\d{1,2})月?份?$"
+    r"|^(\d{4})(\d{2})$"
+    r"|^(?:(\d{4})年)?1[" + _DASH + r"](\d{1,2})月$"
+)
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+_TOTAL = re.compile(r"^[\u4e00-\u9fff]{0,8}(合计|小计|总计)$")
+_FOOTER = re.compile(
+    r"^(?:填表人|填报人|审核人|制表人|单位负责人|统计负责人|填报日期|报出日期)"
+    r"|^(?:制表|负责人|备注|注|说明)[::]"
+)
+
+
+def sheet_period(name: object, year: int | None = None) -> tuple[int | None, int, int] | None:
+    """``(year, first month, last month)`` a sheet name stands for, else None.
+
+    ``year`` is used when the name has none (and stays None when neither has one).
+
+    >>> sheet_period("2015年3月"), sheet_period("3月", 2016), sheet_period("2016年1-2月")
+    ((2015, 3, 3), (2016, 3, 3), (2016, 1, 2))
+    >>> sheet_period("201603"), sheet_period("2016.3"), sheet_period("3月"), sheet_period("说明")
+    ((2016, 3, 3), (2016, 3, 3), (None, 3, 3), None)
+    """
+    m = _MONTH_SHEET.match(norm(name))
+    if not m:
+        return None
+    if m.group(2) is not None:
+        y, first, last = m.group(1), int(m.group(2)), int(m.group(2))
+        if m.group(1) is None and not norm(name).endswith(("月", "月份")):
+            return None  # a bare number is not a month
+    elif m.group(4) is not None:
+        y, first, last = m.group(3), int(m.group(4)), int(m.group(4))
+    else:
+        y, first, last = m.group(5), 1, int(m.group(6))
+    if not 1 <= last <= 12:
+        return None
+    return (int(y) if y else year), first, last
+
+
+def year_in(texts) -> int | None:
+    """The year (1950-2099) ``texts`` name, when they name exactly one.
+
+    >>> year_in(["工贸园2016年3月企业统计表"]), year_in(["统计表"]), year_in(["2012-2016年月报"])
+    (2016, None, None)
+    """
+    years = {int(m.group(1)) for t in texts for m in _YEAR.finditer(norm(t))}
+    return years.pop() if len(years) == 1 else None
+
+
+def read_file(
+    path: Path, file: str, spec: TableSpec, limits: ReadLimits, findings: Findings | None
+) -> RawTable:
+    """Read ``path`` by its structure (module docstring); structure findings to ``findings``
+    (None: not wanted, e.g. while ``init`` tries which table a file is; the other sheets are
+    then not looked at).
+
+    Raises :class:`~.readers.ReadFailure` when the file itself cannot be read.
+    """
+    quiet = findings is None
+    findings = Findings() if findings is None else findings
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return tidy(read_table_file(path, file, spec, limits), spec, findings)
+    wb = open_workbook(path, file, limits)
+    try:
+        visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+        if not visible:
+            raise ReadFailure(
+                Finding(
+                    "error",
+                    "unreadable_file",
+                    "工作簿没有可见的工作表;请取消隐藏数据所在的工作表",
+                    file=file,
+                )
+            )
+        if spec.name in STATS and any(sheet_period(ws.title) for ws in visible):
+            for ws in wb.worksheets:  # a hidden month is not read: say so
+                if ws.sheet_state != "visible" and sheet_period(ws.title):
+                    findings.add(
+                        "sheet_not_read",
+                        f"工作表「{ws.title}」是隐藏的工作表,未读取;如它是该月的数据,"
+                        "请在 Excel 中取消隐藏",
+                        file=file,
+                        column=str(ws.title),
+                        severity="warning",
+                    )
+            return _read_period_sheets(path, file, wb, visible, spec, findings)
+        names = {spec.name, spec.zh}
+        main = next((w for w in visible if str(w.title).strip() in names), visible[0])
+        raw = tidy(read_sheet(path, file, wb, main, spec), spec, findings)
+        for ws in visible:
+            if not quiet and ws is not main and _has_content(ws):
+                findings.add(
+                    "sheet_not_read",
+                    f"工作表「{ws.title}」有内容,未读取(只读取了「{main.title}」);"
+                    "如它也是数据,请把它另存为单独的文件,或把工作表名改成月份(如 2016年3月)",
+                    file=file,
+                    column=str(ws.title),
+                    severity="warning",
+                )
+        return raw
+    finally:
+        wb.close()
+
+
+def _has_content(ws) -> bool:
+    rows = ws.iter_rows(max_row=50, max_col=50, values_only=True)
+    return any(any(v is not None and str(v).strip() for v in row) for row in rows)
+
+
+def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
+    import dataclasses
+
+    def keyed_by(name: str) -> TableSpec:  # the sheet's header: the one key it must name
+        cols = tuple(
+            dataclasses.replace(c, key=c.name == name, optional=c.name != name and c.optional)
+            for c in spec.columns
+        )
+        return dataclasses.replace(spec, columns=cols)
+
+    specs = [keyed_by("enterprise_id")]
+    if any(c.name == "enterprise_name" for c in spec.columns):
+        specs.append(keyed_by("enterprise_name"))
+    file_year = year_in([Path(file).stem])
+    parts: list[tuple[str, str, RawTable]] = []
+    spans = [sheet_period(ws.title) for ws in visible]
+    cumulative = any(p is not None and p[1] == 1 and p[2] > 2 for p in spans)
+    tally: dict = {"totals": 0, "footers": []}
+    for ws, period in zip(visible, spans, strict=True):
+        if period is None:
+            if _has_content(ws):
+                findings.add(
+                    "sheet_not_read",
+                    f"工作表「{ws.title}」的名称不是月份,未读取(其他工作表按月份读取);"
+                    "如它是某月的数据,请把工作表名改成月份(如 2016年3月)",
+                    file=file,
+                    column=str(ws.title),
+                    severity="warning",
+                )
+            continue
+        for one in specs:
+            raw = read_sheet(path, file, wb, ws, one)
+            if raw.headers:
+                break
+        if not raw.headers:
+            probe = raw.header_probe
+            seen = f"(第{probe[0]}行最像表头,缺少{'、'.join(probe[2])})" if probe else ""
+            findings.add(
+                "sheet_not_read",
+                f"工作表「{ws.title}」找不到表头{seen},该月数据未读取;"
+                "请让这张工作表的表头与其他月份的一致",
+                file=file,
+                column=str(ws.title),
+                value=str(ws.title),
+            )
+            continue
+        year = period[0] or year_in(raw.title_rows) or file_year
+        if year is None:
+            findings.add(
+                "sheet_not_read",
+                f"工作表「{ws.title}」没有年份(表名、标题行和文件名中都没有);该月数据未读取;"
+                "请把工作表名写成 2016年3月 的样子",
+                file=file,
+                column=str(ws.title),
+                value=str(ws.title),
+            )
+            continue
+        first, last = period[1], period[2]
+        if cumulative:
+            label = f"{year}年{first}-{last}月" if first != last else f"{year}年1-{last}月"
+        else:
+            label = f"{year:04d}-{last:02d}"
+        raw = tidy(raw, spec, findings, f"工作表「{ws.title}」", tally)
+        parts.append((str(ws.title), label, raw))
+    if not parts:
+        return RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
+    out = _concat(parts, spec, file, cumulative)
+    report_tally(out, tally, findings)
+    return out
+
+
+def _concat(parts, spec: TableSpec, file: str, cumulative: bool) -> RawTable:
+    """The sheets as one table: columns matched by the field their header names (headers that
+    name none, by their text), a column only some sheets have kept (blank elsewhere); the
+    month from the sheet's name where the sheet has no 月份 column."""
+    lookup = header_lookup(spec)
+    keys: list[str] = []
+    headers: list[str] = []
+    header_rows: list[int] = []
+    frames, rows, formulas = [], [], []
+    for _sheet, label, raw in parts:
+        seen: dict[str, int] = {}
+        cols: dict[str, pd.Series] = {}
+        at: dict[int, str] = {}
+        for i, h in enumerate(raw.headers):
+            m = match_header(h, lookup)
+            k = m[0] if m is not None else "?" + norm(h)
+            seen[k] = seen.get(k, 0) + 1
+            k = f"{k}#{seen[k]}"
+            if k not in keys:
+                keys.append(k)
+                headers.append(h)
+                header_rows.append(raw.header_row_of(i))
+            cols[k] = raw.data[i].reset_index(drop=True)
+            at[i] = k
+        if "month#1" not in cols:
+            cols["month#derived"] = pd.Series([label] * len(raw.data), dtype=object)
+        frames.append(pd.DataFrame(cols, dtype=object))
+        rows.append(raw.rows)
+        formulas.append([(r, at[c], v) for r, c, v in raw.formula_cells if c in at])
+    derived = any("month#derived" in f.columns for f in frames)
+    if derived:
+        keys.append("month#derived")
+        headers.append("月份")
+        header_rows.append(parts[0][2].header_row)
+    data = pd.concat(frames, ignore_index=True).reindex(columns=keys)
+    data.columns = range(len(keys))
+    base = parts[0][2]
+    out = RawTable(spec.name, file, base.header_row, headers, data, np.concatenate(rows))
+    out.header_cell_rows = header_rows
+    out.formula_cells = [(r, keys.index(k), v) for one in formulas for r, k, v in one]
+    if derived:
+        out.derived_positions.add(len(keys) - 1)
+    kind = "1-N月累计" if cumulative else "当月数"
+    out.layout_notes.append(
+        f"每个工作表一个月({kind},统计期取自工作表名):"
+        f"{parts[0][0]} … {parts[-1][0]},共 {len(parts)} 个工作表"
+        f"(统计期 {parts[0][1]} … {parts[-1][1]})"
+    )
+    return out
+
+
+# -- totals and footers -----------------------------------------------------------------------
+
+
+def tidy(
+    raw: RawTable, spec: TableSpec, findings: Findings, where: str = "", tally: dict | None = None
+) -> RawTable:
+    """Drop footer lines and total rows of ``raw`` (checking the totals); see the docstring.
+
+    ``tally`` (several sheets of one table) collects the footers and the count of total rows
+    for :func:`report_tally`; without it they are reported at once.
+    """
+    own = tally is None
+    tally = {"totals": 0, "footers": []} if own else tally
+    if raw.headers and not raw.data.empty:
+        _tidy(raw, spec, findings, where, tally)
+    if own:
+        report_tally(raw, tally, findings)
+    return raw
+
+
+def report_tally(raw: RawTable, tally: dict, findings: Findings) -> None:
+    """One ``footer_ignored`` per distinct footer text; the total rows in ``layout_notes``."""
+    seen: dict[str, list[tuple[str, int]]] = {}
+    for where, row, text in tally["footers"]:
+        seen.setdefault(text, []).append((where, row))
+    for text, places in seen.items():
+        where, row = places[0]
+        more = f"(共 {len(places)} 处,各工作表同样)" if len(places) > 1 else ""
+        findings.add(
+            "footer_ignored",
+            f"{where}第{row}行是表尾的说明行(填表人、审核人、填报日期、备注等),已忽略{more}:"
+            f"{text[:40]}",
+            file=raw.file,
+            row=row,
+            value=text[:60],
+            severity="info",
+        )
+    if tally["totals"]:
+        raw.layout_notes.append(f"合计/小计/总计行 {tally['totals']} 行已排除,并与明细之和核对")
+    if tally["footers"]:
+        raw.layout_notes.append(f"表尾说明行(填表人、审核人等){len(tally['footers'])} 行已忽略")
+
+
+def is_footer(text: object) -> bool:
+    """Whether a row's first filled cell makes it a footer line (module docstring).
+
+    >>> [is_footer(t) for t in ("填表人:张三  审核人:李四", "注:单位万元", "注塑厂", "备注")]
+    [True, True, False, False]
+    """
+    return bool(_FOOTER.match(norm(text)))
+
+
+def _tidy(raw: RawTable, spec: TableSpec, findings: Findings, where: str, tally: dict) -> None:
+    data = raw.data
+    text = data.map(lambda v: norm(v) if isinstance(v, str) else "")
+    n = len(data)
+    keep = np.ones(n, dtype=bool)
+    end = n  # footers: from the bottom up
+    while end > 0:
+        first = next((v for v in data.iloc[end - 1] if v is not None and str(v).strip()), None)
+        if first is None or not is_footer(first):
+            break
+        end -= 1
+        tally["footers"].append((where, int(raw.rows[end]), str(first).strip()))
+    keep[end:] = False
+    kinds = np.array(
+        [next((m.group(1) for c in text.iloc[i] if (m := _TOTAL.match(c))), "") for i in range(n)],
+        dtype=object,
+    )
+    is_total = (kinds != "") & keep
+    if is_total.any():
+        _check_totals(raw, spec, data, kinds, keep, findings, where)
+        keep &= ~is_total
+        tally["totals"] += int(is_total.sum())
+    if not keep.all():
+        raw.data = data.loc[keep].reset_index(drop=True)
+        raw.rows = raw.rows[keep]
+
+
+def _check_totals(raw, spec, data, kinds, keep, findings, where) -> None:
+    lookup = header_lookup(spec)
+    positions = []
+    for i, h in enumerate(raw.headers):
+        m = match_header(h, lookup)
+        col = spec.column(m[0]) if m is not None else None
+        if col is not None and col.kind in (FLOAT, INT) and not col.key and "year" not in col.name:
+            positions.append(i)
+    values = {
+        i: np.asarray(parse_numbers(data[i].astype(object))[0], dtype="float64") for i in positions
+    }
+    detail = (kinds == "") & keep
+    for t in np.flatnonzero((kinds != "") & keep):
+        kind = kinds[t]
+        stops = (kinds[:t] != "") if kind == "小计" else np.isin(kinds[:t], ("合计", "总计"))
+        start = int(np.flatnonzero(stops)[-1]) + 1 if stops.any() else 0
+        span = detail[start:t].copy()
+        for i in positions:
+            total = values[i][t]
+            if not np.isfinite(total):
+                continue
+            s = float(np.nansum(values[i][start:t][span]))
+            if abs(total - s) > 0.1 + 1e-6 * abs(s):
+                findings.add(
+                    "total_mismatch",
+                    f"{where}第{int(raw.rows[t])}行{kind} {total:g} ≠ 上方 {int(span.sum())} 行"
+                    f"之和 {s:g}(差 {total - s:g});合计行未读取,数据按明细行计算,请核对明细或合计",
+                    file=raw.file,
+                    row=int(raw.rows[t]),
+                    column=raw.headers[i],
+                    value=data[i].iat[t],
+                    severity="warning",
+                )
+
+
+# -- checks on the parsed statistics ----------------------------------------------------------
+
+
+def check_structure(profile, tables: dict, findings: Findings) -> None:
+    """``month_missing``, ``monthly_looks_cumulative``, ``count_unavailable`` (docstring)."""
+    stats = tables.get("monthly_stats") or tables.get("cumulative_stats")
+    if stats is not None and len(stats.frame):
+        jan_feb = True if profile is None else bool(profile.config.get("jan_feb_combined", True))
+        if stats.spec.name == "monthly_stats":
+            _check_months(stats, jan_feb, findings)
+            _check_cumulative_look(stats, findings)
+    ent = tables.get("enterprises")
+    if ent is not None and len(ent.frame) and ent.frame["production_start_date"].isna().all():
+        findings.add(
+            "count_unavailable",
+            "企业名录没有投产日期(没有该列或全部为空):规上企业数、新投产企业数和应报户数(缺报)"
+            "都按投产日期计数,无法计算,报告中的这些数不可用;请添加「投产日期」列",
+            file=ent.file,
+            column=ent.header("production_start_date"),
+            severity="warning",
+        )
+
+
+def missing_months(year: np.ndarray, month: np.ndarray, *, skip_january: bool) -> list[int]:
+    """Months (``year * 12 + month - 1``) between the first and the last given with none given.
+
+    >>> [divmod(m, 12) for m in missing_months(np.array([2016] * 3), np.array([2, 3, 5]),
+    ...                                         skip_january=True)]
+    [(2016, 3)]
+    """
+    ok = (year > 0) & (month >= 1) & (month <= 12)
+    have = np.unique(year[ok].astype("int64") * 12 + month[ok].astype("int64") - 1)
+    if len(have) == 0:
+        return []
+    gaps = np.setdiff1d(np.arange(have[0], have[-1] + 1), have)
+    if skip_january:
+        gaps = gaps[gaps % 12 != 0]
+    return [int(g) for g in gaps]
+
+
+def _check_months(td, jan_feb: bool, findings: Findings) -> None:
+    """``month_missing`` for the holes of a table of 当月数: months without any row between two
+    months of the same year that have rows (a dataset may hold some months of each year only)."""
+    f = td.frame
+    for park, sub in f.groupby(f["park_id"].astype("str"), sort=True):
+        year = sub["year"].to_numpy(dtype="float64", na_value=0).astype("int64")
+        month = sub["month"].to_numpy(dtype="float64", na_value=0).astype("int64")
+        for y in np.unique(year[year > 0]):
+            gaps = missing_months(year[year == y], month[year == y], skip_january=jan_feb)
+            for g in gaps:
+                m = g % 12 + 1
+                findings.add(
+                    "month_missing",
+                    f"园区 {park} 的统计数据缺少 {y}年{m}月:该月没有任何企业的数据"
+                    f"({y}年的前后月份都有);含该月的时期合计会漏掉这个月。"
+                    "请补上该月的数据(或该月的工作表)",
+                    file=td.file,
+                    column=td.header("month"),
+                    value=f"{y:04d}-{m:02d}",
+                )
+
+
+def _check_cumulative_look(td, findings: Findings) -> None:
+    f = td.frame
+    col = next(
+        (c for c in ("output_wan_yuan", "revenue_wan_yuan") if f[c].notna().any()),
+        None,
+    )
+    if col is None:
+        return
+    sub = f.loc[f[col].notna() & (f["year"] > 0), ["park_id", "enterprise_id", "year", "month"]]
+    sub = sub.assign(v=f[col]).sort_values(["park_id", "enterprise_id", "year", "month"])
+    keys = [sub["park_id"].astype("str"), sub["enterprise_id"].astype("str"), sub["year"]]
+    g = sub.groupby(keys, sort=False)["v"]
+    n = g.size()
+    diff = sub["v"].diff().where(sub.duplicated(["park_id", "enterprise_id", "year"]))
+    d = diff.groupby(keys, sort=False)
+    rising = (d.min() >= 0) & (d.max() > 0)
+    eligible = n >= 4
+    total, hits = int(eligible.sum()), int((rising & eligible).sum())
+    if total >= 3 and hits >= CUMULATIVE_SHARE * total:
+        first = f.loc[f[col].notna(), "_row"]
+        findings.add(
+            "monthly_looks_cumulative",
+            f"当月数表中 {total} 个企业·年度里有 {hits} 个的{td.spec.column(col).zh}在年内只增不减,"
+            "像是 1-N月累计值被当作当月值填报;如确是累计值,请在 park.yaml 的 sources 中把该文件"
+            "登记为 cumulative_stats(企业累计统计),否则请核对数据",
+            file=td.file,
+            row=int(first.iat[0]) if len(first) else None,
+            column=td.header(col),
+        )
