@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from parkanalysis.indicators.enterprises import _Core, _Side
-from parkanalysis.indicators.specs import _MU_PER_HA
+from parkanalysis.units import MU_PER_HA
 
 # -- per-park aggregation ----------------------------------------------------------------------
 
@@ -292,9 +292,9 @@ def _compute(core: _Core) -> dict[str, _Result]:
         "tax_per_mu": _per_area(core, "tax_wan_yuan", 1.0),
         "output_per_mu": _per_area(core, "output_wan_yuan", 1.0),
         "value_added_per_mu": _per_area(core, "value_added_wan_yuan", 1.0),
-        "tax_per_ha": _per_area(core, "tax_wan_yuan", _MU_PER_HA),
-        "output_per_ha": _per_area(core, "output_wan_yuan", _MU_PER_HA),
-        "value_added_per_ha": _per_area(core, "value_added_wan_yuan", _MU_PER_HA),
+        "tax_per_ha": _per_area(core, "tax_wan_yuan", MU_PER_HA),
+        "output_per_ha": _per_area(core, "output_wan_yuan", MU_PER_HA),
+        "value_added_per_ha": _per_area(core, "value_added_wan_yuan", MU_PER_HA),
         "labour_productivity": _productivity(core),
     }
     return results

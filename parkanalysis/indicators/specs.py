@@ -81,9 +81,6 @@ FLOW_COLUMNS = (
 )
 
 
-_MU_PER_HA = 15.0
-
-
 _DECIMALS = 6
 
 

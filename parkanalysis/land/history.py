@@ -8,7 +8,8 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from parkanalysis.errors import ParameterError
-from parkanalysis.land.ledger import _MU_PER_HA, _one_park, _park_parcels, resolve_as_of
+from parkanalysis.land.ledger import _one_park, _park_parcels, resolve_as_of
+from parkanalysis.units import MU_PER_HA
 
 
 # --------------------------------------------------------------------------- supply history
@@ -84,7 +85,7 @@ def supply_history(ds: Any, *, park: str | None = None, as_of: Any = None) -> pd
             "transactions": g.size().reindex(years, fill_value=0).astype("int64"),
         }
     )
-    out["supplied_ha"] = out["supplied_mu"] / _MU_PER_HA
+    out["supplied_ha"] = out["supplied_mu"] / MU_PER_HA
     out["cumulative_mu"] = out["supplied_mu"].cumsum().round(6)
     out["complete"] = (out.index < cutoff.year) | (cutoff.month == 12 and cutoff.day == 31)
     methods = tx.pivot_table(

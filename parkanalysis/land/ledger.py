@@ -13,6 +13,7 @@ import pandas as pd
 
 from parkanalysis.errors import ParameterError, PeriodError
 from parkanalysis.periods import Period, parse_period
+from parkanalysis.units import MU_PER_HA
 
 #: Planned uses that are public land (never supplied) → declared key in park.yaml.
 PUBLIC_USES: Mapping[str, str] = {"道路": "road", "绿地": "green", "水域": "water"}
@@ -21,8 +22,6 @@ INDUSTRIAL_USES: tuple[str, ...] = ("工业", "仓储物流")
 #: Usable land shown as "其中:公共设施用地" (other public land, supplied by 划拨).
 PUBLIC_FACILITY_USES: tuple[str, ...] = ("公共设施",)
 
-_MU_PER_HA = 15.0
-_M2_PER_HA = 10000.0
 _RESETTLEMENT_ORDER = ("已完成", "进行中", "未启动", "不涉及")
 
 
@@ -142,7 +141,7 @@ def _parks(ds: Any, park: str | None) -> list[str]:
 
 
 def _mu_ha(mu: float) -> float:
-    return mu / _MU_PER_HA
+    return mu / MU_PER_HA
 
 
 def _fmt(x: float, decimals: int = 1) -> str:
@@ -339,8 +338,8 @@ def _balance_rows(
     out = pd.DataFrame(rows, columns=["item", "label", "declared_mu", "ledger_mu", "note"])
     out["ledger_mu"] = out["ledger_mu"].round(6)
     out["residual_mu"] = out["declared_mu"] - out["ledger_mu"]
-    out["declared_ha"] = out["declared_mu"] / _MU_PER_HA
-    out["ledger_ha"] = out["ledger_mu"] / _MU_PER_HA
+    out["declared_ha"] = out["declared_mu"] / MU_PER_HA
+    out["ledger_ha"] = out["ledger_mu"] / MU_PER_HA
     out.insert(0, "phase_name", phase_name)
     out.insert(0, "phase_id", phase_id)
     out.insert(0, "park_id", park_id)

@@ -10,14 +10,13 @@ from typing import Any
 import pandas as pd
 
 from parkanalysis.land.ledger import (
-    _M2_PER_HA,
-    _MU_PER_HA,
     _fmt,
     _mu_ha,
     _one_park,
     _park_parcels,
     resolve_as_of,
 )
+from parkanalysis.units import M2_PER_HA, MU_PER_HA
 
 
 # --------------------------------------------------------------------------- ratios
@@ -140,7 +139,7 @@ def _ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_R
         if note is None or built.empty:
             r.note = f"已建成地块缺少{zh}({col}),无法计算"
         else:
-            land_m2 = float(sub["area_mu"].sum()) * _M2_PER_HA / _MU_PER_HA
+            land_m2 = float(sub["area_mu"].sum()) * M2_PER_HA / MU_PER_HA
             v = float(sub[col].sum()) / land_m2
             r.value = 100 * v if unit == "%" else v
             r.note = f"{zh} ÷ 已建成土地面积" + (f";{note}" if note else "")
