@@ -1,0 +1,279 @@
+"""Each rule as a function, at, just below and just above its boundary, as tables.
+
+The expected column of every table is written out here (or computed from the inputs with
+plain arithmetic), not obtained from the code under test. ``test_report_boundaries.py``
+checks the same boundaries where reports and the loader apply them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from boundary_park import YEARS, groups, monthly_rows, write_park
+from conftest import SAMPLE
+
+from parkanalysis.dataset import cumulative_to_monthly, load_dataset
+from parkanalysis.errors import PeriodError
+from parkanalysis.indicators import indicator_table
+from parkanalysis.land import supply_history
+from parkanalysis.periods import check_period_available, report_periods, separates_jan_feb
+from parkanalysis.share import share_rules
+from parkanalysis.share.rules import ShareRules
+from parkanalysis.units import M2_PER_HA, MU_PER_HA, convert, parse_unit, to_ha, to_mu
+
+# --------------------------------------------------------------------------- threshold
+THRESHOLD = [
+    # k, non-zero contributors, sensitive (n < k)
+    *[(3, n, s) for n, s in ((1, True), (2, True), (3, False), (4, False))],
+    *[(4, n, s) for n, s in ((3, True), (4, False), (5, False))],
+    *[(5, n, s) for n, s in ((4, True), (5, False), (6, False))],
+    *[(8, n, s) for n, s in ((7, True), (8, False), (9, False))],
+]
+
+
+@pytest.mark.parametrize(("k", "n", "sensitive"), THRESHOLD)
+def test_threshold_rule(k, n, sensitive):
+    """Equal contributions (no dominance): only the count decides; zeros never count."""
+    rules = share_rules({"share": {"min_enterprises": k}})
+    assert rules.k == k
+    assert rules.too_few(n) is sensitive
+    assert rules.sensitive([100.0] * n + [0.0] * 20) is sensitive
+    assert rules.sensitive([-100.0] * n) is sensitive  # absolute values
+
+
+@pytest.mark.parametrize("n", [0, float("nan"), None])
+def test_nothing_to_protect(n):
+    assert ShareRules(k=5).too_few(n) is False
+
+
+def test_no_contributor_is_not_sensitive():
+    assert ShareRules(k=5).sensitive([0.0, float("nan"), 0]) is False
+
+
+# --------------------------------------------------------------------------- p% rule
+def _p_case(p: float, rest_share: float) -> list[float]:
+    """Contributions with x1 = 1000, x2 = 500 and the rest summing to rest_share · p% · x1,
+    spread over four firms (so the threshold is never what decides)."""
+    rest = rest_share * p / 100 * 1000
+    return [1000.0, 500.0] + [rest / 4] * 4
+
+
+@pytest.mark.parametrize("p", [10.0, 15.0, 25.0, 60.0])
+@pytest.mark.parametrize(
+    ("rest_share", "sensitive"),
+    [(0.99, True), (1.0, False), (1.01, False), (0.5, True), (2.0, False)],
+)
+def test_p_percent_rule_at_its_edge(p, rest_share, sensitive):
+    """Sensitive when X − x1 − x2 < p/100 · x1 (strictly): the edge itself is published."""
+    rules = share_rules({"share": {"p_percent": p}})
+    xs = _p_case(p, rest_share)
+    assert rules.sensitive(xs) is sensitive
+    assert rules.dominated(xs) is sensitive
+    assert rules.required(200.0) == pytest.approx(p / 100 * 200)
+
+
+# --------------------------------------------------------------------------- (n,k) rule
+@pytest.mark.parametrize(
+    ("nk", "top_share", "sensitive"),
+    [
+        ((1, 50.0), 49.0, False),
+        ((1, 50.0), 50.0, False),  # "exceed": the edge is published
+        ((1, 50.0), 51.0, True),
+        ((2, 80.0), 79.0, False),
+        ((2, 80.0), 80.0, False),
+        ((2, 80.0), 81.0, True),
+        ((3, 90.0), 89.5, False),
+        ((3, 90.0), 90.5, True),
+    ],
+)
+def test_nk_rule_at_its_edge(nk, top_share, sensitive):
+    """The n largest hold ``top_share`` % of the total; the other 20 firms hold the rest
+    equally (so neither the threshold nor the p% rule decides)."""
+    n, _k = nk
+    total = 10_000.0
+    top = [top_share / 100 * total / n] * n
+    others = [(total - sum(top)) / 20] * 20
+    rules = share_rules({"share": {"nk_rule": list(nk)}})
+    assert rules.sensitive(top + others) is sensitive
+    assert share_rules({}).sensitive(top + others) is False  # off by default
+
+
+# --------------------------------------------------------------------------- 1-2月
+COVER = {"first_month": (2012, 1), "last_month": (2016, 6)}
+
+
+@pytest.mark.parametrize(
+    ("period", "combined", "refused"),
+    [
+        ("2016-01", True, True),  # January alone
+        ("2016-02", True, True),  # February alone
+        ("2016-03", True, False),
+        ("2016年1-2月", True, False),
+        ("2016年1-3月", True, False),
+        ("2016Q1", True, False),
+        ("2016-01", False, False),
+        ("2016-02", False, False),
+        ("2016-03", False, False),
+        ("2015-12", True, False),  # a year end is an ordinary month
+        ("2015", True, False),
+    ],
+)
+def test_jan_feb_rule(period, combined, refused):
+    if refused:
+        with pytest.raises(PeriodError, match="1月和2月数据合并发布"):
+            check_period_available(period, jan_feb_combined=combined, **COVER)
+    else:
+        assert check_period_available(period, jan_feb_combined=combined, **COVER).year in (
+            2015,
+            2016,
+        )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "separates"),
+    [(1, 1, True), (2, 2, True), (2, 3, True), (1, 2, False), (1, 3, False), (3, 3, False)],
+)
+def test_separates_jan_feb(start, end, separates):
+    assert separates_jan_feb(start, end) is separates
+
+
+@pytest.mark.parametrize(
+    ("last_month", "months"),
+    [
+        (1, []),  # no period ends in January
+        (2, ["1-2月"]),
+        (3, ["1-2月", "3月", "1-3月", "一季度"]),
+    ],
+)
+def test_batch_periods_at_january_february_march(last_month, months):
+    got = report_periods(2016, last_month=last_month, kinds=("month", "cumulative", "quarter"))
+    assert [p.short_label for p in got] == months
+    plain = report_periods(2016, last_month=2, kinds=("month",), jan_feb_combined=False)
+    assert [p.short_label for p in plain] == ["1月", "2月"]
+
+
+@pytest.mark.parametrize(("last_month", "has_year"), [(11, False), (12, True)])
+def test_year_only_at_the_year_end(last_month, has_year):
+    kinds = [p.kind for p in report_periods(2016, last_month=last_month)]
+    assert ("year" in kinds) is has_year
+    assert kinds.count("quarter") == last_month // 3
+
+
+# --------------------------------------------------------------------------- cumulative
+@pytest.mark.parametrize(
+    ("months", "cumulative", "monthly"),
+    [
+        # one year: differences
+        ([(2016, 2), (2016, 3)], [10.0, 16.0], [10.0, 6.0]),
+        # across a year end: December is a difference, 1-2月 of the next year is its own
+        ([(2015, 11), (2015, 12), (2016, 2)], [110.0, 120.0, 10.0], [110.0, 10.0, 10.0]),
+        # only December, then January: January is never minus December
+        ([(2015, 12), (2016, 1), (2016, 3)], [120.0, 5.0, 20.0], [120.0, 5.0, 15.0]),
+    ],
+)
+def test_cumulative_to_monthly_never_across_years(months, cumulative, monthly):
+    cum = pd.DataFrame(
+        {
+            "park_id": "P",
+            "enterprise_id": "E",
+            "year": [y for y, _ in months],
+            "month": [m for _, m in months],
+            "tax_wan_yuan": cumulative,
+            "employees": [7.0] * len(months),
+        }
+    )
+    out = cumulative_to_monthly(cum)
+    assert out["tax_wan_yuan"].tolist() == monthly
+    assert out["employees"].tolist() == [7.0] * len(months)  # a stock: never differenced
+
+
+# --------------------------------------------------------------------------- 公顷
+@pytest.mark.parametrize(
+    ("value", "unit", "mu"),
+    [
+        (1, "公顷", 15.0),
+        (2, "ha", 30.0),
+        (0.1, "hm²", 1.5),
+        (1, "万平方米", 15.0),
+        (1, "平方公里", 1500.0),
+        (10000, "平方米", 15.0),
+        (15, "亩", 15.0),
+    ],
+)
+def test_area_factors(value, unit, mu):
+    assert to_mu(value, unit) == pytest.approx(mu)
+    assert to_ha(mu, "亩") == pytest.approx(mu / 15)
+    assert convert(mu, "亩", unit) == pytest.approx(value)
+
+
+def test_the_hectare_constants():
+    assert MU_PER_HA == 15.0 and M2_PER_HA == 10000.0
+    assert parse_unit("公顷") == ("area", "公顷", 15.0)
+
+
+def test_area_unit_mixups_are_named_by_the_factor_between_units():
+    from parkanalysis.dataset.logic import area_unit_factor
+
+    declared = 3585.0  # 亩
+    assert area_unit_factor(declared, declared / 15) == ("公顷", "亩")
+    assert area_unit_factor(declared, declared * 15) == ("亩", "公顷")
+    assert area_unit_factor(declared, declared / 1500) == ("平方公里", "亩")
+    assert area_unit_factor(declared, declared / 100) == ("平方公里", "公顷")
+    assert area_unit_factor(declared, declared * 10000 / 15) == ("平方米", "亩")
+    assert area_unit_factor(declared, declared * 0.99) is None
+
+
+# --------------------------------------------------------------------------- 同口径
+@pytest.mark.parametrize(
+    ("entrants", "leavers", "missing"),
+    [(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1), (2, 1, 1)],
+)
+def test_same_scope_growth_over_firms_of_both_years(tmp_path, entrants, leavers, missing):
+    """同口径 = the comparable firms only; an entrant, a leaver or a 缺报 never enters it."""
+    folder = write_park(
+        tmp_path / "p", comparable=3, entrants=entrants, leavers=leavers, missing=missing
+    )
+    t = indicator_table(load_dataset(folder), "2016年1-5月").set_index("id")
+    g = groups(3, entrants, leavers, missing)
+    rows = monthly_rows(g)
+    this = rows["month"].str.startswith(str(YEARS[1]))
+    scope = rows["enterprise_id"].isin([e for e, _ in g["C"]])
+    for ident, column in (("revenue", "revenue"), ("tax_revenue", "tax")):
+        cur, prev = rows.loc[scope & this, column].sum(), rows.loc[scope & ~this, column].sum()
+        assert t.loc[ident, "yoy_pct"] == pytest.approx((cur / prev - 1) * 100)
+        assert t.loc[ident, "prev_value"] == pytest.approx(prev)
+        assert t.loc[ident, "n_enterprises"] == 3 + entrants + missing
+
+
+# --------------------------------------------------------------------------- complete years
+@pytest.mark.parametrize(
+    ("as_of", "last_complete"),
+    [("2014-11", 2013), ("2014-12", 2014), ("2015-01", 2014), ("2015-12", 2015)],
+)
+def test_only_finished_years_are_complete(as_of, last_complete):
+    h = supply_history(load_dataset(SAMPLE), as_of=as_of)
+    complete = h.loc[h["complete"].to_numpy(bool), "year"]
+    assert int(complete.max()) == last_complete
+    assert bool(h["complete"].iloc[-1]) is (as_of.endswith("-12"))
+
+
+@pytest.mark.parametrize(("k", "withheld"), [(4, False), (5, True)])
+def test_report_layer_asks_the_rule(tmp_path, k, withheld):
+    """Four comparable firms (and two entrants): at k = 5 every flow's 同比 in the share
+    report's table is withheld, at k = 4 every one is printed, the levels always."""
+    import re
+    from html import unescape
+
+    from parkanalysis.report import PeriodReport
+
+    folder = write_park(tmp_path / "p", comparable=4, entrants=2, k=k)
+    html = PeriodReport(data=str(folder), period="2016年1-5月", share=True).economy()._repr_html_()
+    marker = f"—(少于{k}家或由个别企业主导,不予公布)"
+    flows = ("工业总产值(万元)", "工业增加值(万元)", "主营业务收入(万元)", "税收(万元)")
+    seen = 0
+    for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
+        cells = [unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        if cells and cells[0] in flows:
+            seen += 1
+            assert cells[1] != marker and (cells[2] == marker) is withheld, cells
+    assert seen == len(flows)
