@@ -49,19 +49,22 @@ def _same_scope_growth(rows: pd.DataFrame, column: str, ids) -> float:
 def test_share_report_growth_at_the_threshold(tmp_path, k, offset):
     """同口径(n家) with n = k − 1 is withheld, n = k and k + 1 are printed (k = 3, 4, 5, 8).
 
-    Two entrants keep the level's own count at n + 2 ≥ k + 1, so the level is printed in all
-    three cases and only the growth's scope decides.
+    Two entrants (this year only) and two leavers (last year only) keep each year's level at
+    n + 2 ≥ k + 1 firms, so this year's and last year's figures are printed in all three
+    cases and only the growth's scope decides.
     """
     from parkanalysis.report import PeriodReport
 
     n = k + offset
-    folder = write_park(tmp_path / "park", comparable=n, entrants=2, k=k)
+    folder = write_park(tmp_path / "park", comparable=n, entrants=2, leavers=2, k=k)
     html = PeriodReport(data=str(folder), period="2016年1-5月", share=True).economy()._repr_html_()
     row = _row(html, "工业总产值(万元)")
-    g = groups(n, entrants=2)
+    g = groups(n, entrants=2, leavers=2)
     rows = monthly_rows(g)
     level = rows.loc[rows["month"].str.startswith(str(YEARS[1])), "output"].sum()
     assert row[1].rstrip("*") == f"{level:,.1f}"  # the level: n + 2 firms, always printed
+    last = rows.loc[rows["month"].str.startswith(str(YEARS[0])), "output"].sum()
+    assert row[3] == f"{last:,.1f}"  # 上年同期: n + 2 firms too
     if n < k:
         assert row[2] == MARKER.format(k=k)
     else:

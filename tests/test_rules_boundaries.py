@@ -259,14 +259,15 @@ def test_only_finished_years_are_complete(as_of, last_complete):
 
 @pytest.mark.parametrize(("k", "withheld"), [(4, False), (5, True)])
 def test_report_layer_asks_the_rule(tmp_path, k, withheld):
-    """Four comparable firms (and two entrants): at k = 5 every flow's 同比 in the share
-    report's table is withheld, at k = 4 every one is printed, the levels always."""
+    """Four comparable firms, two entrants and two leavers: at k = 5 every flow's 同比 in the
+    share report's table is withheld (its scope has 4 firms), at k = 4 every one is printed;
+    the levels of both years (6 firms each) always."""
     import re
     from html import unescape
 
     from parkanalysis.report import PeriodReport
 
-    folder = write_park(tmp_path / "p", comparable=4, entrants=2, k=k)
+    folder = write_park(tmp_path / "p", comparable=4, entrants=2, leavers=2, k=k)
     html = PeriodReport(data=str(folder), period="2016年1-5月", share=True).economy()._repr_html_()
     marker = f"—(少于{k}家或由个别企业主导,不予公布)"
     flows = ("工业总产值(万元)", "工业增加值(万元)", "主营业务收入(万元)", "税收(万元)")
@@ -275,5 +276,5 @@ def test_report_layer_asks_the_rule(tmp_path, k, withheld):
         cells = [unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         if cells and cells[0] in flows:
             seen += 1
-            assert cells[1] != marker and (cells[2] == marker) is withheld, cells
+            assert marker not in (cells[1], cells[3]) and (cells[2] == marker) is withheld, cells
     assert seen == len(flows)
