@@ -13,7 +13,7 @@ from boundary_park import YEARS, groups, monthly_rows, write_park
 from conftest import SAMPLE
 
 from parkanalysis.dataset import cumulative_to_monthly, load_dataset
-from parkanalysis.errors import PeriodError
+from parkanalysis.errors import DataError, PeriodError
 from parkanalysis.indicators import indicator_table
 from parkanalysis.land import supply_history
 from parkanalysis.periods import check_period_available, report_periods, separates_jan_feb
@@ -61,7 +61,7 @@ def _p_case(p: float, rest_share: float) -> list[float]:
 @pytest.mark.parametrize("p", [10.0, 15.0, 25.0, 60.0])
 @pytest.mark.parametrize(
     ("rest_share", "sensitive"),
-    [(0.99, True), (1.0, False), (1.01, False), (0.5, True), (2.0, False)],
+    [(0.995, True), (1.0, False), (1.005, False), (0.5, True), (2.0, False)],
 )
 def test_p_percent_rule_at_its_edge(p, rest_share, sensitive):
     """Sensitive when X − x1 − x2 < p/100 · x1 (strictly): the edge itself is published."""
@@ -70,6 +70,137 @@ def test_p_percent_rule_at_its_edge(p, rest_share, sensitive):
     assert rules.sensitive(xs) is sensitive
     assert rules.dominated(xs) is sensitive
     assert rules.required(200.0) == pytest.approx(p / 100 * 200)
+
+
+@pytest.mark.parametrize(
+    ("contributions", "dominated"),
+    [
+        ([740.4], True),  # a lone contributor is the whole aggregate
+        ([740.4, 0.0, float("nan")], True),  # zeros and gaps are no contributors
+        ([], False),
+        ([0.0, 0.0], False),
+        ([100.0, 5.0, 5.0, float("nan")], True),  # the rest, 5 < 10
+        ([100.0, 50.0] + [1.0] * 10, False),  # ten firms of 1 make the rest 10: not < 10
+        ([100.0, 50.0] + [1.0] * 9, True),
+        ([-100.0, 50.0, 10.0], False),  # absolute values: the rest, 10, is not < 10
+        ([100.0, 90.0], True),  # two firms: each knows the other exactly
+    ],
+)
+def test_dominance_on_contributions_as_given(contributions, dominated):
+    assert ShareRules().dominated(contributions) is dominated
+
+
+# --------------------------------------------------------------------------- settings
+def _finding(section):
+    with pytest.raises(DataError) as info:
+        share_rules({"share": section})
+    (finding,) = info.value.findings
+    assert (finding.severity, finding.rule, finding.file) == ("error", "share_setting", "park.yaml")
+    return finding
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "says"),
+    [
+        ({"min_enterprises": 2}, "min_enterprises", 2, "share.min_enterprises 应为不小于3的整数"),
+        ({"min_enterprises": 3.5}, "min_enterprises", 3.5, "不小于3的整数"),
+        ({"min_enterprises": "5"}, "min_enterprises", "5", "不小于3的整数"),
+        ({"min_enterprises": True}, "min_enterprises", True, "不小于3的整数"),
+        ({"p_percent": 9.99}, "p_percent", 9.99, "share.p_percent 应为10-100之间的数"),
+        ({"p_percent": 100.5}, "p_percent", 100.5, "10-100之间"),
+        ({"p_percent": "20"}, "p_percent", "20", "10-100之间"),
+        ({"p_percent": True}, "p_percent", True, "10-100之间"),
+        ({"nk_rule": [1, 0]}, "nk_rule", [1, 0], "share.nk_rule 应为 [n, k]:n为正整数"),
+        ({"nk_rule": [1, 100.5]}, "nk_rule", [1, 100.5], "k为0-100之间的百分数"),
+        ({"nk_rule": [0, 50]}, "nk_rule", [0, 50], "n为正整数"),
+        ({"nk_rule": [True, 50]}, "nk_rule", [True, 50], "n为正整数"),
+        ({"nk_rule": [1, True]}, "nk_rule", [1, True], "n为正整数"),
+        ({"nk_rule": [1]}, "nk_rule", [1], "n为正整数"),
+        ({"min_enterprise": 5}, "min_enterprise", 5, "可用:min_enterprises、p_percent、nk_rule"),
+    ],
+)
+def test_share_settings_refused_with_the_key_and_value(section, key, value, says):
+    finding = _finding(section)
+    assert finding.column == f"share.{key}" and finding.value == value
+    assert says in finding.message
+
+
+def test_a_share_section_that_is_not_a_mapping():
+    with pytest.raises(DataError) as info:
+        share_rules({"share": [5]})
+    (finding,) = info.value.findings
+    assert finding.column == "share." and finding.value == [5]
+    assert "share 应为键值表(min_enterprises、p_percent、nk_rule)" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ({}, {"min_enterprises": 3, "p_percent": 10.0, "nk_rule": None}),
+        ({"min_enterprises": 3}, {"min_enterprises": 3, "p_percent": 10.0, "nk_rule": None}),
+        ({"p_percent": 10}, {"min_enterprises": 3, "p_percent": 10.0, "nk_rule": None}),
+        ({"p_percent": 100}, {"min_enterprises": 3, "p_percent": 100.0, "nk_rule": None}),
+        ({"nk_rule": [1, 1]}, {"min_enterprises": 3, "p_percent": 10.0, "nk_rule": (1, 1.0)}),
+        ({"nk_rule": [1, 0.5]}, {"min_enterprises": 3, "p_percent": 10.0, "nk_rule": (1, 0.5)}),
+        ({"nk_rule": (2, 100)}, {"min_enterprises": 3, "p_percent": 10.0, "nk_rule": (2, 100.0)}),
+        (
+            {"min_enterprises": 8, "p_percent": 25.5, "nk_rule": [3, 90]},
+            {"min_enterprises": 8, "p_percent": 25.5, "nk_rule": (3, 90.0)},
+        ),
+    ],
+)
+def test_share_settings_accepted_at_their_edges(section, expected):
+    rules = share_rules({"share": section})
+    assert rules.to_dict() == expected
+    assert rules.marker == f"—(少于{expected['min_enterprises']}家或由个别企业主导,不予公布)"
+
+
+def _profile(tmp_path, top, park):
+    import yaml
+
+    doc = {"config": {"share": top}, "parks": [{"park_id": "A", "config": {"share": park}}]}
+    (tmp_path / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("top", "park", "bad_key"),
+    [
+        ({"min_enterprises": 5}, {"p_percent": 20}, None),
+        ({"min_enterprises": 2}, {}, "min_enterprises"),  # the top-level section itself
+        ({"min_enterprises": 5}, {"p_percent": 5}, "p_percent"),  # a park's own
+        ({"p_percent": 5}, {"p_percent": 20}, "p_percent"),  # the top is checked alone too
+        ({"p_percent": 20}, {"nk_rule": [0, 1]}, "nk_rule"),
+    ],
+)
+def test_profile_share_sections_checked_before_any_report(tmp_path, top, park, bad_key):
+    from parkanalysis.share.rules import check_profile_share
+
+    folder = _profile(tmp_path, top, park)
+    if bad_key is None:
+        assert check_profile_share(folder) is None
+    else:
+        with pytest.raises(DataError) as info:
+            check_profile_share(folder)
+        assert info.value.findings[0].column == f"share.{bad_key}"
+
+
+def test_profile_that_is_not_a_mapping_is_left_to_the_loader(tmp_path):
+    """Valid sections pass; what is not a park.yaml of mappings is left to the loader."""
+    from parkanalysis.share.rules import check_profile_share
+
+    folder = _profile(tmp_path, {"p_percent": 20}, {"min_enterprises": 4})
+    assert check_profile_share(folder) is None
+    for text in (
+        "config: [unclosed",  # unreadable
+        "- a list",
+        "config: 5\nparks: [{config: {share: {min_enterprises: 4}}}, 7]",
+    ):
+        (folder / "park.yaml").write_text(text, "utf-8")
+        assert check_profile_share(folder) is None
+    (folder / "park.yaml").write_text("config: 5\nparks: [7, {config: {share: {p_percent: 1}}}]")
+    with pytest.raises(DataError):  # a park's own section is checked without a top one
+        check_profile_share(folder)
 
 
 # --------------------------------------------------------------------------- (n,k) rule
