@@ -99,30 +99,58 @@ def _finding(section):
     return finding
 
 
+NK_SAYS = "share.nk_rule 应为 [n, k]:n为正整数,k为0-100之间的百分数"
+
+
 @pytest.mark.parametrize(
     ("section", "key", "value", "says"),
     [
-        ({"min_enterprises": 2}, "min_enterprises", 2, "share.min_enterprises 应为不小于3的整数"),
-        ({"min_enterprises": 3.5}, "min_enterprises", 3.5, "不小于3的整数"),
-        ({"min_enterprises": "5"}, "min_enterprises", "5", "不小于3的整数"),
-        ({"min_enterprises": True}, "min_enterprises", True, "不小于3的整数"),
+        (
+            {"min_enterprises": 2},
+            "min_enterprises",
+            2,
+            "share.min_enterprises 应为不小于3的整数(只能比默认更严格)",
+        ),
+        (
+            {"min_enterprises": 3.5},
+            "min_enterprises",
+            3.5,
+            "share.min_enterprises 应为不小于3的整数",
+        ),
+        (
+            {"min_enterprises": "5"},
+            "min_enterprises",
+            "5",
+            "share.min_enterprises 应为不小于3的整数",
+        ),
+        (
+            {"min_enterprises": True},
+            "min_enterprises",
+            True,
+            "share.min_enterprises 应为不小于3的整数",
+        ),
         ({"p_percent": 9.99}, "p_percent", 9.99, "share.p_percent 应为10-100之间的数"),
-        ({"p_percent": 100.5}, "p_percent", 100.5, "10-100之间"),
-        ({"p_percent": "20"}, "p_percent", "20", "10-100之间"),
-        ({"p_percent": True}, "p_percent", True, "10-100之间"),
-        ({"nk_rule": [1, 0]}, "nk_rule", [1, 0], "share.nk_rule 应为 [n, k]:n为正整数"),
-        ({"nk_rule": [1, 100.5]}, "nk_rule", [1, 100.5], "k为0-100之间的百分数"),
-        ({"nk_rule": [0, 50]}, "nk_rule", [0, 50], "n为正整数"),
-        ({"nk_rule": [True, 50]}, "nk_rule", [True, 50], "n为正整数"),
-        ({"nk_rule": [1, True]}, "nk_rule", [1, True], "n为正整数"),
-        ({"nk_rule": [1]}, "nk_rule", [1], "n为正整数"),
-        ({"min_enterprise": 5}, "min_enterprise", 5, "可用:min_enterprises、p_percent、nk_rule"),
+        ({"p_percent": 100.5}, "p_percent", 100.5, "share.p_percent 应为10-100之间的数"),
+        ({"p_percent": "20"}, "p_percent", "20", "share.p_percent 应为10-100之间的数"),
+        ({"p_percent": True}, "p_percent", True, "share.p_percent 应为10-100之间的数"),
+        ({"nk_rule": [1, 0]}, "nk_rule", [1, 0], NK_SAYS),
+        ({"nk_rule": [1, 100.5]}, "nk_rule", [1, 100.5], NK_SAYS),
+        ({"nk_rule": [0, 50]}, "nk_rule", [0, 50], NK_SAYS),
+        ({"nk_rule": [True, 50]}, "nk_rule", [True, 50], NK_SAYS),
+        ({"nk_rule": [1, True]}, "nk_rule", [1, True], NK_SAYS),
+        ({"nk_rule": [1]}, "nk_rule", [1], NK_SAYS),
+        (
+            {"min_enterprise": 5},
+            "min_enterprise",
+            5,
+            "share 下没有设置项 'min_enterprise';可用:min_enterprises、p_percent、nk_rule",
+        ),
     ],
 )
 def test_share_settings_refused_with_the_key_and_value(section, key, value, says):
     finding = _finding(section)
     assert finding.column == f"share.{key}" and finding.value == value
-    assert says in finding.message
+    assert finding.message.startswith(says)
 
 
 def test_a_share_section_that_is_not_a_mapping():
@@ -130,7 +158,7 @@ def test_a_share_section_that_is_not_a_mapping():
         share_rules({"share": [5]})
     (finding,) = info.value.findings
     assert finding.column == "share." and finding.value == [5]
-    assert "share 应为键值表(min_enterprises、p_percent、nk_rule)" in finding.message
+    assert finding.message == "share 应为键值表(min_enterprises、p_percent、nk_rule)"
 
 
 @pytest.mark.parametrize(
