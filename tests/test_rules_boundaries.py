@@ -13,10 +13,17 @@ from boundary_park import YEARS, groups, monthly_rows, write_park
 from conftest import SAMPLE
 
 from parkanalysis.dataset import cumulative_to_monthly, load_dataset
-from parkanalysis.errors import DataError, PeriodError
+from parkanalysis.errors import DataError, ParameterError, PeriodError
 from parkanalysis.indicators import indicator_table
 from parkanalysis.land import supply_history
-from parkanalysis.periods import check_period_available, report_periods, separates_jan_feb
+from parkanalysis.periods import (
+    Period,
+    check_period_available,
+    months_between,
+    parse_period,
+    report_periods,
+    separates_jan_feb,
+)
 from parkanalysis.share import share_rules
 from parkanalysis.share.rules import ShareRules
 from parkanalysis.units import M2_PER_HA, MU_PER_HA, convert, parse_unit, to_ha, to_mu
@@ -316,6 +323,98 @@ def test_year_only_at_the_year_end(last_month, has_year):
     kinds = [p.kind for p in report_periods(2016, last_month=last_month)]
     assert ("year" in kinds) is has_year
     assert kinds.count("quarter") == last_month // 3
+
+
+@pytest.mark.parametrize(
+    ("period", "first", "last", "combined", "refused"),
+    [
+        ("2016-03", (2016, 3), (2016, 3), False, None),  # data of one month: first == last
+        ("2016-01", (2016, 2), (2016, 6), False, "超出数据范围:数据覆盖 2016年2月至2016年6月"),
+        ("2016-02", (2016, 2), (2016, 6), False, None),
+        ("2015年1-5月", (2015, 2), (2016, 6), True, None),  # the first return, 1-2月
+        ("2014-12", (2015, 2), (2016, 6), True, "超出数据范围:数据覆盖 2015年1月至2016年6月"),
+        ("2016-07", (2015, 2), (2016, 6), True, "超出数据范围:数据覆盖 2015年1月至2016年6月"),
+        ("2016-06", (2015, 2), (2016, 6), True, None),
+    ],
+)
+def test_coverage_at_the_data_edges(period, first, last, combined, refused):
+    kwargs = {"first_month": first, "last_month": last, "jan_feb_combined": combined}
+    if refused:
+        with pytest.raises(PeriodError, match=refused):
+            check_period_available(period, **kwargs)
+    else:
+        assert str(check_period_available(period, **kwargs)) == str(parse_period(period))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: check_period_available(
+                "2016-03", first_month=(2016, 6), last_month=(2016, 5), jan_feb_combined=False
+            ),
+            ParameterError,
+            "数据起始月 (2016, 6) 晚于结束月 (2016, 5)",
+        ),
+        (
+            lambda: check_period_available(
+                "2016-03", first_month=(2016, 6.0), last_month=(2016, 6), jan_feb_combined=False
+            ),
+            ParameterError,
+            "first_month 应为 (年, 月) 形式的元组,如 (2016, 6),得到 (2016, 6.0)",
+        ),
+        (
+            lambda: check_period_available(
+                "2016-03", first_month=(2016, 1), last_month=(2016, True), jan_feb_combined=False
+            ),
+            ParameterError,
+            "last_month 应为 (年, 月) 形式的元组,如 (2016, 6),得到 (2016, True)",
+        ),
+        (lambda: months_between((2016, 13), (2016, 1)), ParameterError, "first 应为 (年, 月)"),
+        (lambda: months_between((2016, 1), (2016, 13)), ParameterError, "last 应为 (年, 月)"),
+        (lambda: report_periods("2016"), ParameterError, "year 应为整数,得到 '2016'"),
+        (lambda: report_periods(2016.0), ParameterError, "year 应为整数,得到 2016.0"),
+        (
+            lambda: report_periods(2016, last_month=13),
+            ParameterError,
+            "last_month 应为 1-12 的整数",
+        ),
+        (
+            lambda: report_periods(2016, kinds=("week",)),
+            ParameterError,
+            "未知的期间类型 ['week'],可选 month、cumulative、quarter、half、year",
+        ),
+        (
+            lambda: Period(2016, 1, 1, "weekly"),
+            PeriodError,
+            "期间类型 'weekly' 未知,应为 month、cumulative、quarter、half、year 之一",
+        ),
+        (lambda: Period.of_quarter(2016, 5), PeriodError, "季度 5 超出范围 1-4"),
+        (lambda: Period.of_half(2016, 3), PeriodError, "半年 3 应为 1(上半年)或 2(下半年)"),
+        (lambda: parse_period(3.5), PeriodError, "无法识别的期间 3.5:期间应为文字,得到 float。"),
+        (lambda: parse_period(" "), PeriodError, "无法识别的期间 ' ':为空。"),
+        (lambda: parse_period("2016年春"), PeriodError, "无法识别的期间 '2016年春':格式不符。"),
+    ],
+)
+def test_period_errors_say_what_was_given(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value).startswith(message), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("inner", "contained"),
+    [
+        ("2016-01", True),  # the first month of 上半年
+        ("2016-06", True),  # its last month
+        ("2016年1-6月", True),  # the same months
+        ("2016Q2", True),
+        ("2016-07", False),
+        ("2015-03", False),
+    ],
+)
+def test_half_year_contains_its_edges(inner, contained):
+    assert parse_period("2016H1").contains(parse_period(inner)) is contained
 
 
 # --------------------------------------------------------------------------- cumulative
