@@ -68,6 +68,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                     "test_separates_jan_feb",
                     "test_batch_periods_at_january_february_march",
                     "test_year_only_at_the_year_end",
+                    "test_coverage_at_the_data_edges",
+                    "test_period_errors_say_what_was_given",
+                    "test_half_year_contains_its_edges",
                 )
             ),
         ],
