@@ -7,6 +7,7 @@ checks the same boundaries where reports and the loader apply them.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from boundary_park import YEARS, groups, monthly_rows, write_park
@@ -536,3 +537,104 @@ def test_report_layer_asks_the_rule(tmp_path, k, withheld):
             seen += 1
             assert marker not in (cells[1], cells[3]) and (cells[2] == marker) is withheld, cells
     assert seen == len(flows)
+
+
+# --------------------------------------------------------------------------- units: shown in 公顷
+def test_area_rows_shown_in_hectares_with_mu_alongside():
+    from parkanalysis.units import in_area_unit
+
+    table = pd.DataFrame(
+        {
+            "value": [150.0, 1.0, 2.5, np.nan, 1.23456],
+            "unit": ["亩", "亩/年", "年", "亩", "亩"],
+            "name": ["a", "b", "c", "d", "e"],
+        }
+    )
+    out = in_area_unit(table, "公顷")
+    assert out["unit"].tolist() == ["公顷", "公顷/年", "年", "公顷", "公顷"]
+    np.testing.assert_array_equal(out["value"], [10.0, 0.0667, 2.5, np.nan, 0.0823])
+    np.testing.assert_array_equal(out["value_mu"], [150.0, 1.0, np.nan, np.nan, 1.2346])
+    assert out["name"].tolist() == list("abcde") and table["unit"].iloc[0] == "亩"
+    in_m2 = in_area_unit(table, "平方米")
+    assert in_m2["value"].iloc[0] == 100000.0 and in_m2["unit"].iloc[0] == "平方米"
+    for unit in ("亩", "mu", ""):
+        assert in_area_unit(table, unit) is table  # 亩 (or no unit): unchanged
+    no_units = pd.DataFrame({"value": [150.0]})
+    assert in_area_unit(no_units, "公顷") is no_units
+
+
+@pytest.mark.parametrize("value", [[1, 2], (1, 2), pd.Series([1, 2], name="x")])
+def test_conversions_return_float64(value):
+    out = to_mu(value, "公顷")
+    assert out.dtype == np.float64 and list(out) == [15.0, 30.0]
+    assert to_ha(value, "亩").dtype == np.float64
+    if isinstance(value, pd.Series):
+        assert out.name == "x"
+
+
+@pytest.mark.parametrize(
+    ("value", "missing"),
+    [
+        (None, True),
+        (float("nan"), True),
+        (np.float64("nan"), True),
+        ("—", True),
+        (" N/A ", True),
+        ("", True),
+        ("0", False),
+        (0, False),
+        (0.0, False),
+        ("nan0", False),
+        (5, False),
+    ],
+)
+def test_is_missing(value, missing):
+    from parkanalysis.units import is_missing
+
+    assert is_missing(value) is missing
+
+
+def test_numbers_read_from_a_column_keep_its_name_and_refuse_booleans():
+    from parkanalysis.units import parse_numbers
+
+    s = pd.Series(["3,126", "−5", " 8.5% ", True, False, 0, 1, "1e3", "约300", None], name="税收")
+    floats, bad = parse_numbers(s, percent_as_fraction=True)
+    assert floats.name == "税收" and bad.name == "税收"
+    assert floats.iloc[:3].tolist() == [3126.0, -5.0, 0.085]
+    assert floats.iloc[3:5].isna().all() and bad.iloc[3:5].all()  # 是/否 flags are no numbers
+    assert floats.iloc[5:8].tolist() == [0.0, 1.0, 1000.0] and not bad.iloc[5:8].any()
+    assert bad.iloc[8] and not bad.iloc[9]
+    flags = pd.Series([True, None, False], dtype=object, name="f")
+    floats, bad = parse_numbers(pd.Series([True, False], name="b"))
+    assert floats.isna().all() and bad.all() and floats.name == bad.name == "b"
+    floats, bad = parse_numbers(pd.Series([1, 2], name="n"))
+    assert floats.dtype == "float64" and not bad.any() and bad.name == "n"
+    floats, bad = parse_numbers(flags)
+    assert bad.tolist() == [True, False, True]
+    floats, bad = parse_numbers(["8%", "12"], allow_percent=False)
+    assert bad.tolist() == [True, False] and floats.iloc[1] == 12.0
+    floats, _ = parse_numbers(["8 %", "8%"])
+    assert floats.tolist() == [8.0, 8.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ([1], "无法识别的数字 [1]:类型 list 不是数字"),
+        ("8%", "无法识别的数字 '8%':此处不能填百分数,请填写数值"),
+        ("3,12", "无法识别的数字 '3,12':千分位逗号位置不对(应每三位一个,如 3,126),小数请用小数点"),
+    ],
+)
+def test_number_errors_say_why(text, message):
+    from parkanalysis.units import parse_number
+
+    with pytest.raises(ValueError) as info:
+        parse_number(text, allow_percent=False)
+    assert str(info.value).startswith(message), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("unit", "canonical"), [("m^2", "平方米"), ("M ^ 2", "平方米"), ("km^2", "平方公里")]
+)
+def test_units_typed_without_a_superscript(unit, canonical):
+    assert parse_unit(unit)[1] == canonical
