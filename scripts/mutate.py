@@ -2,8 +2,9 @@
 
 ``make mutate`` (or ``.venv/bin/python scripts/mutate.py [NAME ...]``) runs, per module of
 :data:`MODULES`, mutmut on that one file with only the tests that pin it: each module in its
-own folder ``build/mutate/NAME/`` (mutmut's ``mutants/`` copy and its results live there, so
-a second run only re-tests what changed), mutants in parallel workers (``MUTATE_WORKERS``,
+own folder ``build/mutate/NAME/`` (mutmut's ``mutants/`` copy and its verdicts live there: a
+second run with nothing changed reports them at once; a change to the package or to the
+module's tests runs every mutant anew), mutants in parallel workers (``MUTATE_WORKERS``,
 default the number of cores), each mutant stopping at its first failing test. It prints the
 score per module and every surviving mutant; docs/MUTATION.md records the scores and why the
 survivors that remain are equivalent or change no published figure.
@@ -18,6 +19,7 @@ mutmut mutates function and method bodies, not module-level constants (a unit fa
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -170,9 +172,19 @@ def _prepare(name: str) -> Path:
     config = folder / "pyproject.toml"
     if not config.exists() or config.read_text(encoding="utf-8") != text:
         config.write_text(text, encoding="utf-8")
-    mutated = folder / "mutants" / target
-    if mutated.exists() and (ROOT / target).stat().st_mtime > mutated.stat().st_mtime:
-        shutil.rmtree(folder / "mutants")  # the source changed: mutants made anew
+    # mutmut keeps its verdicts in mutants/; they stand while the module, its tests and the
+    # package's other code are what they were (a changed file: every mutant run anew)
+    files = sorted({t.split("::")[0] for t in tests} | {target})
+    stamp = hashlib.sha256()
+    for path in [
+        *files,
+        *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("parkanalysis/**/*.py")),
+    ]:
+        stamp.update(path.encode() + b"\0" + (ROOT / path).read_bytes())
+    fingerprint = folder / "fingerprint"
+    if fingerprint.exists() and fingerprint.read_text() != stamp.hexdigest():
+        shutil.rmtree(folder / "mutants", ignore_errors=True)
+    fingerprint.write_text(stamp.hexdigest())
     return folder
 
 
