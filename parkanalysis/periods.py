@@ -31,6 +31,7 @@ __all__ = [
     "MIN_YEAR",
     "Period",
     "check_period_available",
+    "first_cumulative_end",
     "month_label",
     "months_between",
     "parse_period",
@@ -504,6 +505,15 @@ def separates_jan_feb(start_month: int, end_month: int) -> bool:
     [True, True, False, False, False, True]
     """
     return end_month == 1 or start_month == 2
+
+
+def first_cumulative_end(jan_feb_combined: bool) -> int:
+    """The end month of a year's first 1-N月 period: 2 under the 1-2月 convention, else 1.
+
+    >>> first_cumulative_end(True), first_cumulative_end(False)
+    (2, 1)
+    """
+    return next(e for e in range(1, 13) if not (jan_feb_combined and separates_jan_feb(1, e)))
 
 
 def check_period_available(

@@ -638,3 +638,30 @@ def test_number_errors_say_why(text, message):
 )
 def test_units_typed_without_a_superscript(unit, canonical):
     assert parse_unit(unit)[1] == canonical
+
+
+@pytest.mark.parametrize(("combined", "end"), [(True, 2), (False, 1)])
+def test_first_cumulative_period_of_a_year(combined, end):
+    from parkanalysis.periods import first_cumulative_end
+
+    assert first_cumulative_end(combined) == end
+
+
+@pytest.mark.parametrize(
+    ("period", "combined", "previous"),
+    [
+        ("2016年1-2月", True, None),  # the year's first return: nothing before it
+        ("2016年1-3月", True, "2016年1-2月"),
+        ("2016-03", True, "2016年1-2月"),  # March's previous month is the 1-2月 return
+        ("2016年1-2月", False, "2016年1月"),
+        ("2016-02", False, "2016年1月"),
+        ("2016-01", False, None),
+        ("2016Q2", True, "2016年第一季度"),
+        ("2016", True, "2016年1-11月"),
+    ],
+)
+def test_previous_period_at_january_february_march(period, combined, previous):
+    from parkanalysis.report.economy import previous_cumulative
+
+    got = previous_cumulative(parse_period(period), jan_feb_combined=combined)
+    assert (got.label if got else None) == previous
