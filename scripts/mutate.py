@@ -73,6 +73,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                     "test_coverage_at_the_data_edges",
                     "test_period_errors_say_what_was_given",
                     "test_half_year_contains_its_edges",
+                    "test_first_cumulative_period_of_a_year",
                 )
             ),
         ],
