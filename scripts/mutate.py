@@ -105,6 +105,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "parkanalysis/indicators/measures.py",
             "tests/test_indicators.py",
             f"{RB}::test_same_scope_growth_over_firms_of_both_years",
+            f"{RB}::test_the_first_year_of_data_has_levels_and_no_growth",
+            f"{RB}::test_growth_over_a_zero_base_is_not_computed",
         ],
     ),
     "frames": (

@@ -665,3 +665,33 @@ def test_previous_period_at_january_february_march(period, combined, previous):
 
     got = previous_cumulative(parse_period(period), jan_feb_combined=combined)
     assert (got.label if got else None) == previous
+
+
+# --------------------------------------------------------------------------- first year, zero base
+def test_the_first_year_of_data_has_levels_and_no_growth(tmp_path):
+    """2015 is the data's first year: levels from its rows, no previous year, no growth."""
+    folder = write_park(tmp_path / "p", comparable=3, entrants=1)
+    t = indicator_table(load_dataset(folder), "2015年1-5月").set_index("id")
+    rows = monthly_rows(groups(3, 1))
+    first = rows[rows["month"].str.startswith(str(YEARS[0]))]
+    for ident, column in (("industrial_output", "output"), ("tax_revenue", "tax")):
+        row = t.loc[ident]
+        assert row["value"] == pytest.approx(first[column].sum())
+        assert row["n_enterprises"] == 3  # the entrant has no 2015 rows
+        assert np.isnan(row["prev_value"]) and np.isnan(row["yoy_pct"])
+        assert row["note"] == "上年同期无数据" and row["scope"] == ""
+    assert t.loc["employees", "note"] == "期末(5月末)人数;上年同期无数据"
+
+
+def test_growth_over_a_zero_base_is_not_computed(tmp_path):
+    """The tiny dataset's investment was 0 in 2015 and 10 in 2016: no growth, said why."""
+    from tests.malformed import base_files, write_files
+
+    t = indicator_table(load_dataset(write_files(tmp_path, base_files())), "2016年1-3月")
+    t = t.set_index("id")
+    fai = t.loc["fixed_asset_investment"]
+    assert (fai["value"], fai["prev_value"]) == (10.0, 0.0)
+    assert np.isnan(fai["yoy_pct"]) and fai["note"] == "上年同期为零,不计算增速"
+    assert t.loc["above_size_output", "note"] == "上年同期无同口径企业数据"
+    assert t.loc["industrial_output", "yoy_pct"] == pytest.approx((1740 / 1600 - 1) * 100)
+    assert t.loc["industrial_output", "note"] == ""
