@@ -95,6 +95,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                     "test_numbers_read_from_a_column_keep_its_name_and_refuse_booleans",
                     "test_number_errors_say_why",
                     "test_units_typed_without_a_superscript",
+                    "test_unit_errors_list_what_is_known",
                 )
             ),
         ],

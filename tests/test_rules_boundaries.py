@@ -695,3 +695,17 @@ def test_growth_over_a_zero_base_is_not_computed(tmp_path):
     assert t.loc["above_size_output", "note"] == "上年同期无同口径企业数据"
     assert t.loc["industrial_output", "yoy_pct"] == pytest.approx((1740 / 1600 - 1) * 100)
     assert t.loc["industrial_output", "note"] == ""
+
+
+def test_unit_errors_list_what_is_known():
+    from parkanalysis.errors import ParameterError as Refused
+    from parkanalysis.units import split_header_unit
+
+    with pytest.raises(Refused) as info:
+        parse_unit("斤")
+    assert str(info.value) == (
+        "未知的单位 '斤';可用的面积和金额单位:亩、公顷、平方米、平方公里、元、千元、万元、"
+        "百万元、亿元(及 ha、㎡、万、亿 等写法)"
+    )
+    with pytest.raises(Refused, match="^表头应为文字,得到 5$"):
+        split_header_unit(5)
