@@ -707,5 +707,5 @@ def test_unit_errors_list_what_is_known():
         "未知的单位 '斤';可用的面积和金额单位:亩、公顷、平方米、平方公里、元、千元、万元、"
         "百万元、亿元(及 ha、㎡、万、亿 等写法)"
     )
-    with pytest.raises(Refused, match="^表头应为文字,得到 5$"):
+    with pytest.raises(Refused, match=r"^表头应为文字,得到 5$"):
         split_header_unit(5)
