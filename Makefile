@@ -7,7 +7,7 @@ DATA ?= data/sample
 YEAR ?= 2016
 OUT ?= reports
 
-.PHONY: help reports test lint format sample bench clean venv
+.PHONY: help reports test lint format sample bench clean venv mutate
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,6 +21,11 @@ reports: venv ## Render the sample park's reports into reports/ (DATA=, YEAR=, O
 test: ## Run the whole test suite (installs Chromium, poppler, LibreOffice and fonts when root)
 	@scripts/bootstrap.sh --system
 	@$(PY) -m pytest
+
+mutate: venv ## Mutation testing of the definitions (MODULES="rules periods" for some; docs/MUTATION.md)
+	@$(VENV)/bin/mutmut --help >/dev/null 2>&1 || $(VENV)/bin/uv pip install --python $(PY) -e ".[mutate]" \
+		|| $(PY) -m pip install -e ".[mutate]"
+	@$(PY) scripts/mutate.py $(MODULES)
 
 lint: venv ## ruff check + format check
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

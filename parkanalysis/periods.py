@@ -8,8 +8,10 @@ both). The kind only changes the wording and the canonical string, and it surviv
 :func:`parse_period` round trips.
 
 Chinese statistics publish January and February together as 1-2月; where data are cumulative
-there is no January-only figure. :func:`check_period_available` enforces that convention and the
-data's coverage; :func:`report_periods` lists the periods a batch renders for a year.
+there is no January-only figure. Under that convention a run of months that ends in January or
+starts in February separates the two (:func:`separates_jan_feb`, the one statement of the rule).
+:func:`check_period_available` enforces it and the data's coverage; :func:`report_periods`
+lists the periods a batch renders for a year.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ __all__ = [
     "MIN_YEAR",
     "Period",
     "check_period_available",
+    "first_cumulative_end",
     "month_label",
     "months_between",
     "parse_period",
     "report_periods",
+    "separates_jan_feb",
 ]
 
 PeriodKind = Literal["month", "cumulative", "quarter", "half", "year"]
@@ -501,6 +505,27 @@ def _build(name: str, match: re.Match[str]) -> Period:
 # -- availability ---------------------------------------------------------------------------
 
 
+def separates_jan_feb(start_month: int, end_month: int) -> bool:
+    """True when months ``start_month..end_month`` of a year part January from February.
+
+    That is: the run ends in January (January alone, 1-1月) or starts in February (February
+    alone, 2-N月). Under the 1-2月 convention no such period exists.
+
+    >>> [separates_jan_feb(s, e) for s, e in ((1, 1), (2, 2), (1, 2), (1, 3), (3, 3), (2, 3))]
+    [True, True, False, False, False, True]
+    """
+    return end_month == 1 or start_month == 2
+
+
+def first_cumulative_end(jan_feb_combined: bool) -> int:
+    """The end month of a year's first 1-N月 period: 2 under the 1-2月 convention, else 1.
+
+    >>> first_cumulative_end(True), first_cumulative_end(False)
+    (2, 1)
+    """
+    return next(e for e in range(1, 13) if not (jan_feb_combined and separates_jan_feb(1, e)))
+
+
 def check_period_available(
     period: str | Period,
     *,
@@ -556,7 +581,7 @@ def check_period_available(
     if p.first_month < first or p.last_month > last:
         coverage = f"{month_label(*first)}至{month_label(*last)}"
         raise PeriodError(f"{p.label} 超出数据范围:数据覆盖 {coverage}。")
-    if jan_feb_combined and (p.end_month == 1 or p.start_month == 2):
+    if jan_feb_combined and separates_jan_feb(p.start_month, p.end_month):
         alone = "1月" if p.end_month == 1 else "2月"
         suggestion = Period(p.year, 1, 2, "cumulative")
         raise PeriodError(
@@ -610,14 +635,14 @@ def report_periods(
         for kind in KINDS:
             if kind not in kinds:
                 continue
-            if kind == "month" and not (jan_feb_combined and end <= 2):
-                out.append(Period(year, end, end, "month"))
-            elif kind == "cumulative" and not (jan_feb_combined and end == 1):
-                out.append(Period(year, 1, end, "cumulative"))
-            elif kind == "quarter" and end % 3 == 0:
-                out.append(Period(year, end - 2, end, "quarter"))
-            elif kind == "half" and end % 6 == 0:
-                out.append(Period(year, end - 5, end, "half"))
-            elif kind == "year" and end == 12:
-                out.append(Period(year, 1, 12, "year"))
+            start = {
+                "month": end,
+                "cumulative": 1,
+                "quarter": end - 2 if end % 3 == 0 else None,
+                "half": end - 5 if end % 6 == 0 else None,
+                "year": 1 if end == 12 else None,
+            }[kind]
+            if start is None or (jan_feb_combined and separates_jan_feb(start, end)):
+                continue
+            out.append(Period(year, start, end, kind))
     return out

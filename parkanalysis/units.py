@@ -22,8 +22,10 @@ from parkanalysis.errors import ParameterError
 
 __all__ = [
     "AREA_UNITS",
+    "M2_PER_HA",
     "MISSING_TOKENS",
     "MONEY_UNITS",
+    "MU_PER_HA",
     "UNIT_FACTORS",
     "convert",
     "in_area_unit",
@@ -91,6 +93,12 @@ UNIT_FACTORS: MappingProxyType[str, tuple[UnitFamily, Fraction]] = MappingProxyT
         "亿元": ("money", Fraction(10000)),
     }
 )
+
+
+#: 亩 in one 公顷 (15), from :data:`UNIT_FACTORS`: the one statement of the factor.
+MU_PER_HA: float = float(UNIT_FACTORS["公顷"][1])
+#: 平方米 in one 公顷 (10000), from :data:`UNIT_FACTORS`.
+M2_PER_HA: float = float(UNIT_FACTORS["公顷"][1] / UNIT_FACTORS["平方米"][1])
 
 
 def _norm_unit(text: str) -> str:

@@ -436,10 +436,33 @@ def test_seed_figures_from_the_sample():
     assert t.loc["employees", "value"] == 3378.0
     assert t.loc["above_size_enterprises", "value"] == 11.0
     assert t.loc["new_commercial_enterprises", "value"] == 3.0
-    for ident in ("industrial_output", "tax_revenue", "employees", "revenue"):
-        yoy = t.loc[ident, "yoy_pct"]
-        assert -30 < yoy < 30, (ident, yoy)
-        assert t.loc[ident, "scope"].startswith("同口径(")
+    # 同口径 growth recomputed from the CSV: Σ 2016 ÷ Σ 2015 over the enterprises with figures
+    # in both years' 1-5月 (the sample has no 缺报); 从业人员 is the May stock
+    m = pd.read_csv(SAMPLE / "monthly_stats.csv", dtype={"月份": str})
+    for ident, column, n in (
+        ("industrial_output", "工业总产值(万元)", 34),
+        ("tax_revenue", "税收(万元)", 50),
+        ("employees", "从业人员(人)", 50),
+        ("revenue", "主营业务收入(万元)", 50),
+    ):
+        if ident == "employees":
+            cur = m[m["月份"] == "2016-05"].set_index("企业代码")[column]
+            prev = m[m["月份"] == "2015-05"].set_index("企业代码")[column]
+        else:
+            cur = (
+                m[m["月份"].between("2016-01", "2016-05")]
+                .groupby("企业代码")[column]
+                .sum(min_count=1)
+            )
+            prev = (
+                m[m["月份"].between("2015-01", "2015-05")]
+                .groupby("企业代码")[column]
+                .sum(min_count=1)
+            )
+        both = cur.dropna().index.intersection(prev.dropna().index)
+        expected = (cur[both].sum() / prev[both].sum() - 1) * 100
+        assert t.loc[ident, "yoy_pct"] == pytest.approx(expected, abs=1e-5), ident
+        assert t.loc[ident, "scope"] == f"同口径({n}家)" and len(both) == n
     # the sample's published 规上 figures stand beside the computed ones
     assert t.loc["above_size_output", "published_yoy_pct"] == 8.6
 

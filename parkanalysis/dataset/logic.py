@@ -44,6 +44,7 @@ from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.profile import Profile
 from parkanalysis.dataset.schema import PUBLIC_LAND_USES
 from parkanalysis.dataset.tables import TableData
+from parkanalysis.units import UNIT_FACTORS
 
 #: Soft rules of this module (warnings; every other rule here is an error).
 LOGIC_WARNINGS = frozenset(
@@ -435,17 +436,14 @@ def _check_units(td: TableData, findings: Findings) -> None:
                 break
 
 
-#: Factors between area units (亩 per unit, and the reverse): a ledger total off by one of
-#: these from the declared total is a unit mix-up, not missing parcels.
+#: Factors between area units, ``units.UNIT_FACTORS[a] / UNIT_FACTORS[b]`` → ``(a, b)``: a
+#: ledger total off by one of these from the declared total is a unit mix-up (figures in
+#: ``a`` read as ``b``), not missing parcels. (1 平方公里 = 100 公顷, 1 公顷 = 10⁴ 平方米.)
 AREA_FACTORS = {
-    15.0: ("公顷", "亩"),
-    1 / 15.0: ("亩", "公顷"),
-    1500.0: ("平方公里", "亩"),
-    1 / 1500.0: ("亩", "平方公里"),
-    1 / 666.67: ("平方米", "亩"),
-    666.67: ("亩", "平方米"),
-    1e4: ("平方公里", "公顷"),
-    1e-4: ("公顷", "平方公里"),
+    float(fa / fb): (a, b)
+    for a, (family_a, fa) in UNIT_FACTORS.items()
+    for b, (family_b, fb) in UNIT_FACTORS.items()
+    if family_a == family_b == "area" and a != b
 }
 
 
@@ -454,6 +452,8 @@ def area_unit_factor(declared_mu: float, ledger_mu: float, tol: float = 0.03):
 
     >>> area_unit_factor(3585, 239)
     ('公顷', '亩')
+    >>> area_unit_factor(3585, 3585 / 100)   # a ledger in 平方公里 read as 公顷
+    ('平方公里', '公顷')
     >>> area_unit_factor(3585, 3547) is None
     True
     """

@@ -29,7 +29,9 @@ def period_choices(ds: Any) -> list[str]:
     if span is None:
         return []
     (y0, _), (y1, m1) = span
-    first = 2 if ds.jan_feb_combined else 1
+    from parkanalysis.periods import first_cumulative_end
+
+    first = first_cumulative_end(bool(ds.jan_feb_combined))
     out = []
     for year in range(y1, y0, -1):  # the first year has no previous year to compare with
         last = m1 if year == y1 else 12

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from parkanalysis.indicators.enterprises import Core, Side
-from parkanalysis.indicators.specs import MU_PER_HA
+from parkanalysis.units import MU_PER_HA
 
 # -- per-park aggregation ----------------------------------------------------------------------
 

@@ -81,9 +81,6 @@ FLOW_COLUMNS = (
 )
 
 
-MU_PER_HA = 15.0
-
-
 DECIMALS = 6
 
 

@@ -33,7 +33,12 @@ from parkanalysis.indicators.measures import (
 )
 from parkanalysis.indicators.published import published_columns
 from parkanalysis.indicators.specs import DECIMALS, SPECS, indicator_ids
-from parkanalysis.periods import Period, check_period_available, parse_period
+from parkanalysis.periods import (
+    Period,
+    check_period_available,
+    first_cumulative_end,
+    parse_period,
+)
 
 # -- arguments ----------------------------------------------------------------------
 
@@ -256,7 +261,7 @@ def trend_table(ds: Any, indicator_id: str, *, year: int, park: str | None = Non
     if not y0 <= int(year) <= y1:
         raise PeriodError(f"{year}年 超出数据范围:数据覆盖 {y0}年至{y1}年。")
     last = m1 if int(year) == y1 else 12
-    first = 2 if ds.jan_feb_combined else 1
+    first = first_cumulative_end(bool(ds.jan_feb_combined))
     if last < first:
         raise PeriodError(f"{year}年 只有1月数据,而1月和2月数据合并发布;请等2月数据。")
     spec = SPECS[indicator_id]

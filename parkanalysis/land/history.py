@@ -8,7 +8,8 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from parkanalysis.errors import ParameterError
-from parkanalysis.land.ledger import MU_PER_HA, one_park, park_parcels, resolve_as_of
+from parkanalysis.land.ledger import one_park, park_parcels, resolve_as_of
+from parkanalysis.units import MU_PER_HA
 
 
 # --------------------------------------------------------------------------- supply history

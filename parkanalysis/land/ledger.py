@@ -13,6 +13,7 @@ import pandas as pd
 
 from parkanalysis.errors import ParameterError, PeriodError
 from parkanalysis.periods import Period, parse_period
+from parkanalysis.units import MU_PER_HA
 
 #: Planned uses that are public land (never supplied) → declared key in park.yaml.
 PUBLIC_USES: Mapping[str, str] = {"道路": "road", "绿地": "green", "水域": "water"}
@@ -21,8 +22,6 @@ INDUSTRIAL_USES: tuple[str, ...] = ("工业", "仓储物流")
 #: Usable land shown as "其中:公共设施用地" (other public land, supplied by 划拨).
 PUBLIC_FACILITY_USES: tuple[str, ...] = ("公共设施",)
 
-MU_PER_HA = 15.0
-M2_PER_HA = 10000.0
 _RESETTLEMENT_ORDER = ("已完成", "进行中", "未启动", "不涉及")
 
 

@@ -10,14 +10,13 @@ from typing import Any
 import pandas as pd
 
 from parkanalysis.land.ledger import (
-    M2_PER_HA,
-    MU_PER_HA,
     fmt,
     mu_ha,
     one_park,
     park_parcels,
     resolve_as_of,
 )
+from parkanalysis.units import M2_PER_HA, MU_PER_HA
 
 
 # --------------------------------------------------------------------------- ratios

@@ -69,10 +69,11 @@ class Report:
         return protect_park_year(self.ds, self.park, year)
 
     def _small(self, n) -> bool:
-        """True when ``n`` enterprises are too few to publish their aggregate (share mode)."""
-        import pandas as pd
+        """True when ``n`` enterprises are too few to publish their aggregate (share mode).
 
-        return bool(self.share and not pd.isna(n) and 0 < n < self.min_enterprises)
+        The threshold itself is :meth:`parkanalysis.share.rules.ShareRules.too_few`.
+        """
+        return bool(self.share and self.rules.too_few(n))
 
     def _title(self, heading: str, subtitle: str) -> HTML:
         if self.share:

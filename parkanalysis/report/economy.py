@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from parkanalysis.periods import Period, parse_period
+from parkanalysis.periods import Period, first_cumulative_end, parse_period
 
 #: Amounts always written in 万元, whatever their size (the seed's 「完成税收3126万元」).
 WAN_YUAN_IDS = frozenset({"tax_revenue"})
@@ -121,7 +121,7 @@ def previous_cumulative(period: Period, *, jan_feb_combined: bool) -> Period | N
         span = period.end_month - period.start_month + 1
         return Period(period.year, period.start_month - span, period.start_month - 1, period.kind)
     end = period.end_month - 1
-    if end < 1 or (jan_feb_combined and end < 2):
+    if end < first_cumulative_end(jan_feb_combined):
         return None
     return Period(period.year, 1, end, "cumulative")
 

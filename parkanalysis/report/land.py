@@ -6,6 +6,7 @@ import math
 
 from parkanalysis.report.base import Report, scope_count, shared_outlook
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
+from parkanalysis.units import MU_PER_HA
 
 
 def _per_mu(ratios):
@@ -26,7 +27,7 @@ def _per_mu(ratios):
     out = ratios.copy()
     per_ha = out["unit"].eq("万元/公顷")
     out["value"] = out["value"].astype(object)
-    out.loc[per_ha, "value"] = [v / 15 for v in out.loc[per_ha, "value"]]
+    out.loc[per_ha, "value"] = [v / MU_PER_HA for v in out.loc[per_ha, "value"]]
     out.loc[per_ha, "unit"] = "万元/亩"
     out.loc[per_ha, "name"] = out.loc[per_ha, "name"].str.replace("地均", "亩均")
     # the 公顷 in a note are rounded: name the area (its 亩 are in 工业用地率's note)

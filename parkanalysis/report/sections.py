@@ -26,9 +26,7 @@ from parkanalysis.report.base import (
     INCOMPLETE_TEXT,
 )
 from parkanalysis.report.display import html_block, image_html, paragraph, table_html
-
-#: Square metres of one 亩 (for the 平方公里 conversion of the land paragraph).
-_M2_PER_MU = 10000 / 15
+from parkanalysis.units import convert
 
 
 def phone_figure(width: float = 6.4, height: float = 4.5):
@@ -490,7 +488,7 @@ def land_paragraph(report) -> str:
     phases = "、".join(ph.name for ph in facts["phases"].values()) or "规划范围"
     total = declared("total")
     if not pd.isna(total):
-        km2 = total * _M2_PER_MU / 1e6
+        km2 = convert(total, "亩", "平方公里")
         parts.append(f"{report.info.name}{phases}规划面积{total:.0f}亩(约{km2:.2f}平方公里)")
     infra = [(n, declared(i)) for i, n in (("road", "道路"), ("green", "绿地"), ("water", "水域"))]
     infra = [(n, v) for n, v in infra if not pd.isna(v) and v]

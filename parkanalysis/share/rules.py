@@ -75,8 +75,47 @@ class ShareRules:
         )
         if not xs:
             return False  # nothing to protect: no enterprise contributes
-        if len(xs) < self.k:
-            return True
+        return self.too_few(len(xs)) or self._dominant(xs)
+
+    def too_few(self, n: float | None) -> bool:
+        """Threshold rule: True when ``n`` contributors (``0 < n < k``) may not be published.
+
+        The one place the threshold is decided: :meth:`sensitive` and the reports' counts
+        (同口径(n家), enterprises behind a land ratio) both ask it. No contributor (0) and an
+        unknown count (None, NaN) leave nothing to protect.
+
+        >>> [ShareRules(k=5).too_few(n) for n in (0, 1, 4, 5, float("nan"))]
+        [False, True, True, False, False]
+        """
+        if n is None:
+            return False
+        x = float(n)
+        return bool(x == x and 0 < x < self.k)
+
+    def dominated(self, contributions: Iterable[float]) -> bool:
+        """Dominance: the p% rule, then the (n,k) rule when set (see the module docstring).
+
+        Contributions are taken as absolute values, zeros and NaN dropped; a lone
+        contributor is the whole aggregate (dominated), none is nothing to protect.
+
+        >>> ShareRules().dominated([100, 5, 5])       # the rest, 5, < 10 % of 100
+        True
+        >>> ShareRules().dominated([100, 50, 5, 5])   # the rest, 10, is not < 10 % of 100
+        False
+        >>> ShareRules(nk=(2, 85.0)).dominated([50, 40, 10, 5])  # top two 90/105 > 85 %
+        True
+        """
+        return self._dominant(
+            sorted(
+                (abs(float(x)) for x in contributions if x == x and float(x) != 0.0),
+                reverse=True,
+            )
+        )
+
+    def _dominant(self, xs: list[float]) -> bool:
+        """:meth:`dominated` on absolute non-zero contributions sorted largest first."""
+        if len(xs) < 2:
+            return bool(xs)
         total = sum(xs)
         if total - xs[0] - xs[1] < self.p_percent / 100.0 * xs[0]:
             return True

@@ -1,0 +1,263 @@
+"""Mutation testing (mutmut 3) of the modules that carry the package's definitions.
+
+``make mutate`` (or ``.venv/bin/python scripts/mutate.py [NAME ...]``) runs, per module of
+:data:`MODULES`, mutmut on that one file with only the tests that pin it: each module in its
+own folder ``build/mutate/NAME/`` (mutmut's ``mutants/`` copy and its verdicts live there: a
+second run with nothing changed reports them at once; a change to the package or to the
+module's tests runs every mutant anew), mutants in parallel workers (``MUTATE_WORKERS``,
+default the number of cores), each mutant stopping at its first failing test. It prints the
+score per module and every surviving mutant; docs/MUTATION.md records the scores and why the
+survivors that remain are equivalent or change no published figure.
+
+Exit status 1 when a module has a surviving mutant that is not listed in docs/MUTATION.md
+(by mutmut's name, e.g. ``parkanalysis.units.x_parse_unit__mutmut_3``), so a run before a
+stop says whether the change left a definition less tested than before.
+
+mutmut mutates function and method bodies, not module-level constants (a unit factor in
+``UNIT_FACTORS``); ``scripts/seven_mutants.py`` covers those by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build" / "mutate"
+RB = "tests/test_rules_boundaries.py"
+
+#: name → (the file mutated, the tests that pin it: paths, node ids, the module's doctests)
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "rules": (
+        "parkanalysis/share/rules.py",
+        [
+            "parkanalysis/share/rules.py",
+            *(
+                f"{RB}::{t}"
+                for t in (
+                    "test_threshold_rule",
+                    "test_nothing_to_protect",
+                    "test_no_contributor_is_not_sensitive",
+                    "test_p_percent_rule_at_its_edge",
+                    "test_nk_rule_at_its_edge",
+                    "test_dominance_on_contributions_as_given",
+                    "test_share_settings_refused_with_the_key_and_value",
+                    "test_a_share_section_that_is_not_a_mapping",
+                    "test_share_settings_accepted_at_their_edges",
+                    "test_profile_share_sections_checked_before_any_report",
+                    "test_profile_that_is_not_a_mapping_is_left_to_the_loader",
+                )
+            ),
+            "tests/test_share_protection.py::test_share_settings_only_towards_more_protection",
+            "tests/test_share_protection.py::test_zero_contributions_do_not_count_towards_k",
+        ],
+    ),
+    "periods": (
+        "parkanalysis/periods.py",
+        [
+            "parkanalysis/periods.py",
+            "tests/test_periods.py",
+            *(
+                f"{RB}::{t}"
+                for t in (
+                    "test_jan_feb_rule",
+                    "test_separates_jan_feb",
+                    "test_batch_periods_at_january_february_march",
+                    "test_year_only_at_the_year_end",
+                    "test_coverage_at_the_data_edges",
+                    "test_period_errors_say_what_was_given",
+                    "test_half_year_contains_its_edges",
+                    "test_first_cumulative_period_of_a_year",
+                )
+            ),
+        ],
+    ),
+    "units": (
+        "parkanalysis/units.py",
+        [
+            "parkanalysis/units.py",
+            "tests/test_units.py",
+            *(
+                f"{RB}::{t}"
+                for t in (
+                    "test_area_factors",
+                    "test_the_hectare_constants",
+                    "test_area_unit_mixups_are_named_by_the_factor_between_units",
+                    "test_area_rows_shown_in_hectares_with_mu_alongside",
+                    "test_conversions_return_float64",
+                    "test_is_missing",
+                    "test_numbers_read_from_a_column_keep_its_name_and_refuse_booleans",
+                    "test_number_errors_say_why",
+                    "test_units_typed_without_a_superscript",
+                    "test_unit_errors_list_what_is_known",
+                )
+            ),
+        ],
+    ),
+    "measures": (
+        "parkanalysis/indicators/measures.py",
+        [
+            "parkanalysis/indicators/measures.py",
+            "tests/test_indicators.py",
+            f"{RB}::test_same_scope_growth_over_firms_of_both_years",
+            f"{RB}::test_the_first_year_of_data_has_levels_and_no_growth",
+            f"{RB}::test_growth_over_a_zero_base_is_not_computed",
+        ],
+    ),
+    "frames": (
+        "parkanalysis/dataset/frames.py",
+        [
+            "parkanalysis/dataset/frames.py",
+            "tests/test_dataset_frames.py",
+            f"{RB}::test_cumulative_to_monthly_never_across_years",
+        ],
+    ),
+    "completeness": (
+        "parkanalysis/dataset/completeness.py",
+        ["parkanalysis/dataset/completeness.py", "tests/test_logic_checks.py"],
+    ),
+    "history": (
+        "parkanalysis/land/history.py",
+        [
+            "parkanalysis/land/history.py",
+            "tests/test_land.py",
+            f"{RB}::test_only_finished_years_are_complete",
+        ],
+    ),
+    "ratios": (
+        "parkanalysis/land/ratios.py",
+        ["parkanalysis/land/ratios.py", "tests/test_land.py"],
+    ),
+    "intervals": (
+        "parkanalysis/forecast/annual.py",
+        ["parkanalysis/forecast/annual.py", "tests/test_forecast.py"],
+    ),
+    "audit": (
+        "parkanalysis/share/audit.py",
+        ["parkanalysis/share/audit.py", "tests/test_share_protection.py"],
+    ),
+}
+
+#: The order of a full run: the disclosure and period rules and the unit factors first.
+ORDER = list(MODULES)
+
+
+def _config(target: str, tests: list[str]) -> str:
+    def toml_list(items: list[str]) -> str:
+        return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+    return (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["parkanalysis"]\n'
+        f"only_mutate = {toml_list([target])}\n"
+        f"pytest_add_cli_args_test_selection = {toml_list(tests)}\n"
+        # one process per mutant (mutmut forks the workers), no cache written, quiet
+        'pytest_add_cli_args = ["-n", "0", "-p", "no:cacheprovider", "-q", "-W", "ignore"]\n'
+        'also_copy = ["data", "notebooks"]\n'
+        "timeout_multiplier = 5.0\n"
+    )
+
+
+def _prepare(name: str) -> Path:
+    target, tests = MODULES[name]
+    folder = BUILD / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in ("parkanalysis", "tests", "data", "notebooks"):
+        link = folder / entry
+        if not link.exists():
+            link.symlink_to(ROOT / entry, target_is_directory=True)
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8") + _config(target, tests)
+    config = folder / "pyproject.toml"
+    if not config.exists() or config.read_text(encoding="utf-8") != text:
+        config.write_text(text, encoding="utf-8")
+    # mutmut keeps its verdicts in mutants/; they stand while the module, its tests and the
+    # package's other code are what they were (a changed file: every mutant run anew)
+    files = sorted({t.split("::")[0] for t in tests} | {target})
+    stamp = hashlib.sha256()
+    for path in [
+        *files,
+        *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("parkanalysis/**/*.py")),
+    ]:
+        stamp.update(path.encode() + b"\0" + (ROOT / path).read_bytes())
+    fingerprint = folder / "fingerprint"
+    if fingerprint.exists() and fingerprint.read_text() != stamp.hexdigest():
+        shutil.rmtree(folder / "mutants", ignore_errors=True)
+    fingerprint.write_text(stamp.hexdigest())
+    return folder
+
+
+def _results(folder: Path, env: dict[str, str]) -> dict[str, str]:
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("mutmut")), "results", "--all", "true"],
+        cwd=folder, capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    out = {}
+    for line in done.stdout.splitlines():
+        m = re.match(r"\s+(\S+): (.+)$", line)
+        if m:
+            out[m.group(1)] = m.group(2).strip()
+    return out
+
+
+def _documented() -> set[str]:
+    doc = ROOT / "docs" / "MUTATION.md"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    return set(re.findall(r"`(parkanalysis\.[\w.]+__mutmut_\d+)`", text))
+
+
+def run(name: str, workers: int) -> tuple[int, int, list[str]]:
+    folder = _prepare(name)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    env.pop("PYTEST_ADDOPTS", None)
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children", str(workers)],
+        cwd=folder, capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    (folder / "last-run.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+    status = _results(folder, env)
+    if done.returncode != 0 and not status:
+        tail = (done.stdout + done.stderr)[-2000:]
+        raise SystemExit(f"mutmut failed on {name} (log: {folder / 'last-run.log'}):\n{tail}")
+    killed = sum(s in ("killed", "timeout", "caught by type check") for s in status.values())
+    survived = sorted(k for k, s in status.items() if s not in ("killed", "timeout"))
+    total = len(status)
+    score = 100.0 * killed / total if total else float("nan")
+    took = time.monotonic() - started
+    print(
+        f"{name:13s} {MODULES[name][0]:40s} {killed:4d}/{total:<4d} {score:5.1f} %  {took:5.0f} s"
+    )
+    return killed, total, survived
+
+
+def main(argv: list[str]) -> int:
+    names = argv or ORDER
+    unknown = [n for n in names if n not in MODULES]
+    if unknown:
+        print(f"unknown module {unknown}; known: {', '.join(MODULES)}", file=sys.stderr)
+        return 2
+    workers = int(os.environ.get("MUTATE_WORKERS", os.cpu_count() or 2))
+    print(f"{'module':13s} {'file':40s} killed/all  score   time")
+    documented = _documented()
+    undocumented = []
+    for name in names:
+        _killed, _total, survived = run(name, workers)
+        for mutant in survived:
+            known = mutant in documented
+            print(f"    survived{'' if not known else ' (documented)'}: {mutant}")
+            if not known:
+                undocumented.append(mutant)
+    if undocumented:
+        print(f"{len(undocumented)} surviving mutants not explained in docs/MUTATION.md")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
