@@ -210,33 +210,35 @@ def _profile(tmp_path, top, park):
     ],
 )
 def test_profile_share_sections_checked_before_any_report(tmp_path, top, park, bad_key):
+    from parkanalysis.dataset.description import describe_dataset
     from parkanalysis.share.rules import check_profile_share
 
     folder = _profile(tmp_path, top, park)
     if bad_key is None:
-        assert check_profile_share(folder) is None
+        assert check_profile_share(describe_dataset(folder)) is None
     else:
         with pytest.raises(DataError) as info:
-            check_profile_share(folder)
+            check_profile_share(describe_dataset(folder))
         assert info.value.findings[0].column == f"share.{bad_key}"
 
 
 def test_profile_that_is_not_a_mapping_is_left_to_the_loader(tmp_path):
     """Valid sections pass; what is not a park.yaml of mappings is left to the loader."""
+    from parkanalysis.dataset.description import describe_dataset
     from parkanalysis.share.rules import check_profile_share
 
     folder = _profile(tmp_path, {"p_percent": 20}, {"min_enterprises": 4})
-    assert check_profile_share(folder) is None
+    assert check_profile_share(describe_dataset(folder)) is None
     for text in (
         "config: [unclosed",  # unreadable
         "- a list",
         "config: 5\nparks: [{config: {share: {min_enterprises: 4}}}, 7]",
     ):
         (folder / "park.yaml").write_text(text, "utf-8")
-        assert check_profile_share(folder) is None
+        assert check_profile_share(describe_dataset(folder)) is None
     (folder / "park.yaml").write_text("config: 5\nparks: [7, {config: {share: {p_percent: 1}}}]")
     with pytest.raises(DataError):  # a park's own section is checked without a top one
-        check_profile_share(folder)
+        check_profile_share(describe_dataset(folder))
 
 
 # --------------------------------------------------------------------------- (n,k) rule
