@@ -1,5 +1,10 @@
 """Execution: parameterize a notebook (papermill) and run it in a warm kernel (nbclient).
 
+Beyond papermill's parameters, a report's notebook is prepared once (:func:`prepare_notebook`:
+the office's own sections, no ``office_only`` cells in a share copy), here before it runs, or
+by the ``parkreport`` template at export for a notebook papermill ran
+(:mod:`parkanalysis.render.office`).
+
 A warm kernel has done the heavy imports once (:func:`warmup_code`) and is reset between
 reports (:data:`RESET_CODE`), so each report is computed as in a fresh kernel;
 :class:`KernelSession` owns the kernels (replacement after a failure, periodic restarts,
