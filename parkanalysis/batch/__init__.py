@@ -45,7 +45,7 @@ from parkanalysis.batch.plan import (
     bounded_workers,
     plan_jobs,
 )
-from parkanalysis.batch.pool import run_local
+from parkanalysis.batch.pool import run_local, start_workers
 
 __all__ = [
     "BATCH_KINDS",
@@ -181,17 +181,31 @@ def run_batch(
             last_flush = time.monotonic()
 
     # Cached reports and refused parameters need no kernel: settle them here, start
-    # workers only for the rest (a second run of an unchanged year starts none).
+    # workers only for the rest (a second run of an unchanged year starts none). Local
+    # workers start at the first report that needs a kernel: their kernels warm up while
+    # the other reports are checked.
     todo: list[int] = []
-    for index, job in enumerate(jobs):
-        settled = precheck(job)
-        if settled is None:
+    started = None
+    try:
+        for index, job in enumerate(jobs):
+            settled = precheck(job)
+            if settled is not None:
+                results[index] = settled
+                on_result(settled)
+                continue
             todo.append(index)
-        else:
-            results[index] = settled
-            on_result(settled)
-    datasets = {str(jobs[i].params.get("data") or "") for i in todo}
-    preload = datasets.pop() if len(datasets) == 1 and "" not in datasets else None
+            if started is None and not scheduler:
+                started = start_workers(
+                    min(workers, len(jobs) - index),
+                    timeout=timeout,
+                    preload=_one_dataset(jobs[index:]),
+                )
+    except BaseException:
+        if started is not None:
+            started.close(terminate=True)
+        bar.close()
+        raise
+    preload = _one_dataset([jobs[i] for i in todo])
     try:
         chosen = [jobs[i] for i in todo]
         if scheduler:
@@ -200,7 +214,12 @@ def run_batch(
             )
         else:
             done = run_local(
-                chosen, workers=workers, timeout=timeout, on_result=on_result, preload=preload
+                chosen,
+                workers=workers,
+                timeout=timeout,
+                on_result=on_result,
+                preload=preload,
+                started=started,
             )
         results.update(zip(todo, done, strict=True))
     except BaseException:
@@ -223,6 +242,12 @@ def run_batch(
         summary.share_audit = "\n".join(texts)
     summary.notes = notes
     return summary
+
+
+def _one_dataset(jobs: Sequence[Job]) -> str | None:
+    """The data folder of ``jobs`` when they all have the same one (a warm kernel preloads it)."""
+    datasets = {str(job.params.get("data") or "") for job in jobs}
+    return datasets.pop() if len(datasets) == 1 and "" not in datasets else None
 
 
 def _record(folders: list[str], results: list[JobResult]) -> Path:

@@ -21,13 +21,23 @@ from typing import Any
 
 from parkanalysis._io import atomic_write
 from parkanalysis.batch.jobs import STATUS_LABELS, JobResult
-from parkanalysis.report.naming import is_share_name
 
 KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
 
 
 #: How the index names the formats beside each HTML report.
 FORMAT_LABELS = {"docx": "Word", "pdf": "PDF"}
+
+
+def _is_share(name: str) -> bool:
+    """:func:`parkanalysis.report.naming.is_share_name`, imported on first use.
+
+    The report package imports pandas and the analysis modules: a batch worker, which
+    imports this package first, would wait a second for them before starting its kernel.
+    """
+    from parkanalysis.report.naming import is_share_name
+
+    return is_share_name(name)
 
 
 @contextlib.contextmanager
@@ -68,7 +78,7 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
         )
         # the share copies get their own index: the office index never leaves the office
         records = list(manifest.values())
-        share = [r for r in records if is_share_name(r["name"])]
+        share = [r for r in records if _is_share(r["name"])]
         office = [r for r in records if r not in share]
         index = out / "index.html"
         if office or not share:
@@ -76,7 +86,7 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
         if share:
             share_index = out / "index_share.html"
             atomic_write(share_index, index_html(share, share=True))
-            if all(is_share_name(r.name) for r in results):
+            if all(_is_share(r.name) for r in results):
                 index = share_index
     return index
 
@@ -84,14 +94,14 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
 def _drop_renamed(manifest: dict[str, dict[str, Any]], result: JobResult) -> None:
     """Forget the record of the same report under an earlier file name (code-named files of
     earlier versions): the index lists each report once, under its current name."""
-    same = (result.kind, result.park, result.period, result.label, is_share_name(result.name))
+    same = (result.kind, result.park, result.period, result.label, _is_share(result.name))
     for name, record in list(manifest.items()):
         key = (
             record.get("kind"),
             record.get("park"),
             record.get("period"),
             record.get("label"),
-            is_share_name(name),
+            _is_share(name),
         )
         if name != result.name and key == same:
             del manifest[name]

@@ -1,10 +1,12 @@
 """The local worker pool: spawned processes, each keeping one warm kernel.
 
 A worker (:func:`_worker_entry` → :func:`_worker_main`) receives jobs over its own pipe and
-sends results back; :func:`run_local` hands out jobs, replaces a worker that dies (only
-its current report is marked failed) and, on Ctrl-C or SIGTERM, lists what did not finish
-as interrupted. Workers are started with ``spawn``: their entry point is pickled by its
-qualified name, so it must stay importable from this module.
+sends results back; :func:`start_workers` starts them (a batch does so at its first report
+that needs a kernel, so kernels warm up while the rest is checked); :func:`run_local` hands
+out jobs, replaces a worker that dies (only its current report is marked failed) and, on
+Ctrl-C or SIGTERM, lists what did not finish as interrupted. Workers are started with
+``spawn``: their entry point is pickled by its qualified name, so it must stay importable
+from this module.
 """
 
 from __future__ import annotations
@@ -157,21 +159,74 @@ def _collect(worker: _Worker, finish) -> None:
                 finish(index, result)
 
 
+class Workers:
+    """Local worker processes started for a batch, and the folder of their kernel sockets.
+
+    :func:`start_workers` starts them (each spawns and warms up its kernel at once);
+    :func:`run_local` hands them jobs and replaces one that dies; :meth:`close` stops them
+    and removes the folder.
+    """
+
+    def __init__(self, size: int, *, timeout: int, preload: str | None):
+        self.ctx = mp.get_context("spawn")
+        self.timeout, self.preload = timeout, preload
+        # the kernel sockets of all workers go in one folder, removed at the end (a killed
+        # worker cannot clean up after itself)
+        self.ipc_root = tempfile.mkdtemp(prefix="pa-batch-")
+        self.slots: list[_Worker | None] = []
+        try:
+            for _ in range(size):
+                self.slots.append(self.new_worker())
+        except BaseException:
+            self.close()
+            raise
+
+    def new_worker(self) -> _Worker:
+        return _Worker(self.ctx, self.timeout, self.preload, self.ipc_root)
+
+    def close(self, *, terminate: bool = False) -> None:
+        """Tell every worker to stop (``terminate``: SIGTERM, for an interrupted batch), wait
+        for it (kill one that does not) and remove the folder."""
+        live = [w for w in self.slots if w is not None]
+        for worker in live:
+            worker.stop()
+            if terminate:
+                with contextlib.suppress(OSError):
+                    worker.process.terminate()  # the worker shuts its kernel down and exits
+        for worker in live:
+            worker.process.join(timeout=20)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=5)
+        shutil.rmtree(self.ipc_root, ignore_errors=True)
+
+
+def start_workers(size: int, *, timeout: int, preload: str | None = None) -> Workers:
+    """Start ``size`` local workers now, before their jobs are known (see :class:`Workers`)."""
+    return Workers(max(1, size), timeout=timeout, preload=preload)
+
+
 def run_local(
-    jobs: list[Job], *, workers: int, timeout: int, on_result, preload: str | None = None
+    jobs: list[Job],
+    *,
+    workers: int,
+    timeout: int,
+    on_result,
+    preload: str | None = None,
+    started: Workers | None = None,
 ) -> list[JobResult]:
+    """Run ``jobs`` on local workers (``started`` ones, else as many as ``workers`` allows)."""
     from multiprocessing.connection import wait
 
     from parkanalysis._io import remove_temp_files
 
     if not jobs:
+        if started is not None:
+            started.close()
         return []
-    ctx = mp.get_context("spawn")
-    size = max(1, min(workers, len(jobs)))
-    # the kernel sockets of all workers go in one folder, removed at the end (a killed
-    # worker cannot clean up after itself)
-    ipc_root = tempfile.mkdtemp(prefix="pa-batch-")
-    pool: list[_Worker | None] = [_Worker(ctx, timeout, preload, ipc_root) for _ in range(size)]
+    team = started or start_workers(min(workers, len(jobs)), timeout=timeout, preload=preload)
+    pool = team.slots
+    ipc_root = team.ipc_root
     pending = list(range(len(jobs)))[::-1]
     results: dict[int, JobResult] = {}
 
@@ -208,7 +263,7 @@ def run_local(
                     finish(lost, job_result(jobs[lost], "failed", seconds, error))
                     remove_temp_files(jobs[lost].out_dir, worker.process.pid)
                 worker.conn.close()
-                pool[slot] = _Worker(ctx, timeout, preload, ipc_root) if pending else None
+                pool[slot] = team.new_worker() if pending else None
     except BaseException:  # Ctrl-C, SIGTERM: what did not finish is listed as interrupted
         live = [w for w in pool if w is not None]
         for worker in live:
@@ -221,13 +276,5 @@ def run_local(
                 finish(index, job_result(jobs[index], "interrupted", 0.0, error))
         raise
     finally:
-        live = [w for w in pool if w is not None]
-        for worker in live:
-            worker.stop()
-        for worker in live:
-            worker.process.join(timeout=20)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join(timeout=5)
-        shutil.rmtree(ipc_root, ignore_errors=True)
+        team.close()
     return [results[i] for i in range(len(jobs))]

@@ -93,6 +93,33 @@ def export_html(nb, *, provenance: dict[str, Any]) -> str:
     return body
 
 
+#: What :func:`export_html` adds to nbconvert's page (table of contents, provenance footer,
+#: title, ``lang``) and the cell ids (nbformat invents random ones for a notebook read from
+#: disk, :func:`~parkanalysis.render.kernel.parameterize` numbers them): DOM, not content.
+_NOT_CONTENT = [
+    re.compile(r'\sid="cell-id=[^"]*"'),
+    re.compile(r'<nav class="pa-toc".*?</nav>', re.S),
+    re.compile(r'<footer class="pa-provenance">.*?</footer>', re.S),
+    re.compile(r"<title>.*?</title>", re.S),
+    re.compile(r'<html lang="[^"]+">'),
+]
+
+
+def page_content(page: str) -> str:
+    """A report page's content: without what only :func:`export_html` adds, spaces collapsed.
+
+    The page ``render`` and ``batch`` write and the page ``jupyter nbconvert --template
+    parkreport`` writes of the notebook papermill ran with the same parameters have the
+    same content.
+
+    >>> page_content('<html lang="zh-CN"><title>甲</title><div id="cell-id=pa-001">乙\\n  丙</div>')
+    '<div>乙 丙</div>'
+    """
+    for pattern in _NOT_CONTENT:
+        page = pattern.sub("", page)
+    return re.sub(r"\s+", " ", page)
+
+
 def notebook_problems(nb) -> list[str]:
     """Return error and stderr outputs of an executed notebook (empty when clean)."""
     problems = []
