@@ -711,3 +711,31 @@ def test_unit_errors_list_what_is_known():
     )
     with pytest.raises(Refused, match=r"^表头应为文字,得到 5$"):
         split_header_unit(5)
+
+
+@pytest.mark.parametrize(
+    ("share", "expected"),
+    [
+        ({"p_percent": 20}, (3, 20.0, None)),
+        ({"min_enterprises": 5, "nk_rule": [2, 85]}, (5, 10.0, (2, 85.0))),
+        ({"p_percent": 10, "nk_rule": [1, 50.5]}, (3, 10.0, (1, 50.5))),
+    ],
+)
+def test_documented_stricter_settings_load_and_reach_the_reports(tmp_path, share, expected):
+    """docs/SHARE.md's stricter settings are accepted by the dataset loader (they were
+    refused as unknown keys) and reach the rules the reports ask."""
+    import shutil
+
+    import yaml
+
+    from parkanalysis.share.rules import share_rules
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    doc = yaml.safe_load((data / "park.yaml").read_text("utf-8"))
+    doc.setdefault("config", {})["share"] = share
+    (data / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    ds = load_dataset(data)
+    park = next(iter(ds.profile.parks))
+    rules = share_rules(ds.config(park))
+    assert (rules.k, rules.p_percent, rules.nk) == expected

@@ -164,7 +164,12 @@ CONFIG_SPEC: dict[str, Any] = {
         ),
         "benchmarks": Setting("mapping", check=_grading_part("benchmarks"), zh="年度基准值"),
     },
-    "share": {"min_enterprises": Setting("int", 3, lo=3, zh="对外版最少企业数")},
+    "share": {
+        "min_enterprises": Setting("int", 3, lo=3, zh="对外版最少企业数"),
+        # stricter-only values, checked where the rules are stated (share.rules.share_rules)
+        "p_percent": Setting("any", zh="p% 优势规则与保护区间(%),不小于默认 10"),
+        "nk_rule": Setting("any", zh="(n,k) 优势规则 [n, k%],可选"),
+    },
     "expansion": {
         "planning_horizon_years": Setting("int", 5, lo=1, zh="规划年限"),
         "confidence": Setting("number", 0.8, lo=0, hi=1, lo_open=True, hi_open=True, zh="置信度"),
