@@ -143,7 +143,7 @@ def _papermill_then_nbconvert(job: batch.Job, out: Path) -> Path:
     return out / job.name
 
 
-def test_papermill_and_nbconvert_give_the_page_batch_gives(tmp_path):
+def test_papermill_and_nbconvert_give_the_page_batch_gives(tmp_path, monkeypatch):
     """One notebook, the same parameters, two ways: the same report content.
 
     The batch renders the reports one after another in one warm kernel (each after another
@@ -151,8 +151,11 @@ def test_papermill_and_nbconvert_give_the_page_batch_gives(tmp_path):
     CLI (the ``parkreport`` template). The reports are one of each kind of preparation a
     notebook gets beyond papermill: a land report (none), a 工作总结 without the office's
     texts file (【待填写】 topics, sections renumbered), one with ``texts/2016H1.md``, and its
-    share copy (no ``office_only`` cells, no placeholders).
+    share copy (no ``office_only`` cells, no placeholders). The document date is pinned
+    (``SOURCE_DATE_EPOCH``, inherited by workers, kernels and the CLIs), so a run across
+    midnight in Beijing compares the same cover.
     """
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1467648000")  # 2016年7月5日 in Beijing
     specs = [
         ("land", {"as_of": "2016-06"}),
         ("period", {"period": "2015H1"}),
@@ -166,6 +169,7 @@ def test_papermill_and_nbconvert_give_the_page_batch_gives(tmp_path):
         naive = _papermill_then_nbconvert(job, tmp_path / "naive")
         pooled = page_content((tmp_path / "batch" / job.name).read_text(encoding="utf-8"))
         assert page_content(naive.read_text(encoding="utf-8")) == pooled, job.name
+        assert "2016年7月5日" in pooled, job.name  # the pinned date reached the cover
     # the office's sections are there, both ways (not missing from both)
     half = page_content((tmp_path / "naive" / jobs[1].name).read_text(encoding="utf-8"))
     assert "【待填写:基础设施建设】" in half and "九、下半年工作计划" in half

@@ -38,10 +38,26 @@ INCOMPLETE_TEXT = "报送率低于要求,本期不作经济运行分析;下表�
 
 
 def beijing_today() -> str:
-    """Today's date in 北京时间 as a document date, e.g. 「2016年7月5日」."""
-    import datetime as dt
+    """The document date in 北京时间, e.g. 「2016年7月5日」: today, or the day of
+    ``$SOURCE_DATE_EPOCH`` (seconds since 1970, the reproducible-builds convention) when it
+    holds a whole number, so that two renderings of a report made around midnight in Beijing
+    can be compared (a value that is not a whole number is ignored).
 
-    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "1467648000"  # 2016-07-04 16:00 UTC
+    >>> beijing_today()
+    '2016年7月5日'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    import datetime as dt
+    import os
+
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        now = dt.datetime.fromtimestamp(int(epoch), beijing)
+    else:
+        now = dt.datetime.now(beijing)
     return f"{now.year}年{now.month}月{now.day}日"
 
 
