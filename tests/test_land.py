@@ -479,8 +479,8 @@ def test_sample_summary_and_dict(sample_outlook):
                 "years_of_supply_left", "remaining_supplyable_mu", "gross_to_net"):  # fmt: skip
         assert key in d
     s = d["summary"]
-    assert "225.7亩" in s and "尚可供地0.7年" in s and "150.4亩" in s
-    assert "80%置信" in s and "P50" in s and "扩园" in s
+    assert "226亩" in s and "尚可供地年数约0.7年" in s and "150.4亩" in s
+    assert "八成把握" in s and "P10-P90" in s and "中位" in s and "扩园" in s
     assert "回测" not in s  # the backtest belongs in the appendix, not the headline
     assert "回测" in d["backtest"]["note"]
     assert d["backtest"]["by_horizon"][0]["h"] == 1
@@ -545,7 +545,7 @@ def test_sample_one_clock(sample_outlook):
     assert o.exhaustion.set_index("scenario").loc["baseline", "p50"] >= 2017
     assert o.forecast_table()["exposure"].iloc[0] < 1
     assert f"{o.supply_until:%Y-%m}" == "2017-02"  # 2016-06-30 + 0.666 years
-    assert "可供至2017年2月前后" in o.summary and "2016年内(余下6个月)" in o.summary
+    assert "可供至2017年2月前后" in o.summary and "2016年内用尽的可能性" in o.summary
 
 
 def test_sample_blocked_land_from_the_ledger(sample_outlook):

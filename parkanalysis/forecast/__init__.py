@@ -11,7 +11,7 @@
 
 from parkanalysis.forecast._checks import MIN_OBSERVATIONS
 from parkanalysis.forecast.annual import backtest_annual, forecast_annual, summarize_backtest
-from parkanalysis.forecast.outlook import LandOutlook, land_outlook
+from parkanalysis.forecast.outlook import LandOutlook, date_of, decimal_year, land_outlook
 from parkanalysis.forecast.supply import (
     SupplyModel,
     annual_supply,
@@ -29,6 +29,8 @@ __all__ = [
     "annual_supply",
     "backtest_annual",
     "backtest_supply",
+    "date_of",
+    "decimal_year",
     "fit_supply_model",
     "forecast_annual",
     "land_outlook",

@@ -272,6 +272,12 @@ def land_outlook_for(
             f"{last_year + 1}年截至{cutoff:%Y-%m-%d}已供地{fmt(since)}亩,已计入历史、"
             "不再占用尚可供应土地;预测只模拟当年余下的时间"
         )
+    if len(blocked):
+        notes.append(
+            "台账中的征迁安置状态没有日期:按台账现有状态计,预计可供时间为数据截至日加"
+            "park.yaml 中 land.resettlement_months 的月数;回看历史日期时,假定当时的状态与"
+            "现在相同"
+        )
     n_cells = horizon + (1 if elapsed > 0 else 0)
     years = list(range(last_year + 1, last_year + 1 + n_cells))
     spec_rows: list[dict[str, Any]] = []
@@ -305,7 +311,11 @@ def land_outlook_for(
         n_sims=n_sims,
         seed=seed,
         elapsed=elapsed,
-        blocked=list(zip(blocked["area_mu"], blocked["release_date"].dt.year, strict=True)),
+        calendar_elapsed=_fc.decimal_year(cutoff + pd.Timedelta(days=1)) - (last_year + 1),
+        blocked=[
+            (a, _fc.decimal_year(d))
+            for a, d in zip(blocked["area_mu"], blocked["release_date"], strict=True)
+        ],
         peers=_peers(ds, pid, cutoff),
     )
     if out.note:
