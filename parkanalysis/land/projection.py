@@ -176,6 +176,7 @@ def land_outlook_for(
     n_sims: int = 4000,
     window: int | None = None,
     annual_target_mu: float | None = None,
+    backtest: bool = True,
 ) -> LandOutlookReport:
     """When does the park's supplyable land run out, and how much expansion is needed?
 
@@ -205,6 +206,8 @@ def land_outlook_for(
     annual_target_mu : float, optional
         A planned supply per year (亩) for the ``planned_target`` scenario; default
         ``land.annual_supply_target_mu`` (no such scenario when neither is set).
+    backtest : bool, default True
+        Run the park's backtest (False for loops over what-ifs: ``backtest`` is then None).
 
     Returns
     -------
@@ -338,7 +341,9 @@ def land_outlook_for(
                 "declared_total_mu": declared_total,
             }
         )
-    bt, bts, bt_note = _backtest(tx, first_year, last_year, planning)
+    bt, bts, bt_note = (
+        _backtest(tx, first_year, last_year, planning) if backtest else (None, None, "")
+    )
     if bt_note:
         notes.append(bt_note)
     scen = pd.DataFrame(
