@@ -50,9 +50,9 @@ class LandOutlook:
     Attributes
     ----------
     supply_forecast : pandas.DataFrame
-        ``year, exposure, point, mean, median, lo80, hi80, lo95, hi95`` of the simulated
-        supply per forecast year (亩); ``point`` is the model's expectation, ``exposure`` the
-        share of the year still to come.
+        ``year, exposure, point, mean, median, lo80, hi80, lo95, hi95, p80`` of the
+        simulated supply per forecast year (亩); ``point`` is the model's expectation,
+        ``exposure`` the share of the year still to come.
     exhaustion : pandas.DataFrame
         One row per scenario (``baseline`` first): ``scenario``; all approved land:
         ``p10, p50, p90`` (the year of the 10th/50th/90th percentile of the exhaustion
@@ -388,7 +388,7 @@ def land_outlook(
     free_mu = max(remaining_mu - blocked_mu, 0.0)
     release_last = max([now, *(w for a, w in items if a > 0)])
     paths = model.simulate(horizon, n_sims=n_sims, seed=seed)
-    q = np.quantile(paths, [0.5, 0.10, 0.90, 0.025, 0.975], axis=0)
+    q = np.quantile(paths, [0.5, 0.10, 0.90, 0.025, 0.975, 0.8], axis=0)
     supply = pd.DataFrame(
         {
             "year": years,
@@ -400,6 +400,7 @@ def land_outlook(
             "hi80": q[2],
             "lo95": q[3],
             "hi95": q[4],
+            "p80": q[5],
         }
     )
     n_need = horizon - (1 if cal > 0 else 0)

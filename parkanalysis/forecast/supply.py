@@ -536,10 +536,10 @@ def fit_supply_model(
     >>> tx = pd.DataFrame({"year": [2014, 2014, 2015, 2017, 2017, 2018],
     ...                    "area_mu": [30.0, 50, 40, 20, 60, 40]})
     >>> m = fit_supply_model(tx, first_year=2014, last_year=2018)
-    >>> round(m.level_flat, 1), round(m.trend_weight, 2), m.has_trend  # no evidence of a trend
-    (46.8, 0.0, False)
+    >>> round(m.level_flat, 1), round(m.trend_weight, 2), m.has_trend  # little evidence, 5 years
+    (46.8, 0.19, False)
     >>> m.expected(2).round(1).tolist()
-    [46.8, 46.8]
+    [45.0, 44.6]
     """
     upto = last_year + 1 if elapsed > 0 else last_year
     elapsed = check_float(elapsed, "elapsed", minimum=0.0)
@@ -633,115 +633,3 @@ def supply_paths(
         transactions, first_year=first_year, last_year=last_year, elapsed=elapsed, peers=peers
     )
     return model.simulate(horizon, n_sims=n_sims, seed=seed)
-
-
-def backtest_supply(
-    transactions: pd.DataFrame,
-    *,
-    first_year: int,
-    last_year: int,
-    horizon: int = 5,
-    min_train: int = 5,
-    n_sims: int = 2000,
-    seed: int | None = 0,
-) -> pd.DataFrame:
-    """Check what decides: the simulated cumulative supply against what happened.
-
-    From every origin with at least ``min_train`` history years, the model is fitted on the
-    years up to the origin and the cumulative supply of the next ``k = 1..horizon`` years
-    (as far as the history reaches) is compared with the actual one (80 % and 95 %
-    intervals).  For the exhaustion year, a stock equal to the actual supply of the years
-    after the origin (up to ``horizon``) is assumed, so the land "really" ran out in the
-    last of them; the check is whether the simulated exhaustion year's central 80 %
-    interval contains that year.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (origin, k): ``origin, k, actual_mu, median_mu, lo80, hi80, lo95, hi95,
-        covered80, covered95`` and the exhaustion check ``exhaust_year, exhaust_lo,
-        exhaust_hi, exhaust_covered`` (filled on the last row of each origin; ``exhaust_hi``
-        = origin + k + 1 means "later than the checked years").
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> tx = pd.DataFrame({"year": [y for y in range(2006, 2016) for _ in range(3)],
-    ...                    "area_mu": [40.0, 60, 50] * 10})
-    >>> bt = backtest_supply(tx, first_year=2006, last_year=2015, horizon=3, n_sims=500)
-    >>> sorted(bt.origin.unique().tolist()), len(bt)
-    ([2010, 2011, 2012, 2013, 2014], 12)
-    """
-    tx, first_year, last_year = check_transactions(transactions, first_year, last_year)
-    horizon = check_int(horizon, "horizon", minimum=1)
-    min_train = check_int(min_train, "min_train", minimum=2)
-    n_sims, seed = check_sims(n_sims, seed)
-    totals = tx.groupby("year")["area_mu"].sum()
-    rows: list[dict[str, Any]] = []
-    for origin in range(first_year + min_train - 1, last_year):
-        k_max = min(horizon, last_year - origin)
-        actual = totals.reindex(range(origin + 1, origin + 1 + k_max), fill_value=0.0)
-        actual = actual.cumsum().to_numpy()
-        model = fit_supply_model(tx, first_year=first_year, last_year=origin)
-        paths = np.cumsum(model.simulate(k_max, n_sims=n_sims, seed=seed), axis=1)
-        q = np.quantile(paths, [0.5, 0.1, 0.9, 0.025, 0.975], axis=0)
-        for k in range(1, k_max + 1):
-            a = float(actual[k - 1])
-            med, lo80, hi80, lo95, hi95 = (float(v) for v in q[:, k - 1])
-            rows.append(
-                {
-                    "origin": origin,
-                    "k": k,
-                    "actual_mu": a,
-                    "median_mu": med,
-                    "lo80": lo80,
-                    "hi80": hi80,
-                    "lo95": lo95,
-                    "hi95": hi95,
-                    "covered80": bool(lo80 <= a <= hi80),
-                    "covered95": bool(lo95 <= a <= hi95),
-                }
-            )
-        stock = float(actual[-1])
-        if stock > 0:
-            hit = paths >= stock - 1e-9
-            first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, k_max + 1)
-            lo_y, hi_y = np.quantile(first, [0.1, 0.9], method="inverted_cdf")
-            true_k = int(np.argmax(actual >= stock - 1e-9)) + 1
-            rows[-1].update(
-                exhaust_year=origin + true_k,
-                exhaust_lo=origin + int(lo_y),
-                exhaust_hi=origin + int(hi_y),
-                exhaust_covered=bool(lo_y <= true_k <= hi_y),
-            )
-    out = pd.DataFrame(rows)
-    for col in ("exhaust_year", "exhaust_lo", "exhaust_hi"):
-        if col not in out:
-            out[col] = pd.NA
-        out[col] = out[col].astype("Int64")
-    if "exhaust_covered" not in out:
-        out["exhaust_covered"] = pd.NA
-    out["exhaust_covered"] = out["exhaust_covered"].astype("boolean")
-    return out
-
-
-def summarize_supply_backtest(backtest: pd.DataFrame) -> pd.DataFrame:
-    """Per ``k`` (years ahead, cumulative): ``n, mae, bias, coverage80, coverage95``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> bt = pd.DataFrame({"k": [1, 1, 2], "actual_mu": [3.0, 5, 4], "median_mu": [4.0, 4, 4],
-    ...                    "covered80": [True, False, True], "covered95": [True, True, True]})
-    >>> summarize_supply_backtest(bt)["coverage80"].tolist()
-    [0.5, 1.0]
-    """
-    err = backtest["actual_mu"] - backtest["median_mu"]
-    g = err.groupby(backtest["k"])
-    out = pd.DataFrame({"n": g.size(), "mae": g.apply(lambda e: e.abs().mean()), "bias": g.mean()})
-    for lev in ("80", "95"):
-        out[f"coverage{lev}"] = (
-            backtest[f"covered{lev}"].astype(float).groupby(backtest["k"]).mean()
-        )
-    out.index.name = "h"
-    return out

@@ -148,13 +148,15 @@ class LandOutlookReport:
         Returns
         -------
         pandas.DataFrame
-            ``year, mean, lo80, hi80, lo95, hi95, median, point, exposure`` (supply of the
-            year's remaining part, 亩), ``exhausted_prob`` and ``shortage_prob`` (baseline,
-            cumulative), ``need_net_mu`` and ``need_gross_mu`` (baseline expansion need at
-            the chosen confidence if planning up to that year).
+            ``year, mean, lo80, hi80, lo95, hi95, median, p80, point, exposure`` (supply of
+            the year's remaining part, 亩; ``p80`` the 80th percentile), ``exhausted_prob``
+            and ``shortage_prob`` (baseline, cumulative), ``need_net_mu`` and
+            ``need_gross_mu`` (baseline expansion need at the chosen confidence if planning
+            up to that year).
         """
         t = self.outlook.supply_forecast.copy()
-        t = t[["year", "mean", "lo80", "hi80", "lo95", "hi95", "median", "point", "exposure"]]
+        cols = ["year", "mean", "lo80", "hi80", "lo95", "hi95", "median", "p80", "point"]
+        t = t[[*cols, "exposure"]]
         e = self.exhaustion_probability
         e = e.loc[e["scenario"] == "baseline"].set_index("year")
         t["exhausted_prob"] = e["prob"].reindex(t["year"].to_numpy()).to_numpy()
@@ -231,8 +233,7 @@ class LandOutlookReport:
             bt = {
                 "origins": [int(x) for x in sorted(self.backtest["origin"].unique())],
                 "by_horizon": _records(s),
-                "exhaustion_checks": int(self.backtest["exhaust_covered"].notna().sum()),
-                "exhaustion_covered": int(self.backtest["exhaust_covered"].fillna(False).sum()),
+                "exhaustion": _records(_exhaustion_checks(self)),
                 "note": _backtest_sentence(self),
             }
         m = o.model
@@ -312,8 +313,16 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _num(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
+def _exhaustion_checks(r: LandOutlookReport) -> pd.DataFrame:
+    """The exhaustion backtest (:func:`forecast.backtest_exhaustion`), empty without one."""
+    if r.backtest is None:
+        return pd.DataFrame(columns=["origin", "stock_years", "actual_year", "outcome"])
+    return r.backtest.attrs.get("exhaustion", pd.DataFrame(columns=["outcome"]))
+
+
 def _backtest_sentence(r: LandOutlookReport) -> str:
-    """What the backtest checked, how often the interval held, and what it cannot show."""
+    """What the backtest checked: coverage beside width and bias, exhaustion with the
+    cases not yet run out counted as such, and what it cannot show."""
     if r.backtest is None or r.backtest_summary is None or r.backtest.empty:
         return ""
     bt = r.backtest
@@ -321,22 +330,34 @@ def _backtest_sentence(r: LandOutlookReport) -> str:
     origins = sorted(int(x) for x in bt["origin"].unique())
     span = f"{origins[0]}-{origins[-1]}年" if len(origins) > 1 else f"{origins[0]}年"
     k = int(s.index.max())
-    last = s.loc[k]
-    checks = bt["exhaust_covered"].dropna()
+    one = s.loc[int(s.index.min())]
+    avg = r.supply_years.average_mu
     text = (
         f"回测:以{span}各年为起点(共{len(origins)}个起点),用当时已有的历史重新拟合模型,"
         f"检验此后1-{k}年累计供地:80%区间覆盖实际值{len(bt)}次中的"
-        f"{int(bt['covered80'].sum())}次,95%区间{int(bt['covered95'].sum())}次"
-        f"({k}年累计仅{int(last['n'])}次)"
+        f"{int(bt['covered80'].sum())}次,95%区间{int(bt['covered95'].sum())}次;"
+        f"下一年的80%区间平均宽{fmt(one['width80'], 0)}亩"
     )
-    if len(checks):
+    if avg and avg > 0 and not math.isnan(avg):
+        text += f"(约为近年年均供地的{fmt(one['width80'] / avg)}倍)"
+    bias = float(one["bias"])
+    text += (
+        f",中位数平均{'偏低' if bias > 0 else '偏高'}{fmt(abs(bias), 0)}亩"
+        if round(abs(bias)) > 0
+        else ",中位数平均无偏"
+    )
+    ex = _exhaustion_checks(r)
+    if len(ex):
+        n = ex["outcome"].value_counts()
         text += (
-            f";按同期实际供地设定存量检验用尽年份,80%区间含实际年份{len(checks)}次中的"
-            f"{int(checks.sum())}次"
+            f";用尽检验(以起点当时年均供地的1-3倍为存量,看此后实际何时用完):{len(ex)}次中"
+            f"区间含实际年份{int(n.get('held', 0))}次、不含{int(n.get('failed', 0))}次,"
+            f"另{int(n.get('open', 0))}次到{r.last_year}年仍未用完、尚无定论"
         )
     text += (
         "。各起点的检验期相互重叠,次数少,只能发现明显偏差(如区间系统性过窄或过宽),"
-        "不能证明区间在未来同样可靠,也检验不了历史上没有出现过的变化(如政策收紧、招商放缓)。"
+        "不能证明区间在未来同样可靠,也检验不了历史上没有出现过的变化(如政策收紧、招商放缓);"
+        "征迁完成时间的假设无历史记录可检验。"
     )
     return text
 
@@ -363,7 +384,8 @@ WORDS: tuple[tuple[str, str], ...] = (
     ("N成把握", "第N×10百分位数:如“八成把握不超过X亩”指80%的情形不超过X亩"),
     ("约N成可能", "概率按十分之一取整:如0.23说成“约二成可能”"),
     ("可能性很小/几乎肯定", "概率低于5%/高于95%"),
-    ("P10-P90", "第10至第90百分位数,即80%的情形所在范围"),
+    ("P10-P90", "第10至第90百分位数,即80%的情形所在范围(“八成可能在A-B之间”)"),
+    ("较早情形/较晚情形", "第10/第90百分位数:只有一成情形更早/更晚"),
     ("现可供土地", "尚可供应土地中征迁安置已完成或不涉及征迁、现在即可供应的部分"),
     ("尚可供地年数", "规程口径:尚可供应土地÷近N年年均供地,按匀速供应计,不考虑征迁进度"),
 )
@@ -395,6 +417,17 @@ def chance_of(event: str, p: float) -> str:
         return f"{event}几乎肯定"
     tenths = "一二三四五六七八九"[min(8, max(0, round(p * 10) - 1))]
     return f"{event}的可能性约{tenths}成"
+
+
+def forecast_sentence(r: LandOutlookReport, row: pd.Series) -> str:
+    """The next year's supply in words, from its row of :meth:`forecast_table`: the mean and
+    the central 80 % range (P10-P90), or 「八成把握不超过」 the 80th percentile when the
+    range starts at 0."""
+    lo, hi = round(float(row["lo80"])), round(float(row["hi80"]))
+    head = f"按本园区历年供地情况测算,{int(row['year'])}年预计供地约{float(row['mean']):.0f}亩"
+    if lo > 0:
+        return f"{head},有八成可能在{lo}-{hi}亩之间。"
+    return f"{head},有八成把握不超过{round(float(row['p80']))}亩。"
 
 
 def _need_text(r: LandOutlookReport, row: pd.Series) -> str:

@@ -410,4 +410,12 @@ def _backtest(tx: pd.DataFrame, first_year: int, last_year: int, planning: int):
         min_train=min_train,
         n_sims=1000,
     )
+    ex = _fc.backtest_exhaustion(
+        tx[["year", "area_mu"]],
+        first_year=first_year,
+        last_year=last_year,
+        min_train=min_train,
+        n_sims=1000,
+    )
+    bt.attrs["exhaustion"] = ex
     return bt, _fc.summarize_supply_backtest(bt), ""
