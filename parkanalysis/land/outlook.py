@@ -424,7 +424,11 @@ def forecast_sentence(r: LandOutlookReport, row: pd.Series) -> str:
     the central 80 % range (P10-P90), or 「八成把握不超过」 the 80th percentile when the
     range starts at 0."""
     lo, hi = round(float(row["lo80"])), round(float(row["hi80"]))
-    head = f"按本园区历年供地情况测算,{int(row['year'])}年预计供地约{float(row['mean']):.0f}亩"
+    mean = round(float(row["mean"]))
+    head = f"按本园区历年供地情况测算,{int(row['year'])}年"
+    head += f"预计供地约{mean}亩" if mean > 0 else "预计基本没有供地"
+    if hi <= 0:
+        return f"{head}。"
     if lo > 0:
         return f"{head},有八成可能在{lo}-{hi}亩之间。"
     return f"{head},有八成把握不超过{round(float(row['p80']))}亩。"
