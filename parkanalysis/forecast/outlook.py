@@ -18,8 +18,9 @@ supply by time ``t`` is ``min(demand(t), land available by t)``.  Hence two figu
 * a *shortage* is the first time the demand reaches the land available by then.
 
 The expansion need for ``k`` years is the ``confidence`` quantile of the demand from now to
-now + ``k`` years (so moving the data's date by a month moves the window by a month) minus
-the land available then, never below 0, with the median beside it.
+now + ``k`` years (so moving the data's date by a month moves the window by a month: exactly
+``k`` years of exposure, the last year's part by the same seasonal share as the first's)
+minus the land available then, never below 0, with the median beside it.
 """
 
 from __future__ import annotations
@@ -436,9 +437,15 @@ def land_outlook(
                     "shortage_prob": float((t_short <= y + 1 + 1e-9).mean()),
                 }
             )
+        cum_all = clock.cum
         for k in range(1, n_need + 1):
             t = now + k
-            cum = clock.at(t - 1e-12)
+            # exactly k years of exposure: the cells up to the k-th year's start, then the
+            # share of that year that was already past at the data's date (``elapsed``)
+            if cal > 0:
+                cum = cum_all[:, k - 1] + model.elapsed * (cum_all[:, k] - cum_all[:, k - 1])
+            else:
+                cum = cum_all[:, k - 1]
             land = remaining_mu + added[add_at <= t].sum()
             demand = float(np.quantile(cum, confidence, method="inverted_cdf"))
             median = float(np.quantile(cum, 0.5, method="inverted_cdf"))
