@@ -144,6 +144,9 @@ def test_as_of_one_month_later_across_the_year_end(sample, year):
     # taken from (a need near 0 has no meaningful relative change)
     assert abs(need_y - need_x) < 0.05 * max(need_x, demand), (need_x, need_y, demand)
     assert 0 < (y.need_row()["until"] - x.need_row()["until"]).days <= 32
+    fx, fy = figures(x), figures(y)
+    for key in ("p50", "free_p50"):  # the P50 years move only at a boundary
+        assert fx[key] == fy[key] or at_boundary(fx[f"{key}_date"], fy[f"{key}_date"])
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
