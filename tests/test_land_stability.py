@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from parkanalysis.dataset import load_dataset
 from parkanalysis.forecast import date_of, decimal_year, land_outlook
 from parkanalysis.land import land_outlook_for
+from parkanalysis.land.outlook import forecast_sentence
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 N_SIMS = 1000
@@ -235,8 +236,26 @@ def check_sentences(o) -> None:
     t = o.forecast_table()
     nxt = t.iloc[min(1, len(t) - 1)] if o.elapsed > 0 else t.iloc[0]
     assert f"{int(nxt['year'])}年预计供地约{nxt['mean']:.0f}亩" in o.summary
+    # the land report's sentence on that year: 八成可能 in P10-P90, 八成把握 = P80
+    said = forecast_sentence(o, nxt)
+    assert f"{int(nxt['year'])}年预计供地约{nxt['mean']:.0f}亩" in said
+    band = re.search(r"有八成可能在(\d+)-(\d+)亩之间", said)
+    most = re.search(r"有八成把握不超过(\d+)亩", said)
+    if band:
+        assert (int(band[1]), int(band[2])) == (round(nxt["lo80"]), round(nxt["hi80"]))
+    else:
+        assert most and int(most[1]) == round(nxt["p80"]) and round(nxt["lo80"]) <= 0
 
 
 @pytest.mark.parametrize("as_of", SENTENCE_AS_OF)
 def test_sentences_say_what_the_tables_hold(sample, as_of):
     check_sentences(outlook(sample, as_of))
+
+
+def test_a_range_from_zero_is_said_with_the_80th_percentile():
+    """「八成把握不超过X亩」 names the 80th percentile, not the 90th (the old wording)."""
+    row = pd.Series({"year": 2017, "mean": 120.4, "lo80": 0.2, "hi80": 438.0, "p80": 300.4})
+    said = forecast_sentence(None, row)
+    assert said.endswith("2017年预计供地约120亩,有八成把握不超过300亩。")
+    row["mean"] = row["hi80"] = row["p80"] = 0.0
+    assert "约0亩" not in forecast_sentence(None, row)
