@@ -301,12 +301,21 @@ class LandReport(Report):
         )
 
     def exhaustion(self) -> HTML:
-        """When the supplyable land runs out: P10/P50/P90 and the cumulative probability."""
-        from parkanalysis.plots import plot_exhaustion
+        """When the supplyable land runs out: the two named figures (the land that can be
+        supplied now; all approved land, never before its 征迁 release) and their
+        cumulative probability."""
+        from parkanalysis.plots import COLORS, plot_exhaustion
         from parkanalysis.report.sections import legible, phone_figure
 
         fig, ax = phone_figure()
         plot_exhaustion(ax, self.outlook.exhaustion_curve("baseline"))
+        if self.outlook.blocked_mu > 0:  # the land suppliable now runs out earlier
+            e = self.outlook.exhaustion_probability
+            free = e.loc[e["scenario"] == "baseline"].set_index("year")["free_prob"]
+            ax.step(free.index, free.to_numpy() * 100, where="post", color=COLORS["warn"],
+                    linestyle="--", label="现可供土地")  # fmt: skip
+            ax.lines[0].set_label("全部尚可供应土地")
+            ax.legend(fontsize=8, frameon=False)
         legible(fig)
         table = self.outlook.exhaustion.copy()
         for column in ("p10", "p50", "p90", "mode", "free_p50"):
