@@ -6,7 +6,10 @@ coverage of the 80 % and 95 % intervals and the elapsed time, next to the random
 drift (computed here on the same series) and dynamically optimised Theta (DOTM,
 statsforecast 2.1.1; published reference figures, not recomputed).  Scoring follows
 ``shared/benchmarks/README.md``: forecasts clipped at 0 for sMAPE, MASE scaled by the
-in-sample mean absolute lag-1 difference.  Nothing in the forecaster is tuned on these
+in-sample mean absolute lag-1 difference.  It also prints the coverage per horizon, the
+mean scaled interval scores (MSIS) and cross-collection scores: per-horizon widening
+factors chosen on one collection to make its intervals nominal, applied to the other
+(M3 -> Tourism and Tourism -> M3).  Nothing in the forecaster is tuned on these
 test periods; a verdict line says whether it beats both references on both measures and
 whether the coverage lies within 3 points of nominal. Exit code 1 when a verdict is not, or
 the run takes more than 3 minutes (with ``--limit`` no verdict is given).
@@ -62,8 +65,10 @@ def _accuracy(train: np.ndarray, test: np.ndarray, f: np.ndarray) -> tuple[float
     return float(smape), float(mase)
 
 
-def score_one(item: tuple[str, np.ndarray, np.ndarray]) -> tuple[float, ...]:
-    """Forecast one series: (sMAPE, MASE, coverage80, coverage95, drift sMAPE, drift MASE)."""
+def score_one(item: tuple[str, np.ndarray, np.ndarray]) -> tuple[tuple[float, ...], np.ndarray]:
+    """Forecast one series: (sMAPE, MASE, coverage80, coverage95, drift sMAPE, drift MASE)
+    and, per horizon, the rows ``test, mean, lo80, hi80, lo95, hi95, scale`` (for
+    per-horizon coverage, interval scores and the cross-collection calibration)."""
     _, train, test = item
     horizon = test.size
     y = pd.Series(train, index=np.arange(1, train.size + 1))
@@ -73,12 +78,83 @@ def score_one(item: tuple[str, np.ndarray, np.ndarray]) -> tuple[float, ...]:
     c95 = np.mean((test >= fc["lo95"].to_numpy()) & (test <= fc["hi95"].to_numpy()))
     drift = train[-1] + (train[-1] - train[0]) / (train.size - 1) * np.arange(1, horizon + 1)
     d_smape, d_mase = _accuracy(train, test, drift)
-    return smape, mase, float(c80), float(c95), d_smape, d_mase
+    scale = np.full(horizon, np.mean(np.abs(np.diff(train))))
+    rows = np.column_stack(
+        [test, *(fc[c].to_numpy() for c in ("mean", "lo80", "hi80", "lo95", "hi95")), scale]
+    )
+    return (smape, mase, float(c80), float(c95), d_smape, d_mase), rows
+
+
+def interval_score(rows: np.ndarray, level: int, widen: np.ndarray | float = 1.0) -> float:
+    """Mean scaled interval score (MSIS, Gneiting & Raftery 2007; M4) of the ``level`` %
+    intervals, each widened about the mean by ``widen`` (per horizon row or one factor)."""
+    y, mean, scale = rows[:, 0], rows[:, 1], rows[:, 6]
+    lo_i, hi_i = (2, 3) if level == 80 else (4, 5)
+    lo = mean - (mean - rows[:, lo_i]) * widen
+    hi = mean + (rows[:, hi_i] - mean) * widen
+    a = 1 - level / 100
+    score = (hi - lo) + 2 / a * np.maximum(lo - y, 0) + 2 / a * np.maximum(y - hi, 0)
+    return float(np.mean(score / scale))
+
+
+def covered(rows: np.ndarray, level: int, widen: np.ndarray | float = 1.0) -> np.ndarray:
+    """Whether each row's ``level`` % interval, widened by ``widen``, holds the actual."""
+    y, mean = rows[:, 0], rows[:, 1]
+    lo_i, hi_i = (2, 3) if level == 80 else (4, 5)
+    lo = mean - (mean - rows[:, lo_i]) * widen
+    hi = mean + (rows[:, hi_i] - mean) * widen
+    return (y >= lo) & (y <= hi)
+
+
+def widen_to_nominal(rows: np.ndarray, horizons: np.ndarray, level: int) -> dict[int, float]:
+    """Per horizon, the factor by which the intervals must be widened (or narrowed) about
+    the mean to cover ``level`` % of these rows: the setting chosen on one collection."""
+    y, mean = rows[:, 0], rows[:, 1]
+    lo_i, hi_i = (2, 3) if level == 80 else (4, 5)
+    out = {}
+    for h in np.unique(horizons):
+        r = rows[horizons == h]
+        yy, mm = y[horizons == h], mean[horizons == h]
+        half = np.where(yy >= mm, r[:, hi_i] - mm, mm - r[:, lo_i])
+        ratio = np.abs(yy - mm) / np.where(half > 0, half, np.inf)
+        out[int(h)] = float(np.quantile(ratio, level / 100))
+    return out
 
 
 #: run time target on 2 cores (benchmarks/README.md); the verdicts imply the README's score
 #: targets (beating DOTM means sMAPE < 15.79 ≤ 16.0 and MASE < 2.58 ≤ 2.65 on M3 yearly)
 MAX_SECONDS = 180
+
+
+def cross_collection(collected: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Settings chosen on one collection, scored on the other: per-horizon widening factors
+    that make one collection's intervals nominal, applied to the other's (horizons beyond
+    the fitting collection's use its last factor).  Prints coverage by horizon and the
+    interval scores with the factors and without (the default, factor 1)."""
+    names = list(collected)
+    if len(names) < 2:
+        return
+    for fit, score in ((names[0], names[1]), (names[1], names[0])):
+        rows_f, h_f = collected[fit]
+        rows_s, h_s = collected[score]
+        print(f"cross-collection: settings chosen on {fit}, scored on {score}")
+        for level in (80, 95):
+            factors = widen_to_nominal(rows_f, h_f, level)
+            last = factors[max(factors)]
+            widen = np.array([factors.get(int(h), last) for h in h_s])
+            cov = " ".join(
+                f"h{h}={covered(rows_s[h_s == h], level, widen[h_s == h]).mean():.3f}"
+                for h in np.unique(h_s)
+            )
+            chosen = " ".join(f"h{h}={f:.2f}" for h, f in factors.items())
+            print(
+                f"  {level}%: factors {chosen}\n"
+                f"        coverage {cov}  overall "
+                f"{covered(rows_s, level, widen).mean():.3f} (default "
+                f"{covered(rows_s, level).mean():.3f})\n"
+                f"        MSIS{level} {interval_score(rows_s, level, widen):.3f} "
+                f"(default {interval_score(rows_s, level):.3f})"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Benchmark folder {bench} not found; nothing to score (skipped).")
         return 0
     start_all = time.perf_counter()
+    collected: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     verdicts = []
     missed = False
     for label, filename, horizon in DATASETS:
@@ -112,9 +189,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if args.jobs > 1:
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-                scores = np.array(list(pool.map(score_one, items, chunksize=32)))
+                results = list(pool.map(score_one, items, chunksize=32))
         else:
-            scores = np.array([score_one(item) for item in items])
+            results = [score_one(item) for item in items]
+        scores = np.array([r[0] for r in results])
+        rows = np.vstack([r[1] for r in results])
+        horizons = np.concatenate([np.arange(1, r[1].shape[0] + 1) for r in results])
+        collected[label] = (rows, horizons)
         elapsed = time.perf_counter() - start
         smape, mase, c80, c95, d_smape, d_mase = scores.mean(axis=0)
         t_smape, t_mase = DOTM[label]
@@ -125,6 +206,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{'':15s} drift (same series)  sMAPE={d_smape:7.3f}  MASE={d_mase:6.4f}\n"
             f"{'':15s} DOTM (reference)     sMAPE={t_smape:7.2f}  MASE={t_mase:6.3f}"
         )
+        by_h = " ".join(
+            f"h{h}={covered(rows[horizons == h], 80).mean():.3f}/"
+            f"{covered(rows[horizons == h], 95).mean():.3f}"
+            for h in range(1, horizon + 1)
+        )
+        print(f"{'':15s} coverage80/95 by horizon: {by_h}")
+        print(
+            f"{'':15s} interval score MSIS80={interval_score(rows, 80):.3f}  "
+            f"MSIS95={interval_score(rows, 95):.3f}"
+        )
         if args.limit is None:
             beats = smape < min(d_smape, t_smape) and mase < min(d_mase, t_mase)
             calibrated = abs(c80 - 0.80) <= 0.03 and abs(c95 - 0.95) <= 0.03
@@ -133,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{label}: {'beats' if beats else 'does NOT beat'} drift and DOTM on sMAPE and "
                 f"MASE; coverage {'within' if calibrated else 'OUTSIDE'} 3 points of nominal"
             )
+    cross_collection(collected)
     for line in verdicts:
         print(line)
     elapsed = time.perf_counter() - start_all

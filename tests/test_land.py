@@ -479,8 +479,8 @@ def test_sample_summary_and_dict(sample_outlook):
                 "years_of_supply_left", "remaining_supplyable_mu", "gross_to_net"):  # fmt: skip
         assert key in d
     s = d["summary"]
-    assert "225.7亩" in s and "尚可供地0.7年" in s and "150.4亩" in s
-    assert "80%置信" in s and "P50" in s and "扩园" in s
+    assert "226亩" in s and "尚可供地年数约0.7年" in s and "150.4亩" in s
+    assert "八成把握" in s and "P10-P90" in s and "中位" in s and "扩园" in s
     assert "回测" not in s  # the backtest belongs in the appendix, not the headline
     assert "回测" in d["backtest"]["note"]
     assert d["backtest"]["by_horizon"][0]["h"] == 1
@@ -545,7 +545,7 @@ def test_sample_one_clock(sample_outlook):
     assert o.exhaustion.set_index("scenario").loc["baseline", "p50"] >= 2017
     assert o.forecast_table()["exposure"].iloc[0] < 1
     assert f"{o.supply_until:%Y-%m}" == "2017-02"  # 2016-06-30 + 0.666 years
-    assert "可供至2017年2月前后" in o.summary and "2016年内(余下6个月)" in o.summary
+    assert "可供至2017年2月前后" in o.summary and "2016年内用尽的可能性" in o.summary
 
 
 def test_sample_blocked_land_from_the_ledger(sample_outlook):
@@ -720,3 +720,31 @@ def test_land_period_is_as_of_its_last_month(kind, last, chinese):
     assert by_period.params == by_as_of.params
     assert (by_period.html_path, by_period.key) == (by_as_of.html_path, by_as_of.key)
     assert f"截至{year}年{month}月" in by_period.html_path.name
+
+
+def test_dated_resettlement_is_read_as_of_its_date(tmp_path):
+    """A 征迁完成日期 in the ledger: before it the parcel was still in 征迁 (blocked, released
+    at as_of + the 进行中 months), from it on suppliable; without a date the current status
+    stands for every as_of and the notes say so."""
+    p = _parcels()
+    p["resettlement_date"] = pd.NaT
+    d = p["parcel_id"] == "D"
+    p.loc[d, "resettlement_status"] = "已完成"
+    p.loc[d, "resettlement_date"] = pd.Timestamp("2014-03-01")
+    ds = tiny_park(tmp_path, parcels=p, monthly=_monthly(end="2015-06"))
+    kw = {"horizon": 3, "n_sims": 200, "backtest": False, "scenarios": {}}
+    before = land_outlook_for(ds, as_of="2013-12", **kw)
+    assert before.blocked["parcel_id"].tolist() == ["D"]
+    assert before.blocked["resettlement_status"].tolist() == ["进行中"]
+    assert f"{before.blocked['release_date'].iloc[0]:%Y-%m}" == "2014-12"
+    assert not any("没有完成日期" in n for n in before.notes)
+    after = land_outlook_for(ds, as_of="2014-06", **kw)
+    assert after.blocked_mu == 0
+    # the same ledger without the date: 已完成 counts at every as_of, nothing blocked
+    p.loc[d, "resettlement_date"] = pd.NaT
+    undated = tiny_park(tmp_path / "u", parcels=p, monthly=_monthly(end="2015-06"))
+    assert land_outlook_for(undated, as_of="2013-12", **kw).blocked_mu == 0
+    p.loc[d, "resettlement_status"] = "进行中"
+    pending = tiny_park(tmp_path / "p", parcels=p, monthly=_monthly(end="2015-06"))
+    out = land_outlook_for(pending, as_of="2013-12", **kw)
+    assert out.blocked_mu == 100.0 and any("没有完成日期" in n for n in out.notes)

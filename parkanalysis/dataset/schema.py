@@ -257,6 +257,13 @@ TABLES: dict[str, TableSpec] = {
                     choices=("不涉及", "未启动", "进行中", "已完成"),
                 ),
                 _c(
+                    "resettlement_date",
+                    "征迁完成日期",
+                    DATE,
+                    opt=True,
+                    aliases=("征迁安置完成日期", "征迁完成时间"),
+                ),
+                _c(
                     "construction_status",
                     "建设状态",
                     CHOICE,

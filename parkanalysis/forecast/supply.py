@@ -7,23 +7,39 @@ follows the intermittent-demand literature — Croston (1972) separates demand *
 from demand *size*, Teunter–Syntetos–Babai (TSB) model the occurrence probability directly,
 and the compound Poisson is their distributional form:
 
-* **Parcels per year** ``N_y`` — Poisson with rate ``lambda`` per year of exposure.  Without
-  a trend the rate is an exponentially weighted mean of the yearly counts per exposure
-  (weight :data:`LEVEL_ALPHA`, as TSB smooth the occurrence), so recent years count more;
-  a log-linear trend is fitted only when a likelihood-ratio test supports it
-  (p < :data:`TREND_P`), and extrapolated damped (factor :data:`TREND_DAMPING` per year).
-  A partly observed current year enters the fit with its elapsed exposure.
-  Over-dispersion (variance/mean of the counts, Pearson) ``phi >= 1`` makes the annual rate
-  Gamma-distributed (negative binomial counts); the trend test is the quasi-Poisson F test
-  (likelihood ratio divided by the dispersion), and each path draws its own ``phi``.  With
-  peer parks, ``phi`` is shrunk toward the pooled value with the weight of one park's
-  evidence.
-* **Parcel size** — the park's own parcels, resampled with Bayesian-bootstrap weights per
-  path (uncertainty of the size distribution) and a mean-preserving log-normal jitter whose
-  width is Silverman's bandwidth of the log sizes (pooled across peer parks with shrinkage).
-* **Parameter uncertainty** — per path, the rate level is drawn from its Gamma posterior
+* **Level** — the area supplied per year *now*, averaged over two models by their evidence
+  (Buckland, Burnham & Augustin 1997; Burnham & Anderson's quasi-AIC):
+
+  - the *level model*: an exponentially weighted mean of the annual areas per exposure
+    (weight :data:`LEVEL_ALPHA` per year of age, in continuous time from the data's date,
+    as TSB smooth the occurrence), flat into the future;
+  - the *trend model*: a quasi-Poisson log-linear trend of the annual areas (the land, not
+    the number of parcels: a 0.5 亩 parcel counts as 0.5 亩), extrapolated damped
+    (:data:`TREND_DAMPING` per year, in continuous time).
+
+  The trend model's weight is its quasi-Akaike weight ``1 / (1 + exp(1 - LR / 2 phi))``
+  (LR the likelihood ratio against the constant rate, ``phi`` the Pearson dispersion of
+  the areas), ramped in between 3 and :data:`TREND_MIN_YEARS` years of history.  Nothing
+  switches on a test: each path follows the trend model with that probability, so every
+  output moves continuously with the data (the earlier on/off F test at p < 0.05 let one
+  0.5 亩 parcel halve the 5-year need).  A partly observed current year enters with its
+  elapsed exposure.
+* **Parcels per year** ``N_y`` — Poisson with mean level ÷ mean parcel size per year of
+  exposure.  Over-dispersion (variance/mean of the counts around the averaged model,
+  Pearson) ``phi >= 1`` makes the annual rate Gamma-distributed (negative binomial
+  counts); each path draws its own ``phi``.  With peer parks, ``phi`` is shrunk toward the
+  pooled value with the weight of one park's evidence.
+* **Parcel size** — the park's own parcels, weighted by their year's recency weight (so
+  count rate × mean size is exactly the weighted mean of the annual areas), resampled with
+  Bayesian-bootstrap weights per path and a mean-preserving log-normal jitter whose width
+  is Silverman's robust bandwidth of the log sizes (pooled across peer parks with
+  shrinkage).
+* **Parameter uncertainty** — per path, the level is drawn from its Gamma posterior
   (Jeffreys prior) and the trend slope from its normal approximation, with the log-normal
-  bias removed, so the simulated mean equals the point forecast ``rate × mean size``.
+  bias removed, so the simulated mean equals the point forecast.
+* **Common random numbers** — every draw is keyed by what it is for (path, year, parcel;
+  :mod:`~parkanalysis.forecast.streams`) and drawn by inversion, so two fits on nearly
+  equal histories share their random numbers and differ by the data's effect only.
 
 Nothing is truncated: counts and sizes are non-negative by construction, so the mean cannot
 drift, and a tiny parcel changes the mean size by its weight only.
@@ -40,16 +56,16 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.errors import ParameterError
+from parkanalysis.forecast import streams as rs
 from parkanalysis.forecast._checks import check_float, check_int
 
-#: p-value below which a trend in the yearly parcel counts is used.
-TREND_P = 0.05
 #: Yearly damping of an extrapolated count trend.
 TREND_DAMPING = 0.8
 #: Smoothing weight of the exponentially weighted parcel rate without a trend (TSB's
 #: occurrence smoothing; the intermittent-demand literature uses 0.05-0.3).
 LEVEL_ALPHA = 0.2
-#: Fewest complete history years for a trend test.
+#: Years of history from which the trend model gets its full evidence weight (it starts at
+#: this minus 3).
 TREND_MIN_YEARS = 6
 
 
@@ -197,19 +213,28 @@ class SupplyModel:
         Complete history years of the fit; ``last_year + 1`` is the first forecast year.
     elapsed : float
         Exposure (0..1) of ``last_year + 1`` already observed (its parcels are in the fit).
-    counts, exposures : numpy.ndarray
-        Parcels per history year and the exposure of each (1 for complete years).
-    sizes : numpy.ndarray
-        The parcel sizes (亩) that are resampled.
+    counts, exposures, areas : numpy.ndarray
+        Parcels, exposure (1 for complete years) and supplied area (亩) per history year.
+    sizes, size_weights, size_keys : numpy.ndarray
+        The parcel sizes (亩, ascending) that are resampled, the recency weight of each
+        (its year's weight) and a key per parcel that keeps its random numbers when other
+        parcels are added (:mod:`~parkanalysis.forecast.streams`).
+    level_flat, level_trend : float
+        Area supplied per full year now (亩) by the level model (exponentially weighted
+        mean of the annual areas) and by the trend model (its line at ``as_of``).
+    trend_weight : float
+        Weight (0..1) of the trend model: its quasi-Akaike weight (see the module
+        docstring), 0 without enough history.
     rate : float
-        Expected parcels per full year at ``last_year`` (fitted).
+        Expected parcels per full year now (model-averaged level ÷ mean parcel size).
     effective_count : float
-        Parcels' worth of evidence behind ``rate`` (the total count for a trend fit, less
-        for the exponentially weighted level).
+        Parcels' worth of evidence behind the level (Poisson effective exposure of the
+        exponentially weighted mean).
     slope, slope_se : float
-        Log-rate trend per year and its standard error (0 when no trend is used).
+        Log-area trend per year of the trend model and its (quasi-Poisson) standard error.
     trend_pvalue : float
-        Likelihood-ratio p-value of the trend (NaN when not tested).
+        Quasi-Poisson F-test p-value of the trend, for information only (nothing switches on
+        it); NaN when not fitted.
     dispersion : float
         Over-dispersion ``phi >= 1`` of the yearly counts (after pooling).
     dispersion_df : float
@@ -224,7 +249,13 @@ class SupplyModel:
     elapsed: float
     counts: np.ndarray
     exposures: np.ndarray
+    areas: np.ndarray
     sizes: np.ndarray
+    size_weights: np.ndarray
+    size_keys: np.ndarray
+    level_flat: float
+    level_trend: float
+    trend_weight: float
     rate: float
     effective_count: float
     slope: float
@@ -236,159 +267,239 @@ class SupplyModel:
 
     @property
     def mean_size(self) -> float:
-        """Mean parcel size (亩)."""
-        return float(self.sizes.mean()) if self.sizes.size else 0.0
+        """Recency-weighted mean parcel size (亩): level ÷ rate of the level model."""
+        if self.sizes.size == 0:
+            return 0.0
+        return float(np.average(self.sizes, weights=self.size_weights))
 
     @property
     def has_trend(self) -> bool:
-        """Whether the count trend is used."""
-        return self.slope != 0.0
+        """Whether the trend model carries most of the weight (words only; the forecast
+        always averages both models)."""
+        return self.trend_weight >= 0.5
 
     def cells(self, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(years, exposures, years_ahead)`` of the forecast cells.
+        """``(years, exposures, ahead)`` of the forecast cells.
 
         The first cell is ``last_year + 1`` with the exposure not yet observed
-        (``1 - elapsed``); the others are full years.
+        (``1 - elapsed``); the others are full years.  ``ahead`` is the middle of each
+        cell's exposure in years from now (where the damped trend is read).
         """
         years = np.arange(self.last_year + 1, self.last_year + 1 + horizon)
         exposure = np.ones(horizon)
         exposure[0] = 1.0 - self.elapsed
-        return years, exposure, np.arange(1, horizon + 1, dtype=float)
+        ahead = np.cumsum(exposure) - exposure / 2
+        return years, exposure, ahead
 
-    def _damped_steps(self, ahead: np.ndarray) -> np.ndarray:
-        return np.array([sum(TREND_DAMPING**i for i in range(1, int(a) + 1)) for a in ahead])
+    def _damped(self, ahead: np.ndarray) -> np.ndarray:
+        """Damped trend time: ``sum(phi**i, i=1..tau)`` continued to real ``tau``."""
+        d = TREND_DAMPING
+        return d * (1.0 - d ** np.asarray(ahead, dtype=float)) / (1.0 - d)
 
     def expected(self, horizon: int) -> np.ndarray:
-        """Point forecast of the supply (亩) per forecast cell: rate × exposure × mean size."""
+        """Point forecast of the supply (亩) per forecast cell (the mixture's mean)."""
         _, exposure, ahead = self.cells(horizon)
-        return (
-            self.rate * np.exp(self.slope * self._damped_steps(ahead)) * exposure * self.mean_size
-        )
+        w = self.trend_weight
+        trend = self.level_trend * np.exp(self.slope * self._damped(ahead))
+        return ((1.0 - w) * self.level_flat + w * trend) * exposure
 
     def simulate(self, horizon: int, n_sims: int = 4000, seed: int | None = 0) -> np.ndarray:
-        """Simulated supply paths ``(n_sims, horizon)`` in 亩 (see the module docstring)."""
-        rng = np.random.default_rng(seed)
+        """Simulated supply paths ``(n_sims, horizon)`` in 亩 (see the module docstring).
+
+        Every random number is keyed by what it is for (path, year, parcel), so two fits on
+        nearly equal histories with one seed share them (common random numbers).
+        """
+        seed = int(np.random.default_rng().integers(0, 2**63)) if seed is None else seed
         _, exposure, ahead = self.cells(horizon)
         if self.sizes.size == 0 or self.rate <= 0:
             return np.zeros((n_sims, horizon))
-        # Jeffreys-Gamma posterior of the rate level, widened by the over-dispersion
+        p = np.arange(n_sims)[:, None]
+        c = np.arange(horizon)[None, :]
+        # model choice: the trend model with probability trend_weight (model averaging)
+        trend_path = rs.uniforms(seed, 1, p) < self.trend_weight
+        # the level's Jeffreys-Gamma posterior, widened by the over-dispersion
         shape = (self.effective_count + 0.5) / self.dispersion
-        level = rng.gamma(shape, 1.0 / shape, size=(n_sims, 1))  # mean 1
-        steps = self._damped_steps(ahead)[None, :]
-        if self.has_trend:
-            z = rng.standard_normal((n_sims, 1))
-            s = self.slope + self.slope_se * z
-            trend = np.exp(s * steps - 0.5 * (self.slope_se * steps) ** 2)
-        else:
-            trend = np.ones((1, horizon))
-        mu = self.rate * level * trend * exposure[None, :]
+        level = rs.gamma(shape, rs.uniforms(seed, 2, p)) / shape  # mean 1
+        d = self._damped(ahead)[None, :]
+        s = self.slope + self.slope_se * rs.normal(rs.uniforms(seed, 3, p))
+        trend = self.level_trend * np.exp(s * d - 0.5 * (self.slope_se * d) ** 2)
+        area = np.where(trend_path, trend, self.level_flat) * level * exposure[None, :]
+        mu = area / self.mean_size
         df = max(self.dispersion_df, 1.0)
-        phi = np.maximum(self.dispersion * df / rng.chisquare(df, size=(n_sims, 1)), 1.0)
-        k = np.maximum(phi - 1.0, 1e-9)
-        lam = np.where(phi > 1.0, rng.gamma(np.maximum(mu / k, 1e-12), k), mu)
-        n = rng.poisson(lam)
+        chi2 = 2.0 * rs.gamma(df / 2.0, rs.uniforms(seed, 4, p))
+        phi = np.maximum(self.dispersion * df / chi2, 1.0)
+        k = np.maximum(phi - 1.0, 1e-12)
+        mixed = rs.gamma(np.maximum(mu / k, 1e-12), rs.uniforms(seed, 5, p, c)) * k
+        lam = np.where(phi - 1.0 > 1e-6, mixed, mu)
+        n = rs.poisson(lam, rs.uniforms(seed, 6, p, c))
+        # sizes: a Bayesian bootstrap of the recency-weighted parcels, by inversion over the
+        # sizes in ascending order (a parcel added to the history moves the picks little)
         m = self.sizes.size
-        w = rng.gamma(1.0, size=(n_sims, m))
+        w = -np.log(rs.uniforms(seed, 7, p, self.size_keys[None, :])) * self.size_weights
         cdf = np.cumsum(w, axis=1)
         cdf /= cdf[:, -1:]
         cdf[:, -1] = 1.0
-        path = np.repeat(np.arange(n_sims), n.sum(axis=1))
-        u = rng.random(path.size)
+        counts = n.ravel()
+        path = np.repeat(np.arange(n_sims * horizon) // horizon, counts)
+        cell = np.repeat(np.arange(n_sims * horizon) % horizon, counts)
+        start = np.repeat(np.cumsum(counts) - counts, counts)
+        j = np.arange(counts.sum()) - start
+        u = rs.uniforms(seed, 8, path, cell, j)
         flat = (cdf + np.arange(n_sims)[:, None]).ravel()
-        idx = np.searchsorted(flat, path + u, side="right") - path * m
-        idx = np.clip(idx, 0, m - 1)
+        idx = np.clip(np.searchsorted(flat, path + u, side="right") - path * m, 0, m - 1)
         bw = self.bandwidth
-        jitter = np.exp(bw * rng.standard_normal(path.size) - 0.5 * bw * bw)
-        drawn = self.sizes[idx] * jitter
-        cell = np.repeat(np.arange(n_sims * horizon), n.ravel())
-        return np.bincount(cell, weights=drawn, minlength=n_sims * horizon).reshape(n_sims, horizon)
+        z = rs.normal(rs.uniforms(seed, 9, path, cell, j))
+        drawn = self.sizes[idx] * np.exp(bw * z - 0.5 * bw * bw)
+        where = np.repeat(np.arange(n_sims * horizon), counts)
+        return np.bincount(where, weights=drawn, minlength=n_sims * horizon).reshape(
+            n_sims, horizon
+        )
 
 
-def _poisson_trend(counts: np.ndarray, exposure: np.ndarray) -> tuple[float, float, float, float]:
-    """Poisson log-linear fit ``log mu = a + b t + log e``: (a, b, se_b, LR statistic)."""
-    t = np.arange(counts.size, dtype=float)
-    t -= t.mean()
-    X = np.column_stack([np.ones_like(t), t])
-    total = counts.sum()
-    beta = np.array([math.log(max(total, 0.5) / exposure.sum()), 0.0])
-    for _ in range(50):
-        mu = exposure * np.exp(X @ beta)
-        grad = X.T @ (counts - mu)
+def _quasi_trend(
+    areas: np.ndarray, exposure: np.ndarray, t: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """Quasi-Poisson log-linear fit of the annual areas ``log mu = a + b (t - mean t) + log e``.
+
+    Returns ``(a, b, se_b, lr, phi)``: the likelihood ratio against the constant rate and
+    the Pearson dispersion of the trend fit (``se_b`` already scaled by it).
+    """
+    tc = t - t.mean()
+    X = np.column_stack([np.ones_like(tc), tc])
+    total = areas.sum()
+    beta = np.array([math.log(max(total, 1e-9) / exposure.sum()), 0.0])
+    for _ in range(60):
+        mu = exposure * np.exp(np.clip(X @ beta, -700, 700))
+        grad = X.T @ (areas - mu)
         hess = X.T @ (X * mu[:, None])
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             break
-        beta = beta + step
+        beta = beta + np.clip(step, -5, 5)
         if np.max(np.abs(step)) < 1e-10:
             break
-    mu = exposure * np.exp(X @ beta)
-    cov = np.linalg.pinv(X.T @ (X * mu[:, None]))
+    mu1 = exposure * np.exp(X @ beta)
     mu0 = exposure * total / exposure.sum()
 
     def ll(m):
         m = np.maximum(m, 1e-300)
-        return float(np.sum(counts * np.log(m) - m))
+        return float(np.sum(areas * np.log(m) - m))
 
-    lr = max(0.0, 2 * (ll(mu) - ll(mu0)))
-    return (
-        float(beta[0]),
-        float(beta[1]),
-        float(math.sqrt(max(cov[1, 1], 0.0))),
-        float(lr),
-    )
+    lr = max(0.0, 2 * (ll(mu1) - ll(mu0)))
+    x2, df = _pearson(areas, mu1, 2)
+    phi = max(x2 / df, 1e-9)
+    cov = np.linalg.pinv(X.T @ (X * mu1[:, None]))
+    se = math.sqrt(max(cov[1, 1], 0.0) * phi)
+    return float(beta[0]), float(beta[1]), se, lr, phi
 
 
-def _pearson(counts: np.ndarray, mu: np.ndarray, params: int) -> tuple[float, int]:
+def _pearson(counts: np.ndarray, mu: np.ndarray, params: float) -> tuple[float, float]:
     ok = mu > 0
     x2 = float(np.sum((counts[ok] - mu[ok]) ** 2 / mu[ok]))
-    return x2, max(int(ok.sum()) - params, 1)
+    return x2, max(float(ok.sum()) - params, 1.0)
 
 
 def _bandwidth(sizes: np.ndarray) -> float:
+    """Silverman's robust bandwidth of the log sizes: 0.9 min(sd, IQR/1.34) n^(-1/5)."""
     logs = np.log(sizes[sizes > 0])
     if logs.size < 2:
         return 0.0
-    return float(1.06 * logs.std(ddof=1) * logs.size ** (-0.2))
+    q75, q25 = np.quantile(logs, [0.75, 0.25])
+    spread = min(float(logs.std(ddof=1)), float(q75 - q25) / 1.34)
+    return float(0.9 * spread * logs.size ** (-0.2))
 
 
-def _fit_raw(tx: pd.DataFrame, first_year: int, last_year: int, elapsed: float):
+def evidence_weight(lr: float, dispersion: float, years: float) -> float:
+    """Weight of the trend model: its quasi-Akaike weight against the level model.
+
+    ``1 / (1 + exp(1 - LR / (2 phi)))`` (QAIC differs by ``2 - LR/phi``), times a ramp from
+    0 at :data:`TREND_MIN_YEARS` - 3 to 1 at :data:`TREND_MIN_YEARS` years of exposure.
+
+    >>> round(evidence_weight(0.0, 1.0, 10), 3), round(evidence_weight(2.0, 1.0, 10), 3)
+    (0.269, 0.5)
+    >>> round(evidence_weight(20.0, 1.0, 10), 3), evidence_weight(20.0, 1.0, 3)
+    (1.0, 0.0)
+    """
+    ramp = min(max((years - (TREND_MIN_YEARS - 3)) / 3.0, 0.0), 1.0)
+    z = lr / max(dispersion, 1e-9)
+    return float(ramp / (1.0 + math.exp(min(1.0 - z / 2.0, 700.0))))
+
+
+def _parcel_keys(years: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """A key per parcel from its year, size and rank among equal ones (order-free)."""
+    base = years.astype(np.int64) * 10_000_000 + np.round(sizes * 1000).astype(np.int64)
+    order = np.argsort(base, kind="stable")
+    ranked = base[order]
+    dup = np.zeros(ranked.size, dtype=np.int64)
+    for i in range(1, ranked.size):
+        dup[i] = dup[i - 1] + 1 if ranked[i] == ranked[i - 1] else 0
+    keys = np.empty(ranked.size, dtype=np.int64)
+    keys[order] = ranked * 64 + dup
+    return keys
+
+
+def _fit_raw(tx: pd.DataFrame, first_year: int, last_year: int, elapsed: float) -> dict[str, Any]:
     # the F(1, d) survival function; scipy.special (0.2 s to import), not scipy.stats (1 s)
     from scipy.special import fdtrc
 
     years = np.arange(first_year, last_year + 2 if elapsed > 0 else last_year + 1)
-    counts = tx.groupby("year").size().reindex(years, fill_value=0).to_numpy(dtype=float)
+    g = tx.groupby("year")
+    counts = g.size().reindex(years, fill_value=0).to_numpy(dtype=float)
+    areas = g["area_mu"].sum().reindex(years, fill_value=0.0).to_numpy(dtype=float)
     exposure = np.ones(years.size)
     if elapsed > 0:
         exposure[-1] = elapsed
-    sizes = tx.loc[tx["year"].between(first_year, years[-1]), "area_mu"].to_numpy(dtype=float)
-    sizes = sizes[sizes > 0]
-    total = counts.sum()
-    slope, se, pval = 0.0, 0.0, math.nan
-    # TSB-style level: exponentially weighted rate (recent years weigh more), with the
-    # Poisson effective exposure of the weighted estimator for its uncertainty
-    w = (1.0 - LEVEL_ALPHA) ** np.arange(counts.size - 1, -1, -1, dtype=float)
-    rate = float(np.sum(w * counts) / np.sum(w * exposure))
-    effective = rate * np.sum(w * exposure) ** 2 / np.sum(w * w * exposure)
-    mu = exposure * rate
-    params = 1
-    if last_year - first_year + 1 >= TREND_MIN_YEARS and total > 0:
-        a, b, se_b, lr = _poisson_trend(counts, exposure)
-        t = np.arange(counts.size, dtype=float)
-        t -= t.mean()
-        mu1 = exposure * np.exp(a + b * t)
-        # quasi-Poisson: the likelihood ratio (as an F test) and the slope's error are
-        # scaled by the over-dispersion of the trend model, else lumpy counts fake a trend
-        x2_1, df_1 = _pearson(counts, mu1, 2)
-        phi1 = max(1.0, x2_1 / df_1)
-        pval = float(fdtrc(1, df_1, lr / phi1))
-        if pval < TREND_P:
-            slope, se, params = b, se_b * math.sqrt(phi1), 2
-            mu = mu1
-            rate = float(np.exp(a + b * t[last_year - first_year]))
-            effective = float(total)
-    x2, df = _pearson(counts, mu, params)
-    return counts, exposure, sizes, rate, slope, se, pval, x2, df, effective
+    # continuous time: each year's exposure has its middle at t; "now" is the data's date
+    t = np.arange(years.size, dtype=float) + exposure / 2
+    now = float(last_year - first_year + 1) + elapsed
+    w = (1.0 - LEVEL_ALPHA) ** (now - t)
+    level0 = float(np.sum(w * areas) / np.sum(w * exposure))
+    rate0 = float(np.sum(w * counts) / np.sum(w * exposure))
+    effective = rate0 * np.sum(w * exposure) ** 2 / np.sum(w * w * exposure)
+    inside = tx.loc[tx["year"].between(first_year, years[-1])]
+    sizes = inside["area_mu"].to_numpy(dtype=float)
+    size_years = inside["year"].to_numpy(dtype=np.int64)
+    keep = sizes > 0
+    sizes, size_years = sizes[keep], size_years[keep]
+    size_w = w[size_years - first_year] if sizes.size else np.zeros(0)
+    keys = _parcel_keys(size_years, sizes)
+    order = np.argsort(sizes, kind="stable")
+    sizes, size_w, keys = sizes[order], size_w[order], keys[order]
+    weight, slope, se, pval, level1, fitted1 = 0.0, 0.0, 0.0, math.nan, level0, None
+    span = float(exposure.sum())
+    if span >= TREND_MIN_YEARS - 3 and areas.sum() > 0 and years.size >= 3:
+        a, b, se_b, lr, phi_a = _quasi_trend(areas, exposure, t)
+        df_a = max(float(years.size) - 2.0, 1.0)
+        pval = float(fdtrc(1, df_a, lr / phi_a))
+        weight = evidence_weight(lr, phi_a, span)
+        slope, se = b, se_b
+        level1 = float(math.exp(a + b * (now - t.mean())))
+        fitted1 = np.exp(a + b * (t - t.mean()))
+    msize = float(np.average(sizes, weights=size_w)) if sizes.size else 0.0
+    per_year = np.full(years.size, level0) if fitted1 is None else fitted1
+    mean_area = (1.0 - weight) * level0 + weight * per_year
+    mu_counts = exposure * mean_area / msize if msize > 0 else exposure * rate0
+    x2, df = _pearson(counts, mu_counts, 1.0 + weight)
+    rate = ((1.0 - weight) * level0 + weight * level1) / msize if msize > 0 else 0.0
+    return {
+        "counts": counts,
+        "exposure": exposure,
+        "areas": areas,
+        "sizes": sizes,
+        "size_weights": size_w,
+        "size_keys": keys,
+        "level_flat": level0,
+        "level_trend": level1,
+        "trend_weight": weight,
+        "rate": rate,
+        "effective": float(effective),
+        "slope": slope,
+        "slope_se": se,
+        "pvalue": pval,
+        "x2": x2,
+        "df": df,
+    }
 
 
 def fit_supply_model(
@@ -425,10 +536,10 @@ def fit_supply_model(
     >>> tx = pd.DataFrame({"year": [2014, 2014, 2015, 2017, 2017, 2018],
     ...                    "area_mu": [30.0, 50, 40, 20, 60, 40]})
     >>> m = fit_supply_model(tx, first_year=2014, last_year=2018)
-    >>> round(m.rate, 3), m.mean_size, m.has_trend  # counts 2, 1, 0, 2, 1; recent weigh more
-    (1.169, 40.0, False)
+    >>> round(m.level_flat, 1), round(m.trend_weight, 2), m.has_trend  # little evidence, 5 years
+    (46.8, 0.19, False)
     >>> m.expected(2).round(1).tolist()
-    [46.8, 46.8]
+    [45.0, 44.6]
     """
     upto = last_year + 1 if elapsed > 0 else last_year
     elapsed = check_float(elapsed, "elapsed", minimum=0.0)
@@ -438,11 +549,11 @@ def fit_supply_model(
     full = transactions.loc[
         pd.to_numeric(transactions["year"]).between(first_year, upto), ["year", "area_mu"]
     ].astype({"year": "int64", "area_mu": float})
-    counts, exposure, sizes, rate, slope, se, pval, x2, df, effective = _fit_raw(
-        full, first_year, last_year, elapsed
-    )
+    f = _fit_raw(full, first_year, last_year, elapsed)
+    x2, df = f["x2"], f["df"]
     phi = max(1.0, x2 / df)
     phi_df = float(df)
+    sizes = f["sizes"]
     bw = _bandwidth(sizes)
     if peers:
         px2, pdf, pbw, pn = [], [], [], []
@@ -450,12 +561,12 @@ def fit_supply_model(
             ptx, pf, pl = check_transactions(ptx, pf, pl)
             if ptx.empty:
                 continue
-            _, _, psz, _, _, _, _, x2p, dfp, _ = _fit_raw(ptx, pf, pl, 0.0)
-            px2.append(x2p)
-            pdf.append(dfp)
-            if psz.size >= 2:
-                pbw.append(_bandwidth(psz))
-                pn.append(psz.size)
+            pfit = _fit_raw(ptx, pf, pl, 0.0)
+            px2.append(pfit["x2"])
+            pdf.append(pfit["df"])
+            if pfit["sizes"].size >= 2:
+                pbw.append(_bandwidth(pfit["sizes"]))
+                pn.append(pfit["sizes"].size)
         if pdf:
             pooled = max(1.0, (sum(px2) + x2) / (sum(pdf) + df))
             k = float(np.mean(pdf))
@@ -469,14 +580,20 @@ def fit_supply_model(
         first_year=first_year,
         last_year=last_year,
         elapsed=elapsed,
-        counts=counts,
-        exposures=exposure,
+        counts=f["counts"],
+        exposures=f["exposure"],
+        areas=f["areas"],
         sizes=sizes,
-        rate=float(rate),
-        effective_count=float(effective),
-        slope=float(slope),
-        slope_se=float(se),
-        trend_pvalue=float(pval),
+        size_weights=f["size_weights"],
+        size_keys=f["size_keys"],
+        level_flat=float(f["level_flat"]),
+        level_trend=float(f["level_trend"]),
+        trend_weight=float(f["trend_weight"]),
+        rate=float(f["rate"]),
+        effective_count=float(f["effective"]),
+        slope=float(f["slope"]),
+        slope_se=float(f["slope_se"]),
+        trend_pvalue=float(f["pvalue"]),
         dispersion=float(phi),
         dispersion_df=phi_df,
         bandwidth=float(bw),
@@ -516,115 +633,3 @@ def supply_paths(
         transactions, first_year=first_year, last_year=last_year, elapsed=elapsed, peers=peers
     )
     return model.simulate(horizon, n_sims=n_sims, seed=seed)
-
-
-def backtest_supply(
-    transactions: pd.DataFrame,
-    *,
-    first_year: int,
-    last_year: int,
-    horizon: int = 5,
-    min_train: int = 5,
-    n_sims: int = 2000,
-    seed: int | None = 0,
-) -> pd.DataFrame:
-    """Check what decides: the simulated cumulative supply against what happened.
-
-    From every origin with at least ``min_train`` history years, the model is fitted on the
-    years up to the origin and the cumulative supply of the next ``k = 1..horizon`` years
-    (as far as the history reaches) is compared with the actual one (80 % and 95 %
-    intervals).  For the exhaustion year, a stock equal to the actual supply of the years
-    after the origin (up to ``horizon``) is assumed, so the land "really" ran out in the
-    last of them; the check is whether the simulated exhaustion year's central 80 %
-    interval contains that year.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (origin, k): ``origin, k, actual_mu, median_mu, lo80, hi80, lo95, hi95,
-        covered80, covered95`` and the exhaustion check ``exhaust_year, exhaust_lo,
-        exhaust_hi, exhaust_covered`` (filled on the last row of each origin; ``exhaust_hi``
-        = origin + k + 1 means "later than the checked years").
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> tx = pd.DataFrame({"year": [y for y in range(2006, 2016) for _ in range(3)],
-    ...                    "area_mu": [40.0, 60, 50] * 10})
-    >>> bt = backtest_supply(tx, first_year=2006, last_year=2015, horizon=3, n_sims=500)
-    >>> sorted(bt.origin.unique().tolist()), len(bt)
-    ([2010, 2011, 2012, 2013, 2014], 12)
-    """
-    tx, first_year, last_year = check_transactions(transactions, first_year, last_year)
-    horizon = check_int(horizon, "horizon", minimum=1)
-    min_train = check_int(min_train, "min_train", minimum=2)
-    n_sims, seed = check_sims(n_sims, seed)
-    totals = tx.groupby("year")["area_mu"].sum()
-    rows: list[dict[str, Any]] = []
-    for origin in range(first_year + min_train - 1, last_year):
-        k_max = min(horizon, last_year - origin)
-        actual = totals.reindex(range(origin + 1, origin + 1 + k_max), fill_value=0.0)
-        actual = actual.cumsum().to_numpy()
-        model = fit_supply_model(tx, first_year=first_year, last_year=origin)
-        paths = np.cumsum(model.simulate(k_max, n_sims=n_sims, seed=seed), axis=1)
-        q = np.quantile(paths, [0.5, 0.1, 0.9, 0.025, 0.975], axis=0)
-        for k in range(1, k_max + 1):
-            a = float(actual[k - 1])
-            med, lo80, hi80, lo95, hi95 = (float(v) for v in q[:, k - 1])
-            rows.append(
-                {
-                    "origin": origin,
-                    "k": k,
-                    "actual_mu": a,
-                    "median_mu": med,
-                    "lo80": lo80,
-                    "hi80": hi80,
-                    "lo95": lo95,
-                    "hi95": hi95,
-                    "covered80": bool(lo80 <= a <= hi80),
-                    "covered95": bool(lo95 <= a <= hi95),
-                }
-            )
-        stock = float(actual[-1])
-        if stock > 0:
-            hit = paths >= stock - 1e-9
-            first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, k_max + 1)
-            lo_y, hi_y = np.quantile(first, [0.1, 0.9], method="inverted_cdf")
-            true_k = int(np.argmax(actual >= stock - 1e-9)) + 1
-            rows[-1].update(
-                exhaust_year=origin + true_k,
-                exhaust_lo=origin + int(lo_y),
-                exhaust_hi=origin + int(hi_y),
-                exhaust_covered=bool(lo_y <= true_k <= hi_y),
-            )
-    out = pd.DataFrame(rows)
-    for col in ("exhaust_year", "exhaust_lo", "exhaust_hi"):
-        if col not in out:
-            out[col] = pd.NA
-        out[col] = out[col].astype("Int64")
-    if "exhaust_covered" not in out:
-        out["exhaust_covered"] = pd.NA
-    out["exhaust_covered"] = out["exhaust_covered"].astype("boolean")
-    return out
-
-
-def summarize_supply_backtest(backtest: pd.DataFrame) -> pd.DataFrame:
-    """Per ``k`` (years ahead, cumulative): ``n, mae, bias, coverage80, coverage95``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> bt = pd.DataFrame({"k": [1, 1, 2], "actual_mu": [3.0, 5, 4], "median_mu": [4.0, 4, 4],
-    ...                    "covered80": [True, False, True], "covered95": [True, True, True]})
-    >>> summarize_supply_backtest(bt)["coverage80"].tolist()
-    [0.5, 1.0]
-    """
-    err = backtest["actual_mu"] - backtest["median_mu"]
-    g = err.groupby(backtest["k"])
-    out = pd.DataFrame({"n": g.size(), "mae": g.apply(lambda e: e.abs().mean()), "bias": g.mean()})
-    for lev in ("80", "95"):
-        out[f"coverage{lev}"] = (
-            backtest[f"covered{lev}"].astype(float).groupby(backtest["k"]).mean()
-        )
-    out.index.name = "h"
-    return out

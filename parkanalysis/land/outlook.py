@@ -148,13 +148,15 @@ class LandOutlookReport:
         Returns
         -------
         pandas.DataFrame
-            ``year, mean, lo80, hi80, lo95, hi95, median, point, exposure`` (supply of the
-            year's remaining part, 亩), ``exhausted_prob`` and ``shortage_prob`` (baseline,
-            cumulative), ``need_net_mu`` and ``need_gross_mu`` (baseline expansion need at
-            the chosen confidence if planning up to that year).
+            ``year, mean, lo80, hi80, lo95, hi95, median, p80, point, exposure`` (supply of
+            the year's remaining part, 亩; ``p80`` the 80th percentile), ``exhausted_prob``
+            and ``shortage_prob`` (baseline, cumulative), ``need_net_mu`` and
+            ``need_gross_mu`` (baseline expansion need at the chosen confidence if planning
+            up to that year).
         """
         t = self.outlook.supply_forecast.copy()
-        t = t[["year", "mean", "lo80", "hi80", "lo95", "hi95", "median", "point", "exposure"]]
+        cols = ["year", "mean", "lo80", "hi80", "lo95", "hi95", "median", "p80", "point"]
+        t = t[[*cols, "exposure"]]
         e = self.exhaustion_probability
         e = e.loc[e["scenario"] == "baseline"].set_index("year")
         t["exhausted_prob"] = e["prob"].reindex(t["year"].to_numpy()).to_numpy()
@@ -209,9 +211,11 @@ class LandOutlookReport:
         """The outlook in the words of a work report, for leaders: no percentiles, no model.
 
         The same numbers as :attr:`summary` (one clock), with probabilities in 成 (tenths):
-        「按近3年年均供地226亩测算,尚可供地约0.7年,可供至2017年2月前后;约二成可能在年内
-        用尽,最可能在2017年用尽。」 The method and its checks stay in :attr:`summary` and the
-        land report's appendix.
+        the official 尚可供地年数 with one sentence on how it differs from the simulation,
+        the two named exhaustion figures (the land that can be supplied now; all approved
+        land, never before its 征迁 release), the need.  Every word means one quantity
+        (:data:`WORDS`): 中位 the median, 最可能 the mode, N成把握 the N0th percentile.  The
+        method and its checks stay in :attr:`summary` and the land report's appendix.
         """
         return _plain_summary(self)
 
@@ -229,8 +233,7 @@ class LandOutlookReport:
             bt = {
                 "origins": [int(x) for x in sorted(self.backtest["origin"].unique())],
                 "by_horizon": _records(s),
-                "exhaustion_checks": int(self.backtest["exhaust_covered"].notna().sum()),
-                "exhaustion_covered": int(self.backtest["exhaust_covered"].fillna(False).sum()),
+                "exhaustion": _records(_exhaustion_checks(self)),
                 "note": _backtest_sentence(self),
             }
         m = o.model
@@ -259,6 +262,7 @@ class LandOutlookReport:
                 "parcels_per_year": _num(m.rate),
                 "trend_per_year": _num(m.slope),
                 "trend_pvalue": _num(m.trend_pvalue),
+                "trend_weight": _num(m.trend_weight),
                 "dispersion": _num(m.dispersion),
                 "mean_parcel_mu": _num(m.mean_size),
                 "parcels": int(m.sizes.size),
@@ -298,6 +302,10 @@ def _num(x: Any) -> Any:
         return None if math.isnan(x) else round(float(x), 4)
     if isinstance(x, dict):
         return {str(k): _num(v) for k, v in x.items()}
+    if isinstance(x, pd.Timestamp):
+        return f"{x:%Y-%m-%d}"
+    if x is pd.NaT:
+        return None
     return x
 
 
@@ -305,8 +313,16 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _num(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
+def _exhaustion_checks(r: LandOutlookReport) -> pd.DataFrame:
+    """The exhaustion backtest (:func:`forecast.backtest_exhaustion`), empty without one."""
+    if r.backtest is None:
+        return pd.DataFrame(columns=["origin", "stock_years", "actual_year", "outcome"])
+    return r.backtest.attrs.get("exhaustion", pd.DataFrame(columns=["outcome"]))
+
+
 def _backtest_sentence(r: LandOutlookReport) -> str:
-    """What the backtest checked, how often the interval held, and what it cannot show."""
+    """What the backtest checked: coverage beside width and bias, exhaustion with the
+    cases not yet run out counted as such, and what it cannot show."""
     if r.backtest is None or r.backtest_summary is None or r.backtest.empty:
         return ""
     bt = r.backtest
@@ -314,22 +330,34 @@ def _backtest_sentence(r: LandOutlookReport) -> str:
     origins = sorted(int(x) for x in bt["origin"].unique())
     span = f"{origins[0]}-{origins[-1]}年" if len(origins) > 1 else f"{origins[0]}年"
     k = int(s.index.max())
-    last = s.loc[k]
-    checks = bt["exhaust_covered"].dropna()
+    one = s.loc[int(s.index.min())]
+    avg = r.supply_years.average_mu
     text = (
         f"回测:以{span}各年为起点(共{len(origins)}个起点),用当时已有的历史重新拟合模型,"
         f"检验此后1-{k}年累计供地:80%区间覆盖实际值{len(bt)}次中的"
-        f"{int(bt['covered80'].sum())}次,95%区间{int(bt['covered95'].sum())}次"
-        f"({k}年累计仅{int(last['n'])}次)"
+        f"{int(bt['covered80'].sum())}次,95%区间{int(bt['covered95'].sum())}次;"
+        f"下一年的80%区间平均宽{fmt(one['width80'], 0)}亩"
     )
-    if len(checks):
+    if avg and avg > 0 and not math.isnan(avg):
+        text += f"(约为近年年均供地的{fmt(one['width80'] / avg)}倍)"
+    bias = float(one["bias"])
+    text += (
+        f",中位数平均{'偏低' if bias > 0 else '偏高'}{fmt(abs(bias), 0)}亩"
+        if round(abs(bias)) > 0
+        else ",中位数平均无偏"
+    )
+    ex = _exhaustion_checks(r)
+    if len(ex):
+        n = ex["outcome"].value_counts()
         text += (
-            f";按同期实际供地设定存量检验用尽年份,80%区间含实际年份{len(checks)}次中的"
-            f"{int(checks.sum())}次"
+            f";用尽检验(以起点当时年均供地的1-3倍为存量,看此后实际何时用完):{len(ex)}次中"
+            f"区间含实际年份{int(n.get('held', 0))}次、不含{int(n.get('failed', 0))}次,"
+            f"另{int(n.get('open', 0))}次到{r.last_year}年仍未用完、尚无定论"
         )
     text += (
         "。各起点的检验期相互重叠,次数少,只能发现明显偏差(如区间系统性过窄或过宽),"
-        "不能证明区间在未来同样可靠,也检验不了历史上没有出现过的变化(如政策收紧、招商放缓)。"
+        "不能证明区间在未来同样可靠,也检验不了历史上没有出现过的变化(如政策收紧、招商放缓);"
+        "征迁完成时间的假设无历史记录可检验。"
     )
     return text
 
@@ -342,53 +370,149 @@ def _month_text(ts: pd.Timestamp) -> str:
     return f"{ts.year}年{ts.month}月"
 
 
-def _chance(p: float) -> str:
-    """A probability as a leader says it: 约四成, 可能性很小, 几乎肯定."""
+def until_text(ts: pd.Timestamp) -> str:
+    """The end of a planning window: 「2020年底」 on 31 December, else 「2021年1月」."""
+    ts = pd.Timestamp(ts)
+    return f"{ts.year}年底" if (ts.month, ts.day) == (12, 31) else _month_text(ts)
+
+
+#: The words of the outlook and what each means (the appendix prints this table; every
+#: sentence uses a word only for its quantity).
+WORDS: tuple[tuple[str, str], ...] = (
+    ("中位(P50)", "模拟情形的中位数:一半情形早于(少于)它,一半晚于(多于)它"),
+    ("最可能", "概率最大的那一年(众数),只用于用尽年份"),
+    ("N成把握", "第N×10百分位数:如“八成把握不超过X亩”指80%的情形不超过X亩"),
+    ("约N成可能", "概率按十分之一取整:如0.23说成“约二成可能”"),
+    ("可能性很小/几乎肯定", "概率低于5%/高于95%"),
+    ("P10-P90", "第10至第90百分位数,即80%的情形所在范围(“八成可能在A-B之间”)"),
+    ("较早情形/较晚情形", "第10/第90百分位数:只有一成情形更早/更晚"),
+    ("现可供土地", "尚可供应土地中征迁安置已完成或不涉及征迁、现在即可供应的部分"),
+    ("尚可供地年数", "规程口径:尚可供应土地÷近N年年均供地,按匀速供应计,不考虑征迁进度"),
+)
+
+
+def tenths_word(q: float) -> str:
+    """N成把握 for the N0th percentile (85% → 「85%把握」 when not a whole tenth).
+
+    >>> tenths_word(0.8), tenths_word(0.85)
+    ('八成把握', '85%把握')
+    """
+    n = round(q * 10)
+    if abs(q * 10 - n) > 1e-9 or not 1 <= n <= 9:
+        return f"{fmt(100 * q, 0)}%把握"
+    return f"{'一二三四五六七八九'[n - 1]}成把握"
+
+
+def chance_of(event: str, p: float) -> str:
+    """「<event>的可能性约N成」 / 「…可能性很小」 / 「…几乎肯定」 (p rounded to tenths).
+
+    >>> chance_of("2016年内用尽", 0.23), chance_of("2014年内用尽", 0.01)
+    ('2016年内用尽的可能性约二成', '2014年内用尽的可能性很小')
+    """
     if pd.isna(p):
         return ""
     if p < 0.05:
-        return "可能性很小"
+        return f"{event}的可能性很小"
     if p > 0.95:
-        return "几乎肯定"
+        return f"{event}几乎肯定"
     tenths = "一二三四五六七八九"[min(8, max(0, round(p * 10) - 1))]
-    return f"约{tenths}成可能"
+    return f"{event}的可能性约{tenths}成"
+
+
+def forecast_sentence(r: LandOutlookReport, row: pd.Series) -> str:
+    """The next year's supply in words, from its row of :meth:`forecast_table`: the mean and
+    the central 80 % range (P10-P90), or 「八成把握不超过」 the 80th percentile when the
+    range starts at 0."""
+    lo, hi = round(float(row["lo80"])), round(float(row["hi80"]))
+    mean = round(float(row["mean"]))
+    head = f"按本园区历年供地情况测算,{int(row['year'])}年"
+    head += f"预计供地约{mean}亩" if mean > 0 else "预计基本没有供地"
+    if hi <= 0:
+        return f"{head}。"
+    if lo > 0:
+        return f"{head},有八成可能在{lo}-{hi}亩之间。"
+    return f"{head},有八成把握不超过{round(float(row['p80']))}亩。"
+
+
+def _need_text(r: LandOutlookReport, row: pd.Series) -> str:
+    until = until_text(row["until"])
+    sure = tenths_word(r.outlook.confidence)
+    net, med = round(float(row["net_mu"])), round(float(row["median_net_mu"]))
+    head = f"保障未来{int(row['horizon_years'])}年(至{until})的供地"
+    if net <= 0:
+        return f"{head},按{sure}无需新增可供土地"
+    if med <= 0:
+        return f"{head},中位情形无需新增可供土地,按{sure}需新增约{net}亩"
+    return f"{head},需新增可供土地中位约{med}亩、按{sure}约{net}亩"
+
+
+def _exhaustion_text(r: LandOutlookReport, analyst: bool = False) -> list[str]:
+    """The two named exhaustion figures, the chance within the current year and the mode."""
+    o = r.outlook
+    base = o.exhaustion.iloc[0]
+    e = r.exhaustion_probability
+    e = e.loc[e["scenario"] == "baseline"].set_index("year")
+    first = int(e.index[0])
+    last = int(e.index[-1])
+    out = []
+    when = f"{first}年内" + (f"(余下{12 - r.as_of.month}个月)" if analyst and r.elapsed > 0 else "")
+    blocked = r.blocked_mu > 0
+    if blocked:
+        free = r.remaining_mu - r.blocked_mu
+        if pd.isna(base["free_p50"]):
+            out.append(f"现可供的{fmt(free)}亩中位情形到{last}年仍未用尽")
+        else:
+            text = f"现可供的{fmt(free)}亩中位在{int(base['free_p50'])}年用尽"
+            chance = chance_of(f"{first}年内用尽", float(e["free_prob"].iloc[0]))
+            out.append(f"{text}({chance})" if chance else text)
+    subject = "全部尚可供应土地" if blocked else "尚可供应土地"
+    if pd.isna(base["p50"]):
+        out.append(f"{subject}中位情形到{last}年仍未用尽")
+    else:
+        text = f"{subject}中位在{int(base['p50'])}年用尽"
+        release = None if o.release_time is None else fc_date(o.release_time)
+        binds = (
+            release is not None
+            and base["p10_date"] is not None
+            and not pd.isna(base["p10_date"])
+            and (base["p10_date"] - release).days <= 31
+        )
+        if blocked and binds:
+            text += f"(征迁土地{_month_text(release)}前后才能供应,此前不会全部用尽)"
+        elif not blocked:
+            text += "(" + chance_of(when + "用尽", float(e["prob"].iloc[0])) + ")"
+        if not pd.isna(base["mode"]) and (int(base["mode"]) != int(base["p50"]) or analyst):
+            text += f",最可能在{int(base['mode'])}年用尽(概率约{_pct(base['mode_prob'])})"
+        out.append(text)
+    return out
+
+
+def fc_date(t: float) -> pd.Timestamp:
+    return _fc.date_of(t)
+
+
+def _years_left_text(r: LandOutlookReport) -> list[str]:
+    sy = r.supply_years
+    if sy.years is None:
+        return [sy.reason]
+    n = len(sy.window)
+    return [
+        f"按近{n}年年均供地{fmt(sy.average_mu, 0)}亩测算,尚可供地年数约{fmt(sy.years)}年,"
+        f"可供至{_month_text(r.supply_until)}前后(规程口径:尚可供应土地按近{n}年平均速度匀速"
+        "供应,不考虑征迁进度和各年供地多少的波动,下面的模拟年份考虑了这两点,故两者不同)"
+    ]
 
 
 def _plain_summary(r: LandOutlookReport) -> str:
-    sy = r.supply_years
-    o = r.outlook
-    parts = []
-    if sy.years is not None:
-        n = len(sy.window)
-        parts.append(
-            f"按近{n}年年均供地{fmt(sy.average_mu, 0)}亩测算,尚可供地约{fmt(sy.years)}年,"
-            f"可供至{_month_text(r.supply_until)}前后"
-        )
+    parts = _years_left_text(r)
     if r.blocked_mu > 0:
         parts.append(f"其中{fmt(r.blocked_mu)}亩征迁安置尚未完成,暂不能供应")
-    base = o.exhaustion.iloc[0]
-    curve = r.exhaustion_curve("baseline")
-    first = int(curve.index[0])
-    chance = _chance(float(curve.iloc[0]))
-    if chance:
-        when = "年内" if r.elapsed > 0 else f"{first}年内"
-        text = f"{chance}在{when}用尽" if "可能" in chance else f"{when}{chance}用尽"
-        if not pd.isna(base["p50"]):
-            text += f",最可能在{int(base['p50'])}年用尽"
-        parts.append(text)
-    k = r.planning_horizon
-    row = r.need_row()
-    if row["net_mu"] > 0:
-        conf = fmt(100 * o.confidence, 0)
-        parts.append(
-            f"保障至{r.as_of.year + k}年底的供地,需新增可供土地约"
-            f"{fmt(row['median_net_mu'], 0)}亩(按{conf}%把握约{fmt(row['net_mu'], 0)}亩)"
-        )
-    return ";".join(parts) + "。" if parts else ""
+    parts.extend(_exhaustion_text(r))
+    parts.append(_need_text(r, r.need_row()))
+    return ";".join(p for p in parts if p) + "。"
 
 
 def _summary(r: LandOutlookReport) -> str:
-    sy = r.supply_years
     o = r.outlook
     parts = []
     head = (
@@ -402,64 +526,45 @@ def _summary(r: LandOutlookReport) -> str:
             for st, g in groups
         ]
         head += f",其中{fmt(r.blocked_mu)}亩征迁安置尚未完成({';'.join(pieces)})"
-    if sy.years is not None:
-        n = len(sy.window)
-        head += (
-            f";按近{n}年({sy.window[0]}-{sy.window[-1]}年)年均供地{fmt(sy.average_mu)}亩测算,"
-            f"尚可供地{fmt(sy.years)}年,可供至{_month_text(r.supply_until)}前后"
-        )
-    else:
-        head += f";{sy.reason}"
-    parts.append(head)
-    base = o.exhaustion.iloc[0]
-    curve = r.exhaustion_curve("baseline")
-    first = int(curve.index[0])
-    partial = r.elapsed > 0
-    rest = f"{first}年内(余下{12 - r.as_of.month}个月)" if partial else f"{first}年内"
+    parts.append(head + ";" + _years_left_text(r)[0])
     m = o.model
+    t = r.forecast_table()
+    nxt = t.iloc[min(1, len(t) - 1)] if r.elapsed > 0 else t.iloc[0]
+    trend = ""
+    if m.trend_weight > 0:
+        direction = "下降" if m.slope < 0 else "上升"
+        trend = f"、供地面积{direction}趋势模型的权重{_pct(m.trend_weight)}"
     model = (
-        f"按本园区历年供地宗数与单宗地块面积模拟(每年约{fmt(m.rate)}宗"
-        + ("、宗数呈下降趋势" if m.slope < 0 else "、宗数呈上升趋势" if m.slope > 0 else "")
-        + f",平均每宗{fmt(m.mean_size)}亩,"
-        f"{first + int(partial)}年预计供地约"
-        f"{fmt(o.supply_forecast['point'].iloc[int(partial)], 0)}亩)"
+        f"按本园区历年供地宗数与单宗地块面积模拟(当前每年约{fmt(m.rate)}宗{trend},"
+        f"平均每宗{fmt(m.mean_size)}亩,{int(nxt['year'])}年预计供地约{fmt(nxt['mean'], 0)}亩)"
     )
-    if pd.isna(base["p50"]):
-        parts.append(
-            f"{model},至{int(curve.index[-1])}年用尽的概率为{_pct(base['prob_within_horizon'])},"
-            "中位情形在预测期内不会用尽"
-        )
-    else:
-        p10, p50, p90 = base["p10"], base["p50"], base["p90"]
-        text = f"{model},{rest}用尽的概率约为{_pct(curve.iloc[0])},最可能在{p50}年用尽(P50"
-        if pd.isna(p90):
-            never = 1 - float(base["prob_within_horizon"])
-            text += f";另有{_pct(never)}的模拟情形到{int(curve.index[-1])}年仍未用尽)"
-        elif p10 == p90:
-            text += ")"
-        else:
-            text += f";P10-P90为{p10}-{p90}年)"
-        parts.append(text)
+    base = o.exhaustion.iloc[0]
+    ex = ";".join(_exhaustion_text(r, analyst=True))
+    if not pd.isna(base["p10"]) and not pd.isna(base["p90"]) and base["p10"] != base["p90"]:
+        ex += f";全部用尽的P10-P90为{base['p10']}-{base['p90']}年"
+    elif pd.isna(base["p90"]) and not pd.isna(base["p50"]):
+        never = 1 - float(base["prob_within_horizon"])
+        last = int(r.exhaustion_probability["year"].max())
+        ex += f";另有{_pct(never)}的模拟情形到{last}年仍未用尽"
+    parts.append(f"{model},{ex}")
     if r.blocked_mu > 0:
         e = r.exhaustion_probability
         e = e.loc[e["scenario"] == "baseline"].set_index("year")
-        free = r.remaining_mu - r.blocked_mu
         release = r.blocked["release_date"].max()
-        short = float(e["shortage_prob"].iloc[0])
+        first = int(e.index[0])
         parts.append(
-            f"征迁完成前实际可供的只有{fmt(free)}亩,{first}年内供地需求超过该数的概率约为"
-            f"{_pct(short)};征迁若晚于{_month_text(release)},缺地会提前出现"
+            f"征迁完成前实际可供的只有{fmt(r.remaining_mu - r.blocked_mu)}亩,"
+            + chance_of(f"{first}年内出现无地可供", float(e["shortage_prob"].iloc[0]))
+            + f";征迁若晚于{_month_text(release)},缺地会提前出现"
         )
     k = r.planning_horizon
     row = r.need_row()
     ctx = r.need_context.set_index("horizon_years").loc[k]
-    conf = fmt(100 * o.confidence, 0)
-    until = f"至{r.as_of.year + k}年底"
+    text = _need_text(r, row)
     if row["net_mu"] > 0:
-        text = (
-            f"为保障{until}的供地,需新增可供土地中位约{fmt(row['median_net_mu'], 0)}亩、"
-            f"{conf}%置信约{fmt(row['net_mu'], 0)}亩,折合规划面积约"
-            f"{fmt(row['gross_mu'], 0)}亩(按总面积与可利用土地之比{o.gross_to_net:.2f}折算)"
+        text += (
+            f",折合规划面积约{fmt(row['gross_mu'], 0)}亩"
+            f"(按总面积与可利用土地之比{o.gross_to_net:.2f}折算)"
         )
         total = float(ctx["declared_total_mu"])
         if total > 0:
@@ -468,13 +573,11 @@ def _summary(r: LandOutlookReport) -> str:
         most = float(ctx["history_max_mu"])
         demand = float(row["demand_mu"])
         text += (
-            f";对应{conf}%置信的供地需求约{fmt(demand, 0)}亩,本园区历史上任意"
+            f";对应{tenths_word(o.confidence)}的供地需求约{fmt(demand, 0)}亩,本园区历史上任意"
             f"{fmt(span)}年内供地最多为{fmt(most, 0)}亩"
         )
         if demand > most:
             text += ",该需求高于历史最高水平,宜视为偏高情形"
-    else:
-        text = f"{until}的供地在{conf}%置信下无需新增可供土地"
     parts.append(text)
     for _, erow in o.exhaustion.iloc[1:].iterrows():
         label = SCENARIO_LABELS.get(erow["scenario"], erow["scenario"])
@@ -482,10 +585,13 @@ def _summary(r: LandOutlookReport) -> str:
         added = sum((srow["added_mu"].iloc[0] or {}).values()) if len(srow) else 0.0
         head = f"若{label}({fmt(added)}亩)如期实现" if added else f"若{label}"
         when = (
-            f"P50用尽年份为{erow['p50']}年" if not pd.isna(erow["p50"]) else "预测期内多半不会用尽"
+            f"全部用尽年份中位为{erow['p50']}年"
+            if not pd.isna(erow["p50"])
+            else "预测期内多半不会用尽"
         )
         gross_s = r.headline_need(erow["scenario"])[2]
         parts.append(f"{head},{when},{k}年需新增规划面积约{fmt(gross_s, 0)}亩")
+    sy = r.supply_years
     if sy.years is not None and sy.years < 2 and row["net_mu"] > 0:
         parts.append("结论:按年均供地速度,可供土地已无法满足正常供地需要,园区急需扩园升级")
     return "。".join(parts) + "。"

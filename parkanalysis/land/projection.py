@@ -23,7 +23,9 @@ Supply model
 Blocked land
     Remaining parcels whose 征迁安置 is 未启动 or 进行中 count toward the remaining land but
     only become suppliable at an expected date: ``as_of`` + ``land.resettlement_months``
-    (park.yaml, per status; defaults :data:`RESETTLEMENT_MONTHS`).
+    (park.yaml, per status; defaults :data:`RESETTLEMENT_MONTHS`).  A ledger with a
+    征迁完成日期 is read as of ``as_of`` (before that date the parcel was still in 征迁);
+    without one the current status stands for every ``as_of`` and the notes say so.
 
 Expansion need
     For ``k`` planning years: the land to add so that the supply up to the end of
@@ -113,21 +115,35 @@ def _resettlement_months(cfg: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _blocked_parcels(p: pd.DataFrame, cutoff: pd.Timestamp, cfg) -> pd.DataFrame:
+    """Remaining parcels still in 征迁 at ``cutoff`` and when each can be supplied.
+
+    A parcel with a 征迁完成日期 (``resettlement_date``) is read as of ``cutoff``: finished
+    from that date on, before it still in 征迁 (status 进行中 when the ledger now says
+    已完成); without a date the ledger's current status stands for every ``cutoff``
+    (``dated`` says which).
+    """
     months = _resettlement_months(cfg)
     rem = p.loc[p["remaining"].to_numpy(dtype=bool)]
     status = rem["resettlement_status"].astype("string")
-    mask = status.isin(list(months)).fillna(False).to_numpy(dtype=bool)
+    if "resettlement_date" in rem:
+        done = pd.to_datetime(rem["resettlement_date"])
+    else:
+        done = pd.Series(pd.NaT, index=rem.index, dtype="datetime64[ns]")
+    dated = done.notna().to_numpy()
+    later = (done > cutoff).to_numpy() & dated
+    status = status.mask(later & ~status.isin(list(months)).fillna(False).to_numpy(), "进行中")
+    pending = status.isin(list(months)).fillna(False).to_numpy(dtype=bool)
+    mask = (pending & ~dated) | later
     b = rem.loc[mask]
-    release = [
-        (cutoff + pd.DateOffset(months=months[str(s)])).normalize()
-        for s in b["resettlement_status"].astype(str)
-    ]
+    st = status[mask].astype(str)
+    release = [(cutoff + pd.DateOffset(months=months[s])).normalize() for s in st]
     return pd.DataFrame(
         {
             "parcel_id": b["parcel_id"].astype(str).to_numpy(),
             "area_mu": b["area_mu"].astype(float).to_numpy(),
-            "resettlement_status": b["resettlement_status"].astype(str).to_numpy(),
+            "resettlement_status": st.to_numpy(),
             "release_date": pd.to_datetime(pd.Series(release, dtype="datetime64[ns]")),
+            "dated": dated[mask],
         }
     )
 
@@ -176,6 +192,7 @@ def land_outlook_for(
     n_sims: int = 4000,
     window: int | None = None,
     annual_target_mu: float | None = None,
+    backtest: bool = True,
 ) -> LandOutlookReport:
     """When does the park's supplyable land run out, and how much expansion is needed?
 
@@ -205,6 +222,8 @@ def land_outlook_for(
     annual_target_mu : float, optional
         A planned supply per year (亩) for the ``planned_target`` scenario; default
         ``land.annual_supply_target_mu`` (no such scenario when neither is set).
+    backtest : bool, default True
+        Run the park's backtest (False for loops over what-ifs: ``backtest`` is then None).
 
     Returns
     -------
@@ -272,6 +291,12 @@ def land_outlook_for(
             f"{last_year + 1}年截至{cutoff:%Y-%m-%d}已供地{fmt(since)}亩,已计入历史、"
             "不再占用尚可供应土地;预测只模拟当年余下的时间"
         )
+    if len(blocked) and not blocked["dated"].all():
+        notes.append(
+            "台账中的征迁安置状态没有完成日期:按台账现有状态计,预计可供时间为数据截至日加"
+            "park.yaml 中 land.resettlement_months 的月数;回看历史日期时,假定当时的状态与"
+            "现在相同"
+        )
     n_cells = horizon + (1 if elapsed > 0 else 0)
     years = list(range(last_year + 1, last_year + 1 + n_cells))
     spec_rows: list[dict[str, Any]] = []
@@ -305,7 +330,11 @@ def land_outlook_for(
         n_sims=n_sims,
         seed=seed,
         elapsed=elapsed,
-        blocked=list(zip(blocked["area_mu"], blocked["release_date"].dt.year, strict=True)),
+        calendar_elapsed=_fc.decimal_year(cutoff + pd.Timedelta(days=1)) - (last_year + 1),
+        blocked=[
+            (a, _fc.decimal_year(d))
+            for a, d in zip(blocked["area_mu"], blocked["release_date"], strict=True)
+        ],
         peers=_peers(ds, pid, cutoff),
     )
     if out.note:
@@ -328,7 +357,9 @@ def land_outlook_for(
                 "declared_total_mu": declared_total,
             }
         )
-    bt, bts, bt_note = _backtest(tx, first_year, last_year, planning)
+    bt, bts, bt_note = (
+        _backtest(tx, first_year, last_year, planning) if backtest else (None, None, "")
+    )
     if bt_note:
         notes.append(bt_note)
     scen = pd.DataFrame(
@@ -395,4 +426,12 @@ def _backtest(tx: pd.DataFrame, first_year: int, last_year: int, planning: int):
         min_train=min_train,
         n_sims=1000,
     )
+    ex = _fc.backtest_exhaustion(
+        tx[["year", "area_mu"]],
+        first_year=first_year,
+        last_year=last_year,
+        min_train=min_train,
+        n_sims=1000,
+    )
+    bt.attrs["exhaustion"] = ex
     return bt, _fc.summarize_supply_backtest(bt), ""

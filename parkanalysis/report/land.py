@@ -266,6 +266,7 @@ class LandReport(Report):
 
     def forecast(self) -> HTML:
         """Annual supply forecast with 80% and 95% intervals (fan chart)."""
+        from parkanalysis.land.outlook import forecast_sentence
         from parkanalysis.plots import plot_fan_chart
         from parkanalysis.report.sections import legible, phone_figure
 
@@ -280,16 +281,11 @@ class LandReport(Report):
         legible(fig)
         # the first year only simulates the months after the data's date: speak of the next
         nxt = table.iloc[min(1, len(table) - 1)] if self.outlook.elapsed > 0 else table.iloc[0]
-        lo, hi = round(float(nxt["lo80"])), round(float(nxt["hi80"]))
-        band = f"在{lo}-{hi}亩之间" if lo > 0 else f"不超过{hi}亩"
+        text = forecast_sentence(self.outlook, nxt)
         # the first row of a year already under way covers its remaining months only
         first, month = int(table["year"].iloc[0]), self.as_of.month
         partial = self.outlook.elapsed > 0 and month < 12
         rest = f"({first}年为{month + 1}-12月)" if partial else ""
-        text = (
-            f"按本园区历年供地情况测算,{int(nxt['year'])}年预计供地约{nxt['mean']:.0f}亩,"
-            f"有八成把握{band}。"
-        )
         return self._number(
             "forecast",
             html_block(
@@ -305,15 +301,24 @@ class LandReport(Report):
         )
 
     def exhaustion(self) -> HTML:
-        """When the supplyable land runs out: P10/P50/P90 and the cumulative probability."""
-        from parkanalysis.plots import plot_exhaustion
+        """When the supplyable land runs out: the two named figures (the land that can be
+        supplied now; all approved land, never before its 征迁 release) and their
+        cumulative probability."""
+        from parkanalysis.plots import COLORS, plot_exhaustion
         from parkanalysis.report.sections import legible, phone_figure
 
         fig, ax = phone_figure()
         plot_exhaustion(ax, self.outlook.exhaustion_curve("baseline"))
+        if self.outlook.blocked_mu > 0:  # the land suppliable now runs out earlier
+            e = self.outlook.exhaustion_probability
+            free = e.loc[e["scenario"] == "baseline"].set_index("year")["free_prob"]
+            ax.step(free.index, free.to_numpy() * 100, where="post", color=COLORS["warn"],
+                    linestyle="--", label="现可供土地")  # fmt: skip
+            ax.lines[0].set_label("全部尚可供应土地")
+            ax.legend(fontsize=8, frameon=False)
         legible(fig)
         table = self.outlook.exhaustion.copy()
-        for column in ("p10", "p50", "p90"):
+        for column in ("p10", "p50", "p90", "mode", "free_p50"):
             table[column] = [_year_text(v) for v in table[column].astype(object)]
         table["prob_within_horizon"] = table["prob_within_horizon"] * 100
         return self._number(
@@ -321,14 +326,18 @@ class LandReport(Report):
             html_block(
                 image_html(fig, alt="可供土地用尽的累计概率", source=self._estimate),
                 table_html(
-                    table[["label", "p10", "p50", "p90", "prob_within_horizon"]],
-                    caption="可供土地用尽年份(到该年底已用尽的可能性)",
+                    table[
+                        ["label", "free_p50", "p10", "p50", "p90", "mode", "prob_within_horizon"]
+                    ],
+                    caption="可供土地用尽年份(各列定义见附录用语说明)",
                     labels={
                         "label": "情景",
-                        "p10": "一成可能",
-                        "p50": "五成可能(中位)",
-                        "p90": "九成可能",
-                        "prob_within_horizon": "预测期内用尽概率(%)",
+                        "free_p50": "现可供土地用尽·中位",
+                        "p10": "全部用尽·较早情形",
+                        "p50": "全部用尽·中位",
+                        "p90": "全部用尽·较晚情形",
+                        "mode": "全部用尽·最可能",
+                        "prob_within_horizon": "预测期内全部用尽概率(%)",
                     },
                     source=self._estimate,
                 ),
@@ -337,25 +346,30 @@ class LandReport(Report):
 
     def expansion(self) -> HTML:
         """Land to add to keep supplying, by planning horizon, net and gross."""
+        from parkanalysis.land.outlook import tenths_word, until_text
+
         o = self.outlook
         need = o.expansion_need
-        columns = ["horizon_years", "year", "median_net_mu", "net_mu", "gross_mu", "demand_mu"]
-        base = need[need["scenario"] == "baseline"][columns]
+        columns = ["horizon_years", "until", "median_net_mu", "net_mu", "gross_mu", "demand_mu"]
+        base = need[need["scenario"] == "baseline"][columns].copy()
+        base["until"] = [f"{d:%Y-%m-%d}" for d in base["until"]]
         base = base.merge(
             o.need_context[["horizon_years", "history_max_mu"]], on="horizon_years", how="left"
         )
         years, net, gross = o.headline_need()
         conf = f"{o.confidence * 100:.0f}%"
+        sure = tenths_word(o.confidence)
+        until = until_text(o.need_row()["until"])
         # the net need is stated in 一、结论: here what it means in planned area
         text = (
-            f"按{conf}把握的需新增可供土地{net:.0f}亩测算,保障至{o.as_of.year + years}年底"
+            f"按{sure}的需新增可供土地{net:.0f}亩测算,保障未来{years}年(至{until})"
             f"正常供地需扩园规划面积约{gross:.0f}亩({o.gross_to_net_basis})"
         )
         total = float(o.need_context.set_index("horizon_years").loc[years, "declared_total_mu"])
         if total > 0 and net > 0:
             text += f",相当于{o.phase_label}的{gross / total * 100:.0f}%"
-        if net <= 0:
-            text = f"按{conf}把握,至{o.as_of.year + years}年底的正常供地无需扩园"
+        if round(net) <= 0:
+            text = f"按{sure},未来{years}年(至{until})的正常供地无需扩园"
         return self._number(
             "expansion",
             html_block(
@@ -365,7 +379,7 @@ class LandReport(Report):
                     caption="扩园需求(基准情景)",
                     labels={
                         "horizon_years": "保障年限(年)",
-                        "year": "至年份(年底)",
+                        "until": "保障至(日期)",
                         "median_net_mu": "需新增可供土地·中位(亩)",
                         "net_mu": f"需新增可供土地·{conf}置信(亩)",
                         "gross_mu": f"折合规划面积·{conf}置信(亩)",
@@ -446,12 +460,15 @@ class LandReport(Report):
             paragraph(note.get("note", "")),
             table_html(
                 shown,
-                caption="回测:未来1-N年累计供地的误差与区间覆盖率",
+                caption="回测:未来1-N年累计供地的误差、区间宽度与覆盖率",
                 labels={
                     "h": "累计年数",
                     "n": "次数",
+                    "mean_actual": "实际累计供地·平均(亩)",
                     "mae": "平均绝对误差(亩)",
-                    "bias": "平均偏差(亩)",
+                    "bias": "平均偏差(实际-中位,亩)",
+                    "width80": "80%区间平均宽度(亩)",
+                    "width95": "95%区间平均宽度(亩)",
                     "coverage80": "80%区间覆盖率(%)",
                     "coverage95": "95%区间覆盖率(%)",
                 },
@@ -471,7 +488,10 @@ class LandReport(Report):
         The forecast's method and its own words (P50, P10-P90, the simulation), the 公顷
         figures of the 用地平衡表, where the confidence level comes from, and the backtest.
         """
+        import pandas as pd
+
         from parkanalysis.land import balance_table
+        from parkanalysis.land.outlook import WORDS
         from parkanalysis.report.model import Heading
 
         if self.share:
@@ -488,8 +508,13 @@ class LandReport(Report):
             paragraph(
                 "预测方法:按本园区历年供地宗数(计数过程,仅在数据支持时带趋势)与单宗地块面积"
                 "(本园区成交地块重抽样)模拟;首年只模拟数据截至日之后的余下月份。"
-                "预测表为各年供地的模拟均值、中位数(P50)与80%、95%区间(P10-P90、P2.5-P97.5);"
-                f"“八成把握”即80%区间。置信水平取自 park.yaml 的 expansion.confidence({conf})。"
+                "预测表为各年供地的模拟均值、中位数(P50)与80%、95%区间(P10-P90、P2.5-P97.5)。"
+                f"置信水平取自 park.yaml 的 expansion.confidence({conf})。"
+            ),
+            table_html(
+                pd.DataFrame(WORDS, columns=["用语", "含义"]),
+                caption="用语说明(正文与附录中每个用语只表示这里的含义)",
+                source="本报告",
             ),
             table_html(
                 table[["label", "ledger_mu", "ledger_ha"]],
