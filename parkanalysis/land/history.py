@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -73,7 +74,28 @@ def supply_history(ds: Any, *, park: str | None = None, as_of: Any = None) -> pd
     10  2016          0.0             0     False
     """
     cutoff = resolve_as_of(ds, as_of)
-    tx = supply_transactions(ds, park=park, as_of=cutoff)
+    return history_of(supply_transactions(ds, park=park, as_of=cutoff), cutoff)
+
+
+def zone_supply_history(parts: Sequence[tuple[Any, str]], cutoff: pd.Timestamp) -> pd.DataFrame:
+    """:func:`supply_history` of a zone total: the transactions of every ``(dataset, park id)``
+    of ``parts`` as of ``cutoff`` (a date every dataset reaches), in 亩 whatever unit each
+    park declares (the ledger's areas are stored in 亩, converted by :mod:`parkanalysis.units`
+    on reading), summed per year. Same columns as :func:`supply_history`."""
+    frames = [supply_transactions(ds, park=pid, as_of=cutoff) for ds, pid in parts]
+    frames = [f for f in frames if len(f)]
+    tx = pd.concat(frames, ignore_index=True) if frames else supply_transactions_empty()
+    return history_of(tx, cutoff)
+
+
+def supply_transactions_empty() -> pd.DataFrame:
+    """The frame of :func:`supply_transactions` without rows."""
+    cols = ("parcel_id", "year", "supply_date", "area_mu", "supply_method", "transferee")
+    return pd.DataFrame({c: [] for c in cols})
+
+
+def history_of(tx: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Annual supply (the frame of :func:`supply_history`) from supply transactions."""
     base = ["year", "supplied_mu", "transactions", "supplied_ha", "cumulative_mu", "complete"]
     if tx.empty:
         return pd.DataFrame({c: [] for c in base})
