@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,25 +117,21 @@ def as_zone(data: Any, *, name: str | None = None) -> Zone:
 
 
 def data_folders(paths: Sequence[str | Path]) -> list[Path]:
-    """The dataset folders ``paths`` stand for: a folder holding park.yaml is one dataset; a
-    folder without one whose subfolders hold park.yaml is a folder of office folders (each
-    subfolder with a park.yaml, in name order); anything else is refused (exit 2).
+    """The dataset folders ``paths`` stand for: a folder without any park.yaml entry whose
+    subfolders hold park.yaml is a folder of office folders (each such subfolder, in name
+    order); anything else is one dataset, left to
+    :func:`~parkanalysis.dataset.load_dataset` to read or refuse (exit 2, naming the file).
+    A folder given twice is refused.
     """
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if not path.is_dir():
-            raise ParameterError(f"数据文件夹 {raw} 不存在或不是文件夹")
-        if (path / "park.yaml").is_file():
-            out.append(path)
-            continue
-        subs = sorted(p for p in path.iterdir() if p.is_dir() and (p / "park.yaml").is_file())
-        if not subs:
-            raise ParameterError(
-                f"{raw} 中没有 park.yaml,其子文件夹中也没有;请指向一个园区数据文件夹,"
-                "或指向存放各园区数据文件夹(各含 park.yaml)的上级文件夹"
-            )
-        out.extend(subs)
+        if path.is_dir() and not os.path.lexists(path / "park.yaml"):
+            subs = sorted(p for p in path.iterdir() if p.is_dir() and (p / "park.yaml").is_file())
+            if subs:
+                out.extend(subs)
+                continue
+        out.append(path)
     resolved = [p.resolve() for p in out]
     dup = {str(p) for p in resolved if resolved.count(p) > 1}
     if dup:

@@ -428,3 +428,29 @@ def test_zone_name_comes_from_park_yaml(folders, tmp_path):
     table = pa.zone_table(pa.load_dataset(folder), PERIOD)
     assert set(table["park_id"]) == {"东部开发区"}
     assert not math.isnan(float(table.set_index("id").loc["tax_revenue", "value"]))
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33, 34])
+def test_zone_equals_pandas_on_generated_zones(tmp_path, seed):
+    """A class of zones: 2-4 parks, entrants in random parks, one park's returns stopping at
+    a random month (未报 when before May); the total always equals pandas over the files."""
+    import parkanalysis as pa
+
+    rng = np.random.default_rng(seed)
+    n_parks = int(rng.integers(2, 5))
+    folder = tmp_path / f"zone{seed}"
+    write_synthetic(folder, parks=n_parks, enterprises=int(rng.integers(12, 30)), years=2,
+                    seed=seed)  # fmt: skip
+    parks = [f"P{i + 1:03d}" for i in range(n_parks)]
+    for park in rng.choice(parks, size=2, replace=False):
+        entrants(folder, str(park), int(rng.integers(1, 4)))
+    to_hectares(folder, str(rng.choice(parks)))
+    stopped, last = str(rng.choice(parks)), f"2016-{int(rng.integers(2, 7)):02d}"
+    stop_after(folder, stopped, last)
+    ds = pa.load_dataset(folder)
+    table = pa.zone_table(ds, PERIOD)
+    taken = [p for p in parks if p != stopped or last >= "2016-05"]
+    assert_indicators(
+        table, expected_indicators(union([folder], [(folder.name, p) for p in taken]))
+    )
+    assert (table["parks_not_reported"] != "").all() == (len(taken) < n_parks)
