@@ -388,15 +388,17 @@ def zone_land(data: Any, *, as_of: Any = None, name: str | None = None) -> pd.Da
     if not taken:
         raise ParameterError(f"截至{cutoff:%Y-%m-%d}没有园区有土地数据")
     total = land_rows(taken, cutoff, window=_window(zone))
-    out = total[["id", "name", "unit"]].copy()
-    out[zone.name] = total["value"].to_numpy()
+    columns = {zone.name: total["value"].to_numpy()}
     for ref, _, _, _, c in statuses:
         if c is None:
-            out[ref.label] = np.nan
+            columns[ref.label] = np.full(len(total), np.nan)
             continue
         own = land_rows([(ref.ds, ref.park_id)], cutoff, window=_park_window(ref))
-        out[ref.label] = own.set_index("id")["value"].reindex(out["id"]).to_numpy()
-    out["note"] = total["note"].to_numpy()
+        columns[ref.label] = own.set_index("id")["value"].reindex(total["id"]).to_numpy()
+    columns["note"] = total["note"].to_numpy()
+    out = pd.concat(
+        [total[["id", "name", "unit"]], pd.DataFrame(columns, index=total.index)], axis=1
+    )
     unit = _display_unit([r for r, *_, c in statuses if c is not None])
     out = _in_unit(out, [zone.name, *zone.labels()], unit)
     _, _, note = _note(zone.name, statuses)
@@ -441,10 +443,12 @@ def zone_supply_table(data: Any, *, as_of: Any = None, name: str | None = None) 
     total = zone_supply_history([t for _, t in taken], cutoff)
     out = pd.DataFrame({"year": total["year"], "complete": total["complete"]})
     out[zone.name] = total["supplied_mu"].to_numpy() if len(total) else []
+    columns = {}
     for ref, part in taken:
         own = zone_supply_history([part], cutoff)
         own_s = pd.Series(own["supplied_mu"].to_numpy(), index=own["year"].to_numpy())
-        out[ref.label] = own_s.reindex(out["year"].to_numpy()).fillna(0.0).to_numpy()
+        columns[ref.label] = own_s.reindex(out["year"].to_numpy()).fillna(0.0).to_numpy()
+    out = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
     _, _, note = _note(zone.name, statuses)
     out.attrs["note"] = f"截至{cutoff:%Y-%m-%d};单位:亩;{note}"
     out.attrs["as_of"] = cutoff
