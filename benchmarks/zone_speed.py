@@ -5,7 +5,9 @@ completeness checked, the parks' per-enterprise arrays merged, every measure ove
 :func:`~parkanalysis.province.zone_by_park` (every park's rows and the total) and
 :func:`~parkanalysis.province.zone_land` (land of the total beside each park) on synthetic data
 (``parkanalysis.sample.write_synthetic``), split into ``--datasets`` office folders (each its
-own park.yaml: a province of several datasets). Memory: the peak Python allocation of one
+own park.yaml: a province of several datasets), and the overview report's figures and
+sections (:class:`parkanalysis.report.OverviewReport`, without the per-park expansion
+simulation) for the same period. Memory: the peak Python allocation of one
 ``zone_table`` call (tracemalloc) against the size of the monthly frames, and the process's
 resident memory after ``--repeat`` calls against after the first (flat: the calls keep
 nothing).
@@ -85,6 +87,13 @@ def run(folders: list[Path], repeat: int, max_seconds: float, max_growth: float)
     growth = (rss_after - rss_first) / rss_first
     by_park, t_by_park = timed(lambda: zone_by_park(zone, period))
     land, t_land = timed(lambda: zone_land(zone))
+    from parkanalysis.report.overview import OverviewReport
+
+    overview, t_overview = timed(lambda: OverviewReport(data=zone, period=period, outlook=False))
+    _, t_sections = timed(
+        lambda: [overview.title(), overview.totals(), overview.ranking_table(),
+                 overview.charts(), overview.sentences()]
+    )  # fmt: skip
     row = table.set_index("id").loc["industrial_output"]
     print(
         f"{period.label} {zone.name}: 工业总产值 {row['value']:,.1f} 万元, 同比 "
@@ -95,6 +104,10 @@ def run(folders: list[Path], repeat: int, max_seconds: float, max_growth: float)
     print(f"zone_table, best of {repeat}:                          {best:7.2f} s")
     print(f"zone_by_park ({len(by_park):,} rows):                   {t_by_park:7.2f} s")
     print(f"zone_land ({len(land.columns) - 4} parks + total):            {t_land:7.2f} s")
+    print(
+        f"overview report, figures (no expansion simulation): {t_overview:7.2f} s; "
+        f"its sections (tables, 3 charts, sentences): {t_sections:.2f} s"
+    )
     print(
         f"memory: zone_table peak allocation {peak / 2**20:.0f} MB "
         f"({peak / 2**20 / frame_mb:.2f}× the monthly frames); resident {rss_first:.0f} MB after "

@@ -49,7 +49,7 @@ from parkanalysis.errors import ParameterError, ParkAnalysisError
 from parkanalysis.indicators import indicator_table_by_park, resolve_period
 from parkanalysis.indicators.zone import DEFAULT_ZONE_NAME, zone_rows
 from parkanalysis.land.history import zone_supply_history
-from parkanalysis.land.indicators import land_rows
+from parkanalysis.land.indicators import land_rows, prepare_parts
 from parkanalysis.land.ledger import data_end, resolve_as_of
 from parkanalysis.periods import Period, parse_period
 from parkanalysis.units import convert
@@ -240,7 +240,8 @@ def _note(name: str, statuses) -> tuple[str, str, str]:
     taken = [ref.label for ref, s, *_ in statuses if s != NOT_REPORTED]
     partial = [f"{ref.label}({why})" for ref, s, _, why, _ in statuses if s == INCOMPLETE]
     missing = [f"{ref.label}({why})" for ref, s, _, why, _ in statuses if s == NOT_REPORTED]
-    note = f"{name}合计含{len(taken)}个园区:{'、'.join(taken) or '无'}"
+    whose = "" if name == PROVINCE_NAME else name
+    note = f"{whose}合计含{len(taken)}个园区:{'、'.join(taken) or '无'}"
     if partial:
         note += f";数据不完整:{'、'.join(partial)}"
     if missing:
@@ -387,13 +388,20 @@ def zone_land(data: Any, *, as_of: Any = None, name: str | None = None) -> pd.Da
     taken = [(ref.ds, ref.park_id) for ref, _, _, _, c in statuses if c is not None]
     if not taken:
         raise ParameterError(f"截至{cutoff:%Y-%m-%d}没有园区有土地数据")
-    total = land_rows(taken, cutoff, window=_window(zone))
+    prepared = prepare_parts(taken, cutoff)  # each park's parcels and tax read once
+    total = land_rows(taken, cutoff, window=_window(zone), prepared=prepared)
     columns = {zone.name: total["value"].to_numpy()}
+    mine = {(id(ds), pid): part for part, (ds, pid) in zip(prepared, taken, strict=True)}
     for ref, _, _, _, c in statuses:
         if c is None:
             columns[ref.label] = np.full(len(total), np.nan)
             continue
-        own = land_rows([(ref.ds, ref.park_id)], cutoff, window=_park_window(ref))
+        own = land_rows(
+            [(ref.ds, ref.park_id)],
+            cutoff,
+            window=_park_window(ref),
+            prepared=[mine[(id(ref.ds), ref.park_id)]],
+        )
         columns[ref.label] = own.set_index("id")["value"].reindex(total["id"]).to_numpy()
     columns["note"] = total["note"].to_numpy()
     out = pd.concat(

@@ -31,7 +31,12 @@ def supply_transactions(ds: Any, *, park: str | None = None, as_of: Any = None) 
     """
     pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
-    p = park_parcels(ds, pid, cutoff)
+    return transactions_of(park_parcels(ds, pid, cutoff))
+
+
+def transactions_of(p: pd.DataFrame) -> pd.DataFrame:
+    """The frame of :func:`supply_transactions` from parcels with their states as of a date
+    (:func:`~parkanalysis.land.ledger.park_parcels`)."""
     s = p.loc[p["supplied"].to_numpy(dtype=bool)].sort_values(["supply_date", "parcel_id"])
     return pd.DataFrame(
         {
@@ -82,7 +87,13 @@ def zone_supply_history(parts: Sequence[tuple[Any, str]], cutoff: pd.Timestamp) 
     of ``parts`` as of ``cutoff`` (a date every dataset reaches), in 亩 whatever unit each
     park declares (the ledger's areas are stored in 亩, converted by :mod:`parkanalysis.units`
     on reading), summed per year. Same columns as :func:`supply_history`."""
-    frames = [supply_transactions(ds, park=pid, as_of=cutoff) for ds, pid in parts]
+    parcels = [park_parcels(ds, pid, cutoff) for ds, pid in parts]
+    return history_from_parcels(parcels, cutoff)
+
+
+def history_from_parcels(parcels: Sequence[pd.DataFrame], cutoff: pd.Timestamp) -> pd.DataFrame:
+    """:func:`zone_supply_history` from the parks' parcels as of ``cutoff`` (already read)."""
+    frames = [transactions_of(p) for p in parcels]
     frames = [f for f in frames if len(f)]
     tx = pd.concat(frames, ignore_index=True) if frames else supply_transactions_empty()
     return history_of(tx, cutoff)

@@ -12,9 +12,9 @@ import pandas as pd
 from parkanalysis.errors import ParameterError
 from parkanalysis.land.history import (
     complete_series,
+    history_from_parcels,
     window_years,
     years_of_supply_left,
-    zone_supply_history,
 )
 from parkanalysis.land.ledger import (
     PUBLIC_FACILITY_USES,
@@ -23,7 +23,7 @@ from parkanalysis.land.ledger import (
     park_parcels,
     resolve_as_of,
 )
-from parkanalysis.land.ratios import evaluation_ratios_over, ratio_frame
+from parkanalysis.land.ratios import evaluation_ratios_over, ratio_frame, tax_last_12_months
 
 # --------------------------------------------------------------------------- indicators
 _INDICATOR_COLUMNS = ["id", "name", "value", "unit", "note"]
@@ -65,7 +65,11 @@ def land_indicators(ds: Any, *, park: str | None = None, as_of: Any = None) -> p
 
 
 def land_rows(
-    parts: Sequence[tuple[Any, str]], cutoff: pd.Timestamp, *, window: int
+    parts: Sequence[tuple[Any, str]],
+    cutoff: pd.Timestamp,
+    *,
+    window: int,
+    prepared: Sequence[tuple] | None = None,
 ) -> pd.DataFrame:
     """The rows of :func:`land_indicators` for one park or a zone total.
 
@@ -75,10 +79,13 @@ def land_rows(
     (the ledger's where a park declares none, said in the note), 近N年年均供地 the average of
     the summed annual supply, 尚可供地年数 Σ 尚可供应 ÷ that average, and every ratio Σ
     numerator ÷ Σ denominator (:func:`~parkanalysis.land.ratios.evaluation_ratios_over`).
+    ``prepared``: :func:`prepare_parts` of ``parts``, when a caller reuses them (a zone's
+    total and each park's column).
     """
-    frames = [(ds, pid, park_parcels(ds, pid, cutoff)) for ds, pid in parts]
-    if not frames:
+    if not parts:
         raise ParameterError("没有可合计的园区")
+    prepared = prepare_parts(parts, cutoff) if prepared is None else prepared
+    frames = [(ds, pid, p) for ds, pid, p, _ in prepared]
     p = frames[0][2] if len(frames) == 1 else pd.concat([f[2] for f in frames], ignore_index=True)
     declared, ledger_only = _declared_sum(frames)
     rows: list[tuple[str, str, float, str, str]] = []
@@ -174,7 +181,7 @@ def land_rows(
     )
     rows.append(("built_mu", "已建成土地", area(p["built"]), "亩", "已供应且建设状态为已建成"))
     rows.append(("idle_mu", "闲置土地", area(p["idle"]), "亩", "已供应且建设状态为闲置"))
-    history = zone_supply_history(parts, cutoff)
+    history = history_from_parcels([f[2] for f in frames], cutoff)
     sy = years_of_supply_left(complete_series(history), remaining, window=window)
     span = f"{sy.window[0]}-{sy.window[-1]}年" if sy.window else "无完整年度"
     rows.append(
@@ -198,10 +205,19 @@ def land_rows(
         )
     )
     out = pd.DataFrame(rows, columns=_INDICATOR_COLUMNS)
-    ratios = ratio_frame(evaluation_ratios_over(frames, cutoff))
+    ratios = ratio_frame(evaluation_ratios_over(frames, cutoff, [t for *_, t in prepared]))
     out = pd.concat([out, ratios], ignore_index=True)
     out["value"] = out["value"].astype(float)
     return out
+
+
+def prepare_parts(parts: Sequence[tuple[Any, str]], cutoff: pd.Timestamp) -> list[tuple]:
+    """Per ``(dataset, park id)``: ``(dataset, park id, parcels as of cutoff, its
+    tax_last_12_months)`` — what :func:`land_rows` reads, computed once per park."""
+    return [
+        (ds, pid, park_parcels(ds, pid, cutoff), tax_last_12_months(ds, pid, cutoff))
+        for ds, pid in parts
+    ]
 
 
 def _declared_sum(frames) -> tuple[dict[str, float], dict[str, list[str]]]:

@@ -99,11 +99,14 @@ def evaluation_ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) 
 
 
 def evaluation_ratios_over(
-    parts: Sequence[tuple[Any, str, pd.DataFrame]], cutoff: pd.Timestamp
+    parts: Sequence[tuple[Any, str, pd.DataFrame]],
+    cutoff: pd.Timestamp,
+    taxes: Sequence[tuple[pd.Series | None, str]] | None = None,
 ) -> list[_Ratio]:
     """The ratios of one park, or of a zone total: ``parts`` are ``(dataset, park id, parcels
     of park_parcels)``; every ratio is Σ numerator ÷ Σ denominator over the parts (the
-    parcels put end to end, the taxes summed), never an average of the parks' ratios."""
+    parcels put end to end, the taxes summed), never an average of the parks' ratios.
+    ``taxes``: each part's :func:`tax_last_12_months`, when already computed."""
     out: list[_Ratio] = []
     frames = [part[2] for part in parts]
     p = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
@@ -167,7 +170,9 @@ def evaluation_ratios_over(
         r.note = "累计固定资产投资 ÷ 已建成工矿仓储用地面积" + (f";{note}" if note else "")
     out.append(r)
 
-    taxes = [(ds, pid, q, *tax_last_12_months(ds, pid, cutoff)) for ds, pid, q in parts]
+    if taxes is None:
+        taxes = [tax_last_12_months(ds, pid, cutoff) for ds, pid, _ in parts]
+    taxes = [(ds, pid, q, *t) for (ds, pid, q), t in zip(parts, taxes, strict=True)]
     lacking = [(pid, note) for _, pid, _, tax, note in taxes if tax is None]
     months_note = taxes[0][4] if taxes else ""
     r = _Ratio("industrial_tax_per_ha", "工业用地地均税收", "万元/公顷")
