@@ -243,3 +243,11 @@ def test_zone_equals_pandas_on_generated_zones(tmp_path, seed):
         table, expected_indicators(union([folder], [(folder.name, p) for p in taken]))
     )
     assert (table["parks_not_reported"] != "").all() == (len(taken) < n_parks)
+
+
+def test_indicator_table_points_from_the_zone_name_to_zone_table(folders):
+    import parkanalysis as pa
+
+    ds = pa.load_dataset(folders["a"])
+    with pytest.raises(pa.ParameterError, match="zone_table"):
+        pa.indicator_table(ds, PERIOD, park="全区")

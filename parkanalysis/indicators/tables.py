@@ -88,9 +88,21 @@ def resolve_period(ds: Any, period: str | int | Period) -> Period:
 def resolve_park(ds: Any, park: str | None) -> str:
     """Return the park to report on (see :meth:`parkanalysis.dataset.Dataset.resolve_park`).
 
-    For several parks at once use :func:`indicator_table_by_park`.
+    For several parks at once use :func:`indicator_table_by_park`; for their total (the
+    zone's 「全区」 of ``zone.name``), :func:`parkanalysis.province.zone_table` — asked for
+    here, it is refused with that pointer.
     """
-    return ds.resolve_park(park)
+    try:
+        return ds.resolve_park(park)
+    except ParameterError as exc:
+        config = getattr(getattr(ds, "profile", None), "config", None) or {}
+        zone = (config.get("zone") or {}).get("name") or "全区"
+        if park == zone:
+            raise ParameterError(
+                f"「{zone}」是数据集各园区的合计,不是一个园区:请用 "
+                f"pa.zone_table(ds, period)(命令行 indicators --zone)。"
+            ) from exc
+        raise
 
 
 # -- public tables ----------------------------------------------------------------------

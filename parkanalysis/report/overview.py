@@ -246,12 +246,17 @@ class OverviewReport:
         """The total's figures with 同比 (同口径 over the union of the parks' enterprises)."""
         t = self.total.set_index("id").loc[list(TOTAL_ROWS)].reset_index()
         # four columns: legible on a phone (units in the names, the scope in the note)
+        from parkanalysis.labels import format_value
+
+        def by_unit(column: str) -> list[str]:  # each row in its own unit's decimals
+            return [format_value(v, u) for v, u in zip(t[column], t["unit"], strict=True)]
+
         shown = pd.DataFrame(
             {
                 "name": [f"{n}({u})" for n, u in zip(t["name"], t["unit"], strict=True)],
-                "value": t["value"],
+                "value": by_unit("value"),
                 "yoy_pct": t["yoy_pct"],
-                "prev_value": t["prev_value"],
+                "prev_value": by_unit("prev_value"),
             }
         )
         if self.share:
