@@ -491,7 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--kinds",
         default="cumulative,quarter,half,year,land",
-        help="生成哪些报告,逗号分隔:month(单月月报)、cumulative(1-N月)、quarter、half、year、land",
+        help="生成哪些报告,逗号分隔:month(单月月报)、cumulative(1-N月)、quarter、half、year、land、"
+        "overview(各园区综述,该年最近的1-N月)",
     )
     p.add_argument(
         "--format",

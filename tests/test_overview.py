@@ -175,3 +175,23 @@ def test_province_overview_from_a_folder_of_office_folders(zone, tmp_path):
     assert f"{ref['industrial_output']['value']:,.1f}" in row
     assert f"{ref['industrial_output']['yoy_pct']:.1f}" in row
     assert "未报" in html  # a_zone's P003
+
+
+def test_batch_renders_the_overview_of_the_year(zone, tmp_path):
+    """``batch --kinds overview``: one overview for the year's last 1-N月 (here 1-6月), in
+    the index, with the pandas total of the parks that cover it."""
+    from parkanalysis.batch import plan_jobs
+    from parkanalysis.cli import main
+
+    (job,) = plan_jobs(zone, 2016, out_dir=tmp_path / "out", kinds=("overview",))
+    assert job.kind == "overview" and job.params["period"] == "2016-01..2016-06"
+    out = tmp_path / "out"
+    code = main(["batch", "--data", str(zone), "--year", "2016", "--kinds", "overview",
+                 "--out", str(out), "--quiet", "--workers", "1"])  # fmt: skip
+    assert code == 0
+    (page,) = out.glob("全区园区经济运行与土地利用综述(2016年1-6月).html")
+    assert page.name in (out / "index.html").read_text(encoding="utf-8")
+    months = [f"2016-{m:02d}" for m in range(1, 7)]
+    u = union([zone], [(zone.name, "P001"), (zone.name, "P002")])["monthly"]
+    level = u.loc[u["month"].isin(months), "output_wan_yuan"].sum()
+    assert f"{level:,.1f}" in _rows(page.read_text(encoding="utf-8"), "工业总产值(万元)")[0]
