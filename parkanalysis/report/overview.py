@@ -462,7 +462,11 @@ class OverviewReport:
 
 
 def _ends(frame: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The first and last rows (n in all) of a ranked frame; all when it is short."""
+    """The first and last rows (n in all) of a ranked frame; all when it is short.
+
+    >>> _ends(pd.DataFrame({"rank": range(1, 8)}), 4)["rank"].tolist()
+    [1, 2, 6, 7]
+    """
     if len(frame) <= n:
         return frame
     half = n // 2
