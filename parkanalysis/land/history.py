@@ -93,10 +93,13 @@ def zone_supply_history(parts: Sequence[tuple[Any, str]], cutoff: pd.Timestamp) 
 
 def history_from_parcels(parcels: Sequence[pd.DataFrame], cutoff: pd.Timestamp) -> pd.DataFrame:
     """:func:`zone_supply_history` from the parks' parcels as of ``cutoff`` (already read)."""
-    frames = [transactions_of(p) for p in parcels]
+    return history_of(transactions_together([transactions_of(p) for p in parcels]), cutoff)
+
+
+def transactions_together(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Several parks' supply transactions in one frame (the empty frame when none)."""
     frames = [f for f in frames if len(f)]
-    tx = pd.concat(frames, ignore_index=True) if frames else supply_transactions_empty()
-    return history_of(tx, cutoff)
+    return pd.concat(frames, ignore_index=True) if frames else supply_transactions_empty()
 
 
 def supply_transactions_empty() -> pd.DataFrame:
@@ -121,9 +124,8 @@ def history_of(tx: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     out["supplied_ha"] = out["supplied_mu"] / MU_PER_HA
     out["cumulative_mu"] = out["supplied_mu"].cumsum().round(6)
     out["complete"] = (out.index < cutoff.year) | (cutoff.month == 12 and cutoff.day == 31)
-    methods = tx.pivot_table(
-        index="year", columns="supply_method", values="area_mu", aggfunc="sum", fill_value=0.0
-    )
+    # Σ per year and supply method (rows without a method left out), methods in sorted order
+    methods = tx.groupby(["year", "supply_method"])["area_mu"].sum().unstack(fill_value=0.0)
     for method in methods.columns:
         out[str(method)] = methods[method].reindex(years, fill_value=0.0).astype(float)
     return out.reset_index()

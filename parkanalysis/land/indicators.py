@@ -12,7 +12,9 @@ import pandas as pd
 from parkanalysis.errors import ParameterError
 from parkanalysis.land.history import (
     complete_series,
-    history_from_parcels,
+    history_of,
+    transactions_of,
+    transactions_together,
     window_years,
     years_of_supply_left,
 )
@@ -85,7 +87,7 @@ def land_rows(
     if not parts:
         raise ParameterError("没有可合计的园区")
     prepared = prepare_parts(parts, cutoff) if prepared is None else prepared
-    frames = [(ds, pid, p) for ds, pid, p, _ in prepared]
+    frames = [(ds, pid, p) for ds, pid, p, *_ in prepared]
     p = frames[0][2] if len(frames) == 1 else pd.concat([f[2] for f in frames], ignore_index=True)
     declared, ledger_only = _declared_sum(frames)
     rows: list[tuple[str, str, float, str, str]] = []
@@ -181,7 +183,7 @@ def land_rows(
     )
     rows.append(("built_mu", "已建成土地", area(p["built"]), "亩", "已供应且建设状态为已建成"))
     rows.append(("idle_mu", "闲置土地", area(p["idle"]), "亩", "已供应且建设状态为闲置"))
-    history = history_from_parcels([f[2] for f in frames], cutoff)
+    history = history_of(transactions_together([tx for *_, tx in prepared]), cutoff)
     sy = years_of_supply_left(complete_series(history), remaining, window=window)
     span = f"{sy.window[0]}-{sy.window[-1]}年" if sy.window else "无完整年度"
     rows.append(
@@ -205,7 +207,7 @@ def land_rows(
         )
     )
     out = pd.DataFrame(rows, columns=_INDICATOR_COLUMNS)
-    ratios = ratio_frame(evaluation_ratios_over(frames, cutoff, [t for *_, t in prepared]))
+    ratios = ratio_frame(evaluation_ratios_over(frames, cutoff, [t for *_, t, _ in prepared]))
     out = pd.concat([out, ratios], ignore_index=True)
     out["value"] = out["value"].astype(float)
     return out
@@ -213,11 +215,13 @@ def land_rows(
 
 def prepare_parts(parts: Sequence[tuple[Any, str]], cutoff: pd.Timestamp) -> list[tuple]:
     """Per ``(dataset, park id)``: ``(dataset, park id, parcels as of cutoff, its
-    tax_last_12_months)`` — what :func:`land_rows` reads, computed once per park."""
-    return [
-        (ds, pid, park_parcels(ds, pid, cutoff), tax_last_12_months(ds, pid, cutoff))
-        for ds, pid in parts
-    ]
+    tax_last_12_months, its supply transactions)`` — what :func:`land_rows` reads, computed
+    once per park."""
+    out = []
+    for ds, pid in parts:
+        p = park_parcels(ds, pid, cutoff)
+        out.append((ds, pid, p, tax_last_12_months(ds, pid, cutoff), transactions_of(p)))
+    return out
 
 
 def _declared_sum(frames) -> tuple[dict[str, float], dict[str, list[str]]]:
