@@ -12,6 +12,8 @@ Index (one example each in docs/API.md; importing the package changes no global 
 
 * data: ``load_dataset``, ``validate_dataset``, ``parse_period``, ``Period``
 * figures: ``indicator_table``, ``land_indicators``, ``land_outlook_for``, ``forecast_annual``
+* totals above the park: ``zone_table``, ``zone_by_park``, ``zone_land``,
+  ``zone_supply_table``, ``park_status``, ``load_province`` — :mod:`parkanalysis.province`
 * questions: ``contribution`` (拉动/贡献率), ``by_industry`` (GB/T 4754), ``monthly``,
   ``compare_parks``, ``compare_periods``, ``drill_down``, ``supply_by_use``,
   ``land_outlook`` (what-if arguments) — :mod:`parkanalysis.explore`
@@ -48,6 +50,13 @@ _PUBLIC = {
     "land_indicators": "parkanalysis.land",
     "land_outlook_for": "parkanalysis.land",
     "forecast_annual": "parkanalysis.forecast",
+    # totals above the park: a zone (「全区」) or a province over several datasets
+    "load_province": "parkanalysis.province",
+    "zone_table": "parkanalysis.province",
+    "zone_by_park": "parkanalysis.province",
+    "zone_land": "parkanalysis.province",
+    "zone_supply_table": "parkanalysis.province",
+    "park_status": "parkanalysis.province",
     "render_report": "parkanalysis.render",
     "run_batch": "parkanalysis.batch",
     # exploration (parkanalysis.explore): the analyst's questions and tables in Chinese

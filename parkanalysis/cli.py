@@ -126,13 +126,37 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load(args: argparse.Namespace):
+def _data_paths(args: argparse.Namespace) -> list[str]:
+    """The data folders of ``DATA`` and every ``--data`` (indicators, land)."""
+    paths = [*(args.data or []), *(getattr(args, "more_data", None) or [])]
+    if not paths:
+        raise ParameterError("请给出数据文件夹:parkanalysis indicators DATA(或 --data DATA,可重复)")
+    return paths
+
+
+def _load(args: argparse.Namespace, path: Any = None):
     """Load the dataset; print its warnings (usable data, but worth a look) to stderr."""
     from parkanalysis.dataset import load_dataset
 
-    ds = load_dataset(args.data)
+    ds = load_dataset(args.data if path is None else path)
+    _print_warnings(ds)
+    return ds
+
+
+def _load_zone(args: argparse.Namespace):
+    """The datasets of every DATA/--data (a folder of office folders expanded), as a Zone."""
+    from parkanalysis.province import Zone, data_folders, zone_name
+
+    folders = data_folders(_data_paths(args))
+    datasets = [_load(args, f) for f in folders]
+    default = zone_name(datasets[0]) if len(datasets) == 1 else None
+    return Zone(datasets, args.zone_name or default or "合计")
+
+
+def _print_warnings(ds) -> None:
     if ds.warnings:
-        print(f"数据校验提示 {len(ds.warnings)} 处(不影响计算,请核对):", file=sys.stderr)
+        where = f"{ds.path.name}:" if getattr(ds, "path", None) is not None else ""
+        print(f"{where}数据校验提示 {len(ds.warnings)} 处(不影响计算,请核对):", file=sys.stderr)
         for finding in ds.warnings[:10]:
             print(terminal_text(f"  {finding}"), file=sys.stderr)
         if len(ds.warnings) > 10:
@@ -140,7 +164,6 @@ def _load(args: argparse.Namespace):
                 f"  …… 另有 {len(ds.warnings) - 10} 处,运行 parkanalysis validate 查看",
                 file=sys.stderr,
             )
-    return ds
 
 
 def _check_output(args: argparse.Namespace) -> None:
@@ -148,39 +171,81 @@ def _check_output(args: argparse.Namespace) -> None:
     from parkanalysis._io import check_output_file
 
     if args.output:
-        check_output_file(args.output, data=args.data)
+        data = args.data if isinstance(args.data, str) else None
+        for folder in [data] if data else _data_paths(args):
+            check_output_file(args.output, data=folder)
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     from parkanalysis.dataset.completeness import require_complete
-    from parkanalysis.indicators import indicator_table, indicator_table_by_park
+    from parkanalysis.indicators import indicator_table, resolve_period
     from parkanalysis.periods import parse_period
+    from parkanalysis.province import zone_by_park, zone_table
 
     period = parse_period(args.period)  # a malformed period fails before reading the data
     _check_output(args)
-    ds = _load(args)
-    if args.park is None and len(ds.parks) > 1:  # a provincial dataset: every park, by park
-        table = indicator_table_by_park(ds, period)
-        parks = ds.parks
-    else:
-        table = indicator_table(ds, period, park=args.park)
-        parks = [ds.resolve_park(args.park)]
-    for park in parks:  # after the table: a bad period gets its own message first
-        status = require_complete(ds, period, park, allow_incomplete=args.allow_incomplete)
-        if not status.complete:
-            print(f"注意:{status.sentence()}。", file=sys.stderr)
+    zone = _load_zone(args)
+    wants_zone = args.zone or (args.park is not None and args.park == zone.name)
+    if len(zone.datasets) == 1 and not wants_zone:
+        resolve_period(zone.datasets[0], period)  # a bad period gets its own message first
+    if wants_zone or (args.park is None and len(zone.parks) > 1):
+        maker = zone_table if wants_zone else zone_by_park
+        table = maker(zone, period, allow_incomplete=args.allow_incomplete)
+        if not table["parks_included"].iloc[-1]:
+            raise ParameterError(f"{period.label}没有园区可合计:{table.attrs['note']}")
+        print(f"注意:{table.attrs['note']}。", file=sys.stderr)
+        title = f"{period.label} 经济指标({zone.name}合计及各园区)"
+        if wants_zone:
+            title = f"{period.label} 经济指标({zone.name})"
+        emit(table, fmt=args.format, output=args.output, title=title)
+        return EXIT_OK
+    ref = _one_park(zone, args.park)
+    table = indicator_table(ref.ds, period, park=ref.park_id)
+    status = require_complete(ref.ds, period, ref.park_id, allow_incomplete=args.allow_incomplete)
+    if not status.complete:
+        print(f"注意:{status.sentence()}。", file=sys.stderr)
     emit(table, fmt=args.format, output=args.output, title=f"{period.label} 经济指标")
     return EXIT_OK
 
 
+def _one_park(zone, park: str | None):
+    """The park ``--park`` names among the datasets (id or name; the only park if omitted)."""
+    if len(zone.datasets) == 1:
+        ds = zone.datasets[0]
+        pid = ds.resolve_park(park)
+        return next(r for r in zone.parks if r.park_id == pid)
+    hits = [r for r in zone.parks if park in (r.park_id, r.name, r.label)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        choices = "、".join(r.label for r in zone.parks)
+        raise ParameterError(f"园区 {park!r} 不在这些数据集中;可选:{choices}、{zone.name}")
+    same = "、".join(f"{r.label}({r.folder}/{r.park_id})" for r in hits)
+    raise ParameterError(
+        f"园区 {park!r} 在多个数据集中都有:{same};请用 --park 写园区名称加文件夹名"
+    )
+
+
 def cmd_land(args: argparse.Namespace) -> int:
     from parkanalysis.land import land_indicators
+    from parkanalysis.province import zone_land
     from parkanalysis.units import in_area_unit
 
     _check_output(args)
-    ds = _load(args)
-    table = land_indicators(ds, park=args.park, as_of=args.as_of)
-    park = ds.profile.parks[ds.resolve_park(args.park)]
+    zone = _load_zone(args)
+    wants_zone = args.zone or (args.park is not None and args.park == zone.name)
+    if wants_zone or (args.park is None and len(zone.parks) > 1):
+        table = zone_land(zone, as_of=args.as_of)
+        print(f"注意:{table.attrs['note']}。", file=sys.stderr)
+        if wants_zone:
+            table = table[["id", "name", "unit", zone.name, "note"]].rename(
+                columns={zone.name: "value"}
+            )
+        emit(table, fmt=args.format, output=args.output, title=f"土地利用指标({zone.name})")
+        return EXIT_OK
+    ref = _one_park(zone, args.park)
+    table = land_indicators(ref.ds, park=ref.park_id, as_of=args.as_of)
+    park = ref.ds.profile.parks[ref.park_id]
     units = {ph.unit for ph in park.phases.values()}
     if len(units) == 1:  # a park declaring in 公顷 sees 公顷 (亩 alongside)
         table = in_area_unit(table, units.pop())
@@ -302,6 +367,24 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parser
+def _zone_arguments(p: argparse.ArgumentParser) -> None:
+    """DATA (one or more), repeated --data, --zone and --zone-name (indicators, land)."""
+    p.add_argument(
+        "data",
+        nargs="*",
+        help="数据文件夹(可多个);或存放各园区数据文件夹(各含 park.yaml)的上级文件夹",
+    )
+    p.add_argument(
+        "--data", dest="more_data", action="append", metavar="DATA", help="数据文件夹(可重复)"
+    )
+    p.add_argument("--zone", action="store_true", help="只输出合计(多园区、多数据集)")
+    p.add_argument(
+        "--zone-name",
+        dest="zone_name",
+        help="合计的名称(默认 park.yaml 的 zone.name,即「全区」;多个数据集时「合计」)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (also used to document the commands)."""
     parser = argparse.ArgumentParser(
@@ -326,9 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("indicators", help="某一报告期的经济指标(含同口径同比)")
-    p.add_argument("data")
+    _zone_arguments(p)
     p.add_argument("--period", required=True, help="2016-05, 2016年1-5月, 2016Q2, 2016H1, 2016")
-    p.add_argument("--park", help="园区代码(数据集含多个园区时)")
+    p.add_argument("--park", help="园区代码或名称(数据集含多个园区时);写合计名称(如 全区)即 --zone")
     p.add_argument("--format", choices=fmt_choices, default="table")
     p.add_argument("--output", "-o", help="输出文件(xlsx 必填)")
     p.add_argument(
@@ -338,9 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_indicators)
 
-    p = sub.add_parser("land", help="用地平衡表与土地集约利用指标")
-    p.add_argument("data")
-    p.add_argument("--park")
+    p = sub.add_parser("land", help="用地平衡表与土地集约利用指标(多个园区时:合计与各园区并列)")
+    _zone_arguments(p)
+    p.add_argument("--park", help="园区代码或名称;不给时多园区数据列出合计与各园区")
     p.add_argument("--as-of", dest="as_of", help="截至月份 YYYY-MM(默认数据最后一月)")
     p.add_argument("--format", choices=fmt_choices, default="table")
     p.add_argument("--output", "-o")
@@ -408,7 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--kinds",
         default="cumulative,quarter,half,year,land",
-        help="生成哪些报告,逗号分隔:month(单月月报)、cumulative(1-N月)、quarter、half、year、land",
+        help="生成哪些报告,逗号分隔:month(单月月报)、cumulative(1-N月)、quarter、half、year、land、"
+        "overview(各园区综述,该年最近的1-N月)",
     )
     p.add_argument(
         "--format",

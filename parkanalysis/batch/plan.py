@@ -22,7 +22,7 @@ WORKER_MB = 400
 
 #: Report kinds a batch can make (``--kinds``): period kinds of
 #: :func:`parkanalysis.periods.report_periods` and the land report.
-BATCH_KINDS = ("month", "cumulative", "quarter", "half", "year", "land")
+BATCH_KINDS = ("month", "cumulative", "quarter", "half", "year", "land", "overview")
 #: What a batch makes unless told otherwise.
 DEFAULT_KINDS = ("cumulative", "quarter", "half", "year", "land")
 
@@ -60,8 +60,9 @@ def plan_jobs(
     also plans the months after the data's complete end.
 
     ``kinds`` chooses among :data:`BATCH_KINDS`: ``month`` (单月月报), ``cumulative``,
-    ``quarter``, ``half``, ``year`` and ``land``; default :data:`DEFAULT_KINDS` (all but
-    ``month``).
+    ``quarter``, ``half``, ``year``, ``land`` and ``overview`` (the parks ranked with their
+    total, for the year's last 1-N月); default :data:`DEFAULT_KINDS` (all but ``month`` and
+    ``overview``).
 
     Each park is planned within its own data: a park whose reports lag behind the others
     gets no report past its own last month, and a park without data in ``year`` gets none
@@ -91,7 +92,7 @@ def plan_jobs(
     unknown = sorted(set(wanted) - set(ds.parks))
     if unknown:
         raise ParameterError(f"数据集中没有园区: {', '.join(unknown)}。可用: {', '.join(ds.parks)}")
-    period_kinds = tuple(k for k in kinds if k != "land")
+    period_kinds = tuple(k for k in kinds if k not in ("land", "overview"))
     short: list[str] = []
     jobs = []
     for park in wanted:
@@ -146,6 +147,8 @@ def plan_jobs(
                 formats,
             )
         )
+    if "overview" in kinds:  # the parks ranked, with their total: the year's latest 1-N月
+        jobs += _overview_jobs(ds, data, year, data_end, out, force, share, formats)
     if short:
         raise IncompleteDataError(
             "以下报告期报送率低于 park.yaml 的 completeness.min_reporting_rate,不出报告:"
@@ -155,6 +158,19 @@ def plan_jobs(
     for job in jobs:  # park ids from the data become file names: refuse unsafe ones now
         job.name  # noqa: B018 - raises ParameterError
     return jobs
+
+
+def _overview_jobs(ds, data, year, data_end, out, force, share, formats) -> list[Job]:
+    """The overview of the year (``kinds`` ``overview``): one report over every park, for
+    the year's last 1-N月 the data reach (the whole year once December is in). A park that
+    does not cover it is 未报 in the report, not a reason to refuse the batch."""
+    from parkanalysis.periods import Period
+    from parkanalysis.province import zone_name
+
+    end = data_end[1] if year == data_end[0] else 12
+    period = Period.of_cumulative(year, end)
+    params = {"data": data, "share": share, "period": str(period)}
+    return [Job("overview", params, out, force, period.label, zone_name(ds), formats)]
 
 
 def _available_mb() -> float | None:

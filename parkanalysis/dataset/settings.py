@@ -174,6 +174,9 @@ CONFIG_SPEC: dict[str, Any] = {
         "planning_horizon_years": Setting("int", 5, lo=1, zh="规划年限"),
         "confidence": Setting("number", 0.8, lo=0, hi=1, lo_open=True, hi_open=True, zh="置信度"),
     },
+    "zone": {
+        "name": Setting("text", "全区", zh="多园区数据集的合计名称(indicators --zone、land)"),
+    },
     "completeness": {
         "min_reporting_rate": Setting(
             "number", 0.9, lo=0, hi=1, lo_open=True, zh="报告期最低报送率(低于则拒绝出报告)"

@@ -44,6 +44,11 @@ Definitions (one place; the tests hold them):
   the growth's basis is in ``scope`` ("同口径(n家)"). NaN where no figure is computed here
   (published-only rows) or, for the share, where the share itself is NaN.
 
+A zone's or a province's total is these same measures over one merged "park" whose rows
+are the enterprises of every park taken in (:func:`parkanalysis.indicators.zone.merge_cores`):
+levels sum, 同口径 growth runs over the union of the parks' scopes, ratios divide summed
+numerators by summed denominators — no second formula.
+
 Same-scope sums and per-park totals use :func:`numpy.bincount` (or one
 :func:`numpy.add.reduceat` when the registry is grouped by park); no Python loop runs over
 enterprises or parks.

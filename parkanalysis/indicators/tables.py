@@ -88,9 +88,21 @@ def resolve_period(ds: Any, period: str | int | Period) -> Period:
 def resolve_park(ds: Any, park: str | None) -> str:
     """Return the park to report on (see :meth:`parkanalysis.dataset.Dataset.resolve_park`).
 
-    For several parks at once use :func:`indicator_table_by_park`.
+    For several parks at once use :func:`indicator_table_by_park`; for their total (the
+    zone's 「全区」 of ``zone.name``), :func:`parkanalysis.province.zone_table` — asked for
+    here, it is refused with that pointer.
     """
-    return ds.resolve_park(park)
+    try:
+        return ds.resolve_park(park)
+    except ParameterError as exc:
+        config = getattr(getattr(ds, "profile", None), "config", None) or {}
+        zone = (config.get("zone") or {}).get("name") or "全区"
+        if park == zone:
+            raise ParameterError(
+                f"「{zone}」是数据集各园区的合计,不是一个园区:请用 "
+                f"pa.zone_table(ds, period)(命令行 indicators --zone)。"
+            ) from exc
+        raise
 
 
 # -- public tables ----------------------------------------------------------------------
@@ -320,6 +332,31 @@ def _period_notes(core: Core) -> dict[str, str]:
 def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     """The indicator rows of ``parks`` (park-major), published figures attached."""
     core = collect(ds, period, parks)
+    rates, prev_rates = reporting_rates(ds, core)
+
+    def published(ids, unit_col, notes):
+        return published_columns(ds, period, parks, ids, unit_col, notes)
+
+    return core_rows(core, rates, prev_rates, published=published)
+
+
+def core_rows(
+    core: Core,
+    rates: np.ndarray,
+    prev_rates: np.ndarray,
+    *,
+    published: Any = None,
+) -> pd.DataFrame:
+    """The indicator rows of the parks of ``core`` (park-major): the measures of
+    :func:`~parkanalysis.indicators.measures.compute`, the period's notes, the 同口径 scope
+    labels with the enterprises left out for a 缺报, and the published figures that
+    ``published(ids, unit_col, notes)`` returns (``pv, py, notes, extra``; None: no
+    published figures, e.g. a zone total, whose parks publish their own).
+
+    A zone total is the same call on a core whose parks are merged into one
+    (:func:`parkanalysis.indicators.zone.merge_cores`): one statement of every measure.
+    """
+    parks = core.parks
     results = compute(core)
     P, ids = len(parks), list(SPECS)
     I = len(ids)  # noqa: E741
@@ -340,8 +377,7 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     scope = np.full(P * I, "", dtype=object)
     has = scope_n >= 0
     scope[has] = [f"同口径({n}家)" for n in scope_n[has].astype("int64").tolist()]
-    rates, prev_rates, excluded = _reporting(ds, core)
-    excl = np.repeat(excluded, I)
+    excl = np.repeat(excluded_for_missing(core), I)
     cut = has & (excl > 0)
     scope[cut] = [
         f"{t[:-1]};另{k}家缺报未计入)" for t, k in zip(scope[cut], excl[cut].tolist(), strict=True)
@@ -350,7 +386,10 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     id_col = np.tile(np.asarray(ids, dtype=object), P)
     unit_col = np.tile(np.asarray([SPECS[i].unit for i in ids], dtype=object), P)
     value = stack["value"].ravel()
-    pv, py, notes, extra = published_columns(ds, period, parks, ids, unit_col, notes)
+    if published is None:
+        pv, py, extra = np.full(P * I, np.nan), np.full(P * I, np.nan), None
+    else:
+        pv, py, notes, extra = published(ids, unit_col, notes)
     columns = {
         "park_id": park_col,
         "id": id_col,
@@ -390,9 +429,9 @@ def _table(ds: Any, period: Period, parks: list[str]) -> pd.DataFrame:
     return out
 
 
-def _reporting(ds: Any, core: Core) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per park: 报送率 (%) of the period and of the same months a year earlier, and the
-    number of enterprises left out of the 同口径 scopes for a 缺报."""
+def reporting_rates(ds: Any, core: Core) -> tuple[np.ndarray, np.ndarray]:
+    """Per park of ``core``: 报送率 (%) of the period and of the same months a year earlier
+    (NaN where nobody was expected)."""
     P, p = len(core.parks), core.period
     rate, prev_rate = np.full(P, np.nan), np.full(P, np.nan)
     status = getattr(ds, "completeness", None)
@@ -401,9 +440,13 @@ def _reporting(ds: Any, core: Core) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         if core.prev is not None:
             prev = status.period_rates(core.parks, p.year - 1, p.start_month, p.end_month)[0]
             prev_rate = prev * 100
+    return rate, prev_rate
+
+
+def excluded_for_missing(core: Core) -> np.ndarray:
+    """Per park: enterprises left out of the 同口径 scopes for a 缺报 in either year."""
     rows = core.cur.has_rows | (core.prev.has_rows if core.prev is not None else False)
-    excluded = count_rows(core, rows & ~complete_rows(core)).astype("int64")
-    return rate, prev_rate, excluded
+    return count_rows(core, rows & ~complete_rows(core)).astype("int64")
 
 
 def _or(values: np.ndarray | None, default: np.ndarray) -> np.ndarray:

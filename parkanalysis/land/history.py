@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -30,7 +31,12 @@ def supply_transactions(ds: Any, *, park: str | None = None, as_of: Any = None) 
     """
     pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
-    p = park_parcels(ds, pid, cutoff)
+    return transactions_of(park_parcels(ds, pid, cutoff))
+
+
+def transactions_of(p: pd.DataFrame) -> pd.DataFrame:
+    """The frame of :func:`supply_transactions` from parcels with their states as of a date
+    (:func:`~parkanalysis.land.ledger.park_parcels`)."""
     s = p.loc[p["supplied"].to_numpy(dtype=bool)].sort_values(["supply_date", "parcel_id"])
     return pd.DataFrame(
         {
@@ -73,7 +79,37 @@ def supply_history(ds: Any, *, park: str | None = None, as_of: Any = None) -> pd
     10  2016          0.0             0     False
     """
     cutoff = resolve_as_of(ds, as_of)
-    tx = supply_transactions(ds, park=park, as_of=cutoff)
+    return history_of(supply_transactions(ds, park=park, as_of=cutoff), cutoff)
+
+
+def zone_supply_history(parts: Sequence[tuple[Any, str]], cutoff: pd.Timestamp) -> pd.DataFrame:
+    """:func:`supply_history` of a zone total: the transactions of every ``(dataset, park id)``
+    of ``parts`` as of ``cutoff`` (a date every dataset reaches), in 亩 whatever unit each
+    park declares (the ledger's areas are stored in 亩, converted by :mod:`parkanalysis.units`
+    on reading), summed per year. Same columns as :func:`supply_history`."""
+    parcels = [park_parcels(ds, pid, cutoff) for ds, pid in parts]
+    return history_from_parcels(parcels, cutoff)
+
+
+def history_from_parcels(parcels: Sequence[pd.DataFrame], cutoff: pd.Timestamp) -> pd.DataFrame:
+    """:func:`zone_supply_history` from the parks' parcels as of ``cutoff`` (already read)."""
+    return history_of(transactions_together([transactions_of(p) for p in parcels]), cutoff)
+
+
+def transactions_together(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Several parks' supply transactions in one frame (the empty frame when none)."""
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else supply_transactions_empty()
+
+
+def supply_transactions_empty() -> pd.DataFrame:
+    """The frame of :func:`supply_transactions` without rows."""
+    cols = ("parcel_id", "year", "supply_date", "area_mu", "supply_method", "transferee")
+    return pd.DataFrame({c: [] for c in cols})
+
+
+def history_of(tx: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Annual supply (the frame of :func:`supply_history`) from supply transactions."""
     base = ["year", "supplied_mu", "transactions", "supplied_ha", "cumulative_mu", "complete"]
     if tx.empty:
         return pd.DataFrame({c: [] for c in base})
@@ -88,9 +124,8 @@ def supply_history(ds: Any, *, park: str | None = None, as_of: Any = None) -> pd
     out["supplied_ha"] = out["supplied_mu"] / MU_PER_HA
     out["cumulative_mu"] = out["supplied_mu"].cumsum().round(6)
     out["complete"] = (out.index < cutoff.year) | (cutoff.month == 12 and cutoff.day == 31)
-    methods = tx.pivot_table(
-        index="year", columns="supply_method", values="area_mu", aggfunc="sum", fill_value=0.0
-    )
+    # Σ per year and supply method (rows without a method left out), methods in sorted order
+    methods = tx.groupby(["year", "supply_method"])["area_mu"].sum().unstack(fill_value=0.0)
     for method in methods.columns:
         out[str(method)] = methods[method].reindex(years, fill_value=0.0).astype(float)
     return out.reset_index()

@@ -95,7 +95,21 @@ def _covered(
 
 
 def evaluation_ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) -> list[_Ratio]:
+    return evaluation_ratios_over([(ds, pid, p)], cutoff)
+
+
+def evaluation_ratios_over(
+    parts: Sequence[tuple[Any, str, pd.DataFrame]],
+    cutoff: pd.Timestamp,
+    taxes: Sequence[tuple[pd.Series | None, str]] | None = None,
+) -> list[_Ratio]:
+    """The ratios of one park, or of a zone total: ``parts`` are ``(dataset, park id, parcels
+    of park_parcels)``; every ratio is Σ numerator ÷ Σ denominator over the parts (the
+    parcels put end to end, the taxes summed), never an average of the parks' ratios.
+    ``taxes``: each part's :func:`tax_last_12_months`, when already computed."""
     out: list[_Ratio] = []
+    frames = [part[2] for part in parts]
+    p = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     supplied = p.loc[p["supplied"].to_numpy(dtype=bool)]
     built = p.loc[p["built"].to_numpy(dtype=bool)]
     ind_built = built.loc[built["industrial"].to_numpy(dtype=bool)]
@@ -156,31 +170,40 @@ def evaluation_ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) 
         r.note = "累计固定资产投资 ÷ 已建成工矿仓储用地面积" + (f";{note}" if note else "")
     out.append(r)
 
-    tax, months_note = tax_last_12_months(ds, pid, cutoff)
+    if taxes is None:
+        taxes = [tax_last_12_months(ds, pid, cutoff) for ds, pid, _ in parts]
+    taxes = [(ds, pid, q, *t) for (ds, pid, q), t in zip(parts, taxes, strict=True)]
+    lacking = [(pid, note) for _, pid, _, tax, note in taxes if tax is None]
+    months_note = taxes[0][4] if taxes else ""
     r = _Ratio("industrial_tax_per_ha", "工业用地地均税收", "万元/公顷")
-    if tax is None:
-        r.note = months_note
+    if lacking:
+        r.note = _lacking_note(lacking, len(parts))
     elif ind_built.empty:
         r.note = "缺少已建成工矿仓储用地,无法计算"
     else:
-        ents = _enterprises_on(ds, pid, set(ind_built["parcel_id"].astype(str)))
-        if not ents:
+        n_ents, ind_tax = 0, 0.0
+        for ds, pid, q, tax, _ in taxes:
+            q_ind = q.loc[(q["built"] & q["industrial"]).to_numpy(dtype=bool)]
+            ents = _enterprises_on(ds, pid, set(q_ind["parcel_id"].astype(str)))
+            n_ents += len(ents)
+            ind_tax += float(tax.reindex(sorted(ents)).fillna(0.0).sum())
+        if not n_ents:
             r.note = "企业名录未登记用地地块(parcel_ids),无法把税收对应到工矿仓储用地"
         else:
-            r.value = float(tax.reindex(sorted(ents)).fillna(0.0).sum()) / mu_ha(ind_mu)
+            r.value = ind_tax / mu_ha(ind_mu)
             r.note = (
-                f"{months_note}使用已建成工矿仓储用地的{len(ents)}家企业税收 ÷ "
+                f"{months_note}使用已建成工矿仓储用地的{n_ents}家企业税收 ÷ "
                 f"已建成工矿仓储用地{fmt(mu_ha(ind_mu))}公顷"
             )
     out.append(r)
 
     r = _Ratio("tax_per_ha", "综合地均税收", "万元/公顷")
-    if tax is None:
-        r.note = months_note
+    if lacking:
+        r.note = _lacking_note(lacking, len(parts))
     elif built_mu <= 0:
         r.note = "缺少已建成土地,无法计算"
     else:
-        r.value = float(tax.sum()) / mu_ha(built_mu)
+        r.value = sum(float(tax.sum()) for *_, tax, _ in taxes) / mu_ha(built_mu)
         r.note = f"{months_note}园区全部企业税收 ÷ 已建成土地{fmt(mu_ha(built_mu))}公顷"
     out.append(r)
 
@@ -193,6 +216,13 @@ def evaluation_ratios(ds: Any, pid: str, p: pd.DataFrame, cutoff: pd.Timestamp) 
         r.note = "缺少已供应土地或其建设状态(construction_status),无法计算"
     out.append(r)
     return out
+
+
+def _lacking_note(lacking: list[tuple[str, str]], n_parts: int) -> str:
+    """The reason a tax ratio is not computed (naming the parks when there are several)."""
+    if n_parts == 1:
+        return lacking[0][1]
+    return ";".join(f"{pid}:{note}" for pid, note in lacking)
 
 
 def tax_last_12_months(ds: Any, pid: str, cutoff: pd.Timestamp) -> tuple[pd.Series | None, str]:

@@ -147,7 +147,7 @@ def render_report(
         outputs = {f: p for f, p in plan.recorded_outputs().items() if f in plan.formats}
         return RenderResult(plan.kind, plan.params, plan.html_path, "cached", outputs=outputs)
     if session is None:  # a batch checked its plan once; a single report is checked here
-        check_report_inputs(plan.params, plan.description)
+        check_report_inputs(plan.params, plan.description, kind=plan.kind)
 
     start = time.perf_counter()
     try:

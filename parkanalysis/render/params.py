@@ -26,6 +26,7 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 REPORT_KINDS = {
     "period": "period_report.ipynb",
     "land": "land_report.ipynb",
+    "overview": "overview_report.ipynb",
     "explore": "explore.ipynb",
 }
 
@@ -150,7 +151,9 @@ def check_parameters(notebook: str | os.PathLike, params: dict[str, Any]) -> dic
             folder = resolve_data_folder(value)
             if not folder.is_dir():
                 raise ParameterError(f"数据文件夹不存在: {value}")
-            if not (folder / "park.yaml").is_file():
+            if not (folder / "park.yaml").is_file() and not (
+                Path(notebook).name == REPORT_KINDS["overview"] and office_folders(folder)
+            ):
                 raise ParameterError(f"数据文件夹 {value} 中没有 park.yaml(园区概况)。")
             value = str(folder.resolve())
         if name == "park" and value is not None:
@@ -159,13 +162,23 @@ def check_parameters(notebook: str | os.PathLike, params: dict[str, Any]) -> dic
     return checked
 
 
-def check_report_inputs(params: dict[str, Any], description=None) -> None:
+def office_folders(folder: Path) -> list[Path]:
+    """The subfolders of ``folder`` that hold a park.yaml (a folder of office folders: the
+    overview's province), in name order; empty when ``folder`` is itself a dataset."""
+    if (folder / "park.yaml").exists() or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and (p / "park.yaml").is_file())
+
+
+def check_report_inputs(params: dict[str, Any], description=None, *, kind: str = "") -> None:
     """Check checked parameters against the data, before any kernel starts.
 
     Exactly what ``parkanalysis indicators`` and ``land`` refuse is refused here, with the
     same messages: a dataset with errors, an unknown park (or none named in a multi-park
     dataset), a period the park's data do not cover, a cut-off date outside the data, a
-    forecast horizon or confidence out of range. ``description``: the dataset's park.yaml
+    forecast horizon or confidence out of range; for the overview (``kind="overview"``) a
+    period no park covers (a park that does not cover it is 未报 in the report).
+    ``description``: the dataset's park.yaml
     as already read for the plan (:attr:`ReportPlan.description`), not read again.
 
     Raises
@@ -184,6 +197,24 @@ def check_report_inputs(params: dict[str, Any], description=None) -> None:
     if "confidence" in params and not 0 < float(params["confidence"]) < 1:
         raise ParameterError(f"confidence 应在 0 与 1 之间,收到 {params['confidence']!r}。")
     if not params.get("data"):
+        return
+    if kind == "overview":  # every park: refused only when none covers the period
+        from parkanalysis.province import load_province, park_status
+
+        folder = resolve_data_folder(params["data"])
+        if office_folders(folder):
+            ds = load_province([folder])
+        else:
+            ds = load_cached(folder, description=description)
+            if params.get("park") is not None:
+                ds.resolve_park(params["park"])  # an unknown park: the data's own message
+
+        status = park_status(ds, params["period"])
+        if status.empty or (status["status"] == "未报").all():
+            reasons = ";".join(
+                f"{p}:{r}" for p, r in zip(status["park"], status["reason"], strict=True)
+            )
+            raise ParameterError(f"没有园区的数据覆盖该报告期,不出综述报告。{reasons}")
         return
     ds = load_cached(params["data"], description=description)  # a share sidecar reuses it
     park = ds.resolve_park(params.get("park"))

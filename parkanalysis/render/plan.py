@@ -24,6 +24,7 @@ from parkanalysis.render.params import (
     REPORT_KINDS,
     check_parameters,
     failed_name,
+    office_folders,
     resolve_notebook,
     safe_name,
 )
@@ -77,8 +78,9 @@ def report_filename(
     """
     from parkanalysis.periods import parse_period
 
-    if description is None and params.get("data"):
-        description = describe(params["data"])
+    data = params.get("data")
+    if description is None and data and not office_folders(resolve_data_folder(data)):
+        description = describe(data)
     titled = _titled_stem(kind, params, description)
     if titled:
         return titled + ".html"
@@ -99,9 +101,20 @@ def _titled_stem(kind: str, params: dict[str, Any], description: Description | N
     """The title-based stem of a period or land report (None: name it by code)."""
     from parkanalysis.report.naming import TITLED_KINDS, report_stem
 
+    if kind == "overview" and params.get("period"):
+        # named after the total: zone_name, else park.yaml's zone.name (「全区」); a folder of
+        # office folders (no description) 「合计」
+        profile = description.profile if description is not None else None
+        cfg = profile.config if profile is not None else {}
+        default = "全区" if description is not None else "合计"
+        name = params.get("zone_name") or (cfg.get("zone") or {}).get("name") or default
+        return report_stem(
+            kind, str(name), period=params["period"], share=bool(params.get("share")),
+            fallback="overview",
+        )  # fmt: skip
     if kind not in TITLED_KINDS or description is None:
         return None
-    if kind == "period" and not params.get("period"):
+    if kind in ("period", "overview") and not params.get("period"):
         return None
     parks = description.park_names
     park = params.get("park") or (next(iter(parks)) if len(parks) == 1 else None)
@@ -147,7 +160,7 @@ def _describe_at(folder: str, _stamp) -> Description:
 
 
 #: Report kinds that implement share mode (``--share``); any other refuses it.
-SHARE_KINDS = ("period", "land")
+SHARE_KINDS = ("period", "land", "overview")
 
 
 def report_kind_name(kind: str | os.PathLike) -> str:
@@ -232,7 +245,8 @@ def plan_report(
             f"报告 {kind_name!r} 不支持对外版(--share):只有 {'、'.join(SHARE_KINDS)} "
             "报告按对外版规则保护企业数据(见 docs/SHARE.md)。"
         )
-    description = describe(checked["data"]) if checked.get("data") else None
+    offices = office_folders(resolve_data_folder(checked["data"])) if checked.get("data") else []
+    description = describe(checked["data"]) if checked.get("data") and not offices else None
     if checked.get("share") and description is not None:  # bad share settings: exit 2
         from parkanalysis.share.rules import check_profile_share
 
@@ -246,6 +260,10 @@ def plan_report(
     data_fp = ""
     if description is not None:
         data_fp = folder_fingerprint(description.folder, contents=description.contents())
+    elif offices:  # the overview of a folder of office folders: every dataset's data
+        data_fp = hashlib.sha256(
+            "\n".join(f"{f.name}:{folder_fingerprint(f)}" for f in offices).encode()
+        ).hexdigest()
     return ReportPlan(
         kind=kind_name,
         notebook=notebook,

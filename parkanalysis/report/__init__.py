@@ -39,6 +39,8 @@ Layout:
 * :mod:`~parkanalysis.report.base` — what both reports share (dataset, park, share mode);
 * :mod:`~parkanalysis.report.period` — :class:`PeriodReport`;
 * :mod:`~parkanalysis.report.land` — :class:`LandReport`.
+* :mod:`~parkanalysis.report.overview` — :class:`OverviewReport` (a zone's or province's parks
+  ranked, with their total).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from parkanalysis.report.display import (
 from parkanalysis.report.kernel import remember_clean_state, restore_clean_state
 from parkanalysis.report.land import LandReport
 from parkanalysis.report.model import Document
+from parkanalysis.report.overview import OverviewReport
 from parkanalysis.report.period import (
     RULE_LABELS,
     SHARE_SAFE_RULES,
@@ -72,6 +75,7 @@ __all__ = [
     "SHARE_SAFE_RULES",
     "Document",
     "LandReport",
+    "OverviewReport",
     "PeriodReport",
     "Section",
     "esc",

@@ -1,7 +1,9 @@
 """Report titles and the file names made from them (one rule for every output).
 
 **Title**: a period report is 「<园区><报告期>工作总结」 for a half year or a year and
-「<园区><报告期>经济运行情况报告」 otherwise; the land report is 「<园区>土地供应与扩园需求分析」.
+「<园区><报告期>经济运行情况报告」 otherwise; the land report is 「<园区>土地供应与扩园需求分析」;
+the overview 「<合计名称>园区经济运行与土地利用综述(<报告期>)」 (「各园区…」 for an unnamed
+total of several offices, 「合计」).
 A share copy adds 「(对外版)」.
 
 **File name**: the title, with 「(截至YYYY年M月)」 for a land report of a chosen month (a
@@ -37,7 +39,7 @@ __all__ = ["SHARE_MARK", "is_share_name", "report_stem", "report_title", "safe_s
 SHARE_MARK = "(对外版)"
 
 #: Report kinds named after their titles.
-TITLED_KINDS = ("period", "land")
+TITLED_KINDS = ("period", "land", "overview")
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
@@ -46,6 +48,12 @@ def report_title(kind: str, park_name: str, *, period=None, share: bool = False)
     """The title on a report's cover (without the 「内部资料」 line)."""
     if kind == "land":
         title = f"{park_name}土地供应与扩园需求分析"
+    elif kind == "overview":  # park_name: the total's name (「全区」)
+        from parkanalysis.periods import parse_period
+
+        p = parse_period(period) if isinstance(period, str) else period
+        whose = "各" if park_name == "合计" else park_name  # several offices, none named
+        title = f"{whose}园区经济运行与土地利用综述({p.label})"
     else:
         from parkanalysis.periods import parse_period
 

@@ -65,7 +65,14 @@ def report_cells(table: ProtectedYear, kind: str, start: int, end: int) -> list[
 
 
 def write_sidecar(html_path: str | os.PathLike, params: dict[str, Any], kind: str) -> Path | None:
-    """Write the sidecar of one share report (``params`` as checked by ``parkanalysis.render``)."""
+    """Write the sidecar of one share report (``params`` as checked by ``parkanalysis.render``).
+
+    Only the park reports (``period``, ``land``) print cells of a park-year table; the
+    overview prints no park's level (its rules: :mod:`parkanalysis.report.overview`) and has
+    no sidecar (None).
+    """
+    if kind not in ("period", "land"):
+        return None
     from parkanalysis._io import atomic_write
     from parkanalysis.dataset.cache import load_cached
     from parkanalysis.periods import parse_period
