@@ -100,13 +100,20 @@ class LandReport(Report):
         confidence=None,
         share=False,
         period=None,
+        copy=None,
+        date=None,
     ):
         from parkanalysis.errors import ParameterError
         from parkanalysis.land import land_outlook_for, resolve_as_of
         from parkanalysis.land.projection import HORIZON_YEARS
+        from parkanalysis.periods import parse_period
 
         as_of = land_as_of(period, as_of)
-        super().__init__(data=data, park=park, share=share)
+        # the office's texts of the report's month (texts/2016-06.md) may set its date
+        month = parse_period(str(as_of)[:7]) if as_of else None
+        super().__init__(
+            data=data, park=park, share=share, copy=copy, date=date, texts_period=month
+        )
         if confidence is not None:  # None: the park's expansion.confidence, as everywhere
             try:
                 confidence = float(confidence)
@@ -466,7 +473,7 @@ class LandReport(Report):
         )
 
     def appendix(self) -> HTML:
-        """附:数据说明与核对 (internal copy only, as in the period report).
+        """附:数据说明与核对 (工作稿 only, as in the period report).
 
         The forecast's method and its own words (P50, P10-P90, the simulation), the 公顷
         figures of the 用地平衡表, where the confidence level comes from, and the backtest.
@@ -474,7 +481,7 @@ class LandReport(Report):
         from parkanalysis.land import balance_table
         from parkanalysis.report.model import Heading
 
-        if self.share:
+        if not self.working:
             return html_block()
         o = self.outlook
         table = balance_table(self.ds, park=self.park, as_of=self.as_of)
