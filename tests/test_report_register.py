@@ -29,6 +29,8 @@ def text_of(html: str) -> str:
     t = re.sub(r"</t[dh]>", " | ", t)
     t = re.sub(r"</(p|h\d|tr|div|li|caption|figcaption|dd|dt)>", "\n", t)
     t = unescape(re.sub(r"<[^>]+>", "", t))
+    # the words, not the form: full-width punctuation (test_copies.py) read as half-width
+    t = t.translate(str.maketrans("，；：（）？！", ",;:()?!"))
     return re.sub(r"\n\s*\n+", "\n", re.sub(r"[ \t]+", " ", t))
 
 

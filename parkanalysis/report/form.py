@@ -49,8 +49,8 @@ FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "
 #: Spans left exactly as written: URLs, e-mail addresses, HTML entities, Markdown link
 #: targets, code in backticks.
 _PROTECTED = re.compile(
-    r"(?:https?|ftp|file)://[^\s，。；）」』]+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"(?:https?|ftp|file)://[!-~]+"  # printable ASCII; trailing punctuation trimmed below
+    r"|[A-Za-z0-9_.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
     r"|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"
     r"|\]\([^)\s]*\)"
     r"|`[^`]*`"
@@ -85,7 +85,16 @@ def _ident(ch: str) -> bool:
 
 
 def _punctuate_plain(text: str) -> str:
-    """:func:`punctuate` on a span without protected parts."""
+    """:func:`punctuate` on a span without protected parts: :func:`_punctuate_once` until
+    nothing changes (a mark next to one just made full-width touches Chinese now)."""
+    while True:
+        out = _punctuate_once(text)
+        if out == text:
+            return out
+        text = out
+
+
+def _punctuate_once(text: str) -> str:
     chars = list(text)
     n = len(chars)
     # brackets as pairs (innermost first, by a stack); unmatched ones on their own
@@ -125,12 +134,28 @@ def _punctuate_plain(text: str) -> str:
     return "".join(chars)
 
 
+def _url_end(text: str, start: int, end: int) -> int:
+    """Where a URL found at ``text[start:end]`` really ends: a sentence's punctuation after
+    it, or a closing bracket it did not open, is not part of it."""
+    while end > start:
+        last = text[end - 1]
+        url = text[start:end]
+        if last in ".,;:!?'\"" or (last == ")" and url.count("(") < url.count(")")):
+            end -= 1
+        else:
+            break
+    return end
+
+
 def _outside_protected(text: str, change) -> str:
     out, at = [], 0
     for m in _PROTECTED.finditer(text):
+        if m.start() < at:
+            continue
+        end = _url_end(text, m.start(), m.end()) if "://" in m.group(0) else m.end()
         out.append(change(text[at : m.start()]))
-        out.append(m.group(0))
-        at = m.end()
+        out.append(text[m.start() : end])
+        at = end
     out.append(change(text[at:]))
     return "".join(out)
 

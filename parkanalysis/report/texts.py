@@ -337,6 +337,7 @@ def merge_office_texts(nb, params: dict[str, Any]):
 
     after_head: list = []
     anchor: list = after_head  # where the next new section goes
+    by_report = False  # whether a report section named in the file set the anchor
     used: set[int] = set()
     placed_after: dict[int, list] = {}
     for entry in office_sections:
@@ -350,7 +351,13 @@ def merge_office_texts(nb, params: dict[str, Any]):
             if body:  # an empty heading of a report section only fixes the order
                 sections[match][2].extend(body_cells(topic, body))
             anchor = placed_after.setdefault(match, [])
+            by_report = True
             continue
+        after = next((a for t, a in expected if _matches(normalize_heading(t), topic)), None)
+        if forced is None and after is not None and (after == PROBLEMS or not by_report):
+            # an expected topic that no report section precedes in the file goes where a
+            # 工作总结 has it; the plan is always the part after 存在问题
+            forced = next((i for i, s in enumerate(sections) if _matches(after, s[0])), None)
         cells = body_cells(topic, body)
         if not cells:
             continue  # share copy: a section the office has not written is left out
