@@ -33,6 +33,13 @@ PERIODS = {
     "2016H1": "工贸园2016年上半年工作总结",
     "2016年1-5月": "工贸园2016年1-5月经济运行情况报告",
 }
+#: The land report of June 2016 (its 工作稿 names no enterprise code: relocations by name).
+LAND = "工贸园土地供应与扩园需求分析(截至2016年6月)"
+#: What each report's 工作稿 must carry.
+WORKINGS = {
+    **{p: frozenset({"文件名", "代码", "英文词", "方法术语", "来源信息"}) for p in PERIODS},
+    "land": {"文件名", "park.yaml 键", "英文词", "方法术语", "来源信息"},
+}
 COPY_MARK = {"work": "(工作稿)", "final": ""}
 
 
@@ -169,10 +176,11 @@ def rendered(tmp_path_factory) -> dict[tuple[str, str], dict[str, Path]]:
         require_tool(tool)
     out = tmp_path_factory.mktemp("copies")
     files = {}
-    for period, title in PERIODS.items():
+    for period, title in [*PERIODS.items(), ("land", LAND)]:
+        kind, when = ("land", "2016H1") if period == "land" else ("period", period)
         for copy, mark in COPY_MARK.items():
             done = cli(
-                "render", "period", "--data", str(SAMPLE), "--period", period, "--copy", copy,
+                "render", kind, "--data", str(SAMPLE), "--period", when, "--copy", copy,
                 "--format", "html,docx,pdf", "--out", str(out),
             )  # fmt: skip
             assert done.returncode == 0, done.stderr
@@ -181,7 +189,7 @@ def rendered(tmp_path_factory) -> dict[tuple[str, str], dict[str, Path]]:
     return files
 
 
-@pytest.mark.parametrize("period", list(PERIODS))
+@pytest.mark.parametrize("period", [*PERIODS, "land"])
 @pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
 def test_final_copy_carries_none_of_the_workings_and_the_working_copy_all(rendered, period, fmt):
     patterns = forbidden(SAMPLE)
@@ -191,7 +199,7 @@ def test_final_copy_carries_none_of_the_workings_and_the_working_copy_all(render
     found = hits(work, patterns)
     # the 工作稿 keeps the office's workings: data checks with file names and codes, the
     # method with its terms, the provenance (in Word and PDF too)
-    assert {"文件名", "代码", "英文词", "方法术语", "来源信息"} <= set(found), found
+    assert WORKINGS[period] <= set(found), found
     assert "内部资料 注意保存" in final and "内部资料 注意保存" in work
     # the same body: the 上报稿's paragraphs are the 工作稿's, less the workings
     assert "数据说明与核对" in work and "数据说明与核对" not in final
@@ -199,7 +207,7 @@ def test_final_copy_carries_none_of_the_workings_and_the_working_copy_all(render
 
 def test_three_copies_never_overwrite_each_other(rendered, tmp_path):
     names = {p.name for files in rendered.values() for p in files.values()}
-    assert len(names) == 3 * len(rendered)  # every (period, copy, format) its own file
+    assert len(names) == 3 * len(rendered)  # every (report, copy, format) its own file
     done = cli(
         "render", "period", "--data", str(SAMPLE), "--period", "2016H1", "--share",
         "--out", str(tmp_path),
@@ -341,3 +349,38 @@ def test_a_bad_date_is_refused_before_anything_runs(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2 and "2016-13-01" in done.stderr and "Traceback" not in done.stderr
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ batch: the copy, the index
+def test_batch_plans_one_copy_and_refuses_two():
+    from parkanalysis.batch import plan_jobs
+    from parkanalysis.errors import ParameterError
+
+    work = plan_jobs(SAMPLE, 2016, copy="work", kinds=("half", "land"), date="2016年7月5日")
+    assert len(work) == 2 and all(j.name.endswith("(工作稿).html") for j in work)
+    assert all(j.params["copy"] == "work" and "share" not in j.params for j in work)
+    assert all(j.params["date"] == "2016-07-05" for j in work)
+    shared = plan_jobs(SAMPLE, 2016, share=True, kinds=("half",))
+    assert [(j.params["copy"], j.params["share"]) for j in shared] == [("share", True)]
+    assert shared[0].name.endswith("(对外版).html")
+    final = plan_jobs(SAMPLE, 2016, kinds=("half",))  # the default: the 上报稿
+    assert final[0].params["copy"] == "final" and final[0].name == f"{PERIODS['2016H1']}.html"
+    with pytest.raises(ParameterError, match="--copy"):
+        plan_jobs(SAMPLE, 2016, share=True, copy="work", kinds=("half",))
+
+
+def test_batch_index_lists_each_copy(tmp_path):
+    out = tmp_path / "out"
+    for copy in ("work", "final"):
+        done = cli(
+            "batch", "--data", str(SAMPLE), "--year", "2016", "--kinds", "half", "--copy", copy,
+            "--out", str(out), "--quiet", "--workers", "1",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    index = (out / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr class=\"rendered\">(.*?)</tr>", index, re.S)
+    meta = re.compile(r'<td class="meta">([^<]*)</td>')
+    listed = {(re.search(r'href="([^"]+)"', r).group(1), meta.findall(r)[2]) for r in rows}
+    title = PERIODS["2016H1"]
+    assert listed == {(f"{title}(工作稿).html", "工作稿"), (f"{title}.html", "上报稿")}
+    assert (out / f"{title}(工作稿).html").is_file() and (out / f"{title}.html").is_file()

@@ -33,7 +33,6 @@ _PLACEHOLDER = re.compile(r"^【待填写[:：](.*)】$")
 
 def _plain(text: str) -> str:
     """Markdown inline marks removed, entities decoded."""
-    text = re.sub(r"</?mark[^>]*>", "", text)  # a blank marked by texts.py
     text = re.sub(r"(\*\*|__|`)(.+?)\1", r"\2", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     return html.unescape(text).strip()

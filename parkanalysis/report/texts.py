@@ -109,12 +109,17 @@ def normalize_heading(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    """The office's text in Chinese form, escaped, its blanks (【待填写】) marked."""
+    """The office's text in Chinese form, escaped, its blanks (【待填写】) in bold.
+
+    Bold is Markdown's own mark: nbconvert, embedding images, re-parses each inline HTML
+    tag alone (a ``<mark>`` would lose its text); the writers highlight the blank from
+    the model (:data:`~parkanalysis.report.model.BLANK`).
+    """
     from parkanalysis.report.model import BLANK
 
     text = chinese_form(text)  # before escaping: an entity's 「;」 is no punctuation
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return BLANK.sub(lambda m: f'<mark class="pa-blank">{m.group(0)}</mark>', text)
+    return BLANK.sub(lambda m: f"**{m.group(0)}**", text)
 
 
 def _front_matter(text: str, file: str) -> tuple[dict[str, Any], str]:
