@@ -312,7 +312,7 @@ def test_docx_tables_are_laid_out_in_absolute_units(h1):
         assert shape.width <= section.page_width - section.left_margin - section.right_margin
 
 
-def test_docx_tables_never_leave_a_lone_row(h1):
+def test_docx_tables_never_leave_a_lone_row(h1, tmp_path):
     """Keep-with-next on table rows: a short table stays on one page, a long one carries
     two rows under its header onto a page and leaves two rows on its last page."""
     from parkanalysis.report.writers.docx import KEEP_WHOLE_ROWS
@@ -338,10 +338,9 @@ def test_docx_tables_never_leave_a_lone_row(h1):
     from parkanalysis.report.model import Document, Paragraph, Table
     from parkanalysis.report.writers.docx import write_docx
 
-    document = Document(
-        "测试", [Paragraph("数据校验提示3处，请核对:"), Table(["甲", "乙"], [["1", "2"]], caption="表")]
-    )
-    written = docx.Document(str(write_docx(document, h1["docx"].with_name("lead_in.docx"))))
+    table = Table(["甲", "乙"], [["1", "2"]], caption="表")
+    document = Document("测试", [Paragraph("数据校验提示3处，请核对:"), table])
+    written = docx.Document(str(write_docx(document, tmp_path / "lead_in.docx")))
     lead_ins = [
         p
         for p, after in itertools.pairwise(written.paragraphs)
