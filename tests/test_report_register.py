@@ -395,7 +395,8 @@ def test_land_report_cover_conclusion_and_appendix(land, land_share):
     assert "回测" in appendix and "P50" in appendix and "公顷" in appendix
     # the share copy: no marking, no appendix, no relocation or parcel codes
     assert "内部资料" not in land_share and APPENDIX not in land_share
-    assert land_share.rstrip().splitlines()[-2] == issuer  # the 落款 closes the share copy too
+    closing = land_share.split("报告来源信息")[0].rstrip().splitlines()  # before the footer
+    assert closing[-2] == issuer  # the 落款 closes the share copy too
     relocations = set(pd.read_csv(SAMPLE / "relocations.csv")["编号"])
     assert not [c for c in relocations | set(parcels["地块编号"]) if c in land_share]
     assert not [c for c in relocations if c in body]  # the office reads names, not codes

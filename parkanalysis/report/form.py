@@ -142,22 +142,43 @@ def _url_end(text: str, start: int, end: int) -> int:
         url = text[start:end]
         if last in ".,;:!?'\"" or (last == ")" and url.count("(") < url.count(")")):
             end -= 1
+        elif url.count("(") > url.count(")"):  # it does not end inside a bracket it opened
+            depth, cut = 0, None
+            for i in range(len(url) - 1, -1, -1):
+                depth += {")": 1, "(": -1}.get(url[i], 0)
+                if depth < 0:
+                    cut = i
+                    break
+            end = start + cut
         else:
             break
     return end
 
 
-def _outside_protected(text: str, change) -> str:
-    out, at = [], 0
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    spans, at = [], 0
     for m in _PROTECTED.finditer(text):
         if m.start() < at:
             continue
         end = _url_end(text, m.start(), m.end()) if "://" in m.group(0) else m.end()
-        out.append(change(text[at : m.start()]))
-        out.append(text[m.start() : end])
+        spans.append((m.start(), end))
+        at = end
+    return spans
+
+
+def _outside_protected(text: str, change) -> str:
+    out, at = [], 0
+    for start, end in _protected_spans(text):
+        out.append(change(text[at:start]))
+        out.append(text[start:end])
         at = end
     out.append(change(text[at:]))
     return "".join(out)
+
+
+#: Stands for a protected character while punctuation is decided (neither Chinese nor a
+#: letter: a bracket around a URL pairs across it).
+_MASK = "\ue000"
 
 
 def punctuate(text: str) -> str:
@@ -172,7 +193,14 @@ def punctuate(text: str) -> str:
     """
     if not text or (text.isascii() and "(" not in text):
         return text
-    return _outside_protected(text, _punctuate_plain)
+    spans = _protected_spans(text)
+    masked = list(text)
+    for start, end in spans:
+        masked[start:end] = _MASK * (end - start)
+    out = list(_punctuate_plain("".join(masked)))  # one character for one: positions stay
+    for start, end in spans:
+        out[start:end] = text[start:end]
+    return "".join(out)
 
 
 def chinese_date(value) -> str:

@@ -109,17 +109,15 @@ def normalize_heading(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    """The office's text in Chinese form, escaped, its blanks (【待填写】) in bold.
+    """The office's text in Chinese form, escaped.
 
-    Bold is Markdown's own mark: nbconvert, embedding images, re-parses each inline HTML
-    tag alone (a ``<mark>`` would lose its text); the writers highlight the blank from
-    the model (:data:`~parkanalysis.report.model.BLANK`).
+    A blank (【待填写】) stays as written: the Word and PDF writers highlight it from the
+    model (:data:`~parkanalysis.report.model.BLANK`). The page cannot mark it in Markdown:
+    nbconvert, embedding images, re-parses each inline HTML tag alone (a ``<mark>`` loses
+    its text), and ``**`` next to 【 and a Chinese character is no emphasis (CommonMark).
     """
-    from parkanalysis.report.model import BLANK
-
     text = chinese_form(text)  # before escaping: an entity's 「;」 is no punctuation
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return BLANK.sub(lambda m: f"**{m.group(0)}**", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _front_matter(text: str, file: str) -> tuple[dict[str, Any], str]:
