@@ -135,7 +135,7 @@ class LandReport(Report):
         self.outlook = shared_outlook(self, self.outlook, self.as_of)
 
     def title(self) -> HTML:
-        """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
+        """Cover block: title and subtitle; 「内部资料 注意保存」 on the 工作稿 and 上报稿."""
         from parkanalysis.report.naming import report_title
 
         return self._cover(

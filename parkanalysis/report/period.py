@@ -127,7 +127,7 @@ class PeriodReport(Report):
 
     # -- sections ----------------------------------------------------------------------
     def title(self) -> HTML:
-        """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
+        """Cover block: title and subtitle; 「内部资料 注意保存」 on the 工作稿 and 上报稿."""
         from parkanalysis.report.naming import report_title
 
         return self._cover(
