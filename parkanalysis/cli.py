@@ -293,6 +293,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         params["park"] = args.park
     if args.share:
         params["share"] = True
+    if args.copy is not None:
+        params["copy"] = args.copy
+    if args.date is not None:
+        params["date"] = args.date
     if args.allow_incomplete:
         params["allow_incomplete"] = True
     result = render_report(
@@ -326,6 +330,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         allow_incomplete=args.allow_incomplete,
         kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
         formats=args.formats,
+        copy=args.copy,
+        date=args.date,
     )
     print(summary.describe())
     return EXIT_OK if summary.ok else EXIT_FAILED
@@ -343,10 +349,27 @@ def cmd_params(args: argparse.Namespace) -> int:
     from parkanalysis.render import notebook_parameters, resolve_notebook
 
     path = resolve_notebook(args.kind)
+    specs = notebook_parameters(path)
     print(f"{path.name} 的参数:")
-    for spec in notebook_parameters(path).values():
+    for spec in specs.values():
         print(f"  {spec.describe()}")
+    if "copy" in specs:
+        from parkanalysis.report.naming import COPIES, DEFAULT_COPY
+
+        print("稿别(--copy,即参数 copy):")
+        for code, name in COPIES.items():
+            print(f"  {code}  {name}{'(默认)' if code == DEFAULT_COPY else ''}  {COPY_HELP[code]}")
     return EXIT_OK
+
+
+#: What each copy holds (``params`` and ``--help``).
+COPY_HELP = {
+    "work": "办公室内部核对:数据核对(文件名、行号)、测算方法、企业代码、来源信息",
+    "final": "上报上级:正文干净,无文件名、代码、英文与方法术语,标「内部资料 注意保存」",
+    "share": "园区以外传阅:去除企业明细,抑制小样本汇总(同 --share)",
+}
+COPY_ARG_HELP = "稿别:work 工作稿(含数据核对与方法)、final 上报稿(默认)、share 对外版(同 --share)"
+DATE_ARG_HELP = "成文日期(落款),YYYY-MM-DD;优先于 texts/<报告期>.md 的 date:,默认生成当天(北京时间)"
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -454,7 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--park")
     p.add_argument("--out", default="reports")
-    p.add_argument("--share", action="store_true", help="对外版:去除企业明细,抑制小样本汇总")
+    p.add_argument("--copy", choices=["work", "final", "share"], help=COPY_ARG_HELP)
+    p.add_argument("--share", action="store_true", help="对外版,同 --copy share")
+    p.add_argument("--date", help=DATE_ARG_HELP)
     p.add_argument("--force", action="store_true", help="输入未变也重新生成")
     p.add_argument(
         "--format",
@@ -480,7 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="并行进程数(默认并且最多:CPU 核数与内存所容)"
     )
     p.add_argument("--scheduler", help="Dask 调度器地址 tcp://HOST:PORT")
-    p.add_argument("--share", action="store_true")
+    p.add_argument("--copy", choices=["work", "final", "share"], help=COPY_ARG_HELP)
+    p.add_argument("--share", action="store_true", help="对外版,同 --copy share")
+    p.add_argument("--date", help=DATE_ARG_HELP)
     p.add_argument("--force", action="store_true")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.add_argument(

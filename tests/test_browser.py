@@ -13,20 +13,19 @@ from conftest import REPORTS
 
 pytestmark = pytest.mark.slow
 
-APPENDIX = "附:数据说明与核对"  # internal copy only
+APPENDIX = "附：数据说明与核对"  # the 工作稿 only
 HEADINGS = {
     "period": ["一、经济运行", "二、土地开发利用", "三、项目建设", "四、企业服务与搬迁置换",
                "五、安全生产", "六、存在问题", APPENDIX],
     "land": ["一、结论", "二、供地历史", "三、用地平衡与集约利用", "四、供地预测",
              "五、可供土地用尽时间", "六、扩园需求", "七、情景分析", APPENDIX],
-    # the half-year 工作总结: the office's own sections (data/sample/texts/2016H1.md) merged in
-    "h1": ["一、经济运行", "二、基础设施建设", "三、土地开发利用", "四、项目建设",
-           "五、企业服务与搬迁置换", "六、安全生产", "七、党的建设", "八、存在问题",
-           "九、下半年工作计划", APPENDIX],
+    # the half-year 工作总结 in the seed's three parts; the sections before 存在问题, the
+    # office's own (data/sample/texts/2016H1.md) merged in, are the first part's h3
+    "h1": ["一、上半年主要工作完成情况", "二、存在问题", "三、下半年工作计划", APPENDIX],
 }  # fmt: skip
 HEADINGS["period_share"] = HEADINGS["period"][:-1]
-HEADINGS["h1_share"] = HEADINGS["h1"][:-1]
-HEADINGS["land_share"] = HEADINGS["land"][:-1]
+HEADINGS["h1_share"] = HEADINGS["h1_final"] = HEADINGS["h1"][:-1]
+HEADINGS["land_share"] = HEADINGS["land_final"] = HEADINGS["land"][:-1]
 
 
 def _check_page(op, page):

@@ -77,11 +77,14 @@ def h1(tmp_path_factory) -> dict[str, Path]:
 
 
 def office_paragraphs(topic_word: str) -> list[str]:
-    """Paragraphs of the sample's texts file that mention ``topic_word`` (read directly)."""
+    """Paragraphs of the sample's texts file that mention ``topic_word`` (read directly), in
+    Chinese form (full-width punctuation: every text of a report is, tests/test_form.py)."""
+    from parkanalysis.report.form import chinese_form
+
     text = (SAMPLE / "texts" / "2016H1.md").read_text(encoding="utf-8")
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return [p for p in paras if topic_word in p and not p.startswith("#")]
+    return [chinese_form(p) for p in paras if topic_word in p and not p.startswith("#")]
 
 
 def html_images(page: str) -> list[str]:
@@ -105,21 +108,26 @@ def test_office_text_and_renumbered_sections_in_the_html(h1):
     page = h1["html"].read_text(encoding="utf-8")
     infra = office_paragraphs("柳林路")
     assert infra and all(htmllib.escape(p, quote=False) in page for p in infra)
-    headings = [
-        htmllib.unescape(re.sub(r"<[^>]+>|¶", "", h)).strip()
-        for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page, re.S)
-    ]
-    headings = [h for h in headings if not h.startswith("附")]  # the appendix is not numbered
+
+    def heading_texts(level: int) -> list[str]:
+        return [
+            htmllib.unescape(re.sub(r"<[^>]+>|¶", "", h)).strip()
+            for h in re.findall(rf"<h{level}[^>]*>(.*?)</h{level}>", page, re.S)
+        ]
+
+    # the seed's three parts: 总结, 存在问题, 计划 (no appendix in the 上报稿)
+    assert heading_texts(2) == ["一、上半年主要工作完成情况", "二、存在问题", "三、下半年工作计划"]
     numerals = "一二三四五六七八九十"
-    assert [h.split("、")[0] for h in headings] == [
-        (numerals[i] if i < 10 else "十" + numerals[i - 10]) for i in range(len(headings))
-    ]
-    titles = [h.split("、", 1)[1] for h in headings]
-    # the office's order: 基础设施 after 经济运行, 党的建设 after 安全生产, plan after 存在问题
+    parts = [h for h in heading_texts(3) if h.startswith("（")]
+    first = parts[: parts.index("（一）发挥区位优势，推动转型升级")]  # the plan's own (一)…
+    assert [h[1 : h.index("）")] for h in first] == list(numerals[: len(first)])
+    titles = [h.split("）", 1)[1] for h in first]
+    # the office's order: 基础设施 after 经济运行, 党的建设 after 安全生产
     assert titles.index("基础设施建设") == titles.index("经济运行") + 1
     assert titles.index("党的建设") == titles.index("安全生产") + 1
-    assert titles.index("下半年工作计划") == titles.index("存在问题") + 1
-    assert "【待填写" not in page  # the sample's office wrote every topic
+    assert titles[-1] == "党的建设"
+    # the only blank is the one the office left in a sentence (免除费用), shown as written
+    assert page.count("【待填写") == 1 and "担保费用【待填写】万元" in page
 
 
 # ---------------------------------------------------------------------------- Word
@@ -190,7 +198,7 @@ def test_docx_captions_numbered_and_sources(h1):
         blip = shape._inline.graphic.graphicData.pic.blipFill.blip
         image = d.part.related_parts[blip.embed].image
         assert image.px_width / shape.width.inches >= 180
-    sources = [p.text for p in d.paragraphs if p.text.startswith("资料来源:")]
+    sources = [p.text for p in d.paragraphs if p.text.startswith("资料来源：")]
     assert len(sources) == page.count('class="pa-source"') > 0
 
 
@@ -202,7 +210,13 @@ def test_docx_holds_the_office_paragraphs(h1):
         assert expected, topic
         assert all(p in texts for p in expected), topic
     headings = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
-    assert "二、基础设施建设" in headings and headings[-1].endswith("数据说明与核对")
+    assert headings == ["一、上半年主要工作完成情况", "二、存在问题", "三、下半年工作计划"]
+    parts = [p.text for p in d.paragraphs if p.style.name == "Heading 2"]
+    assert "（二）基础设施建设" in parts
+    # the blank of the 融资服务 paragraph is highlighted as a placeholder is
+    blank = next(p for p in d.paragraphs if "免除利息和担保费用" in p.text)
+    marked = [r.text for r in blank.runs if r.font.highlight_color]
+    assert marked == ["【待填写】"]
 
 
 @needs_poppler  # the page count is read with pdfinfo
@@ -297,7 +311,7 @@ def test_docx_tables_are_laid_out_in_absolute_units(h1):
         assert shape.width <= section.page_width - section.left_margin - section.right_margin
 
 
-def test_docx_tables_never_leave_a_lone_row(h1):
+def test_docx_tables_never_leave_a_lone_row(h1, tmp_path):
     """Keep-with-next on table rows: a short table stays on one page, a long one carries
     two rows under its header onto a page and leaves two rows on its last page."""
     from parkanalysis.report.writers.docx import KEEP_WHOLE_ROWS
@@ -318,10 +332,17 @@ def test_docx_tables_never_leave_a_lone_row(h1):
         else:
             assert keeps[0] and keeps[1] and keeps[-2], table.rows[0].cells[0].text
     assert lengths == {True, False}  # the sample has both kinds
-    paragraphs = d.paragraphs
+    # a paragraph that opens a table (「…如下：」) stays with it: the 上报稿 has none (the
+    # 工作稿's 数据校验提示 has), so a document of that shape is written here
+    from parkanalysis.report.model import Document, Paragraph, Table
+    from parkanalysis.report.writers.docx import write_docx
+
+    table = Table(["甲", "乙"], [["1", "2"]], caption="表")
+    document = Document("测试", [Paragraph("数据校验提示3处，请核对:"), table])
+    written = docx.Document(str(write_docx(document, tmp_path / "lead_in.docx")))
     lead_ins = [
         p
-        for p, after in itertools.pairwise(paragraphs)
+        for p, after in itertools.pairwise(written.paragraphs)
         if p.text.endswith((":", "：")) and after.style.name == "Caption"
     ]
     assert lead_ins and all(p.paragraph_format.keep_with_next for p in lead_ins)
@@ -483,12 +504,12 @@ def test_missing_topics_get_placeholders_internally_never_in_share(reports, tmp_
         for p in word.paragraphs
         if p.text.startswith("【待填写") and any(r.font.highlight_color for r in p.runs)
     ]
-    assert marked == ["【待填写:党的建设】", "【待填写:下半年工作计划】"]
+    assert marked == ["【待填写：党的建设】", "【待填写：下半年工作计划】"]
     assert "道路 &lt;script&gt;alert(1)&lt;/script&gt; &amp; 亮化已到位。" in internal
     assert "<script>alert" not in internal
-    assert "【待填写:党的建设】" in internal  # a heading without text
-    assert "【待填写:下半年工作计划】" in internal  # a topic the file lacks
-    assert "【待填写:基础设施建设】" not in internal
+    assert "【待填写：党的建设】" in internal  # a heading without text
+    assert "【待填写：下半年工作计划】" in internal  # a topic the file lacks
+    assert "【待填写：基础设施建设】" not in internal
     shared = reports.render(
         "h1_placeholders_share",
         "period",
@@ -622,20 +643,21 @@ def test_office_sections_merge_in_file_order(tmp_path):
     headings = [c for c in cells if c.startswith("## ")]
     # a new section goes after the one before it in the file: 招商引资 after 企业服务; the
     # file then names 经济运行, so 基础设施建设, 党的建设 and the plan follow that one
-    assert headings == [
-        "## 一、经济运行",
-        "## 二、基础设施建设",
-        "## 三、党的建设",
-        "## 四、下半年工作计划",
-        "## 五、土地开发利用",
-        "## 六、项目建设",
-        "## 七、企业服务与搬迁置换",
-        "## 八、招商引资",
-        "## 九、安全生产",
-        "## 十、存在问题",
-    ]  # the appendix (附:数据说明与核对) is a tagged code cell that stays last
+    # the plan is always the part after 存在问题 (the seed's order); the appendix
+    # (附:数据说明与核对) and the 落款 are tagged code cells that stay last
+    assert headings == ["## 一、上半年主要工作完成情况", "## 二、存在问题", "## 三、下半年工作计划"]
+    assert [c for c in cells if c.startswith("### ")] == [
+        "### （一）经济运行",
+        "### （二）基础设施建设",
+        "### （三）党的建设",
+        "### （四）土地开发利用",
+        "### （五）项目建设",
+        "### （六）企业服务与搬迁置换",
+        "### （七）招商引资",
+        "### （八）安全生产",
+    ]
     assert cells[0] == "开篇一段。"  # the opening text, before the first section
-    assert cells[cells.index("## 七、企业服务与搬迁置换") + 1] == "服务一段。"
+    assert cells[cells.index("### （六）企业服务与搬迁置换") + 1] == "服务一段。"
     assert "工贸园上半年工作总结" not in "".join(cells)  # the report has its own title
 
 

@@ -28,7 +28,10 @@ MARKER = "—(少于{k}家或由个别企业主导,不予公布)"
 
 def _row(html: str, first_cell: str) -> list[str]:
     for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
-        cells = [unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        cells = [  # the words, not the form: full-width punctuation read as half-width
+            unescape(c).strip().translate(str.maketrans("，；：（）", ",;:()"))
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         if cells and cells[0] == first_cell:
             return cells
     raise AssertionError(f"no row {first_cell!r}")

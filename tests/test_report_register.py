@@ -29,6 +29,8 @@ def text_of(html: str) -> str:
     t = re.sub(r"</t[dh]>", " | ", t)
     t = re.sub(r"</(p|h\d|tr|div|li|caption|figcaption|dd|dt)>", "\n", t)
     t = unescape(re.sub(r"<[^>]+>", "", t))
+    # the words, not the form: full-width punctuation (test_copies.py) read as half-width
+    t = t.translate(str.maketrans("，；：（）？！", ",;:()?!"))
     return re.sub(r"\n\s*\n+", "\n", re.sub(r"[ \t]+", " ", t))
 
 
@@ -338,9 +340,10 @@ def test_appendix_cell_stays_after_the_office_sections(tmp_path):
     data = tmp_path / "data"
     (data / "texts").mkdir(parents=True)
     (data / "texts" / "2016H1.md").write_text("## 下半年工作计划\n\n计划。\n", encoding="utf-8")
-    nb = parameterize("period", {"data": str(data), "period": "2016H1", "share": False})
-    assert nb.cells[-1].source.strip() == "report.appendix()"
-    assert any("下半年工作计划" in c.source for c in nb.cells[:-1])
+    nb = parameterize("period", {"data": str(data), "period": "2016H1", "copy": "work"})
+    # the 落款 closes the body, the appendix (工作稿 only) follows it
+    assert [c.source.strip() for c in nb.cells[-2:]] == ["report.closing()", "report.appendix()"]
+    assert any("下半年工作计划" in c.source for c in nb.cells[:-2])
 
 
 # -- the land report ------------------------------------------------------------------------------
@@ -370,8 +373,10 @@ def test_land_report_cover_conclusion_and_appendix(land, land_share):
     today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     dates = {f"{d.year}年{d.month}月{d.day}日" for d in (today, today - dt.timedelta(days=1))}
     cover = body.rsplit("一、结论", 1)[0]  # the 目录 names it first
-    assert "内部资料 注意保存" in cover and issuer in cover
-    assert any(f"{issuer} {d}" in cover for d in dates), cover[-200:]
+    assert "内部资料 注意保存" in cover and not any(d in cover for d in dates)
+    # the 落款 (GB/T 9704): 署名 then 成文日期, the last lines of the body
+    assert body.rstrip().splitlines()[-2] == issuer
+    assert body.rstrip().splitlines()[-1] in dates, body[-200:]
     # 一、结论 in plain words, with the land left computed from the ledger
     parcels = pd.read_csv(SAMPLE / "parcels.csv")
     public = parcels["规划用途"].isin(["道路", "绿地", "水域"])  # not supplied land
@@ -390,7 +395,8 @@ def test_land_report_cover_conclusion_and_appendix(land, land_share):
     assert "回测" in appendix and "P50" in appendix and "公顷" in appendix
     # the share copy: no marking, no appendix, no relocation or parcel codes
     assert "内部资料" not in land_share and APPENDIX not in land_share
-    assert issuer in land_share.rsplit("一、结论", 1)[0]
+    closing = land_share.split("报告来源信息")[0].rstrip().splitlines()  # before the footer
+    assert closing[-2] == issuer  # the 落款 closes the share copy too
     relocations = set(pd.read_csv(SAMPLE / "relocations.csv")["编号"])
     assert not [c for c in relocations | set(parcels["地块编号"]) if c in land_share]
     assert not [c for c in relocations if c in body]  # the office reads names, not codes

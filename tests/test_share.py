@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from html import unescape
+from html import unescape as html_unescape
 
 import pytest
 import yaml
@@ -22,6 +22,12 @@ from parkanalysis.projects import short_name
 pytestmark = pytest.mark.slow
 
 SHARE = ["period_share", "h1_share", "land_share"]
+
+
+def unescape(html: str) -> str:
+    """The page's text with full-width punctuation read as half-width: these tests read
+    the words and figures; the form is tests/test_copies.py's and tests/test_form.py's."""
+    return html_unescape(html).translate(str.maketrans("，；：（）？！", ",;:()?!"))
 
 
 def _all_text(html: str) -> str:

@@ -99,6 +99,8 @@ def run_batch(
     allow_incomplete: bool = False,
     kinds: Sequence[str] = DEFAULT_KINDS,
     formats=("html",),
+    copy: str | None = None,
+    date: str | None = None,
 ) -> BatchSummary:
     """Render every report of ``year`` into ``out_dir`` and write ``index.html``.
 
@@ -116,7 +118,11 @@ def run_batch(
     force : bool, default False
         Render reports whose inputs did not change.
     share : bool, default False
-        Render the circulation copies (enterprise detail removed).
+        Render the circulation copies (enterprise detail removed): ``copy="share"``.
+    copy : str, optional
+        ``work`` (工作稿), ``final`` (上报稿, the default) or ``share`` (对外版).
+    date : str, optional
+        The 成文日期 of every report (``YYYY-MM-DD``); default each report's own.
     scheduler : str, optional
         ``tcp://HOST:PORT`` of a Dask scheduler: run the jobs on that cluster.
     parks : list of str, optional
@@ -145,6 +151,12 @@ def run_batch(
 
     start = time.perf_counter()
     notes: list[str] = []
+    if jobs is None or copy is not None:
+        from parkanalysis.render import resolve_plan_copy
+
+        options: dict = {"copy": copy, "share": share}
+        resolve_plan_copy("period", options)
+        share = options["copy"] == "share"
     if jobs is None:
         out_dir = out_dir or "reports"
         check_output_folder(out_dir, data=data)  # before any work: exit 2, nothing rendered
@@ -159,6 +171,8 @@ def run_batch(
             kinds=kinds,
             formats=formats,
             notes=notes,
+            copy=copy,
+            date=date,
         )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
     for folder in folders:

@@ -2,7 +2,8 @@
 
 The manifest (``.manifest.json``) holds one record per report ever rendered into the
 folder (a :class:`~parkanalysis.batch.jobs.JobResult` without its folder); ``index.html``
-lists them, and ``index_share.html`` the share copies (对外版). Both are merged and replaced
+lists them with their copy (稿别: 工作稿, 上报稿), and ``index_share.html`` the share
+copies (对外版). Both are merged and replaced
 under an ``fcntl`` lock, so concurrent batches into one folder lose nothing.
 """
 
@@ -38,6 +39,18 @@ def _is_share(name: str) -> bool:
     from parkanalysis.report.naming import is_share_name
 
     return is_share_name(name)
+
+
+def _copy_of(name: str) -> str:
+    """:func:`parkanalysis.report.naming.copy_of_name` (``work``, ``final``, ``share``),
+    imported on first use (see :func:`_is_share`)."""
+    from parkanalysis.report.naming import copy_of_name
+
+    return copy_of_name(name)
+
+
+#: How the index names each copy (:data:`parkanalysis.report.naming.COPIES`).
+COPY_LABELS = {"work": "工作稿", "final": "上报稿", "share": "对外版"}
 
 
 @contextlib.contextmanager
@@ -94,14 +107,14 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
 def _drop_renamed(manifest: dict[str, dict[str, Any]], result: JobResult) -> None:
     """Forget the record of the same report under an earlier file name (code-named files of
     earlier versions): the index lists each report once, under its current name."""
-    same = (result.kind, result.park, result.period, result.label, _is_share(result.name))
+    same = (result.kind, result.park, result.period, result.label, _copy_of(result.name))
     for name, record in list(manifest.items()):
         key = (
             record.get("kind"),
             record.get("park"),
             record.get("period"),
             record.get("label"),
-            _is_share(name),
+            _copy_of(name),
         )
         if name != result.name and key == same:
             del manifest[name]
@@ -166,15 +179,17 @@ def _index_order(record: dict[str, Any]) -> tuple:
 
 
 def _doc_title(record: dict[str, Any]) -> str:
-    """The title the document carries (「工贸园2016年上半年工作总结」), for the index."""
+    """The title the document carries (「工贸园2016年上半年工作总结」), for the index; a
+    工作稿 and an 对外版 say which copy they are, as their titles do."""
     park = record.get("park_name") or record.get("park") or ""
     label = record.get("label") or ""
+    mark = {"work": "(工作稿)", "share": "(对外版)"}.get(_copy_of(record.get("name", "")), "")
     if record.get("kind") == "period":
         words = "工作总结" if ("半年" in label or label.endswith("年")) else "经济运行情况报告"
-        return f"{park}{label}{words}"
+        return f"{park}{label}{words}{mark}"
     if record.get("kind") == "land":
-        return f"{park}土地供应与扩园需求分析({label})"
-    return f"{park}{label}"
+        return f"{park}土地供应与扩园需求分析({label}){mark}"
+    return f"{park}{label}{mark}"
 
 
 def _beijing(stamp: str) -> str:
@@ -215,6 +230,7 @@ def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
             f'<tr class="{esc(r["status"])}"><td>{link}</td>'
             f'<td class="meta">{esc(r.get("park_name") or r["park"])}</td>'
             f'<td class="meta">{esc(KIND_LABELS.get(r["kind"], r["kind"]))}</td>'
+            f'<td class="meta">{esc(COPY_LABELS[_copy_of(r["name"])])}</td>'
             f'<td class="meta">{esc(r["label"])}</td><td class="meta">{esc(status)}</td>'
             f'<td class="meta">{esc(_beijing(r["finished_at"]))}</td>'
             f'<td class="meta">{r["seconds"]:.1f}</td></tr>'
@@ -247,7 +263,7 @@ td:first-child a {{ font-weight: 600; }}
 <h1>园区报告索引{"(对外版)" if share else ""}</h1>
 <p>共 {len(records)} 份报告{f",其中 <strong>{failed} 份失败</strong>" if failed else ""}。</p>
 <div class="wrap"><table>
-<thead><tr><th>文件</th><th>园区</th><th>报告</th><th>时期</th><th>状态</th><th>完成时间(北京时间)</th><th>用时(秒)</th></tr></thead>
+<thead><tr><th>文件</th><th>园区</th><th>报告</th><th>稿别</th><th>时期</th><th>状态</th><th>完成时间(北京时间)</th><th>用时(秒)</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></div>

@@ -50,6 +50,8 @@ def plan_jobs(
     kinds: Sequence[str] = DEFAULT_KINDS,
     formats=("html",),
     notes: list[str] | None = None,
+    copy: str | None = None,
+    date: str | None = None,
 ) -> list[Job]:
     """Return the reports of one year: each park's 1-N月 reports, quarters, half-years,
     the year when complete, and one land report as of the last month of data.
@@ -63,6 +65,10 @@ def plan_jobs(
     ``quarter``, ``half``, ``year``, ``land`` and ``overview`` (the parks ranked with their
     total, for the year's last 1-N月); default :data:`DEFAULT_KINDS` (all but ``month`` and
     ``overview``).
+
+    ``copy``: ``work`` (工作稿), ``final`` (上报稿, the default) or ``share`` (对外版; also
+    ``share=True``); ``date``: the 成文日期 of every report's 落款 (``YYYY-MM-DD``), else each
+    report's own (texts front matter, or the rendering day).
 
     Each park is planned within its own data: a park whose reports lag behind the others
     gets no report past its own last month, and a park without data in ``year`` gets none
@@ -78,9 +84,18 @@ def plan_jobs(
     from parkanalysis.dataset.completeness import period_status
     from parkanalysis.errors import IncompleteDataError
     from parkanalysis.periods import report_periods
-    from parkanalysis.render import check_formats
+    from parkanalysis.render import (
+        check_formats,
+        check_parameters,
+        resolve_notebook,
+        resolve_plan_copy,
+    )
 
     formats = check_formats(formats)
+    options: dict[str, Any] = {"copy": copy, "share": share}
+    resolve_plan_copy("period", options)  # the copy, once: file names and the audit agree
+    if date is not None:
+        options["date"] = check_parameters(resolve_notebook("period"), {"date": date})["date"]
 
     data = str(Path(data).resolve())
     out = str(Path(out_dir).resolve())
@@ -127,7 +142,7 @@ def plan_jobs(
                 for st in (period_status(ds, p, park) for p in periods)
                 if not st.sufficient
             ]
-        base = {"data": data, "park": None if single else park, "share": share}
+        base = {"data": data, "park": None if single else park, **options}
         for period in periods:
             params = {**base, "period": str(period)}
             if allow_incomplete:

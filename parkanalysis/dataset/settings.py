@@ -139,7 +139,7 @@ CONFIG_SPEC: dict[str, Any] = {
     ),
     "jan_feb_combined": Setting("bool", True, zh="1-2月合并发布"),
     "growth_warning_pct": Setting("number", 50, lo=0, lo_open=True, zh="同比超过此值发出警告(%)"),
-    "issuer": Setting("text", zh="发文单位(封面;默认「<园区>管委会」)"),
+    "issuer": Setting("text", zh="发文机关署名(落款;texts 的 issuer: 优先;默认「<园区>管委会」)"),
     "targets": Setting("mapping", check=_targets, zh="年度目标 {年份: {指标代码: 目标值}}"),
     "land": {
         "conversion_cause": Setting("text", zh="土地用途调整(规划≠现状)的原因"),

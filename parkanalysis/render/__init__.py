@@ -60,6 +60,7 @@ from parkanalysis.render.plan import (
     plan_report,
     report_filename,
     report_kind_name,
+    resolve_plan_copy,
 )
 
 __all__ = [
@@ -92,6 +93,7 @@ __all__ = [
     "report_filename",
     "report_kind_name",
     "resolve_notebook",
+    "resolve_plan_copy",
     "safe_name",
     "warmup_code",
     "write_documents",
@@ -125,7 +127,9 @@ def render_report(
         always written (the index links it; the cache is keyed on it); Word and PDF files
         are named after the document's title (:func:`document_filename`).
     **params
-        Notebook parameters (``data``, ``period``, ``park``, ``share`` …), checked first.
+        Notebook parameters (``data``, ``period``, ``park``, ``copy``, ``date`` …), checked
+        first. ``copy``: ``work`` (工作稿), ``final`` (上报稿, the default of period and land
+        reports) or ``share`` (对外版; ``share=True`` is the same).
 
     Raises
     ------
@@ -182,7 +186,9 @@ def render_report(
             "%Y-%m-%d %H:%M:%S 北京时间"
         ),
     }
-    if plan.params.get("share"):  # no file names, folder names or hashes in a share copy
+    if plan.params.get("copy") == "final":  # the 上报稿 carries none of the office's workings
+        provenance = {}
+    elif plan.params.get("share"):  # no file names, folder names or hashes in a share copy
         for key in ("报告", "数据集", "数据指纹(SHA-256)"):
             provenance.pop(key)
         provenance["参数"] = json.dumps(
@@ -195,7 +201,9 @@ def render_report(
         write_sidecar(plan.html_path, plan.params, plan.kind)  # before the HTML: both or none
     # HTML first, then its key: a write that fails leaves the old HTML with its old key.
     # Documents first, then the HTML, then its key: a failed write leaves the old key.
-    documents = write_documents(nb, plan)
+    # the 工作稿's Word and PDF end with the same provenance as its page
+    workings = provenance if plan.params.get("copy") == "work" else None
+    documents = write_documents(nb, plan, provenance=workings)
     atomic_write(plan.html_path, export_html(nb, provenance=provenance))
     outputs = {"html": plan.html_path, **documents}
     atomic_write(plan.key_path, plan.key)

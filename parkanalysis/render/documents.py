@@ -17,15 +17,28 @@ from parkanalysis.render.formats import document_filename
 from parkanalysis.render.plan import ReportPlan
 
 
-def write_documents(nb, plan: ReportPlan) -> dict[str, Path]:
-    """Write the Word and PDF files asked for in ``plan`` from an executed notebook."""
+def write_documents(nb, plan: ReportPlan, *, provenance: dict | None = None) -> dict[str, Path]:
+    """Write the Word and PDF files asked for in ``plan`` from an executed notebook.
+
+    ``provenance`` (the 工作稿's: notebook, parameters, data fingerprint …) ends the document
+    as 「报告来源信息」, as it ends the HTML page.
+    """
     wanted = [f for f in plan.formats if f != "html"]
     if not wanted:  # documents of earlier inputs, if any, are no longer this report's
         plan.outputs_path.unlink(missing_ok=True)
         return {}
     from parkanalysis.report.document import document_from_notebook
 
-    document = document_from_notebook(nb, share=bool(plan.params.get("share")))
+    document = document_from_notebook(
+        nb, share=bool(plan.params.get("share")), copy=plan.params.get("copy") or "final"
+    )
+    if provenance:
+        from parkanalysis.report.model import Paragraph
+
+        document.blocks.append(Paragraph("报告来源信息", role="note"))
+        document.blocks.extend(
+            Paragraph(f"{key}:{value}", role="note") for key, value in provenance.items()
+        )
     outputs: dict[str, Path] = {}
     # titled reports: the HTML's stem (one naming rule); others: the document's title
     titled = plan.titled_stem

@@ -1,8 +1,9 @@
 """HTML export: an executed notebook → one self-contained page (nbconvert).
 
 The page uses the ``parkreport`` template in :data:`TEMPLATE_DIR`: code hidden, images
-embedded, a table of contents and a provenance footer. The exporter is created once per
-thread (its templates compile on first use).
+embedded, a table of contents and a provenance footer (notebook, parameters, data
+fingerprint: the 工作稿's; the 对外版 a shorter one; the 上报稿 none, ``provenance={}``).
+The exporter is created once per thread (its templates compile on first use).
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def _toc(body: str) -> str:
 
 
 def _footer(provenance: dict[str, Any]) -> str:
+    if not provenance:  # the 上报稿: no workings
+        return ""
     rows = "".join(
         f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>"
         for k, v in provenance.items()
@@ -77,7 +80,7 @@ def export_html(nb, *, provenance: dict[str, Any]) -> str:
 
     Code is hidden, images are embedded, no script or stylesheet is loaded from elsewhere;
     the page gets ``lang="zh-CN"``, the first heading as its title, a table of contents
-    after that heading and a provenance footer.
+    after that heading and a provenance footer (none when ``provenance`` is empty).
     """
     body, _resources = html_exporter().from_notebook_node(nb)
     body = body.replace('<html lang="zh">', '<html lang="zh-CN">', 1)

@@ -1,7 +1,7 @@
 """Execution: parameterize a notebook (papermill) and run it in a warm kernel (nbclient).
 
 Beyond papermill's parameters, a report's notebook is prepared once (:func:`prepare_notebook`:
-the office's own sections, no ``office_only`` cells in a share copy), here before it runs, or
+the office's own sections, no ``office_only`` cells outside the 工作稿), here before it runs, or
 by the ``parkreport`` template at export for a notebook papermill ran
 (:mod:`parkanalysis.render.office`).
 
@@ -156,8 +156,8 @@ PREPARED_KEY = "parkanalysis"
 def prepare_notebook(nb, params: dict[str, Any]):
     """What a report's notebook gets beyond papermill's parameters, once; returns it.
 
-    A share copy leaves out the cells tagged ``office_only`` (data checks with file
-    names), and a period report gets the office's own sections
+    Every copy but the 工作稿 leaves out the cells tagged ``office_only`` (data checks with
+    file names), and a period report gets the office's own sections
     (:func:`parkanalysis.report.texts.merge_office_texts`: ``texts/<period>.md`` and the
     【待填写】 topics of a 工作总结). :func:`parameterize` does it before the notebook runs;
     the ``parkreport`` template does it at export for a notebook that papermill or
@@ -169,7 +169,10 @@ def prepare_notebook(nb, params: dict[str, Any]):
 
     if nb.metadata.get(PREPARED_KEY, {}).get("prepared"):
         return nb
-    if params.get("share"):  # internal sections (data checks with file names) stay inside
+    from parkanalysis.report.naming import resolve_copy
+
+    if resolve_copy(params.get("copy"), bool(params.get("share"))) != "work":
+        # the office's workings (data checks with file names) stay in the 工作稿
         nb.cells = [c for c in nb.cells if "office_only" not in c.metadata.get("tags", [])]
     nb = merge_office_texts(nb, params)  # the office's own sections (texts/<period>.md)
     nb.metadata[PREPARED_KEY] = {"prepared": True}

@@ -2,8 +2,8 @@
 
 ``parkanalysis render`` and ``batch`` prepare a report's notebook before it runs
 (:func:`parkanalysis.render.kernel.prepare_notebook`: the office's own sections of
-``texts/<period>.md`` and the 【待填写】 topics of a 工作总结, no ``office_only`` cells in a
-share copy). A notebook run by plain papermill or in JupyterLab was not prepared; exporting
+``texts/<period>.md`` and the 【待填写】 topics of a 工作总结, no ``office_only`` cells
+outside the 工作稿). A notebook run by plain papermill or in JupyterLab was not prepared; exporting
 it with ``jupyter nbconvert --template parkreport`` prepares it here, from the parameters it
 ran with, so that both ways of rendering one notebook with the same parameters give the same
 page. A notebook that ``render`` prepared is left as it is.

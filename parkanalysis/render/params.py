@@ -158,6 +158,17 @@ def check_parameters(notebook: str | os.PathLike, params: dict[str, Any]) -> dic
             value = str(folder.resolve())
         if name == "park" and value is not None:
             safe_name(value, what="园区代码")
+        if name == "copy" and value is not None:
+            from parkanalysis.report.naming import resolve_copy
+
+            value = resolve_copy(value)  # 工作稿/上报稿/对外版 are accepted too
+        if name == "date" and value not in (None, ""):
+            from parkanalysis.report.form import parse_date
+
+            try:
+                value = parse_date(value).isoformat()
+            except ValueError as exc:
+                raise ParameterError(f"参数 date(成文日期):{exc}") from None
         checked[name] = value
     return checked
 

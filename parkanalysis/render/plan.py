@@ -92,8 +92,10 @@ def report_filename(
     if params.get("as_of"):
         parts.append("asof" + re.sub(r"[^0-9]", "", str(params["as_of"]))[:8])
     parts.append(safe_name(kind, what="报告类型"))
-    if params.get("share"):
+    if params.get("share") or params.get("copy") == "share":
         parts.append("share")
+    elif params.get("copy") == "work":
+        parts.append("work")
     return "_".join(parts) + ".html"
 
 
@@ -132,6 +134,7 @@ def _titled_stem(kind: str, params: dict[str, Any], description: Description | N
         share=bool(params.get("share")),
         park_code=code,
         fallback=fallback,
+        copy=params.get("copy"),
     )
 
 
@@ -159,8 +162,32 @@ def _describe_at(folder: str, _stamp) -> Description:
     return describe_dataset(folder)
 
 
-#: Report kinds that implement share mode (``--share``); any other refuses it.
+#: Report kinds that implement share mode (``--share``) and the three copies (``--copy``);
+#: any other refuses them.
 SHARE_KINDS = ("period", "land", "overview")
+
+
+def resolve_plan_copy(kind_name: str, checked: dict[str, Any]) -> None:
+    """Put the report's copy in its parameters, once and explicitly (changed in place).
+
+    A period or land report always gets ``copy`` (the 上报稿 unless asked otherwise), and
+    ``share=True`` exactly when the copy is the 对外版, so that the file name, the cache
+    key and the notebook agree. ``share=True`` with another copy is refused.
+    """
+    from parkanalysis.report.naming import COPIES, resolve_copy
+
+    if kind_name not in SHARE_KINDS and "copy" not in checked:
+        return
+    copy = checked.get("copy")
+    if checked.get("share") and copy not in (None, "share", COPIES["share"]):
+        raise ParameterError(
+            f"--share 即对外版(--copy share),与 --copy {copy} 矛盾;请只给其中一个。"
+        )
+    checked["copy"] = resolve_copy(copy, bool(checked.get("share")))
+    if checked["copy"] == "share":
+        checked["share"] = True
+    else:
+        checked.pop("share", None)
 
 
 def report_kind_name(kind: str | os.PathLike) -> str:
@@ -240,6 +267,11 @@ def plan_report(
         from parkanalysis.report.land import land_as_of
 
         checked["as_of"] = land_as_of(checked.pop("period"), checked.get("as_of"))
+    if kind_name not in SHARE_KINDS and checked.get("copy") not in (None, "final"):
+        raise ParameterError(
+            f"报告 {kind_name!r} 只有一种稿别:--copy 只适用于 {'、'.join(SHARE_KINDS)} 报告。"
+        )
+    resolve_plan_copy(kind_name, checked)
     if checked.get("share") and kind_name not in SHARE_KINDS:
         raise ParameterError(
             f"报告 {kind_name!r} 不支持对外版(--share):只有 {'、'.join(SHARE_KINDS)} "
@@ -251,6 +283,8 @@ def plan_report(
         from parkanalysis.share.rules import check_profile_share
 
         check_profile_share(description)
+    if description is not None and kind_name in SHARE_KINDS:
+        check_office_text(kind_name, checked, description)
     out = Path(out_dir)
     titled = _titled_stem(kind_name, checked, description)
     name = report_filename(kind_name, checked, description)
@@ -278,6 +312,20 @@ def plan_report(
         titled_stem=titled,
         description=description,
     )
+
+
+def check_office_text(kind_name: str, checked: dict[str, Any], description: Description) -> None:
+    """Read the office's texts file of the report once before any kernel runs: a file that
+    is not UTF-8 or has a bad front matter (``date:``, ``issuer:``, ``headings:``) is a
+    :class:`~parkanalysis.errors.DataError` naming file, row, key and value (exit 2)."""
+    from parkanalysis.periods import parse_period
+    from parkanalysis.report.texts import read_office_text
+
+    when = checked.get("period") if kind_name == "period" else checked.get("as_of")
+    if when:
+        read_office_text(
+            description.folder, parse_period(str(when)[:7] if kind_name == "land" else when)
+        )
 
 
 def _office_fp(description: Description | None) -> str:

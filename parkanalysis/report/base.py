@@ -1,4 +1,14 @@
-"""What the period and land reports share: dataset, park, share mode, title, marks.
+"""What the period and land reports share: dataset, park, copy, title, 落款, marks.
+
+**Copy** (:data:`~parkanalysis.report.naming.COPIES`): ``work`` (工作稿), ``final`` (上报稿,
+the default) or ``share`` (对外版); ``share=True`` is ``copy="share"``. :attr:`Report.working`
+says whether the office's workings (data checks, method, codes) are printed.
+
+**落款** (:meth:`Report.closing`, GB/T 9704): the 署名 and the 成文日期 at the end of the
+body. 署名: ``issuer`` of the texts file's front matter, else park.yaml's ``issuer``, else
+「<园区>管委会」. 成文日期: the ``date`` parameter (``--date``), else ``date:`` of the texts
+file's front matter (``texts/<period>.md``), else the rendering day in 北京时间
+(:func:`beijing_today`).
 
 The lower room of :mod:`parkanalysis.report`: :mod:`~parkanalysis.report.sections` (how the
 sections phrase things), :mod:`~parkanalysis.report.period` and
@@ -9,7 +19,8 @@ from __future__ import annotations
 
 from parkanalysis.dataset.cache import load_cached
 from parkanalysis.report.display import HTML, html_block
-from parkanalysis.report.model import Heading, Paragraph
+from parkanalysis.report.model import Heading, Paragraph, Signature
+from parkanalysis.report.naming import COPY_MARKS, resolve_copy
 
 #: Rows of the balance table that the period report shows (the land report shows all).
 BALANCE_SUMMARY_ITEMS = (
@@ -62,14 +73,21 @@ def beijing_today() -> str:
 
 
 class Report:
-    """What the period and land reports share: dataset, park, share mode, title."""
+    """What the period and land reports share: dataset, park, copy, title, 落款."""
 
-    def __init__(self, *, data, park, share):
+    def __init__(self, *, data, park, share, copy=None, date=None, texts_period=None):
         full = load_cached(data)
         self.park = full.resolve_park(park)
         self.ds = load_cached(data, park=self.park) if len(full.parks) > 1 else full
         self.info = self.ds.profile.parks[self.park]
-        self.share = bool(share)
+        #: The copy: ``work`` (工作稿), ``final`` (上报稿) or ``share`` (对外版).
+        self.copy = resolve_copy(copy, bool(share))
+        self.share = self.copy == "share"
+        #: True in the 工作稿 only: data checks, method, file names and codes are printed.
+        self.working = self.copy == "work"
+        self._data = data
+        self._front = self._front_matter(texts_period)
+        self.date = self._document_date(date)
         from parkanalysis.share import share_rules
 
         #: Share rules of the park (validated: k an integer ≥ 3, p ≥ 10, no unknown keys).
@@ -91,9 +109,32 @@ class Report:
         """
         return bool(self.share and self.rules.too_few(n))
 
+    def _front_matter(self, period) -> dict:
+        """The front matter of the office's texts file of ``period`` (empty without one)."""
+        if period is None:
+            return {}
+        from parkanalysis._io import resolve_data_folder
+        from parkanalysis.report.texts import read_office_text
+
+        office = read_office_text(resolve_data_folder(self._data), period)
+        return dict(office.front) if office is not None else {}
+
+    def _document_date(self, date) -> str:
+        """The 成文日期 as printed (「2016年7月5日」): parameter, front matter, today."""
+        from parkanalysis.errors import ParameterError
+        from parkanalysis.report.form import chinese_date, parse_date
+
+        if date not in (None, ""):
+            try:
+                return chinese_date(parse_date(date))
+            except ValueError as exc:
+                raise ParameterError(f"参数 date:{exc}") from None
+        if self._front.get("date") is not None:
+            return chinese_date(self._front["date"])
+        return beijing_today()
+
     def _title(self, heading: str, subtitle: str) -> HTML:
-        if self.share:
-            heading += "(对外版)"
+        heading += COPY_MARKS[self.copy]
         parts = [Heading(heading, 1), Paragraph(subtitle, role="subtitle")]
         if self.share:
             k = self.min_enterprises
@@ -105,6 +146,14 @@ class Report:
                     role="banner",
                 )
             )
+        elif self.working:
+            parts.append(
+                Paragraph(
+                    "工作稿:供园区办公室内部核对,含数据核对、测算方法与数据来源;"
+                    "上报请用上报稿,对外请用对外版。",
+                    role="banner",
+                )
+            )
         return html_block(*parts)
 
     def _region(self) -> str:
@@ -112,8 +161,13 @@ class Report:
 
     @property
     def issuer(self) -> str:
-        """The issuing office: ``config.issuer`` of the park, else 「<园区>管委会」."""
-        return str(self.ds.config(self.park).get("issuer") or f"{self.info.name}管委会")
+        """The issuing office: ``issuer`` of the texts' front matter, else ``config.issuer``
+        of the park, else 「<园区>管委会」."""
+        return str(
+            self._front.get("issuer")
+            or self.ds.config(self.park).get("issuer")
+            or f"{self.info.name}管委会"
+        )
 
     def _number(self, section: str, section_blocks: HTML) -> HTML:
         """Give tables and figures their 表N/图N once, in the order sections are first shown."""
@@ -134,12 +188,16 @@ class Report:
         return section_blocks
 
     def _cover(self, heading: str, subtitle: str) -> HTML:
-        """Cover block: title, issuing office, 北京时间 date; 「内部资料 注意保存」 inside."""
+        """Cover block: title and subtitle; 「内部资料 注意保存」 above the title of the 工作稿
+        and the 上报稿. The issuing office and the date are the 落款 (:meth:`closing`)."""
         block = self._title(heading, subtitle)
-        cover = Paragraph(f"{self.issuer}  {beijing_today()}", role="subtitle")
         if self.share:
-            return html_block(block, cover)
-        return html_block(Paragraph("内部资料 注意保存", role="subtitle"), block, cover)
+            return html_block(block)
+        return html_block(Paragraph("内部资料 注意保存", role="subtitle"), block)
+
+    def closing(self) -> HTML:
+        """The 落款 at the end of the body: 署名 over 成文日期, right-aligned (GB/T 9704)."""
+        return html_block(Signature(self.issuer, self.date))
 
 
 def scope_count(scope) -> float:

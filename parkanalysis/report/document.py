@@ -28,7 +28,7 @@ from parkanalysis.report.model import (
 )
 
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
-_PLACEHOLDER = re.compile(r"^【待填写:(.*)】$")
+_PLACEHOLDER = re.compile(r"^【待填写[:：](.*)】$")
 
 
 def _plain(text: str) -> str:
@@ -70,7 +70,7 @@ def markdown_blocks(source: str) -> list:
         item = _ITEM.match(line)
         if heading:
             flush()
-            blocks.append(Heading(_plain(heading.group(2)), min(len(heading.group(1)), 3)))
+            blocks.append(Heading(_plain(heading.group(2)), min(len(heading.group(1)), 4)))
         elif not line.strip():
             flush()
         elif item and not para:
@@ -87,7 +87,7 @@ def markdown_blocks(source: str) -> list:
     return blocks
 
 
-def document_from_notebook(nb, *, share: bool = False) -> Document:
+def document_from_notebook(nb, *, share: bool = False, copy: str = "final") -> Document:
     """The whole document of an executed notebook (title = its first level-1 heading)."""
     blocks: list = []
     for cell in nb.cells:
@@ -99,4 +99,4 @@ def document_from_notebook(nb, *, share: bool = False) -> Document:
                 if MIME in data:
                     blocks.extend(block_from_json(b) for b in dict(data[MIME]).get("blocks", []))
     title = next((b.text for b in blocks if isinstance(b, Heading) and b.level == 1), "报告")
-    return Document(title=title, blocks=blocks, share=share)
+    return Document(title=title, blocks=blocks, share=share, copy="share" if share else copy)

@@ -100,13 +100,20 @@ class LandReport(Report):
         confidence=None,
         share=False,
         period=None,
+        copy=None,
+        date=None,
     ):
         from parkanalysis.errors import ParameterError
         from parkanalysis.land import land_outlook_for, resolve_as_of
         from parkanalysis.land.projection import HORIZON_YEARS
+        from parkanalysis.periods import parse_period
 
         as_of = land_as_of(period, as_of)
-        super().__init__(data=data, park=park, share=share)
+        # the office's texts of the report's month (texts/2016-06.md) may set its date
+        month = parse_period(str(as_of)[:7]) if as_of else None
+        super().__init__(
+            data=data, park=park, share=share, copy=copy, date=date, texts_period=month
+        )
         if confidence is not None:  # None: the park's expansion.confidence, as everywhere
             try:
                 confidence = float(confidence)
@@ -128,7 +135,7 @@ class LandReport(Report):
         self.outlook = shared_outlook(self, self.outlook, self.as_of)
 
     def title(self) -> HTML:
-        """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
+        """Cover block: title and subtitle; 「内部资料 注意保存」 on the 工作稿 and 上报稿."""
         from parkanalysis.report.naming import report_title
 
         return self._cover(
@@ -381,9 +388,9 @@ class LandReport(Report):
                         "horizon_years": "保障年限(年)",
                         "until": "保障至(日期)",
                         "median_net_mu": "需新增可供土地·中位(亩)",
-                        "net_mu": f"需新增可供土地·{conf}置信(亩)",
-                        "gross_mu": f"折合规划面积·{conf}置信(亩)",
-                        "demand_mu": f"期内供地需求·{conf}置信(亩)",
+                        "net_mu": f"需新增可供土地·{conf}把握(亩)",
+                        "gross_mu": f"折合规划面积·{conf}把握(亩)",
+                        "demand_mu": f"期内供地需求·{conf}把握(亩)",
                         "history_max_mu": "历史同等时长最多供地(亩)",
                     },
                     source=self._estimate,
@@ -483,7 +490,7 @@ class LandReport(Report):
         )
 
     def appendix(self) -> HTML:
-        """附:数据说明与核对 (internal copy only, as in the period report).
+        """附:数据说明与核对 (工作稿 only, as in the period report).
 
         The forecast's method and its own words (P50, P10-P90, the simulation), the 公顷
         figures of the 用地平衡表, where the confidence level comes from, and the backtest.
@@ -494,7 +501,7 @@ class LandReport(Report):
         from parkanalysis.land.outlook import WORDS
         from parkanalysis.report.model import Heading
 
-        if self.share:
+        if not self.working:
             return html_block()
         o = self.outlook
         table = balance_table(self.ds, park=self.park, as_of=self.as_of)

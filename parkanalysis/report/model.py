@@ -12,9 +12,16 @@ block                     meaning
 :class:`Table`            column headers and rows of display strings; text columns marked
 :class:`Figure`           a chart (the matplotlib figure, rendered by each writer itself)
 :class:`Source`           a 资料来源 line
-:class:`Placeholder`      【待填写:…】 for a section the office has not written yet
+:class:`Placeholder`      【待填写：…】 for a section the office has not written yet
+:class:`Signature`        the 落款 (GB/T 9704): 署名 and 成文日期, right-aligned, at the end
 :class:`RawHTML`          legacy HTML fragment (HTML writer only; others get its text)
 ========================  ==============================================================
+
+Every text of a block is put in Chinese form when the block is made
+(:func:`~parkanalysis.report.form.chinese_form`: full-width ``，；：（）？！`` where they touch
+Chinese, dates 「2016年6月20日」), so that no section phrases punctuation itself and every
+writer prints the same text. A blank the data cannot fill is written 【待填写】 (or
+【待填写：…】) inside a sentence; writers highlight it (:data:`BLANK`).
 
 Tables and figures are numbered (表1, 图1 …) by the writers of whole documents, in order,
 unless the report numbered them already (``label``; the period report does, so that the
@@ -31,6 +38,8 @@ writers can rebuild the whole document from the executed notebook
 >>> blocks = [Heading("一、经济运行", 2), Paragraph("产值增长<5%>")]
 >>> [block_from_json(block_to_json(b)) for b in blocks] == blocks
 True
+>>> Paragraph("3385人,同比增长2.5%(上年同期3,303人)").text
+'3385人，同比增长2.5%（上年同期3,303人）'
 """
 
 from __future__ import annotations
@@ -39,8 +48,11 @@ import base64
 import contextlib
 import contextvars
 import io
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from parkanalysis.report.form import chinese_form
 
 #: MIME type of a section's JSON in an executed notebook.
 MIME = "application/vnd.parkanalysis.section+json"
@@ -48,6 +60,8 @@ MIME = "application/vnd.parkanalysis.section+json"
 #: notebook page's charts, which are shown at :data:`~.writers.html.PAGE_DPI` CSS pixels per
 #: inch (sharp on high-density screens).
 FIGURE_DPI = 200
+#: A blank inside a sentence that the data cannot fill (「免除费用【待填写】万元」).
+BLANK = re.compile(r"【待填写(?:[:：][^】]*)?】")
 
 #: PNGs drawn while :func:`drawing_once` is active: (id(figure), dpi) → (figure, PNG).
 _DRAWN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("pa_drawn", default=None)
@@ -73,9 +87,14 @@ def drawing_once():
 
 @dataclass
 class Heading:
+    """A heading: 1 title, 2 一级标题 (一、), 3 二级标题 ((一)), 4 三级标题 (1.)."""
+
     text: str
     level: int = 2
     kind: str = "heading"
+
+    def __post_init__(self):
+        self.text = chinese_form(self.text)
 
 
 @dataclass
@@ -84,12 +103,18 @@ class Paragraph:
     role: str = "body"  # body | note | subtitle | banner
     kind: str = "paragraph"
 
+    def __post_init__(self):
+        self.text = chinese_form(self.text)
+
 
 @dataclass
 class ListBlock:
     items: list[str]
     ordered: bool = True
     kind: str = "list"
+
+    def __post_init__(self):
+        self.items = [chinese_form(i) for i in self.items]
 
 
 @dataclass
@@ -101,6 +126,11 @@ class Table:
     source: str | None = None  # 资料来源
     label: str | None = None  # 表1 … when the report numbered it already
     kind: str = "table"
+
+    def __post_init__(self):
+        self.columns = [chinese_form(c) for c in self.columns]
+        self.rows = [[chinese_form(v) for v in row] for row in self.rows]
+        self.caption, self.source = chinese_form(self.caption), chinese_form(self.source)
 
 
 @dataclass(eq=False)
@@ -115,6 +145,10 @@ class Figure:
     source: str | None = None  # 资料来源
     label: str | None = None  # 图1 … when the report numbered it already
     kind: str = "figure"
+
+    def __post_init__(self):
+        self.alt = chinese_form(self.alt)
+        self.caption, self.source = chinese_form(self.caption), chinese_form(self.source)
 
     def png_bytes(self, dpi: int = FIGURE_DPI) -> bytes:
         """The figure as PNG at ``dpi`` (the stored PNG when the figure itself is gone)."""
@@ -147,15 +181,59 @@ class Source:
     text: str
     kind: str = "source"
 
+    def __post_init__(self):
+        self.text = chinese_form(self.text)
+
 
 @dataclass
 class Placeholder:
     topic: str
     kind: str = "placeholder"
 
+    def __post_init__(self):
+        self.topic = chinese_form(self.topic)
+
     @property
     def text(self) -> str:
-        return f"【待填写:{self.topic}】"
+        return f"【待填写：{self.topic}】"
+
+
+@dataclass
+class Signature:
+    """The 落款 at the end of the body: 署名 (the issuing office) over 成文日期
+    (「2016年7月5日」), both right-aligned (GB/T 9704-2012 7.3.5)."""
+
+    issuer: str
+    date: str
+    kind: str = "signature"
+
+    def __post_init__(self):
+        self.issuer, self.date = chinese_form(self.issuer), chinese_form(self.date)
+
+    def indents(self) -> tuple[float, float]:
+        """Right indents (in characters) of the 署名 and the 成文日期: the date 右空二字, the
+        署名's first character two characters left of the date's; a 署名 longer than that
+        moves the date (GB/T 9704-2012 7.3.5.2). Digits count half a character.
+
+        >>> Signature("工贸园管委会", "2016年7月5日").indents()
+        (4.0, 2.0)
+        >>> Signature("阜阳市颍州区工贸园管理委员会", "2016年7月5日").indents()
+        (2.0, 8.0)
+        """
+        issuer, date = text_width(self.issuer), text_width(self.date)
+        issuer_right = date + 4 - issuer
+        if issuer_right >= 2:
+            return issuer_right, 2.0
+        return 2.0, issuer - date
+
+
+def text_width(text: str) -> float:
+    """Width of ``text`` in characters of the body font: ASCII half, the rest whole.
+
+    >>> text_width("2016年7月5日")
+    6.0
+    """
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
 
 
 @dataclass
@@ -164,10 +242,12 @@ class RawHTML:
     kind: str = "raw"
 
 
-Block = Heading | Paragraph | ListBlock | Table | Figure | Source | Placeholder | RawHTML
+Block = (
+    Heading | Paragraph | ListBlock | Table | Figure | Source | Placeholder | Signature | RawHTML
+)
 _KINDS = {
     c.__dataclass_fields__["kind"].default: c
-    for c in (Heading, Paragraph, ListBlock, Table, Figure, Source, Placeholder, RawHTML)
+    for c in (Heading, Paragraph, ListBlock, Table, Figure, Source, Placeholder, Signature, RawHTML)
 }
 
 
@@ -205,6 +285,8 @@ class Document:
     title: str
     blocks: list[Block]
     share: bool = False
+    #: The copy (:data:`~parkanalysis.report.naming.COPIES`): work, final or share.
+    copy: str = "final"
 
     def numbered(self) -> list[tuple[Block, str | None]]:
         """Each block with its label (``表1``, ``图2``) or None, numbered in document order."""

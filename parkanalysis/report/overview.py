@@ -35,7 +35,8 @@ import pandas as pd
 
 from parkanalysis.report.base import beijing_today
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
-from parkanalysis.report.model import Heading, Paragraph
+from parkanalysis.report.model import Heading, Paragraph, Signature
+from parkanalysis.report.naming import resolve_copy
 
 #: Economic columns of the ranking: (indicator id, table field, column name).
 RANKED = (
@@ -79,6 +80,19 @@ def _load(data: Any, zone_name: str | None):
     return as_zone(data, name=zone_name)
 
 
+def _document_date(date) -> str:
+    """The 成文日期 as printed: the ``date`` parameter (YYYY-MM-DD), else today in Beijing."""
+    from parkanalysis.errors import ParameterError
+    from parkanalysis.report.form import chinese_date, parse_date
+
+    if date in (None, ""):
+        return beijing_today()
+    try:
+        return chinese_date(parse_date(date))
+    except ValueError as exc:
+        raise ParameterError(f"参数 date:{exc}") from None
+
+
 class OverviewReport:
     """The overview of the parks of ``data`` for ``period`` (see the module docstring).
 
@@ -96,13 +110,19 @@ class OverviewReport:
         zone_name=None,
         outlook: bool = True,
         park=None,
+        copy=None,
+        date=None,
     ):
         from parkanalysis.periods import parse_period
         from parkanalysis.province import park_status, zone_by_park, zone_land, zone_table
 
         self.zone = _load(data, zone_name)
         self.period = parse_period(period)
-        self.share = bool(share)
+        #: The copy: ``work`` (工作稿), ``final`` (上报稿) or ``share`` (对外版).
+        self.copy = resolve_copy(copy, bool(share))
+        self.share = self.copy == "share"
+        #: The 成文日期 as printed in the 落款 (「2016年7月5日」): ``date``, else today.
+        self.date = _document_date(date)
         self.total = zone_table(self.zone, self.period)
         self.by_park = zone_by_park(self.zone, self.period)
         self.status = park_status(self.zone, self.period)
@@ -225,7 +245,9 @@ class OverviewReport:
         """Cover: title, the parks taken in, issuer and date (内部资料 on the internal copy)."""
         from parkanalysis.report.naming import report_title
 
-        heading = report_title("overview", self.zone.name, period=self.period, share=self.share)
+        heading = report_title(
+            "overview", self.zone.name, period=self.period, share=self.share, copy=self.copy
+        )
         n_in = int((self.status["status"] != "未报").sum())
         sub = f"共{len(self.zone.parks)}个园区,{n_in}个园区数据纳入合计;土地截至{self._month()}末"
         parts = [Heading(heading, 1), Paragraph(sub, role="subtitle")]
@@ -239,8 +261,11 @@ class OverviewReport:
             )
         else:
             parts.insert(0, Paragraph("内部资料 注意保存", role="subtitle"))
-        parts.append(Paragraph(f"{self.issuer}  {beijing_today()}", role="subtitle"))
         return html_block(*parts)
+
+    def closing(self) -> HTML:
+        """The 落款 at the end of the body: 署名 over 成文日期, right-aligned (GB/T 9704)."""
+        return html_block(Signature(self.issuer, self.date))
 
     def totals(self) -> HTML:
         """The total's figures with 同比 (同口径 over the union of the parks' enterprises)."""

@@ -47,11 +47,24 @@ class PeriodReport(Report):
     Each public method returns one section, ready to display.
     """
 
-    def __init__(self, *, data, period, park=None, share=False, allow_incomplete=False):
+    def __init__(
+        self,
+        *,
+        data,
+        period,
+        park=None,
+        share=False,
+        allow_incomplete=False,
+        copy=None,
+        date=None,
+    ):
         from parkanalysis.dataset.completeness import require_complete
         from parkanalysis.periods import check_period_available, parse_period
 
-        super().__init__(data=data, park=park, share=share)
+        texts_period = parse_period(period)
+        super().__init__(
+            data=data, park=park, share=share, copy=copy, date=date, texts_period=texts_period
+        )
         first, last = self.ds.reported_range
         self.period = check_period_available(
             parse_period(period),
@@ -114,7 +127,7 @@ class PeriodReport(Report):
 
     # -- sections ----------------------------------------------------------------------
     def title(self) -> HTML:
-        """Cover block: title, issuing office, date; 「内部资料 注意保存」 on the internal copy."""
+        """Cover block: title and subtitle; 「内部资料 注意保存」 on the 工作稿 and 上报稿."""
         from parkanalysis.report.naming import report_title
 
         return self._cover(
@@ -464,10 +477,10 @@ class PeriodReport(Report):
         return html_block(ListBlock([i for i in items if i], ordered=True))
 
     def appendix(self) -> HTML:
-        """附:数据说明与核对 (internal copy only): method notes, 公顷 figures, data checks."""
+        """附:数据说明与核对 (工作稿 only): method notes, 公顷 figures, data checks."""
         from parkanalysis.report.model import Heading
 
-        if self.share:
+        if not self.working:
             return html_block()
         return self._number(
             "appendix",

@@ -45,6 +45,7 @@ import unicodedata
 from pathlib import Path
 
 from parkanalysis.report.model import (
+    BLANK,
     Document,
     Figure,
     Heading,
@@ -52,6 +53,7 @@ from parkanalysis.report.model import (
     Paragraph,
     Placeholder,
     RawHTML,
+    Signature,
     Source,
     Table,
 )
@@ -228,9 +230,13 @@ def _setup_styles(doc) -> None:
     for border in ppr.findall(_qn("w:pBdr")):
         ppr.remove(border)
     title.font.size = Pt(22)
-    for name, key in (("Heading 1", "h1"), ("Heading 2", "h2"), ("Heading 3", "h2")):
+    for name, key, bold in (
+        ("Heading 1", "h1", False),
+        ("Heading 2", "h2", False),
+        ("Heading 3", "body", True),  # 三级标题 (1.): 仿宋, bold
+    ):
         style = doc.styles[name]
-        _set_fonts(style, FONTS[key][0], size=BODY_PT, bold=False)
+        _set_fonts(style, FONTS[key][0], size=BODY_PT, bold=bold)
         para(style, keep=True)
     caption = doc.styles["Caption"]
     _set_fonts(caption, FONTS["h1"][0], size=14, bold=False)
@@ -574,7 +580,39 @@ def _source(doc, text: str | None) -> None:
     p = doc.add_paragraph()
     _small_para(p, size=12)
     _no_grid_snap(p)
-    _run(p, f"资料来源:{text}", size=12)
+    _run(p, f"资料来源：{text}", size=12)
+
+
+def _text(p, text: str):
+    """``text`` as runs of ``p``, each blank (【待填写】) highlighted as a placeholder is."""
+    from docx.enum.text import WD_COLOR_INDEX
+
+    at = 0
+    for m in BLANK.finditer(text):
+        if m.start() > at:
+            p.add_run(text[at : m.start()])
+        p.add_run(m.group(0)).font.highlight_color = WD_COLOR_INDEX.YELLOW
+        at = m.end()
+    if at < len(text) or not text:
+        p.add_run(text[at:])
+    return p
+
+
+def _signature(doc, block: Signature) -> None:
+    """The 落款: one empty line, the 署名, the 成文日期; right-aligned with GB/T 9704's
+    right indents (:meth:`Signature.indents`), kept together."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    doc.add_paragraph().paragraph_format.keep_with_next = True
+    issuer_em, date_em = block.indents()
+    for text, em, keep in ((block.issuer, issuer_em, True), (block.date, date_em, False)):
+        p = doc.add_paragraph(text)
+        pf = p.paragraph_format
+        pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        pf.first_line_indent = Pt(0)
+        pf.right_indent = Pt(em * BODY_PT)
+        pf.keep_with_next = keep
 
 
 def write_docx(
@@ -593,7 +631,7 @@ def write_docx(
             if block.level == 1:
                 doc.add_paragraph(block.text, style=_style(doc, "Title"))
             else:
-                name = "Heading 1" if block.level == 2 else "Heading 2"
+                name = {2: "Heading 1", 3: "Heading 2"}.get(block.level, "Heading 3")
                 doc.add_paragraph(block.text, style=_style(doc, name))
         elif isinstance(block, Paragraph):
             if block.role == "subtitle":
@@ -609,19 +647,21 @@ def write_docx(
                 p = doc.add_paragraph()
                 _run(p, block.text, font=FONTS["h1"][0], size=BODY_PT)
             else:
-                p = doc.add_paragraph(block.text)
+                p = _text(doc.add_paragraph(), block.text)
             # 「…如下:」 stays with the table or chart it opens
             if block.text.rstrip().endswith((":", "：")) and isinstance(following, Table | Figure):
                 p.paragraph_format.keep_with_next = True
         elif isinstance(block, ListBlock):
             for i, item in enumerate(block.items, 1):
-                doc.add_paragraph(f"{i}.{item}" if block.ordered else f"· {item}")
+                _text(doc.add_paragraph(), f"{i}.{item}" if block.ordered else f"· {item}")
         elif isinstance(block, Table):
             _table(doc, block, label)
         elif isinstance(block, Figure):
             _figure(doc, block, label)
         elif isinstance(block, Source):
             _source(doc, block.text)
+        elif isinstance(block, Signature):
+            _signature(doc, block)
         elif isinstance(block, Placeholder):
             p = doc.add_paragraph()
             _run(p, block.text).font.highlight_color = WD_COLOR_INDEX.YELLOW
@@ -634,6 +674,7 @@ def write_docx(
                 doc.add_paragraph(text)
     doc.core_properties.title = document.title
     doc.core_properties.author = ""
+    doc.core_properties.comments = ""  # python-docx writes its own name here
     buffer = io.BytesIO()
     doc.save(buffer)
     return atomic_write(Path(path), buffer.getvalue())

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from parkanalysis.report.model import (
+    BLANK,
     FIGURE_DPI,
     Document,
     Figure,
@@ -21,6 +22,7 @@ from parkanalysis.report.model import (
     Paragraph,
     Placeholder,
     RawHTML,
+    Signature,
     Source,
     Table,
 )
@@ -38,9 +40,30 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def text_html(text: str) -> str:
+    """Escaped text with each blank (【待填写】) marked for the reader's eye.
+
+    >>> text_html("免除费用【待填写】万元 <b>")
+    '免除费用<mark class="pa-blank">【待填写】</mark>万元 &lt;b&gt;'
+    """
+    return BLANK.sub(lambda m: f'<mark class="pa-blank">{m.group(0)}</mark>', esc(text))
+
+
+def signature_html(block: Signature) -> str:
+    """The 落款: 署名 over 成文日期, right-aligned, indented as GB/T 9704 says."""
+    issuer_em, date_em = block.indents()
+    return (
+        '<div class="pa-signature">'
+        f'<p style="text-align:right;text-indent:0;padding-right:{issuer_em:g}em">'
+        f"{esc(block.issuer)}</p>"
+        f'<p style="text-align:right;text-indent:0;padding-right:{date_em:g}em">'
+        f"{esc(block.date)}</p></div>"
+    )
+
+
 def _source(block) -> str:
     text = getattr(block, "source", None)
-    return f'<p class="pa-source">资料来源:{esc(text)}</p>' if text else ""
+    return f'<p class="pa-source">资料来源：{esc(text)}</p>' if text else ""
 
 
 def table_html(table: Table, *, label: str | None = None) -> str:
@@ -90,24 +113,26 @@ def _img(figure: Figure, dpi: int, *, style: str = "") -> str:
 def block_html(block, *, label: str | None = None, dpi: int = PAGE_DPI) -> str:
     """One block as HTML; ``label`` (表1, 图1) is given by whole-document writers."""
     if isinstance(block, Heading):
-        if block.level in (2, 3):  # a section heading from a block (the appendix): in the 目录 too
+        if block.level in (2, 3, 4):  # a section heading from a block (appendix): in the 目录 too
             anchor = "pa-" + hashlib.sha1(block.text.encode("utf-8")).hexdigest()[:10]
             return f'<h{block.level} id="{anchor}">{esc(block.text)}</h{block.level}>'
         return f"<h{block.level}>{esc(block.text)}</h{block.level}>"
     if isinstance(block, Paragraph):
         if block.role == "banner":
-            head, sep, rest = block.text.partition(":")
+            head, sep, rest = block.text.partition("：")
             if sep:
                 return (
-                    f'<div class="pa-share-banner"><strong>{esc(head)}</strong>:{esc(rest)}</div>'
+                    f'<div class="pa-share-banner"><strong>{esc(head)}</strong>：{esc(rest)}</div>'
                 )
             return f'<div class="pa-share-banner">{esc(block.text)}</div>'
         cls = _ROLE_CLASS.get(block.role)
         attr = f' class="{cls}"' if cls else ""
-        return f"<p{attr}>{esc(block.text)}</p>"
+        return f"<p{attr}>{text_html(block.text)}</p>"
     if isinstance(block, ListBlock):
         tag = "ol" if block.ordered else "ul"
-        return f"<{tag}>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + f"</{tag}>"
+        return f"<{tag}>" + "".join(f"<li>{text_html(i)}</li>" for i in block.items) + f"</{tag}>"
+    if isinstance(block, Signature):
+        return signature_html(block)
     if isinstance(block, Table):
         return table_html(block, label=label or block.label) + _source(block)
     if isinstance(block, Figure):
@@ -120,7 +145,7 @@ def block_html(block, *, label: str | None = None, dpi: int = PAGE_DPI) -> str:
             f"<figcaption>{esc(caption)}</figcaption>{_source(block)}</figure>"
         )
     if isinstance(block, Source):
-        return f'<p class="pa-source">资料来源:{esc(block.text)}</p>'
+        return f'<p class="pa-source">资料来源：{esc(block.text)}</p>'
     if isinstance(block, Placeholder):
         return f'<p class="pa-placeholder">{esc(block.text)}</p>'
     if isinstance(block, RawHTML):
