@@ -19,6 +19,7 @@ import docx
 import pytest
 import yaml
 
+from parkanalysis.report.form import chinese_form
 from parkanalysis.sample import write_synthetic
 from tests.helpers import require_chromium, require_tool
 from tests.zone_reference import PERIOD, entrants, expected_indicators, stop_after, union
@@ -80,7 +81,8 @@ def test_ranking_equals_pandas_per_park(zone):
 
 
 def _rows(html: str, name: str) -> list[str]:
-    """The table rows of ``html`` that mention ``name``."""
+    """The table rows of ``html`` that mention ``name`` (in the page's Chinese form)."""
+    name = chinese_form(name)
     return [row for row in re.split(r"<tr[ >]", html) if name in row.split("</tr>")[0]]
 
 
@@ -116,7 +118,7 @@ def test_rendered_overview_carries_the_pandas_total(zone, rendered):
         html = files["html"].read_text(encoding="utf-8")
         row = _rows(html, "工业总产值(万元)")[0]
         assert level in row and growth in row, row[:400]
-        assert f"{parks['P003']}(" in html and "未报" in html
+        assert re.search(re.escape(parks["P003"]) + "[(（]", html) and "未报" in html
         assert files["html"].name.startswith("全区园区经济运行与土地利用综述(2016年1-5月)")
         assert files["html"].name.endswith("(对外版).html") == share
         word = docx.Document(str(files["docx"]))
