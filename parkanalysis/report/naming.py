@@ -31,7 +31,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["SHARE_MARK", "is_share_name", "report_stem", "report_title", "safe_stem"]
+__all__ = [
+    "SHARE_MARK",
+    "is_share_name",
+    "land_as_of",
+    "report_stem",
+    "report_title",
+    "safe_stem",
+]
 
 #: What a share copy's title and file name end with.
 SHARE_MARK = "(对外版)"
@@ -87,3 +94,29 @@ def is_share_name(name: str) -> bool:
     """True for the file name of a share copy (titled, or the code names of earlier versions)."""
     stem = str(name).rsplit(".", 1)[0]
     return stem.endswith(SHARE_MARK) or stem.endswith("_share")
+
+
+def land_as_of(period=None, as_of=None) -> str | None:
+    """The land report's cut-off month from its parameters: ``period`` or ``as_of``.
+
+    ``period`` is written as every report's period is: a month (``2016-06``: as of June
+    2016), or 1-N月, a quarter, a half or a year — as of its last month. ``as_of``
+    (``YYYY-MM``) is papermill's older spelling of the same. Neither: the data's last month
+    (None). Both must name the same month.
+
+    >>> land_as_of(period="2016-06"), land_as_of(period="2016H1"), land_as_of(period="2016年1-5月")
+    ('2016-06', '2016-06', '2016-05')
+    >>> land_as_of(as_of="2016-03"), land_as_of()
+    ('2016-03', None)
+    """
+    from parkanalysis.errors import ParameterError
+    from parkanalysis.periods import parse_period
+
+    if period is None:
+        return as_of
+    month = parse_period(period).as_of
+    if as_of is not None and str(as_of)[:7] != month:
+        raise ParameterError(
+            f"土地报告的报告期只需给一个:period={period!r}(截至{month})与 as_of={as_of!r} 不一致。"
+        )
+    return month
