@@ -56,15 +56,26 @@ def indicator_spec(indicator: str, allowed: Sequence[str] | None = None):
 
 
 def tag(frame: pd.DataFrame, table: str, **meta: Any) -> pd.DataFrame:
-    frame.attrs[TABLE_ATTR] = {"table": table, **{k: v for k, v in meta.items() if v}}
+    """Record ``table`` and ``meta`` (labels, units, note, caption, figures) in ``attrs``.
+
+    None and empty texts or mappings are left out; a figure of 0 is kept.
+
+    >>> tag(pd.DataFrame(), "monthly", note="", growth_pct=0.0).attrs["parkanalysis"]
+    {'table': 'monthly', 'growth_pct': 0.0}
+    """
+    empty = (str, dict, list, tuple)
+    kept = {k: v for k, v in meta.items() if v is not None and not (isinstance(v, empty) and not v)}
+    frame.attrs[TABLE_ATTR] = {"table": table, **kept}
     return frame
 
 
 def park_name(ds: Any, pid: str) -> str:
+    """The park's name as park.yaml gives it."""
     return ds.profile.parks[pid].name
 
 
 def with_industry(e: pd.DataFrame) -> pd.DataFrame:
+    """``e`` (reindexed 0..n-1) with the 门类/大类 codes and names of its ``industry_code``."""
     from parkanalysis.industry import classify
 
     ind = classify(e["industry_code"].where(e["industry_code"].ne("nan")))
