@@ -17,7 +17,7 @@ Index (one example each in docs/API.md; importing the package changes no global 
 * questions: ``contribution`` (拉动/贡献率), ``by_industry`` (GB/T 4754), ``monthly``,
   ``compare_parks``, ``compare_periods``, ``drill_down``, ``supply_by_use``,
   ``land_outlook`` (what-if arguments) — :mod:`parkanalysis.explore`
-* display: ``zh`` (any package table in Chinese, sortable and filterable)
+* display: ``zh`` (any package table in Chinese, sortable and filterable), ``to_excel``
 * reports: ``render_report``, ``run_batch``
 
 Park ids and park names (``park="工贸园"``) are accepted wherever a park is asked for.
@@ -61,6 +61,7 @@ _PUBLIC = {
     "run_batch": "parkanalysis.batch",
     # exploration (parkanalysis.explore): the analyst's questions and tables in Chinese
     "zh": "parkanalysis.explore",
+    "to_excel": "parkanalysis.explore",
     "contribution": "parkanalysis.explore",
     "by_industry": "parkanalysis.explore",
     "monthly": "parkanalysis.explore",

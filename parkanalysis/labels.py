@@ -196,7 +196,17 @@ TABLE_LABELS: dict[str, dict[str, str]] = {
     "land_indicators": {"id": "指标代码", "name": "指标"},
     "balance": {"label": "项目"},
     "scenarios": {"label": "情景", "description": "说明"},
-    "grading": {"name": "企业名称", "kind": "企业类型", "area_mu": "用地面积(亩)"},
+    # grading annualises a period's flows (× 12 ÷ months): its per-亩/per-person values say so
+    "grading": {
+        "name": "企业名称",
+        "kind": "企业类型",
+        "area_mu": "用地面积(亩)",
+        "tax_per_mu": "年化亩均税收(万元/亩)",
+        "value_added_per_mu": "年化亩均增加值(万元/亩)",
+        "labour_productivity": "年化全员劳动生产率(万元/人)",
+        "revenue_per_mu": "年化亩均营业收入(万元/亩)",
+        "output_per_mu": "年化亩均产值(万元/亩)",
+    },
     "contribution": {"name": "企业名称", "value": "本期", "prev_value": "上年同期"},
     "by_industry": {"area_mu": "用地面积(亩)"},
     "monthly": {"month": "月", "label": "月份", "value": "当月值", "prev_value": "上年同月"},
@@ -506,11 +516,29 @@ def _safe_cell(value: Any) -> Any:
     return value
 
 
+def excel_number_format(unit: Any, value: Any = None) -> str:
+    """The XLSX number format of a number in ``unit``: the decimals the display shows.
+
+    >>> [excel_number_format(u) for u in ("万元", "万元/亩", "家", "%")]
+    ['#,##0.0', '#,##0.00', '#,##0', '#,##0.0']
+    >>> excel_number_format(None, 3378), excel_number_format(None, 3378.0)
+    ('#,##0', '#,##0.0')
+    """
+    if unit is None and isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return "#,##0"
+    decimals = decimals_for_unit(unit)
+    return "#,##0" if decimals == 0 else "#,##0." + "0" * decimals
+
+
 def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     """Return an XLSX workbook with one sheet per frame, Chinese headers, no formulas.
 
     Text that starts like a formula (``=HYPERLINK(…)``) is stored as text, so opening the
-    file never runs anything from the data.
+    file never runs anything from the data. Numbers are stored as numbers, shown with the
+    decimals of their unit as the display shows them (:func:`decimals_for_unit`: 万元 1,
+    万元/亩 2, % 1, counts 0; a row's own ``unit`` in indicator tables); a column without a
+    unit whose numbers are all whole (integers, or counts a ``groupby`` made floats) shows
+    no decimals.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -518,21 +546,30 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     book = Workbook()
     book.remove(book.active)
     for title, frame in sheets.items():
-        sheet = book.create_sheet(title=str(title)[:31] or "Sheet")
+        name = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(title))[:31]
+        sheet = book.create_sheet(title=name or "Sheet")
+        labels = labels_for(frame)
         shown = with_labels(frame)
+        units = [cell_units(frame, c, labels=labels) for c in frame.columns]
+        for i in range(frame.shape[1]):  # whole numbers of no unit: shown as the display does
+            values = frame.iloc[:, i]
+            if units[i][:1] == [None] and pd.api.types.is_float_dtype(values):
+                finite = values[np.isfinite(values.to_numpy(dtype="float64"))]
+                if len(finite) and bool((finite == finite.round()).all()):
+                    units[i] = ["个"] * len(frame)
         sheet.append([_safe_cell(c) for c in shown.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in shown.itertuples(index=False):
             sheet.append([_safe_cell(v) for v in row])
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
+        for r, row in enumerate(sheet.iter_rows(min_row=2)):
+            for c, cell in enumerate(row):
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
                     if cell.value.startswith(_FORMULA_START):
                         cell.quotePrefix = True
-                elif isinstance(cell.value, float):
-                    cell.number_format = "#,##0.0"
+                elif isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    cell.number_format = excel_number_format(units[c][r], cell.value)
         for index, column in enumerate(shown.columns, start=1):
             width = max([len(str(column))] + [len(str(v)) for v in shown.iloc[:200, index - 1]])
             sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(

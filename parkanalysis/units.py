@@ -9,16 +9,18 @@ applied as ``value * p / q`` with the exact rational factor, so whole numbers co
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import unicodedata
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Literal
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from parkanalysis.errors import ParameterError
+
+if TYPE_CHECKING:  # numpy and pandas are imported where frames are converted, not to read
+    import numpy as np  # a unit in park.yaml (planning a report imports neither)
+    import pandas as pd
 
 __all__ = [
     "AREA_UNITS",
@@ -162,9 +164,12 @@ def _convert(value: Any, unit: str, *, family: UnitFamily, to: str) -> Any:
         x = x * p if p != 1 else x
         return x / q if q != 1 else x
 
-    if isinstance(value, pd.Series | pd.DataFrame):
-        return apply(value.astype("float64"))
-    if isinstance(value, np.ndarray | list | tuple):
+    if isinstance(value, list | tuple) or getattr(value, "ndim", 0) >= 1:
+        import numpy as np
+        import pandas as pd
+
+        if isinstance(value, pd.Series | pd.DataFrame):
+            return apply(value.astype("float64"))
         return apply(np.asarray(value, dtype="float64"))
     if value is None:
         return math.nan
@@ -255,10 +260,13 @@ def in_area_unit(table: pd.DataFrame, unit: str) -> pd.DataFrame:
     (公顷/年) and the 亩 figure in a new column ``value_mu``; other rows keep their value and
     have ``value_mu`` NaN. In 亩 the table is returned unchanged.
 
+    >>> import pandas as pd
     >>> t = pd.DataFrame({"value": [150.0, 2.5], "unit": ["亩", "年"]})
     >>> in_area_unit(t, "公顷").values.tolist()
     [[10.0, '公顷', 150.0], [2.5, '年', nan]]
     """
+    import numpy as np
+
     canon = parse_unit(unit)[1] if unit else "亩"
     if canon == "亩" or "unit" not in table.columns:
         return table
@@ -292,6 +300,7 @@ def to_wan_yuan(value: Any, unit: str) -> Any:
     --------
     >>> to_wan_yuan(31260000, "元"), to_wan_yuan(1.25, "亿元")
     (3126.0, 12500.0)
+    >>> import pandas as pd
     >>> to_wan_yuan(pd.Series([1000.0, None], name="tax"), "千元").tolist()
     [100.0, nan]
     """
@@ -375,7 +384,7 @@ def is_missing(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return _normalise_text(value).lower() in MISSING_TOKENS
-    return isinstance(value, float | np.floating) and math.isnan(value)
+    return isinstance(value, numbers.Real) and math.isnan(value)  # numpy's floats too
 
 
 def parse_number(
@@ -419,7 +428,7 @@ def parse_number(
         return math.nan
     if isinstance(text, bool):
         raise ValueError(f"无法识别的数字 {text!r}:是真假值,不是数字")
-    if isinstance(text, int | float | np.integer | np.floating):
+    if isinstance(text, numbers.Real):  # int, float and numpy's numbers
         return float(text)
     if not isinstance(text, str):
         raise ValueError(f"无法识别的数字 {text!r}:类型 {type(text).__name__} 不是数字")
@@ -470,12 +479,16 @@ def parse_numbers(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> floats, bad = parse_numbers(pd.Series(["3,126", "３１２６", "—", "约300", 12, None]))
     >>> floats.tolist()
     [3126.0, 3126.0, nan, nan, 12.0, nan]
     >>> bad.tolist()
     [False, False, False, True, False, False]
     """
+    import numpy as np
+    import pandas as pd
+
     s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if pd.api.types.is_bool_dtype(s.dtype):
         nan = pd.Series(np.nan, index=s.index, name=s.name, dtype="float64")
@@ -520,6 +533,9 @@ def _parse_cells(
     cells: pd.Series, percent_as_fraction: bool, allow_percent: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse non-numeric cells (default RangeIndex) with string operations."""
+    import numpy as np
+    import pandas as pd
+
     floats = np.full(len(cells), np.nan)
     bad = np.zeros(len(cells), dtype=bool)
     text = cells.astype("string").str.normalize("NFKC").str.strip()

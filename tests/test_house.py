@@ -14,6 +14,17 @@ A *private name* is one with a single leading underscore that does not also end 
 private names may not. Besides imports, ``obj._name`` is flagged when ``obj`` is not
 ``self``/``cls`` and ``_name`` is defined by another module of the package only (a
 private method called from another room, e.g. ``report._indicators_of(...)``).
+
+*Rooms* are the packages and top modules of ``parkanalysis/`` (``dataset/``, ``units``,
+``render/`` …; the package's own ``__init__`` is the room ``parkanalysis``). A room's *layer*
+follows from the imports: 0 for a room that imports no other, else one more than the highest
+room it imports (:func:`room_layers`; docs/ARCHITECTURE.md "Rooms and layers" draws them).
+Following a ``kind`` through ``render_report`` with :class:`RoomTracer` (``sys.setprofile``
+over the package's frames, in the calling process) lists the rooms entered and every call
+from one room into another; a *climb* is a call from a room of a lower layer into a room of
+a higher one — a callback, a method of an object made upstairs, a dynamic import — which
+the import graph cannot show. Calls made by module bodies while importing are the import
+graph's business and not counted.
 """
 
 from __future__ import annotations
@@ -23,7 +34,7 @@ import os
 import shutil
 import sys
 import traceback
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,6 +271,164 @@ def test_every_imported_name_exists():
     assert not missing, "\n".join(missing)
 
 
+# -- rooms and climbs, followed at run time ---------------------------------------------------
+
+
+def room_of(module: str) -> str:
+    """The room of a dotted module name: its first part below the package.
+
+    >>> room_of("parkanalysis.dataset.readers.limits"), room_of("parkanalysis.units")
+    ('dataset', 'units')
+    >>> room_of("parkanalysis")
+    'parkanalysis'
+    """
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def room_layers(root: Path = PACKAGE) -> dict[str, int]:
+    """Room → layer from the import graph (a room imports only rooms of lower layers).
+
+    >>> layers = room_layers()
+    >>> layers["errors"], layers["render"] > layers["report"] > layers["dataset"] > layers["units"]
+    (0, True)
+    """
+    graph: dict[str, set[str]] = defaultdict(set)
+    for module, targets in import_graph(root).items():
+        graph[room_of(module)].update(room_of(t) for t in targets)
+    for room, targets in graph.items():
+        targets.discard(room)
+    layers: dict[str, int] = {}
+
+    def layer(room: str, path: tuple[str, ...]) -> int:
+        if room in path:
+            raise AssertionError("rooms import each other: " + " → ".join((*path, room)))
+        if room not in layers:
+            below = [layer(t, (*path, room)) for t in sorted(graph.get(room, ()))]
+            layers[room] = 1 + max(below) if below else 0
+        return layers[room]
+
+    for room in sorted(graph):
+        layer(room, ())
+    return layers
+
+
+class RoomTracer:
+    """Record, in this process, every call into a function of the package's rooms.
+
+    ``edges[(caller_room, callee_room)]`` counts the calls (the caller is the nearest frame
+    of the package up the stack; None outside it); ``examples`` keeps the first
+    ``caller function → callee function (file)`` of each edge. Module bodies run by imports
+    are left out, as callees and as callers.
+    """
+
+    def __init__(self, root: Path = PACKAGE):
+        self.prefix = str(root) + os.sep
+        self.top = root.name
+        self.edges: Counter[tuple[str | None, str]] = Counter()
+        self.examples: dict[tuple[str | None, str], str] = {}
+
+    def room(self, filename: str) -> str | None:
+        if not (filename.startswith(self.prefix) and filename.endswith(".py")):
+            return None  # not the package's Python (a template, a library)
+        head = filename[len(self.prefix) :].split(os.sep)[0]
+        return self.top if head == "__init__.py" else head.removesuffix(".py")
+
+    def _profile(self, frame, event, _arg) -> None:
+        if event != "call":
+            return
+        code = frame.f_code
+        callee = self.room(code.co_filename)
+        if callee is None or code.co_name == "<module>":
+            return
+        up, caller = frame.f_back, None
+        while up is not None:
+            caller = self.room(up.f_code.co_filename)
+            if caller is not None:
+                if up.f_code.co_name == "<module>":
+                    return  # an import running a module body
+                break
+            up = up.f_back
+        self.edges[(caller, callee)] += 1
+        if caller != callee and (caller, callee) not in self.examples:
+            where = code.co_filename[len(self.prefix) :]
+            who = up.f_code.co_qualname if up is not None else "—"
+            self.examples[(caller, callee)] = f"{who} → {code.co_qualname} ({where})"
+
+    def __enter__(self) -> RoomTracer:
+        sys.setprofile(self._profile)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.setprofile(None)
+
+    @property
+    def rooms(self) -> set[str]:
+        """The rooms entered."""
+        return {callee for _caller, callee in self.edges}
+
+    def climbs(self, layers: dict[str, int]) -> list[str]:
+        """Every call from a room of a lower layer into a room of a higher one."""
+        return [
+            f"{a} (layer {layers[a]}) → {b} (layer {layers[b]}), {n}×: {self.examples[(a, b)]}"
+            for (a, b), n in sorted(self.edges.items(), key=str)
+            if a is not None and a != b and layers[a] < layers[b]
+        ]
+
+
+def test_the_room_tracer_sees_rooms_and_climbs(tmp_path, monkeypatch):
+    """On a two-room package where the lower room calls back into the upper one, the
+    tracer sees both rooms and exactly that climb (so a pass below means something)."""
+    pkg = tmp_path / "roomspkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "low.py").write_text("def apply(f, x):\n    return f(x) + 1\n")
+    (pkg / "high.py").write_text(
+        "from roomspkg.low import apply\n\ndef double(x):\n    return 2 * x\n\n"
+        "def run():\n    return apply(double, 3)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    high = importlib.import_module("roomspkg.high")
+    layers = room_layers(pkg)
+    assert layers == {"high": 1, "low": 0, "roomspkg": 0}
+    with RoomTracer(pkg) as tracer:
+        assert high.run() == 7
+    assert tracer.rooms == {"high", "low"}
+    assert tracer.edges == Counter({(None, "high"): 1, ("high", "low"): 1, ("low", "high"): 1})
+    assert tracer.climbs(layers) == ["low (layer 0) → high (layer 1), 1×: apply → double (high.py)"]
+
+
+#: The rooms an internal land report (HTML and Word) enters in the calling process:
+#: render (plan, params, formats, kernel, export, documents), dataset (park.yaml once, the
+#: data checks' load), _io, catalogue (park.yaml's checks), periods, units, report (naming,
+#: texts, the document and its Word writer). The share copy adds share/ and what it protects.
+MAX_ROOMS_LAND_REPORT = 8
+
+
+def test_render_report_stays_within_a_few_rooms_and_never_climbs(tmp_path):
+    """One ``kind`` followed through ``render_report`` in this process — planning (file
+    name, cache key, office texts), the data checks, parameterizing and running the kernel
+    (another process: its calls are not here), the HTML export and the Word file — enters at
+    most :data:`MAX_ROOMS_LAND_REPORT` rooms and never calls up from a lower layer."""
+    from parkanalysis.render import render_report
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    layers = room_layers()
+    with RoomTracer() as tracer:
+        result = render_report(
+            "land", out_dir=tmp_path / "out", data=str(data), formats=("html", "docx")
+        )
+    assert result.status == "rendered", result.error
+    assert set(result.outputs) == {"html", "docx"}
+    entered = sorted(tracer.rooms, key=lambda r: (layers[r], r))
+    assert len(entered) <= MAX_ROOMS_LAND_REPORT, f"{len(entered)} rooms: {entered}"
+    climbs = tracer.climbs(layers)
+    assert not climbs, "calls from a lower layer into a higher one:\n" + "\n".join(climbs)
+
+
 #: ``open`` audit events on a park.yaml while :data:`_COUNTING` holds a folder (an audit hook
 #: cannot be removed, so one hook is installed for the process and switched by this list).
 _COUNTING: list[Path] = []
@@ -276,7 +445,8 @@ def _count_opens(event: str, args: tuple) -> None:
 def test_render_report_reads_park_yaml_once(tmp_path):
     """One ``kind`` followed through ``render_report`` — plan (file name, share rules, cache
     key, office texts), the data checks, the kernel run, the HTML and the share sidecar —
-    opens the dataset's park.yaml once in this process (the kernel is another process).
+    opens the dataset's park.yaml once in this process (the kernel is another process),
+    and calls no room of a higher layer from a lower one.
 
     A fresh copy of the sample: nothing remembered from other tests can hide a read.
     """
@@ -291,12 +461,18 @@ def test_render_report_reads_park_yaml_once(tmp_path):
     _OPENS.clear()
     _COUNTING.append(data.resolve())
     try:
-        result = render_report(
-            "land", out_dir=tmp_path / "out", data=str(data), share=True, horizon=3
-        )
+        with RoomTracer() as tracer:
+            result = render_report(
+                "land", out_dir=tmp_path / "out", data=str(data), share=True, horizon=3
+            )
     finally:
         _COUNTING.clear()
     assert result.status == "rendered", result.error
+    # the share copy: the sidecar's protected table adds share/ and the rooms it reads
+    # (indicators, land, forecast, projects, safety), still without a climb
+    layers = room_layers()
+    assert len(tracer.rooms) <= MAX_ROOMS_LAND_REPORT + 7, sorted(tracer.rooms)
+    assert not tracer.climbs(layers), "\n".join(tracer.climbs(layers))
     assert result.html_path.name.startswith("工贸园")  # named from the park.yaml read once
     assert sidecar_path(result.html_path).is_file()  # the share sidecar was written too
     assert len(_OPENS) == 1, f"park.yaml opened {len(_OPENS)} times:\n" + "\n----\n".join(_OPENS)

@@ -53,7 +53,8 @@ class Completeness:
     """Expected and filed returns per park and month.
 
     ``rates``: park_id, year, month, expected, reported, rate (0-1).
-    ``missing``: park_id, enterprise_id, year, month of every 缺报.
+    ``missing``: park_id, enterprise_id, name (when the registry has names), year, month of
+    every 缺报.
     ``complete_to``: park → (year, month), the data's end (see the module docstring).
     ``last_reported``: park → (year, month) of the last row not in the future.
     """
@@ -120,7 +121,14 @@ class Completeness:
     def missing_in(
         self, park: str | None, year: int, start_month: int, end_month: int
     ) -> pd.DataFrame:
-        """The 缺报 rows of one park (None: every park) inside the months of one year."""
+        """The 缺报 rows of one park (None: every park) inside the months of one year:
+        ``park_id, enterprise_id, name, year, month`` (the name from the registry).
+
+        >>> from parkanalysis.dataset import load_dataset
+        >>> c = load_dataset("data/sample").completeness
+        >>> c.missing_in("GMY", 2016, 1, 6).columns.tolist()
+        ['park_id', 'enterprise_id', 'name', 'year', 'month']
+        """
         m = self.missing
         if m.empty:
             return m
@@ -259,6 +267,13 @@ def reporting_status(
             "month": (miss["t"].to_numpy() % 12 + 1).astype("int64"),
         }
     )
+    if "name" in enterprises.columns:  # the enterprise as people know it, beside its code
+        names = enterprises.assign(
+            park_id=enterprises["park_id"].astype("str"),
+            enterprise_id=enterprises["enterprise_id"].astype("str"),
+        ).drop_duplicates(["park_id", "enterprise_id"])[["park_id", "enterprise_id", "name"]]
+        missing = missing.merge(names, on=["park_id", "enterprise_id"], how="left")
+        missing = missing[["park_id", "enterprise_id", "name", "year", "month"]]
     g = exp.groupby(["park_id", "t"])["filed"].agg(["size", "sum"]).reset_index()
     # reporting months without any expected enterprise still appear (rate NaN)
     del jan_feb_combined  # January rows are filed or not: no separate rule needed

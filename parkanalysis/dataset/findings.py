@@ -7,12 +7,15 @@ finding states how many more there are.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from parkanalysis.errors import Finding
+
+if TYPE_CHECKING:  # numpy only where a mask of rows is given (park.yaml's checks need none)
+    import numpy as np
 
 #: Findings kept per (file, column, rule) before summarising the rest.
 MAX_PER_GROUP = 50
@@ -57,6 +60,8 @@ class Findings:
         message: str | Callable[[int], str],
     ) -> int:
         """Record one finding per True in ``mask``; return how many there were."""
+        import numpy as np
+
         idx = np.flatnonzero(mask)
         if len(idx) == 0:
             return 0
@@ -107,15 +112,11 @@ def _plain(v):
     """Convert numpy scalars and NaN to plain Python values for findings."""
     if v is None:
         return None
-    if isinstance(v, np.generic):
+    if type(v).__module__ == "numpy" and hasattr(v, "item"):  # numpy scalars
         v = v.item()
     if isinstance(v, float) and v != v:
         return None
-    try:
-        import pandas as pd
-
-        if v is pd.NA or v is pd.NaT:
-            return None
-    except Exception:  # pragma: no cover
-        pass
+    pd = sys.modules.get("pandas")  # pd.NA/NaT exist only where pandas made the value
+    if pd is not None and (v is pd.NA or v is pd.NaT):
+        return None
     return v

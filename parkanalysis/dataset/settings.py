@@ -29,6 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from parkanalysis.catalogue import grading_config, indicator_ids
+from parkanalysis.errors import ParameterError
+
 #: Marks "no default": the key is optional and absent from DEFAULT_CONFIG.
 OPTIONAL = object()
 
@@ -85,9 +88,6 @@ class Setting:
 
 def _grading_part(part: str) -> Callable[[Any], str | None]:
     def check(value):
-        from parkanalysis.errors import ParameterError
-        from parkanalysis.grading import grading_config
-
         try:
             grading_config({part: value})
         except ParameterError as exc:
@@ -113,8 +113,6 @@ def _resettlement_months(value: dict) -> str | None:
 
 def _targets(value: dict) -> str | None:
     """``{年份: {指标代码: 目标值}}``: years as integers, known indicator ids, numbers > 0."""
-    from parkanalysis.indicators import indicator_ids
-
     known = indicator_ids()
     for year, targets in value.items():
         if isinstance(year, bool) or not str(year).isdigit() or len(str(year)) != 4:

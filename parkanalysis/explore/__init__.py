@@ -2,9 +2,10 @@
 
 The layout shows the model:
 
-* :mod:`.questions` — the questions (contribution to growth, figures by industry, month by
-  month, parks and periods side by side, land supplied by use, drill-down), each returning a
-  DataFrame with internal column names and its table recorded in ``attrs``;
+* :mod:`.questions` — the questions (contribution to growth, figures by industry, parks and
+  periods side by side, land supplied by use, drill-down), each returning a DataFrame with
+  internal column names and its table recorded in ``attrs``; :mod:`.monthly` — month by
+  month, for the park or one line per enterprise; :mod:`.common` — what they share;
 * :mod:`.whatif` — the land outlook with what-if arguments;
 * :mod:`.display` — any package table shown in Chinese (:func:`zh`), sortable and filterable;
 * :mod:`.widgets` — pickers for park, period and indicator over a table and a chart
@@ -23,15 +24,15 @@ the package itself (``pa.contribution``, ``pa.zh`` …)::
 
 from __future__ import annotations
 
-from parkanalysis.explore.display import ZhTable, format_frame, zh
+from parkanalysis.explore.common import ENTERPRISE_INDICATORS
+from parkanalysis.explore.display import ZhTable, format_frame, to_excel, zh
+from parkanalysis.explore.monthly import monthly
 from parkanalysis.explore.questions import (
-    ENTERPRISE_INDICATORS,
     by_industry,
     compare_parks,
     compare_periods,
     contribution,
     drill_down,
-    monthly,
     supply_by_use,
 )
 from parkanalysis.explore.whatif import OutlookView, land_outlook
@@ -52,5 +53,6 @@ __all__ = [
     "monthly",
     "period_choices",
     "supply_by_use",
+    "to_excel",
     "zh",
 ]

@@ -5,7 +5,13 @@
 it came from (:func:`parkanalysis.labels.with_labels`) and numbers formatted by unit
 (:func:`parkanalysis.labels.format_value`: 万元 1 decimal, 万元/亩 2, % 1, counts 0, 「—」 for
 missing). In a table with a ``unit`` column (indicator tables) the numbers of a row follow
-that row's unit.
+that row's unit. A column of unknown unit whose numbers are all whole (counts from a
+``groupby``, a pivot) shows them as integers (``232``, not ``232.0``).
+
+A derived table keeps what its index says: a named index, a text or date index, or a
+MultiIndex (``groupby`` keys, ``set_index("division_name")``) is shown as leading columns
+(:func:`with_index`); an unnamed integer index (row numbers, left by filtering) is not. A
+Series is shown as a one-column table.
 
 The HTML is self-contained — a ``<table>`` with a filter box and clickable headers whose
 behaviour is a few lines of inline JavaScript in ``oninput``/``onclick`` attributes — so it
@@ -18,6 +24,8 @@ from __future__ import annotations
 
 import html
 import itertools
+import os
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,7 +39,7 @@ from parkanalysis.labels import (
     with_labels,
 )
 
-__all__ = ["ZhTable", "format_frame", "zh"]
+__all__ = ["ZhTable", "format_frame", "to_excel", "with_index", "zh"]
 
 #: Internal columns not shown (the package's plumbing); still in ``.frame``.
 HIDDEN_COLUMNS = ("parcel_ids",)
@@ -87,6 +95,46 @@ def _cell(value: Any, column: Any, unit: str | None) -> str:
     return format_value(value, unit)
 
 
+def with_index(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """The frame with a meaningful index as its leading columns (see the module docstring).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"division_name": ["家具制造业", "批发业"], "n": [3.0, 232.0]})
+    >>> with_index(t.set_index("division_name")).columns.tolist()
+    ['division_name', 'n']
+    >>> with_index(t[t["n"] > 10]).columns.tolist()  # row numbers are not kept
+    ['division_name', 'n']
+    >>> with_index(t.set_index("division_name")["n"]).columns.tolist()
+    ['division_name', 'n']
+    """
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame(name="value" if frame.name is None else frame.name)
+    index = frame.index
+    unnamed = all(n is None for n in index.names)
+    if index.nlevels == 1 and unnamed and pd.api.types.is_integer_dtype(index.dtype):
+        return frame
+    names = [
+        n if n is not None else ("项目" if index.nlevels == 1 else f"项目{i + 1}")
+        for i, n in enumerate(index.names)
+    ]
+    taken = set(map(str, frame.columns))
+    names = [f"{n}(索引)" if str(n) in taken else n for n in names]
+    out = frame.set_axis(index.set_names(names), axis=0).reset_index()
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def _whole(values: list, unit: str | None) -> bool:
+    """A column of unknown unit whose numbers are all whole (shown as integers)."""
+    if unit is not None:
+        return False
+    numbers = [v for v in values if isinstance(v, float) and not _is_missing(v)]
+    return bool(numbers) and all(
+        v == v and abs(v) != float("inf") and float(v).is_integer() for v in numbers
+    )
+
+
 def format_frame(frame: pd.DataFrame, *, table: str | None = None) -> pd.DataFrame:
     """Return ``frame`` as strings: Chinese headers, numbers by unit, 「—」 for missing.
 
@@ -106,6 +154,10 @@ def format_frame(frame: pd.DataFrame, *, table: str | None = None) -> pd.DataFra
             continue
         units = cell_units(frame, column, labels=labels)
         values = frame[column].tolist()
+        if pd.api.types.is_float_dtype(frame[column]) and _whole(
+            values, units[0] if units else None
+        ):
+            units = ["个"] * len(values)  # whole numbers of unknown unit: no decimals
         shown[column] = [_cell(v, column, u) for v, u in zip(values, units, strict=True)]
     out = pd.DataFrame(shown, index=frame.index, dtype=object)
     out.attrs = {}
@@ -145,22 +197,24 @@ class ZhTable:
         caption: str | None = None,
         max_rows: int = 500,
     ):
-        self.frame = frame
-        self.table = table or infer_table(frame)
-        self.caption = caption or _meta(frame).get("caption")
+        self.frame = frame.to_frame() if isinstance(frame, pd.Series) else frame
+        #: what is shown: ``frame`` with a meaningful index as leading columns
+        self.shown = with_index(frame)
+        self.table = table or infer_table(self.shown)
+        self.caption = caption or _meta(self.shown).get("caption")
         self.max_rows = max_rows
 
     def labelled(self) -> pd.DataFrame:
         """The frame's values with Chinese headers (numbers not rounded)."""
-        return with_labels(self.frame, table=self.table)
+        return with_labels(self.shown, table=self.table)
 
     def formatted(self) -> pd.DataFrame:
         """The frame as shown: Chinese headers, formatted strings."""
-        return format_frame(self.frame, table=self.table)
+        return format_frame(self.shown, table=self.table)
 
     def __repr__(self) -> str:
         parts = [self.caption, self.formatted().to_string(index=False)]
-        parts.append(_meta(self.frame).get("note"))
+        parts.append(_meta(self.shown).get("note"))
         return "\n".join(str(p) for p in parts if p)
 
     def _repr_html_(self) -> str:
@@ -168,7 +222,7 @@ class ZhTable:
 
     def to_html(self) -> str:
         """Self-contained sortable, filterable HTML (see the module docstring)."""
-        frame = self.frame
+        frame = self.shown
         shown = self.formatted()
         n = len(frame)
         head = frame.iloc[: self.max_rows]
@@ -232,6 +286,48 @@ def zh(frame: pd.DataFrame, *, table: str | None = None, caption: str | None = N
     ('11', ['id', 'name', 'value'])
     """
     return ZhTable(frame, table=table, caption=caption)
+
+
+def to_excel(tables: Any, path: str | os.PathLike, *, sheet: str | None = None) -> Path:
+    """Write one table (or ``{sheet name: table}``) to an XLSX file; return its path.
+
+    Each sheet is what :func:`zh` shows: Chinese headers, a meaningful index as columns,
+    numbers stored as numbers with the decimals of their unit (万元 1, 万元/亩 2, % 1, counts
+    as integers) — :func:`parkanalysis.labels.to_excel_bytes`, which never writes a formula
+    (text from the data that starts like one is stored as text). The file is written
+    atomically (a failed write leaves no half-written file).
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> from parkanalysis.dataset import load_dataset
+    >>> from parkanalysis.indicators import indicator_table
+    >>> t = indicator_table(load_dataset("data/sample"), "2016年1-5月")
+    >>> path = to_excel(t, tempfile.mkdtemp() + "/指标.xlsx")
+    >>> ws = openpyxl.load_workbook(path).active
+    >>> ws["A1"].value, ws.title
+    ('指标代码', '结果')
+    """
+    from parkanalysis._io import atomic_write
+    from parkanalysis.labels import to_excel_bytes
+
+    if isinstance(tables, dict):
+        named = dict(tables)
+    else:
+        named = {sheet or _meta(tables).get("caption") or "结果": tables}
+    frames = {}
+    for title, table in named.items():
+        if isinstance(table, ZhTable):
+            frame = table.shown
+            if table.table and not _meta(frame).get("table"):
+                frame = frame.copy()
+                frame.attrs[TABLE_ATTR] = {**_meta(frame), "table": table.table}
+        else:
+            frame = with_index(table)
+        frames[str(title)] = frame
+    out = Path(path)
+    atomic_write(out, to_excel_bytes(frames))
+    return out
 
 
 class ZhAccessor:

@@ -16,21 +16,15 @@ Definitions (the tests hold them):
 * **By industry**: 行业代码 → GB/T 4754-2017 门类/大类 (:mod:`parkanalysis.industry`); blank codes
   are 「未分类」. Land is the enterprises' apportioned land (a parcel shared by *k* enterprises
   counts 1/*k*); an enterprise without land has **no** land (NaN), never 0, and 亩均 figures are
-  Σ flow ÷ Σ land over the enterprises with land and data — NaN, never ``inf``, for an
+  Σ flow ÷ Σ land over the enterprises with land and data in the period — the same
+  enterprises on both sides (one that left before the period keeps its land on the register
+  but is in neither), and both sums are columns of the table — NaN, never ``inf``, for an
   industry without land.
-* **Month by month**: ``ds.monthly`` holds each month's own value (当月值). Where the park has
-  February rows but no January row at all in a year (1-2月 reported together, e.g. from
-  累计 statistics), each February value is 1-2月 combined; flows are split between January
-  and February in proportion to their days (31 : 28 or 29) and flagged ``split``; a stock
-  (从业人员) is not invented for January (NaN). An enterprise without a January row in a year
-  where others have one simply had no January (e.g. it started in February): nothing is
-  split. Growth of a month is 同口径 against the same month a year earlier.
 * **Drill-down**: the enterprises behind a park figure, whose values add up to it.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,7 +32,15 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.errors import ParameterError
-from parkanalysis.labels import TABLE_ATTR
+from parkanalysis.explore.common import (
+    ENTERPRISE_INDICATORS,
+    TABLE_ATTR,
+    indicator_spec,
+    land_of,
+    park_name,
+    tag,
+    with_industry,
+)
 
 __all__ = [
     "by_industry",
@@ -46,58 +48,8 @@ __all__ = [
     "compare_periods",
     "contribution",
     "drill_down",
-    "monthly",
     "supply_by_use",
 ]
-
-#: Indicators with a per-enterprise value (flows and the employees stock).
-ENTERPRISE_INDICATORS = (
-    "industrial_output",
-    "industrial_value_added",
-    "fixed_asset_investment",
-    "tax_revenue",
-    "revenue",
-    "employees",
-)
-
-
-def indicator_spec(indicator: str, allowed: Sequence[str] | None = None):
-    """The IndicatorSpec named by an id, a Chinese name or a monthly column."""
-    from parkanalysis.indicators import INDICATORS
-
-    for s in INDICATORS:
-        if indicator in (s.id, s.name) or (s.column == indicator and s.id in (allowed or ())):
-            if allowed is not None and s.id not in allowed:
-                break
-            return s
-    choices = allowed or [s.id for s in INDICATORS]
-    names = {s.id: s.name for s in INDICATORS}
-    raise ParameterError(
-        f"指标 {indicator!r} 不支持;可选:" + "、".join(f"{i}({names[i]})" for i in choices)
-    )
-
-
-def _tag(frame: pd.DataFrame, table: str, **meta: Any) -> pd.DataFrame:
-    frame.attrs[TABLE_ATTR] = {"table": table, **{k: v for k, v in meta.items() if v}}
-    return frame
-
-
-def _park_name(ds: Any, pid: str) -> str:
-    return ds.profile.parks[pid].name
-
-
-def _with_industry(e: pd.DataFrame) -> pd.DataFrame:
-    from parkanalysis.industry import classify
-
-    ind = classify(e["industry_code"].where(e["industry_code"].ne("nan")))
-    return pd.concat([e.reset_index(drop=True), ind], axis=1)
-
-
-def _land(e: pd.DataFrame) -> pd.Series:
-    """Apportioned land of each enterprise, NaN without land (never 0)."""
-    area = e["area_mu"].astype("float64")
-    return area.where(area > 0)
-
 
 # -- contribution ------------------------------------------------------------------------------
 
@@ -109,6 +61,7 @@ def contribution(
     indicator: str = "industrial_output",
     by: str = "enterprise",
     park: str | None = None,
+    base: Any = None,
 ) -> pd.DataFrame:
     """Each enterprise's (or industry's) 拉动 and 贡献率 to the park's 同口径 growth.
 
@@ -123,6 +76,9 @@ def contribution(
         Per enterprise, per GB/T 4754 大类 (``"industry"``) or per 门类 (``"section"``).
     park : str, optional
         Park id or name.
+    base : str, int or Period, optional
+        An earlier period (e.g. ``"2016年1-3月"`` beside ``"2016年1-5月"``): both periods in
+        one table and the change between them (see Returns).
 
     Returns
     -------
@@ -131,6 +87,11 @@ def contribution(
         prev_value, change, yoy_pct, pull_pp, contribution_pct, in_scope``; by industry:
         ``division, division_name`` (or ``section, section_name``), ``n_enterprises`` and the
         same figures over the group's same-scope enterprises. Sorted by 拉动, largest first.
+        With ``base``: the keys, then ``value, pull_pp, contribution_pct`` of ``period``,
+        ``base_value, base_pull_pp, base_contribution_pct`` of ``base`` and
+        ``pull_change_pp`` = 拉动 − 基期拉动 (百分点; an enterprise out of scope in one
+        period counts 0 there), so Σ ``pull_change_pp`` = the change of the park's 同口径
+        growth (``attrs["parkanalysis"]["growth_change_pp"]``). Sorted by the change.
 
     Examples
     --------
@@ -143,12 +104,17 @@ def contribution(
     100.0
     >>> contribution(ds, "2016年1-5月", indicator="税收", by="section")["section_name"].tolist()[:2]
     ['制造业', '批发和零售业']
+    >>> d = contribution(ds, "2016年1-5月", indicator="税收", base="2016年1-3月")
+    >>> bool(np.isclose(d["pull_change_pp"].sum(), d.attrs["parkanalysis"]["growth_change_pp"]))
+    True
     """
+    if base is not None:
+        return _against_base(ds, period, base, indicator=indicator, by=by, park=park)
     from parkanalysis.indicators import enterprise_table
 
     spec = indicator_spec(indicator, ENTERPRISE_INDICATORS)
     pid = ds.resolve_park(park)
-    e = _with_industry(enterprise_table(ds, period, park=pid))
+    e = with_industry(enterprise_table(ds, period, park=pid))
     cur = e[spec.column].astype("float64")
     prev = e[f"prev_{spec.column}"].astype("float64")
     scope = cur.notna() & prev.notna()
@@ -185,7 +151,7 @@ def contribution(
         "change": f"增减额({unit})",
     }
     n = int(scope.sum())
-    name = _park_name(ds, pid)
+    name = park_name(ds, pid)
     note = (
         f"{name}{spec.name}同口径({n}家)增长{growth:.1f}%;"
         "各企业拉动(百分点)之和等于增速,贡献率之和为100%。"
@@ -195,7 +161,7 @@ def contribution(
     if by == "enterprise":
         out = out.drop(columns=["section", "section_name", "division"])
         out = out.sort_values("pull_pp", ascending=False, na_position="last", kind="stable")
-        return _tag(
+        return tag(
             out.reset_index(drop=True),
             "contribution",
             labels=labels,
@@ -227,13 +193,60 @@ def contribution(
     outside = int((~scope).sum())
     if outside:
         note += f"另有{outside}家企业不在同口径内(本期或上年同期无数据),未计入。"
-    return _tag(
+    return tag(
         grouped.reset_index(drop=True),
         "contribution",
         labels={**labels, "value": f"本期同口径({unit})", "prev_value": f"上年同期({unit})"},
         note=note,
         growth_pct=growth,
         indicator=spec.id,
+    )
+
+
+def _against_base(ds: Any, period: Any, base: Any, **kw: Any) -> pd.DataFrame:
+    """:func:`contribution` of ``period`` and of ``base`` side by side, with the change."""
+    from parkanalysis.indicators import resolve_period
+
+    now = contribution(ds, period, **kw)
+    then = contribution(ds, base, **kw)
+    keys = {"enterprise": ["enterprise_id", "name", "industry_code", "division_name"],
+            "industry": ["division", "division_name"],
+            "section": ["section", "section_name"]}[kw["by"]]  # fmt: skip
+    figures = ["value", "pull_pp", "contribution_pct"]
+    both = now[keys + figures].merge(
+        then[keys + figures].rename(columns={f: f"base_{f}" for f in figures}), on=keys, how="outer"
+    )
+    both["pull_change_pp"] = both["pull_pp"].fillna(0) - both["base_pull_pp"].fillna(0)
+    both = both.sort_values("pull_change_pp", ascending=False, kind="stable")
+    p, b = resolve_period(ds, period), resolve_period(ds, base)
+    g1, g0 = now.attrs[TABLE_ATTR]["growth_pct"], then.attrs[TABLE_ATTR]["growth_pct"]
+    meta = now.attrs[TABLE_ATTR]
+    unit = indicator_spec(meta["indicator"]).unit
+    name = indicator_spec(meta["indicator"]).name
+    return tag(
+        both.reset_index(drop=True),
+        "contribution",
+        labels={
+            "value": f"{p.label}({unit})",
+            "pull_pp": f"{p.label}拉动(百分点)",
+            "contribution_pct": f"{p.label}贡献率(%)",
+            "base_value": f"{b.label}({unit})",
+            "base_pull_pp": f"{b.label}拉动(百分点)",
+            "base_contribution_pct": f"{b.label}贡献率(%)",
+            "pull_change_pp": "拉动变化(百分点)",
+        },
+        units={
+            "base_value": unit,
+            "base_pull_pp": "百分点",
+            "pull_change_pp": "百分点",
+            "base_contribution_pct": "%",
+        },
+        note=f"{name}同口径增速由{b.label}的{g0:.1f}%变为{p.label}的{g1:.1f}%"
+        f"({g1 - g0:+.1f}个百分点),各项拉动变化之和等于增速变化。",
+        growth_pct=g1,
+        base_growth_pct=g0,
+        growth_change_pp=g1 - g0,
+        indicator=meta["indicator"],
     )
 
 
@@ -266,9 +279,12 @@ def by_industry(
     DataFrame
         ``section, section_name`` (and ``division, division_name``), ``n_enterprises``
         (with data in the period), the flows ``output_wan_yuan, value_added_wan_yuan,
-        revenue_wan_yuan, tax_wan_yuan``, ``employees`` (period end), ``area_mu`` (NaN when
-        no enterprise of the group has land), ``tax_per_mu, output_per_mu`` and
-        ``output_share_pct``; in code order.
+        revenue_wan_yuan, tax_wan_yuan``, ``employees`` (period end), ``area_mu`` (the land
+        of the group's enterprises with land and data in the period; NaN when none has
+        land), ``land_tax_wan_yuan, land_output_wan_yuan`` (税收 and 产值 of those same
+        enterprises), ``tax_per_mu, output_per_mu`` (``land_tax_wan_yuan ÷ area_mu``,
+        ``land_output_wan_yuan ÷ area_mu``: the page's own columns divide to the 亩均
+        shown) and ``output_share_pct``; in code order.
 
     Examples
     --------
@@ -284,12 +300,11 @@ def by_industry(
     if level not in ("division", "section"):
         raise ParameterError(f"level 应为 division(大类)或 section(门类),得到 {level!r}")
     pid = ds.resolve_park(park)
-    e = _with_industry(enterprise_table(ds, period, park=pid))
-    e["land"] = _land(e)
-    for col in ("tax_wan_yuan", "output_wan_yuan"):
-        ok = e["land"].notna() & e[col].notna()
-        e[f"{col}_land"] = e[col].where(ok)
-        e[f"{col}_area"] = e["land"].where(ok)
+    e = with_industry(enterprise_table(ds, period, park=pid))
+    # 亩均's land: enterprises with land and data in the period (one that left before it
+    # has land on the register but no figures: it is in neither numerator nor denominator)
+    e["land"] = land_of(e).where(e["has_data"].astype(bool))
+    on_land = e["land"].notna()
     keys = ["section", "section_name"] + (["division", "division_name"] * (level == "division"))
     g = e.groupby(keys, sort=True)
     out = pd.DataFrame({"n_enterprises": g["has_data"].sum().astype("int64")})
@@ -299,188 +314,24 @@ def by_industry(
     out["area_mu"] = g["land"].sum(min_count=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         for flow, name in (("tax_wan_yuan", "tax"), ("output_wan_yuan", "output")):
-            num = g[f"{flow}_land"].sum(min_count=1)
-            den = g[f"{flow}_area"].sum(min_count=1)
-            out[f"{name}_per_mu"] = (num / den).where(den > 0)
+            num = e[flow].where(on_land).groupby([e[k] for k in keys], sort=True).sum()
+            out[f"land_{flow}"] = num.where(out["area_mu"].notna())
+            out[f"{name}_per_mu"] = (out[f"land_{flow}"] / out["area_mu"]).where(out["area_mu"] > 0)
         total = e["output_wan_yuan"].sum()
         out["output_share_pct"] = out["output_wan_yuan"] / total * 100 if total else np.nan
     out = out.reset_index()
     if level == "division":  # codes in GB/T order, 「未分类」 last
         out = out.sort_values(["division"], key=lambda s: s.replace("", "99"), kind="stable")
-    no_land = int(e["land"].isna().sum())
+    no_land = int((e["has_data"].astype(bool) & ~on_land).sum())
     note = (
-        f"行业按 GB/T 4754-2017;{no_land}家企业无用地,不计入亩均(用地记为缺失,不是0)。"
-        "亩均 = 有用地且有数据企业的合计 ÷ 其用地,未年化。"
+        f"行业按 GB/T 4754-2017;{no_land}家有数据的企业无用地,不计入亩均(用地记为缺失,不是0)。"
+        "亩均 = 有用地企业的税收(产值)÷ 用地面积,用地面积为本期有数据企业的用地,未年化。"
     )
-    return _tag(out.reset_index(drop=True), "by_industry", note=note)
-
-
-# -- month by month ----------------------------------------------------------------------------
-
-
-def _industry_filter(e: pd.DataFrame, industry: str) -> pd.Series:
-    """Registry rows of an industry given as 门类 letter, 大类 code or either's name."""
-    ind = _with_industry(e[["industry_code"]].astype(str))
-    text = str(industry).strip()
-    for col in ("section", "division", "section_name", "division_name"):
-        hit = ind[col].eq(text.upper() if col == "section" else text)
-        if hit.any():
-            return hit.to_numpy()
-    if text[:1].isalpha() and text[1:3].isdigit():
-        hit = ind["division"].eq(text[1:3])
-        if hit.any():
-            return hit.to_numpy()
-    raise ParameterError(
-        f"行业 {industry!r} 在本园区没有企业;可用门类字母(C)、大类代码(21)或名称(家具制造业)。"
-    )
-
-
-def _enterprise_ids(ds: Any, pid: str, enterprise: Any) -> set[str]:
-    reg = ds.enterprises.loc[ds.enterprises["park_id"] == pid]
-    wanted = [enterprise] if isinstance(enterprise, str) else list(enterprise)
-    ids: set[str] = set()
-    for w in wanted:
-        hit = reg.loc[(reg["enterprise_id"] == w) | (reg["name"] == w), "enterprise_id"]
-        if hit.empty:
-            raise ParameterError(f"企业 {w!r} 不在园区 {_park_name(ds, pid)} 的企业名录中")
-        ids.update(hit.astype(str))
-    return ids
-
-
-def monthly(
-    ds: Any,
-    indicator: str = "industrial_output",
-    *,
-    park: str | None = None,
-    enterprise: str | Sequence[str] | None = None,
-    industry: str | None = None,
-    year: int | None = None,
-) -> pd.DataFrame:
-    """Month-by-month values (当月值) for the park, some enterprises or an industry.
-
-    Parameters
-    ----------
-    ds : Dataset
-    indicator : str, default "industrial_output"
-        One of :data:`ENTERPRISE_INDICATORS` (id or Chinese name).
-    park : str, optional
-        Park id or name.
-    enterprise : str or list of str, optional
-        Enterprise ids or names.
-    industry : str, optional
-        门类 letter (``"C"``), 大类 code (``"21"``, ``"C21"``) or name (``"家具制造业"``).
-    year : int, optional
-        Only this year (default every month of the data).
-
-    Returns
-    -------
-    DataFrame
-        One row per month from the data's first to its last month (months without data
-        have NaN): ``year, month, label`` ("2016年1月"), ``value``, ``prev_value`` and
-        ``yoy_pct`` (同口径 against the same month a year earlier), ``n_enterprises`` and
-        ``split`` (value derived from a combined 1-2月, see the module docstring).
-
-    Examples
-    --------
-    >>> from parkanalysis.dataset import load_dataset
-    >>> m = monthly(load_dataset("data/sample"), "tax_revenue", year=2016)
-    >>> m["label"].tolist()[:3]
-    ['2016年1月', '2016年2月', '2016年3月']
-    >>> round(float(m.loc[m.month <= 5, "value"].sum()), 1)
-    3126.0
-    """
-    spec = indicator_spec(indicator, ENTERPRISE_INDICATORS)
-    pid = ds.resolve_park(park)
-    col = spec.column
-    m = ds.monthly.loc[ds.monthly["park_id"] == pid, ["enterprise_id", "year", "month", col]]
-    m = m.assign(enterprise_id=m["enterprise_id"].astype(str), value=m[col].astype("float64"))
-    m = m.drop(columns=col)
-    what = _park_name(ds, pid)
-    years = set(m.loc[m["month"] == 2, "year"]) - set(m.loc[m["month"] == 1, "year"])
-    if enterprise is not None:
-        ids = _enterprise_ids(ds, pid, enterprise)
-        m = m.loc[m["enterprise_id"].isin(ids)]
-        what += f"{len(ids)}家企业" if len(ids) > 1 else "企业" + next(iter(ids))
-    if industry is not None:
-        reg = ds.enterprises.loc[ds.enterprises["park_id"] == pid]
-        ids = set(reg.loc[_industry_filter(reg, industry), "enterprise_id"].astype(str))
-        m = m.loc[m["enterprise_id"].isin(ids)]
-        what += f"{industry}行业"
-    m, n_split = _split_jan_feb(m, years, stock=spec.kind == "stock")
-    span = ds.month_range
-    if span is None:
-        raise ParameterError("数据集没有企业月度统计数据。")
-    (y0, m0), (y1, m1) = span
-    months = pd.period_range(f"{y0}-{m0:02d}", f"{y1}-{m1:02d}", freq="M")
-    grid = pd.DataFrame({"year": months.year, "month": months.month})
-    have = m.loc[m["value"].notna()]
-    prev = have.assign(year=have["year"] + 1)[["enterprise_id", "year", "month", "value"]]
-    both = have.merge(prev, on=["enterprise_id", "year", "month"], suffixes=("", "_prev"))
-    g = have.groupby(["year", "month"])
-    out = grid.merge(
-        pd.DataFrame(
-            {
-                "value": g["value"].sum(),
-                "n_enterprises": g.size(),
-                "split": m.groupby(["year", "month"])["split"].any(),
-            }
-        ).reset_index(),
-        on=["year", "month"],
-        how="left",
-    )
-    s = both.groupby(["year", "month"])[["value", "value_prev"]].sum().reset_index()
-    out = out.merge(s.rename(columns={"value": "scope_value", "value_prev": "prev_value"}),
-                    on=["year", "month"], how="left")  # fmt: skip
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["yoy_pct"] = (out["scope_value"] / out["prev_value"] - 1) * 100
-    out.loc[~(out["prev_value"] > 0), "yoy_pct"] = np.nan
-    out["n_enterprises"] = out["n_enterprises"].fillna(0).astype("int64")
-    out["split"] = out["split"].fillna(False).astype(bool)
-    out.insert(
-        2, "label", [f"{y}年{mo}月" for y, mo in zip(out["year"], out["month"], strict=True)]
-    )
-    out = out[
-        ["year", "month", "label", "value", "prev_value", "yoy_pct", "n_enterprises", "split"]
-    ]
-    if year is not None:
-        out = out.loc[out["year"] == int(year)]
-    if n_split:
-        how = (
-            f"{'、'.join(map(str, sorted(years)))}年只有1-2月合计数({n_split}家企业):"
-            f"{spec.name}按天数拆分到1月和2月(31∶28或29),标为「由1-2月合计拆分」。"
-            if spec.kind != "stock"
-            else f"{'、'.join(map(str, sorted(years)))}年只有2月末{spec.name},1月不推算(缺失)。"
-        )
-    elif ds.jan_feb_combined:
-        how = "1月、2月为企业分月填报数;报告期按1-2月合并发布,此处分月列示。"
-    else:
-        how = "1月、2月为企业分月填报数。"
-    unit = spec.unit
-    return _tag(
-        out.reset_index(drop=True),
-        "monthly",
-        labels={"value": f"{spec.name}({unit})", "prev_value": f"上年同月同口径({unit})"},
-        note=f"{what}{spec.name}逐月当月值。{how}",
-        caption=f"{what}{spec.name}(逐月)",
-        indicator=spec.id,
-    )
-
-
-def _split_jan_feb(m: pd.DataFrame, years: set[int], *, stock: bool) -> tuple[pd.DataFrame, int]:
-    """Split the February rows of ``years`` (1-2月 combined) between January and February."""
-    m = m.assign(split=False)
-    feb = m.loc[(m["month"] == 2) & m["year"].isin(years)]
-    if feb.empty:
-        return m, 0
-    days_feb = np.array([calendar.monthrange(int(y), 2)[1] for y in feb["year"]], dtype=float)
-    jan_share = 31.0 / (31.0 + days_feb)
-    jan = feb.assign(month=1, split=not stock)
-    jan["value"] = np.nan if stock else feb["value"].to_numpy() * jan_share
-    m.loc[feb.index, "split"] = not stock
-    if not stock:
-        m.loc[feb.index, "value"] = feb["value"].to_numpy() * (1 - jan_share)
-    m = pd.concat([m, jan], ignore_index=True)
-    return m.sort_values(["enterprise_id", "year", "month"], kind="stable"), len(feb)
+    labels = {
+        "land_tax_wan_yuan": "有用地企业税收(万元)",
+        "land_output_wan_yuan": "有用地企业产值(万元)",
+    }
+    return tag(out.reset_index(drop=True), "by_industry", note=note, labels=labels)
 
 
 # -- comparisons -------------------------------------------------------------------------------
@@ -535,14 +386,14 @@ def compare_parks(
         part = long.loc[long["park_id"] == pid].set_index("id")
         out[pid] = part["value"].reindex(base["id"]).to_numpy()
         out[f"{pid}_yoy_pct"] = part["yoy_pct"].reindex(base["id"]).to_numpy()
-        labels[pid] = _park_name(ds, pid)
-        labels[f"{pid}_yoy_pct"] = f"{_park_name(ds, pid)}同比(%)"
+        labels[pid] = park_name(ds, pid)
+        labels[f"{pid}_yoy_pct"] = f"{park_name(ds, pid)}同比(%)"
         units[f"{pid}_yoy_pct"] = "%"
     out = _pick_indicators(out, indicators)
     from parkanalysis.indicators import resolve_period
 
     label = resolve_period(ds, period).label
-    return _tag(
+    return tag(
         out,
         "compare",
         labels=labels,
@@ -590,13 +441,13 @@ def compare_periods(
     if out is None:
         raise ParameterError("periods 至少给出一个报告期")
     out = _pick_indicators(out, indicators)
-    return _tag(
+    return tag(
         out,
         "compare",
         labels=labels,
         units=units,
         row_unit=keys,
-        caption=f"{_park_name(ds, pid)}各期主要指标",
+        caption=f"{park_name(ds, pid)}各期主要指标",
     )
 
 
@@ -641,7 +492,7 @@ def supply_by_use(
     tx = supply_transactions(ds, park=pid, as_of=as_of)
     hist = supply_history(ds, park=pid, as_of=as_of)
     if tx.empty:
-        return _tag(pd.DataFrame({"year": [], "total_mu": [], "transactions": []}), "supply")
+        return tag(pd.DataFrame({"year": [], "total_mu": [], "transactions": []}), "supply")
     p = ds.parcels.loc[ds.parcels["park_id"] == pid].drop_duplicates("parcel_id")
     uses = p.set_index("parcel_id")
     kind = uses["planned_use"].astype(object)
@@ -659,12 +510,12 @@ def supply_by_use(
     labels = {c: f"{c}(亩)" for c in wide.columns if c not in ("total_mu", "transactions")}
     units = {c: "亩" for c in labels}
     what = "规划用途" if use == "planned_use" else "现状用途"
-    return _tag(
+    return tag(
         out,
         "supply_by_use",
         labels=labels,
         units=units,
-        caption=f"{_park_name(ds, pid)}历年供地(按{what})",
+        caption=f"{park_name(ds, pid)}历年供地(按{what})",
         note="每宗已供地块计一次;用途未填的记为「未填」。",
     )
 
@@ -703,7 +554,7 @@ def drill_down(ds: Any, period: Any, indicator: str, *, park: str | None = None)
 
     spec = indicator_spec(indicator, [s.id for s in INDICATORS])
     pid = ds.resolve_park(park)
-    e = _with_industry(enterprise_table(ds, period, park=pid))
+    e = with_industry(enterprise_table(ds, period, park=pid))
     base = e[["enterprise_id", "name", "industry_code", "division_name"]].copy()
     industrial_above = e["above_size"].astype(bool) & e["kind"].eq("工业")
     unit = spec.unit
@@ -723,7 +574,7 @@ def drill_down(ds: Any, period: Any, indicator: str, *, park: str | None = None)
         out["share_pct"] = 100.0 / total if total else np.nan
     elif spec.id in _RATIOS:
         flow_col = _RATIOS[spec.id]
-        land = _land(e)
+        land = land_of(e)
         flow = e[flow_col].astype("float64")
         keep = land.notna() & flow.notna()
         out = base.assign(value=(flow / land), flow=flow, area_mu=land).loc[keep]
@@ -738,12 +589,12 @@ def drill_down(ds: Any, period: Any, indicator: str, *, park: str | None = None)
     if spec.id in _RATIOS:
         labels["flow"] = f"{_FLOWS[_RATIOS[spec.id]]}(万元)"
         labels["share_pct"] = "占有地企业合计比重(%)"
-    return _tag(
+    return tag(
         out,
         "drill_down",
         labels=labels,
         units={"value": unit, "flow": "万元"},
-        caption=f"{_park_name(ds, pid)}{spec.name}:{len(out)}家企业",
+        caption=f"{park_name(ds, pid)}{spec.name}:{len(out)}家企业",
         note=f"合计(按园区口径)= {total:,.2f}{unit}",
         total=total,
         indicator=spec.id,

@@ -4,9 +4,13 @@ A thin layer over :func:`parkanalysis.land.land_outlook_for`, which takes the wh
 arguments itself (``window``, ``annual_target_mu``, ``scenarios`` added to the defaults):
 this module names them as the analyst asks (``supply_window``, ``annual_target``) and shows
 the result as :class:`OutlookView` — the assumptions, then one row per scenario (exhaustion
-years, probability, expansion need). Outlook pieces used: ``scenarios``, ``exhaustion``,
+years, probability, expansion need) — and charts it (:meth:`OutlookView.plot`: every
+scenario's probability of running out by year beside the default). "How much land is needed
+to year Y": simulate to Y with ``horizon`` (full years after ``as_of``'s year, default
+``max(10, planning years)``), then :meth:`OutlookView.need_to` (Y). Outlook pieces used:
+``scenarios``, ``exhaustion``, ``expansion_need``, ``need_row``,
 ``headline_need``, ``summary``, ``supply_years``, ``remaining_mu``, ``as_of``,
-``park_name``, ``horizon``, ``planning_horizon`` of
+``park_name``, ``horizon``, ``planning_horizon``, ``exhaustion_curve`` of
 :class:`~parkanalysis.land.LandOutlookReport`. Nothing in park.yaml is edited.
 """
 
@@ -129,6 +133,66 @@ class OutlookView:
                 }
             )
         return pd.DataFrame(rows)
+
+    def need_to(self, year: int, scenario: str = "baseline") -> pd.Series:
+        """The land to add by the end of ``year`` (亩, net and gross, median and at the
+        outlook's confidence): the ``expansion_need`` row ``year`` − ``as_of``'s year.
+
+        Examples
+        --------
+        >>> from parkanalysis.dataset import load_dataset
+        >>> v = land_outlook(load_dataset("data/sample"), horizon=12, n_sims=300)
+        >>> int(v.need_to(2028)["year"]), int(v.need_to(2028)["horizon_years"])
+        (2028, 12)
+        """
+        r = self.report
+        k = int(year) - r.as_of.year
+        if k < 1 or k > r.horizon:
+            need = f"horizon={k}" if k >= 1 else f"{r.as_of.year + 1} 年及以后"
+            raise ParameterError(
+                f"{year} 年不在本次预测内(截至{r.as_of:%Y年%m月},预测 {r.horizon} 年);"
+                f"请用 {need} 重新预测。"
+            )
+        return r.need_row(scenario, years=k)
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Chart of the what-if: each scenario's cumulative probability that the land is
+        used up, by year, beside the default (基准情景, drawn bold); a dotted line at 50 %
+        (a line crosses it at its P50 year). Returns the ``ax`` (a new figure without one).
+
+        Examples
+        --------
+        >>> from parkanalysis.dataset import load_dataset
+        >>> v = land_outlook(load_dataset("data/sample"), annual_target=120, n_sims=300)
+        >>> ax = v.plot()
+        >>> [line.get_label() for line in ax.get_lines()][:3]
+        ['基准情景(按历史供地规律)', '搬迁置换腾退土地', '按年度供地计划']
+        """
+        from parkanalysis.plots import new_figure
+
+        if ax is None:
+            _fig, ax = new_figure(8.0, 3.8)
+        r = self.report
+        names = r.scenarios["scenario"].tolist()
+        for name, label in zip(names, r.scenarios["label"], strict=True):
+            curve = r.exhaustion_curve(name)
+            default = name == "baseline"
+            ax.step(
+                curve.index,
+                curve.to_numpy() * 100,
+                where="post",
+                label=str(label),
+                linewidth=2.6 if default else 1.5,
+                linestyle="-" if default or name in self.extra else "--",
+                zorder=3 if default else 2,
+            )
+        ax.axhline(50, color="#999999", linewidth=0.8, linestyle=":", label="_nolegend_")
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("累计概率(%)")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_title(title or f"{r.park_name}可供土地用尽的累计概率:各情景与基准情景")
+        ax.legend(fontsize=8, loc="lower right", frameon=False)
+        return ax
 
     def __repr__(self) -> str:
         r = self.report

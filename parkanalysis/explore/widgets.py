@@ -3,7 +3,7 @@
 :func:`dashboard` is what the tour notebook shows: three dropdowns (ipywidgets) and an output
 area holding, for the chosen park, period and indicator, the 拉动/贡献率 by industry
 (:func:`~parkanalysis.explore.questions.contribution`) and the month-by-month chart of the
-period's year (:func:`~parkanalysis.explore.questions.monthly`). Each change re-renders both;
+period's year (:func:`~parkanalysis.explore.monthly.monthly`). Each change re-renders both;
 a choice the data cannot answer shows its Chinese message instead of a traceback.
 """
 
@@ -43,8 +43,10 @@ def period_choices(ds: Any) -> list[str]:
 def _render(ds: Any, park: str, period: str, indicator: str) -> list[Any]:
     """The table and the figure for one choice."""
     from parkanalysis import plots
+    from parkanalysis.explore.common import indicator_spec
     from parkanalysis.explore.display import ZhTable
-    from parkanalysis.explore.questions import contribution, indicator_spec, monthly
+    from parkanalysis.explore.monthly import monthly
+    from parkanalysis.explore.questions import contribution
     from parkanalysis.indicators import resolve_period
 
     spec = indicator_spec(indicator)
@@ -84,7 +86,7 @@ def dashboard(
     ds : Dataset
     park, period, indicator : str, optional
         Initial choices (park id or name; a period of :func:`period_choices` or any other
-        the data cover; an id of :data:`~parkanalysis.explore.questions.ENTERPRISE_INDICATORS`).
+        the data cover; an id of :data:`~parkanalysis.explore.common.ENTERPRISE_INDICATORS`).
 
     Returns
     -------
@@ -93,7 +95,7 @@ def dashboard(
     """
     import ipywidgets as w
 
-    from parkanalysis.explore.questions import ENTERPRISE_INDICATORS, indicator_spec
+    from parkanalysis.explore.common import ENTERPRISE_INDICATORS, indicator_spec
     from parkanalysis.indicators import resolve_period
 
     parks = [(info.name, pid) for pid, info in ds.profile.parks.items()]

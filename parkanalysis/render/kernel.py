@@ -24,8 +24,10 @@ from parkanalysis.errors import RenderError
 from parkanalysis.render.params import NOTEBOOK_DIR, resolve_notebook
 
 #: Modules every report imports; a warm kernel imports them once, before the first report.
+#: (``parkanalysis.dataset`` and ``parkanalysis.report`` export lazily: their modules are named.)
 REPORT_MODULES = (
-    "parkanalysis.dataset",
+    "parkanalysis.dataset.core",
+    "parkanalysis.dataset.cache",
     "parkanalysis.indicators",
     "parkanalysis.grading",
     "parkanalysis.land",
@@ -35,6 +37,8 @@ REPORT_MODULES = (
     "parkanalysis.narrative",
     "parkanalysis.labels",
     "parkanalysis.plots",
+    "parkanalysis.report.period",
+    "parkanalysis.report.land",
 )
 
 

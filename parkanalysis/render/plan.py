@@ -264,7 +264,7 @@ def plan_report(
     if kind_name == "land" and checked.get("period") is not None:
         # one way to give a report its period: the land report is as of the period's last
         # month, the same report (file, cache key) as papermill's ``as_of``
-        from parkanalysis.report.land import land_as_of
+        from parkanalysis.report.naming import land_as_of
 
         checked["as_of"] = land_as_of(checked.pop("period"), checked.get("as_of"))
     if kind_name not in SHARE_KINDS and checked.get("copy") not in (None, "final"):

@@ -41,31 +41,62 @@ Layout:
 * :mod:`~parkanalysis.report.land` — :class:`LandReport`.
 * :mod:`~parkanalysis.report.overview` — :class:`OverviewReport` (a zone's or province's parks
   ranked, with their total).
+
+The names below are imported on first use (:pep:`562`): ``render`` plans a report with
+:mod:`~parkanalysis.report.naming` and :mod:`~parkanalysis.report.texts` without importing
+the sections, pandas or matplotlib; a notebook's ``from parkanalysis.report import
+PeriodReport`` imports what it needs.
 """
 
 from __future__ import annotations
 
-from parkanalysis.dataset.cache import load_cached
-from parkanalysis.report.base import BALANCE_SUMMARY_ITEMS
-from parkanalysis.report.display import (
-    HIDDEN_COLUMNS,
-    HTML,
-    Section,
-    esc,
-    html_block,
-    image_html,
-    paragraph,
-    table_html,
-)
-from parkanalysis.report.kernel import remember_clean_state, restore_clean_state
-from parkanalysis.report.land import LandReport
-from parkanalysis.report.model import Document
-from parkanalysis.report.overview import OverviewReport
-from parkanalysis.report.period import (
-    RULE_LABELS,
-    SHARE_SAFE_RULES,
-    PeriodReport,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from parkanalysis.dataset.cache import load_cached
+    from parkanalysis.report.base import BALANCE_SUMMARY_ITEMS
+    from parkanalysis.report.display import (
+        HIDDEN_COLUMNS,
+        HTML,
+        Section,
+        esc,
+        html_block,
+        image_html,
+        paragraph,
+        table_html,
+    )
+    from parkanalysis.report.kernel import remember_clean_state, restore_clean_state
+    from parkanalysis.report.land import LandReport
+    from parkanalysis.report.model import Document
+    from parkanalysis.report.overview import OverviewReport
+    from parkanalysis.report.period import (
+        RULE_LABELS,
+        SHARE_SAFE_RULES,
+        PeriodReport,
+    )
+
+#: Public name → the module that owns it.
+_OWNERS = {
+    "load_cached": "parkanalysis.dataset.cache",
+    "BALANCE_SUMMARY_ITEMS": "parkanalysis.report.base",
+    "HIDDEN_COLUMNS": "parkanalysis.report.display",
+    "HTML": "parkanalysis.report.display",
+    "Section": "parkanalysis.report.display",
+    "esc": "parkanalysis.report.display",
+    "html_block": "parkanalysis.report.display",
+    "image_html": "parkanalysis.report.display",
+    "paragraph": "parkanalysis.report.display",
+    "table_html": "parkanalysis.report.display",
+    "remember_clean_state": "parkanalysis.report.kernel",
+    "restore_clean_state": "parkanalysis.report.kernel",
+    "LandReport": "parkanalysis.report.land",
+    "Document": "parkanalysis.report.model",
+    "OverviewReport": "parkanalysis.report.overview",
+    "RULE_LABELS": "parkanalysis.report.period",
+    "SHARE_SAFE_RULES": "parkanalysis.report.period",
+    "PeriodReport": "parkanalysis.report.period",
+}
 
 __all__ = [
     "BALANCE_SUMMARY_ITEMS",
@@ -87,3 +118,15 @@ __all__ = [
     "restore_clean_state",
     "table_html",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OWNERS:
+        value = getattr(importlib.import_module(_OWNERS[name]), name)
+        globals()[name] = value  # once
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_OWNERS])

@@ -6,6 +6,7 @@ import math
 
 from parkanalysis.report.base import Report, scope_count, shared_outlook
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
+from parkanalysis.report.naming import land_as_of as land_as_of  # stated there
 from parkanalysis.units import MU_PER_HA
 
 
@@ -55,32 +56,6 @@ def _year_text(value) -> str:
     import pandas as pd
 
     return "预测期内未用尽" if pd.isna(value) else f"{int(value)}年"
-
-
-def land_as_of(period=None, as_of=None) -> str | None:
-    """The land report's cut-off month from its parameters: ``period`` or ``as_of``.
-
-    ``period`` is written as every report's period is: a month (``2016-06``: as of June
-    2016), or 1-N月, a quarter, a half or a year — as of its last month. ``as_of``
-    (``YYYY-MM``) is papermill's older spelling of the same. Neither: the data's last month
-    (None). Both must name the same month.
-
-    >>> land_as_of(period="2016-06"), land_as_of(period="2016H1"), land_as_of(period="2016年1-5月")
-    ('2016-06', '2016-06', '2016-05')
-    >>> land_as_of(as_of="2016-03"), land_as_of()
-    ('2016-03', None)
-    """
-    from parkanalysis.errors import ParameterError
-    from parkanalysis.periods import parse_period
-
-    if period is None:
-        return as_of
-    month = parse_period(period).as_of
-    if as_of is not None and str(as_of)[:7] != month:
-        raise ParameterError(
-            f"土地报告的报告期只需给一个:period={period!r}(截至{month})与 as_of={as_of!r} 不一致。"
-        )
-    return month
 
 
 class LandReport(Report):

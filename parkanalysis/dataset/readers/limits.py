@@ -13,11 +13,13 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from parkanalysis.errors import Finding, ParameterError
+
+if TYPE_CHECKING:  # pandas is imported by the readers that make frames, not to open a file
+    import numpy as np
+    import pandas as pd
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -199,6 +201,8 @@ def open_regular(path: Path, file: str):
 
 
 def drop_blank_rows(raw: RawTable) -> RawTable:
+    import numpy as np
+
     frame = raw.data
     if frame.shape[1] == 0 or len(frame) == 0:
         return raw
