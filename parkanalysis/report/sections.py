@@ -146,28 +146,22 @@ def economy_section(report):
         text = f"{status.sentence(enterprises=not report.share)}。{INCOMPLETE_NOTE}{text}"
     comp, prev_label = _comparison(report)
     by_id = comp.set_index("id")
+    amounts, printed = _amount_table(report, comp, level_cut, growth_cut, prev_label)
     extra = []
     if prev_label:
         speeds = []
         for ident in ("industrial_output", "above_size_output", "tax_revenue"):
-            if ident in by_id.index and not pd.isna(by_id.loc[ident, "yoy_change_pp"]):
+            # only where the row prints both rates (share copies withhold some)
+            if ident in printed and printed[ident]["points"] and printed[ident]["rate"]:
                 speeds.append(
                     f"{by_id.loc[ident, 'name']}"
                     + ec.speed_phrase(by_id.loc[ident, "yoy_change_pp"], prev_label)
                 )
         if speeds:
             extra.append("从增速变化看," + ",".join(speeds) + "。")
-    share = shown.set_index("id")
-    if "above_size_output_share" in share.index:
-        cur_share = share.loc["above_size_output_share", "value"]
-        base = by_id.loc["above_size_output_share", "last_year"]
-        if not pd.isna(cur_share) and not pd.isna(base):
-            from parkanalysis.narrative import pp_phrase
-
-            extra.append(
-                f"规模工业总产值占全部工业总产值的{float(cur_share):.1f}%,"
-                f"比上年同期{pp_phrase(float(cur_share) - float(base))}。"
-            )
+    share_text = _share_sentence(by_id, printed)
+    if share_text:
+        extra.append(share_text)
     target_text = ec.target_sentence(comp, period)
     if target_text:
         extra.append(target_text)
@@ -175,17 +169,22 @@ def economy_section(report):
     sources = "园区企业统计月报(测算数)"
     if bureau and (shown["basis"] == "公布数").any():
         sources += f";{bureau}(公布数)"
-    amounts = _amount_table(report, comp, level_cut, growth_cut, prev_label)
-    counts = _count_table(report, comp)
+    counts = _count_table(report, comp, growth_cut)
     ratios = _ratio_table(report, shown, level_cut)
     any_pub = bool((comp["basis"] == "公布数").any())
     notes = [
         paragraph(
-            "注:同比增速按同口径企业计算"
-            + ("(公布数按统计部门公布的增速)" if any_pub else "")
-            + ";上年同期为上年同期全部企业的总量"
-            + ("(公布数按本期数与公布增速推算)" if any_pub else "")
-            + ",增减额=本期−上年同期。",
+            "注:同比增速按同口径企业(两年均有报表的企业)计算"
+            + (",公布数为统计部门公布的增速" if any_pub else "")
+            + ";上年同期(可比口径)=本期÷(1+同比),即与同比同一口径的上年同期数,"
+            "增减额=本期−上年同期;企业数为上年同期实有数"
+            + (
+                f";增速比{prev_label}为本期同比与{prev_label}同类同比(公布数与公布数、测算数"
+                "与测算数)之差"
+                if prev_label
+                else ""
+            )
+            + ("。上年同期全部企业的实际总量见附录“增速口径对照”。" if not report.share else "。"),
             cls="pa-note",
         )
     ]
@@ -266,9 +265,33 @@ def economy_section(report):
     return html_block(*blocks)
 
 
-def _amount_table(report, comp, level_cut, growth_cut, prev_label):
+def _difference(a: str, b: str) -> str:
+    """本期 − 上年同期 of two printed cells, with their decimals (so the page adds up)."""
+    from decimal import Decimal
 
+    if "—" in (a, b) or not a or not b:
+        return "—"
+    x, y = (Decimal(v.rstrip("*").replace(",", "")) for v in (a, b))
+    places = max(-x.as_tuple().exponent, -y.as_tuple().exponent, 0)
+    return _fixed(float(x - y), places)
+
+
+def _share_sentence(by_id, printed) -> str:
+    """规模工业总产值占全部工业总产值的x%: of the printed 本期, both rows of one 数据口径."""
+    ids = ("above_size_output", "industrial_output")
+    if not all(i in by_id.index and i in printed and printed[i]["value"] for i in ids):
+        return ""
+    part, whole = (by_id.loc[i] for i in ids)
+    if part["basis"] != whole["basis"] or pd.isna(part["value"]) or not whole["value"]:
+        return ""
+    share = float(part["value"]) / float(whole["value"]) * 100
+    return f"规模工业总产值占全部工业总产值的{_f1(share)}%。"
+
+
+def _amount_table(report, comp, level_cut, growth_cut, prev_label):
+    """表「主要经济指标」 and what each row printed (ident → value/rate/points printed)."""
     rows = []
+    printed = {}
     by_id = comp.set_index("id")
     cut = dict(zip(comp["id"], level_cut, strict=False))
     gcut = dict(zip(comp["id"], growth_cut, strict=False))
@@ -287,46 +310,59 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
             return _fixed(x / scale, places)
 
         # the statistics bureau's published figures (and what follows from them) stay public;
-        # a figure computed from the returns is withheld with the cells it is built on, and
-        # with last year's cells (本期 and 同比 would give 上年同期 back)
+        # a figure computed from the returns is withheld with the cells it is built on;
+        # 上年同期(可比口径) = 本期 ÷ (1 + 同比) follows from the two printed cells
         own = r["basis"] != "公布数"  # computed from the returns (marked when incomplete)
         hidden = own and bool(cut.get(ident))
-        last_hidden = own and (hidden or report.withheld_in(ident, period.previous_year()))
-        growth_hidden = own and (bool(gcut.get(ident)) or last_hidden)
+        growth_hidden = own and (bool(gcut.get(ident)) or hidden)
 
         def marked(text, own=own):
             return f"{text}{mark}" if own and text != "—" else text
 
+        value = report.marker if hidden else marked(num(r["value"]))
+        rate = report.marker if growth_hidden else marked(_f1(r["yoy_pct"]))
+        last = report.marker if growth_hidden or hidden else num(r["last_year"])
+        if report.marker in (value, last):
+            change = report.marker
+        else:
+            change = marked(_difference(value, last))
         row = {
             "指标": f"{r['name']}({unit})",
-            "本期": report.marker if hidden else marked(num(r["value"])),
-            "同比(%)": report.marker if growth_hidden else marked(_f1(r["yoy_pct"])),
-            "上年同期": report.marker if last_hidden else num(r["last_year"]),
-            "增减额": report.marker if last_hidden else marked(num(r["change"])),
+            "本期": value,
+            "同比(%)": rate,
+            "上年同期(可比口径)": last,
+            "增减额": change,
         }
+        points = False
         if prev_label:
             prev_hidden = growth_hidden or (
                 prev is not None
+                and own
                 and (
                     report.withheld_in(ident, prev)
                     or report.withheld_in(ident, prev.previous_year())
                 )
             )
-            row[f"增速比{prev_label}(百分点)"] = (
-                report.marker if prev_hidden else _f1(r["yoy_change_pp"])
-            )
+            row[f"{prev_label}同比(%)"] = report.marker if prev_hidden else _f1(r["prev_yoy_pct"])
+            points = not prev_hidden and not pd.isna(r["yoy_change_pp"])
         if has_target:
             row["年度目标"] = num(r["target"])
             row["完成全年目标(%)"] = _f1(r["completion_pct"])
         row["数据口径"] = r["basis"]
         rows.append(row)
+        printed[ident] = {
+            "value": value != report.marker and value != "—",
+            "rate": rate != report.marker and rate != "—",
+            "points": points,
+        }
     sources = "园区企业统计月报(测算数)"
     bureau = _published_source(report)
     if bureau and (comp["basis"] == "公布数").any():
         sources += f";{bureau}(公布数)"
-    return table_html(
+    table = table_html(
         pd.DataFrame(rows), caption=f"{report.period.label}主要经济指标", source=sources
     )
+    return table, printed
 
 
 def _wan1(x) -> str:
@@ -372,21 +408,33 @@ def _growth_basis_table(report, table):
     )
 
 
-def _count_table(report, comp):
+def _count_table(report, comp, growth_cut):
+    """企业与从业人员: counts of enterprises (last year's own count) and 从业人员 (同口径 同比,
+    上年同期 on its basis, as 表「主要经济指标」)."""
     rows = []
     by_id = comp.set_index("id")
+    gcut = dict(zip(comp["id"], growth_cut, strict=False))
     for ident in ec.COUNT_IDS:
         if ident not in by_id.index:
             continue
         r = by_id.loc[ident]
         hidden = report.withheld_in(ident, report.period)
-        last_hidden = hidden or report.withheld_in(ident, report.period.previous_year())
+        with_growth = not pd.isna(r["yoy_pct"]) or bool(gcut.get(ident))
+        if with_growth:  # 上年同期(可比口径) follows from the printed 本期 and 同比
+            last_hidden = hidden or bool(gcut.get(ident))
+        else:
+            last_hidden = hidden or report.withheld_in(ident, report.period.previous_year())
+        value = report.marker if hidden else _int(r["value"])
+        last = report.marker if last_hidden else _int(r["last_year"])
+        rate = report.marker if with_growth and last_hidden else _f1(r["yoy_pct"])
+        change = report.marker if report.marker in (value, last) else _difference(value, last)
         rows.append(
             {
                 "指标": f"{r['name']}({r['unit']})",
-                "本期": report.marker if hidden else _int(r["value"]),
-                "上年同期": report.marker if last_hidden else _int(r["last_year"]),
-                "增减": report.marker if last_hidden else _int(r["change"]),
+                "本期": value,
+                "同比(%)": rate,
+                "上年同期(可比口径)": last,
+                "增减": change,
             }
         )
     return table_html(pd.DataFrame(rows), caption="企业与从业人员", source="园区企业统计月报")
