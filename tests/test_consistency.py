@@ -202,3 +202,29 @@ def test_sentences_follow_the_numbers_on_variants(tmp_path, seed):
         report = check_document(period_blocks(folder, period))
         assert report.ok, (seed, period, "\n".join(map(str, report.mismatches)))
         assert report.checked >= 30
+
+
+# -- the render: strict in the tests, a warning in use -------------------------------------------
+def test_render_fails_on_a_contradiction_under_strict_and_warns_otherwise(tmp_path, monkeypatch):
+    """The office's 「规模以上工业企业数量稳中有增」 beside 表2's 11 → 11, through the real pipeline
+    (papermill, kernel, the executed notebook's document)."""
+    from parkanalysis.render import render_report
+
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLE, folder)
+    texts = folder / "texts" / "2016H1.md"
+    text = texts.read_text(encoding="utf-8")
+    assert "规模以上工业企业数量保持稳定" in text  # premise: the sample's own text reconciles
+    texts.write_text(text.replace("数量保持稳定", "数量稳中有增"), encoding="utf-8")
+
+    monkeypatch.setenv("PARKANALYSIS_CONSISTENCY", "strict")
+    failed = render_report("period", out_dir=tmp_path / "strict", data=str(folder), period="2016H1")
+    assert failed.status == "failed", failed
+    assert "稳中有增" in failed.error and "[word]" in failed.error
+    assert not failed.html_path.exists()  # no half-written output
+    assert failed.failed_notebook is not None and failed.failed_notebook.exists()
+
+    monkeypatch.setenv("PARKANALYSIS_CONSISTENCY", "warn")
+    used = render_report("period", out_dir=tmp_path / "use", data=str(folder), period="2016H1")
+    assert used.status == "rendered" and used.html_path.exists()
+    assert [p for p in used.problems if "稳中有增" in p and "[word]" in p], used.problems
