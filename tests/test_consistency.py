@@ -189,6 +189,11 @@ def perturbed_sample(tmp_path, seed: int):
         m.loc[rows, "固定资产投资(万元)"] = [
             "" if pd.isna(v) else f"{v * rng.uniform(0.3, 1.1):.1f}" for v in vals
         ]
+    # an entrant: an enterprise without last year's returns (同口径 ≠ 全口径)
+    entrant = rng.choice(
+        [e for e in ids if e not in set(m.loc[m["月份"] < "2015-02", "企业代码"])] or ids
+    )
+    m = m[~((m["企业代码"] == entrant) & m["月份"].str.startswith("2015"))]
     m.to_csv(path, index=False, encoding="utf-8")
     if rng.random() < 0.5:
         (folder / "published.csv").unlink()
@@ -199,7 +204,10 @@ def perturbed_sample(tmp_path, seed: int):
 def test_sentences_follow_the_numbers_on_variants(tmp_path, seed):
     folder = perturbed_sample(tmp_path, seed)
     for period in ("2016H1", "2016年1-5月", "2016-04"):
-        report = check_document(period_blocks(folder, period))
+        blocks = period_blocks(folder, period)
+        sample_text = period_blocks(SAMPLE, period)[0].text
+        assert blocks[0].text != sample_text  # the variant says other figures
+        report = check_document(blocks)
         assert report.ok, (seed, period, "\n".join(map(str, report.mismatches)))
         assert report.checked >= 30
 
