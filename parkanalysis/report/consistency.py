@@ -579,8 +579,7 @@ def _check_part(part: str, row: Row, rows: list[Row], clause: str, out: Report) 
         if number is None:
             continue
         if unit in ("%", "个百分点"):
-            word = _word(text[: m.start()][-6:])
-            p = row.get(row.header(lambda h: h.endswith("(%)") or h.endswith("(百分点)")) or "")
+            word = _word(text[: m.start()][-6:])  # 「提高」1.4个百分点, 「下降」2.0%
             out.checked += 1
             cells = [
                 Printed.parse(c)
@@ -588,13 +587,13 @@ def _check_part(part: str, row: Row, rows: list[Row], clause: str, out: Report) 
                 if _column_unit(h, row.unit) in ("%", "百分点")
             ]
             values = {c.value for c in cells if c is not None}
-            signed = number.value * (word[1] if word and word[1] else 1)
-            if signed not in values and number.value not in values:
+            signed = number.value * word[1] if word else number.value
+            if signed not in values:
                 out.mismatches.append(
                     Mismatch(
                         "figure",
                         clause,
-                        str(sorted(values)) if p else "",
+                        "、".join(str(v) for v in sorted(values)) or "(无)",
                         f"{m.group(0)}不是{row.name}的表中数字",
                     )
                 )
