@@ -236,3 +236,22 @@ def test_render_fails_on_a_contradiction_under_strict_and_warns_otherwise(tmp_pa
     used = render_report("period", out_dir=tmp_path / "use", data=str(folder), period="2016H1")
     assert used.status == "rendered" and used.html_path.exists()
     assert [p for p in used.problems if "稳中有增" in p and "[word]" in p], used.problems
+
+
+def test_a_list_of_names_in_a_note_is_not_a_statement_about_the_last_one():
+    """「规模工业总产值、规模工业增加值、规上产值占比的数值…由少于12家企业汇总」: 12家 is the
+    rule's threshold, not a figure of 规模工业增加值 (an item after 「、」 names its own
+    subject)."""
+    table = Table(
+        ["指标", "本期", "同比(%)", "上年同期(可比口径)", "增减额"],
+        [["规模工业增加值(万元)", "9,440.0", "6.8", "8,839.0", "601.0"]],
+    )
+    note = Paragraph(
+        "注:规模工业总产值、规模工业增加值、规上产值占比的数值或同比由少于12家企业汇总,"
+        "对外版不予公布。",
+        role="note",
+    )
+    assert check_document([note, table]).ok
+    assert rules([Paragraph("完成规模工业增加值9440万元、规模工业增加值12家。"), table]) == [
+        "figure"
+    ]

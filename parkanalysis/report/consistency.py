@@ -12,7 +12,8 @@ that name a row differently are listed once in :data:`ALIASES`.
 
 A sentence is cut into clauses at 「;。」 and into parts at 「,」 and 「、」; a part that names a
 row (the leftmost, longest name) makes it the subject of that part and of the parts that
-follow it in the clause. Period words (「1-5月」, 「2016年」, 「6月末」) are not figures. Rules
+follow it after a 「,」 (an item after a 「、」 names its own subject or has none). Period
+words (「1-5月」, 「2016年」, 「6月末」) are not figures. Rules
 (each mismatch is one :class:`Mismatch` with its rule):
 
 ========================  ==================================================================
@@ -688,6 +689,14 @@ def _texts(blocks):
             yield from block.items
 
 
+def _parts(clause: str):
+    """(part, the separator before it) of a clause cut at 「,」 and 「、」."""
+    pieces = re.split(r"([,、])", clause)
+    yield pieces[0], ""
+    for i in range(1, len(pieces) - 1, 2):
+        yield pieces[i + 1], pieces[i]
+
+
 def check_document(document: Document | list) -> Report:
     """Trace every indicator statement of the text to its table cell (module docstring)."""
     blocks = document.blocks if isinstance(document, Document) else list(document)
@@ -706,12 +715,14 @@ def check_document(document: Document | list) -> Report:
             # parentheses hold notes (公布数, 时间进度): their own parts
             flat = re.sub(r"\(([^()]*)\)", r",\1,", clause)
             subject = None
-            for part in re.split(r"[,、]", flat):
+            for part, sep in _parts(flat):
                 if not part.strip():
                     continue
                 name, _end = _subject(part.split("占", 1)[0], names)
                 if name is not None:
                     subject = name
+                elif sep == "、":  # an item of a list names its own subject or none
+                    subject = None
                 if re.search(r"时间进度|目标的", part) and name is None:
                     out.unchecked += len(_NUMBER.findall(part))
                     continue

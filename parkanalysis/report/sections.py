@@ -184,7 +184,7 @@ def economy_section(report):
                 if prev_label
                 else ""
             )
-            + ("。上年同期全部企业的实际总量见附录“增速口径对照”。" if not report.share else "。"),
+            + "。",
             cls="pa-note",
         )
     ]
