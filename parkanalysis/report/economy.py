@@ -355,3 +355,42 @@ def annualised(value: float, period: Period) -> float:
     """
     months = period.end_month - period.start_month + 1
     return value * 12 / months
+
+
+def fixed(x, decimals: int) -> str:
+    """One number format per column: fixed decimals, half up, never 「-0.0」.
+
+    >>> fixed(-0.04, 1), fixed(2476.45, 1), fixed(None, 1)
+    ('0.0', '2,476.5', '—')
+    """
+    if x is None or pd.isna(x):
+        return "—"
+    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if d == 0:
+        d = abs(d)
+    return f"{d:,}"
+
+
+def printed_difference(a: str, b: str) -> str:
+    """本期 − 上年同期 of two printed cells, with their decimals (so the page adds up).
+
+    >>> printed_difference("2,476.5", "2,740.4*"), printed_difference("11", "—")
+    ('-263.9', '—')
+    """
+    if "—" in (a, b) or not a or not b:
+        return "—"
+    x, y = (Decimal(v.rstrip("*").replace(",", "")) for v in (a, b))
+    places = max(-x.as_tuple().exponent, -y.as_tuple().exponent, 0)
+    return fixed(float(x - y), places)
+
+
+def share_sentence(by_id, printed) -> str:
+    """规模工业总产值占全部工业总产值的x%: of the printed 本期, both rows of one 数据口径."""
+    ids = ("above_size_output", "industrial_output")
+    if not all(i in by_id.index and i in printed and printed[i]["value"] for i in ids):
+        return ""
+    part, whole = (by_id.loc[i] for i in ids)
+    if part["basis"] != whole["basis"] or pd.isna(part["value"]) or not whole["value"]:
+        return ""
+    share = float(part["value"]) / float(whole["value"]) * 100
+    return f"规模工业总产值占全部工业总产值的{fixed(share, 1)}%。"

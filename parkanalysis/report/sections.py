@@ -56,16 +56,7 @@ def legible(fig, scale: float = 2.1, tick_size: float = 18):
     return fig
 
 
-def _fixed(x, decimals: int) -> str:
-    """One number format per column: fixed decimals, half up, never 「-0.0」."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    if x is None or pd.isna(x):
-        return "—"
-    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    if d == 0:
-        d = abs(d)
-    return f"{d:,}"
+_fixed = ec.fixed  # one number format per column (economy.fixed)
 
 
 def _f2(x) -> str:
@@ -159,7 +150,7 @@ def economy_section(report):
                 )
         if speeds:
             extra.append("从增速变化看," + ",".join(speeds) + "。")
-    share_text = _share_sentence(by_id, printed)
+    share_text = ec.share_sentence(by_id, printed)
     if share_text:
         extra.append(share_text)
     target_text = ec.target_sentence(comp, period)
@@ -265,29 +256,6 @@ def economy_section(report):
     return html_block(*blocks)
 
 
-def _difference(a: str, b: str) -> str:
-    """本期 − 上年同期 of two printed cells, with their decimals (so the page adds up)."""
-    from decimal import Decimal
-
-    if "—" in (a, b) or not a or not b:
-        return "—"
-    x, y = (Decimal(v.rstrip("*").replace(",", "")) for v in (a, b))
-    places = max(-x.as_tuple().exponent, -y.as_tuple().exponent, 0)
-    return _fixed(float(x - y), places)
-
-
-def _share_sentence(by_id, printed) -> str:
-    """规模工业总产值占全部工业总产值的x%: of the printed 本期, both rows of one 数据口径."""
-    ids = ("above_size_output", "industrial_output")
-    if not all(i in by_id.index and i in printed and printed[i]["value"] for i in ids):
-        return ""
-    part, whole = (by_id.loc[i] for i in ids)
-    if part["basis"] != whole["basis"] or pd.isna(part["value"]) or not whole["value"]:
-        return ""
-    share = float(part["value"]) / float(whole["value"]) * 100
-    return f"规模工业总产值占全部工业总产值的{_f1(share)}%。"
-
-
 def _amount_table(report, comp, level_cut, growth_cut, prev_label):
     """表「主要经济指标」 and what each row printed (ident → value/rate/points printed)."""
     rows = []
@@ -325,7 +293,7 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
         if report.marker in (value, last):
             change = report.marker
         else:
-            change = marked(_difference(value, last))
+            change = marked(ec.printed_difference(value, last))
         row = {
             "指标": f"{r['name']}({unit})",
             "本期": value,
@@ -427,7 +395,9 @@ def _count_table(report, comp, growth_cut):
         value = report.marker if hidden else _int(r["value"])
         last = report.marker if last_hidden else _int(r["last_year"])
         rate = report.marker if with_growth and last_hidden else _f1(r["yoy_pct"])
-        change = report.marker if report.marker in (value, last) else _difference(value, last)
+        change = (
+            report.marker if report.marker in (value, last) else ec.printed_difference(value, last)
+        )
         rows.append(
             {
                 "指标": f"{r['name']}({r['unit']})",
