@@ -114,6 +114,12 @@ def economy_section(report):
 
     period = report.period
     table, level_cut, growth_cut = report.shareable_indicators()
+    if report.share:  # 本期 and 同比 would give a withheld last year back: no growth, anywhere
+        own = table["published_value"].isna() if "published_value" in table else True
+        last_cut = own & table["id"].map(lambda i: report.withheld_in(i, period.previous_year()))
+        last_cut = last_cut.to_numpy(dtype=bool) & table["yoy_pct"].notna().to_numpy()
+        table.loc[last_cut, ["yoy_pct", "prev_value", "scope_value"]] = float("nan")
+        growth_cut = growth_cut | last_cut
     shown = ec.shown_figures(table)
     bureau = _published_source(report)
     text = economic_paragraph(
@@ -278,11 +284,14 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
             return _fixed(x / scale, places)
 
         # the statistics bureau's published figures (and what follows from them) stay public;
-        # a figure computed from the returns is withheld with the cells it is built on;
+        # a figure computed from the returns is withheld with the cells it is built on, its
+        # growth also with last year's cells (本期 and 同比 would give 上年同期 back);
         # 上年同期(可比口径) = 本期 ÷ (1 + 同比) follows from the two printed cells
         own = r["basis"] != "公布数"  # computed from the returns (marked when incomplete)
         hidden = own and bool(cut.get(ident))
-        growth_hidden = own and (bool(gcut.get(ident)) or hidden)
+        growth_hidden = own and (
+            bool(gcut.get(ident)) or hidden or report.withheld_in(ident, period.previous_year())
+        )
 
         def marked(text, own=own):
             return f"{text}{mark}" if own and text != "—" else text
