@@ -255,3 +255,55 @@ def test_a_list_of_names_in_a_note_is_not_a_statement_about_the_last_one():
     assert rules([Paragraph("完成规模工业增加值9440万元、规模工业增加值12家。"), table]) == [
         "figure"
     ]
+
+
+def test_land_areas_after_a_row_name_are_the_tables_figures():
+    """「可利用土地2508亩」 is the 用地平衡表's 可利用土地; a declared 130.5 亩 is not 「130亩」
+    (the report's rounding is half up: 131, or the table's 130.5)."""
+    balance = Table(
+        ["项目", "申报数(亩)", "台账数(亩)", "差额(亩)", "说明"],
+        [
+            ["可利用土地", "2,508.0", "2,508.0", "0.0", ""],
+            ["水域", "130.5", "130.5", "0.0", ""],
+            ["已批未供(尚可供应)", "—", "150.4", "—", "可利用、已报批、未供应"],
+        ],
+    )
+    good = "可利用土地2508亩已全部报批,水域130.5亩,尚可供应土地(已批未供)150.4亩。"
+    assert check_document([Paragraph(good), balance]).ok
+    for bad in ("可利用土地2580亩已全部报批。", "其中水域130亩。", "已批未供土地160.4亩。"):
+        assert rules([Paragraph(bad), balance]) == ["ledger"], bad
+
+
+def test_notes_state_methods_not_figures():
+    table = Table(
+        ["指标", "本期", "同比(%)", "上年同期(可比口径)", "增减额"],
+        [["固定资产投资(万元)", "711.8", "5.0", "677.9", "33.9"]],
+    )
+    note = "注:固定资产投资的数值或同比由少于3家企业汇总,对外版不予公布。"
+    assert check_document([Paragraph(note, role="note"), table]).ok
+    assert rules([Paragraph("固定资产投资由3家企业完成。"), table]) == ["figure"]
+
+
+def test_synthetic_parks_reconcile(tmp_path):
+    """Three generated parks (``parkanalysis.sample.write_synthetic``): every period report
+    kind and the land report, internal and share copies."""
+    import parkanalysis.report as pr
+    from parkanalysis.sample import write_synthetic
+
+    folder = tmp_path / "synthetic"
+    write_synthetic(folder, parks=3, enterprises=40, years=3, seed=5)
+    checked = 0
+    for park in ("P001", "P002", "P003"):
+        for share in (False, True):
+            for period in ("2016年1-6月", "2016-06", "2015", "2015Q3"):
+                blocks = []
+                r = pr.PeriodReport(data=str(folder), period=period, park=park, share=share)
+                for name in ("economy", "land", "problems", "appendix"):
+                    blocks += getattr(r, name)().blocks
+                report = check_document(blocks)
+                assert report.ok, (park, period, share, [str(m) for m in report.mismatches])
+                checked += report.checked
+            land = pr.LandReport(data=str(folder), park=park, share=share)
+            report = check_document(land.summary().blocks + land.balance().blocks)
+            assert report.ok, (park, share, [str(m) for m in report.mismatches])
+    assert checked > 500

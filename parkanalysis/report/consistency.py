@@ -46,10 +46,16 @@ rule                      what must hold
                           for a 「全口径…」/「同口径…」 column family, all at printed precision
                           (interval arithmetic: each printed cell stands for ± half its last
                           digit)
+``ledger``                an area written right after a row name of a land table (a table with
+                          亩 columns: 「可利用土地2508亩」, 「(已批未供)150.4亩」) is one of that
+                          row's 亩 cells (a text with fewer decimals: the cell rounded so)
 ``basis``                 a 上年同期 column beside a 同比 column names its basis in the header
                           (「上年同期(可比口径)」, 「同口径上年同期」); one row name and header in
                           two tables print one value
 ========================  ==================================================================
+
+Notes (paragraphs of role ``note``, 「注:…」) state methods and thresholds (「少于3家企业」),
+not figures of a row, and are not read as statements.
 
 **Numbers outside these statements** (dates, hazard counts, land areas, forecast figures, the
 office's own figures such as 「58项服务内容」) are declared sources: they are facts of their
@@ -681,9 +687,51 @@ def _check_judgement(clause: str, rows: list[Row], out: Report) -> None:
         )
 
 
+def _ledger_rows(blocks) -> dict[str, list[Printed]]:
+    """Row name → its 亩 cells, of the tables with 亩 columns that are no indicator tables."""
+    rows: dict[str, list[Printed]] = {}
+    for block in blocks:
+        if not isinstance(block, Table) or _is_indicator_table(block):
+            continue
+        heads = [str(c).translate(_FULLWIDTH) for c in block.columns]
+        mu = [i for i, h in enumerate(heads) if h.endswith("(亩)")]
+        if not mu:
+            continue
+        for cells in block.rows:
+            if not cells or cells[0] is None:
+                continue
+            name = _split_label(str(cells[0]).removeprefix("其中:"))[0]
+            values = [Printed.parse(cells[i]) for i in mu if i < len(cells)]
+            rows.setdefault(name, []).extend(v for v in values if v is not None)
+    return {n: v for n, v in rows.items() if len(n) >= 2 and v and not n.isdigit()}
+
+
+def _check_ledger(clause: str, ledger: dict[str, list[Printed]], out: Report) -> None:
+    for name, cells in ledger.items():
+        pattern = re.escape(name) + r"\)?(?:土地)?(\d[\d,]*(?:\.\d+)?)亩"
+        for m in re.finditer(pattern, clause):
+            stated = Printed.parse(m.group(1))
+            places = -stated.value.as_tuple().exponent
+            step = Decimal(1).scaleb(-max(places, 0))
+            out.checked += 1
+            if not any(
+                c.value == stated.value
+                or c.value.quantize(step, rounding="ROUND_HALF_UP") == stated.value
+                for c in cells
+            ):
+                out.mismatches.append(
+                    Mismatch(
+                        "ledger",
+                        clause,
+                        "、".join(f"{c.value}" for c in cells),
+                        f"{name}{m.group(1)}亩不是表中{name}的数字",
+                    )
+                )
+
+
 def _texts(blocks):
     for block in blocks:
-        if isinstance(block, Paragraph):
+        if isinstance(block, Paragraph) and block.role != "note":  # notes state methods
             yield block.text
         elif isinstance(block, ListBlock):
             yield from block.items
@@ -705,11 +753,13 @@ def check_document(document: Document | list) -> Report:
     _check_rows(rows, out)
     _check_basis(blocks, rows, out)
     names = _names(rows)
+    ledger = _ledger_rows(blocks)
     for text in _texts(blocks):
         text = text.translate(_FULLWIDTH)
         for clause in re.split(r"[;。]", text):
             if not clause.strip():
                 continue
+            _check_ledger(clause, ledger, out)
             _check_targets(clause, rows, out)
             _check_judgement(clause, rows, out)
             # parentheses hold notes (公布数, 时间进度): their own parts

@@ -511,18 +511,21 @@ def land_paragraph(report) -> str:
     def ledger(item):
         return b.loc[item, "ledger_mu"] if item in b.index else math.nan
 
+    def mu(x) -> str:  # the balance table's figure (one decimal, half up), 「.0」 dropped
+        return _f1(x).replace(",", "").removesuffix(".0")
+
     parts = []
     phases = "、".join(ph.name for ph in facts["phases"].values()) or "规划范围"
     total = declared("total")
     if not pd.isna(total):
         km2 = convert(total, "亩", "平方公里")
-        parts.append(f"{report.info.name}{phases}规划面积{total:.0f}亩(约{km2:.2f}平方公里)")
+        parts.append(f"{report.info.name}{phases}规划面积{mu(total)}亩(约{km2:.2f}平方公里)")
     infra = [(n, declared(i)) for i, n in (("road", "道路"), ("green", "绿地"), ("water", "水域"))]
     infra = [(n, v) for n, v in infra if not pd.isna(v) and v]
     if infra:
         parts.append(
-            f"其中道路绿地水域占地{sum(v for _, v in infra):.0f}亩("
-            + "、".join(f"{n}{v:.0f}亩" for n, v in infra)
+            f"其中道路绿地水域占地{mu(sum(v for _, v in infra))}亩("
+            + "、".join(f"{n}{mu(v)}亩" for n, v in infra)
             + ")"
         )
     usable, approved = declared("usable"), ledger("approved")
@@ -530,17 +533,18 @@ def land_paragraph(report) -> str:
         status = (
             "已全部报批"
             if not pd.isna(approved) and approved >= usable - 0.05
-            else (f"已报批{approved:.1f}亩" if not pd.isna(approved) else "")
+            else (f"已报批{_f1(approved).replace(',', '')}亩" if not pd.isna(approved) else "")
         )
-        parts.append(f"可利用土地{usable:.0f}亩" + (status and status))
+        parts.append(f"可利用土地{mu(usable)}亩" + (status and status))
     text = ",".join(parts) + "。" if parts else ""
     supplied, remaining = ledger("supplied"), ledger("remaining_supplyable")
     if not pd.isna(supplied):
         text += (
-            f"截至{report.period.year}年{report.period.end_month}月末,已供应土地{supplied:.1f}亩"
+            f"截至{report.period.year}年{report.period.end_month}月末,"
+            f"已供应土地{_f1(supplied).replace(',', '')}亩"
         )
         if not pd.isna(remaining):
-            text += f",已批未供土地{remaining:.1f}亩"
+            text += f",已批未供土地{_f1(remaining).replace(',', '')}亩"
         text += "。"
     text += _transfers(report, facts["parcels"])
     text += _unsupplied(report, facts["parcels"])
