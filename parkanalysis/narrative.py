@@ -11,6 +11,28 @@ amounts in 万元, or in 亿元 with two decimals from 1 亿元 up; counts as in
 previous year reads "上年同期无数据" and a zero base "上年同期为零": no number is ever invented,
 and a missing indicator is left out rather than written as "同比增长-%".
 
+**Words from numbers** (one table; :mod:`parkanalysis.report.consistency` checks the rendered
+text against it). A word is chosen from the *printed* figures — the rounded rates and levels
+the reader sees — never from unrounded ones, so that the words and the figures beside them
+agree:
+
+======================================  =====================================================
+word (:data:`DIRECTION_WORDS`)          printed change it needs
+======================================  =====================================================
+增长, 增加, 提高, 上升, 加快, 稳中有增,  > 0 (a rate > 0.0, or 本期 > 上年同期)
+稳步增长, 较快增长
+下降, 减少, 降低, 回落, 放缓, 稳中有降   < 0
+持平, 保持稳定, 基本稳定                 = 0 (the rate printed 0.0, or 本期 = 上年同期)
+======================================  =====================================================
+
+百分点 differences (「增速比1-5月回落0.3个百分点」, 「比上年同期提高1.4个百分点」) are the
+difference of the two printed rates, and only of two rates of one kind (both published by the
+statistics bureau, or both computed from the returns). The **overall judgement**
+(:data:`JUDGEMENTS`, :func:`judgement_of`) over the printed 同比 of the core flows
+(:data:`JUDGED_NAMES`): at least two thirds of them ≥ 0 and their median ≥ 6 → 「园区经济呈现
+出平稳较快发展的良好势头」; median ≥ 0 → 「园区经济总体保持平稳运行」; else 「园区主要经济指标有
+所回落,下行压力较大」; no rate → no judgement.
+
 All functions are pure. Punctuation follows the seed report (ASCII "," and ";" between clauses,
 full-width "。"); pass ``fullwidth=True`` for "，", "；" and "（）".
 """
@@ -83,6 +105,72 @@ _SAME_SCOPE = "同口径"
 _ONE = Decimal("1")
 TENTH = Decimal("0.1")
 _HUNDREDTH = Decimal("0.01")
+
+
+#: Direction words and the sign of the printed change each needs (+1 rise, -1 fall, 0 flat).
+DIRECTION_WORDS: Mapping[str, int] = {
+    "稳中有增": 1,
+    "稳步增长": 1,
+    "较快增长": 1,
+    "增长": 1,
+    "增加": 1,
+    "提高": 1,
+    "上升": 1,
+    "加快": 1,
+    "稳中有降": -1,
+    "下降": -1,
+    "减少": -1,
+    "降低": -1,
+    "回落": -1,
+    "放缓": -1,
+    "持平": 0,
+    "保持稳定": 0,
+    "基本稳定": 0,
+}
+#: Names of the core flows the overall judgement reads (rows of 表「主要经济指标」).
+JUDGED_NAMES: tuple[str, ...] = (
+    "工业总产值",
+    "工业增加值",
+    "规模工业总产值",
+    "规模工业增加值",
+    "固定资产投资",
+    "税收",
+)
+JUDGEMENT_GOOD = "园区经济呈现出平稳较快发展的良好势头"
+JUDGEMENT_STEADY = "园区经济总体保持平稳运行"
+JUDGEMENT_WEAK = "园区主要经济指标有所回落,下行压力较大"
+#: The overall judgements, best first.
+JUDGEMENTS: tuple[str, ...] = (JUDGEMENT_GOOD, JUDGEMENT_STEADY, JUDGEMENT_WEAK)
+
+
+def judgement_of(printed_rates: Iterable[float]) -> str:
+    """The overall judgement from the printed growth rates (see the module docstring).
+
+    >>> judgement_of([8.0, 7.2, 7.7, 7.0, -9.6, 8.9]) == JUDGEMENT_GOOD
+    True
+    >>> judgement_of([3.0, 2.1, -1.0, 4.0]) == JUDGEMENT_STEADY, judgement_of([])
+    (True, '')
+    """
+    values = sorted(float(g) for g in printed_rates if _is_number(g))
+    if not values:
+        return ""
+    n = len(values)
+    median = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+    if sum(v >= 0 for v in values) * 3 >= 2 * n and median >= 6:
+        return JUDGEMENT_GOOD
+    if median >= 0:
+        return JUDGEMENT_STEADY
+    return JUDGEMENT_WEAK
+
+
+def direction_word(change: float | Decimal, *, up: str, down: str, flat: str) -> str:
+    """``up``/``down``/``flat`` by the sign of a printed change (0 → ``flat``).
+
+    >>> direction_word(Decimal("-0.0"), up="提高", down="下降", flat="持平")
+    '持平'
+    """
+    c = Decimal(str(change))
+    return flat if c == 0 else (up if c > 0 else down)
 
 
 # -- numbers -------------------------------------------------------------------------------

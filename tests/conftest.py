@@ -26,6 +26,8 @@ from parkanalysis.render import KernelSession, render_report
 from tests.helpers import IN_CI, require_chromium, required
 
 defer_iri_grammar()  # test processes start as the CLI's do (see parkanalysis._startup)
+# a report whose text contradicts its tables fails its render here (parkanalysis.report.consistency)
+os.environ.setdefault("PARKANALYSIS_CONSISTENCY", "strict")
 
 # Property tests explore new examples on developers' machines; in CI (CI=true) they replay a
 # fixed, derived set so that a run's verdict does not depend on the draw. Failures found

@@ -553,3 +553,45 @@ def test_economic_paragraph_never_prints_placeholders(values):
     assert "nan" not in text.lower() and "inf" not in text.lower() and "-%" not in text
     assert not re.search(r"(增长|下降)0\.0%", text)
     assert ",," not in text and ";;" not in text and ";。" not in text
+
+
+# -- words from printed numbers (issue 25) -------------------------------------------------------
+@given(st.floats(min_value=-200, max_value=200, allow_nan=False))
+def test_growth_and_points_words_follow_the_printed_sign(x):
+    """The word of a rate or a 百分点 difference has the sign of the figure printed beside it
+    (DIRECTION_WORDS), 持平 exactly when that figure prints as 0.0."""
+    from parkanalysis.narrative import DIRECTION_WORDS
+
+    printed = Decimal(repr(x)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    sign = (printed > 0) - (printed < 0)
+    growth, points = growth_phrase(x), pp_phrase(x)
+    for phrase, lead in ((growth, "同比"), (points, "")):
+        word = next(w for w in sorted(DIRECTION_WORDS, key=len, reverse=True) if w in phrase)
+        assert DIRECTION_WORDS[word] == sign, (x, phrase)
+        if sign:
+            assert f"{abs(printed)}" in phrase
+        assert phrase.startswith(lead)
+
+
+@pytest.mark.parametrize(
+    ("rates", "expected"),
+    [
+        ([8.0, 7.2, 7.7, 7.0, -9.6, 8.9], 0),
+        ([5.96, 6.04, 7.0], 0),  # printed 6.0, 6.0, 7.0: the median as the reader sees it
+        ([5.94, 6.0, 7.0], 0),  # printed 5.9, 6.0, 7.0 → median 6.0
+        ([5.94, 5.94, 7.0], 1),  # median 5.9
+        ([9.0, -1.0, -2.0], 2),  # median < 0
+        ([9.0, 9.0, -0.04], 0),  # printed 0.0 counts as ≥ 0
+    ],
+)
+def test_overall_judgement_is_judged_on_printed_rates(rates, expected):
+    from parkanalysis.narrative import JUDGEMENTS, judgement_of
+    from parkanalysis.report.economy import judgement
+
+    printed = [float(Decimal(repr(r)).quantize(Decimal("0.1"), ROUND_HALF_UP)) for r in rates]
+    assert judgement(rates) == judgement_of(printed) == JUDGEMENTS[expected]
+    # independent statement of the rule over the printed values
+    median = float(np.median(printed))
+    share_up = sum(p >= 0 for p in printed) / len(printed)
+    rule = 0 if share_up >= 2 / 3 and median >= 6 else (1 if median >= 0 else 2)
+    assert rule == expected

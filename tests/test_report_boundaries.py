@@ -53,8 +53,8 @@ def test_share_report_growth_at_the_threshold(tmp_path, k, offset):
     """同口径(n家) with n = k − 1 is withheld, n = k and k + 1 are printed (k = 3, 4, 5, 8).
 
     Two entrants (this year only) and two leavers (last year only) keep each year's level at
-    n + 2 ≥ k + 1 firms, so this year's and last year's figures are printed in all three
-    cases and only the growth's scope decides.
+    n + 2 ≥ k + 1 firms, so this year's figure is printed in all three cases and only the
+    growth's scope decides the growth and the 上年同期 on its basis.
     """
     from parkanalysis.report import PeriodReport
 
@@ -66,13 +66,14 @@ def test_share_report_growth_at_the_threshold(tmp_path, k, offset):
     rows = monthly_rows(g)
     level = rows.loc[rows["month"].str.startswith(str(YEARS[1])), "output"].sum()
     assert row[1].rstrip("*") == f"{level:,.1f}"  # the level: n + 2 firms, always printed
-    last = rows.loc[rows["month"].str.startswith(str(YEARS[0])), "output"].sum()
-    assert row[3] == f"{last:,.1f}"  # 上年同期: n + 2 firms too
     if n < k:
         assert row[2] == MARKER.format(k=k)
+        assert row[3] == MARKER.format(k=k)  # 上年同期(可比口径) = 本期 ÷ (1 + 同比): withheld
     else:
         expected = _same_scope_growth(rows, "output", [e for e, _ in g["C"]])
         assert row[2] == f"{expected:.1f}"
+        # 上年同期 on the growth's basis (issue 25): 本期 ÷ (1 + 同比), as printed
+        assert row[3] == f"{level / (1 + expected / 100):,.1f}"
 
 
 @pytest.mark.parametrize(("k", "withheld"), [(37, False), (38, False), (39, True), (40, True)])

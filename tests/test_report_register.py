@@ -232,7 +232,8 @@ def test_speed_change_against_the_previous_cumulative_period(may):
     if float(amount) == 0:
         expected = "税收增速与1-4月持平"
     assert expected in body_of(may)
-    assert "上年同期 |" in may and "增减额 |" in may
+    assert "上年同期(可比口径) |" in may and "增减额 |" in may
+    assert "1-4月同比(%) |" in may  # both rates of the difference are printed (issue 25)
 
 
 def test_annual_targets_and_time_progress(h1, may):

@@ -129,7 +129,9 @@ def test_threshold_suppresses_the_above_size_figures(threshold_reports, reports)
     # the figure computed from the 11 enterprises' returns (规上产值占比 built on it) is what
     # the rule protects
     open_text = unescape(reports["period_share"].html)
-    assert "规模工业总产值占全部工业总产值的79.8%" in open_text  # k=3: computed share shown
+    # 1-5月: 规上 is the bureau's figure, 工业总产值 a computed one — no share of one over the
+    # other (issue 25); the computed share stays unprinted at every threshold
+    assert "规模工业总产值占全部工业总产值的" not in open_text
     html = threshold_reports["period12"].html
     above = _row(html, "规模工业总产值(亿元)")
     assert above[1] == "3.32" and above[-1] == "公布数"  # the bureau's figure stays

@@ -100,6 +100,27 @@ __all__ = [
 ]
 
 
+def check_consistency(nb, *, share: bool = False) -> list[str]:
+    """The text-vs-table mismatches of an executed report (:mod:`parkanalysis.report.consistency`),
+    logged as warnings; [] when the text says what its tables print."""
+    import logging
+
+    from parkanalysis.report.consistency import check_document
+    from parkanalysis.report.document import document_from_notebook
+
+    found = [str(m) for m in check_document(document_from_notebook(nb, share=share)).mismatches]
+    for message in found:
+        logging.getLogger("parkanalysis.consistency").warning("正文与表格不一致:%s", message)
+    return found
+
+
+def strict_consistency() -> bool:
+    """``PARKANALYSIS_CONSISTENCY=strict``: a mismatch fails the render (the test suite)."""
+    from parkanalysis.report.consistency import strict
+
+    return strict()
+
+
 def render_report(
     kind: str,
     *,
@@ -172,6 +193,21 @@ def render_report(
             str(exc),
             kept,
         )
+    consistency = check_consistency(nb, share=bool(plan.params.get("share")))
+    if consistency and strict_consistency():  # tests: a contradiction fails the render
+        import nbformat
+
+        with contextlib.suppress(OSError):
+            atomic_write(plan.failed_path, nbformat.writes(nb))
+        return RenderResult(
+            plan.kind,
+            plan.params,
+            plan.html_path,
+            "failed",
+            time.perf_counter() - start,
+            "正文与表格不一致:" + ";".join(consistency),
+            plan.failed_path,
+        )
     provenance = {
         "报告": plan.notebook.name,
         "参数": json.dumps(
@@ -214,6 +250,6 @@ def render_report(
         plan.html_path,
         "rendered",
         time.perf_counter() - start,
-        problems=notebook_problems(nb),
+        problems=notebook_problems(nb) + consistency,
         outputs=outputs,
     )

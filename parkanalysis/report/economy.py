@@ -6,22 +6,34 @@ Definitions (one place; ``tests/test_report_register.py`` recomputes them from t
   ``published.csv`` has them for the period's months (数据口径 「公布数」), else the figure
   computed from the enterprises' monthly returns (「测算数」). The paragraph and the table use
   the same figure.
-* **上年同期**: for a 测算数, the level of the same months a year earlier computed the same way
-  (all enterprises reporting then); for a 公布数, 本期 ÷ (1 + 公布同比) — the bureau publishes
-  growth, not last year's level. **增减额** = 本期 − 上年同期. 同比 stays the 同口径 growth (or
-  the published one), so 增减额 and 同比 may differ in basis; a note says so.
-* **增速变化** (百分点): this period's 同比 minus the 同比 of the previous cumulative period
-  (1-6月 against 1-5月; 1-3月 against 1-2月 when January and February are combined; a single
-  month against the month before); none for the first period of a year.
+* **One basis per row** (what 表「主要经济指标」 and 「企业与从业人员」 print, and the text
+  states; :mod:`parkanalysis.report.consistency` checks it on every report):
+  **同比** is the 同口径 growth (enterprises with returns in both years) for a 测算数, the
+  bureau's growth for a 公布数 (the bureau publishes growth on its comparable basis, not last
+  year's level). **上年同期(可比口径)** = 本期 ÷ (1 + 同比), the level last year on the basis of
+  the growth, so that 本期 ÷ 上年同期 − 1 = 同比 on the page; **增减额** = 本期 − 上年同期 of
+  the printed cells. A row without a 同比 (enterprise counts, a base of zero) shows last year's
+  own figure. Last year's totals of every enterprise (全口径) are in the appendix's 「增速口径对照」
+  beside the 同口径 ones, each under its own header.
+* **增速变化** (百分点): this period's printed 同比 minus the printed 同比 *of the same kind* of
+  the previous cumulative period (1-6月 against 1-5月; 1-3月 against 1-2月 when January and
+  February are combined; a single month against the month before; none for the first period
+  of a year): a 公布数 row compares with the bureau's earlier rate (none when it published
+  none), a 测算数 row with the earlier 测算 rate, even where the earlier report printed a
+  公布数. Both rates are printed in the row (「1-5月同比(%)」), so the difference is the one a
+  reader computes.
+* **规模工业占比**: 规模工业总产值 ÷ 工业总产值 of the printed 本期, only when both rows have
+  one 数据口径 (a published level over a computed one is not a share).
 * **年度目标**: ``config.targets`` of the park in ``park.yaml``: ``{年份: {指标代码: 目标值}}``
   in the indicator's unit (万元, 人, 家), for periods from January only (1-N月, 一季度, 上半年,
   全年; not a single month or a later quarter). **完成全年目标** = 本期 ÷ 目标; the **时间进度** is
   end month ÷ 12; 「时间过半、任务过半」 when a half-year (or later) period's completion is at
-  least the time progress.
-* **Overall judgement** over the core flows (产值, 增加值, 规上产值, 规上增加值, 固定资产投资,
-  税收) with a growth rate: at least two thirds of them ≥ 0 and their median ≥ 6% →
-  「园区经济呈现出平稳较快发展的良好势头」; median ≥ 0 → 「园区经济总体保持平稳运行」; else
-  「园区主要经济指标有所回落,下行压力较大」. No growth rate at all → no judgement.
+  least the time progress — both as printed (one decimal), so a 50.0% beside 50.0% is on time.
+* **Overall judgement** over the printed 同比 of the core flows (产值, 增加值, 规上产值, 规上增加值,
+  固定资产投资, 税收): the rule and its words are :func:`parkanalysis.narrative.judgement_of`
+  (at least two thirds ≥ 0 and median ≥ 6% → 「园区经济呈现出平稳较快发展的良好势头」; median
+  ≥ 0 → 「园区经济总体保持平稳运行」; else 「园区主要经济指标有所回落,下行压力较大」; none without
+  a rate).
 * **亩均/人均** per-period flows are annualised as value × 12 ÷ months of the period (the land
   report uses the last 12 months, so both read as annual figures); the 公顷 variants only in
   the appendix of a park that works in 亩.
@@ -103,9 +115,6 @@ JUDGED_IDS = (
     "fixed_asset_investment",
     "tax_revenue",
 )
-GOOD = "园区经济呈现出平稳较快发展的良好势头"
-STEADY = "园区经济总体保持平稳运行"
-WEAK = "园区主要经济指标有所回落,下行压力较大"
 
 
 def previous_cumulative(period: Period, *, jan_feb_combined: bool) -> Period | None:
@@ -127,16 +136,12 @@ def previous_cumulative(period: Period, *, jan_feb_combined: bool) -> Period | N
 
 
 def judgement(growths) -> str:
-    """The overall judgement from the core flows' growth rates (see the module rules)."""
-    values = [float(g) for g in growths if g is not None and not _nan(g)]
-    if not values:
-        return ""
-    median = float(pd.Series(values).median())
-    if sum(v >= 0 for v in values) * 3 >= 2 * len(values) and median >= 6:
-        return GOOD
-    if median >= 0:
-        return STEADY
-    return WEAK
+    """The overall judgement from the core flows' printed growth rates (see the module rules)."""
+    from parkanalysis.narrative import TENTH, judgement_of, round_half_up
+
+    return judgement_of(
+        float(round_half_up(float(g), TENTH)) for g in growths if g is not None and not _nan(g)
+    )
 
 
 def _nan(x: Any) -> bool:
@@ -175,21 +180,31 @@ def comparison(
     ``current``/``last_year``/``previous`` are :func:`parkanalysis.indicators.indicator_table`
     frames of this period, the same months a year earlier and the previous cumulative period.
     """
+    from parkanalysis.narrative import TENTH, round_half_up
+
     cur = shown_figures(current).set_index("id")
     ly = last_year.set_index("id") if last_year is not None else None
-    prev = shown_figures(previous).set_index("id") if previous is not None else None
+    prev = previous.set_index("id") if previous is not None else None
     rows = []
     for ident, row in cur.iterrows():
         value, yoy = row["shown_value"], row["shown_yoy"]
-        if row["basis"] == "公布数":
-            base = value / (1 + yoy / 100) if not _nan(yoy) and not _nan(value) else math.nan
-        elif ly is not None and ident in ly.index:
-            base = ly.loc[ident, "value"]
+        finite = not _nan(yoy) and not math.isinf(float(yoy))
+        if finite and not _nan(value):
+            base = value / (1 + float(yoy) / 100)  # 上年同期(可比口径): the growth's basis
+        elif not _nan(row.get("prev_value")) and float(row["prev_value"]) == 0:
+            base = 0.0  # a base of zero: 「上年同期为零」
+        elif not finite and ly is not None and ident in ly.index and _nan(yoy):
+            base = ly.loc[ident, "value"] if _no_growth(row) else math.nan
         else:
             base = math.nan
-        prev_yoy = (
-            prev.loc[ident, "shown_yoy"] if prev is not None and ident in prev.index else None
-        )
+        prev_yoy = math.nan
+        if prev is not None and ident in prev.index:  # the earlier rate of the same kind
+            p = prev.loc[ident]
+            if row["basis"] == "公布数":
+                prev_yoy = p.get("published_yoy_pct", math.nan)
+            else:
+                prev_yoy = p.get("yoy_pct", math.nan)
+        prev_yoy = math.nan if _nan(prev_yoy) or math.isinf(float(prev_yoy)) else float(prev_yoy)
         target = targets.get(str(ident), math.nan)
         rows.append(
             {
@@ -201,10 +216,10 @@ def comparison(
                 "last_year": base,
                 "change": value - base if not _nan(base) and not _nan(value) else math.nan,
                 "yoy_pct": yoy,
-                "prev_yoy_pct": math.nan if _nan(prev_yoy) else float(prev_yoy),
-                "yoy_change_pp": (
-                    float(yoy) - float(prev_yoy)
-                    if not _nan(prev_yoy) and not _nan(yoy)
+                "prev_yoy_pct": prev_yoy,
+                "yoy_change_pp": (  # of the printed rates: the difference a reader computes
+                    float(round_half_up(float(yoy), TENTH) - round_half_up(prev_yoy, TENTH))
+                    if finite and not _nan(prev_yoy)
                     else math.nan
                 ),
                 "target": target,
@@ -218,6 +233,11 @@ def comparison(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _no_growth(row) -> bool:
+    """An indicator stated without a growth rate (enterprise counts): last year's own figure."""
+    return row.get("unit") == "家"
 
 
 def speed_phrase(diff_pp: float, prev_label: str) -> str:
@@ -241,13 +261,13 @@ def target_sentence(comp: pd.DataFrame, period: Period) -> str:
     rows = comp[comp["completion_pct"].notna()]
     if rows.empty:
         return ""
-    time_pct = period.end_month / 12 * 100
-    parts = [
-        f"{r['name']}完成全年目标的{round_half_up(r['completion_pct'], TENTH):f}%"
-        for _, r in rows.iterrows()
-    ]
+    rows = rows.assign(  # judged on the printed figures
+        completion_pct=[round_half_up(c, TENTH) for c in rows["completion_pct"]]
+    )
+    time_pct = round_half_up(period.end_month / 12 * 100, TENTH)
+    parts = [f"{r['name']}完成全年目标的{r['completion_pct']:f}%" for _, r in rows.iterrows()]
     behind = rows[rows["completion_pct"] < time_pct]
-    text = f"按年度目标,{'、'.join(parts)}(时间进度{round_half_up(time_pct, TENTH):f}%)"
+    text = f"按年度目标,{'、'.join(parts)}(时间进度{time_pct:f}%)"
     if period.end_month >= 6 and period.start_month == 1:
         words = "“时间过半、任务过半”" if period.end_month == 6 else "时间进度"
         if behind.empty:
@@ -335,3 +355,42 @@ def annualised(value: float, period: Period) -> float:
     """
     months = period.end_month - period.start_month + 1
     return value * 12 / months
+
+
+def fixed(x, decimals: int) -> str:
+    """One number format per column: fixed decimals, half up, never 「-0.0」.
+
+    >>> fixed(-0.04, 1), fixed(2476.45, 1), fixed(None, 1)
+    ('0.0', '2,476.5', '—')
+    """
+    if x is None or pd.isna(x):
+        return "—"
+    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if d == 0:
+        d = abs(d)
+    return f"{d:,}"
+
+
+def printed_difference(a: str, b: str) -> str:
+    """本期 − 上年同期 of two printed cells, with their decimals (so the page adds up).
+
+    >>> printed_difference("2,476.5", "2,740.4*"), printed_difference("11", "—")
+    ('-263.9', '—')
+    """
+    if "—" in (a, b) or not a or not b:
+        return "—"
+    x, y = (Decimal(v.rstrip("*").replace(",", "")) for v in (a, b))
+    places = max(-x.as_tuple().exponent, -y.as_tuple().exponent, 0)
+    return fixed(float(x - y), places)
+
+
+def share_sentence(by_id, printed) -> str:
+    """规模工业总产值占全部工业总产值的x%: of the printed 本期, both rows of one 数据口径."""
+    ids = ("above_size_output", "industrial_output")
+    if not all(i in by_id.index and i in printed and printed[i]["value"] for i in ids):
+        return ""
+    part, whole = (by_id.loc[i] for i in ids)
+    if part["basis"] != whole["basis"] or pd.isna(part["value"]) or not whole["value"]:
+        return ""
+    share = float(part["value"]) / float(whole["value"]) * 100
+    return f"规模工业总产值占全部工业总产值的{fixed(share, 1)}%。"

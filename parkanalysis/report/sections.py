@@ -56,16 +56,7 @@ def legible(fig, scale: float = 2.1, tick_size: float = 18):
     return fig
 
 
-def _fixed(x, decimals: int) -> str:
-    """One number format per column: fixed decimals, half up, never 「-0.0」."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    if x is None or pd.isna(x):
-        return "—"
-    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    if d == 0:
-        d = abs(d)
-    return f"{d:,}"
+_fixed = ec.fixed  # one number format per column (economy.fixed)
 
 
 def _f2(x) -> str:
@@ -123,6 +114,12 @@ def economy_section(report):
 
     period = report.period
     table, level_cut, growth_cut = report.shareable_indicators()
+    if report.share:  # 本期 and 同比 would give a withheld last year back: no growth, anywhere
+        own = table["published_value"].isna() if "published_value" in table else True
+        last_cut = own & table["id"].map(lambda i: report.withheld_in(i, period.previous_year()))
+        last_cut = last_cut.to_numpy(dtype=bool) & table["yoy_pct"].notna().to_numpy()
+        table.loc[last_cut, ["yoy_pct", "prev_value", "scope_value"]] = float("nan")
+        growth_cut = growth_cut | last_cut
     shown = ec.shown_figures(table)
     bureau = _published_source(report)
     text = economic_paragraph(
@@ -146,28 +143,22 @@ def economy_section(report):
         text = f"{status.sentence(enterprises=not report.share)}。{INCOMPLETE_NOTE}{text}"
     comp, prev_label = _comparison(report)
     by_id = comp.set_index("id")
+    amounts, printed = _amount_table(report, comp, level_cut, growth_cut, prev_label)
     extra = []
     if prev_label:
         speeds = []
         for ident in ("industrial_output", "above_size_output", "tax_revenue"):
-            if ident in by_id.index and not pd.isna(by_id.loc[ident, "yoy_change_pp"]):
+            # only where the row prints both rates (share copies withhold some)
+            if ident in printed and printed[ident]["points"] and printed[ident]["rate"]:
                 speeds.append(
                     f"{by_id.loc[ident, 'name']}"
                     + ec.speed_phrase(by_id.loc[ident, "yoy_change_pp"], prev_label)
                 )
         if speeds:
             extra.append("从增速变化看," + ",".join(speeds) + "。")
-    share = shown.set_index("id")
-    if "above_size_output_share" in share.index:
-        cur_share = share.loc["above_size_output_share", "value"]
-        base = by_id.loc["above_size_output_share", "last_year"]
-        if not pd.isna(cur_share) and not pd.isna(base):
-            from parkanalysis.narrative import pp_phrase
-
-            extra.append(
-                f"规模工业总产值占全部工业总产值的{float(cur_share):.1f}%,"
-                f"比上年同期{pp_phrase(float(cur_share) - float(base))}。"
-            )
+    share_text = ec.share_sentence(by_id, printed)
+    if share_text:
+        extra.append(share_text)
     target_text = ec.target_sentence(comp, period)
     if target_text:
         extra.append(target_text)
@@ -175,17 +166,22 @@ def economy_section(report):
     sources = "园区企业统计月报(测算数)"
     if bureau and (shown["basis"] == "公布数").any():
         sources += f";{bureau}(公布数)"
-    amounts = _amount_table(report, comp, level_cut, growth_cut, prev_label)
-    counts = _count_table(report, comp)
+    counts = _count_table(report, comp, growth_cut)
     ratios = _ratio_table(report, shown, level_cut)
     any_pub = bool((comp["basis"] == "公布数").any())
     notes = [
         paragraph(
-            "注:同比增速按同口径企业计算"
-            + ("(公布数按统计部门公布的增速)" if any_pub else "")
-            + ";上年同期为上年同期全部企业的总量"
-            + ("(公布数按本期数与公布增速推算)" if any_pub else "")
-            + ",增减额=本期−上年同期。",
+            "注:同比增速按同口径企业(两年均有报表的企业)计算"
+            + (",公布数为统计部门公布的增速" if any_pub else "")
+            + ";上年同期(可比口径)=本期÷(1+同比),即与同比同一口径的上年同期数,"
+            "增减额=本期−上年同期;企业数为上年同期实有数"
+            + (
+                f";增速比{prev_label}为本期同比与{prev_label}同类同比(公布数与公布数、测算数"
+                "与测算数)之差"
+                if prev_label
+                else ""
+            )
+            + "。",
             cls="pa-note",
         )
     ]
@@ -267,8 +263,9 @@ def economy_section(report):
 
 
 def _amount_table(report, comp, level_cut, growth_cut, prev_label):
-
+    """表「主要经济指标」 and what each row printed (ident → value/rate/points printed)."""
     rows = []
+    printed = {}
     by_id = comp.set_index("id")
     cut = dict(zip(comp["id"], level_cut, strict=False))
     gcut = dict(zip(comp["id"], growth_cut, strict=False))
@@ -287,46 +284,62 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
             return _fixed(x / scale, places)
 
         # the statistics bureau's published figures (and what follows from them) stay public;
-        # a figure computed from the returns is withheld with the cells it is built on, and
-        # with last year's cells (本期 and 同比 would give 上年同期 back)
+        # a figure computed from the returns is withheld with the cells it is built on, its
+        # growth also with last year's cells (本期 and 同比 would give 上年同期 back);
+        # 上年同期(可比口径) = 本期 ÷ (1 + 同比) follows from the two printed cells
         own = r["basis"] != "公布数"  # computed from the returns (marked when incomplete)
         hidden = own and bool(cut.get(ident))
-        last_hidden = own and (hidden or report.withheld_in(ident, period.previous_year()))
-        growth_hidden = own and (bool(gcut.get(ident)) or last_hidden)
+        growth_hidden = own and (
+            bool(gcut.get(ident)) or hidden or report.withheld_in(ident, period.previous_year())
+        )
 
         def marked(text, own=own):
             return f"{text}{mark}" if own and text != "—" else text
 
+        value = report.marker if hidden else marked(num(r["value"]))
+        rate = report.marker if growth_hidden else marked(_f1(r["yoy_pct"]))
+        last = report.marker if growth_hidden or hidden else num(r["last_year"])
+        if report.marker in (value, last):
+            change = report.marker
+        else:
+            change = marked(ec.printed_difference(value, last))
         row = {
             "指标": f"{r['name']}({unit})",
-            "本期": report.marker if hidden else marked(num(r["value"])),
-            "同比(%)": report.marker if growth_hidden else marked(_f1(r["yoy_pct"])),
-            "上年同期": report.marker if last_hidden else num(r["last_year"]),
-            "增减额": report.marker if last_hidden else marked(num(r["change"])),
+            "本期": value,
+            "同比(%)": rate,
+            "上年同期(可比口径)": last,
+            "增减额": change,
         }
+        points = False
         if prev_label:
             prev_hidden = growth_hidden or (
                 prev is not None
+                and own
                 and (
                     report.withheld_in(ident, prev)
                     or report.withheld_in(ident, prev.previous_year())
                 )
             )
-            row[f"增速比{prev_label}(百分点)"] = (
-                report.marker if prev_hidden else _f1(r["yoy_change_pp"])
-            )
+            row[f"{prev_label}同比(%)"] = report.marker if prev_hidden else _f1(r["prev_yoy_pct"])
+            points = not prev_hidden and not pd.isna(r["yoy_change_pp"])
         if has_target:
             row["年度目标"] = num(r["target"])
             row["完成全年目标(%)"] = _f1(r["completion_pct"])
         row["数据口径"] = r["basis"]
         rows.append(row)
+        printed[ident] = {
+            "value": value != report.marker and value != "—",
+            "rate": rate != report.marker and rate != "—",
+            "points": points,
+        }
     sources = "园区企业统计月报(测算数)"
     bureau = _published_source(report)
     if bureau and (comp["basis"] == "公布数").any():
         sources += f";{bureau}(公布数)"
-    return table_html(
+    table = table_html(
         pd.DataFrame(rows), caption=f"{report.period.label}主要经济指标", source=sources
     )
+    return table, printed
 
 
 def _wan1(x) -> str:
@@ -372,21 +385,35 @@ def _growth_basis_table(report, table):
     )
 
 
-def _count_table(report, comp):
+def _count_table(report, comp, growth_cut):
+    """企业与从业人员: counts of enterprises (last year's own count) and 从业人员 (同口径 同比,
+    上年同期 on its basis, as 表「主要经济指标」)."""
     rows = []
     by_id = comp.set_index("id")
+    gcut = dict(zip(comp["id"], growth_cut, strict=False))
     for ident in ec.COUNT_IDS:
         if ident not in by_id.index:
             continue
         r = by_id.loc[ident]
         hidden = report.withheld_in(ident, report.period)
-        last_hidden = hidden or report.withheld_in(ident, report.period.previous_year())
+        with_growth = not pd.isna(r["yoy_pct"]) or bool(gcut.get(ident))
+        if with_growth:  # 上年同期(可比口径) follows from the printed 本期 and 同比
+            last_hidden = hidden or bool(gcut.get(ident))
+        else:
+            last_hidden = hidden or report.withheld_in(ident, report.period.previous_year())
+        value = report.marker if hidden else _int(r["value"])
+        last = report.marker if last_hidden else _int(r["last_year"])
+        rate = report.marker if with_growth and last_hidden else _f1(r["yoy_pct"])
+        change = (
+            report.marker if report.marker in (value, last) else ec.printed_difference(value, last)
+        )
         rows.append(
             {
                 "指标": f"{r['name']}({r['unit']})",
-                "本期": report.marker if hidden else _int(r["value"]),
-                "上年同期": report.marker if last_hidden else _int(r["last_year"]),
-                "增减": report.marker if last_hidden else _int(r["change"]),
+                "本期": value,
+                "同比(%)": rate,
+                "上年同期(可比口径)": last,
+                "增减": change,
             }
         )
     return table_html(pd.DataFrame(rows), caption="企业与从业人员", source="园区企业统计月报")
@@ -484,18 +511,21 @@ def land_paragraph(report) -> str:
     def ledger(item):
         return b.loc[item, "ledger_mu"] if item in b.index else math.nan
 
+    def mu(x) -> str:  # the balance table's figure (one decimal, half up), 「.0」 dropped
+        return _f1(x).replace(",", "").removesuffix(".0")
+
     parts = []
     phases = "、".join(ph.name for ph in facts["phases"].values()) or "规划范围"
     total = declared("total")
     if not pd.isna(total):
         km2 = convert(total, "亩", "平方公里")
-        parts.append(f"{report.info.name}{phases}规划面积{total:.0f}亩(约{km2:.2f}平方公里)")
+        parts.append(f"{report.info.name}{phases}规划面积{mu(total)}亩(约{km2:.2f}平方公里)")
     infra = [(n, declared(i)) for i, n in (("road", "道路"), ("green", "绿地"), ("water", "水域"))]
     infra = [(n, v) for n, v in infra if not pd.isna(v) and v]
     if infra:
         parts.append(
-            f"其中道路绿地水域占地{sum(v for _, v in infra):.0f}亩("
-            + "、".join(f"{n}{v:.0f}亩" for n, v in infra)
+            f"其中道路绿地水域占地{mu(sum(v for _, v in infra))}亩("
+            + "、".join(f"{n}{mu(v)}亩" for n, v in infra)
             + ")"
         )
     usable, approved = declared("usable"), ledger("approved")
@@ -503,17 +533,18 @@ def land_paragraph(report) -> str:
         status = (
             "已全部报批"
             if not pd.isna(approved) and approved >= usable - 0.05
-            else (f"已报批{approved:.1f}亩" if not pd.isna(approved) else "")
+            else (f"已报批{_f1(approved).replace(',', '')}亩" if not pd.isna(approved) else "")
         )
-        parts.append(f"可利用土地{usable:.0f}亩" + (status and status))
+        parts.append(f"可利用土地{mu(usable)}亩" + (status and status))
     text = ",".join(parts) + "。" if parts else ""
     supplied, remaining = ledger("supplied"), ledger("remaining_supplyable")
     if not pd.isna(supplied):
         text += (
-            f"截至{report.period.year}年{report.period.end_month}月末,已供应土地{supplied:.1f}亩"
+            f"截至{report.period.year}年{report.period.end_month}月末,"
+            f"已供应土地{_f1(supplied).replace(',', '')}亩"
         )
         if not pd.isna(remaining):
-            text += f",已批未供土地{remaining:.1f}亩"
+            text += f",已批未供土地{_f1(remaining).replace(',', '')}亩"
         text += "。"
     text += _transfers(report, facts["parcels"])
     text += _unsupplied(report, facts["parcels"])
