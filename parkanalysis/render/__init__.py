@@ -100,7 +100,7 @@ __all__ = [
 ]
 
 
-def check_consistency(nb, *, share: bool = False) -> list[str]:
+def check_consistency(nb, *, share: bool = False, copy: str = "final") -> list[str]:
     """The text-vs-table mismatches of an executed report (:mod:`parkanalysis.report.consistency`),
     logged as warnings; [] when the text says what its tables print."""
     import logging
@@ -108,7 +108,8 @@ def check_consistency(nb, *, share: bool = False) -> list[str]:
     from parkanalysis.report.consistency import check_document
     from parkanalysis.report.document import document_from_notebook
 
-    found = [str(m) for m in check_document(document_from_notebook(nb, share=share)).mismatches]
+    document = document_from_notebook(nb, share=share, copy=copy)
+    found = [str(m) for m in check_document(document).mismatches]
     for message in found:
         logging.getLogger("parkanalysis.consistency").warning("正文与表格不一致:%s", message)
     return found
@@ -193,7 +194,9 @@ def render_report(
             str(exc),
             kept,
         )
-    consistency = check_consistency(nb, share=bool(plan.params.get("share")))
+    consistency = check_consistency(
+        nb, share=bool(plan.params.get("share")), copy=plan.params.get("copy") or "final"
+    )
     if consistency and strict_consistency():  # tests: a contradiction fails the render
         import nbformat
 
