@@ -307,3 +307,22 @@ def test_synthetic_parks_reconcile(tmp_path):
             report = check_document(land.summary().blocks + land.balance().blocks)
             assert report.ok, (park, share, [str(m) for m in report.mismatches])
     assert checked > 500
+
+
+@pytest.mark.parametrize("shift", [-0.01, 0.0, 0.01])
+def test_a_park_figure_is_its_ranking_cell(shift):
+    """Rule ``park``: 「亩均税收X最高(0.71万元/亩)」 is X's cell of the ranking table, to the
+    last printed digit (the overview report's sentences)."""
+    from parkanalysis.report.model import Paragraph, Table
+
+    ranking = Table(
+        ["排名", "园区", "亩均税收(万元/亩)", "工业总产值同比(%)"],
+        [["1", "城北园", "0.71", "+4.2"], ["2", "城南园", "0.51", "+7.6"]],
+    )
+    said = f"{0.71 + shift:.2f}"
+    text = Paragraph(
+        f"亩均税收城北园最高({said}万元/亩),城南园最低(0.51万元/亩)。增速城南园最快(+7.6%)。"
+    )
+    found = check_document([text, ranking])
+    assert [m.rule for m in found.mismatches] == ([] if shift == 0 else ["park"])
+    assert found.checked >= 3

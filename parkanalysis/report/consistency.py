@@ -49,6 +49,11 @@ rule                      what must hold
 ``ledger``                an area written right after a row name of a land table (a table with
                           亩 columns: 「可利用土地2508亩」, 「(已批未供)150.4亩」) is one of that
                           row's 亩 cells (a text with fewer decimals: the cell rounded so)
+``park``                  a figure with a unit said of a park of a ranking table (a table with
+                          a column headed 「园区」: the overview's 「亩均税收X最高
+                          (0.71万元/亩)」) is one of that park's cells, at the printed
+                          precision; the park named is the subject until another row or park
+                          is named
 ``basis``                 a 上年同期 column beside a 同比 column names its basis in the header
                           (「上年同期(可比口径)」, 「同口径上年同期」); one row name and header in
                           two tables print one value
@@ -729,6 +734,45 @@ def _check_ledger(clause: str, ledger: dict[str, list[Printed]], out: Report) ->
                 )
 
 
+def _park_rows(blocks) -> dict[str, list[Printed]]:
+    """Park → its printed numbers, over every table with a column headed 「园区」."""
+    parks: dict[str, list[Printed]] = {}
+    for block in blocks:
+        if not isinstance(block, Table):
+            continue
+        heads = [str(c).translate(_FULLWIDTH).strip() for c in block.columns]
+        at = next((i for i, h in enumerate(heads) if h in ("园区", "园区名称")), None)
+        if at is None:
+            continue
+        for cells in block.rows:
+            if len(cells) <= at or cells[at] is None or len(str(cells[at]).strip()) < 2:
+                continue
+            values = [Printed.parse(str(c).lstrip("+")) for i, c in enumerate(cells) if i != at]
+            parks.setdefault(str(cells[at]).strip(), []).extend(v for v in values if v)
+    return parks
+
+
+_PARK_FIGURE = re.compile(r"([+-]?\d[\d,]*(?:\.\d+)?)\s*(万元/亩|万元/人|万元|亿元|亩|公顷|%|年)")
+
+
+def _check_park(part: str, park: str, cells: list[Printed], clause: str, out: Report) -> None:
+    """The figures with a unit in ``part`` are cells of ``park``'s rows (rule ``park``)."""
+    for m in _PARK_FIGURE.finditer(part):
+        stated = Printed.parse(m.group(1).lstrip("+"))
+        if stated is None:
+            continue
+        out.checked += 1
+        if not any(c.value == stated.value for c in cells):
+            out.mismatches.append(
+                Mismatch(
+                    "park",
+                    clause,
+                    "、".join(str(c.value) for c in cells) or "(无)",
+                    f"{m.group(0)}不是{park}在表中的数字",
+                )
+            )
+
+
 def _texts(blocks):
     for block in blocks:
         if isinstance(block, Paragraph) and block.role != "note":  # notes state methods
@@ -754,6 +798,7 @@ def check_document(document: Document | list) -> Report:
     _check_basis(blocks, rows, out)
     names = _names(rows)
     ledger = _ledger_rows(blocks)
+    parks = _park_rows(blocks)
     for text in _texts(blocks):
         text = text.translate(_FULLWIDTH)
         for clause in re.split(r"[;。]", text):
@@ -765,14 +810,26 @@ def check_document(document: Document | list) -> Report:
             # parentheses hold notes (公布数, 时间进度): their own parts
             flat = re.sub(r"\(([^()]*)\)", r",\1,", clause)
             subject = None
+            park = None  # a park of a ranking table, the subject of the parts that follow
             for part, sep in _parts(flat):
                 if not part.strip():
                     continue
+                named = [p for p in parks if p in part]
+                if named:  # the park named last in the part; figures after its name
+                    park = max(named, key=lambda p: (part.rfind(p), len(p)))
+                    subject = None
+                    _check_park(
+                        part[part.rfind(park) + len(park) :], park, parks[park], clause.strip(), out
+                    )
+                    continue
                 name, _end = _subject(part.split("占", 1)[0], names)
                 if name is not None:
-                    subject = name
+                    subject, park = name, None
                 elif sep == "、":  # an item of a list names its own subject or none
-                    subject = None
+                    subject, park = None, None
+                if park is not None:
+                    _check_park(part, park, parks[park], clause.strip(), out)
+                    continue
                 if re.search(r"时间进度|目标的", part) and name is None:
                     out.unchecked += len(_NUMBER.findall(part))
                     continue

@@ -281,7 +281,11 @@ class OverviewReport:
                 "name": [f"{n}({u})" for n, u in zip(t["name"], t["unit"], strict=True)],
                 "value": by_unit("value"),
                 "yoy_pct": t["yoy_pct"],
-                "prev_value": by_unit("prev_value"),
+                # 上年同期(可比口径) = 本期 ÷ (1 + 同比): the basis of the 同口径 growth
+                "prev_value": [
+                    format_value(v / (1 + g / 100) if g > -100 else math.nan, u)
+                    for v, g, u in zip(t["value"], t["yoy_pct"], t["unit"], strict=True)
+                ],
             }
         )
         if self.share:
@@ -307,7 +311,7 @@ class OverviewReport:
         out = float(g.loc["industrial_output", "value"])
         yoy = float(g.loc["industrial_output", "yoy_pct"])
         text = (
-            f"{self.period.label},{name}纳入合计的园区实现工业总产值{out:,.1f}万元,"
+            f"{self.period.label},{name}纳入合计的园区实现工业总产值{out:.1f}万元,"
             f"同口径同比{'增长' if yoy >= 0 else '下降'}{abs(yoy):.1f}%"
             if not (math.isnan(out) or math.isnan(yoy))
             else ""
@@ -318,9 +322,10 @@ class OverviewReport:
             table_html(
                 shown,
                 caption=f"{name}主要经济指标({self.period.label})",
-                labels={"name": "指标", "value": "本期", "prev_value": "上年同期"},
+                labels={"name": "指标", "value": "本期", "prev_value": "上年同期(可比口径)"},
                 source="各园区企业统计月报;同比为各园区同口径企业合并计算("
-                f"{t.set_index('id').loc['industrial_output', 'scope']}等)",
+                f"{t.set_index('id').loc['industrial_output', 'scope']}等),"
+                "上年同期(可比口径)=本期÷(1+同比)",
             ),
             table_html(
                 land_rows,
