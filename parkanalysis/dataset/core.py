@@ -23,7 +23,7 @@ from parkanalysis.dataset.frames import cumulative_to_monthly, derive_above_size
 from parkanalysis.dataset.profile import Profile, read_profile
 from parkanalysis.dataset.readers import ReadFailure, ReadLimits
 from parkanalysis.dataset.schema import FRAME_NAMES, MONTHLY_VALUE_COLUMNS, TABLES
-from parkanalysis.dataset.sources import read_sources
+from parkanalysis.dataset.sources import norm, read_sources
 from parkanalysis.dataset.tables import TableData, parse_table
 from parkanalysis.dataset.validate import check_dataset
 from parkanalysis.errors import DataError, Finding, ParameterError
@@ -386,10 +386,13 @@ def _read_and_check(path, limits, *, strict=False, description=None):
         for finding in description.findings:
             findings.add_finding(finding)
         profile, sources_read = description.profile, dict(description.sources)
+    parks = profile.parks if profile is not None else {}
     ctx = office.Context(
         sources_read,
-        tuple(profile.parks) if profile is not None else (),
+        tuple(parks),
         strict=strict,
+        park_names={norm(p.name): pid for pid, p in parks.items() if p.name},
+        phases={pid: tuple(p.phases) for pid, p in parks.items()},
     )
     files = office.assign_files(
         folder,

@@ -55,6 +55,7 @@ class Findings:
         column: str | None,
         values: Iterable | None,
         message: str | Callable[[int], str],
+        severity: str | None = None,
     ) -> int:
         """Record one finding per True in ``mask``; return how many there were."""
         idx = np.flatnonzero(mask)
@@ -70,12 +71,13 @@ class Findings:
                 row=rows[i],
                 column=column,
                 value=None if vals is None else vals[i],
+                severity=severity,
             )
         extra = len(idx) - min(len(idx), MAX_PER_GROUP + 1)
         if extra:
             group = (file, column, rule)
             self._count[group] += extra
-            sev = "warning" if rule in WARNING_RULES else "error"
+            sev = severity or ("warning" if rule in WARNING_RULES else "error")
             self._suppressed[(group, sev)] += extra
         return len(idx)
 

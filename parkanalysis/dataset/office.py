@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.dataset import _parse as P
+from parkanalysis.dataset import words
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.readers import RawTable, header_lookup, match_header
 from parkanalysis.dataset.schema import (
@@ -65,6 +66,10 @@ class Context:
     sources: dict[str, Source]
     park_ids: tuple[str, ...] = ()
     strict: bool = False
+    #: park names of park.yaml (compared by :func:`.sources.norm`) → park id
+    park_names: dict[str, str] = field(default_factory=dict)
+    #: park id → its phase ids (park.yaml)
+    phases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: filled while reading: the parsed register (for names → ids)
     register: pd.DataFrame | None = None
     register_file: str | None = None
@@ -124,8 +129,10 @@ def spec_for(table: str, ctx: Context, source: Source | None) -> TableSpec:
     cols: list[ColumnSpec] = []
     for c in base.columns:
         changes: dict = {}
-        if c.name == "park_id" and ctx.single_park is not None:
-            changes["optional"] = True
+        if c.name == "park_id" and (ctx.single_park is not None or table in _STATS):
+            changes["optional"] = True  # one park; statistics: placed by the register
+        if table == "parcels" and c.name in ("phase_id", "approval_status", "supply_status"):
+            changes["optional"] = True  # implied by the ledger (adapt_raw), else reported there
         if c.name == "enterprise_id" and table in ("enterprises", *_STATS):
             changes["optional"] = True  # the name stands in (matched to the register)
         if table == "enterprises" and c.name in ("entry_date", "kind"):
@@ -249,7 +256,14 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
         return raw
     lookup = header_lookup(spec)
     source = ctx.sources.get(raw.file)
+    if source is not None and source.values:  # the office's words, as sources: maps them
+        for i, h in enumerate(raw.headers):
+            mapping = source.value_map(h)
+            if mapping:
+                raw.rewritten.setdefault(i, raw.data[i].to_numpy(dtype=object))
+                raw.data[i] = words.apply_value_map(raw.data[i], mapping)
     matched: dict[str, int] = {}
+    status: int | None = None
     flag_cols: list[tuple[int, int]] = []
     credit: int | None = None
     averages: list[int] = []
@@ -272,6 +286,9 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
             matched.setdefault(m[0], i)
             continue
         fld = source.field_of(h) if source is not None else None
+        if spec.name == "enterprises" and (fld == "status" or norm(h) in words.STATUS_HEADERS):
+            status = i
+            continue
         year = None
         if spec.name == "enterprises":
             year = above_size_year(h)
@@ -313,6 +330,8 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     n = len(raw.data)
     if "park_id" not in matched and ctx.single_park is not None:
         _append(raw, "园区代码", [ctx.single_park] * n)
+    elif "park_id" in matched and ctx.park_names:
+        _park_names_to_ids(raw, matched["park_id"], ctx)
     if spec.name in _STATS and "enterprise_id" in matched and ctx.credit:
         pos = matched["enterprise_id"]  # ids given as 统一社会信用代码 of a register with 企业代码
         ids = raw.data[pos].to_numpy(dtype=object)
@@ -328,10 +347,181 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     if spec.name in _STATS:
         _adapt_periods(raw, matched, findings)
         if "enterprise_id" not in matched and "enterprise_name" in matched:
-            _append(raw, "企业代码", _names_to_ids(raw, matched["enterprise_name"], ctx, findings))
+            ids = _names_to_ids(
+                raw, matched["enterprise_name"], ctx, findings, matched.get("park_id")
+            )
+            _append(raw, "企业代码", ids)
+            matched["enterprise_id"] = len(raw.headers) - 1
+        if "park_id" not in matched and ctx.single_park is None:
+            _place_by_register(raw, matched, ctx, findings)
     if spec.name == "enterprises":
         _adapt_register(raw, matched, flag_cols, ctx, findings)
+        _adapt_register_words(raw, matched, status, findings)
+    if spec.name == "parcels":
+        _adapt_ledger(raw, matched, ctx, findings)
     return raw
+
+
+def _park_names_to_ids(raw: RawTable, pos: int, ctx: Context) -> None:
+    """A park column naming parks (所属园区: 工贸园): the names of park.yaml read as ids."""
+    cells = raw.data[pos].to_numpy(dtype=object)
+    ids = [ctx.park_names.get(norm(v), v) if isinstance(v, str) else v for v in cells]
+    if any(a is not b for a, b in zip(ids, cells, strict=True)):
+        raw.rewritten.setdefault(pos, cells)
+        raw.data[pos] = pd.Series(ids, index=raw.data.index, dtype=object)
+
+
+def _place_by_register(raw: RawTable, matched: dict[str, int], ctx: Context, findings) -> None:
+    """Statistics without a park column in a dataset of several parks: each enterprise's park
+    is the register's (an enterprise id in several parks cannot be placed: reported)."""
+    reg = ctx.register
+    if reg is None or "enterprise_id" not in matched:
+        return  # the missing 园区代码 is then reported by the parser
+    parks: dict[str, set[str]] = {}
+    for e, p in zip(reg["enterprise_id"].astype(str), reg["park_id"].astype(str), strict=True):
+        parks.setdefault(e, set()).add(p)
+    ids = raw.data[matched["enterprise_id"]].to_numpy(dtype=object)
+    out = np.array(
+        [next(iter(parks[str(e)])) if len(parks.get(str(e), ())) == 1 else None for e in ids],
+        dtype=object,
+    )
+    _append(raw, "园区代码", out)
+    twice = sorted({str(e) for e in ids if len(parks.get(str(e), ())) > 1})
+    for e in twice:
+        first = next(i for i, v in enumerate(ids) if str(v) == e)
+        findings.add(
+            "unknown_reference",
+            f"企业「{e}」在企业名录中属于几个园区({'、'.join(sorted(parks[e]))}),"
+            "统计表没有园区列,无法确定属于哪个园区;请在统计表中加一列「所属园区」",
+            file=raw.file,
+            row=int(raw.rows[first]),
+            column=raw.headers[matched["enterprise_id"]],
+            value=e,
+        )
+
+
+def _adapt_register_words(raw, matched, status, findings) -> None:
+    """Industry names → GB/T 4754 codes; 企业状态 迁出/注销 → the exit (module docstring of
+    :mod:`.words`)."""
+    from parkanalysis.industry import code_of, nearest_names
+
+    if "industry_code" in matched:
+        pos = matched["industry_code"]
+        cells = raw.data[pos].to_numpy(dtype=object)
+        codes, uniques = pd.factorize(pd.Series(cells, dtype=object), use_na_sentinel=True)
+        conv = [code_of(u) for u in uniques]
+        for u, c in zip(uniques, conv, strict=True):
+            if c is None and str(u).strip():
+                first = int(np.flatnonzero(codes == list(uniques).index(u))[0])
+                near = nearest_names(u)
+                hint = f";最接近的行业名称:{'、'.join(near)}" if near else ""
+                findings.add(
+                    "bad_value",
+                    f"行业「{u}」不是 GB/T 4754 的行业代码或门类/大类名称{hint};"
+                    "请改为行业代码(如 C2110)或大类名称(如 家具制造业)",
+                    file=raw.file,
+                    row=int(raw.rows[first]),
+                    column=raw.headers[pos],
+                    value=str(u),
+                    severity="warning",
+                )
+        if any(
+            c is not None and c != str(u).strip().upper()
+            for u, c in zip(uniques, conv, strict=True)
+        ):
+            mapped = np.array([*conv, None], dtype=object)[codes]
+            raw.rewritten.setdefault(pos, cells)
+            raw.data[pos] = pd.Series(mapped, index=raw.data.index, dtype=object)
+    if status is None:
+        return
+    cells = words.apply_value_map(raw.data[status], {}).map(words.key)
+    bad = ~cells.isin(["", *words.STATUS_CHOICES]).to_numpy()
+    findings.add_mask(
+        "bad_choice",
+        bad,
+        file=raw.file,
+        rows=raw.rows,
+        column=raw.headers[status],
+        values=raw.data[status].to_numpy(dtype=object),
+        message=f"企业状态只能填 {'、'.join(words.STATUS_CHOICES)};"
+        "请改为其中之一,或在 park.yaml 的 sources.values 中写明对应关系",
+    )
+    gone = cells.isin(words.EXIT_STATES).to_numpy()
+    if "exit_date" in matched:
+        dated = ~pd.isna(raw.data[matched["exit_date"]]).to_numpy()
+    else:
+        dated = np.zeros(len(cells), dtype=bool)
+    findings.add_mask(
+        "missing_value",
+        gone & ~dated,
+        file=raw.file,
+        rows=raw.rows,
+        column=raw.headers[status],
+        values=raw.data[status].to_numpy(dtype=object),
+        message="企业状态为迁出/注销,但没有退出日期;该企业仍按在园计,请在「退出日期」列填写日期",
+        severity="warning",
+    )
+
+
+def _adapt_ledger(raw, matched, ctx, findings) -> None:
+    """What a ledger implies (module docstring): one phase, 供应状态, 报批状态."""
+    n = len(raw.data)
+    if "phase_id" not in matched:
+        park_pos = matched.get("park_id")
+        parks = (
+            raw.data[park_pos].to_numpy(dtype=object)
+            if park_pos is not None
+            else np.array([ctx.single_park] * n, dtype=object)
+        )
+        one = {p: ph[0] for p, ph in ctx.phases.items() if len(ph) == 1}
+        phases = [one.get(str(p)) for p in parks]
+        if all(v is not None for v in phases) and n:
+            _append(raw, "期别", phases)
+            findings.add(
+                "column_fallback",
+                "土地台账没有期别列;园区在 park.yaml 中只有一期,全部地块计入该期",
+                file=raw.file,
+                row=raw.header_row,
+                severity="info",
+            )
+        else:
+            findings.add(
+                "missing_column",
+                "缺少必填列「期别」(园区在 park.yaml 中有不止一期,无法确定地块属于哪一期);"
+                "请添加「期别」列",
+                file=raw.file,
+                row=raw.header_row,
+                column="期别",
+            )
+    if "supply_status" not in matched:
+        given = np.zeros(n, dtype=bool)
+        for f in ("supply_date", "supply_method"):
+            if f in matched:
+                given |= ~raw.data[matched[f]].map(words.key).eq("").to_numpy()
+        _append(raw, "供应状态", np.where(given, "已供", "未供"))
+        findings.add(
+            "column_fallback",
+            f"土地台账没有供应状态列;供地日期或供地方式已填的 {int(given.sum())} 宗地块计为已供,"
+            f"其余 {int(n - given.sum())} 宗计为未供",
+            file=raw.file,
+            row=raw.header_row,
+            severity="info",
+        )
+    if "approval_status" not in matched:
+        if "approval_date" in matched:
+            dated = ~raw.data[matched["approval_date"]].map(words.key).eq("").to_numpy()
+            how = f"报批日期已填的 {int(dated.sum())} 宗计为已报批,其余计为未报批"
+        else:
+            dated = np.ones(n, dtype=bool)
+            how = "全部地块按已报批计(台账列的是园区批准范围内的土地);如有未报批地块,请添加该列"
+        _append(raw, "报批状态", np.where(dated, "已报批", "未报批"))
+        findings.add(
+            "column_fallback",
+            f"土地台账没有报批状态列;{how}",
+            file=raw.file,
+            row=raw.header_row,
+            severity="info",
+        )
 
 
 def is_credit_header(header: str) -> bool:
@@ -454,9 +644,13 @@ def _name_key(text: object) -> str:
     return "".join(s.split()).replace("(", "(").replace(")", ")")
 
 
-def _names_to_ids(raw: RawTable, pos: int, ctx: Context, findings: Findings) -> np.ndarray:
-    """Enterprise ids of the names in column ``pos`` (None where unmatched, with a finding)."""
+def _names_to_ids(
+    raw: RawTable, pos: int, ctx: Context, findings: Findings, park_pos: int | None = None
+) -> np.ndarray:
+    """Enterprise ids of the names in column ``pos`` (None where unmatched, with a finding);
+    with a park column (``park_pos``) a name is looked up in the row's park."""
     names = raw.data[pos].to_numpy(dtype=object)
+    parks = raw.data[park_pos].to_numpy(dtype=object) if park_pos is not None else None
     out = np.empty(len(names), dtype=object)
     reg = ctx.register
     if reg is None or reg.empty:
@@ -468,9 +662,16 @@ def _names_to_ids(raw: RawTable, pos: int, ctx: Context, findings: Findings) -> 
         )
         return out
     by_name: dict[str, set[str]] = {}
-    for n, e in zip(reg["name"].astype(object), reg["enterprise_id"].astype(object), strict=True):
+    in_park: dict[tuple[str, str], set[str]] = {}
+    for n, e, p in zip(
+        reg["name"].astype(object),
+        reg["enterprise_id"].astype(object),
+        reg["park_id"].astype(object),
+        strict=True,
+    ):
         if isinstance(n, str):
             by_name.setdefault(_name_key(n), set()).add(str(e))
+            in_park.setdefault((str(p), _name_key(n)), set()).add(str(e))
     shown = sorted({str(n) for n in reg["name"].dropna()})
     keys = list(by_name)
     cache: dict[str, str | None] = {}
@@ -480,6 +681,9 @@ def _names_to_ids(raw: RawTable, pos: int, ctx: Context, findings: Findings) -> 
             out[i] = None
             continue
         k = _name_key(n)
+        if parks is not None and (str(parks[i]), k) in in_park:
+            k = f"{parks[i]}\x1f{k}"
+            by_name.setdefault(k, in_park[(str(parks[i]), _name_key(n))])
         if k not in cache:
             ids = by_name.get(k, set())
             cache[k] = next(iter(ids)) if len(ids) == 1 else None

@@ -302,6 +302,20 @@ def _parse_column(col, series, unit, header, file, rows, findings, header_row=No
         values, bad = (P.parse_date if col.kind == DATE else P.parse_bool)(series)
         blank = values.isna().to_numpy() & ~bad
         _report_bad(findings, bad, col, series, header, file, rows)
+        if col.kind == DATE and series.dtype == object:
+            monthly = P.month_only(series)
+            if monthly.any():
+                first = int(np.flatnonzero(monthly)[0])
+                findings.add(
+                    "date_month_precision",
+                    f"「{header}」有 {int(monthly.sum())} 个单元格只写到月(如 {series.iat[first]}),"
+                    "按该月 1 日计;按月统计的结果不受影响,需要精确到日的(如整改期限)请写全日期",
+                    file=file,
+                    row=int(rows[first]),
+                    column=header,
+                    value=str(series.iat[first]),
+                    severity="info",
+                )
         return {col.name: values.reset_index(drop=True)}, blank
     if col.kind == MONTH:
         ym, bad = P.parse_month(series)

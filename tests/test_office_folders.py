@@ -1,0 +1,189 @@
+"""Whole office folders (tests/office_layouts.py) read as the canonical sample.
+
+For every folder of :data:`tests.office_layouts.FOLDERS` — a register, a statistics layout
+and a ledger layout as offices keep them, with one or two parks — ``init`` → ``validate``
+(no errors) → ``indicators`` for three periods and ``land`` equal the canonical sample's
+output (the JSON, value by value; each park of a two-park folder against the sample, since
+both parks are the sample). The profile's parks are the draft's (ids and names as ``init``
+wrote them) with the sample's phases and config (what an office types into the draft);
+``sources:`` is exactly what ``init`` wrote. The two-park folder of the issue's "done when"
+renders a period report with no edit at all. The inverse cases inject one defect into a
+folder and assert the finding that names it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import pytest
+import yaml
+
+from tests import office_layouts as OL
+from tests import test_layouts as TL
+from tests.conftest import SAMPLE
+
+cli = TL.cli
+
+
+def profile_from_draft(folder) -> dict:
+    """The draft's parks (ids, names) with the sample's phases and config; sources as drafted."""
+    draft = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    sample = yaml.safe_load((SAMPLE / "park.yaml").read_text(encoding="utf-8"))
+    parks = [
+        {**sample["parks"][0], "park_id": p["park_id"], "name": p["name"]} for p in draft["parks"]
+    ]
+    doc = {**sample, "parks": parks, "sources": draft["sources"]}
+    (folder / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return draft
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The sample's indicators (and with 1-2月 combined) and land, as JSON."""
+    out = {}
+    combined = tmp_path_factory.mktemp("reference")
+    shutil.copytree(SAMPLE, combined, dirs_exist_ok=True)
+    s = TL.jan_feb_combined(TL.canonical_stats())
+    s["园区代码"] = "GMY"
+    s["月份"] = [f"{y}-{m:02d}" for y, m in zip(s["year"], s["month"], strict=True)]
+    s[["园区代码", "企业代码", "月份", *TL.VALUES]].to_csv(
+        combined / "monthly_stats.csv", index=False
+    )
+    for p in TL.PERIODS:
+        for key, folder in ((False, SAMPLE), (True, combined)):
+            args = ("indicators", folder, "--period", p, "--format", "json")
+            out[(key, p)] = json.loads(cli(*args).stdout)
+    out["land"] = json.loads(cli("land", SAMPLE, "--format", "json").stdout)
+    return out
+
+
+@pytest.fixture(scope="module", params=list(OL.FOLDERS))
+def office_folder(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    OL.write_folder(folder, request.param)
+    out = cli("init", folder).stdout
+    draft = profile_from_draft(folder)
+    return request.param, folder, out, draft
+
+
+def test_folder_reads_as_the_canonical_sample(office_folder, reference):
+    layout, folder, _, draft = office_folder
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    assert report["ok"], report["errors"][:5]
+    rules = {w["rule"] for w in report["warnings"]}
+    assert not rules & {"total_mismatch", "month_missing", "unknown_column", "sheet_not_read"} - (
+        {"sheet_not_read"} if layout == "office_register_sheets" else set()  # its 说明 sheet
+    ), rules
+    parks = [p["park_id"] for p in draft["parks"]]
+    assert len(parks) == OL.FOLDERS[layout][3]
+    combined = OL.FOLDERS[layout][1] in OL.COMBINED
+    for park in parks:
+        for period in TL.PERIODS:
+            args = ("indicators", folder, "--period", period, "--park", park, "--format", "json")
+            got = json.loads(cli(*args).stdout)
+            want = reference[(combined, period)]
+            assert [r["id"] for r in got] == [r["id"] for r in want]
+            for a, b in zip(got, want, strict=True):
+                assert a == b, (
+                    park,
+                    period,
+                    {k: (a.get(k), v) for k, v in b.items() if a.get(k) != v},
+                )
+        got = json.loads(cli("land", folder, "--park", park, "--format", "json").stdout)
+        assert same(got, reference["land"]), (park, got, reference["land"])
+
+
+def same(a, b) -> bool:
+    """Equal JSON, floats to 1e-12 relative (a ledger in 公顷 converted to 亩 and back differs
+    from the 亩 the sample wrote in the last bit: 248.6 / 15 × 15 ≠ 248.6 in binary)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b and type(a) is type(b)
+
+
+def test_init_says_what_it_inferred(office_folder):
+    layout, folder, out, draft = office_folder
+    register, stats, ledger, parks = OL.FOLDERS[layout]
+    assert "没有土地台账" not in out
+    if parks == 2:
+        names = [p["name"] for p in draft["parks"]]
+        assert names == sorted(OL.PARK_NAMES)
+        assert "共 2 个园区" in out and all(n in out for n in OL.PARK_NAMES)
+    if ledger != "canonical":
+        assert "征迁完成 → 已完成、征迁中 → 进行中、未征迁 → 未启动" in out
+        values = next(s["values"] for s in draft["sources"].values() if s["table"] == "parcels")
+        assert values["征迁安置状态"] == {
+            "征迁完成": "已完成",
+            "征迁中": "进行中",
+            "未征迁": "未启动",
+        }
+    if register in ("office", "two_parks"):
+        assert "工业企业 → 工业" in out
+    if stats in ("files_per_month", "files_per_year"):
+        files = [f for f, s in draft["sources"].items() if s["table"] == "monthly_stats"]
+        assert len(files) == len(list(folder.glob("*工业企业月报.xlsx"))) > 1
+
+
+def test_two_park_folder_renders_without_edits(tmp_path):
+    """The issue's folder: a sheet-per-month workbook, a two-park register, a ledger without
+    status columns — init → validate → render, park.yaml as init wrote it."""
+    folder = tmp_path / "开发区"
+    OL.write_folder(folder, "two_parks")
+    cli("init", folder)
+    draft = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    assert cli("validate", folder).returncode == 0
+    park = draft["parks"][1]["park_id"]
+    out = tmp_path / "out"
+    cli("render", "period", "--data", folder, "--period", "2016年1-5月", "--park", park,
+        "--out", out)  # fmt: skip
+    html = next(out.rglob("*.html")).read_text(encoding="utf-8")
+    assert draft["parks"][1]["name"] in html and "工业总产值" in html
+
+
+# -- inverse cases ----------------------------------------------------------------------------
+
+DEFECTS = [
+    ("files_per_month", "month_gone"),
+    ("files_per_month", "total_wrong"),
+    ("files_per_month", "sheet_unreadable"),
+    ("files_per_year", "sheet_unreadable"),
+    ("files_per_year", "cumulative_as_monthly"),
+    ("two_parks", "month_gone"),
+    ("two_parks_sheet_per_park", "month_gone"),
+    ("office_register_sheets", "total_wrong"),
+]
+
+
+@pytest.mark.parametrize(("layout", "defect"), DEFECTS)
+def test_injected_defect_is_found(tmp_path, layout, defect):
+    folder = tmp_path / layout
+    paths = OL.write_folder(folder, layout, defect)
+    cli("init", folder)
+    profile_from_draft(folder)
+    proc = cli("validate", folder, "--format", "json", check=False)
+    report = json.loads(proc.stdout)
+    found = [*report["errors"], *report["warnings"]]
+    if defect == "month_gone":
+        f = [f for f in report["errors"] if f["rule"] == "month_missing"]
+        assert f and all(x["value"] == "2016-04" for x in f), found[:5]
+        assert proc.returncode == 2
+    elif defect == "total_wrong":
+        (f,) = [f for f in found if f["rule"] == "total_mismatch"]
+        assert f["column"] == "税收(万元)" and "差 100" in f["message"]
+        assert f["file"] in {p.name for p in paths}
+    elif defect == "sheet_unreadable":
+        unread = [f for f in report["errors"] if f["rule"] in ("sheet_not_read", "unreadable_file")]
+        assert unread, found[:5]
+        assert any("2016年4月" in (f["file"] or "") or f["column"] == "4月" for f in unread), unread
+        assert proc.returncode == 2
+    elif defect == "cumulative_as_monthly":
+        (f,) = [f for f in report["errors"] if f["rule"] == "monthly_looks_cumulative"]
+        assert f["column"] == "工业总产值(万元)"
+    else:  # pragma: no cover
+        raise AssertionError(defect)
