@@ -14,6 +14,9 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   ``1-2月`` sheet holds January and February together and stands for February (as a 1-2月
   report does; ``jan_feb_combined``); a workbook whose sheets include ``1-N月`` with N > 2 is
   a 1-N月 cumulative table and the labels are kept for :mod:`.office` to read.
+- A statistics workbook whose visible sheets (at least two) each hold the table's header
+  with an enterprise column and no park column is read as **one sheet per park**: the
+  sheet's name is the park (as 所属园区; park.yaml's park names are read as their ids).
 - Every other visible sheet with content is reported as ``sheet_not_read``: an error for a
   period sheet that cannot be read (its month would be lost), a warning for any other sheet
   (only the first visible sheet, or the sheet named after the table, is read otherwise).
@@ -164,6 +167,10 @@ def read_file(
                         severity="warning",
                     )
             return _read_period_sheets(path, file, wb, visible, spec, findings)
+        if spec.name in STATS and len(visible) > 1:
+            by_park = _read_park_sheets(path, file, wb, visible, spec, findings)
+            if by_park is not None:
+                return by_park
         names = {spec.name, spec.zh}
         main = next((w for w in visible if str(w.title).strip() in names), visible[0])
         raw = tidy(read_sheet(path, file, wb, main, spec), spec, findings)
@@ -185,6 +192,38 @@ def read_file(
 def _has_content(ws) -> bool:
     rows = ws.iter_rows(max_row=50, max_col=50, values_only=True)
     return any(any(v is not None and str(v).strip() for v in row) for row in rows)
+
+
+def _read_park_sheets(path, file, wb, visible, spec, findings) -> RawTable | None:
+    """A workbook of statistics with one sheet per park (module docstring), else None."""
+    lookup = header_lookup(spec)
+    parts: list[tuple[str, str, RawTable]] = []
+    tally: dict = {"totals": 0, "footers": []}
+    others = []
+    for ws in visible:
+        raw = read_sheet(path, file, wb, ws, spec)
+        named = {m[0] for h in raw.headers if (m := match_header(h, lookup)) is not None}
+        if raw.headers and named & {"enterprise_id", "enterprise_name"} and "park_id" not in named:
+            parts.append((str(ws.title), str(ws.title).strip(), raw))
+        else:
+            others.append(ws)
+    if len(parts) < 2:
+        return None
+    parts = [
+        (t, label, tidy(raw, spec, findings, f"工作表「{t}」", tally)) for t, label, raw in parts
+    ]
+    for ws in others:
+        if _has_content(ws):
+            findings.add(
+                "sheet_not_read",
+                f"工作表「{ws.title}」没有企业统计的表头,未读取(其他工作表按园区读取)",
+                file=file,
+                column=str(ws.title),
+                severity="warning",
+            )
+    out = _concat(parts, spec, file, False, derive=("park_id", "所属园区"))
+    report_tally(out, tally, findings)
+    return out
 
 
 def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
@@ -258,10 +297,13 @@ def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
     return out
 
 
-def _concat(parts, spec: TableSpec, file: str, cumulative: bool) -> RawTable:
+def _concat(
+    parts, spec: TableSpec, file: str, cumulative: bool, derive=("month", "月份")
+) -> RawTable:
     """The sheets as one table: columns matched by the field their header names (headers that
     name none, by their text), a column only some sheets have kept (blank elsewhere); the
-    month from the sheet's name where the sheet has no 月份 column."""
+    month (``derive``: or the park) from the sheet's name where the sheet has no such column."""
+    field, header = derive
     lookup = header_lookup(spec)
     keys: list[str] = []
     headers: list[str] = []
@@ -282,15 +324,15 @@ def _concat(parts, spec: TableSpec, file: str, cumulative: bool) -> RawTable:
                 header_rows.append(raw.header_row_of(i))
             cols[k] = raw.data[i].reset_index(drop=True)
             at[i] = k
-        if "month#1" not in cols:
-            cols["month#derived"] = pd.Series([label] * len(raw.data), dtype=object)
+        if f"{field}#1" not in cols:
+            cols[f"{field}#derived"] = pd.Series([label] * len(raw.data), dtype=object)
         frames.append(pd.DataFrame(cols, dtype=object))
         rows.append(raw.rows)
         formulas.append([(r, at[c], v) for r, c, v in raw.formula_cells if c in at])
-    derived = any("month#derived" in f.columns for f in frames)
+    derived = any(f"{field}#derived" in f.columns for f in frames)
     if derived:
-        keys.append("month#derived")
-        headers.append("月份")
+        keys.append(f"{field}#derived")
+        headers.append(header)
         header_rows.append(parts[0][2].header_row)
     data = pd.concat(frames, ignore_index=True).reindex(columns=keys)
     data.columns = range(len(keys))
@@ -301,6 +343,11 @@ def _concat(parts, spec: TableSpec, file: str, cumulative: bool) -> RawTable:
     if derived:
         out.derived_positions.add(len(keys) - 1)
     kind = "1-N月累计" if cumulative else "当月数"
+    if field == "park_id":
+        out.layout_notes.append(
+            f"每个工作表一个园区(园区取自工作表名):{'、'.join(p[0] for p in parts)}"
+        )
+        return out
     out.layout_notes.append(
         f"每个工作表一个月({kind},统计期取自工作表名):"
         f"{parts[0][0]} … {parts[-1][0]},共 {len(parts)} 个工作表"
