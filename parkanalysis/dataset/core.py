@@ -24,7 +24,7 @@ from parkanalysis.dataset.profile import Profile, read_profile
 from parkanalysis.dataset.readers import ReadFailure, ReadLimits
 from parkanalysis.dataset.schema import FRAME_NAMES, MONTHLY_VALUE_COLUMNS, TABLES
 from parkanalysis.dataset.sources import norm, read_sources
-from parkanalysis.dataset.tables import TableData, parse_table
+from parkanalysis.dataset.tables import TableData, merge_tables, parse_table
 from parkanalysis.dataset.validate import check_dataset
 from parkanalysis.errors import DataError, Finding, ParameterError
 
@@ -402,15 +402,20 @@ def _read_and_check(path, limits, *, strict=False, description=None):
         TABLE_SUFFIXES,
     )
     tables: dict[str, TableData] = {}
-    for name, path_ in files.items():
-        spec = office.spec_for(name, ctx, ctx.sources.get(path_.name))
-        try:
-            raw = layouts.read_file(path_, path_.name, spec, limits, findings)
-        except ReadFailure as exc:
-            findings.add_finding(exc.finding)
-            continue
-        raw = office.adapt_raw(raw, spec, ctx, findings)
-        td = parse_table(raw, findings, spec)
+    for name, first in files.items():
+        parts: list[TableData] = []
+        for path_ in [first, *ctx.more_files.get(name, [])]:
+            spec = office.spec_for(name, ctx, ctx.sources.get(path_.name))
+            try:
+                raw = layouts.read_file(path_, path_.name, spec, limits, findings)
+            except ReadFailure as exc:
+                findings.add_finding(exc.finding)
+                continue
+            raw = office.adapt_raw(raw, spec, ctx, findings)
+            td = parse_table(raw, findings, spec)
+            if td is not None:
+                parts.append(td)
+        td = merge_tables(parts, findings) if len(parts) > 1 else (parts[0] if parts else None)
         if td is not None:
             tables[name] = td
             if name == "enterprises":

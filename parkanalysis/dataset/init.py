@@ -355,19 +355,31 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
 
 
 def _one_per_table(reports: list[FileReport]) -> None:
-    """Two files recognised as the same table: keep the first, report the other."""
+    """Two files recognised as the same table: keep the first, report the other — except
+    statistics of one kind in several files (a file per month or per year), which are kept as
+    one table (``sources:`` lists each; they are read and stacked)."""
     seen: dict[str, str] = {}
+    stats: list[FileReport] = []
     for r in reports:
         if r.table is None:
             continue
         t = "stats" if r.table in ("monthly_stats", "cumulative_stats") else r.table
-        if t in seen:
+        if t == "stats" and stats and stats[0].table == r.table:
+            stats.append(r)
+        elif t in seen:
             r.problem = (
                 f"与 {seen[t]} 同为「{TABLES[r.table].zh}」;只登记了第一个文件,请合并两个文件"
             )
             r.table = None
         else:
             seen[t] = r.file
+            if t == "stats":
+                stats.append(r)
+    if len(stats) > 1:
+        stats[0].notes.append(
+            f"{stats[0].file} … {stats[-1].file} 共 {len(stats)} 个文件是同一张表"
+            f"「{TABLES[stats[0].table].zh}」(每个文件的统计期不同),读取时合为一张表"
+        )
 
 
 _TITLE = re.compile(r"^(.{2,30}?(?:园区|园|开发区|产业集聚区|集中区))")

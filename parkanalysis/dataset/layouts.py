@@ -142,7 +142,17 @@ def read_file(
     quiet = findings is None
     findings = Findings() if findings is None else findings
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return tidy(read_table_file(path, file, spec, limits), spec, findings)
+        raw = read_table_file(path, file, spec, limits)
+        span = file_period(file) if spec.name in STATS and not raw.headers else None
+        if span is not None:  # one file of a month, the month in its name
+
+            def read_csv(_sheet, one):
+                return read_table_file(path, file, one, limits)
+
+            return _read_period_sheets(
+                path, file, None, [_FileSheet(Path(file).stem)], spec, findings, [span], read_csv
+            )
+        return tidy(raw, spec, findings)
     wb = open_workbook(path, file, limits)
     try:
         visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
@@ -173,7 +183,11 @@ def read_file(
                 return by_park
         names = {spec.name, spec.zh}
         main = next((w for w in visible if str(w.title).strip() in names), visible[0])
-        raw = tidy(read_sheet(path, file, wb, main, spec), spec, findings)
+        raw = read_sheet(path, file, wb, main, spec)
+        span = file_period(file) if spec.name in STATS and not raw.headers else None
+        if span is not None:  # one file of a month, the month in its name
+            return _read_period_sheets(path, file, wb, [main], spec, findings, [span])
+        raw = tidy(raw, spec, findings)
         for ws in visible:
             if not quiet and ws is not main and _has_content(ws):
                 findings.add(
@@ -226,8 +240,50 @@ def _read_park_sheets(path, file, wb, visible, spec, findings) -> RawTable | Non
     return out
 
 
-def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
+class _FileSheet:
+    """A CSV file standing in for a sheet (its title: the file's name)."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+
+_FILE_PERIODS = (
+    re.compile(r"(?<!\d)(\d{4})年?(1)[" + _DASH + r"](\d{1,2})月"),
+    re.compile(r"(?<!\d)(\d{4})年(\d{1,2})()月"),
+    re.compile(r"(?<!\d)(\d{4})[-._](\d{1,2})()(?!\d)"),
+    re.compile(r"(?<!\d)(\d{4})(\d{2})()(?!\d)"),
+)
+
+
+def file_period(name: object) -> tuple[int, int, int] | None:
+    """``(year, first month, last month)`` a file's name gives (a file of one month or of a
+    1-N月 statement), else None.
+
+    >>> file_period("2016年3月工业企业月报.xlsx"), file_period("月报201603.csv")
+    ((2016, 3, 3), (2016, 3, 3))
+    >>> file_period("2016年1-5月主要指标.xlsx"), file_period("2012-2016年月报.xlsx")
+    ((2016, 1, 5), None)
+    """
+    stem = norm(Path(str(name)).stem)
+    for pattern in _FILE_PERIODS:
+        m = pattern.search(stem)
+        if m:
+            y, first, last = int(m.group(1)), int(m.group(2)), int(m.group(3) or m.group(2))
+            if 1950 <= y <= 2099 and 1 <= first <= last <= 12:
+                return y, first, last
+    return None
+
+
+def _read_period_sheets(path, file, wb, visible, spec, findings, spans=None, read=None) -> RawTable:
+    """Sheets (``visible``) each standing for the period of its name (``spans``: given, for
+    a file whose name gives it), read with ``read(sheet, spec)`` (default: the sheet of
+    ``wb``), as one table."""
     import dataclasses
+
+    if read is None:
+
+        def read(ws, one):
+            return read_sheet(path, file, wb, ws, one)
 
     def keyed_by(name: str) -> TableSpec:  # the sheet's header: the one key it must name
         cols = tuple(
@@ -241,7 +297,8 @@ def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
         specs.append(keyed_by("enterprise_name"))
     file_year = year_in([Path(file).stem])
     parts: list[tuple[str, str, RawTable]] = []
-    spans = [sheet_period(ws.title) for ws in visible]
+    by_file = spans is not None
+    spans = spans or [sheet_period(ws.title) for ws in visible]
     cumulative = any(p is not None and p[1] == 1 and p[2] > 2 for p in spans)
     tally: dict = {"totals": 0, "footers": []}
     for ws, period in zip(visible, spans, strict=True):
@@ -257,7 +314,7 @@ def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
                 )
             continue
         for one in specs:
-            raw = read_sheet(path, file, wb, ws, one)
+            raw = read(ws, one)
             if raw.headers:
                 break
         if not raw.headers:
@@ -292,13 +349,13 @@ def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
         parts.append((str(ws.title), label, raw))
     if not parts:
         return RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
-    out = _concat(parts, spec, file, cumulative)
+    out = _concat(parts, spec, file, cumulative, by_file=by_file)
     report_tally(out, tally, findings)
     return out
 
 
 def _concat(
-    parts, spec: TableSpec, file: str, cumulative: bool, derive=("month", "月份")
+    parts, spec: TableSpec, file: str, cumulative: bool, derive=("month", "月份"), by_file=False
 ) -> RawTable:
     """The sheets as one table: columns matched by the field their header names (headers that
     name none, by their text), a column only some sheets have kept (blank elsewhere); the
@@ -347,6 +404,9 @@ def _concat(
         out.layout_notes.append(
             f"每个工作表一个园区(园区取自工作表名):{'、'.join(p[0] for p in parts)}"
         )
+        return out
+    if by_file:
+        out.layout_notes.append(f"统计期取自文件名({kind}):{parts[0][1]}")
         return out
     out.layout_notes.append(
         f"每个工作表一个月({kind},统计期取自工作表名):"

@@ -70,6 +70,8 @@ class Context:
     park_names: dict[str, str] = field(default_factory=dict)
     #: park id → its phase ids (park.yaml)
     phases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: statistics table → its further files (one table kept in several files, by ``sources:``)
+    more_files: dict[str, list[Path]] = field(default_factory=dict)
     #: filled while reading: the parsed register (for names → ids)
     register: pd.DataFrame | None = None
     register_file: str | None = None
@@ -185,6 +187,9 @@ def assign_files(
                 severity="warning",
             )
             superseded.add(prev.name)
+        elif prev is not None and prev.name != name and src.table in _STATS:
+            ctx.more_files.setdefault(src.table, []).append(folder / name)
+            continue  # one table kept in several files (a file per month or per year)
         elif prev is not None and prev.name != name:
             findings.add(
                 "duplicate_table",
@@ -222,6 +227,7 @@ def assign_files(
                 file="park.yaml",
             )
     used = {p.name for p in out.values()} | superseded
+    used |= {p.name for t, more in ctx.more_files.items() if t in out for p in more}
     for p in sorted(folder.iterdir()):
         if p.name.startswith((".", "~$")) or p.suffix.lower() not in suffixes:
             continue
