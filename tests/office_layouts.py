@@ -20,7 +20,10 @@ statistics
     (one workbook per year, a sheet per month 「1月」…, the year in the file name),
     ``cumulative_credit`` (a GBK 1-N月 statement keyed by 统一社会信用代码),
     ``sheets_by_name_park`` (a sheet per month keyed by name, with 所属园区),
-    ``sheet_per_park`` (a sheet per park named after it, 月份 column, keyed by 企业代码).
+    ``sheet_per_park`` (a sheet per park named after it, 月份 column, keyed by 企业代码),
+    ``wide_by_indicator`` (months as columns: a sheet per indicator, a row per enterprise
+    keyed by name, a column per month — date cells on the first sheet, 2016年3月 text on the
+    others — with a 合计 row and a footer).
 
 A two-park folder holds the sample twice: the sample park (工贸园) and a copy of it
 (新材料园) with the same enterprise names — so that reading a name needs the park column,
@@ -30,6 +33,7 @@ park by its name in a 所属园区 column.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -51,6 +55,7 @@ FOLDERS = {
     "files_per_year": ("canonical", "files_per_year", "mu_gbk", 1),
     "two_parks": ("two_parks", "sheets_by_name_park", "hectares", 2),
     "two_parks_sheet_per_park": ("two_parks", "sheet_per_park", "mu_gbk", 2),
+    "wide_months": ("canonical", "wide_by_indicator", "canonical", 1),
 }
 #: statistics layouts whose reference has January and February combined
 COMBINED = ("cumulative_credit",)
@@ -273,6 +278,32 @@ def _stats(folder: Path, layout: str, parks: int, defect: str | None) -> list[Pa
                 ws.append([f"{s['year'].iat[i]}年{s['month'].iat[i]}月", s["企业代码"].iat[i],
                            *[_num(s[c].iat[i]) for c in TL.VALUES]])  # fmt: skip
         path = folder / "分园区月报.xlsx"
+        wb.save(path)
+        paths.append(path)
+    elif layout == "wide_by_indicator":
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        ym = sorted(set(zip(s["year"], s["month"], strict=True)))
+        names = s.drop_duplicates("企业代码").sort_values("企业代码")
+        for k, c in enumerate(TL.VALUES):
+            ws = wb.create_sheet(c)
+            table = s.pivot(index="企业代码", columns=["year", "month"], values=c)
+            ws.append([f"工贸园各企业逐月{c}"])
+            heads = [dt.datetime(y, m, 1) if k == 0 else f"{y}年{m}月" for y, m in ym]
+            ws.append(["序号", "企业名称", *heads])
+            for i, (code, name) in enumerate(
+                zip(names["企业代码"], names["企业名称"], strict=True)
+            ):
+                row = table.loc[code] if code in table.index else None
+                cells = [None if row is None else _num(row.get((y, m), np.nan)) for y, m in ym]
+                ws.append([i + 1, name, *cells])
+            sums = [table[(y, m)].sum(min_count=1) if (y, m) in table else None for y, m in ym]
+            if bad and k == 3:
+                sums[ym.index((2016, 3))] += 100.0
+            ws.append(["合计", None, *[_num(v) for v in sums]])
+            ws.append([])
+            ws.append([TL.FOOTER])
+        path = folder / "各企业逐月主要指标.xlsx"
         wb.save(path)
         paths.append(path)
     else:

@@ -177,6 +177,10 @@ def read_file(
                         severity="warning",
                     )
             return _read_period_sheets(path, file, wb, visible, spec, findings)
+        if spec.name in STATS:
+            months_as_columns = _read_wide_sheets(path, file, wb, visible, spec, findings)
+            if months_as_columns is not None:
+                return months_as_columns
         if spec.name in STATS and len(visible) > 1:
             by_park = _read_park_sheets(path, file, wb, visible, spec, findings)
             if by_park is not None:
@@ -206,6 +210,77 @@ def read_file(
 def _has_content(ws) -> bool:
     rows = ws.iter_rows(max_row=50, max_col=50, values_only=True)
     return any(any(v is not None and str(v).strip() for v in row) for row in rows)
+
+
+def _keyed_specs(spec: TableSpec) -> list[TableSpec]:
+    """``spec`` with the enterprise (code, else name) as its one required key: how a sheet
+    whose period is not in a column is searched for its header."""
+    import dataclasses
+
+    def keyed_by(name: str) -> TableSpec:
+        cols = tuple(
+            dataclasses.replace(c, key=c.name == name, optional=c.name != name and c.optional)
+            for c in spec.columns
+        )
+        return dataclasses.replace(spec, columns=cols)
+
+    out = [keyed_by("enterprise_id")]
+    if any(c.name == "enterprise_name" for c in spec.columns):
+        out.append(keyed_by("enterprise_name"))
+    return out
+
+
+def _read_wide_sheets(path, file, wb, visible, spec, findings) -> RawTable | None:
+    """Sheets with the months as columns (:mod:`.wide`), else None."""
+    from parkanalysis.dataset import wide
+
+    sheets, others = [], []
+    tally: dict = {"totals": 0, "footers": []}
+    for ws in visible:
+        head = ws.iter_rows(max_row=20, max_col=200, values_only=True)
+        year = year_in([ws.title, Path(file).stem])
+        if not any(len(wide.header_months(list(r), year or 2000)) >= 2 for r in head):
+            others.append(ws)  # no row of month headers: not a wide sheet (cheap look)
+            continue
+        raw = None
+        for one in _keyed_specs(spec):
+            raw = read_sheet(path, file, wb, ws, one)
+            if raw.headers:
+                break
+        year = year_in([ws.title, *raw.title_rows]) or year_in([Path(file).stem])
+        months = wide.header_months(raw.headers, year) if raw.headers else {}
+        if len(months) < 2:
+            others.append(ws)
+            continue
+        header = wide.indicator_header(str(ws.title), raw.title_rows, spec)
+        if header is None:
+            findings.add(
+                "sheet_not_read",
+                f"工作表「{ws.title}」的月份在列上,但工作表名和标题行都看不出是哪个指标,未读取;"
+                "请把工作表名改成指标名(如 工业总产值(万元))",
+                file=file,
+                column=str(ws.title),
+            )
+            continue
+        written = raw.headers  # the months' total rows are checked as the indicator's
+        raw.headers = [header if i in months else h for i, h in enumerate(written)]
+        raw = tidy(raw, spec, findings, f"工作表「{ws.title}」", tally)
+        raw.headers = written
+        sheets.append((str(ws.title), header, months, raw))
+    if not sheets:
+        return None
+    for ws in others:
+        if _has_content(ws):
+            findings.add(
+                "sheet_not_read",
+                f"工作表「{ws.title}」不是按月份列排的指标表,未读取(其他工作表按月份列读取)",
+                file=file,
+                column=str(ws.title),
+                severity="warning",
+            )
+    out = wide.melt(sheets, spec)
+    report_tally(out, tally, findings)
+    return out
 
 
 def _read_park_sheets(path, file, wb, visible, spec, findings) -> RawTable | None:
