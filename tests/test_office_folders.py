@@ -177,13 +177,142 @@ def test_injected_defect_is_found(tmp_path, layout, defect):
         (f,) = [f for f in found if f["rule"] == "total_mismatch"]
         assert f["column"] == "税收(万元)" and "差 100" in f["message"]
         assert f["file"] in {p.name for p in paths}
-    elif defect == "sheet_unreadable":
-        unread = [f for f in report["errors"] if f["rule"] in ("sheet_not_read", "unreadable_file")]
-        assert unread, found[:5]
-        assert any("2016年4月" in (f["file"] or "") or f["column"] == "4月" for f in unread), unread
+    elif defect == "sheet_unreadable":  # the month is an error; the sheet or file is named
+        (hole,) = [f for f in report["errors"] if f["rule"] == "month_missing"]
+        assert hole["value"] == "2016-04"
+        if layout == "files_per_month":  # no header: not recognised as the table, and said so
+            (f,) = [f for f in found if f["rule"] == "unrecognised_file"]
+            assert f["file"] == "2016年4月工业企业月报.xlsx"
+        else:
+            (f,) = [f for f in report["errors"] if f["rule"] == "sheet_not_read"]
+            assert (f["file"], f["column"]) == ("2016年工业企业月报.xlsx", "4月")
         assert proc.returncode == 2
     elif defect == "cumulative_as_monthly":
         (f,) = [f for f in report["errors"] if f["rule"] == "monthly_looks_cumulative"]
         assert f["column"] == "工业总产值(万元)"
     else:  # pragma: no cover
         raise AssertionError(defect)
+
+
+# -- reading rules on classes of cells ---------------------------------------------------------
+
+
+def test_month_precision_dates_read_as_the_month(tmp_path):
+    """Every spelling of a month-precision date, for random months, is the month's first day."""
+    import numpy as np
+    import pandas as pd
+
+    from parkanalysis.dataset._parse import month_only, parse_date
+
+    rng = np.random.default_rng(2014)
+    cells, want = [], []
+    for _ in range(400):
+        y, m = int(rng.integers(1950, 2100)), int(rng.integers(1, 13))
+        kind = int(rng.integers(5))
+        cell = [f"{y}.{m:02d}", f"{y}年{m}月", f"{y}-{m:02d}", f"{y}/{m}", f"{y}{m:02d}"][kind]
+        if kind == 0 and m < 10 and rng.random() < 0.5:
+            cell = y + m / 10  # the number an office types: 2013.1
+        cells.append(cell)
+        want.append(f"{y:04d}-{m:02d}-01")
+    dates, bad = parse_date(pd.Series(cells, dtype=object))
+    assert not bad.any()
+    assert [str(d)[:10] for d in dates] == want
+    assert month_only(pd.Series(cells, dtype=object)).all()
+    days = pd.Series(["2014-03-05", "2014年3月5日", 41703], dtype=object)
+    assert not month_only(days).any()
+
+
+def _sample_copy(folder):
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def test_merged_cells_and_an_empty_header_are_named_as_excel_shows_them(tmp_path):
+    """A 月份 cell merged down over each month's rows is read as Excel shows it (and listed
+    with its range); a column with data under an empty header names its letter and neighbours."""
+    import openpyxl
+    import pandas as pd
+
+    folder = _sample_copy(tmp_path / "merged")
+    (folder / "monthly_stats.csv").unlink()
+    s = pd.read_csv(SAMPLE / "monthly_stats.csv", dtype={"月份": str})
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["月份", "企业代码", *TL.VALUES[:2], None, *TL.VALUES[2:]])
+    ranges = []
+    for month, g in s.groupby("月份"):
+        start = ws.max_row + 1
+        for i, (_, r) in enumerate(g.iterrows()):
+            vals = [None if pd.isna(r[c]) else r[c] for c in TL.VALUES]
+            ws.append([month if i == 0 else None, r["企业代码"], *vals[:2], 1, *vals[2:]])
+        ws.merge_cells(f"A{start}:A{ws.max_row}")
+        ranges.append(f"A{start}:A{ws.max_row}")
+    wb.save(folder / "monthly_stats.xlsx")
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    assert report["ok"], report["errors"][:3]
+    assert report["tables"]["monthly_stats"] == len(s)
+    (merged,) = [w for w in report["warnings"] if w["rule"] == "merged_cells"]
+    assert merged["column"] == ranges[0] and f"等 {len(ranges)} 处合并单元格" in merged["message"]
+    assert f"填入其余 {len(s) - len(ranges)} 个单元格" in merged["message"]
+    (empty,) = [w for w in report["warnings"] if w["rule"] == "unknown_column"]
+    assert empty["column"] == "E列(空表头)"
+    assert f"左边是「{TL.VALUES[1]}」、右边是「{TL.VALUES[2]}」" in empty["message"]
+    for period in TL.PERIODS:  # read as the canonical table
+        got = cli("indicators", folder, "--period", period, "--format", "json").stdout
+        want = cli("indicators", SAMPLE, "--period", period, "--format", "json").stdout
+        assert json.loads(got) == json.loads(want)
+
+
+def test_a_cell_finding_of_a_month_sheet_names_the_sheet(tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "office"
+    path = TL.write_layout(folder, "sheets_by_code")
+    wb = openpyxl.load_workbook(path)
+    wb["2016年3月"]["D5"] = "不详"
+    wb.save(path)
+    TL.init_and_profile(folder)
+    report = json.loads(cli("validate", folder, "--format", "json", check=False).stdout)
+    (f,) = [f for f in report["errors"] if f["value"] == "不详"]
+    assert f["row"] == 5 and f["message"].startswith("工作表「2016年3月」第5行:")
+
+
+def test_value_maps_are_what_the_park_yaml_says(tmp_path):
+    """The drafted value map is applied from park.yaml: removed, the office words are refused
+    cell by cell; edited, the edit is what is read."""
+    folder = tmp_path / "office"
+    OL.write_folder(folder, "hectare_ledger_csv_by_name")
+    cli("init", folder)
+    profile_from_draft(folder)
+    doc = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    ledger = next(k for k, v in doc["sources"].items() if v["table"] == "parcels")
+    del doc["sources"][ledger]["values"]
+    (folder / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    report = json.loads(cli("validate", folder, "--format", "json", check=False).stdout)
+    refused = {f["value"] for f in report["errors"] if f["rule"] == "bad_choice" and f["value"]}
+    assert refused == {"征迁完成", "征迁中", "未征迁"}
+    doc["sources"][ledger]["values"] = {"征迁安置状态": {"征迁完成": "已完成", "征迁中": "已完成",
+                                                     "未征迁": "未启动"}}  # fmt: skip
+    (folder / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert json.loads(cli("validate", folder, "--format", "json").stdout)["ok"]
+
+
+def test_register_words_unknown_industry_and_exit_without_date(tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "office"
+    OL.write_folder(folder, "office_register_sheets")
+    path = folder / "入园企业名录.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    head = [c.value for c in ws[2]]
+    ws.cell(3, head.index("所属行业") + 1).value = "家具制作"
+    ws.cell(4, head.index("企业状态") + 1).value = "迁出"
+    wb.save(path)
+    cli("init", folder)
+    profile_from_draft(folder)
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    (ind,) = [w for w in report["warnings"] if w["value"] == "家具制作"]
+    assert ind["row"] == 3 and "最接近的行业名称:家具制造业" in ind["message"]
+    (gone,) = [w for w in report["warnings"] if w["rule"] == "missing_value" and w["row"] == 4]
+    assert "没有退出日期" in gone["message"]

@@ -411,6 +411,8 @@ def _read_and_check(path, limits, *, strict=False, description=None):
             except ReadFailure as exc:
                 findings.add_finding(exc.finding)
                 continue
+            if raw.row_sheets is not None:
+                findings.sheets[raw.file] = raw.row_sheets
             raw = office.adapt_raw(raw, spec, ctx, findings)
             td = parse_table(raw, findings, spec)
             if td is not None:

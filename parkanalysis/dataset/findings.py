@@ -30,6 +30,9 @@ class Findings:
         self.items: list[Finding] = []
         self._count: Counter = Counter()
         self._suppressed: Counter = Counter()
+        #: file → the sheet of each row of its table (a workbook read sheet by sheet): a
+        #: cell finding of such a table names the sheet, as the row numbers are the sheet's
+        self.sheets: dict[str, np.ndarray] = {}
 
     def add(self, rule, message, *, file=None, row=None, column=None, value=None, severity=None):
         """Record one finding (severity from :data:`WARNING_RULES` unless given)."""
@@ -62,8 +65,13 @@ class Findings:
         if len(idx) == 0:
             return 0
         vals = None if values is None else np.asarray(values, dtype=object)
+        sheets = self.sheets.get(file)
+        if sheets is not None and len(sheets) != len(rows):
+            sheets = None  # not the rows of the table as read
         for i in idx[: MAX_PER_GROUP + 1]:
             msg = message(int(i)) if callable(message) else message
+            if sheets is not None:
+                msg = f"工作表「{sheets[i]}」第{int(rows[i])}行:{msg}"
             self.add(
                 rule,
                 msg,

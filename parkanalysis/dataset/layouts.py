@@ -27,6 +27,9 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   compared with the sum of the detail rows above it — since the previous total row for 小计,
   since the previous 合计/总计 for 合计/总计 — and a difference above
   ``0.1 + 1e-6 × |sum|`` is ``total_mismatch`` (warning: the detail rows are what is read).
+- A **merged range** in the body (a 月份 or 园区 cell merged down over its rows) is read as
+  Excel shows it: every cell of the range takes the top-left value, and the range is listed
+  as ``merged_cells`` (info: 「F525:F558 是合并单元格…」).
 - A **footer line** is a row under the table whose first filled cell begins with 填表人,
   填报人, 审核人, 制表人, 单位负责人, 统计负责人, 填报日期 or 报出日期, or with 制表, 负责人,
   备注, 注 or 说明 and a colon (an enterprise named 注塑… is data).
@@ -470,6 +473,9 @@ def _concat(
     data.columns = range(len(keys))
     base = parts[0][2]
     out = RawTable(spec.name, file, base.header_row, headers, data, np.concatenate(rows))
+    out.row_sheets = np.concatenate(
+        [np.full(len(raw.data), sheet, dtype=object) for sheet, _label, raw in parts]
+    )
     out.header_cell_rows = header_rows
     out.formula_cells = [(r, keys.index(k), v) for one in formulas for r, k, v in one]
     if derived:
@@ -504,6 +510,24 @@ def tidy(
     """
     own = tally is None
     tally = {"totals": 0, "footers": []} if own else tally
+    by_column: dict[str, list] = {}
+    for ref, filled, value in raw.merged_cells:  # one finding per column of merged ranges
+        columns = re.sub(r"\d", "", ref)  # A2:A30 → A:A
+        by_column.setdefault(columns, []).append((ref, filled, value))
+    for ranges in by_column.values():
+        ref, _, value = ranges[0]
+        more = f"等 {len(ranges)} 处合并单元格" if len(ranges) > 1 else " 是合并单元格"
+        findings.add(
+            "merged_cells",
+            f"{where}{'、'.join(r[0] for r in ranges[:3])}{more},按 Excel 显示的值"
+            f"(如「{value}」)填入其余 {sum(r[1] for r in ranges)} 个单元格;"
+            "如不是这个意思,请在 Excel 中取消合并后逐格填写",
+            file=raw.file,
+            row=int(ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+            column=ref,
+            value=value,
+            severity="info",
+        )
     if raw.headers and not raw.data.empty:
         _tidy(raw, spec, findings, where, tally)
     if own:

@@ -556,7 +556,37 @@ def after_register(ctx: Context, td) -> None:
         }
 
 
+def column_letter(position: int) -> str:
+    """The Excel column letter of a 0-based position.
+
+    >>> column_letter(0), column_letter(25), column_letter(26)
+    ('A', 'Z', 'AA')
+    """
+    out = ""
+    n = position + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def _unknown(raw, i, header, spec, ctx, findings) -> None:
+    if header == "(空表头)":  # name what the user sees: the column letter, the neighbours
+        left = next((h for h in reversed(raw.headers[:i]) if norm(h)), None)
+        right = next((h for h in raw.headers[i + 1 :] if norm(h)), None)
+        near = "、".join(
+            f"{side}「{h}」" for side, h in (("左边是", left), ("右边是", right)) if h is not None
+        )
+        findings.add(
+            "unknown_column",
+            f"第 {column_letter(i)} 列有数据但表头是空的({near}),该列未读取;"
+            "如果表头是合并单元格,请在 Excel 中取消合并并给该列写上表头",
+            file=raw.file,
+            row=raw.header_row_of(i),
+            column=f"{column_letter(i)}列(空表头)",
+            severity="error" if ctx.strict else "warning",
+        )
+        return
     names = [n for c in spec.columns for n in (c.zh, *c.aliases)]
     base, _ = split_header_unit(P.normalize_header(header))
     close = difflib.get_close_matches(base, names, n=1, cutoff=0.5)

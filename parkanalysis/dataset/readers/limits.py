@@ -132,6 +132,10 @@ class RawTable:
     title_rows: list[str] = field(default_factory=list)
     #: what reading the file's structure inferred, for ``init`` (see :mod:`..layouts`)
     layout_notes: list[str] = field(default_factory=list)
+    #: the sheet of each row, when the table was read from several sheets of a workbook
+    row_sheets: np.ndarray | None = None
+    #: merged ranges of the body filled as Excel shows them: (range, cells filled, value)
+    merged_cells: list[tuple[str, int, object]] = field(default_factory=list)
 
     def header_row_of(self, position: int) -> int:
         """The Excel row of the header cell at ``position``."""
