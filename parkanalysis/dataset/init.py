@@ -333,6 +333,15 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
                 rep.values[h] = mapping
             if unplaced:
                 rep.unplaced[h] = unplaced[:10]
+    if table == "parcels":  # what the ledger implies instead of columns it does not keep
+        have = set(rep.columns.values())
+        if "phase_id" not in have:
+            rep.notes.append("台账没有期别列:全部地块计入一期「一期」(如分期,请在台账中加「期别」列)")
+        if "supply_status" not in have:
+            rep.notes.append("台账没有供应状态列:供地日期或供地方式已填的地块计为已供,其余计为未供")
+        if "approval_status" not in have:
+            how = "报批日期已填的计为已报批" if "approval_date" in have else "全部地块计为已报批"
+            rep.notes.append(f"台账没有报批状态列:{how}")
     park_pos = next((i for i, h in enumerate(raw.headers) if rep.columns.get(h) == "park_id"), None)
     if park_pos is not None:
         codes = raw.data[park_pos].astype(object).dropna().astype(str).str.strip()
