@@ -316,3 +316,22 @@ def test_register_words_unknown_industry_and_exit_without_date(tmp_path):
     assert ind["row"] == 3 and "最接近的行业名称:家具制造业" in ind["message"]
     (gone,) = [w for w in report["warnings"] if w["rule"] == "missing_value" and w["row"] == 4]
     assert "没有退出日期" in gone["message"]
+
+
+def test_public_land_may_be_supplied_and_stays_out_of_the_ratios(tmp_path):
+    """Roads given by 划拨 recorded as 已供: a warning, and every land figure unchanged (they
+    were never usable land)."""
+    import pandas as pd
+
+    folder = _sample_copy(tmp_path / "roads")
+    p = pd.read_csv(folder / "parcels.csv", dtype=str)
+    roads = p["规划用途"].isin(["道路", "绿地", "水域"])
+    p.loc[roads, ["供应状态", "供地方式", "供地日期"]] = ["已供", "划拨", "2012-03-01"]
+    p.to_csv(folder / "parcels.csv", index=False)
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    assert report["ok"]
+    flagged = [w for w in report["warnings"] if w["rule"] == "public_land_supplied"]
+    assert len(flagged) == int(roads.sum())
+    got = json.loads(cli("land", folder, "--format", "json").stdout)
+    want = json.loads(cli("land", SAMPLE, "--format", "json").stdout)
+    assert got == want
