@@ -119,9 +119,17 @@ class InitResult:
         else:
             lines = [f"已生成 {self.path}(园区 {self.name},代码 {self.park_id})", ""]
         lines.append("识别的文件:")
-        for f in self.files:
+        same: list[FileReport] = []  # further files of one table with the same headers
+        for i, f in enumerate(self.files):
             if f.table is None:
                 continue
+            prev = next((g for g in reversed(self.files[:i]) if g.table is not None), None)
+            if prev is not None and _same_shape(prev, f) and f.table in layouts.STATS:
+                same.append(f)
+                continue
+            if same:
+                lines.append(_same_line(same))
+                same = []
             zh = TABLES[f.table].zh
             enc = f",编码 {f.encoding}" if f.encoding else ""
             lines.append(f"  {f.file} → {zh}({f.table}),表头在{f.header_text}{enc},{f.rows} 行数据")
@@ -147,6 +155,8 @@ class InitResult:
                 lines.append(f"      忽略:{'、'.join(f.ignored)}")
             if f.unknown:
                 lines.append(f"      未识别的列:{'、'.join(f.unknown)}")
+        if same:
+            lines.append(_same_line(same))
         missed = [f for f in self.files if f.table is None]
         if missed:
             lines.append("未识别的文件(不会读取):")
@@ -170,8 +180,37 @@ class InitResult:
         lines.append(
             "  2. sources 中每个表头对应的字段是否正确;未识别的列请对应到字段或列入 ignored"
         )
-        lines.append(f"  3. 然后运行:parkanalysis validate {self.path.parent}")
+        inferred = [
+            what
+            for what, seen in (
+                ("园区及其代码", len(self.parks) > 1),
+                ("取值的对应关系(values)", any(f.values or f.unplaced for f in self.files)),
+                ("每个工作表或文件对应的统计期", any(f.notes for f in self.files)),
+            )
+            if seen
+        ]
+        n = 3
+        if inferred:
+            lines.append(f"  3. 上面以「推断:」开头的{'、'.join(inferred)}是否正确")
+            n = 4
+        lines.append(f"  {n}. 然后运行:parkanalysis validate {self.path.parent}")
         return "\n".join(lines)
+
+
+def _same_shape(a: FileReport, b: FileReport) -> bool:
+    return a.table == b.table and a.columns == b.columns and a.header_row == b.header_row
+
+
+def _same_line(files: list[FileReport]) -> str:
+    rows = sum(f.rows for f in files)
+    periods = sorted(
+        n.split(":", 1)[-1] for f in files for n in f.notes if n.startswith("统计期取自文件名")
+    )
+    span = f",统计期 {periods[0]} … {periods[-1]}" if periods else ""
+    return (
+        f"  另 {len(files)} 个文件表头相同,同上:{files[0].file} … {files[-1].file}"
+        f"(共 {rows} 行数据{span})"
+    )
 
 
 def init_folder(
@@ -336,7 +375,9 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
     if table == "parcels":  # what the ledger implies instead of columns it does not keep
         have = set(rep.columns.values())
         if "phase_id" not in have:
-            rep.notes.append("台账没有期别列:全部地块计入一期「一期」(如分期,请在台账中加「期别」列)")
+            rep.notes.append(
+                "台账没有期别列:全部地块计入一期「一期」(如分期,请在台账中加「期别」列)"
+            )
         if "supply_status" not in have:
             rep.notes.append("台账没有供应状态列:供地日期或供地方式已填的地块计为已供,其余计为未供")
         if "approval_status" not in have:
