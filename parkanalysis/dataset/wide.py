@@ -152,7 +152,7 @@ def melt(sheets: list[tuple[str, str, dict[int, str], RawTable]], spec: TableSpe
         merged["_row"].to_numpy(dtype="int64"),
     )
     out.derived_positions.add(len(fields))
-    months = sorted({m for _n, _h, mo, _r in sheets for m in mo.values()})
+    months = sorted({m for sheet in sheets for m in sheet[2].values()})
     out.layout_notes.append(
         f"月份作为列(宽表):每个工作表一个指标({'、'.join(values)}),"
         f"统计期 {months[0]} … {months[-1]},共 {len(months)} 个月;空单元格按未填报计"
