@@ -14,6 +14,13 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   ``1-2月`` sheet holds January and February together and stands for February (as a 1-2月
   report does; ``jan_feb_combined``); a workbook whose sheets include ``1-N月`` with N > 2 is
   a 1-N月 cumulative table and the labels are kept for :mod:`.office` to read.
+- A statistics file whose table has no 月份 column but whose **file name** gives a month
+  (``2016年3月工业企业月报.xlsx``, ``月报201603.csv``, ``2016年1-5月….xlsx``; :func:`file_period`)
+  is read as one period sheet of that month; several such files of one table are listed in
+  ``sources:`` and stacked by :mod:`.core` (:func:`.tables.merge_tables`).
+- A statistics workbook whose sheets have the **months as columns** (a row of at least two
+  month headers beside an enterprise column, the sheet naming an indicator) is melted by
+  :mod:`.wide`; its 合计 rows are checked month by month as the indicator's.
 - A statistics workbook whose visible sheets (at least two) each hold the table's header
   with an enterprise column and no park column is read as **one sheet per park**: the
   sheet's name is the park (as 所属园区; park.yaml's park names are read as their ids).

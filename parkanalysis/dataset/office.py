@@ -384,7 +384,15 @@ def _place_by_register(raw: RawTable, matched: dict[str, int], ctx: Context, fin
     is the register's (an enterprise id in several parks cannot be placed: reported)."""
     reg = ctx.register
     if reg is None or "enterprise_id" not in matched:
-        return  # the missing 园区代码 is then reported by the parser
+        findings.add(
+            "missing_column",
+            "缺少「园区代码」列(数据有几个园区,且无法按企业名录确定每家企业的园区);"
+            "请添加「所属园区」或「园区代码」列",
+            file=raw.file,
+            row=raw.header_row,
+            column="园区代码",
+        )
+        return
     parks: dict[str, set[str]] = {}
     for e, p in zip(reg["enterprise_id"].astype(str), reg["park_id"].astype(str), strict=True):
         parks.setdefault(e, set()).add(p)
