@@ -16,8 +16,10 @@ ledger
     footer; ``mu_gbk``: the same as a GBK CSV in 亩 with 报批时间 (status implied from it).
 statistics
     the layouts of tests/test_layouts.py (:data:`tests.test_layouts.LAYOUTS`), and here
-    ``files_per_month`` (one workbook per month, the month in the file name), ``files_per_year``
-    (one workbook per year, a sheet per month 「1月」…, the year in the file name),
+    ``files_per_month`` (one GBK CSV per month, the month in the file name only, numbers as
+    text with thousands separators and full-width digits, a 合计 row and a footer),
+    ``files_per_year`` (one workbook per year, a sheet per month 「1月」…, the year in the
+    file name),
     ``cumulative_credit`` (a GBK 1-N月 statement keyed by 统一社会信用代码),
     ``sheets_by_name_park`` (a sheet per month keyed by name, with 所属园区),
     ``sheet_per_park`` (a sheet per park named after it, 月份 column, keyed by 企业代码),
@@ -212,17 +214,25 @@ def _stats(folder: Path, layout: str, parks: int, defect: str | None) -> list[Pa
     bad = defect == "total_wrong"
     months = list(s.groupby(["year", "month"], sort=True))
     paths: list[Path] = []
-    if layout == "files_per_month":
+    if layout == "files_per_month":  # GBK CSV, the month in the file name only
         for (y, m), block in months:
-            wb = openpyxl.Workbook()
-            ws = wb.active
-            ws.title = "Sheet1"
-            TL.write_block(ws, f"工贸园{y}年{m}月企业主要经济指标", "企业代码", block,
-                           bad=100.0 if bad and (y, m) == (2016, 3) else 0.0)  # fmt: skip
-            path = folder / f"{y}年{m}月工业企业月报.xlsx"
+            lines = [
+                f"工贸园{y}年{m}月企业主要经济指标",
+                ",".join(["序号", "企业代码", *TL.VALUES]),
+            ]
             if defect == "sheet_unreadable" and (y, m) == (2016, 4):
-                ws.delete_rows(1, 3)
-            wb.save(path)
+                lines = lines[:1]  # the header row lost
+            for i in range(len(block)):
+                vals = [TL.as_text(block[c].iat[i], i) or "" for c in TL.VALUES]
+                vals = [f'"{v}"' if "," in v or "，" in v else v for v in vals]
+                lines.append(",".join([str(i + 1), block["企业代码"].iat[i], *vals]))
+            sums = [float(block[c].sum()) for c in TL.VALUES]
+            if bad and (y, m) == (2016, 3):
+                sums[3] += 100.0
+            lines.append(",".join(["合计", "", *[repr(round(v, 4)) for v in sums]]))
+            lines.append(TL.FOOTER)
+            path = folder / f"{y}年{m}月工业企业月报.csv"
+            path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
             paths.append(path)
     elif layout == "files_per_year":
         for y, year in s.groupby("year"):

@@ -127,7 +127,7 @@ def test_init_says_what_it_inferred(office_folder):
         assert "工业企业 → 工业" in out
     if stats in ("files_per_month", "files_per_year"):
         files = [f for f, s in draft["sources"].items() if s["table"] == "monthly_stats"]
-        assert len(files) == len(list(folder.glob("*工业企业月报.xlsx"))) > 1
+        assert len(files) == len(list(folder.glob("*工业企业月报.*"))) > 1
 
 
 def test_two_park_folder_renders_without_edits(tmp_path):
@@ -150,7 +150,7 @@ def test_two_park_folder_renders_without_edits(tmp_path):
 
 DEFECTS = [
     ("files_per_month", "month_gone"),
-    ("files_per_month", "total_wrong"),
+    ("files_per_year", "total_wrong"),
     ("files_per_month", "sheet_unreadable"),
     ("files_per_year", "sheet_unreadable"),
     ("files_per_year", "cumulative_as_monthly"),
@@ -182,7 +182,7 @@ def test_injected_defect_is_found(tmp_path, layout, defect):
         assert hole["value"] == "2016-04"
         if layout == "files_per_month":  # no header: not recognised as the table, and said so
             (f,) = [f for f in found if f["rule"] == "unrecognised_file"]
-            assert f["file"] == "2016年4月工业企业月报.xlsx"
+            assert f["file"] == "2016年4月工业企业月报.csv"
         else:
             (f,) = [f for f in report["errors"] if f["rule"] == "sheet_not_read"]
             assert (f["file"], f["column"]) == ("2016年工业企业月报.xlsx", "4月")
