@@ -125,6 +125,9 @@ def test_init_says_what_it_inferred(office_folder):
         }
     if register in ("office", "two_parks"):
         assert "工业企业 → 工业" in out
+        assert "「所属行业」写的是行业名称,按 GB/T 4754 读作行业代码" in out
+        n = len(OL.PARK_NAMES[: OL.FOLDERS[layout][3]]) * 62  # every enterprise, to the month
+        assert f"「入驻时间」有 {n} 个只写到月的日期" in out
     if stats in ("files_per_month", "files_per_year"):
         files = [f for f, s in draft["sources"].items() if s["table"] == "monthly_stats"]
         assert len(files) == len(list(folder.glob("*工业企业月报.*"))) > 1

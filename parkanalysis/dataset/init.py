@@ -372,6 +372,8 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
                 rep.values[h] = mapping
             if unplaced:
                 rep.unplaced[h] = unplaced[:10]
+    if table == "enterprises":
+        _register_notes(rep, raw)
     if table == "parcels":  # what the ledger implies instead of columns it does not keep
         have = set(rep.columns.values())
         if "phase_id" not in have:
@@ -402,6 +404,35 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
         else:
             rep.table = "monthly_stats"
     return rep
+
+
+def _register_notes(rep: FileReport, raw) -> None:
+    """What reading the register infers: industry names, month-precision dates, 企业状态."""
+    import pandas as pd
+
+    from parkanalysis.dataset._parse import month_only
+    from parkanalysis.industry import code_of
+
+    at = {fld: raw.headers.index(h) for h, fld in rep.columns.items() if h in raw.headers}
+    if "industry_code" in at:
+        cells = raw.data[at["industry_code"]].dropna().astype(str).str.strip()
+        named = [v for v in dict.fromkeys(cells) if v and code_of(v) not in (None, v.upper())]
+        if named:
+            rep.notes.append(
+                f"「{raw.headers[at['industry_code']]}」写的是行业名称,按 GB/T 4754 读作行业代码"
+                f"(如 {named[0]} → {code_of(named[0])})"
+            )
+    for fld in ("entry_date", "production_start_date", "exit_date"):
+        if fld in at:
+            n = int(month_only(pd.Series(raw.data[at[fld]], dtype=object)).sum())
+            if n:
+                rep.notes.append(
+                    f"「{raw.headers[at[fld]]}」有 {n} 个只写到月的日期(如 2014.03),按该月 1 日计"
+                )
+    if "status" in at:
+        rep.notes.append(
+            f"「{raw.headers[at['status']]}」为迁出/注销且有退出日期的企业按该日期退出"
+        )
 
 
 def _one_per_table(reports: list[FileReport]) -> None:
