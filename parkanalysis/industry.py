@@ -5,6 +5,11 @@ and the 97 大类 01–97). A 行业代码 as the data write it — ``C2110`` (�
 ``C21``, ``21`` — is read as its 大类 (the first two digits) and the 门类 that holds it; the
 大类 decides the 门类, so ``F2110`` is 制造业/家具制造业. Blank or unreadable codes are
 「未分类」 (never dropped). Lookups are pure functions on strings, for reports and notebooks.
+
+Registers often write the industry's **name** instead of its code: :func:`code_of` reads a
+大类 name (家具制造业 → ``C21``) or a 门类 name (制造业 → ``C``), compared after NFKC without
+blanks and with or without a trailing 业; codes are returned as written; anything else is
+None, and :func:`nearest_names` gives the closest names for the message.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ __all__ = [
     "UNCLASSIFIED",
     "Industry",
     "classify",
+    "code_of",
     "division_name",
     "divisions",
     "industry_of",
@@ -144,3 +150,47 @@ def classify(codes: Iterable[Any]) -> pd.DataFrame:
     """
     rows = [industry_of(c) for c in codes]
     return pd.DataFrame(rows, columns=list(Industry._fields)).astype("str")
+
+
+def _name_key(text: str) -> str:
+    import unicodedata
+
+    s = "".join(unicodedata.normalize("NFKC", text).split())
+    return s[:-1] if s.endswith("业") and len(s) > 2 else s
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, str]:
+    sec, div, parent = _table()
+    out = {_name_key(n): c for c, n in sec.items()}
+    out.update({_name_key(n): parent[d] + d for d, n in div.items()})
+    return out
+
+
+def code_of(text: Any) -> str | None:
+    """The 行业代码 a register's industry cell stands for (code or GB/T 4754 name), else None.
+
+    >>> code_of("家具制造业"), code_of("C2110"), code_of(" 批发业 "), code_of("制造业")
+    ('C21', 'C2110', 'F51', 'C')
+    >>> code_of("做家具") is None
+    True
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    s = str(text).strip()
+    if _CODE.match(s) or _LETTER.match(s):
+        return s.upper()
+    return _by_name().get(_name_key(s))
+
+
+def nearest_names(text: Any, n: int = 3) -> list[str]:
+    """The GB/T 4754 门类/大类 names closest to ``text`` (for a message).
+
+    >>> nearest_names("家具制造")[0]
+    '家具制造业'
+    """
+    import difflib
+
+    sec, div, _ = _table()
+    names = [*div.values(), *sec.values()]
+    return difflib.get_close_matches(str(text).strip(), names, n=n, cutoff=0.3)

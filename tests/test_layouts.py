@@ -401,8 +401,8 @@ def test_sheet_names_read_as_their_month():
 
 
 def test_init_does_not_deny_the_ledger_it_recognised(tmp_path):
-    """A ledger without 期别: init lists it as 土地台账 and then says why no phase was read,
-    never 「没有土地台账」."""
+    """A ledger without 期别: init lists it as 土地台账 and drafts one phase with its sums
+    (saying so), never 「没有土地台账」."""
     folder = tmp_path / "office"
     write_layout(folder, "csv_gbk_by_name")
     ledger = pd.read_csv(folder / "parcels.csv", dtype=str)
@@ -410,4 +410,8 @@ def test_init_does_not_deny_the_ledger_it_recognised(tmp_path):
     out = cli("init", folder).stdout
     assert "parcels.csv → 土地台账(parcels)" in out
     assert "没有土地台账" not in out
-    assert "土地台账 parcels.csv 中读不出期别及面积合计" in out
+    assert "推断:台账没有期别列:全部地块计入一期「一期」" in out
+    doc = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    (phase,) = doc["parks"][0]["phases"]
+    area = pd.to_numeric(ledger["面积(亩)"]).sum()
+    assert phase["phase_id"] == "一期" and phase["declared"]["total"] == pytest.approx(area)

@@ -176,7 +176,51 @@ def _one_date(v: object) -> _dt.datetime:
     return _in_range(_any_date(v))
 
 
+#: A date written to the month only: ``2014.03``, ``2014年3月``, ``2014-03``, ``2014/3``,
+#: ``201403`` (read as the month's first day; :func:`month_only`).
+_MONTH_ONLY_RE = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?份?|(\d{2}))$")
+
+
+def _month_only(v: object) -> _dt.datetime | None:
+    """The first day of the month ``v`` names when it is written to the month only, else None.
+
+    A number with a fraction (``2013.1``, ``2014.03``: a month typed into a number cell) is
+    read by its shortest decimal text: 2013.1 is January (2013.10 typed as a number is
+    2013.1 as well; write it as text to mean October).
+
+    >>> [str(_month_only(v).date()) for v in ("2014.03", "2014年3月", 2013.1, "201403")]
+    ['2014-03-01', '2014-03-01', '2013-01-01', '2014-03-01']
+    >>> _month_only(2014.12).month, _month_only("2014-03-05"), _month_only(2016.0)
+    (12, None, None)
+    """
+    if isinstance(v, bool | _dt.date):
+        return None
+    if isinstance(v, int | float | np.integer | np.floating):
+        f = float(v)
+        if f.is_integer() or not 1900 < f < 2101:
+            return None
+        text = repr(round(f, 2))
+    else:
+        text = unicodedata.normalize("NFKC", str(v)).strip()
+    m = _MONTH_ONLY_RE.match(text)
+    if not m:
+        return None
+    month = int(m.group(2) or m.group(3))
+    if not 1 <= month <= 12:
+        return None
+    return _dt.datetime(int(m.group(1)), month, 1)
+
+
+def month_only(raw: pd.Series) -> np.ndarray:
+    """Mask of the cells of a date column written to the month only (:func:`_month_only`)."""
+    vals, _ = _map_unique(raw, lambda v: _month_only(v) is not None, dtype=bool, na=False)
+    return vals.astype(bool)
+
+
 def _any_date(v: object) -> _dt.datetime:
+    month = _month_only(v)
+    if month is not None:
+        return month
     if isinstance(v, _dt.datetime):
         return v.replace(tzinfo=None)
     if isinstance(v, _dt.date):

@@ -23,8 +23,8 @@ from parkanalysis.dataset.frames import cumulative_to_monthly, derive_above_size
 from parkanalysis.dataset.profile import Profile, read_profile
 from parkanalysis.dataset.readers import ReadFailure, ReadLimits
 from parkanalysis.dataset.schema import FRAME_NAMES, MONTHLY_VALUE_COLUMNS, TABLES
-from parkanalysis.dataset.sources import read_sources
-from parkanalysis.dataset.tables import TableData, parse_table
+from parkanalysis.dataset.sources import norm, read_sources
+from parkanalysis.dataset.tables import TableData, merge_tables, parse_table
 from parkanalysis.dataset.validate import check_dataset
 from parkanalysis.errors import DataError, Finding, ParameterError
 
@@ -386,10 +386,13 @@ def _read_and_check(path, limits, *, strict=False, description=None):
         for finding in description.findings:
             findings.add_finding(finding)
         profile, sources_read = description.profile, dict(description.sources)
+    parks = profile.parks if profile is not None else {}
     ctx = office.Context(
         sources_read,
-        tuple(profile.parks) if profile is not None else (),
+        tuple(parks),
         strict=strict,
+        park_names={norm(p.name): pid for pid, p in parks.items() if p.name},
+        phases={pid: tuple(p.phases) for pid, p in parks.items()},
     )
     files = office.assign_files(
         folder,
@@ -399,15 +402,22 @@ def _read_and_check(path, limits, *, strict=False, description=None):
         TABLE_SUFFIXES,
     )
     tables: dict[str, TableData] = {}
-    for name, path_ in files.items():
-        spec = office.spec_for(name, ctx, ctx.sources.get(path_.name))
-        try:
-            raw = layouts.read_file(path_, path_.name, spec, limits, findings)
-        except ReadFailure as exc:
-            findings.add_finding(exc.finding)
-            continue
-        raw = office.adapt_raw(raw, spec, ctx, findings)
-        td = parse_table(raw, findings, spec)
+    for name, first in files.items():
+        parts: list[TableData] = []
+        for path_ in [first, *ctx.more_files.get(name, [])]:
+            spec = office.spec_for(name, ctx, ctx.sources.get(path_.name))
+            try:
+                raw = layouts.read_file(path_, path_.name, spec, limits, findings)
+            except ReadFailure as exc:
+                findings.add_finding(exc.finding)
+                continue
+            if raw.row_sheets is not None:
+                findings.sheets[raw.file] = raw.row_sheets
+            raw = office.adapt_raw(raw, spec, ctx, findings)
+            td = parse_table(raw, findings, spec)
+            if td is not None:
+                parts.append(td)
+        td = merge_tables(parts, findings) if len(parts) > 1 else (parts[0] if parts else None)
         if td is not None:
             tables[name] = td
             if name == "enterprises":

@@ -33,6 +33,9 @@ class Findings:
         self.items: list[Finding] = []
         self._count: Counter = Counter()
         self._suppressed: Counter = Counter()
+        #: file → the sheet of each row of its table (a workbook read sheet by sheet): a
+        #: cell finding of such a table names the sheet, as the row numbers are the sheet's
+        self.sheets: dict[str, np.ndarray] = {}
 
     def add(self, rule, message, *, file=None, row=None, column=None, value=None, severity=None):
         """Record one finding (severity from :data:`WARNING_RULES` unless given)."""
@@ -58,6 +61,7 @@ class Findings:
         column: str | None,
         values: Iterable | None,
         message: str | Callable[[int], str],
+        severity: str | None = None,
     ) -> int:
         """Record one finding per True in ``mask``; return how many there were."""
         import numpy as np
@@ -66,8 +70,13 @@ class Findings:
         if len(idx) == 0:
             return 0
         vals = None if values is None else np.asarray(values, dtype=object)
+        sheets = self.sheets.get(file)
+        if sheets is not None and len(sheets) != len(rows):
+            sheets = None  # not the rows of the table as read
         for i in idx[: MAX_PER_GROUP + 1]:
             msg = message(int(i)) if callable(message) else message
+            if sheets is not None:
+                msg = f"工作表「{sheets[i]}」第{int(rows[i])}行:{msg}"
             self.add(
                 rule,
                 msg,
@@ -75,12 +84,13 @@ class Findings:
                 row=rows[i],
                 column=column,
                 value=None if vals is None else vals[i],
+                severity=severity,
             )
         extra = len(idx) - min(len(idx), MAX_PER_GROUP + 1)
         if extra:
             group = (file, column, rule)
             self._count[group] += extra
-            sev = "warning" if rule in WARNING_RULES else "error"
+            sev = severity or ("warning" if rule in WARNING_RULES else "error")
             self._suppressed[(group, sev)] += extra
         return len(idx)
 

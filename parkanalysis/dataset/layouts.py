@@ -14,6 +14,16 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   ``1-2月`` sheet holds January and February together and stands for February (as a 1-2月
   report does; ``jan_feb_combined``); a workbook whose sheets include ``1-N月`` with N > 2 is
   a 1-N月 cumulative table and the labels are kept for :mod:`.office` to read.
+- A statistics file whose table has no 月份 column but whose **file name** gives a month
+  (``2016年3月工业企业月报.xlsx``, ``月报201603.csv``, ``2016年1-5月….xlsx``; :func:`file_period`)
+  is read as one period sheet of that month; several such files of one table are listed in
+  ``sources:`` and stacked by :mod:`.core` (:func:`.tables.merge_tables`).
+- A statistics workbook whose sheets have the **months as columns** (a row of at least two
+  month headers beside an enterprise column, the sheet naming an indicator) is melted by
+  :mod:`.wide`; its 合计 rows are checked month by month as the indicator's.
+- A statistics workbook whose visible sheets (at least two) each hold the table's header
+  with an enterprise column and no park column is read as **one sheet per park**: the
+  sheet's name is the park (as 所属园区; park.yaml's park names are read as their ids).
 - Every other visible sheet with content is reported as ``sheet_not_read``: an error for a
   period sheet that cannot be read (its month would be lost), a warning for any other sheet
   (only the first visible sheet, or the sheet named after the table, is read otherwise).
@@ -24,6 +34,9 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   compared with the sum of the detail rows above it — since the previous total row for 小计,
   since the previous 合计/总计 for 合计/总计 — and a difference above
   ``0.1 + 1e-6 × |sum|`` is ``total_mismatch`` (warning: the detail rows are what is read).
+- A **merged range** in the body (a 月份 or 园区 cell merged down over its rows) is read as
+  Excel shows it: every cell of the range takes the top-left value, and the range is listed
+  as ``merged_cells`` (info: 「F525:F558 是合并单元格…」).
 - A **footer line** is a row under the table whose first filled cell begins with 填表人,
   填报人, 审核人, 制表人, 单位负责人, 统计负责人, 填报日期 or 报出日期, or with 制表, 负责人,
   备注, 注 or 说明 and a colon (an enterprise named 注塑… is data).
@@ -139,7 +152,17 @@ def read_file(
     quiet = findings is None
     findings = Findings() if findings is None else findings
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return tidy(read_table_file(path, file, spec, limits), spec, findings)
+        raw = read_table_file(path, file, spec, limits)
+        span = file_period(file) if spec.name in STATS and not raw.headers else None
+        if span is not None:  # one file of a month, the month in its name
+
+            def read_csv(_sheet, one):
+                return read_table_file(path, file, one, limits)
+
+            return _read_period_sheets(
+                path, file, None, [_FileSheet(Path(file).stem)], spec, findings, [span], read_csv
+            )
+        return tidy(raw, spec, findings)
     wb = open_workbook(path, file, limits)
     try:
         visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
@@ -164,9 +187,21 @@ def read_file(
                         severity="warning",
                     )
             return _read_period_sheets(path, file, wb, visible, spec, findings)
+        if spec.name in STATS:
+            months_as_columns = _read_wide_sheets(path, file, wb, visible, spec, findings)
+            if months_as_columns is not None:
+                return months_as_columns
+        if spec.name in STATS and len(visible) > 1:
+            by_park = _read_park_sheets(path, file, wb, visible, spec, findings)
+            if by_park is not None:
+                return by_park
         names = {spec.name, spec.zh}
         main = next((w for w in visible if str(w.title).strip() in names), visible[0])
-        raw = tidy(read_sheet(path, file, wb, main, spec), spec, findings)
+        raw = read_sheet(path, file, wb, main, spec)
+        span = file_period(file) if spec.name in STATS and not raw.headers else None
+        if span is not None:  # one file of a month, the month in its name
+            return _read_period_sheets(path, file, wb, [main], spec, findings, [span])
+        raw = tidy(raw, spec, findings)
         for ws in visible:
             if not quiet and ws is not main and _has_content(ws):
                 findings.add(
@@ -187,8 +222,153 @@ def _has_content(ws) -> bool:
     return any(any(v is not None and str(v).strip() for v in row) for row in rows)
 
 
-def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
+def _keyed_specs(spec: TableSpec) -> list[TableSpec]:
+    """``spec`` with the enterprise (code, else name) as its one required key: how a sheet
+    whose period is not in a column is searched for its header."""
     import dataclasses
+
+    def keyed_by(name: str) -> TableSpec:
+        cols = tuple(
+            dataclasses.replace(c, key=c.name == name, optional=c.name != name and c.optional)
+            for c in spec.columns
+        )
+        return dataclasses.replace(spec, columns=cols)
+
+    out = [keyed_by("enterprise_id")]
+    if any(c.name == "enterprise_name" for c in spec.columns):
+        out.append(keyed_by("enterprise_name"))
+    return out
+
+
+def _read_wide_sheets(path, file, wb, visible, spec, findings) -> RawTable | None:
+    """Sheets with the months as columns (:mod:`.wide`), else None."""
+    from parkanalysis.dataset import wide
+
+    sheets, others = [], []
+    tally: dict = {"totals": 0, "footers": []}
+    for ws in visible:
+        head = ws.iter_rows(max_row=20, max_col=200, values_only=True)
+        year = year_in([ws.title, Path(file).stem])
+        if not any(len(wide.header_months(list(r), year or 2000)) >= 2 for r in head):
+            others.append(ws)  # no row of month headers: not a wide sheet (cheap look)
+            continue
+        raw = None
+        for one in _keyed_specs(spec):
+            raw = read_sheet(path, file, wb, ws, one)
+            if raw.headers:
+                break
+        year = year_in([ws.title, *raw.title_rows]) or year_in([Path(file).stem])
+        months = wide.header_months(raw.headers, year) if raw.headers else {}
+        if len(months) < 2:
+            others.append(ws)
+            continue
+        header = wide.indicator_header(str(ws.title), raw.title_rows, spec)
+        if header is None:
+            findings.add(
+                "sheet_not_read",
+                f"工作表「{ws.title}」的月份在列上,但工作表名和标题行都看不出是哪个指标,未读取;"
+                "请把工作表名改成指标名(如 工业总产值(万元))",
+                file=file,
+                column=str(ws.title),
+            )
+            continue
+        written = raw.headers  # the months' total rows are checked as the indicator's
+        raw.headers = [header if i in months else h for i, h in enumerate(written)]
+        raw = tidy(raw, spec, findings, f"工作表「{ws.title}」", tally)
+        raw.headers = written
+        sheets.append((str(ws.title), header, months, raw))
+    if not sheets:
+        return None
+    for ws in others:
+        if _has_content(ws):
+            findings.add(
+                "sheet_not_read",
+                f"工作表「{ws.title}」不是按月份列排的指标表,未读取(其他工作表按月份列读取)",
+                file=file,
+                column=str(ws.title),
+                severity="warning",
+            )
+    out = wide.melt(sheets, spec)
+    report_tally(out, tally, findings)
+    return out
+
+
+def _read_park_sheets(path, file, wb, visible, spec, findings) -> RawTable | None:
+    """A workbook of statistics with one sheet per park (module docstring), else None."""
+    lookup = header_lookup(spec)
+    parts: list[tuple[str, str, RawTable]] = []
+    tally: dict = {"totals": 0, "footers": []}
+    others = []
+    for ws in visible:
+        raw = read_sheet(path, file, wb, ws, spec)
+        named = {m[0] for h in raw.headers if (m := match_header(h, lookup)) is not None}
+        if raw.headers and named & {"enterprise_id", "enterprise_name"} and "park_id" not in named:
+            parts.append((str(ws.title), str(ws.title).strip(), raw))
+        else:
+            others.append(ws)
+    if len(parts) < 2:
+        return None
+    parts = [
+        (t, label, tidy(raw, spec, findings, f"工作表「{t}」", tally)) for t, label, raw in parts
+    ]
+    for ws in others:
+        if _has_content(ws):
+            findings.add(
+                "sheet_not_read",
+                f"工作表「{ws.title}」没有企业统计的表头,未读取(其他工作表按园区读取)",
+                file=file,
+                column=str(ws.title),
+                severity="warning",
+            )
+    out = _concat(parts, spec, file, False, derive=("park_id", "所属园区"))
+    report_tally(out, tally, findings)
+    return out
+
+
+class _FileSheet:
+    """A CSV file standing in for a sheet (its title: the file's name)."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+
+_FILE_PERIODS = (
+    re.compile(r"(?<!\d)(\d{4})年?(1)[" + _DASH + r"](\d{1,2})月"),
+    re.compile(r"(?<!\d)(\d{4})年(\d{1,2})()月"),
+    re.compile(r"(?<!\d)(\d{4})[-._](\d{1,2})()(?!\d)"),
+    re.compile(r"(?<!\d)(\d{4})(\d{2})()(?!\d)"),
+)
+
+
+def file_period(name: object) -> tuple[int, int, int] | None:
+    """``(year, first month, last month)`` a file's name gives (a file of one month or of a
+    1-N月 statement), else None.
+
+    >>> file_period("2016年3月工业企业月报.xlsx"), file_period("月报201603.csv")
+    ((2016, 3, 3), (2016, 3, 3))
+    >>> file_period("2016年1-5月主要指标.xlsx"), file_period("2012-2016年月报.xlsx")
+    ((2016, 1, 5), None)
+    """
+    stem = norm(Path(str(name)).stem)
+    for pattern in _FILE_PERIODS:
+        m = pattern.search(stem)
+        if m:
+            y, first, last = int(m.group(1)), int(m.group(2)), int(m.group(3) or m.group(2))
+            if 1950 <= y <= 2099 and 1 <= first <= last <= 12:
+                return y, first, last
+    return None
+
+
+def _read_period_sheets(path, file, wb, visible, spec, findings, spans=None, read=None) -> RawTable:
+    """Sheets (``visible``) each standing for the period of its name (``spans``: given, for
+    a file whose name gives it), read with ``read(sheet, spec)`` (default: the sheet of
+    ``wb``), as one table."""
+    import dataclasses
+
+    if read is None:
+
+        def read(ws, one):
+            return read_sheet(path, file, wb, ws, one)
 
     def keyed_by(name: str) -> TableSpec:  # the sheet's header: the one key it must name
         cols = tuple(
@@ -202,7 +382,8 @@ def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
         specs.append(keyed_by("enterprise_name"))
     file_year = year_in([Path(file).stem])
     parts: list[tuple[str, str, RawTable]] = []
-    spans = [sheet_period(ws.title) for ws in visible]
+    by_file = spans is not None
+    spans = spans or [sheet_period(ws.title) for ws in visible]
     cumulative = any(p is not None and p[1] == 1 and p[2] > 2 for p in spans)
     tally: dict = {"totals": 0, "footers": []}
     for ws, period in zip(visible, spans, strict=True):
@@ -218,7 +399,7 @@ def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
                 )
             continue
         for one in specs:
-            raw = read_sheet(path, file, wb, ws, one)
+            raw = read(ws, one)
             if raw.headers:
                 break
         if not raw.headers:
@@ -253,15 +434,18 @@ def _read_period_sheets(path, file, wb, visible, spec, findings) -> RawTable:
         parts.append((str(ws.title), label, raw))
     if not parts:
         return RawTable(spec.name, file, 0, [], pd.DataFrame(), np.array([], dtype="int64"))
-    out = _concat(parts, spec, file, cumulative)
+    out = _concat(parts, spec, file, cumulative, by_file=by_file)
     report_tally(out, tally, findings)
     return out
 
 
-def _concat(parts, spec: TableSpec, file: str, cumulative: bool) -> RawTable:
+def _concat(
+    parts, spec: TableSpec, file: str, cumulative: bool, derive=("month", "月份"), by_file=False
+) -> RawTable:
     """The sheets as one table: columns matched by the field their header names (headers that
     name none, by their text), a column only some sheets have kept (blank elsewhere); the
-    month from the sheet's name where the sheet has no 月份 column."""
+    month (``derive``: or the park) from the sheet's name where the sheet has no such column."""
+    field, header = derive
     lookup = header_lookup(spec)
     keys: list[str] = []
     headers: list[str] = []
@@ -282,25 +466,36 @@ def _concat(parts, spec: TableSpec, file: str, cumulative: bool) -> RawTable:
                 header_rows.append(raw.header_row_of(i))
             cols[k] = raw.data[i].reset_index(drop=True)
             at[i] = k
-        if "month#1" not in cols:
-            cols["month#derived"] = pd.Series([label] * len(raw.data), dtype=object)
+        if f"{field}#1" not in cols:
+            cols[f"{field}#derived"] = pd.Series([label] * len(raw.data), dtype=object)
         frames.append(pd.DataFrame(cols, dtype=object))
         rows.append(raw.rows)
         formulas.append([(r, at[c], v) for r, c, v in raw.formula_cells if c in at])
-    derived = any("month#derived" in f.columns for f in frames)
+    derived = any(f"{field}#derived" in f.columns for f in frames)
     if derived:
-        keys.append("month#derived")
-        headers.append("月份")
+        keys.append(f"{field}#derived")
+        headers.append(header)
         header_rows.append(parts[0][2].header_row)
     data = pd.concat(frames, ignore_index=True).reindex(columns=keys)
     data.columns = range(len(keys))
     base = parts[0][2]
     out = RawTable(spec.name, file, base.header_row, headers, data, np.concatenate(rows))
+    out.row_sheets = np.concatenate(
+        [np.full(len(raw.data), sheet, dtype=object) for sheet, _label, raw in parts]
+    )
     out.header_cell_rows = header_rows
     out.formula_cells = [(r, keys.index(k), v) for one in formulas for r, k, v in one]
     if derived:
         out.derived_positions.add(len(keys) - 1)
     kind = "1-N月累计" if cumulative else "当月数"
+    if field == "park_id":
+        out.layout_notes.append(
+            f"每个工作表一个园区(园区取自工作表名):{'、'.join(p[0] for p in parts)}"
+        )
+        return out
+    if by_file:
+        out.layout_notes.append(f"统计期取自文件名({kind}):{parts[0][1]}")
+        return out
     out.layout_notes.append(
         f"每个工作表一个月({kind},统计期取自工作表名):"
         f"{parts[0][0]} … {parts[-1][0]},共 {len(parts)} 个工作表"
@@ -322,6 +517,24 @@ def tidy(
     """
     own = tally is None
     tally = {"totals": 0, "footers": []} if own else tally
+    by_column: dict[str, list] = {}
+    for ref, filled, value in raw.merged_cells:  # one finding per column of merged ranges
+        columns = re.sub(r"\d", "", ref)  # A2:A30 → A:A
+        by_column.setdefault(columns, []).append((ref, filled, value))
+    for ranges in by_column.values():
+        ref, _, value = ranges[0]
+        more = f"等 {len(ranges)} 处合并单元格" if len(ranges) > 1 else " 是合并单元格"
+        findings.add(
+            "merged_cells",
+            f"{where}{'、'.join(r[0] for r in ranges[:3])}{more},按 Excel 显示的值"
+            f"(如「{value}」)填入其余 {sum(r[1] for r in ranges)} 个单元格;"
+            "如不是这个意思,请在 Excel 中取消合并后逐格填写",
+            file=raw.file,
+            row=int(ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+            column=ref,
+            value=value,
+            severity="info",
+        )
     if raw.headers and not raw.data.empty:
         _tidy(raw, spec, findings, where, tally)
     if own:

@@ -16,6 +16,13 @@ brought to the dataset's contract without modifying the file:
   is used, with a warning) and 企业类型 (工业 is assumed, with a warning); its 是/否 columns
   ``规模以上(2016)``/``规上2016年`` give 规上 membership by year, which is authoritative over
   the revenue threshold (:func:`merge_register_flags`);
+- a park column may name parks (所属园区: 工贸园): park.yaml's park names are read as ids;
+  statistics without a park column in a dataset of several parks are placed by the register,
+  and a name is looked up in the row's park when the statistics have a park column;
+- ``values:`` maps of ``sources:`` are applied to the cells first (:mod:`.words`); what the
+  data implies instead of absent columns (industry names, 企业状态, a ledger's 期别 / 供应状态 /
+  报批状态) is read by :mod:`.implied`; an empty header over data names its column letter
+  and neighbours;
 - every header that names no field and is not listed as ignored in ``sources:`` is an
   ``unknown_column`` warning 「未识别的列『X』,已忽略;是否指『Y』?」 (an error with
   ``strict``); every file of the folder is read as a table or is an ``unrecognised_file``
@@ -35,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.dataset import _parse as P
+from parkanalysis.dataset import implied, words
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.readers import RawTable, header_lookup, match_header
 from parkanalysis.dataset.schema import (
@@ -65,6 +73,12 @@ class Context:
     sources: dict[str, Source]
     park_ids: tuple[str, ...] = ()
     strict: bool = False
+    #: park names of park.yaml (compared by :func:`.sources.norm`) → park id
+    park_names: dict[str, str] = field(default_factory=dict)
+    #: park id → its phase ids (park.yaml)
+    phases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: statistics table → its further files (one table kept in several files, by ``sources:``)
+    more_files: dict[str, list[Path]] = field(default_factory=dict)
     #: filled while reading: the parsed register (for names → ids)
     register: pd.DataFrame | None = None
     register_file: str | None = None
@@ -124,8 +138,10 @@ def spec_for(table: str, ctx: Context, source: Source | None) -> TableSpec:
     cols: list[ColumnSpec] = []
     for c in base.columns:
         changes: dict = {}
-        if c.name == "park_id" and ctx.single_park is not None:
-            changes["optional"] = True
+        if c.name == "park_id" and (ctx.single_park is not None or table in _STATS):
+            changes["optional"] = True  # one park; statistics: placed by the register
+        if table == "parcels" and c.name in ("phase_id", "approval_status", "supply_status"):
+            changes["optional"] = True  # implied by the ledger (adapt_raw), else reported there
         if c.name == "enterprise_id" and table in ("enterprises", *_STATS):
             changes["optional"] = True  # the name stands in (matched to the register)
         if table == "enterprises" and c.name in ("entry_date", "kind"):
@@ -178,6 +194,9 @@ def assign_files(
                 severity="warning",
             )
             superseded.add(prev.name)
+        elif prev is not None and prev.name != name and src.table in _STATS:
+            ctx.more_files.setdefault(src.table, []).append(folder / name)
+            continue  # one table kept in several files (a file per month or per year)
         elif prev is not None and prev.name != name:
             findings.add(
                 "duplicate_table",
@@ -215,6 +234,7 @@ def assign_files(
                 file="park.yaml",
             )
     used = {p.name for p in out.values()} | superseded
+    used |= {p.name for t, more in ctx.more_files.items() if t in out for p in more}
     for p in sorted(folder.iterdir()):
         if p.name.startswith((".", "~$")) or p.suffix.lower() not in suffixes:
             continue
@@ -235,12 +255,7 @@ def assign_files(
 
 
 def _append(raw: RawTable, header: str, values) -> None:
-    pos = len(raw.headers)
-    raw.headers = [*raw.headers, header]
-    raw.derived_positions.add(pos)
-    raw.data[pos] = pd.Series(values, index=raw.data.index, dtype=object)
-    if raw.header_cell_rows is not None:
-        raw.header_cell_rows = [*raw.header_cell_rows, raw.header_row]
+    raw.append_column(header, values)
 
 
 def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) -> RawTable:
@@ -249,7 +264,14 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
         return raw
     lookup = header_lookup(spec)
     source = ctx.sources.get(raw.file)
+    if source is not None and source.values:  # the office's words, as sources: maps them
+        for i, h in enumerate(raw.headers):
+            mapping = source.value_map(h)
+            if mapping:
+                raw.rewritten.setdefault(i, raw.data[i].to_numpy(dtype=object))
+                raw.data[i] = words.apply_value_map(raw.data[i], mapping)
     matched: dict[str, int] = {}
+    status: int | None = None
     flag_cols: list[tuple[int, int]] = []
     credit: int | None = None
     averages: list[int] = []
@@ -272,6 +294,9 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
             matched.setdefault(m[0], i)
             continue
         fld = source.field_of(h) if source is not None else None
+        if spec.name == "enterprises" and (fld == "status" or norm(h) in words.STATUS_HEADERS):
+            status = i
+            continue
         year = None
         if spec.name == "enterprises":
             year = above_size_year(h)
@@ -313,6 +338,8 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     n = len(raw.data)
     if "park_id" not in matched and ctx.single_park is not None:
         _append(raw, "园区代码", [ctx.single_park] * n)
+    elif "park_id" in matched and ctx.park_names:
+        _park_names_to_ids(raw, matched["park_id"], ctx)
     if spec.name in _STATS and "enterprise_id" in matched and ctx.credit:
         pos = matched["enterprise_id"]  # ids given as 统一社会信用代码 of a register with 企业代码
         ids = raw.data[pos].to_numpy(dtype=object)
@@ -328,10 +355,65 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     if spec.name in _STATS:
         _adapt_periods(raw, matched, findings)
         if "enterprise_id" not in matched and "enterprise_name" in matched:
-            _append(raw, "企业代码", _names_to_ids(raw, matched["enterprise_name"], ctx, findings))
+            ids = _names_to_ids(
+                raw, matched["enterprise_name"], ctx, findings, matched.get("park_id")
+            )
+            _append(raw, "企业代码", ids)
+            matched["enterprise_id"] = len(raw.headers) - 1
+        if "park_id" not in matched and ctx.single_park is None:
+            _place_by_register(raw, matched, ctx, findings)
     if spec.name == "enterprises":
         _adapt_register(raw, matched, flag_cols, ctx, findings)
+        implied.register_words(raw, matched, status, findings)
+    if spec.name == "parcels":
+        implied.ledger_columns(raw, matched, ctx.single_park, ctx.phases, findings)
     return raw
+
+
+def _park_names_to_ids(raw: RawTable, pos: int, ctx: Context) -> None:
+    """A park column naming parks (所属园区: 工贸园): the names of park.yaml read as ids."""
+    cells = raw.data[pos].to_numpy(dtype=object)
+    ids = [ctx.park_names.get(norm(v), v) if isinstance(v, str) else v for v in cells]
+    if any(a is not b for a, b in zip(ids, cells, strict=True)):
+        raw.rewritten.setdefault(pos, cells)
+        raw.data[pos] = pd.Series(ids, index=raw.data.index, dtype=object)
+
+
+def _place_by_register(raw: RawTable, matched: dict[str, int], ctx: Context, findings) -> None:
+    """Statistics without a park column in a dataset of several parks: each enterprise's park
+    is the register's (an enterprise id in several parks cannot be placed: reported)."""
+    reg = ctx.register
+    if reg is None or "enterprise_id" not in matched:
+        findings.add(
+            "missing_column",
+            "缺少「园区代码」列(数据有几个园区,且无法按企业名录确定每家企业的园区);"
+            "请添加「所属园区」或「园区代码」列",
+            file=raw.file,
+            row=raw.header_row,
+            column="园区代码",
+        )
+        return
+    parks: dict[str, set[str]] = {}
+    for e, p in zip(reg["enterprise_id"].astype(str), reg["park_id"].astype(str), strict=True):
+        parks.setdefault(e, set()).add(p)
+    ids = raw.data[matched["enterprise_id"]].to_numpy(dtype=object)
+    out = np.array(
+        [next(iter(parks[str(e)])) if len(parks.get(str(e), ())) == 1 else None for e in ids],
+        dtype=object,
+    )
+    _append(raw, "园区代码", out)
+    twice = sorted({str(e) for e in ids if len(parks.get(str(e), ())) > 1})
+    for e in twice:
+        first = next(i for i, v in enumerate(ids) if str(v) == e)
+        findings.add(
+            "unknown_reference",
+            f"企业「{e}」在企业名录中属于几个园区({'、'.join(sorted(parks[e]))}),"
+            "统计表没有园区列,无法确定属于哪个园区;请在统计表中加一列「所属园区」",
+            file=raw.file,
+            row=int(raw.rows[first]),
+            column=raw.headers[matched["enterprise_id"]],
+            value=e,
+        )
 
 
 def is_credit_header(header: str) -> bool:
@@ -360,7 +442,37 @@ def after_register(ctx: Context, td) -> None:
         }
 
 
+def column_letter(position: int) -> str:
+    """The Excel column letter of a 0-based position.
+
+    >>> column_letter(0), column_letter(25), column_letter(26)
+    ('A', 'Z', 'AA')
+    """
+    out = ""
+    n = position + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def _unknown(raw, i, header, spec, ctx, findings) -> None:
+    if header == "(空表头)":  # name what the user sees: the column letter, the neighbours
+        left = next((h for h in reversed(raw.headers[:i]) if norm(h)), None)
+        right = next((h for h in raw.headers[i + 1 :] if norm(h)), None)
+        near = "、".join(
+            f"{side}「{h}」" for side, h in (("左边是", left), ("右边是", right)) if h is not None
+        )
+        findings.add(
+            "unknown_column",
+            f"第 {column_letter(i)} 列有数据但表头是空的({near}),该列未读取;"
+            "如果表头是合并单元格,请在 Excel 中取消合并并给该列写上表头",
+            file=raw.file,
+            row=raw.header_row_of(i),
+            column=f"{column_letter(i)}列(空表头)",
+            severity="error" if ctx.strict else "warning",
+        )
+        return
     names = [n for c in spec.columns for n in (c.zh, *c.aliases)]
     base, _ = split_header_unit(P.normalize_header(header))
     close = difflib.get_close_matches(base, names, n=1, cutoff=0.5)
@@ -454,9 +566,13 @@ def _name_key(text: object) -> str:
     return "".join(s.split()).replace("(", "(").replace(")", ")")
 
 
-def _names_to_ids(raw: RawTable, pos: int, ctx: Context, findings: Findings) -> np.ndarray:
-    """Enterprise ids of the names in column ``pos`` (None where unmatched, with a finding)."""
+def _names_to_ids(
+    raw: RawTable, pos: int, ctx: Context, findings: Findings, park_pos: int | None = None
+) -> np.ndarray:
+    """Enterprise ids of the names in column ``pos`` (None where unmatched, with a finding);
+    with a park column (``park_pos``) a name is looked up in the row's park."""
     names = raw.data[pos].to_numpy(dtype=object)
+    parks = raw.data[park_pos].to_numpy(dtype=object) if park_pos is not None else None
     out = np.empty(len(names), dtype=object)
     reg = ctx.register
     if reg is None or reg.empty:
@@ -468,9 +584,16 @@ def _names_to_ids(raw: RawTable, pos: int, ctx: Context, findings: Findings) -> 
         )
         return out
     by_name: dict[str, set[str]] = {}
-    for n, e in zip(reg["name"].astype(object), reg["enterprise_id"].astype(object), strict=True):
+    in_park: dict[tuple[str, str], set[str]] = {}
+    for n, e, p in zip(
+        reg["name"].astype(object),
+        reg["enterprise_id"].astype(object),
+        reg["park_id"].astype(object),
+        strict=True,
+    ):
         if isinstance(n, str):
             by_name.setdefault(_name_key(n), set()).add(str(e))
+            in_park.setdefault((str(p), _name_key(n)), set()).add(str(e))
     shown = sorted({str(n) for n in reg["name"].dropna()})
     keys = list(by_name)
     cache: dict[str, str | None] = {}
@@ -480,6 +603,9 @@ def _names_to_ids(raw: RawTable, pos: int, ctx: Context, findings: Findings) -> 
             out[i] = None
             continue
         k = _name_key(n)
+        if parks is not None and (str(parks[i]), k) in in_park:
+            k = f"{parks[i]}\x1f{k}"
+            by_name.setdefault(k, in_park[(str(parks[i]), _name_key(n))])
         if k not in cache:
             ids = by_name.get(k, set())
             cache[k] = next(iter(ids)) if len(ids) == 1 else None

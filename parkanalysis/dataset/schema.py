@@ -108,7 +108,10 @@ def _c(name, zh, kind=STR, unit=None, *, opt=False, key=False, choices=(), alias
     return ColumnSpec(name, zh, kind, unit, opt, key, tuple(choices), tuple(aliases))
 
 
-_PARK = _c("park_id", "园区代码", key=True, aliases=("园区编号", "开发区代码"))
+#: A park column may name the park (所属园区: 工贸园) instead of its code: the names of
+#: park.yaml's parks are read as their ids (:mod:`.office`).
+PARK_NAME_HEADERS = ("所属园区", "园区", "园区名称", "所在园区")
+_PARK = _c("park_id", "园区代码", key=True, aliases=("园区编号", "开发区代码", *PARK_NAME_HEADERS))
 _ENT_ALIASES = ("统一社会信用代码", "企业编号", "社会信用代码", "组织机构代码", "单位代码")
 _ENT_KEY = _c("enterprise_id", "企业代码", key=True, aliases=_ENT_ALIASES)
 _ENT_REF = _c("enterprise_id", "企业代码", aliases=_ENT_ALIASES)
@@ -192,11 +195,34 @@ TABLES: dict[str, TableSpec] = {
                 _PARK,
                 _ENT_KEY,
                 _c("name", "企业名称", aliases=NAME_ALIASES),
-                _c("industry_code", "行业代码", opt=True),
+                _c(
+                    "industry_code",
+                    "行业代码",
+                    opt=True,
+                    aliases=(
+                        "所属行业",
+                        "行业",
+                        "行业名称",
+                        "行业类别",
+                        "国民经济行业",
+                        "行业分类",
+                    ),
+                ),
                 _c("kind", "企业类型", CHOICE, choices=("工业", "商贸", "服务业", "其他")),
-                _c("entry_date", "入园日期", DATE),
-                _c("production_start_date", "投产日期", DATE, opt=True),
-                _c("exit_date", "退出日期", DATE, opt=True),
+                _c(
+                    "entry_date",
+                    "入园日期",
+                    DATE,
+                    aliases=("入驻时间", "入驻日期", "入园时间", "落户时间", "落户日期"),
+                ),
+                _c("production_start_date", "投产日期", DATE, opt=True, aliases=("投产时间",)),
+                _c(
+                    "exit_date",
+                    "退出日期",
+                    DATE,
+                    opt=True,
+                    aliases=("迁出日期", "迁出时间", "退出时间", "注销日期"),
+                ),
                 _c("parcel_ids", "用地地块", LIST, opt=True, aliases=("地块编号", "宗地编号")),
                 _c(
                     "land_area", "用地面积", FLOAT, AREA, opt=True, aliases=("占地面积", "土地面积")
@@ -223,7 +249,7 @@ TABLES: dict[str, TableSpec] = {
             (
                 _PARK,
                 _c("parcel_id", "地块编号", key=True, aliases=("宗地编号", "地块号")),
-                _c("phase_id", "期别"),
+                _c("phase_id", "期别", aliases=("期次", "分期")),
                 _c("area", "面积", FLOAT, AREA, aliases=("用地面积", "宗地面积")),
                 _c("area_unit", "面积单位", CHOICE, opt=True, choices=AREA_UNIT_CHOICES),
                 _c(
@@ -242,10 +268,10 @@ TABLES: dict[str, TableSpec] = {
                     aliases=("现状用地性质", "实际用途"),
                 ),
                 _c("approval_status", "报批状态", CHOICE, choices=("已报批", "未报批")),
-                _c("approval_date", "报批日期", DATE, opt=True),
+                _c("approval_date", "报批日期", DATE, opt=True, aliases=("报批时间", "批准日期")),
                 _c("supply_status", "供应状态", CHOICE, choices=("已供", "未供")),
                 _c("supply_method", "供地方式", CHOICE, opt=True, choices=SUPPLY_METHODS),
-                _c("supply_date", "供地日期", DATE, opt=True),
+                _c("supply_date", "供地日期", DATE, opt=True, aliases=("供地时间", "出让日期")),
                 _c("transferee", "受让人/项目", opt=True, aliases=("受让人", "受让单位")),
                 _c("project_id", "项目代码", opt=True),
                 _c(

@@ -11,10 +11,14 @@ that the office's own files are read as they are. One entry per file::
           用地面积(亩): land_area
           规模以上(2016): above_size_2016
         ignored: [序号, 备注]         # headers read and deliberately not used
+        values:                       # office words → the contract's value (words.py)
+          企业状态: {已迁出: 迁出, 正常: 在营}
 
 A header mapped in ``columns`` is read as that field in that file (its unit in brackets is
 still read), even where it would otherwise name another field; a header listed in ``ignored``
-is never read and not reported as unknown (:attr:`~.schema.TableSpec.overrides`). Files of
+is never read and not reported as unknown (:attr:`~.schema.TableSpec.overrides`); the cells
+of a header listed in ``values`` are replaced as the map says before they are parsed
+(:mod:`.words`). Files of
 the folder that ``sources`` does not name are recognised by their file name as before
 (``enterprises.csv``, ``企业名录.xlsx`` …) or reported as not recognised.
 
@@ -35,14 +39,14 @@ from parkanalysis.dataset.schema import TABLES
 #: Top-level keys of park.yaml declared here (the ``sources:`` section).
 PROFILE_KEYS = ("sources",)
 #: Keys of one ``sources`` entry.
-ENTRY_KEYS = ("table", "columns", "ignored", "header_row", "encoding", "note")
+ENTRY_KEYS = ("table", "columns", "ignored", "values", "header_row", "encoding", "note")
 
 #: Fields beyond the table's own columns that a header may map to, per table
 #: (``credit_code``: 统一社会信用代码 beside 企业代码, used to match statistics to the register).
 #: ``above_size_YYYY`` (a 是/否 column of the register giving 规上 membership in year YYYY)
 #: is accepted for ``enterprises`` as well.
 FIELDS_EXTRA = {
-    "enterprises": ("credit_code",),
+    "enterprises": ("credit_code", "status"),
     "monthly_stats": ("enterprise_name", "report_year", "credit_code"),
     "cumulative_stats": ("enterprise_name", "report_year", "credit_code"),
 }
@@ -67,11 +71,18 @@ class Source:
     columns: dict[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     line: int | None = None
+    #: header → {office word: the contract's value}
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def field_of(self, header: str) -> str | None:
         """The field ``header`` is mapped to (None when not listed)."""
         n = norm(header)
         return next((f for h, f in self.columns.items() if norm(h) == n), None)
+
+    def value_map(self, header: str) -> dict[str, str] | None:
+        """The value map of ``header`` (None when not listed)."""
+        n = norm(header)
+        return next((m for h, m in self.values.items() if norm(h) == n), None)
 
     def is_ignored(self, header: str) -> bool:
         """Whether ``header`` is listed under ``ignored``."""
@@ -169,5 +180,19 @@ def sources_from_document(document, folder: Path, findings: Findings) -> dict[st
                     column=f"{where}.columns",
                     value=fld,
                 )
-        out[actual] = Source(actual, table, mapping, tuple(str(h) for h in ignored))
+        values = entry.get("values") or {}
+        maps: dict[str, dict[str, str]] = {}
+        if not isinstance(values, dict) or not all(isinstance(m, dict) for m in values.values()):
+            findings.add(
+                "bad_value",
+                f"{where}.values 应为「表头: {{原值: 取值}}」的键值表",
+                file=file,
+                column=f"{where}.values",
+            )
+        else:
+            maps = {
+                str(h): {str(k): str(v) for k, v in m.items() if v is not None}
+                for h, m in values.items()
+            }
+        out[actual] = Source(actual, table, mapping, tuple(str(h) for h in ignored), values=maps)
     return out

@@ -197,6 +197,46 @@ def parse_table(
     return TableData(spec, file, frame, written, derived=derived, written_values=as_written)
 
 
+def merge_tables(parts: list[TableData], findings: Findings) -> TableData:
+    """One table kept in several files (a file per month or per year) as one :class:`TableData`.
+
+    Each file was parsed (and its cells reported) on its own; here the frames are stacked in
+    the order of the files, a key (企业-月份) given by two files is a ``duplicate_key`` error
+    naming both, and the table's ``file`` reads 「first … last(共 N 个文件)」 for the checks
+    that follow (their rows are those of each file).
+    """
+    first = parts[0]
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    keys = _key_columns(first.spec)
+    owner = np.concatenate([np.full(len(p.frame), i) for i, p in enumerate(parts)])
+    dup = frame.duplicated(keys, keep=False).to_numpy() & (frame[keys].notna().all(axis=1))
+    if dup.any():
+        seen: dict[tuple, int] = {}
+        for i in np.flatnonzero(dup):
+            k = tuple(frame[keys].iloc[i])
+            if k in seen and owner[seen[k]] != owner[i]:
+                a, b = parts[owner[seen[k]]], parts[owner[i]]
+                findings.add(
+                    "duplicate_key",
+                    f"与 {a.file} 第{int(frame['_row'].iat[seen[k]])}行重复"
+                    f"(同一企业、同一月份在两个文件中都有);请删除其中一行",
+                    file=b.file,
+                    row=int(frame["_row"].iat[i]),
+                    value=" / ".join(map(str, k)),
+                )
+            seen.setdefault(k, i)
+    label = f"{first.file} … {parts[-1].file}(共 {len(parts)} 个文件)"
+    written: dict[str, pd.Series] = {}
+    return TableData(
+        first.spec,
+        label,
+        frame,
+        dict(first.headers),
+        derived=frozenset().union(*(p.derived for p in parts)),
+        written_values=written,
+    )
+
+
 def _report_no_header(raw: RawTable, spec: TableSpec, findings: Findings) -> None:
     """No header row found: name the row looked at, the key columns found there and not."""
     # the key columns this read requires; where an office layout makes them optional (one
@@ -302,6 +342,20 @@ def _parse_column(col, series, unit, header, file, rows, findings, header_row=No
         values, bad = (P.parse_date if col.kind == DATE else P.parse_bool)(series)
         blank = values.isna().to_numpy() & ~bad
         _report_bad(findings, bad, col, series, header, file, rows)
+        if col.kind == DATE and series.dtype == object:
+            monthly = P.month_only(series)
+            if monthly.any():
+                first = int(np.flatnonzero(monthly)[0])
+                findings.add(
+                    "date_month_precision",
+                    f"「{header}」有 {int(monthly.sum())} 个单元格只写到月(如 {series.iat[first]}),"
+                    "按该月 1 日计;按月统计的结果不受影响,需要精确到日的(如整改期限)请写全日期",
+                    file=file,
+                    row=int(rows[first]),
+                    column=header,
+                    value=str(series.iat[first]),
+                    severity="info",
+                )
         return {col.name: values.reset_index(drop=True)}, blank
     if col.kind == MONTH:
         ym, bad = P.parse_month(series)

@@ -233,7 +233,9 @@ def _check_parcels(td: TableData, findings: Findings) -> None:
         rows=rows,
         column=td.header("supply_status"),
         values=f["planned_use"].to_numpy(dtype=object),
-        message="道路、绿地、水域是公共用地,不能标为已供;请改为「未供」或改正规划用途",
+        message="道路、绿地、水域是公共用地,标为已供(如划拨给交通部门)照实记录;"
+        "它不计入已供应土地和工业用地的各项比率(按规程),请核对规划用途是否写对",
+        severity="warning",
     )
     for col, what in (("supply_date", "供地日期"), ("supply_method", "供地方式")):
         findings.add_mask(

@@ -162,7 +162,9 @@ def _parcel_state(parcels: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     p["approved"] = approved & (adate.isna() | (adate <= as_of)).to_numpy()
     sdate = p["supply_date"]
     supplied = p["supply_status"].eq("已供").fillna(False).to_numpy(dtype=bool)
-    p["supplied"] = supplied & (sdate.notna() & (sdate <= as_of)).to_numpy()
+    # public land (道路/绿地/水域) given by 划拨 may be recorded as supplied; it stays out of
+    # the supplied land and every ratio built on it (规程), as it is never usable land
+    p["supplied"] = supplied & (sdate.notna() & (sdate <= as_of)).to_numpy() & p["usable"]
     cs = p["construction_status"].astype("string")
     p["built"] = p["supplied"] & cs.eq("已建成").fillna(False).to_numpy(dtype=bool)
     p["idle"] = p["supplied"] & cs.eq("闲置").fillna(False).to_numpy(dtype=bool)

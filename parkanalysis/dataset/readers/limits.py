@@ -134,6 +134,19 @@ class RawTable:
     title_rows: list[str] = field(default_factory=list)
     #: what reading the file's structure inferred, for ``init`` (see :mod:`..layouts`)
     layout_notes: list[str] = field(default_factory=list)
+    #: the sheet of each row, when the table was read from several sheets of a workbook
+    row_sheets: np.ndarray | None = None
+    #: merged ranges of the body filled as Excel shows them: (range, cells filled, value)
+    merged_cells: list[tuple[str, int, object]] = field(default_factory=list)
+
+    def append_column(self, header: str, values) -> None:
+        """Add a column the package derived (e.g. 企业代码 looked up from names)."""
+        pos = len(self.headers)
+        self.headers = [*self.headers, header]
+        self.derived_positions.add(pos)
+        self.data[pos] = pd.Series(values, index=self.data.index, dtype=object)
+        if self.header_cell_rows is not None:
+            self.header_cell_rows = [*self.header_cell_rows, self.header_row]
 
     def header_row_of(self, position: int) -> int:
         """The Excel row of the header cell at ``position``."""

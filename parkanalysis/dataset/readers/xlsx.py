@@ -162,6 +162,83 @@ def _count_cells(path: Path, file: str, limits: ReadLimits) -> None:
         ) from None
 
 
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell [^>]*ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merged_ranges(path: Path, member: str | None) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of the sheet XML ``member``: ``(first row, first col, last row, last col)``
+    (1-based). They are listed after the cells, so the XML is read to its end."""
+    if member is None:
+        return []
+    out = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if member not in zf.namelist():
+                return []
+            tail = b""
+            with zf.open(member) as fh:
+                while chunk := fh.read(1 << 20):
+                    text = tail + chunk
+                    if b"mergeCell" in text:
+                        for m in _MERGE.finditer(text):
+                            out.append(
+                                (
+                                    int(m.group(2)),
+                                    _col(m.group(1)),
+                                    int(m.group(4)),
+                                    _col(m.group(3)),
+                                )
+                            )
+                        cut = text.rfind(b"<")
+                        tail = text[cut:] if cut >= 0 else b""
+                    else:
+                        tail = chunk[-64:]
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return []
+    return sorted(set(out))
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _fill_merged(body: list, merges, width: int) -> list[tuple[str, int, object]]:
+    """Cells inside a merged range of the body take the range's top-left value, as Excel
+    shows them; returns ``(range as written, how many cells were filled, the value)``."""
+    at = {r: i for i, (r, _) in enumerate(body)}
+    notes = []
+    for r1, c1, r2, c2 in merges:
+        if r1 not in at or (r1 == r2 and c1 == c2) or c1 > width:
+            continue
+        top = body[at[r1]][1][c1 - 1]
+        if top is None:
+            continue
+        filled = 0
+        for r in range(r1, r2 + 1):
+            if r not in at:
+                continue
+            row = body[at[r]][1]
+            for c in range(c1, min(c2, width) + 1):
+                if (r, c) != (r1, c1) and row[c - 1] is None:
+                    row[c - 1] = top
+                    filled += 1
+        if filled:
+            ref = f"{_letters(c1)}{r1}:{_letters(c2)}{r2}"
+            notes.append((ref, filled, top))
+    return notes
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col:
+        col, r = divmod(col - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def _sheet_has_formulas(path: Path, member: str | None) -> bool:
     """Whether the sheet XML ``member`` holds a formula (every sheet's XML when unknown)."""
     try:
@@ -269,6 +346,7 @@ def read_sheet(path: Path, file: str, wb, ws, spec: TableSpec) -> RawTable:
         width = len(headers)
         first = header_index + span + 1
         body = list(_sheet_rows(ws, first, width))
+        merged = _fill_merged(body, _merged_ranges(path, member), width)
     except ReadFailure:
         raise
     except Exception as exc:
@@ -286,6 +364,7 @@ def read_sheet(path: Path, file: str, wb, ws, spec: TableSpec) -> RawTable:
     raw.title_rows = [
         str(c) for row in grid[:header_index] for c in row if c is not None and str(c).strip()
     ]
+    raw.merged_cells = merged
     if span == 2:
         raw.header_cell_rows = header_cell_excel_rows(grid, header_index, width)
     if _sheet_has_formulas(path, member):

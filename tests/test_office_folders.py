@@ -1,0 +1,340 @@
+"""Whole office folders (tests/office_layouts.py) read as the canonical sample.
+
+For every folder of :data:`tests.office_layouts.FOLDERS` — a register, a statistics layout
+and a ledger layout as offices keep them, with one or two parks — ``init`` → ``validate``
+(no errors) → ``indicators`` for three periods and ``land`` equal the canonical sample's
+output (the JSON, value by value; each park of a two-park folder against the sample, since
+both parks are the sample). The profile's parks are the draft's (ids and names as ``init``
+wrote them) with the sample's phases and config (what an office types into the draft);
+``sources:`` is exactly what ``init`` wrote. The two-park folder of the issue's "done when"
+renders a period report with no edit at all. The inverse cases inject one defect into a
+folder and assert the finding that names it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import pytest
+import yaml
+
+from tests import office_layouts as OL
+from tests import test_layouts as TL
+from tests.conftest import SAMPLE
+
+cli = TL.cli
+
+
+def profile_from_draft(folder) -> dict:
+    """The draft's parks (ids, names) with the sample's phases and config; sources as drafted."""
+    draft = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    sample = yaml.safe_load((SAMPLE / "park.yaml").read_text(encoding="utf-8"))
+    parks = [
+        {**sample["parks"][0], "park_id": p["park_id"], "name": p["name"]} for p in draft["parks"]
+    ]
+    doc = {**sample, "parks": parks, "sources": draft["sources"]}
+    (folder / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return draft
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The sample's indicators (and with 1-2月 combined) and land, as JSON."""
+    out = {}
+    combined = tmp_path_factory.mktemp("reference")
+    shutil.copytree(SAMPLE, combined, dirs_exist_ok=True)
+    s = TL.jan_feb_combined(TL.canonical_stats())
+    s["园区代码"] = "GMY"
+    s["月份"] = [f"{y}-{m:02d}" for y, m in zip(s["year"], s["month"], strict=True)]
+    s[["园区代码", "企业代码", "月份", *TL.VALUES]].to_csv(
+        combined / "monthly_stats.csv", index=False
+    )
+    for p in TL.PERIODS:
+        for key, folder in ((False, SAMPLE), (True, combined)):
+            args = ("indicators", folder, "--period", p, "--format", "json")
+            out[(key, p)] = json.loads(cli(*args).stdout)
+    out["land"] = json.loads(cli("land", SAMPLE, "--format", "json").stdout)
+    return out
+
+
+@pytest.fixture(scope="module", params=list(OL.FOLDERS))
+def office_folder(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    OL.write_folder(folder, request.param)
+    out = cli("init", folder).stdout
+    draft = profile_from_draft(folder)
+    return request.param, folder, out, draft
+
+
+def test_folder_reads_as_the_canonical_sample(office_folder, reference):
+    layout, folder, _, draft = office_folder
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    assert report["ok"], report["errors"][:5]
+    rules = {w["rule"] for w in report["warnings"]}
+    assert not rules & {"total_mismatch", "month_missing", "unknown_column", "sheet_not_read"} - (
+        {"sheet_not_read"} if layout == "office_register_sheets" else set()  # its 说明 sheet
+    ), rules
+    parks = [p["park_id"] for p in draft["parks"]]
+    assert len(parks) == OL.FOLDERS[layout][3]
+    combined = OL.FOLDERS[layout][1] in OL.COMBINED
+    for park in parks:
+        for period in TL.PERIODS:
+            args = ("indicators", folder, "--period", period, "--park", park, "--format", "json")
+            got = json.loads(cli(*args).stdout)
+            want = reference[(combined, period)]
+            assert [r["id"] for r in got] == [r["id"] for r in want]
+            for a, b in zip(got, want, strict=True):
+                assert a == b, (
+                    park,
+                    period,
+                    {k: (a.get(k), v) for k, v in b.items() if a.get(k) != v},
+                )
+        got = json.loads(cli("land", folder, "--park", park, "--format", "json").stdout)
+        assert same(got, reference["land"]), (park, got, reference["land"])
+
+
+def same(a, b) -> bool:
+    """Equal JSON, floats to 1e-12 relative (a ledger in 公顷 converted to 亩 and back differs
+    from the 亩 the sample wrote in the last bit: 248.6 / 15 × 15 ≠ 248.6 in binary)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b and type(a) is type(b)
+
+
+def test_init_says_what_it_inferred(office_folder):
+    layout, folder, out, draft = office_folder
+    register, stats, ledger, parks = OL.FOLDERS[layout]
+    assert "没有土地台账" not in out
+    if parks == 2:
+        names = [p["name"] for p in draft["parks"]]
+        assert names == sorted(OL.PARK_NAMES)
+        assert "共 2 个园区" in out and all(n in out for n in OL.PARK_NAMES)
+    if ledger != "canonical":
+        assert "征迁完成 → 已完成、征迁中 → 进行中、未征迁 → 未启动" in out
+        values = next(s["values"] for s in draft["sources"].values() if s["table"] == "parcels")
+        assert values["征迁安置状态"] == {
+            "征迁完成": "已完成",
+            "征迁中": "进行中",
+            "未征迁": "未启动",
+        }
+    if register in ("office", "two_parks"):
+        assert "工业企业 → 工业" in out
+        assert "「所属行业」写的是行业名称,按 GB/T 4754 读作行业代码" in out
+        n = len(OL.PARK_NAMES[: OL.FOLDERS[layout][3]]) * 62  # every enterprise, to the month
+        assert f"「入驻时间」有 {n} 个只写到月的日期" in out
+    if stats in ("files_per_month", "files_per_year"):
+        files = [f for f, s in draft["sources"].items() if s["table"] == "monthly_stats"]
+        assert len(files) == len(list(folder.glob("*工业企业月报.*"))) > 1
+
+
+def test_two_park_folder_renders_without_edits(tmp_path):
+    """The issue's folder: a sheet-per-month workbook, a two-park register, a ledger without
+    status columns — init → validate → render, park.yaml as init wrote it."""
+    folder = tmp_path / "开发区"
+    OL.write_folder(folder, "two_parks")
+    cli("init", folder)
+    draft = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    assert cli("validate", folder).returncode == 0
+    park = draft["parks"][1]["park_id"]
+    out = tmp_path / "out"
+    cli("render", "period", "--data", folder, "--period", "2016年1-5月", "--park", park,
+        "--out", out)  # fmt: skip
+    html = next(out.rglob("*.html")).read_text(encoding="utf-8")
+    assert draft["parks"][1]["name"] in html and "工业总产值" in html
+
+
+# -- inverse cases ----------------------------------------------------------------------------
+
+DEFECTS = [
+    ("files_per_month", "month_gone"),
+    ("files_per_year", "total_wrong"),
+    ("files_per_month", "sheet_unreadable"),
+    ("files_per_year", "sheet_unreadable"),
+    ("files_per_year", "cumulative_as_monthly"),
+    ("two_parks", "month_gone"),
+    ("two_parks_sheet_per_park", "month_gone"),
+    ("office_register_sheets", "total_wrong"),
+]
+
+
+@pytest.mark.parametrize(("layout", "defect"), DEFECTS)
+def test_injected_defect_is_found(tmp_path, layout, defect):
+    folder = tmp_path / layout
+    paths = OL.write_folder(folder, layout, defect)
+    cli("init", folder)
+    profile_from_draft(folder)
+    proc = cli("validate", folder, "--format", "json", check=False)
+    report = json.loads(proc.stdout)
+    found = [*report["errors"], *report["warnings"]]
+    if defect == "month_gone":
+        f = [f for f in report["errors"] if f["rule"] == "month_missing"]
+        assert f and all(x["value"] == "2016-04" for x in f), found[:5]
+        assert proc.returncode == 2
+    elif defect == "total_wrong":
+        (f,) = [f for f in found if f["rule"] == "total_mismatch"]
+        assert f["column"] == "税收(万元)" and "差 100" in f["message"]
+        assert f["file"] in {p.name for p in paths}
+    elif defect == "sheet_unreadable":  # the month is an error; the sheet or file is named
+        (hole,) = [f for f in report["errors"] if f["rule"] == "month_missing"]
+        assert hole["value"] == "2016-04"
+        if layout == "files_per_month":  # no header: not recognised as the table, and said so
+            (f,) = [f for f in found if f["rule"] == "unrecognised_file"]
+            assert f["file"] == "2016年4月工业企业月报.csv"
+        else:
+            (f,) = [f for f in report["errors"] if f["rule"] == "sheet_not_read"]
+            assert (f["file"], f["column"]) == ("2016年工业企业月报.xlsx", "4月")
+        assert proc.returncode == 2
+    elif defect == "cumulative_as_monthly":
+        (f,) = [f for f in report["errors"] if f["rule"] == "monthly_looks_cumulative"]
+        assert f["column"] == "工业总产值(万元)"
+    else:  # pragma: no cover
+        raise AssertionError(defect)
+
+
+# -- reading rules on classes of cells ---------------------------------------------------------
+
+
+def test_month_precision_dates_read_as_the_month(tmp_path):
+    """Every spelling of a month-precision date, for random months, is the month's first day."""
+    import numpy as np
+    import pandas as pd
+
+    from parkanalysis.dataset._parse import month_only, parse_date
+
+    rng = np.random.default_rng(2014)
+    cells, want = [], []
+    for _ in range(400):
+        y, m = int(rng.integers(1950, 2100)), int(rng.integers(1, 13))
+        kind = int(rng.integers(5))
+        cell = [f"{y}.{m:02d}", f"{y}年{m}月", f"{y}-{m:02d}", f"{y}/{m}", f"{y}{m:02d}"][kind]
+        if kind == 0 and m < 10 and rng.random() < 0.5:
+            cell = y + m / 10  # the number an office types: 2013.1
+        cells.append(cell)
+        want.append(f"{y:04d}-{m:02d}-01")
+    dates, bad = parse_date(pd.Series(cells, dtype=object))
+    assert not bad.any()
+    assert [str(d)[:10] for d in dates] == want
+    assert month_only(pd.Series(cells, dtype=object)).all()
+    days = pd.Series(["2014-03-05", "2014年3月5日", 41703], dtype=object)
+    assert not month_only(days).any()
+
+
+def _sample_copy(folder):
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def test_merged_cells_and_an_empty_header_are_named_as_excel_shows_them(tmp_path):
+    """A 月份 cell merged down over each month's rows is read as Excel shows it (and listed
+    with its range); a column with data under an empty header names its letter and neighbours."""
+    import openpyxl
+    import pandas as pd
+
+    folder = _sample_copy(tmp_path / "merged")
+    (folder / "monthly_stats.csv").unlink()
+    s = pd.read_csv(SAMPLE / "monthly_stats.csv", dtype={"月份": str})
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["月份", "企业代码", *TL.VALUES[:2], None, *TL.VALUES[2:]])
+    ranges = []
+    for month, g in s.groupby("月份"):
+        start = ws.max_row + 1
+        for i, (_, r) in enumerate(g.iterrows()):
+            vals = [None if pd.isna(r[c]) else r[c] for c in TL.VALUES]
+            ws.append([month if i == 0 else None, r["企业代码"], *vals[:2], 1, *vals[2:]])
+        ws.merge_cells(f"A{start}:A{ws.max_row}")
+        ranges.append(f"A{start}:A{ws.max_row}")
+    wb.save(folder / "monthly_stats.xlsx")
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    assert report["ok"], report["errors"][:3]
+    assert report["tables"]["monthly_stats"] == len(s)
+    (merged,) = [w for w in report["warnings"] if w["rule"] == "merged_cells"]
+    assert merged["column"] == ranges[0] and f"等 {len(ranges)} 处合并单元格" in merged["message"]
+    assert f"填入其余 {len(s) - len(ranges)} 个单元格" in merged["message"]
+    (empty,) = [w for w in report["warnings"] if w["rule"] == "unknown_column"]
+    assert empty["column"] == "E列(空表头)"
+    assert f"左边是「{TL.VALUES[1]}」、右边是「{TL.VALUES[2]}」" in empty["message"]
+    for period in TL.PERIODS:  # read as the canonical table
+        got = cli("indicators", folder, "--period", period, "--format", "json").stdout
+        want = cli("indicators", SAMPLE, "--period", period, "--format", "json").stdout
+        assert json.loads(got) == json.loads(want)
+
+
+def test_a_cell_finding_of_a_month_sheet_names_the_sheet(tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "office"
+    path = TL.write_layout(folder, "sheets_by_code")
+    wb = openpyxl.load_workbook(path)
+    wb["2016年3月"]["D5"] = "不详"
+    wb.save(path)
+    TL.init_and_profile(folder)
+    report = json.loads(cli("validate", folder, "--format", "json", check=False).stdout)
+    (f,) = [f for f in report["errors"] if f["value"] == "不详"]
+    assert f["row"] == 5 and f["message"].startswith("工作表「2016年3月」第5行:")
+
+
+def test_value_maps_are_what_the_park_yaml_says(tmp_path):
+    """The drafted value map is applied from park.yaml: removed, the office words are refused
+    cell by cell; edited, the edit is what is read."""
+    folder = tmp_path / "office"
+    OL.write_folder(folder, "hectare_ledger_csv_by_name")
+    cli("init", folder)
+    profile_from_draft(folder)
+    doc = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    ledger = next(k for k, v in doc["sources"].items() if v["table"] == "parcels")
+    del doc["sources"][ledger]["values"]
+    (folder / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    report = json.loads(cli("validate", folder, "--format", "json", check=False).stdout)
+    refused = {f["value"] for f in report["errors"] if f["rule"] == "bad_choice" and f["value"]}
+    assert refused == {"征迁完成", "征迁中", "未征迁"}
+    doc["sources"][ledger]["values"] = {"征迁安置状态": {"征迁完成": "已完成", "征迁中": "已完成",
+                                                     "未征迁": "未启动"}}  # fmt: skip
+    (folder / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert json.loads(cli("validate", folder, "--format", "json").stdout)["ok"]
+
+
+def test_register_words_unknown_industry_and_exit_without_date(tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "office"
+    OL.write_folder(folder, "office_register_sheets")
+    path = folder / "入园企业名录.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    head = [c.value for c in ws[2]]
+    ws.cell(3, head.index("所属行业") + 1).value = "家具制作"
+    ws.cell(4, head.index("企业状态") + 1).value = "迁出"
+    wb.save(path)
+    cli("init", folder)
+    profile_from_draft(folder)
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    (ind,) = [w for w in report["warnings"] if w["value"] == "家具制作"]
+    assert ind["row"] == 3 and "最接近的行业名称:家具制造业" in ind["message"]
+    (gone,) = [w for w in report["warnings"] if w["rule"] == "missing_value" and w["row"] == 4]
+    assert "没有退出日期" in gone["message"]
+
+
+def test_public_land_may_be_supplied_and_stays_out_of_the_ratios(tmp_path):
+    """Roads given by 划拨 recorded as 已供: a warning, and every land figure unchanged (they
+    were never usable land)."""
+    import pandas as pd
+
+    folder = _sample_copy(tmp_path / "roads")
+    p = pd.read_csv(folder / "parcels.csv", dtype=str)
+    roads = p["规划用途"].isin(["道路", "绿地", "水域"])
+    p.loc[roads, ["供应状态", "供地方式", "供地日期"]] = ["已供", "划拨", "2012-03-01"]
+    p.to_csv(folder / "parcels.csv", index=False)
+    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    assert report["ok"]
+    flagged = [w for w in report["warnings"] if w["rule"] == "public_land_supplied"]
+    assert len(flagged) == int(roads.sum())
+    got = json.loads(cli("land", folder, "--format", "json").stdout)
+    want = json.loads(cli("land", SAMPLE, "--format", "json").stdout)
+    assert got == want
