@@ -141,6 +141,8 @@ class RawTable:
 
     def append_column(self, header: str, values) -> None:
         """Add a column the package derived (e.g. 企业代码 looked up from names)."""
+        import pandas as pd
+
         pos = len(self.headers)
         self.headers = [*self.headers, header]
         self.derived_positions.add(pos)
