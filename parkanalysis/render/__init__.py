@@ -190,13 +190,16 @@ def render_report(
             ensure_ascii=False,
             sort_keys=True,
         )
+    # Documents first, then the share record, then the HTML, then its key: a failed write
+    # (a refused template.docx) leaves no record without its page and the old key.
+    documents = write_documents(nb, plan)
+    page = export_html(nb, provenance=provenance)
+    if plan.params.get("share"):  # the record of the pages as written: before the HTML
         from parkanalysis.share.sidecar import write_sidecar
 
-        write_sidecar(plan.html_path, plan.params, plan.kind)  # before the HTML: both or none
-    # HTML first, then its key: a write that fails leaves the old HTML with its old key.
-    # Documents first, then the HTML, then its key: a failed write leaves the old key.
-    documents = write_documents(nb, plan)
-    atomic_write(plan.html_path, export_html(nb, provenance=provenance))
+        pages = {plan.html_path: page, **{path: None for path in documents.values()}}
+        write_sidecar(plan.html_path, plan.params, plan.kind, pages=pages)
+    atomic_write(plan.html_path, page)
     outputs = {"html": plan.html_path, **documents}
     atomic_write(plan.key_path, plan.key)
     plan.failed_path.unlink(missing_ok=True)
