@@ -310,6 +310,7 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
                 and (
                     report.withheld_in(ident, prev)
                     or report.withheld_in(ident, prev.previous_year())
+                    or report.growth_withheld_in(ident, prev)  # g − 百分点 = its growth
                 )
             )
             row[f"增速比{prev_label}(百分点)"] = (
