@@ -22,8 +22,6 @@ share report rendered alone prints exactly what the batch prints:
   more printed cell linked to it is withheld — the cheapest that can protect it (the
   smallest value at least as large as the protection it needs, else the largest smaller one).
 
-  A secondary cell that the published cells pin exactly (counts are exact integers) is
-  published again (``implied``): withholding it hides nothing.
 * **Growth**: per flow (and 从业人员) and span, the entrants and leavers of the 同口径 scope
   are aggregates under the same rules; the growth rate is withheld when, printed beside 本期
   and 上年同期, it would narrow a sensitive one (:meth:`ProtectedYear.growth_withheld`).
@@ -128,8 +126,6 @@ class ProtectedCell:
     sensitive: bool = False
     withheld: bool = False
     secondary: bool = False
-    #: published because the other cells determine it exactly (withholding it hides nothing)
-    implied: bool = False
 
     @property
     def label(self) -> str:
@@ -598,24 +594,7 @@ def _suppress(table: ProtectedYear) -> None:
     p = rules.p_percent / 100.0
     for _round in range(10 * len(table.cells) + 10):
         found = table.exposures()
-        # a secondary cell the published ones pin exactly (counts are exact integers) hides
-        # nothing: it is published again (once: withheld again later, it stays withheld), and
-        # never chosen to protect another cell
-        implied = [
-            e
-            for e in found
-            if e.hi - e.lo < 1e-6
-            and not table.cells[e.id].sensitive
-            and not table.cells[e.id].derived
-            and not table.cells[e.id].implied
-        ]
-        for e in implied:
-            c = table.cells[e.id]
-            c.withheld, c.secondary, c.implied = False, False, True
-        found = [e for e in found if e not in implied]
         if not found:
-            if implied:
-                continue  # audit again: the pattern changed
             return
         chosen: set[str] = set()
         for exp in found:
@@ -623,21 +602,13 @@ def _suppress(table: ProtectedYear) -> None:
             pick = _complement(table, exp.id, members, need, chosen)
             if pick is not None:
                 chosen.add(pick)
-        if not chosen:  # nothing linked is left to withhold: withhold all its neighbours,
-            # the cells published as implied only when nothing else is left
-            for last_resort in (False, True):
-                changed = False
-                for exp in found:
-                    for r in members.get(exp.id, []):
-                        for m in (r.total, *r.parts):
-                            c = table.cells.get(m)
-                            if c is None or c.derived or c.withheld:
-                                continue
-                            if c.implied and not last_resort:
-                                continue
-                            c.withheld = changed = True
-                if changed:
-                    break
+        if not chosen:  # nothing linked is left to withhold: withhold the whole component
+            for exp in found:
+                for r in members.get(exp.id, []):
+                    for m in (r.total, *r.parts):
+                        c = table.cells.get(m)
+                        if c is not None and not c.derived:
+                            c.withheld = True
             continue
         for cid in chosen:
             table.cells[cid].withheld = True
@@ -661,7 +632,7 @@ def _complement(table, cid, members, need, chosen) -> str | None:
                         continue
                     if c.derived or c.withheld:
                         nxt.append(m)  # look through unknown cells to their neighbours
-                    elif m not in chosen and not c.implied:
+                    elif m not in chosen:
                         candidates.append(c)
         frontier = nxt
     if not candidates:
