@@ -336,7 +336,10 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
 
     # ---- flows and employees (only for a year with monthly statistics)
     if fy <= year <= ly:
-        per_atom = _flow_contributions(ds, park, year, atoms, fm if year == fy else 1)
+        first = fm if year == fy else 1
+        if ds.jan_feb_combined and first == 2:
+            first = 1  # the first return is 1-2月: it covers January too
+        per_atom = _flow_contributions(ds, park, year, atoms, first)
         ents = sorted(set().union(*(t.index for t in per_atom.values())))
         above = np.column_stack(
             [per_atom[a]["above_size"].reindex(ents).fillna(False).to_numpy(bool) for a in atoms]
