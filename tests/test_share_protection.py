@@ -55,6 +55,7 @@ def _write_batch_sidecars(table, out, *, protect=True) -> None:
             "report": kind,
             "rules": table.rules.to_dict(),
             **table.sidecar_cells(report_cells(table, kind, s, e)),
+            "pages": [],  # the arithmetic only: no page is written
         }
         if not protect:  # the unprotected set: only primary suppression, nothing more
             for c in record["cells"]:

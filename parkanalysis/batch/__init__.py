@@ -246,11 +246,12 @@ def run_batch(
     ordered = [results[i] for i in range(len(jobs))]
     summary = BatchSummary(ordered, index, time.perf_counter() - start, _peak_rss_mb())
     if share:  # the attacker runs on what was written; an exposed set is not left behind
+        from parkanalysis.report.naming import is_share_name
         from parkanalysis.share.sidecar import enforce_folder
 
         texts = []
-        for folder in folders:
-            text, exposed = enforce_folder(folder)
+        for folder in folders:  # the office's own copies in the same folder are listed only
+            text, exposed = enforce_folder(folder, tolerated=lambda n: not is_share_name(n))
             texts.append(text)
             summary.share_exposed |= exposed
         summary.share_audit = "\n".join(texts)

@@ -235,15 +235,18 @@ def render_report(
             ensure_ascii=False,
             sort_keys=True,
         )
-        from parkanalysis.share.sidecar import write_sidecar
-
-        write_sidecar(plan.html_path, plan.params, plan.kind)  # before the HTML: both or none
-    # HTML first, then its key: a write that fails leaves the old HTML with its old key.
-    # Documents first, then the HTML, then its key: a failed write leaves the old key.
-    # the 工作稿's Word and PDF end with the same provenance as its page
+    # Documents first, then the share record, then the HTML, then its key: a failed write
+    # (a refused template.docx) leaves no record without its page and the old key.
+    # The 工作稿's Word and PDF end with the same provenance as its page.
     workings = provenance if plan.params.get("copy") == "work" else None
     documents = write_documents(nb, plan, provenance=workings)
-    atomic_write(plan.html_path, export_html(nb, provenance=provenance))
+    page = export_html(nb, provenance=provenance)
+    if plan.params.get("share"):  # the record of the pages as written: before the HTML
+        from parkanalysis.share.sidecar import write_sidecar
+
+        pages = {plan.html_path: page, **{path: None for path in documents.values()}}
+        write_sidecar(plan.html_path, plan.params, plan.kind, pages=pages)
+    atomic_write(plan.html_path, page)
     outputs = {"html": plan.html_path, **documents}
     atomic_write(plan.key_path, plan.key)
     plan.failed_path.unlink(missing_ok=True)

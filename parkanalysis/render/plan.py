@@ -316,15 +316,19 @@ def plan_report(
 
 def check_office_text(kind_name: str, checked: dict[str, Any], description: Description) -> None:
     """Read the office's texts file of the report once before any kernel runs: a file that
-    is not UTF-8 or has a bad front matter (``date:``, ``issuer:``, ``headings:``) is a
-    :class:`~parkanalysis.errors.DataError` naming file, row, key and value (exit 2)."""
+    is not UTF-8, has a bad front matter (``date:``, ``issuer:``, ``headings:``) or breaks
+    the image, link and (for a share copy) disclosure policy of
+    :mod:`parkanalysis.report.textpolicy` is a :class:`~parkanalysis.errors.DataError`
+    naming file, row, key and value (exit 2)."""
     from parkanalysis.periods import parse_period
     from parkanalysis.report.texts import read_office_text
 
     when = checked.get("period") if kind_name == "period" else checked.get("as_of")
     if when:
         read_office_text(
-            description.folder, parse_period(str(when)[:7] if kind_name == "land" else when)
+            description.folder,
+            parse_period(str(when)[:7] if kind_name == "land" else when),
+            share=bool(checked.get("share")),
         )
 
 

@@ -34,7 +34,9 @@ _PLACEHOLDER = re.compile(r"^【待填写[:：](.*)】$")
 def _plain(text: str) -> str:
     """Markdown inline marks removed, entities decoded."""
     text = re.sub(r"(\*\*|__|`)(.+?)\1", r"\2", text)
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", "", text)  # an office picture: HTML only
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # Markdown's backslash escapes
     return html.unescape(text).strip()
 
 

@@ -174,6 +174,8 @@ class PeriodReport(Report):
         # suppression already withholds 规上 or the total where the difference would disclose
         scope_n = table["scope"].map(scope_count).to_numpy(dtype="float64")
         growth_cut = (np.array([self._small(x) for x in scope_n]) | level_cut) & ~is_count
+        # V − 上年同期·(1+g) gives entrants − leavers·(1+g) away (share.table.growth_withheld)
+        growth_cut |= np.array([self.growth_withheld_in(i, self.period) for i in table["id"]])
         growth_cut &= table["yoy_pct"].notna().to_numpy() | level_cut
         table.loc[level_cut, ["value", "difference"]] = float("nan")
         table.loc[growth_cut, ["yoy_pct", "prev_value", "scope_value"]] = float("nan")
@@ -200,6 +202,24 @@ class PeriodReport(Report):
         s, e = period.start_month, period.end_month
         return any(table.withheld(m, *(e, e) if m == "employees" else (s, e)) for m in deps)
 
+    def growth_withheld_in(self, ident: str, period) -> bool:
+        """Share mode: True when the 同口径 growth of ``ident`` for ``period`` is withheld.
+
+        The growth goes with its entrants and leavers
+        (:meth:`parkanalysis.share.table.ProtectedYear.growth_withheld`); also its change in
+        百分点 against another period and its point on a trend chart.
+        """
+        if not self.share:
+            return False
+        deps = [m for m in SHARE_BASIS.get(ident, ()) if m in GROWTH_MEASURES]
+        if not deps:
+            return False
+        try:
+            table = self._protected(period.year)
+        except Exception:  # no data for that year: nothing of it is printed
+            return True
+        return any(table.growth_withheld(m, period.start_month, period.end_month) for m in deps)
+
     def shareable_trend(self, trend, indicator: str):
         """Blank trend points built from too few enterprises; return (trend, points hidden)."""
         trend = trend.copy()
@@ -211,6 +231,8 @@ class PeriodReport(Report):
             if protected.withheld(indicator, p.start_month, p.end_month):
                 trend.loc[i, ["value", "yoy_pct"]] = float("nan")
                 hidden += 1
+            elif protected.growth_withheld(indicator, p.start_month, p.end_month):
+                trend.loc[i, "yoy_pct"] = float("nan")
             elif self._small(scope_count(row["scope"])):
                 trend.loc[i, "yoy_pct"] = float("nan")
                 hidden += 1
@@ -544,6 +566,20 @@ SHARE_BASIS = {
     "labour_productivity": ("industrial_value_added", "employees"),
 }
 
+
+#: Measures whose 同口径 growth the protected table judges (share.table.growth_withheld).
+GROWTH_MEASURES = frozenset(
+    {
+        "industrial_output",
+        "industrial_value_added",
+        "above_size_output",
+        "above_size_value_added",
+        "fixed_asset_investment",
+        "tax_revenue",
+        "revenue",
+        "employees",
+    }
+)
 
 #: Data-check rules whose findings name no enterprise (the only ones a share report lists).
 SHARE_SAFE_RULES = frozenset({"ledger_not_closed"})

@@ -318,6 +318,7 @@ def _amount_table(report, comp, level_cut, growth_cut, prev_label):
                 and (
                     report.withheld_in(ident, prev)
                     or report.withheld_in(ident, prev.previous_year())
+                    or report.growth_withheld_in(ident, prev)  # g − 百分点 = its growth
                 )
             )
             row[f"{prev_label}同比(%)"] = report.marker if prev_hidden else _f1(r["prev_yoy_pct"])

@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from parkanalysis.report.form import chinese_form, parse_date
+from parkanalysis.report.textpolicy import SHARE_KEYS, is_shareable
 
 #: Folder of the office's texts inside a dataset folder.
 TEXTS_DIR = "texts"
@@ -65,11 +66,14 @@ FRONT_MATTER_KEYS = {
     "date": "成文日期(落款),如 2016-07-05",
     "issuer": "署名(落款),默认 park.yaml 的 issuer",
     "headings": "章节标题的办公室措辞:报告章节名: 标题",
+    **{key: "是:办公室已核对,本文可用于对外版(docs/SHARE.md)" for key in SHARE_KEYS},
 }
 #: The three parts of a 工作总结 (half year, year), in the seed's order.
 SUMMARY_PART = "{this}主要工作完成情况"
 PROBLEMS = "存在问题"
 PLAN = "{next}工作计划"
+#: Files of ``texts/`` that a report can use (the texts and the images they embed).
+_OFFICE_SUFFIXES = {".md", ".png", ".jpg", ".jpeg", ".gif"}
 #: Topics a 工作总结 has beyond the data, with the report section they follow.
 EXPECTED_TOPICS: dict[str, tuple[tuple[str, str], ...]] = {
     "half": (
@@ -170,6 +174,8 @@ def _front_matter(text: str, file: str) -> tuple[dict[str, Any], str]:
             if not isinstance(value, str) or not value.strip():
                 raise bad(key, value, "issuer 应为署名文字,如「工贸园管理委员会」。")
             front["issuer"] = value.strip()
+        elif key in SHARE_KEYS:  # the office marks the text fit for the 对外版
+            front["share"] = is_shareable({key: value})
         else:
             ok = isinstance(value, dict) and all(
                 isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
@@ -221,9 +227,14 @@ def texts_path(data: str | os.PathLike, period) -> Path:
 
 
 def office_files(data: str | os.PathLike) -> list[Path]:
-    """The office's own files in a dataset folder (texts and the Word template)."""
+    """The office's own files in a dataset folder (texts, their images, the Word template)."""
     root = Path(data)
-    files = sorted((root / TEXTS_DIR).glob("*.md")) if (root / TEXTS_DIR).is_dir() else []
+    folder = root / TEXTS_DIR
+    files = (
+        sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _OFFICE_SUFFIXES)
+        if folder.is_dir()
+        else []
+    )
     template = root / "template.docx"
     return [*files, template] if template.is_file() else files
 
@@ -236,14 +247,41 @@ def office_fingerprint(data: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def read_office_text(data: str | os.PathLike, period) -> OfficeText | None:
-    """The parsed texts file of ``period``, None when there is none."""
+def enterprise_names(data: str | os.PathLike) -> list[str]:
+    """Every name an office text could use for an enterprise of the register.
+
+    Full names, short names (with and without the park's region) and 企业代码, of every
+    park of the dataset.
+    """
+    from parkanalysis.dataset.cache import load_cached
+    from parkanalysis.projects import short_name
+
+    ds = load_cached(str(data))
+    regions = {p.region for p in ds.profile.parks.values()} | {None}
+    names: set[str] = set()
+    for ident, name in zip(ds.enterprises["enterprise_id"], ds.enterprises["name"], strict=True):
+        names.update({str(ident), str(name)})
+        names.update(short_name(str(name), region=r) for r in regions)
+    return sorted(names)
+
+
+def read_office_text(data: str | os.PathLike, period, *, share: bool = False) -> OfficeText | None:
+    """The parsed texts file of ``period``, None when there is none.
+
+    The text passes :mod:`parkanalysis.report.textpolicy` first: images only from
+    ``texts/``, links only http(s) (plain text in a share copy) and, for a share copy of a
+    text not marked ``对外: 是``, no enterprise name and no figure with a unit. Any finding
+    is a :class:`~parkanalysis.errors.DataError` (exit 2) listing each, before anything is
+    read beyond the text itself.
+    """
     from parkanalysis.errors import DataError, Finding
+    from parkanalysis.report.textpolicy import disclosures, vet_markdown
 
     path = texts_path(data, period)
     if not path.is_file():
         return None
     raw = path.read_bytes()
+    rel = f"{TEXTS_DIR}/{path.name}"
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -252,11 +290,21 @@ def read_office_text(data: str | os.PathLike, period) -> OfficeText | None:
                 "error",
                 "text_not_utf8",
                 "文字材料应为 UTF-8 编码的 Markdown 文本;请用记事本“另存为”并选择 UTF-8 后重试。",
-                file=f"{TEXTS_DIR}/{path.name}",
+                file=rel,
                 row=raw.count(b"\n", 0, exc.start) + 1,
             )
         ) from None
-    return parse_office_text(text, file=f"{TEXTS_DIR}/{path.name}")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    front, body = _front_matter(text, rel)  # front lines blanked: rows stay the file's
+    vetted = vet_markdown(body, texts_dir=path.parent, share=share, file=rel)
+    findings = list(vetted.findings)
+    if share and not front.get("share"):
+        findings += disclosures(vetted.text, enterprise_names(data), file=rel)
+    if findings:
+        raise DataError(findings)
+    out = parse_office_text(vetted.text, file=rel)
+    out.front = front
+    return out
 
 
 def _this_label(period) -> str:
@@ -297,7 +345,7 @@ def merge_office_texts(nb, params: dict[str, Any]):
         return nb
     period = parse_period(params["period"])
     share = resolve_copy(params.get("copy"), bool(params.get("share"))) == "share"
-    office = read_office_text(params["data"], period) or OfficeText()
+    office = read_office_text(params["data"], period, share=share) or OfficeText()
     labels = {"this": _this_label(period), "next": _next_label(period)}
     expected = [
         (topic.format(**labels), after) for topic, after in EXPECTED_TOPICS.get(period.kind, ())

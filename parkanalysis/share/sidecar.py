@@ -1,11 +1,25 @@
-"""The share sidecar (``*_share.cells.json``) and the audit of a folder of share reports.
+"""The share sidecar (``*.cells.json``) and the audit of a folder of share reports.
 
-Next to each share HTML the writer puts a JSON record of every protected cell the page
-prints: id, indicator, period, printed value or ``"withheld"``, and the relations between
-cells (``total = Σ parts``). The record holds nothing the page does not: withheld values are
-``null``. :func:`audit_folder` unions the records of one folder by park and year and runs the
-outsider's audit (:mod:`parkanalysis.share.audit`) on them — exactly what someone holding
-every page could compute.
+Next to each share HTML the writer puts a JSON record (:data:`FORMAT`) of every protected cell
+the page prints: id, indicator, period, printed value or ``"withheld"``, the relations between
+cells (``total = Σ parts``), and the pages written with it (HTML, Word, PDF) with the numbers
+each shows (:mod:`parkanalysis.share.pages`). The record holds nothing the page does not:
+withheld values are ``null``.
+
+:func:`audit_folder` judges a folder as it would be circulated. **Findings** (exit 1):
+
+* a file that is not a share page with its record — an internal report, the internal
+  ``index.html``, a data export, a page whose record was deleted;
+* a page that shows a number its record does not have (a figure edited in, or another page
+  under the name) — the page is read itself: HTML text, Word text, PDF text;
+* two records that disagree on a cell (two values, or published in one and withheld in the
+  other);
+* a withheld cell the outsider narrows below its protection interval (the linked system of
+  each park and year, solved with counts exact and integral: :mod:`parkanalysis.share.audit`).
+
+A record that cannot be read — invalid JSON, NaN or ±inf, a wrong type, a missing key — is a
+:class:`~parkanalysis.errors.ParameterError` (exit 2) naming the file and the key: it is never
+a pass and never taken for an exposure.
 
 Which cells a report prints is declared once, in :func:`report_cells`.
 """
@@ -13,9 +27,11 @@ Which cells a report prints is declared once, in :func:`report_cells`.
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +39,23 @@ from parkanalysis.errors import ParameterError
 from parkanalysis.share.audit import Cell, Exposure, Relation, audit_cells
 from parkanalysis.share.table import FLOW_MEASURES, ProtectedYear, cell_id
 
-__all__ = ["FORMAT", "audit_folder", "audit_text", "report_cells", "sidecar_path", "write_sidecar"]
+__all__ = [
+    "FORMAT",
+    "SHARE_INDEX",
+    "FolderAudit",
+    "audit_folder",
+    "audit_text",
+    "enforce_folder",
+    "report_cells",
+    "sidecar_path",
+    "write_sidecar",
+]
 
-FORMAT = "parkanalysis-share-cells/1"
+FORMAT = "parkanalysis-share-cells/2"
+#: The share copies' own index page (written by :mod:`parkanalysis.batch.index`).
+SHARE_INDEX = "index_share.html"
+#: A record larger than this is refused before it is parsed.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
 #: Trend charts of the period report (1-N月 points up to the period's end).
 TREND_MEASURES = ("industrial_output", "tax_revenue")
 HAZARD_MEASURES = (
@@ -64,8 +94,18 @@ def report_cells(table: ProtectedYear, kind: str, start: int, end: int) -> list[
     return [i for i in ids if i in table.cells]
 
 
-def write_sidecar(html_path: str | os.PathLike, params: dict[str, Any], kind: str) -> Path | None:
+def write_sidecar(
+    html_path: str | os.PathLike,
+    params: dict[str, Any],
+    kind: str,
+    *,
+    pages: dict[str | os.PathLike, str | None] | None = None,
+) -> Path | None:
     """Write the sidecar of one share report (``params`` as checked by ``parkanalysis.render``).
+
+    ``pages`` maps each page written with the report (HTML, Word, PDF) to its text when it
+    is not on disk yet (the HTML, written after its record) or None; the record keeps each
+    page's file name and the numbers it shows.
 
     Only the park reports (``period``, ``land``) print cells of a park-year table; the
     overview prints no park's level (its rules: :mod:`parkanalysis.report.overview`) and has
@@ -76,6 +116,7 @@ def write_sidecar(html_path: str | os.PathLike, params: dict[str, Any], kind: st
     from parkanalysis._io import atomic_write
     from parkanalysis.dataset.cache import load_cached
     from parkanalysis.periods import parse_period
+    from parkanalysis.share.pages import page_numbers
     from parkanalysis.share.table import protect_park_year
 
     full = load_cached(params["data"])
@@ -97,6 +138,10 @@ def write_sidecar(html_path: str | os.PathLike, params: dict[str, Any], kind: st
         "report": kind,
         "rules": table.rules.to_dict(),
         **table.sidecar_cells(report_cells(table, kind, start, end)),
+        "pages": [
+            {"file": Path(page).name, "numbers": page_numbers(page, text)}
+            for page, text in (pages or {}).items()
+        ],
     }
     path = sidecar_path(html_path)
     atomic_write(path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True))
@@ -105,62 +150,183 @@ def write_sidecar(html_path: str | os.PathLike, params: dict[str, Any], kind: st
 
 @dataclass
 class FolderAudit:
-    """What the outsider derives from one folder: exposures per (park, year)."""
+    """What the outsider derives from one folder (see the module docstring)."""
 
     files: int
     groups: dict[tuple[str, int], dict[str, Any]]
     exposures: dict[tuple[str, int], list[Exposure]]
+    #: (park-year the finding belongs to, or None; Chinese text) — tampering, foreign files
+    findings: list[tuple[tuple[str, int] | None, str]] = field(default_factory=list)
+    #: what a batch tolerates in a mixed folder (its internal copies), listed only
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not any(self.exposures.values())
+        return not any(self.exposures.values()) and not self.findings
 
 
-def _load(paths: Iterable[Path]):
+class _Bad(Exception):
+    """A malformed record: the key and what is wrong."""
+
+
+def _need(obj: Any, key: str, kinds, where: str):
+    if not isinstance(obj, dict) or key not in obj:
+        raise _Bad(f"缺少键 {where}{key}")
+    value = obj[key]
+    if kinds is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Bad(f"{where}{key} 应为数值,实为 {type(value).__name__}")
+        if not math.isfinite(value):
+            raise _Bad(f"{where}{key} 不是有限数值({value})")
+        return float(value)
+    if kinds is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise _Bad(f"{where}{key} 应为整数,实为 {type(value).__name__}")
+    if kinds is not int and not isinstance(value, kinds):
+        raise _Bad(f"{where}{key} 类型不对({type(value).__name__})")
+    return value
+
+
+def _reject_constant(name: str):
+    raise _Bad(f"含非法数值 {name}(NaN/Infinity 不是 JSON 数值)")
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    """A record, checked key by key; ParameterError (exit 2) naming the file otherwise."""
+    try:
+        if path.stat().st_size > MAX_RECORD_BYTES:
+            raise _Bad(f"超过 {MAX_RECORD_BYTES} 字节")
+        record = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
+        if not isinstance(record, dict):
+            raise _Bad("顶层应为 JSON 对象")
+        if record.get("format") != FORMAT:
+            raise _Bad(f"格式 {record.get('format')!r} 不是 {FORMAT}(请用本版本重新生成)")
+        _need(record, "park", str, "")
+        _need(record, "year", int, "")
+        _need(record, "report", str, "")
+        rules = _need(record, "rules", dict, "")
+        if _need(rules, "p_percent", float, "rules.") <= 0:
+            raise _Bad("rules.p_percent 应为正数")
+        for i, c in enumerate(_need(record, "cells", list, "")):
+            where = f"cells[{i}]."
+            _need(c, "id", str, where)
+            status = _need(c, "status", str, where)
+            if status not in ("published", "withheld"):
+                raise _Bad(f"{where}status 应为 published 或 withheld,实为 {status!r}")
+            if status == "published":
+                _need(c, "value", float, where)
+            elif c.get("value", "missing") is not None:
+                raise _Bad(f"{where}value 对不予公布的单元应为 null")
+            if "step" in c and _need(c, "step", float, where) <= 0:
+                raise _Bad(f"{where}step 应为正数")
+            for key in ("indicator", "period"):
+                _need(c, key, str, where)
+        for i, r in enumerate(_need(record, "relations", list, "")):
+            _need(r, "total", str, f"relations[{i}].")
+            parts = _need(r, "parts", list, f"relations[{i}].")
+            if not all(isinstance(x, str) for x in parts):
+                raise _Bad(f"relations[{i}].parts 应为单元编号的列表")
+        for i, page in enumerate(_need(record, "pages", list, "")):
+            name = _need(page, "file", str, f"pages[{i}].")
+            if Path(name).name != name:
+                raise _Bad(f"pages[{i}].file 应为文件名,不含路径")
+            numbers = _need(page, "numbers", list, f"pages[{i}].")
+            if not all(isinstance(x, str) for x in numbers):
+                raise _Bad(f"pages[{i}].numbers 应为字符串列表")
+    except _Bad as exc:
+        raise ParameterError(f"{path}: 对外版数据记录无效:{exc}。") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ParameterError(f"{path}: 不是有效的对外版数据记录({exc})。") from None
+    return record
+
+
+def _merge(paths: list[Path], findings: list) -> dict[tuple[str, int], dict[str, Any]]:
+    """The records by park and year; disagreements between records become findings."""
     groups: dict[tuple[str, int], dict[str, Any]] = {}
     for path in paths:
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ParameterError(f"{path}: 不是有效的对外版数据记录({exc})。") from None
-        if record.get("format") != FORMAT:
-            raise ParameterError(f"{path}: 格式 {record.get('format')!r} 不是 {FORMAT}。")
+        record = _read_record(path)
+        key = (record["park"], record["year"])
         group = groups.setdefault(
-            (str(record["park"]), int(record["year"])),
-            {"cells": {}, "relations": set(), "p": 0.0, "files": []},
+            key, {"cells": {}, "relations": set(), "p": 0.0, "files": [], "pages": {}, "from": {}}
         )
         group["files"].append(path.name)
         group["p"] = max(group["p"], float(record["rules"]["p_percent"]))
+        for page in record["pages"]:
+            group["pages"][page["file"]] = (path.name, page["numbers"])
         for c in record["cells"]:
             old = group["cells"].get(c["id"])
-            both = old is not None and old.status == "published" == c["status"]
-            if both and abs(old.value - float(c["value"])) > 1e-9:
-                raise ParameterError(f"{path}: 单元 {c['id']} 在不同报告中数值不一致。")
+            value = None if c["value"] is None else float(c["value"])
+            if old is not None and (old.status, old.value) != (c["status"], value):
+                findings.append(
+                    (
+                        key,
+                        f"数据记录不一致:单元 {old.label or c['id']} 在 {group['from'][c['id']]} "
+                        f"中为 {old.value if old.status == 'published' else '不予公布'},在 "
+                        f"{path.name} 中为 {value if c['status'] == 'published' else '不予公布'}",
+                    )
+                )
             if old is None or c["status"] == "published":
                 label = f"{c.get('name', c['indicator'])}({c['period']})"
-                value = None if c["value"] is None else float(c["value"])
                 group["cells"][c["id"]] = Cell(
                     c["id"], value, c["status"], float(c.get("step", 0.1)), label
                 )
+                group["from"][c["id"]] = path.name
         for r in record["relations"]:
             group["relations"].add(Relation(r["total"], tuple(r["parts"])))
     return groups
 
 
-def audit_folder(folder: str | os.PathLike) -> FolderAudit:
-    """Audit every ``*.cells.json`` in ``folder`` as an outsider would."""
+def audit_folder(
+    folder: str | os.PathLike, *, tolerated: Callable[[str], bool] | None = None
+) -> FolderAudit:
+    """Audit a folder of share copies as an outsider who reads everything in it.
+
+    ``tolerated(name)``: files that may share the folder without their own record (a batch's
+    internal copies in a mixed output folder); they are listed in ``notes``, not findings.
+    ``share-audit`` tolerates nothing: the folder is what would be circulated.
+    """
+    from parkanalysis.share.pages import PAGE_SUFFIXES, extra, page_numbers
+
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"文件夹不存在: {folder}")
     paths = sorted(folder.glob("*.cells.json"))
     if not paths:
         raise ParameterError(f"{folder} 中没有对外版数据记录(*.cells.json);请用 --share 生成报告。")
-    groups = _load(paths)
+    findings: list[tuple[tuple[str, int] | None, str]] = []
+    notes: list[str] = []
+    groups = _merge(paths, findings)
+    owner = {name: (key, rec) for key, g in groups.items() for name, rec in g["pages"].items()}
+    records = {p.name for p in paths}
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        if name.startswith(".") or name in records or name == SHARE_INDEX:
+            continue  # hidden: the cache and manifest of the output folder
+        if name not in owner:
+            if tolerated is not None and tolerated(name):
+                notes.append(name)
+                continue
+            what = "内部版或其他文件" if entry.suffix.lower() in PAGE_SUFFIXES else "非报告文件"
+            findings.append((None, f"{name}:{what},没有对外版数据记录,不得随对外版传阅"))
+            continue
+        key, (record, numbers) = owner[name]
+        if not entry.is_file():
+            findings.append((key, f"{name}:不是文件"))
+            continue
+        added = extra(Counter(page_numbers(entry)), Counter(numbers))
+        if added:
+            shown = "、".join(added[:8]) + ("……" if len(added) > 8 else "")
+            findings.append(
+                (
+                    key,
+                    f"{name}:页面上有数据记录 {record} 中没有的数字 {shown}"
+                    "(页面被改动或不是所记录的页面)",
+                )
+            )
     exposures = {
         key: audit_cells(g["cells"], sorted(g["relations"], key=repr), p_percent=g["p"])
         for key, g in groups.items()
     }
-    return FolderAudit(len(paths), groups, exposures)
+    return FolderAudit(len(paths), groups, exposures, findings, notes)
 
 
 def audit_text(result: FolderAudit) -> str:
@@ -181,16 +347,26 @@ def audit_text(result: FolderAudit) -> str:
             lines += [f"  - {e.describe()}" for e in found]
         else:
             lines.append(head + ";不予公布的数字均无法由已公布数字推算。")
+    if result.findings:
+        lines.append(f"文件夹中有 {len(result.findings)} 处问题:")
+        lines += [f"  - {text}" for _key, text in result.findings]
+    if result.notes:
+        lines.append(
+            f"另有 {len(result.notes)} 个内部版文件在同一文件夹,未核查;对外传阅时只取"
+            f" {SHARE_INDEX} 所列报告,不要整个文件夹发出。"
+        )
     verdict = (
         "结论:未发现可推算的不公布数字。"
         if result.ok
-        else "结论:存在可推算的不公布数字,这组对外版不得传阅。"
+        else "结论:存在可推算的不公布数字或与数据记录不符的文件,这组对外版不得传阅。"
     )
     return "\n".join([*lines, verdict])
 
 
-def enforce_folder(folder: str | os.PathLike) -> tuple[str, bool]:
-    """Audit a share folder; remove the reports of every exposed park-year.
+def enforce_folder(
+    folder: str | os.PathLike, *, tolerated: Callable[[str], bool] | None = None
+) -> tuple[str, bool]:
+    """Audit a share folder; remove the reports of every park-year with an exposure or finding.
 
     Returns ``(Chinese text, exposed?)``. Used by ``batch --share``: an exposed set of share
     copies is never left behind (the suppression is built to pass; this is the safety net).
@@ -198,14 +374,15 @@ def enforce_folder(folder: str | os.PathLike) -> tuple[str, bool]:
     folder = Path(folder)
     if not any(folder.glob("*.cells.json")):
         return "没有对外版数据记录可核查。", False
-    result = audit_folder(folder)
+    result = audit_folder(folder, tolerated=tolerated)
     text = audit_text(result)
-    for key, found in result.exposures.items():
-        if not found:
-            continue
-        for name in result.groups[key]["files"]:
-            sidecar = folder / name
-            sidecar.with_name(name.replace(".cells.json", ".html")).unlink(missing_ok=True)
-            sidecar.unlink(missing_ok=True)
+    bad = {key for key, found in result.exposures.items() if found}
+    bad |= {key for key, _text in result.findings if key is not None}
+    for key in sorted(bad):
+        group = result.groups[key]
+        for name in [*group["pages"], *group["files"]]:
+            (folder / name).unlink(missing_ok=True)
+        for name in group["files"]:
+            (folder / name.replace(".cells.json", ".html")).unlink(missing_ok=True)
         text += f"\n已删除园区 {key[0]} {key[1]}年的对外版报告,请检查保护规则后重新生成。"
     return text, not result.ok

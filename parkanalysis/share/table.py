@@ -22,6 +22,12 @@ share report rendered alone prints exactly what the batch prints:
   more printed cell linked to it is withheld — the cheapest that can protect it (the
   smallest value at least as large as the protection it needs, else the largest smaller one).
 
+* **Growth**: per flow (and 从业人员) and span, the entrants and leavers of the 同口径 scope
+  are aggregates under the same rules; the growth rate is withheld when, printed beside 本期
+  and 上年同期, it would narrow a sensitive one (:meth:`ProtectedYear.growth_withheld`).
+* **Data that start mid-year**: months before the first return are zero flows without
+  contributors, so the first year's 1-N月 = Σ months still holds.
+
 Ratios built on a flow (亩均, 地均, 规上占比, 劳动生产率) and growth rates are withheld
 with the flow they are built on; the report applies that (see ``ratio_withheld``).
 """
@@ -141,6 +147,21 @@ class ProtectedYear:
     rules: ShareRules
     cells: dict[str, ProtectedCell]
     relations: list[Relation]
+    #: (measure, start, end) → True when the 同口径 growth may not be printed (see
+    #: :meth:`growth_withheld`)
+    growth: dict[tuple[str, int, int], bool] = field(default_factory=dict)
+
+    def growth_withheld(self, measure: str, start: int, end: int) -> bool:
+        """True when the 同口径 growth of ``measure`` over the span may not be printed.
+
+        Printed beside 本期 V and 上年同期 L, a growth rate g gives V − L·(1+g) = entrants'
+        value − leavers' value·(1+g) (同口径 = the enterprises with complete returns in both
+        years). Entrants (current values outside the scope) and leavers (last year's values
+        outside it) are aggregates like any other: when either fails the primary rules, the
+        growth is withheld (and with it everything that would give it back: its trend point,
+        its change in 百分点). A span the table does not know counts as withheld.
+        """
+        return self.growth.get((measure, start, end), True)
 
     def cell(self, measure: str, start: int, end: int) -> ProtectedCell | None:
         return self.cells.get(cell_id(measure, self.year, start, end))
@@ -246,14 +267,28 @@ def _period_text(year: int, s: int, e: int) -> str:
     return f"{year}-{s:02d}" if s == e else f"{year}-{s:02d}..{year}-{e:02d}"
 
 
-def _flow_contributions(ds, park, year, atoms):
-    """Per atom: DataFrame of per-enterprise flows (registry order) and the 规上 flag."""
+def _flow_contributions(ds, park, year, atoms, first: int = 1):
+    """Per atom: DataFrame of per-enterprise flows (registry order) and the 规上 flag.
+
+    ``first``: the first month with statistics in ``year`` (data that start mid-year).
+    Months before it hold nothing: their atoms are zero flows of the same enterprises and
+    no employee count, so 1-N月 = Σ months still holds; an atom that straddles it is read
+    from ``first`` on.
+    """
     from parkanalysis.indicators import enterprise_table
 
     out = {}
-    for s, e in atoms:
-        table = enterprise_table(ds, _period_text(year, s, e), park=park)
+    for s, e in (a for a in atoms if a[1] >= first):
+        table = enterprise_table(ds, _period_text(year, max(s, first), e), park=park)
         out[(s, e)] = table.set_index("enterprise_id")
+    before = [a for a in atoms if a[1] < first]
+    if before and out:
+        empty = next(iter(out.values())).copy()
+        for column in set(FLOW_MEASURES.values()) & set(empty.columns):
+            empty[column] = 0.0
+        if "employees" in empty.columns:
+            empty["employees"] = np.nan
+        out.update((a, empty) for a in before)
     return out
 
 
@@ -275,7 +310,7 @@ _CACHE: dict[tuple, tuple[Any, ProtectedYear]] = {}
 
 def _build(ds, park: str, year: int) -> ProtectedYear:
     rules = share_rules(ds.config(park))
-    (fy, _fm), (ly, lm) = ds.month_range
+    (fy, fm), (ly, lm) = ds.month_range
     last = lm if year == ly else 12
     atoms = _atoms(last, bool(ds.jan_feb_combined))
     spans = _spans(atoms, last)
@@ -301,7 +336,10 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
 
     # ---- flows and employees (only for a year with monthly statistics)
     if fy <= year <= ly:
-        per_atom = _flow_contributions(ds, park, year, atoms)
+        first = fm if year == fy else 1
+        if ds.jan_feb_combined and first == 2:
+            first = 1  # the first return is 1-2月: it covers January too
+        per_atom = _flow_contributions(ds, park, year, atoms, first)
         ents = sorted(set().union(*(t.index for t in per_atom.values())))
         above = np.column_stack(
             [per_atom[a]["above_size"].reindex(ents).fillna(False).to_numpy(bool) for a in atoms]
@@ -342,13 +380,99 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
             if len(emp):
                 contrib = {str(k): float(v) for k, v in emp.items()}
                 add("employees", a[1], a[1], float(emp.sum()), contrib, 1.0)
+        growth = _growth_gates(ds, park, year, spans, rules)
+    else:
+        growth = {}
     # ---- hazards
     _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations)
     # ---- relocation land at each month end
     _relocation_cells(ds, park, year, atoms, add, relations)
-    table = ProtectedYear(park, year, last, rules, cells, relations)
+    table = ProtectedYear(park, year, last, rules, cells, relations, growth)
     _suppress(table)
     return table
+
+
+def _growth_gates(ds, park, year, spans, rules) -> dict[tuple[str, int, int], bool]:
+    """Per flow (and 从业人员) and span: is the 同口径 growth withheld (see
+    :meth:`ProtectedYear.growth_withheld`)? The scope is the indicators' own
+    (:func:`parkanalysis.indicators.measures.complete_rows`): rows with data in both years and
+    no 缺报 in either; 规上 measures take each year's 规上 list for its own level."""
+    from parkanalysis.errors import ParkAnalysisError
+    from parkanalysis.indicators.enterprises import collect
+    from parkanalysis.indicators.measures import complete_rows
+    from parkanalysis.periods import parse_period
+
+    out: dict[tuple[str, int, int], bool] = {}
+    for s, e in spans:
+        try:
+            core = collect(ds, parse_period(_period_text(year, s, e)), [park])
+        except ParkAnalysisError:
+            continue
+        if core.prev is None:
+            continue
+        here = core.park_pos == 0
+        ok = complete_rows(core)
+        arrays = {
+            m: (core.cur.flows[col], core.prev.flows[col]) for m, col in FLOW_MEASURES.items()
+        }
+        arrays["employees"] = (core.cur.employees, core.prev.employees)
+        for measure, (cur, prev) in arrays.items():
+            above = measure.startswith("above_size")
+            has_c = ~np.isnan(cur) & here & (core.cur.above if above else True)
+            has_p = ~np.isnan(prev) & here & (core.prev.above if above else True)
+            both = has_c & ~np.isnan(prev) & ok
+            entrants = cur[has_c & ~both]
+            leavers = np.concatenate([prev[has_p & ~both], -prev[both & ~has_p]])
+            s_cur, s_prev = float(cur[both].sum()), float(prev[both].sum())
+            if s_prev <= 0:  # no growth rate is computed, nothing to withhold
+                out[(measure, s, e)] = False
+                continue
+            if s_cur <= 0:  # −100 %: withheld (no factor to reason with)
+                out[(measure, s, e)] = True
+                continue
+            out[(measure, s, e)] = not _growth_protects(
+                rules,
+                level=float(cur[has_c].sum()),
+                last=float(prev[has_p].sum()),
+                factor=s_cur / s_prev,
+                entrants=entrants.tolist(),
+                leavers=leavers.tolist(),
+            )
+    return out
+
+
+def _growth_protects(rules, *, level, last, factor, entrants, leavers) -> bool:
+    """True when 本期 V, 上年同期 L and 同口径 growth (factor 1+g) leave entrants and leavers
+    protected.
+
+    The outsider knows E − (1+g)·X = V − (1+g)·L = c, with E ∈ [0, V] and X ∈ [0, L] (the
+    same-scope sums are not negative): E ∈ [max(0, c), V], X ∈ [max(0, −c/(1+g)), L]. An
+    aggregate that passes the primary rules may be narrowed; a sensitive one must keep its
+    protection interval (:func:`parkanalysis.share.audit.exposed`'s two-sided check).
+
+    >>> from parkanalysis.share.rules import ShareRules
+    >>> one = _growth_protects(ShareRules(), level=110.0, last=100.0, factor=1.0,
+    ...                        entrants=[10.0], leavers=[])   # one entrant: E = 10 exactly
+    >>> mixed = _growth_protects(ShareRules(), level=150.0, last=110.0, factor=1.05,
+    ...                          entrants=[20.0, 20.0, 20.0, 20.0], leavers=[30.0])
+    >>> one, mixed
+    (False, True)
+    """
+    p = rules.p_percent / 100.0
+    e_true, x_true = float(sum(entrants)), float(sum(leavers))
+    c = level - factor * last
+    for values, true, lo, hi in (
+        (entrants, e_true, max(0.0, c), level),
+        (leavers, x_true, max(0.0, -c / factor), last),
+    ):
+        if not rules.sensitive(values) or abs(true) < 1e-9:
+            continue
+        tol = 1e-6 * max(1.0, abs(true))
+        if lo > true - p * abs(true) + tol or hi < true + p * abs(true) - tol:
+            return False
+        if hi - lo < 2 * p * abs(hi) - tol:
+            return False
+    return True
 
 
 def _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations):

@@ -30,7 +30,9 @@
   chart it introduces.
 
 An office's own template: ``template.docx`` in the dataset folder (see :data:`TEMPLATE_NAME`).
-Its page setup and its styles (Normal, Title, Heading 1, Heading 2, Caption, Table Grid) are
+Only its look is taken (:mod:`~parkanalysis.report.writers.template`: styles, numbering, fonts,
+theme, page setup; relations, header/footer text, comments, properties and macros dropped);
+its page setup and its styles (Normal, Title, Heading 1, Heading 2, Caption, Table Grid) are
 used as they are; the writer then only sets what a style cannot (the zh-CN language, table
 widths, header-row repetition, keep-with-next).
 """
@@ -313,7 +315,9 @@ def new_document(template: str | os.PathLike | None = None):
     import docx
 
     if template is not None and Path(template).is_file():
-        doc = docx.Document(str(template))
+        from parkanalysis.report.writers.template import sanitized_template
+
+        doc = sanitized_template(template)  # its look only: no relations, text or macros
         _clear_body(doc)
         _setup_language(doc)
         _page_numbers(doc)
