@@ -90,7 +90,7 @@ def test_an_internal_report_dropped_in(published, reports, tmp_path):
 
 
 def _withheld_marker(page: str) -> str:
-    m = re.search(r"—\(少于\d+家或由个别企业主导,不予公布\)", unescape(page))
+    m = re.search(r"—[(（]少于\d+家或由个别企业主导[,，]不予公布[)）]", unescape(page))
     assert m, "the share page withholds something: the tampering has a target"
     return m.group(0)
 
