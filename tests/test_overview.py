@@ -197,3 +197,24 @@ def test_batch_renders_the_overview_of_the_year(zone, tmp_path):
     u = union([zone], [(zone.name, "P001"), (zone.name, "P002")])["monthly"]
     level = u.loc[u["month"].isin(months), "output_wan_yuan"].sum()
     assert f"{level:,.1f}" in _rows(page.read_text(encoding="utf-8"), "工业总产值(万元)")[0]
+
+
+def test_share_audit_reads_the_overview_pages(zone, tmp_path):
+    """The overview's share pages carry their record (pages and numbers, no cell): the
+    folder passes ``share-audit``, and a number edited into the page is found (exit 1)."""
+    from parkanalysis.cli import main
+    from parkanalysis.render import render_report
+
+    out = tmp_path / "share"
+    result = render_report(
+        "overview", out_dir=out, formats=("html", "docx"), data=str(zone), period=PERIOD,
+        share=True, outlook=False,
+    )  # fmt: skip
+    assert result.status == "rendered", result.error
+    assert sorted(p.suffix for p in out.glob("*.cells.json")) == [".json"]
+    assert main(["share-audit", str(out)]) == 0
+    page = result.html_path.read_text(encoding="utf-8")
+    edited = re.sub(r"(<td[^>]*>)\s*[\d,]+\.\d", r"\g<1>987,654.3", page, count=1)
+    assert edited != page
+    result.html_path.write_text(edited, encoding="utf-8")
+    assert main(["share-audit", str(out)]) == 1

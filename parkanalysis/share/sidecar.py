@@ -107,10 +107,14 @@ def write_sidecar(
     is not on disk yet (the HTML, written after its record) or None; the record keeps each
     page's file name and the numbers it shows.
 
-    Only the park reports (``period``, ``land``) print cells of a park-year table; the
-    overview prints no park's level (its rules: :mod:`parkanalysis.report.overview`) and has
-    no sidecar (None).
+    Only the park reports (``period``, ``land``) print cells of a park-year table. The
+    overview prints no park's level (its rules: :mod:`parkanalysis.report.overview`): its
+    record holds its pages and their numbers and no cell, so that ``share-audit`` reads it
+    as every other page (an edited number is found) and has nothing to solve. Other kinds
+    have no share copy (None).
     """
+    if kind == "overview":
+        return _write_overview_record(html_path, params, pages)
     if kind not in ("period", "land"):
         return None
     from parkanalysis._io import atomic_write
@@ -138,6 +142,31 @@ def write_sidecar(
         "report": kind,
         "rules": table.rules.to_dict(),
         **table.sidecar_cells(report_cells(table, kind, start, end)),
+        "pages": [
+            {"file": Path(page).name, "numbers": page_numbers(page, text)}
+            for page, text in (pages or {}).items()
+        ],
+    }
+    path = sidecar_path(html_path)
+    atomic_write(path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True))
+    return path
+
+
+def _write_overview_record(html_path, params: dict[str, Any], pages) -> Path:
+    """The record of an overview's share pages: the pages and their numbers, no cell."""
+    from parkanalysis._io import atomic_write
+    from parkanalysis.periods import parse_period
+    from parkanalysis.share.pages import page_numbers
+    from parkanalysis.share.rules import share_rules
+
+    record = {
+        "format": FORMAT,
+        "park": f"综述:{params.get('zone_name') or Path(str(params['data'])).name}",
+        "year": parse_period(params["period"]).year,
+        "report": "overview",
+        "rules": share_rules({}).to_dict(),
+        "cells": [],
+        "relations": [],
         "pages": [
             {"file": Path(page).name, "numbers": page_numbers(page, text)}
             for page, text in (pages or {}).items()
