@@ -111,6 +111,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "parkanalysis/indicators/measures.py",
             "tests/test_indicators.py",
             "tests/test_indicators_reference.py",
+            "tests/test_mutants_measures.py",
             f"{RB}::test_same_scope_growth_over_firms_of_both_years",
             f"{RB}::test_the_first_year_of_data_has_levels_and_no_growth",
             f"{RB}::test_growth_over_a_zero_base_is_not_computed",
@@ -197,7 +198,15 @@ def _config(target: str, tests: list[str]) -> str:
     )
 
 
-def _prepare(name: str) -> Path:
+def _stamp(paths: list[str]) -> str:
+    stamp = hashlib.sha256()
+    for path in paths:
+        stamp.update(path.encode() + b"\0" + (ROOT / path).read_bytes())
+    return stamp.hexdigest()
+
+
+def _prepare(name: str) -> tuple[Path, bool]:
+    """The module's folder, and whether only its tests changed since its last run."""
     target, tests = MODULES[name]
     folder = BUILD / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -209,20 +218,20 @@ def _prepare(name: str) -> Path:
     config = folder / "pyproject.toml"
     if not config.exists() or config.read_text(encoding="utf-8") != text:
         config.write_text(text, encoding="utf-8")
-    # mutmut keeps its verdicts in mutants/; they stand while the module, its tests and the
-    # package's other code are what they were (a changed file: every mutant run anew)
-    files = sorted({t.split("::")[0] for t in tests} | {target})
-    stamp = hashlib.sha256()
-    for path in [
-        *files,
-        *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("parkanalysis/**/*.py")),
-    ]:
-        stamp.update(path.encode() + b"\0" + (ROOT / path).read_bytes())
-    fingerprint = folder / "fingerprint"
-    if fingerprint.exists() and fingerprint.read_text() != stamp.hexdigest():
+    # mutmut keeps its verdicts in mutants/. A change to the package runs every mutant anew;
+    # a change to the module's tests only (stronger tests kill more, never fewer) runs the
+    # survivors of the last run again (mutmut collects which functions the new tests reach).
+    code = _stamp(sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("parkanalysis/**/*.py")))
+    pinned = _stamp([*sorted({t.split("::")[0] for t in tests} | {"tests/helpers.py"}), target])
+    fingerprint, tests_print = folder / "fingerprint", folder / "tests-fingerprint"
+    survivors_only = False
+    if fingerprint.exists() and fingerprint.read_text() != code:
         shutil.rmtree(folder / "mutants", ignore_errors=True)
-    fingerprint.write_text(stamp.hexdigest())
-    return folder
+    elif tests_print.exists() and tests_print.read_text() != pinned:
+        survivors_only = (folder / "mutants").is_dir()
+    fingerprint.write_text(code)
+    tests_print.write_text(pinned)
+    return folder, survivors_only
 
 
 def _results(folder: Path, env: dict[str, str]) -> dict[str, str]:
@@ -252,14 +261,18 @@ def _selected(name: str, status: dict[str, str]) -> dict[str, str]:
 
 
 def run(name: str, workers: int) -> tuple[int, int, list[str]]:
-    folder = _prepare(name)
+    folder, survivors_only = _prepare(name)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
     env.pop("PYTEST_ADDOPTS", None)
+    chosen = FUNCTIONS.get(name, [])
+    if survivors_only:
+        before = _selected(name, _results(folder, env))
+        chosen = sorted(k for k, v in before.items() if v not in ("killed", "timeout")) or chosen
     niceness = int(os.environ.get("MUTATE_NICE", "10"))
     started = time.monotonic()
     done = subprocess.run(
         [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children", str(workers),
-         *FUNCTIONS.get(name, [])],
+         *chosen],
         cwd=folder, capture_output=True, text=True, env=env, check=False,
         preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
     )  # fmt: skip
@@ -269,7 +282,9 @@ def run(name: str, workers: int) -> tuple[int, int, list[str]]:
         tail = (done.stdout + done.stderr)[-2000:]
         raise SystemExit(f"mutmut failed on {name} (log: {folder / 'last-run.log'}):\n{tail}")
     killed = sum(s in ("killed", "timeout", "caught by type check") for s in status.values())
-    survived = sorted(k for k, s in status.items() if s not in ("killed", "timeout"))
+    survived = sorted(
+        k for k, s in status.items() if s not in ("killed", "timeout", "caught by type check")
+    )
     total = len(status)
     score = 100.0 * killed / total if total else float("nan")
     took = time.monotonic() - started
