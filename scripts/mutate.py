@@ -191,8 +191,11 @@ def _config(target: str, tests: list[str]) -> str:
         'source_paths = ["parkanalysis"]\n'
         f"only_mutate = {toml_list([target])}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(tests)}\n"
-        # one process per mutant (mutmut forks the workers), no cache written, quiet
-        'pytest_add_cli_args = ["-n", "0", "-p", "no:cacheprovider", "-q", "-W", "ignore"]\n'
+        # one process per mutant (mutmut forks the workers), no cache written, quiet; the
+        # doctests of mutmut's copies of each function (one per mutant, each running the same
+        # example through the trampoline) left out: the function's own doctest still runs
+        'pytest_add_cli_args = ["-n", "0", "-p", "no:cacheprovider", "-q", "-W", "ignore", '
+        '"-k", "not __mutmut_"]\n'
         'also_copy = ["data", "notebooks"]\n'
         "timeout_multiplier = 5.0\n"
     )

@@ -186,3 +186,32 @@ def test_last_years_revenue_at_the_threshold(last_year, above):
     got = derive_above_size(m, ent, {"P": 2000.0})
     # 2015 is the first year: one December row stands for 12 months of that revenue
     assert got["above_size"].tolist() == [True, above]
+
+
+def test_derivation_from_no_statements_is_an_empty_frame_of_its_columns():
+    empty = statements(0).iloc[0:0]
+    ent = pd.DataFrame({"park_id": ["P0"], "enterprise_id": ["E0"], "kind": ["工业"]})
+    got = derive_above_size(empty, ent, {"P0": 100.0})
+    assert got.empty
+    assert list(got.columns) == ["park_id", "enterprise_id", "year", "above_size", "derived"]
+    assert [str(t) for t in got.dtypes] == ["str", "str", "int64", "bool", "bool"]
+    full = derive_above_size(statements(1), ent, {"P0": 100.0})
+    assert [str(t) for t in full.dtypes] == [str(t) for t in got.dtypes]  # the same types
+
+
+def test_the_1_2_convention_is_the_default():
+    """A first year starting with the February row covers January too unless told otherwise."""
+    m = pd.DataFrame(
+        {"park_id": "P", "enterprise_id": "E", "year": 2016, "month": [2, 3],
+         "revenue_wan_yuan": [200.0, 100.0]}
+    )  # fmt: skip
+    ent = pd.DataFrame({"park_id": ["P"], "enterprise_id": ["E"], "kind": ["工业"]})
+    by_default = derive_above_size(m, ent, {"P": 1500.0})  # 300 × 12 / 3 = 1200 < 1500
+    pd.testing.assert_frame_equal(by_default, derive_above_size(m, ent, {"P": 1500.0},
+                                                               jan_feb_combined=True))  # fmt: skip
+    assert by_default["above_size"].tolist() == [False]
+    assert derive_above_size(m, ent, {"P": 1500.0}, jan_feb_combined=False)[
+        "above_size"
+    ].tolist() == [
+        True  # 300 × 12 / 2 = 1800
+    ]
