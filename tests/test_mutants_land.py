@@ -11,6 +11,7 @@ monthly data before the window), and compared figure by figure.
 from __future__ import annotations
 
 import copy
+import re
 import math
 from pathlib import Path
 
@@ -224,7 +225,30 @@ def test_years_of_supply_left_is_the_remainder_over_the_recent_mean(seed, window
     else:
         assert got.years is None and "年均供地为0" in got.reason
     span = f"{recent.index[0]}-{recent.index[-1]}年" if len(recent) > 1 else f"{recent.index[0]}年"
-    assert got.reason == "" or span in got.reason
+    if recent.mean() <= 0:
+        assert got.reason == f"{span}未供地,年均供地为0,尚可供地年数无法计算(不设上限)"
+    elif len(recent) < window:
+        assert got.reason == f"完整年度仅{len(recent)}年,按{span}平均"
+    if window == 3:  # the documented default
+        assert years_of_supply_left(s, remaining) == got
+
+
+def test_years_of_supply_left_without_years_or_with_bad_arguments():
+    from parkanalysis.errors import ParameterError
+    from parkanalysis.land.history import years_of_supply_left
+
+    got = years_of_supply_left(pd.Series([], dtype=float), 10.0)
+    assert got.years is None and np.isnan(got.average_mu) and got.window == ()
+    assert got.reason == "没有完整年度的供地记录,尚可供地年数无法计算"
+    s = pd.Series([10.0, 20.0], index=[2014, 2015])
+    for window in (0, -1, True, 2.0, "3"):
+        with pytest.raises(ParameterError, match=re.escape(f"window 应为正整数,得到 {window!r}")):
+            years_of_supply_left(s, 5.0, window=window)
+    assert years_of_supply_left(s, 5.0, window=1).years == pytest.approx(5.0 / 20.0)
+    for remaining in (-0.1, math.inf, math.nan):
+        with pytest.raises(ParameterError, match=r"^remaining_mu 应为非负数"):
+            years_of_supply_left(s, remaining)
+    assert years_of_supply_left(s, 0.0).years == 0.0
 
 
 def test_complete_series_keeps_the_complete_years_only(sample):
