@@ -11,8 +11,8 @@ monthly data before the window), and compared figure by figure.
 from __future__ import annotations
 
 import copy
-import re
 import math
+import re
 from pathlib import Path
 
 import numpy as np
