@@ -259,3 +259,25 @@ def test_complete_series_keeps_the_complete_years_only(sample):
     assert list(s.index) == [y for y in h["year"] if y < 2015]
     assert s.tolist() == h.loc[h["year"] < 2015, "supplied_mu"].tolist()
     assert complete_series(h.iloc[0:0]).empty
+
+
+@pytest.mark.parametrize("value", [0, -2, True, "3", 2.5])
+def test_the_loader_refuses_a_supply_window_that_is_not_a_positive_integer(tmp_path, value):
+    """land.supply_window_years is checked once, by the loader's settings (dataset/settings.py),
+    before history.window_years reads it; a park.yaml without it gets 3."""
+    import yaml
+
+    from parkanalysis.errors import DataError
+    from parkanalysis.land.history import window_years
+    from tests.boundary_park import write_park
+
+    folder = write_park(tmp_path / "p", comparable=3)
+    assert window_years(load_dataset(folder), "TP") == 3
+    profile = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    profile["config"]["land"] = {"supply_window_years": value}
+    (folder / "park.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
+    with pytest.raises(DataError, match="supply_window_years"):
+        load_dataset(folder)
+    profile["config"]["land"] = {"supply_window_years": 1}
+    (folder / "park.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
+    assert window_years(load_dataset(folder), "TP") == 1
