@@ -179,6 +179,9 @@ def test_supply_history_is_the_sum_of_its_transactions(sample, as_of):
     supplied = p[p["supplied"].astype(bool)]
     assert sorted(tx["parcel_id"]) == sorted(supplied["parcel_id"].astype(str))
     assert (tx["supply_date"] <= cutoff).all() and tx["supply_date"].is_monotonic_increasing
+    # the year is an integer year (it labels the history and the forecast's transactions)
+    assert str(tx["year"].dtype) == "int64"
+    assert tx["year"].tolist() == tx["supply_date"].dt.year.tolist()
     h = supply_history(sample, as_of=as_of)
     years = range(int(tx["year"].min()), cutoff.year + 1)
     assert h["year"].tolist() == list(years)
