@@ -248,6 +248,8 @@ def test_years_of_supply_left_without_years_or_with_bad_arguments():
         with pytest.raises(ParameterError, match=re.escape(f"window 应为正整数,得到 {window!r}")):
             years_of_supply_left(s, 5.0, window=window)
     assert years_of_supply_left(s, 5.0, window=1).years == pytest.approx(5.0 / 20.0)
+    assert years_of_supply_left(s, 5.0).reason == "完整年度仅2年,按2014-2015年平均"
+    assert years_of_supply_left(s.iloc[1:], 5.0).reason == "完整年度仅1年,按2015年平均"
     for remaining in (-0.1, math.inf, math.nan):
         with pytest.raises(ParameterError, match=r"^remaining_mu 应为非负数"):
             years_of_supply_left(s, remaining)
