@@ -56,8 +56,8 @@ def tax_window(ds, pid, cutoff):
     return win.groupby(win["enterprise_id"].astype(str))["tax_wan_yuan"].sum().fillna(0.0)
 
 
-def reference_ratios(ds, as_of) -> dict[str, float]:
-    pid = ds.parks[0]
+def reference_ratios(ds, as_of, pid=None) -> dict[str, float]:
+    pid = pid or ds.parks[0]
     cutoff = resolve_as_of(ds, as_of)
     p = park_parcels(ds, pid, cutoff)
     sup = p[p["supplied"].astype(bool)]
@@ -100,10 +100,25 @@ def reference_ratios(ds, as_of) -> dict[str, float]:
     return out
 
 
-def assert_ratios(ds, as_of):
-    got = land_ratios(ds, as_of=as_of).set_index("id")
-    want = reference_ratios(ds, as_of)
-    assert sorted(got.index) == sorted(want)
+#: The ratios of 开发区土地集约利用评价规程 the ledger allows: id → (name, unit).
+SPEC = {
+    "supply_rate_pct": ("土地供应率", "%"),
+    "built_rate_pct": ("土地建成率", "%"),
+    "industrial_land_rate_pct": ("工业用地率", "%"),
+    "plot_ratio": ("综合容积率", ""),
+    "building_density_pct": ("建筑密度", "%"),
+    "industrial_investment_intensity_wan_yuan_per_ha": ("工业用地固定资产投入强度", "万元/公顷"),
+    "industrial_tax_per_ha": ("工业用地地均税收", "万元/公顷"),
+    "tax_per_ha": ("综合地均税收", "万元/公顷"),
+    "idle_rate_pct": ("土地闲置率", "%"),
+}
+
+
+def assert_ratios(ds, as_of, park=None):
+    got = land_ratios(ds, as_of=as_of, park=park).set_index("id")
+    want = reference_ratios(ds, as_of, park)
+    assert list(got.index) == list(SPEC)
+    assert got[["name", "unit"]].apply(tuple, axis=1).to_dict() == SPEC
     for rid, value in want.items():
         v = got.loc[rid, "value"]
         assert (math.isnan(v) and math.isnan(value)) or v == pytest.approx(value, rel=1e-12), (
@@ -112,16 +127,47 @@ def assert_ratios(ds, as_of):
             value,
         )
         # a figure not computed says why; a computed one says what it divided
-        assert got.loc[rid, "note"], rid
+        note = got.loc[rid, "note"]
+        assert isinstance(note, str) and note, (rid, note)
     return got
 
 
-@pytest.mark.parametrize("as_of", ["2011-06", "2013-12", "2014-09-30", "2015-06", "2016-06"])
+@pytest.mark.parametrize(
+    "as_of", ["2005-06", "2011-06", "2013-12", "2014-09-30", "2015-06", "2016-06"]
+)
 def test_ratios_of_the_sample_at_each_cut_off(sample, as_of):
-    assert_ratios(sample, as_of)
+    got = assert_ratios(sample, as_of)
+    if as_of == "2005-06":  # nothing approved or supplied yet: no rate, and why
+        assert got.loc["supply_rate_pct", "note"] == (
+            "缺少已达供地条件的土地(已报批的可利用土地),无法计算"
+        )
+    if as_of == "2016-06":  # every built parcel has its 建筑面积: the plain note
+        assert got.loc["plot_ratio", "note"] == "建筑面积 ÷ 已建成土地面积"
 
 
-@pytest.mark.parametrize("blank", [1, 7, "all"])
+def test_a_supply_rate_over_less_than_one_mu(sample):
+    """Half a 亩 approved and not supplied, nothing supplied: the rate is 0 %, not missing."""
+    parcels = sample.parcels.copy()
+    p = park_parcels(sample, "GMY", resolve_as_of(sample, "2016-06"))
+    keep = p.loc[p["remaining"].astype(bool), "parcel_id"].iloc[:1]
+    parcels = parcels[parcels["parcel_id"].isin(keep)].copy()
+    parcels["area_mu"] = 0.5
+    got = assert_ratios(variant(sample, parcels=parcels), "2016-06")
+    assert got.loc["supply_rate_pct", "value"] == 0.0
+
+
+def test_ratios_of_each_park_of_several(tmp_path):
+    from parkanalysis.sample import write_synthetic
+
+    write_synthetic(tmp_path / "prov", parks=2, enterprises=8, years=2)
+    ds = load_dataset(tmp_path / "prov")
+    values = []
+    for park in ds.parks:
+        values.append(assert_ratios(ds, None, park)["value"].tolist())
+    assert values[0] != values[1]  # each park's own ledger
+
+
+@pytest.mark.parametrize("blank", [1, 5, 6, 7, "all"])
 def test_ratios_on_the_built_parcels_that_have_the_input(sample, blank):
     """Blank 建筑面积 / 基底面积 / 投资 on some built parcels: the ratio over the others, the
     note says how many lack it (five named, then 等); on all of them: no figure."""
@@ -139,8 +185,8 @@ def test_ratios_on_the_built_parcels_that_have_the_input(sample, blank):
     else:
         rest = len(built) - len(chosen)
         assert f"{len(chosen)}宗" in note and f"按其余{rest}宗计算" in note, note
-        assert ("等" in note) is (len(chosen) > 5), note
-        assert chosen[0] in note
+        shown = "、".join(chosen[:5]) + ("等" if len(chosen) > 5 else "")
+        assert f"(investment_wan_yuan:{shown}),按其余" in note, note
 
 
 def test_ratios_without_tax_links_or_a_full_tax_year(sample):
