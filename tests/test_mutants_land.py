@@ -215,6 +215,27 @@ def test_the_tax_window_is_named_by_its_months(sample):
     assert got.loc["tax_per_ha", "note"].startswith("近12个月(2015年2月至2016年1月)")
     got = land_ratios(sample, as_of="2015-12").set_index("id")
     assert got.loc["tax_per_ha", "note"].startswith("近12个月(2015年1月至2015年12月)")
+    got = land_ratios(sample, as_of="2015-01").set_index("id")
+    assert got.loc["tax_per_ha", "note"].startswith("近12个月(2014年2月至2015年1月)")
+
+
+def test_ratios_without_construction_status_on_a_tiny_park_and_firms_without_statements(sample):
+    """No 建设状态 on the supplied parcels: no 建成率 or 闲置率 (not 0 %); a park of under one
+    亩 built and supplied still has its ratios; a firm on industrial land without statements
+    in the window adds 0 tax, not a missing sum."""
+    parcels = sample.parcels.copy()
+    parcels["construction_status"] = None
+    got = assert_ratios(variant(sample, parcels=parcels), "2016-06")
+    assert got.loc[["built_rate_pct", "idle_rate_pct"], "value"].isna().all()
+    tiny = sample.parcels.copy()
+    tiny["area_mu"] = tiny["area_mu"] / 10000
+    got = assert_ratios(variant(sample, parcels=tiny), "2016-06")
+    assert got["value"].notna().all()
+    ent = sample.enterprises
+    on_land = ent.loc[ent["parcel_ids"].map(lambda ids: len(ids) > 0), "enterprise_id"]
+    quiet = sample.monthly[sample.monthly["enterprise_id"] != on_land.iloc[0]]
+    got = assert_ratios(variant(sample, monthly=quiet), "2016-06")
+    assert got.loc["industrial_tax_per_ha", "value"] > 0
 
 
 @pytest.mark.parametrize("as_of", ["2010-06", "2013-12", "2014-12-30", "2014-12-31", "2016-06"])
