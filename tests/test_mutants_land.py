@@ -236,6 +236,13 @@ def test_ratios_without_construction_status_on_a_tiny_park_and_firms_without_sta
     quiet = sample.monthly[sample.monthly["enterprise_id"] != on_land.iloc[0]]
     got = assert_ratios(variant(sample, monthly=quiet), "2016-06")
     assert got.loc["industrial_tax_per_ha", "value"] > 0
+    # a firm whose tax cells are all blank in the window adds 0, not a guess
+    blank = sample.monthly.copy()
+    blank.loc[blank["enterprise_id"] == on_land.iloc[0], "tax_wan_yuan"] = np.nan
+    got = assert_ratios(variant(sample, monthly=blank), "2016-06")
+    assert (
+        got.loc["tax_per_ha", "value"] < assert_ratios(sample, "2016-06").loc["tax_per_ha", "value"]
+    )
 
 
 @pytest.mark.parametrize("as_of", ["2010-06", "2013-12", "2014-12-30", "2014-12-31", "2016-06"])
