@@ -85,6 +85,7 @@ SERIES = {
     "short": series([5, 8, 6, 9, 7]),
     "random": series(RNG.gamma(2.0, 30.0, 14).round(1)),
     "random_walk": series((100 + RNG.normal(0, 12, 11).cumsum()).round(1)),
+    "unit_steps": series([5, 6, 5, 6, 7, 6, 7, 8, 7]),  # whole-series scale exactly 1
 }
 
 
