@@ -21,6 +21,17 @@ from scipy.optimize import linprog
 from parkanalysis.share.audit import Cell, Exposure, Relation, audit_cells, bounds, exposed
 
 
+@pytest.fixture(autouse=True)
+def cold_audit():
+    """Each test starts with the audit's memo empty, as a fresh process does: results memoised
+    by an earlier caller (or inherited by a forked process) would hide the code under test."""
+    from parkanalysis.share import audit
+
+    audit._component_bounds.cache_clear()
+    audit._WITNESSES.clear()
+    yield
+
+
 def linked_table(rng, rows: int, cols: int, prefix: str, step: float):
     """A rows × cols table with row totals, column totals and a grand total, some withheld."""
     values = rng.integers(0, 60, (rows, cols)).astype(float)
