@@ -23,7 +23,7 @@ test: ## Run the whole test suite (installs Chromium, poppler, LibreOffice and f
 	@$(PY) -m pytest
 
 mutate: venv ## Mutation testing of the definitions (MODULES="rules periods" for some; docs/MUTATION.md)
-	@$(VENV)/bin/mutmut --help >/dev/null 2>&1 || $(VENV)/bin/uv pip install --python $(PY) -e ".[mutate]" \
+	@$(PY) -c "import mutmut" 2>/dev/null || $(VENV)/bin/uv pip install --python $(PY) -e ".[mutate]" \
 		|| $(PY) -m pip install -e ".[mutate]"
 	@$(PY) scripts/mutate.py $(MODULES)
 

@@ -5,9 +5,12 @@
 own folder ``build/mutate/NAME/`` (mutmut's ``mutants/`` copy and its verdicts live there: a
 second run with nothing changed reports them at once; a change to the package or to the
 module's tests runs every mutant anew), mutants in parallel workers (``MUTATE_WORKERS``,
-default the number of cores), each mutant stopping at its first failing test. It prints the
-score per module and every surviving mutant; docs/MUTATION.md records the scores and why the
-survivors that remain are equivalent or change no published figure.
+default 2: the machine is shared) under ``nice -n 10`` (``MUTATE_NICE``), each mutant stopping
+at its first failing test. A module may name the functions that carry its definition (the
+forecast's interval code in ``forecast/annual.py``): only their mutants run and count. It
+prints the score and wall time per module and every surviving mutant; docs/MUTATION.md
+records the scores and why the survivors that remain are equivalent or change no published
+figure.
 
 Exit status 1 when a module has a surviving mutant that is not listed in docs/MUTATION.md
 (by mutmut's name, e.g. ``parkanalysis.units.x_parse_unit__mutmut_3``), so a run before a
@@ -19,6 +22,7 @@ mutmut mutates function and method bodies, not module-level constants (a unit fa
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import re
@@ -83,6 +87,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         [
             "parkanalysis/units.py",
             "tests/test_units.py",
+            "tests/test_mutants_units.py",
             *(
                 f"{RB}::{t}"
                 for t in (
@@ -105,6 +110,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         [
             "parkanalysis/indicators/measures.py",
             "tests/test_indicators.py",
+            "tests/test_indicators_reference.py",
+            "tests/test_mutants_measures.py",
             f"{RB}::test_same_scope_growth_over_firms_of_both_years",
             f"{RB}::test_the_first_year_of_data_has_levels_and_no_growth",
             f"{RB}::test_growth_over_a_zero_base_is_not_computed",
@@ -115,33 +122,60 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         [
             "parkanalysis/dataset/frames.py",
             "tests/test_dataset_frames.py",
+            "tests/test_mutants_frames.py",
             f"{RB}::test_cumulative_to_monthly_never_across_years",
         ],
     ),
     "completeness": (
         "parkanalysis/dataset/completeness.py",
-        ["parkanalysis/dataset/completeness.py", "tests/test_logic_checks.py"],
+        [
+            "parkanalysis/dataset/completeness.py",
+            "tests/test_logic_checks.py",
+            "tests/test_indicators_reference.py",
+        ],
     ),
     "history": (
         "parkanalysis/land/history.py",
         [
             "parkanalysis/land/history.py",
             "tests/test_land.py",
+            "tests/test_mutants_land.py",
             f"{RB}::test_only_finished_years_are_complete",
         ],
     ),
     "ratios": (
         "parkanalysis/land/ratios.py",
-        ["parkanalysis/land/ratios.py", "tests/test_land.py"],
+        ["parkanalysis/land/ratios.py", "tests/test_land.py", "tests/test_mutants_land.py"],
     ),
     "intervals": (
         "parkanalysis/forecast/annual.py",
-        ["parkanalysis/forecast/annual.py", "tests/test_forecast.py"],
+        [
+            "parkanalysis/forecast/annual.py",
+            "tests/test_forecast.py",
+            "tests/test_mutants_intervals.py",
+        ],
     ),
     "audit": (
         "parkanalysis/share/audit.py",
-        ["parkanalysis/share/audit.py", "tests/test_share_protection.py"],
+        [
+            "parkanalysis/share/audit.py",
+            "tests/test_mutants_audit.py",
+            # the batch-rendering tests of test_share_protection.py take minutes per mutant
+            "tests/test_share_protection.py::test_protected_cells_hold_the_raw_sums_and_add_up",
+            "tests/test_share_protection.py::test_temporal_differencing_does_not_recover_q2",
+        ],
     ),
+}
+
+#: Modules of which only some functions carry a definition: name → mutmut name patterns.
+#: forecast/annual.py: the prediction intervals (the Laplace scale calibrated on rolling-origin
+#: errors, its half width, the bounds and their floor); the point forecast's candidates are
+#: scored by benchmarks/m3_forecast.py instead.
+FUNCTIONS: dict[str, list[str]] = {
+    "intervals": [
+        f"parkanalysis.forecast.annual.x_{f}__mutmut_*"
+        for f in ("_forecast_core", "_laplace_halfwidth", "_interval_frame")
+    ],
 }
 
 #: The order of a full run: the disclosure and period rules and the unit factors first.
@@ -157,14 +191,25 @@ def _config(target: str, tests: list[str]) -> str:
         'source_paths = ["parkanalysis"]\n'
         f"only_mutate = {toml_list([target])}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(tests)}\n"
-        # one process per mutant (mutmut forks the workers), no cache written, quiet
-        'pytest_add_cli_args = ["-n", "0", "-p", "no:cacheprovider", "-q", "-W", "ignore"]\n'
+        # one process per mutant (mutmut forks the workers), no cache written, quiet; the
+        # doctests of mutmut's copies of each function (one per mutant, each running the same
+        # example through the trampoline) left out: the function's own doctest still runs
+        'pytest_add_cli_args = ["-n", "0", "-p", "no:cacheprovider", "-q", "-W", "ignore", '
+        '"-k", "not __mutmut_"]\n'
         'also_copy = ["data", "notebooks"]\n'
         "timeout_multiplier = 5.0\n"
     )
 
 
-def _prepare(name: str) -> Path:
+def _stamp(paths: list[str]) -> str:
+    stamp = hashlib.sha256()
+    for path in paths:
+        stamp.update(path.encode() + b"\0" + (ROOT / path).read_bytes())
+    return stamp.hexdigest()
+
+
+def _prepare(name: str) -> tuple[Path, bool]:
+    """The module's folder, and whether only its tests changed since its last run."""
     target, tests = MODULES[name]
     folder = BUILD / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -176,20 +221,20 @@ def _prepare(name: str) -> Path:
     config = folder / "pyproject.toml"
     if not config.exists() or config.read_text(encoding="utf-8") != text:
         config.write_text(text, encoding="utf-8")
-    # mutmut keeps its verdicts in mutants/; they stand while the module, its tests and the
-    # package's other code are what they were (a changed file: every mutant run anew)
-    files = sorted({t.split("::")[0] for t in tests} | {target})
-    stamp = hashlib.sha256()
-    for path in [
-        *files,
-        *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("parkanalysis/**/*.py")),
-    ]:
-        stamp.update(path.encode() + b"\0" + (ROOT / path).read_bytes())
-    fingerprint = folder / "fingerprint"
-    if fingerprint.exists() and fingerprint.read_text() != stamp.hexdigest():
+    # mutmut keeps its verdicts in mutants/. A change to the package runs every mutant anew;
+    # a change to the module's tests only (stronger tests kill more, never fewer) runs the
+    # survivors of the last run again (mutmut collects which functions the new tests reach).
+    code = _stamp(sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("parkanalysis/**/*.py")))
+    pinned = _stamp([*sorted({t.split("::")[0] for t in tests} | {"tests/helpers.py"}), target])
+    fingerprint, tests_print = folder / "fingerprint", folder / "tests-fingerprint"
+    survivors_only = False
+    if fingerprint.exists() and fingerprint.read_text() != code:
         shutil.rmtree(folder / "mutants", ignore_errors=True)
-    fingerprint.write_text(stamp.hexdigest())
-    return folder
+    elif tests_print.exists() and tests_print.read_text() != pinned:
+        survivors_only = (folder / "mutants").is_dir()
+    fingerprint.write_text(code)
+    tests_print.write_text(pinned)
+    return folder, survivors_only
 
 
 def _results(folder: Path, env: dict[str, str]) -> dict[str, str]:
@@ -211,22 +256,38 @@ def _documented() -> set[str]:
     return set(re.findall(r"`(parkanalysis\.[\w.]+__mutmut_\d+)`", text))
 
 
+def _selected(name: str, status: dict[str, str]) -> dict[str, str]:
+    patterns = FUNCTIONS.get(name)
+    if not patterns:
+        return status
+    return {k: v for k, v in status.items() if any(fnmatch.fnmatch(k, p) for p in patterns)}
+
+
 def run(name: str, workers: int) -> tuple[int, int, list[str]]:
-    folder = _prepare(name)
+    folder, survivors_only = _prepare(name)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
     env.pop("PYTEST_ADDOPTS", None)
+    chosen = FUNCTIONS.get(name, [])
+    if survivors_only:
+        before = _selected(name, _results(folder, env))
+        chosen = sorted(k for k, v in before.items() if v not in ("killed", "timeout")) or chosen
+    niceness = int(os.environ.get("MUTATE_NICE", "10"))
     started = time.monotonic()
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children", str(workers)],
+        [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children", str(workers),
+         *chosen],
         cwd=folder, capture_output=True, text=True, env=env, check=False,
+        preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
     )  # fmt: skip
     (folder / "last-run.log").write_text(done.stdout + done.stderr, encoding="utf-8")
-    status = _results(folder, env)
+    status = _selected(name, _results(folder, env))
     if done.returncode != 0 and not status:
         tail = (done.stdout + done.stderr)[-2000:]
         raise SystemExit(f"mutmut failed on {name} (log: {folder / 'last-run.log'}):\n{tail}")
     killed = sum(s in ("killed", "timeout", "caught by type check") for s in status.values())
-    survived = sorted(k for k, s in status.items() if s not in ("killed", "timeout"))
+    survived = sorted(
+        k for k, s in status.items() if s not in ("killed", "timeout", "caught by type check")
+    )
     total = len(status)
     score = 100.0 * killed / total if total else float("nan")
     took = time.monotonic() - started
@@ -242,7 +303,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown module {unknown}; known: {', '.join(MODULES)}", file=sys.stderr)
         return 2
-    workers = int(os.environ.get("MUTATE_WORKERS", os.cpu_count() or 2))
+    workers = int(os.environ.get("MUTATE_WORKERS", min(2, os.cpu_count() or 1)))
     print(f"{'module':13s} {'file':40s} killed/all  score   time")
     documented = _documented()
     undocumented = []

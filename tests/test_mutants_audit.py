@@ -1,0 +1,182 @@
+"""The attacker's audit (share/audit.py) against a plain LP formulation of its definition.
+
+For every withheld cell the outsider's interval is the min and max of the cell over every
+non-negative table consistent with the printed cells (each within half a unit of its last
+digit) and the relations ``total = Σ parts``. The audit solves it per connected component,
+reuses feasible solutions and skips cells it has shown to be protected; none of that may change
+an answer. Here each interval is solved again with one dense LP over the whole table, and the
+exposure decision (``hi − lo < 2p·hi``; inside the office also ``lo ≤ x − p·x`` and ``hi ≥
+x + p·x``) recomputed, on generated linked tables (rows, columns and totals; several tables
+at once; many protection levels), across repeated calls (the module memoises).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from parkanalysis.share.audit import Cell, Exposure, Relation, audit_cells, bounds, exposed
+
+
+@pytest.fixture(autouse=True)
+def cold_audit():
+    """Each test starts with the audit's memo empty, as a fresh process does: results memoised
+    by an earlier caller (or inherited by a forked process) would hide the code under test."""
+    from parkanalysis.share import audit
+
+    audit._component_bounds.cache_clear()
+    audit._WITNESSES.clear()
+    yield
+
+
+def linked_table(rng, rows: int, cols: int, prefix: str, step: float):
+    """A rows × cols table with row totals, column totals and a grand total, some withheld."""
+    values = rng.integers(0, 60, (rows, cols)).astype(float)
+    if step < 1:
+        values = values + rng.integers(0, 10, (rows, cols)) / 10
+    cells, relations = {}, []
+
+    def add(cid, value):
+        cells[cid] = Cell(cid, round(float(value), 1), "published", step, f"{cid}标签")
+
+    for i in range(rows):
+        for j in range(cols):
+            add(f"{prefix}{i}{j}", values[i, j])
+        add(f"{prefix}{i}T", values[i].sum())
+        relations.append(Relation(f"{prefix}{i}T", tuple(f"{prefix}{i}{j}" for j in range(cols))))
+    for j in range(cols):
+        add(f"{prefix}T{j}", values[:, j].sum())
+        relations.append(Relation(f"{prefix}T{j}", tuple(f"{prefix}{i}{j}" for i in range(rows))))
+    add(f"{prefix}TT", values.sum())
+    relations.append(Relation(f"{prefix}TT", tuple(f"{prefix}{i}T" for i in range(rows))))
+    ids = list(cells)
+    for cid in rng.choice(ids, int(rng.integers(1, max(2, len(ids) // 3))), replace=False):
+        cells[cid].status = "withheld"
+    return cells, relations
+
+
+def reference_bounds(cells, relations):
+    ids = sorted(set(cells) | {c for r in relations for c in (r.total, *r.parts)})
+    pos = {c: k for k, c in enumerate(ids)}
+    a_eq = np.zeros((len(relations), len(ids)))
+    for row, r in enumerate(relations):
+        a_eq[row, pos[r.total]] = 1.0
+        for part in r.parts:
+            a_eq[row, pos[part]] -= 1.0
+    box = []
+    for c in ids:
+        cell = cells.get(c)
+        if cell is not None and cell.status == "published" and cell.value is not None:
+            box.append((max(0.0, cell.value - cell.step / 2), cell.value + cell.step / 2))
+        else:
+            box.append((0.0, None))
+    out = {}
+    for c in ids:
+        if c in cells and cells[c].status == "published":
+            continue
+        goal = np.zeros(len(ids))
+        goal[pos[c]] = 1.0
+        lo = linprog(goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
+        hi = linprog(-goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
+        out[c] = (
+            max(0.0, lo.fun if lo.status == 0 else 0.0),
+            -hi.fun if hi.status == 0 else math.inf,
+        )
+    return out
+
+
+def reference_exposed(cells, relations, p_percent, truth=None):
+    p = p_percent / 100
+    found = set()
+    for c, (lo, hi) in reference_bounds(cells, relations).items():
+        bad = hi - lo < 2 * p * hi - 1e-9 or hi - lo < 1e-6
+        x = None if truth is None else truth.get(c)
+        if x is not None and abs(x) > 1e-9:
+            bad |= lo > x - p * abs(x) + 1e-9 or hi < x + p * abs(x) - 1e-9
+        if bad:
+            found.add(c)
+    return found
+
+
+def tables(seed):
+    rng = np.random.default_rng(seed)
+    cells, relations = {}, []
+    for k in range(int(rng.integers(1, 4))):
+        c, r = linked_table(
+            rng, int(rng.integers(1, 4)), int(rng.integers(2, 4)), f"t{k}_", rng.choice([0.1, 1.0])
+        )
+        cells |= c
+        relations += r
+    return cells, relations
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bounds_are_the_lp_over_the_whole_table(seed):
+    cells, relations = tables(seed)
+    outsider = {
+        i: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step, c.label)
+        for i, c in cells.items()
+    }
+    got = bounds(outsider, relations)
+    want = reference_bounds(outsider, relations)
+    assert set(got) == set(want)
+    for c, (lo, hi) in want.items():
+        assert got[c][0] == pytest.approx(lo, abs=1e-6), c
+        assert got[c][1] == pytest.approx(hi, abs=1e-6) or got[c][1] == hi == math.inf, c
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("p_percent", [0.5, 15.0, 60.0])
+def test_exposure_decisions_are_those_of_the_full_lps(seed, p_percent):
+    cells, relations = tables(seed)
+    truth = {i: c.value for i, c in cells.items() if c.status != "published"}
+    office = exposed(cells, relations, p_percent=p_percent, truth=truth)
+    assert {e.id for e in office} == reference_exposed(cells, relations, p_percent, truth)
+    for e in office:
+        assert e.value == truth[e.id] and e.label == cells[e.id].label
+    blind = audit_cells(cells, relations, p_percent=p_percent)
+    outsider = {
+        i: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step, c.label)
+        for i, c in cells.items()
+    }
+    assert {e.id for e in blind} == reference_exposed(outsider, relations, p_percent)
+    assert all(e.value is None for e in blind)
+    # asked again (memoised components, remembered solutions): the same answer
+    again = exposed(cells, relations, p_percent=p_percent, truth=truth)
+    assert [(e.id, e.lo, e.hi) for e in again] == [(e.id, e.lo, e.hi) for e in office]
+
+
+@pytest.mark.parametrize("p_percent", [5.0, 10.0, 20.0, 30.0])
+def test_one_withheld_part_is_exposed_two_may_be_protected(p_percent):
+    """total = a + b + c: one withheld part is the difference (exposed); withholding two
+    leaves each within [0, their sum], protected when that is wide enough."""
+    vals = {"a": 30.0, "b": 25.0, "c": 45.0}
+    rel = [Relation("t", ("a", "b", "c"))]
+
+    def cells(withheld):
+        out = {k: Cell(k, v, "withheld" if k in withheld else "published", 1.0)
+               for k, v in vals.items()}  # fmt: skip
+        out["t"] = Cell("t", 100.0, "published", 1.0)
+        return out
+
+    assert [e.id for e in audit_cells(cells({"a"}), rel, p_percent=p_percent)] == ["a"]
+    two = cells({"a", "b"})
+    truth = {"a": 30.0, "b": 25.0}
+    got = {e.id for e in exposed(two, rel, p_percent=p_percent, truth=truth)}
+    assert got == reference_exposed(two, rel, p_percent, truth)
+    lo, hi = bounds(two, rel)["a"]
+    assert (lo, hi) == pytest.approx((0.0, 55.0 + 1.0), abs=1e-6)  # 100 ± 0.5 − 45 ± 0.5
+
+
+def test_a_cell_without_relations_is_unbounded_and_the_message_says_so():
+    cells = {"x": Cell("x", 12.0, "withheld", 1.0, "某项")}
+    assert bounds(cells, []) == {"x": (0.0, math.inf)}
+    assert exposed(cells, [], p_percent=10, truth={"x": 12.0}) == []
+    # x = y with y unknown too: x is anywhere in [0, ∞), never exposed
+    assert exposed({"x": Cell("x", 5.0, "withheld")}, [Relation("x", ("y",))], p_percent=10) == []
+    text = Exposure("x", "某项", 2.0, math.inf, 3.0).describe()
+    assert text == "某项:可推算区间 [2.0, ∞](真实值 3.0)"
+    assert Exposure("x", "", 1234.5, 2000.0, None).describe() == "x:可推算区间 [1,234.5, 2,000.0]"
