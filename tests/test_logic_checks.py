@@ -491,11 +491,14 @@ def test_safety_without_hazard_data_says_so(tmp_path):
     folder = copy_sample(tmp_path)
     (folder / H).unlink()
     html = PeriodReport(data=str(folder), period="2016H1").safety()._repr_html_()
-    assert NO_DATA_SENTENCE in html and "未排查出安全隐患" not in html
+    from parkanalysis.report.form import chinese_form
+
+    assert chinese_form(NO_DATA_SENTENCE) in html and "未排查出安全隐患" not in html
 
 
 def test_period_without_inspections_says_so(tmp_path):
     from parkanalysis.report import PeriodReport
+    from parkanalysis.report.form import chinese_form
     from parkanalysis.safety import NO_RECORDS_SENTENCE
 
     folder = copy_sample(tmp_path)
@@ -504,7 +507,7 @@ def test_period_without_inspections_says_so(tmp_path):
     for share in (False, True):
         r = PeriodReport(data=str(folder), period="2016H1", share=share)
         html = r.safety()._repr_html_()
-        assert NO_RECORDS_SENTENCE in html and "未排查出安全隐患" not in html
+        assert chinese_form(NO_RECORDS_SENTENCE) in html and "未排查出安全隐患" not in html
 
 
 def test_late_june_h1_report_states_the_rate(tmp_path):

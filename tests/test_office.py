@@ -436,7 +436,9 @@ def test_period_report_renders_without_parcel_links(tmp_path):
     truth = _make(folder, "gbk_csv")
     cli("init", folder)
     out = tmp_path / "reports"
-    cli("render", "period", "--data", folder, "--period", "2016年1-5月", "--out", out)
+    # the 工作稿: its appendix 增速口径对照 prints the 同口径 level beside the 全口径 one
+    cli("render", "period", "--data", folder, "--period", "2016年1-5月", "--out", out,
+        "--copy", "work")  # fmt: skip
     (page,) = out.glob("*.html")
     text = page.read_text(encoding="utf-8")
     exp = expected_indicators(truth)

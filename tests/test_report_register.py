@@ -114,7 +114,7 @@ def test_body_keeps_method_material_in_the_appendix(name, request):
     codes |= set(pd.read_csv(SAMPLE / "enterprises.csv")["企业代码"])
     assert not [c for c in codes if c in body]
     appendix = text.split(APPENDIX, 1)[1]
-    assert "P50" in appendix and "北京时间" in appendix
+    assert "P10-P90" in appendix and "北京时间" in appendix
     # the 全口径/同口径 reconciliation is method material: in the appendix, not the body
     assert "增速口径对照" not in body and "增速口径对照" in appendix
     assert "docs/" not in body

@@ -521,8 +521,8 @@ def test_only_finished_years_are_complete(as_of, last_complete):
 @pytest.mark.parametrize(("k", "withheld"), [(4, False), (5, True)])
 def test_report_layer_asks_the_rule(tmp_path, k, withheld):
     """Four comparable firms, two entrants and two leavers: at k = 5 every flow's 同比 in the
-    share report's table is withheld (its scope has 4 firms), at k = 4 every one is printed;
-    the levels of both years (6 firms each) always."""
+    share report's table is withheld (its scope has 4 firms) with the 上年同期 on its basis
+    (本期 ÷ (1 + 同比)), at k = 4 every one is printed; 本期 (6 firms) always."""
     import re
     from html import unescape
 
@@ -530,14 +530,22 @@ def test_report_layer_asks_the_rule(tmp_path, k, withheld):
 
     folder = write_park(tmp_path / "p", comparable=4, entrants=2, leavers=2, k=k)
     html = PeriodReport(data=str(folder), period="2016年1-5月", share=True).economy()._repr_html_()
-    marker = f"—(少于{k}家或由个别企业主导,不予公布)"
-    flows = ("工业总产值(万元)", "工业增加值(万元)", "主营业务收入(万元)", "税收(万元)")
+    from parkanalysis.report.form import chinese_form
+
+    # as the page prints them: full-width punctuation next to Chinese
+    marker = chinese_form(f"—(少于{k}家或由个别企业主导,不予公布)")
+    flows = tuple(
+        chinese_form(f"{name}(万元)")
+        for name in ("工业总产值", "工业增加值", "主营业务收入", "税收")
+    )
     seen = 0
     for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
         cells = [unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         if cells and cells[0] in flows:
             seen += 1
-            assert marker not in (cells[1], cells[3]) and (cells[2] == marker) is withheld, cells
+            # 本期 always; 同比 and 上年同期(可比口径) = 本期 ÷ (1 + 同比) withheld together
+            assert cells[1] != marker and (cells[2] == marker) is withheld, cells
+            assert (cells[3] == marker) is withheld, cells
     assert seen == len(flows)
 
 

@@ -200,6 +200,7 @@ def import_landchina(csv_path: str | os.PathLike, *, park_id: str, phase_id: str
             "transferee": transferee,
             "project_id": na_str,
             "resettlement_status": na_str,
+            "resettlement_date": nat,
             "construction_status": pd.Series(construction, dtype="str"),
             "floor_area_m2": np.full(n, np.nan),
             "footprint_m2": np.full(n, np.nan),

@@ -145,9 +145,19 @@ def mu_ha(mu: float) -> float:
 
 
 def fmt(x: float, decimals: int = 1) -> str:
-    """One-decimal text without a trailing ``.0`` for whole numbers (3585, 225.7)."""
-    r = round(float(x), decimals)
-    return f"{r:.0f}" if r == int(r) else f"{r:.{decimals}f}"
+    """One-decimal text without a trailing ``.0`` for whole numbers (3585, 225.7), rounded
+    half up on the digits shown as the report's tables round (``narrative.round_half_up``:
+    262.95 → 263, where ``round`` gives 262.9 and the text would contradict its table).
+
+    >>> fmt(262.95), fmt(3585.0), fmt(225.66), fmt(12.5, 0)
+    ('263', '3585', '225.7', '13')
+    """
+    from decimal import Decimal
+
+    from parkanalysis.narrative import round_half_up
+
+    r = round_half_up(float(x), Decimal(1).scaleb(-decimals))
+    return f"{r:.0f}" if r == r.to_integral_value() else f"{r:.{decimals}f}"
 
 
 def _parcel_state(parcels: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -495,6 +495,8 @@ def land_facts(report) -> dict:
     from parkanalysis.land import balance_table
 
     balance = balance_table(report.ds, park=report.park, as_of=report.as_of)
+    # a park of several phases has their 合计 rows too (phase "*"): the phases alone add up
+    balance = balance.loc[balance["phase_id"] != "*"]
     by_item = balance.groupby("item")[["declared_mu", "ledger_mu"]].sum(min_count=1)
     parcels = report.ds.parcels
     parcels = parcels[parcels["park_id"] == report.park]
