@@ -1,8 +1,9 @@
 """The attacker's audit (share/audit.py) against a plain LP formulation of its definition.
 
 For every withheld cell the outsider's interval is the min and max of the cell over every
-non-negative table consistent with the printed cells (each within half a unit of its last
-digit) and the relations ``total = Σ parts``. The audit solves it per connected component,
+non-negative table consistent with the printed cells (an amount within half a unit of its
+last digit, a count exactly) and the relations ``total = Σ parts``; a withheld count's interval
+is tightened to the integers inside it. The audit solves it per connected component,
 reuses feasible solutions and skips cells it has shown to be protected; none of that may change
 an answer. Here each interval is solved again with one dense LP over the whole table, and the
 exposure decision (``hi − lo < 2p·hi``; inside the office also ``lo ≤ x − p·x`` and ``hi ≥
@@ -70,7 +71,10 @@ def reference_bounds(cells, relations):
     for c in ids:
         cell = cells.get(c)
         if cell is not None and cell.status == "published" and cell.value is not None:
-            box.append((max(0.0, cell.value - cell.step / 2), cell.value + cell.step / 2))
+            if cell.step >= 1:  # a count has no rounding: printed is exact
+                box.append((cell.value, cell.value))
+            else:
+                box.append((max(0.0, cell.value - cell.step / 2), cell.value + cell.step / 2))
         else:
             box.append((0.0, None))
     out = {}
@@ -81,10 +85,12 @@ def reference_bounds(cells, relations):
         goal[pos[c]] = 1.0
         lo = linprog(goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
         hi = linprog(-goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
-        out[c] = (
-            max(0.0, lo.fun if lo.status == 0 else 0.0),
-            -hi.fun if hi.status == 0 else math.inf,
-        )
+        low = max(0.0, lo.fun if lo.status == 0 else 0.0)
+        high = -hi.fun if hi.status == 0 else math.inf
+        if c in cells and cells[c].step >= 1:  # a withheld count: the integers inside
+            low = math.ceil(low - 1e-7)
+            high = math.floor(high + 1e-7) if math.isfinite(high) else high
+        out[c] = (low, high)
     return out
 
 
@@ -168,7 +174,7 @@ def test_one_withheld_part_is_exposed_two_may_be_protected(p_percent):
     got = {e.id for e in exposed(two, rel, p_percent=p_percent, truth=truth)}
     assert got == reference_exposed(two, rel, p_percent, truth)
     lo, hi = bounds(two, rel)["a"]
-    assert (lo, hi) == pytest.approx((0.0, 55.0 + 1.0), abs=1e-6)  # 100 ± 0.5 − 45 ± 0.5
+    assert (lo, hi) == pytest.approx((0.0, 55.0), abs=1e-6)  # counts: 100 − 45, exactly
 
 
 def test_a_cell_without_relations_is_unbounded_and_the_message_says_so():
