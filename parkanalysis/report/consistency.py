@@ -87,8 +87,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from parkanalysis.narrative import (
     DIRECTION_WORDS,
@@ -97,6 +96,16 @@ from parkanalysis.narrative import (
     judgement_of,
 )
 from parkanalysis.report.model import Document, ListBlock, Paragraph, Table
+from parkanalysis.report.printed import (
+    FULLWIDTH,
+    Mismatch,
+    Printed,
+    Report,
+    Row,
+    overlap,
+    ratio_range,
+    split_label,
+)
 
 #: Environment variable: ``strict`` makes a mismatch fail the render (the tests set it).
 STRICT_ENV = "PARKANALYSIS_CONSISTENCY"
@@ -118,33 +127,6 @@ _PERIOD_WORDS = re.compile(
     r"\d{4}年(?:\d{1,2}(?:-\d{1,2})?月(?:份|末|底)?)?|\d{1,2}-\d{1,2}月份?|\d{1,2}月(?:份|末|底|\d{1,2}日)?"
     r"|第[一二三四]季度|[上下]半年|近\d+个?[年月]"
 )
-_FULLWIDTH = str.maketrans({"，": ",", "；": ";", "（": "(", "）": ")", "：": ":", "％": "%"})
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """One statement of the text that its tables do not bear out."""
-
-    rule: str
-    text: str  # the clause as printed
-    expected: str  # what the tables print
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.rule}] 「{self.text}」:{self.message}(表中:{self.expected})"
-
-
-@dataclass
-class Report:
-    """What :func:`check_document` found."""
-
-    mismatches: list[Mismatch] = field(default_factory=list)
-    checked: int = 0  # statements traced to a cell
-    unchecked: int = 0  # numbers of declared sources (see the module docstring)
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches
 
 
 def strict() -> bool:
@@ -155,85 +137,7 @@ def strict() -> bool:
 # -- printed numbers ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Printed:
-    """A printed number: its value and the half of its last digit (its rounding)."""
-
-    value: Decimal
-    half: Decimal
-
-    @classmethod
-    def parse(cls, text) -> Printed | None:
-        if text is None:
-            return None
-        s = str(text).strip().rstrip("*").replace(",", "").replace("−", "-")
-        if not re.fullmatch(r"-?\d+(?:\.\d+)?", s):
-            return None
-        try:
-            d = Decimal(s)
-        except InvalidOperation:
-            return None
-        places = len(s.split(".")[1]) if "." in s else 0
-        return cls(d, Decimal(5).scaleb(-places - 1))
-
-    def scaled(self, factor: Decimal) -> Printed:
-        return Printed(self.value * factor, self.half * factor)
-
-    @property
-    def low(self) -> Decimal:
-        return self.value - self.half
-
-    @property
-    def high(self) -> Decimal:
-        return self.value + self.half
-
-
-def _overlap(lo: Decimal, hi: Decimal, p: Printed, slack: Decimal = Decimal("1e-9")) -> bool:
-    return lo <= p.high + slack and hi >= p.low - slack
-
-
-def _ratio_range(a: Printed, b: Printed) -> tuple[Decimal, Decimal] | None:
-    """(a ÷ b) over the printed intervals, or None when b may be zero or negative."""
-    if b.low <= 0 or a.low < 0:
-        return None
-    return a.low / b.high, a.high / b.low
-
-
 # -- tables ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    table: int  # index of the table in the document
-    name: str
-    unit: str
-    cells: dict[str, str]  # header → printed cell
-
-    def get(self, *headers: str) -> Printed | None:
-        for h in headers:
-            if h in self.cells:
-                p = Printed.parse(self.cells[h])
-                if p is not None:
-                    return p
-        return None
-
-    def header(self, predicate) -> str | None:
-        return next((h for h in self.cells if predicate(h)), None)
-
-
-def _split_label(label: str) -> tuple[str, str]:
-    """「工业总产值(亿元)」 → ("工业总产值", "亿元"); 「已批未供(尚可供应)」 → ("已批未供", "")."""
-    label = str(label).translate(_FULLWIDTH).strip()
-    m = re.fullmatch(r"(.*?)\s*\(([^()]*)\)\s*", label)
-    if not m:
-        return label, ""
-    name, inner = m.group(1), m.group(2)
-    unit = (
-        inner
-        if re.fullmatch(r"[万亿]?元|人|家|个|亩|公顷|%|万元/亩|万元/人|万元/公顷", inner)
-        else ""
-    )
-    return name, unit
 
 
 def _is_indicator_table(table: Table) -> bool:
@@ -248,12 +152,12 @@ def _rows(blocks) -> list[Row]:
     for i, block in enumerate(blocks):
         if not isinstance(block, Table) or not _is_indicator_table(block):
             continue
-        heads = [str(c).translate(_FULLWIDTH) for c in block.columns]
-        head_unit = _split_label(heads[0])[1]
+        heads = [str(c).translate(FULLWIDTH) for c in block.columns]
+        head_unit = split_label(heads[0])[1]
         for cells in block.rows:
             if not cells or cells[0] is None:
                 continue
-            name, unit = _split_label(str(cells[0]))
+            name, unit = split_label(str(cells[0]))
             rows.append(
                 Row(
                     i,
@@ -315,7 +219,7 @@ def _check_rows(rows: list[Row], out: Report) -> None:
                 if diff is not None:
                     lo, hi = cur.low - prev.high, cur.high - prev.low
                     out.checked += 1
-                    if not _overlap(lo, hi, diff):
+                    if not overlap(lo, hi, diff):
                         out.mismatches.append(
                             Mismatch(
                                 "row",
@@ -326,11 +230,11 @@ def _check_rows(rows: list[Row], out: Report) -> None:
                         )
             rate = row.get(rate_h)
             if rate is not None:
-                rng = _ratio_range(cur, prev)
+                rng = ratio_range(cur, prev)
                 if rng is not None:
                     out.checked += 1
                     lo, hi = (rng[0] - 1) * 100, (rng[1] - 1) * 100
-                    if not _overlap(lo, hi, rate):
+                    if not overlap(lo, hi, rate):
                         out.mismatches.append(
                             Mismatch(
                                 "row",
@@ -344,9 +248,9 @@ def _check_rows(rows: list[Row], out: Report) -> None:
         done = row.get("完成全年目标(%)")
         cur = row.get(_find(row, "本期", prefix=True) or "")
         if target is not None and done is not None and cur is not None:
-            rng = _ratio_range(cur, target)
+            rng = ratio_range(cur, target)
             out.checked += 1
-            if rng is not None and not _overlap(rng[0] * 100, rng[1] * 100, done):
+            if rng is not None and not overlap(rng[0] * 100, rng[1] * 100, done):
                 out.mismatches.append(
                     Mismatch(
                         "row",
@@ -386,7 +290,7 @@ def _check_basis(blocks, rows: list[Row], out: Report) -> None:
                 f2 = _MONEY.get(other_row.unit, Decimal(1))
                 a, b = p.scaled(factor), other.scaled(f2)
                 out.checked += 1
-                if not _overlap(b.low, b.high, a):
+                if not overlap(b.low, b.high, a):
                     out.mismatches.append(
                         Mismatch(
                             "basis",
@@ -487,14 +391,14 @@ def _check_part(part: str, row: Row, rows: list[Row], clause: str, out: Report) 
             a_cur = row.get(_find(row, "本期", prefix=True) or "")
             b_cur = b.get(_find(b, "本期", prefix=True) or "") if b else None
             rng = (
-                _ratio_range(
+                ratio_range(
                     a_cur.scaled(_MONEY.get(row.unit, Decimal(1))),
                     b_cur.scaled(_MONEY.get(b.unit, Decimal(1))),
                 )
                 if a_cur and b_cur
                 else None
             )
-            if rng is None or not _overlap(rng[0] * 100, rng[1] * 100, pct):
+            if rng is None or not overlap(rng[0] * 100, rng[1] * 100, pct):
                 out.mismatches.append(
                     Mismatch(
                         "share",
@@ -574,9 +478,9 @@ def _check_part(part: str, row: Row, rows: list[Row], clause: str, out: Report) 
         else:
             cur = row.get(_find(row, "本期", prefix=True) or "")
             prev = row.get(_find(row, "上年同期", prefix=True) or "")
-            rng = _ratio_range(cur, prev) if cur and prev else None
+            rng = ratio_range(cur, prev) if cur and prev else None
             p = Printed(stated, Decimal("0.05"))
-            if rng is None or not _overlap((rng[0] - 1) * 100, (rng[1] - 1) * 100, p):
+            if rng is None or not overlap((rng[0] - 1) * 100, (rng[1] - 1) * 100, p):
                 shown = f"{cur.value} ÷ {prev.value} − 1" if cur and prev else "无同比"
                 out.mismatches.append(
                     Mismatch("rate", clause, shown, f"同比{stated}%不能由表中本期、上年同期得出")
@@ -698,14 +602,14 @@ def _ledger_rows(blocks) -> dict[str, list[Printed]]:
     for block in blocks:
         if not isinstance(block, Table) or _is_indicator_table(block):
             continue
-        heads = [str(c).translate(_FULLWIDTH) for c in block.columns]
+        heads = [str(c).translate(FULLWIDTH) for c in block.columns]
         mu = [i for i, h in enumerate(heads) if h.endswith("(亩)")]
         if not mu:
             continue
         for cells in block.rows:
             if not cells or cells[0] is None:
                 continue
-            name = _split_label(str(cells[0]).removeprefix("其中:"))[0]
+            name = split_label(str(cells[0]).removeprefix("其中:"))[0]
             values = [Printed.parse(cells[i]) for i in mu if i < len(cells)]
             rows.setdefault(name, []).extend(v for v in values if v is not None)
     return {n: v for n, v in rows.items() if len(n) >= 2 and v and not n.isdigit()}
@@ -740,7 +644,7 @@ def _park_rows(blocks) -> dict[str, list[Printed]]:
     for block in blocks:
         if not isinstance(block, Table):
             continue
-        heads = [str(c).translate(_FULLWIDTH).strip() for c in block.columns]
+        heads = [str(c).translate(FULLWIDTH).strip() for c in block.columns]
         at = next((i for i, h in enumerate(heads) if h in ("园区", "园区名称")), None)
         if at is None:
             continue
@@ -800,7 +704,7 @@ def check_document(document: Document | list) -> Report:
     ledger = _ledger_rows(blocks)
     parks = _park_rows(blocks)
     for text in _texts(blocks):
-        text = text.translate(_FULLWIDTH)
+        text = text.translate(FULLWIDTH)
         for clause in re.split(r"[;。]", text):
             if not clause.strip():
                 continue
