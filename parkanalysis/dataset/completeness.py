@@ -424,9 +424,15 @@ def require_complete(ds, period, park: str | None = None, *, allow_incomplete: b
 
     status = period_status(ds, period, park)
     if not status.sufficient and not allow_incomplete:
+        # the period's own rate, or its last months beyond the month the data are complete to
+        why = (
+            f"低于 park.yaml 的 completeness.min_reporting_rate ({status.threshold:g})"
+            if status.rate < status.threshold
+            else f"报告期末月超出数据完整月份,该月报送率低于 park.yaml 的 "
+            f"completeness.min_reporting_rate ({status.threshold:g})"
+        )
         raise IncompleteDataError(
-            f"{status.sentence()}。低于 park.yaml 的 completeness.min_reporting_rate "
-            f"({status.threshold:g}),不出报告;请等各企业报齐或补报后再试。"
+            f"{status.sentence()}。{why},不出报告;请等各企业报齐或补报后再试。"
             "如确需据不完整数据出报告,请加 --allow-incomplete(报告中所有数字将标注为不完整)。"
         )
     return status
