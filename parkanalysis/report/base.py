@@ -121,17 +121,7 @@ class Report:
 
     def _document_date(self, date) -> str:
         """The 成文日期 as printed (「2016年7月5日」): parameter, front matter, today."""
-        from parkanalysis.errors import ParameterError
-        from parkanalysis.report.form import chinese_date, parse_date
-
-        if date not in (None, ""):
-            try:
-                return chinese_date(parse_date(date))
-            except ValueError as exc:
-                raise ParameterError(f"参数 date:{exc}") from None
-        if self._front.get("date") is not None:
-            return chinese_date(self._front["date"])
-        return beijing_today()
+        return document_date(date, self._front.get("date"))
 
     def _title(self, heading: str, subtitle: str) -> HTML:
         heading += COPY_MARKS[self.copy]
@@ -198,6 +188,22 @@ class Report:
     def closing(self) -> HTML:
         """The 落款 at the end of the body: 署名 over 成文日期, right-aligned (GB/T 9704)."""
         return html_block(Signature(self.issuer, self.date))
+
+
+def document_date(date, front_date=None) -> str:
+    """The 成文日期 as printed (「2016年7月5日」): the ``date`` parameter (YYYY-MM-DD), else
+    the texts' front matter date, else today in Beijing (:func:`beijing_today`)."""
+    from parkanalysis.errors import ParameterError
+    from parkanalysis.report.form import chinese_date, parse_date
+
+    if date not in (None, ""):
+        try:
+            return chinese_date(parse_date(date))
+        except ValueError as exc:
+            raise ParameterError(f"参数 date:{exc}") from None
+    if front_date is not None:
+        return chinese_date(front_date)
+    return beijing_today()
 
 
 def scope_count(scope) -> float:

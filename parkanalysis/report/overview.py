@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parkanalysis.report.base import beijing_today
+from parkanalysis.report.base import document_date
 from parkanalysis.report.display import HTML, html_block, image_html, paragraph, table_html
 from parkanalysis.report.model import Heading, Paragraph, Signature
 from parkanalysis.report.naming import resolve_copy
@@ -80,19 +80,6 @@ def _load(data: Any, zone_name: str | None):
     return as_zone(data, name=zone_name)
 
 
-def _document_date(date) -> str:
-    """The 成文日期 as printed: the ``date`` parameter (YYYY-MM-DD), else today in Beijing."""
-    from parkanalysis.errors import ParameterError
-    from parkanalysis.report.form import chinese_date, parse_date
-
-    if date in (None, ""):
-        return beijing_today()
-    try:
-        return chinese_date(parse_date(date))
-    except ValueError as exc:
-        raise ParameterError(f"参数 date:{exc}") from None
-
-
 class OverviewReport:
     """The overview of the parks of ``data`` for ``period`` (see the module docstring).
 
@@ -122,7 +109,7 @@ class OverviewReport:
         self.copy = resolve_copy(copy, bool(share))
         self.share = self.copy == "share"
         #: The 成文日期 as printed in the 落款 (「2016年7月5日」): ``date``, else today.
-        self.date = _document_date(date)
+        self.date = document_date(date)
         self.total = zone_table(self.zone, self.period)
         self.by_park = zone_by_park(self.zone, self.period)
         self.status = park_status(self.zone, self.period)
