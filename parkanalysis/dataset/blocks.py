@@ -7,8 +7,8 @@ the rows under a table's header are split into **blocks** (definitions, one plac
 
 - A **block header** is a row under the table's header that names again the key columns
   the sheet's header names (企业代码 or 企业名称 …) and two columns at least (a header
-  repeated on every printed page is one too). A block starts there; the rows of one text cell just above
-  it (after the previous block's data) are its **title** rows.
+  repeated on every printed page is one too). A block starts there; the rows of one text
+  just above it (after the previous block's data) are its **title** rows.
 - A **foreign table** starts at a title row (one text, or a title merged across columns)
   that follows blank rows and is
   followed by a row of at least two text cells and no number that does not name the table's

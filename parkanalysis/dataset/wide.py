@@ -113,11 +113,14 @@ def grouped_months(
     repeat an indicator of a month already read ``(position, header, month)``.
 
     >>> from parkanalysis.dataset.schema import TABLES
-    >>> raw = RawTable("monthly_stats", "f.xlsx", 2, ["企业名称", "产值", "税收", "产值", "税收"],
-    ...                None, None)
-    >>> raw.header_groups = ["企业名称", "1月", "1月", "2月", ""]
-    >>> grouped_months(raw, 2016, TABLES["monthly_stats"])
-    ({'产值': {1: '2016-01', 3: '2016-02'}, '税收': {2: '2016-01', 4: '2016-02'}}, [])
+    >>> heads = ["企业名称", "工业总产值", "税收", "工业总产值", "税收", "税收"]
+    >>> raw = RawTable("monthly_stats", "f.xlsx", 2, heads, None, None)
+    >>> raw.header_groups = ["企业名称", "1月", "1月", "2月", "", ""]
+    >>> columns, repeated = grouped_months(raw, 2016, TABLES["monthly_stats"])
+    >>> columns
+    {'工业总产值': {1: '2016-01', 3: '2016-02'}, '税收': {2: '2016-01', 4: '2016-02'}}
+    >>> repeated
+    [(5, '税收', '2016-02')]
     """
     groups = raw.header_groups
     if not groups:
