@@ -253,6 +253,13 @@ def test_injected_defect_is_found(tmp_path, layout, defect):
         rule = "unknown_enterprise" if defect == "unknown_name" else "unknown_reference"
         (f,) = [f for f in report["errors"] if f["rule"] == rule]
         assert f["row"] == 3 and proc.returncode == 2
+        # the enterprise whose row it replaced misses March: said at its latest row (June's),
+        # in the file and on the sheet holding that row
+        (gap,) = [w for w in report["warnings"] if w["rule"] == "missing_report"]
+        assert "缺报 1 个月:2016年3月" in gap["message"]
+        sheet = "2016年6月" if defect == "unknown_name" else "6月"
+        assert gap["file"] == paths[-1].name
+        assert gap["message"].startswith(f"工作表「{sheet}」第{gap['row']}行:")
     elif defect == "foreign_table":  # another table under the statistics: named, not read
         (f,) = [f for f in report["warnings"] if f["rule"] == "table_not_read"]
         assert f["file"] == paths[0].name and f["value"] == "分行业汇总(2016年6月)"

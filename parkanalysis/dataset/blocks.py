@@ -44,6 +44,7 @@ class Block:
     end: int  # one past the last
     titles: list[str] = field(default_factory=list)
     header: int | None = None  # position of its own header row (None: the sheet's header)
+    title_rows: list[int] = field(default_factory=list)  # Excel rows of its titles
 
 
 def _filled(row) -> list:
@@ -138,7 +139,7 @@ def split_blocks(
                 headers.append(str(cell).strip())
                 names.append(name)
             cols.setdefault(p, data[q].iloc[head + 1 : end].reset_index(drop=True))
-        block = Block(head + 1, end, titles, head)
+        block = Block(head + 1, end, titles, head, [int(r) for r in raw.rows[title:head]])
         parts.append((block, cols, raw.rows[head + 1 : end], int(raw.rows[head])))
     out = []
     for block, cols, rows, header_row in parts:

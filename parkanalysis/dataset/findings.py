@@ -43,6 +43,7 @@ class Findings:
         #: file (or a table's label) → the places of its rows: ``(Excel rows, sheets,
         #: files)`` aligned arrays (files None: the file itself), see the module docstring
         self.places: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]] = {}
+        self._aligned: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def place_rows(self, file: str, rows, sheets, files=None) -> None:
         """Register the places of the rows of the table ``file`` (module docstring)."""
@@ -67,7 +68,14 @@ class Findings:
         options = self.places.get(file, []) if file is not None else []
         if at is not None and rows is not None:
             for r, sheets, files in options:
-                if len(r) == len(rows) and (r is rows or np.array_equal(r, rows)):
+                key = (file, id(rows))
+                if self._aligned.get(key, (None, None))[0] is rows:  # compared before
+                    same = self._aligned[key][1] is r
+                else:
+                    same = len(r) == len(rows) and (r is rows or np.array_equal(r, rows))
+                    if same:
+                        self._aligned[key] = (rows, r)  # keeps ``rows`` alive with its id
+                if same:
                     real = None if files is None else files[int(at)]
                     return _where(file, sheets[int(at)], real, r[int(at)])
         if row is None:

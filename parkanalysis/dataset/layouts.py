@@ -20,7 +20,14 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   ``sources:`` and stacked by :mod:`.core` (:func:`.tables.merge_tables`).
 - A statistics workbook whose sheets have the **months as columns** (a row of at least two
   month headers beside an enterprise column, the sheet naming an indicator) is melted by
-  :mod:`.wide`; its 合计 rows are checked month by month as the indicator's.
+  :mod:`.wide`; its 合计 rows are checked month by month as the indicator's. So is a sheet
+  holding every indicator under a two-row header whose upper row has the months merged over
+  the indicators below (:func:`.wide.grouped_months`; one such sheet per year, say).
+- A statistics table whose month is in no column, sheet name or file name takes it from its
+  title rows (「工贸园2016年3月企业主要经济指标」); several tables stacked on one sheet are read
+  one by one, each with the month of its own title (:mod:`.blocks`; a table that cannot be
+  read is ``table_not_read``). A workbook read from one of several sheets names that sheet in
+  the findings about its rows.
 - A statistics workbook whose visible sheets (at least two) each hold the table's header
   with an enterprise column and no park column is read as **one sheet per park**: the
   sheet's name is the park (as 所属园区; park.yaml's park names are read as their ids).
@@ -198,6 +205,8 @@ def read_file(
             if span is not None:  # one table, its month in the title
                 raw.append_column("月份", [period_label(span)] * len(raw.data))
                 raw.layout_notes.append(f"统计期取自标题行:{period_label(span)}")
+        if len(visible) > 1:  # a finding about a row names the sheet read
+            raw.row_sheets = np.full(len(raw.data), str(main.title), dtype=object)
         for ws in visible:
             if not quiet and ws is not main and _has_content(ws):
                 findings.add(
@@ -551,8 +560,13 @@ def tidy(
     """
     own = tally is None
     tally = {"totals": 0, "footers": []} if own else tally
+    blocks = split_blocks(raw, spec, findings, where or sheet) if raw.headers else []
+    # a stacked table's title merged across the row is its title, not data filled in
+    titles = {int(r) for block, _ in blocks for r in block.title_rows}
     by_column: dict[str, list] = {}
     for ref, filled, value in raw.merged_cells:  # one finding per column of merged ranges
+        if int(ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) in titles:
+            continue
         columns = re.sub(r"\d", "", ref)  # A2:A30 → A:A
         by_column.setdefault(columns, []).append((ref, filled, value))
     for ranges in by_column.values():
@@ -570,7 +584,6 @@ def tidy(
             severity="info",
         )
     if raw.headers and not raw.data.empty:
-        blocks = split_blocks(raw, spec, findings, where or sheet)
         if len(blocks) == 1 and blocks[0][1] is raw:
             _tidy(raw, spec, findings, where, tally)
         else:
