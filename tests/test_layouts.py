@@ -10,6 +10,10 @@ periods equal the canonical sample's output (the JSON, compared value by value).
 parks and config are the sample's (what an office types into the draft); ``sources:`` is
 exactly what ``init`` wrote.
 
+``validate`` runs once per layout; the figures come from one load of the layout in the test
+process (:func:`figures`), checked equal to what the command line prints for one period; the
+canonical figures are computed once per process (:func:`reference`).
+
 The inverse cases inject one defect into a layout (a month sheet without a readable header, a
 month gone, a 合计 row that does not add up, running totals filed as 当月数, a register
 without 投产日期) and assert the finding that names it.

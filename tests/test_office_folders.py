@@ -8,7 +8,14 @@ both parks are the sample). The profile's parks are the draft's (ids and names a
 wrote them) with the sample's phases and config (what an office types into the draft);
 ``sources:`` is exactly what ``init`` wrote. The two-park folder of the issue's "done when"
 renders a period report with no edit at all. The inverse cases inject one defect into a
-folder and assert the finding that names it.
+folder and assert the finding that names it — and, for a row, its file, sheet and Excel row.
+
+Cost: ``validate`` runs once per folder (:func:`validated`), the command line prints one
+period's indicators per folder, and the figures of every period, park and the land are taken
+from one load of the folder in the test process (:func:`tests.test_layouts.figures`: the
+functions the command runs, its own JSON writer), checked equal to what the command printed;
+the canonical figures are computed once per process (:func:`tests.test_layouts.reference`).
+One report is rendered (the issue's folder); the overview's figures are read from its model.
 """
 
 from __future__ import annotations
