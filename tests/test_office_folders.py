@@ -436,3 +436,40 @@ def test_public_land_may_be_supplied_and_stays_out_of_the_ratios(tmp_path):
     got = json.loads(cli("land", folder, "--format", "json").stdout)
     want = json.loads(cli("land", SAMPLE, "--format", "json").stdout)
     assert got == want
+
+
+def test_tables_stacked_in_a_csv_are_read_by_their_own_headers(tmp_path):
+    """A register CSV holding 在营 enterprises, a blank line, a title and the 迁出 ones under a
+    header of their own (columns in another order): every enterprise read, each cell under
+    its field; a summary table after it is named with its rows, not read."""
+    import pandas as pd
+
+    from parkanalysis.dataset import layouts
+    from parkanalysis.dataset.findings import Findings
+    from parkanalysis.dataset.readers import ReadLimits
+    from parkanalysis.dataset.schema import TABLES
+
+    e = pd.read_csv(SAMPLE / "enterprises.csv", dtype=str)
+    gone = e["退出日期"].notna()
+    text = (
+        e[~gone].to_csv(index=False)
+        + "\n已迁出企业\n"
+        + e.loc[gone, e.columns[::-1]].to_csv(index=False)
+        + "\n分行业汇总\n行业,企业数\n制造业,36\n"
+    )
+    path = tmp_path / "enterprises.csv"
+    path.write_text(text, encoding="utf-8")
+    findings = Findings()
+    raw = layouts.read_file(path, path.name, TABLES["enterprises"], ReadLimits(), findings)
+    got = pd.DataFrame({h: raw.data[i] for i, h in enumerate(raw.headers)}).astype(object)
+    want = pd.concat([e[~gone], e[gone]], ignore_index=True).astype(object)
+    assert (
+        got[list(e.columns)].where(got.notna(), None).values.tolist()
+        == want.where(want.notna(), None).values.tolist()
+    )
+    assert "一个文件上下排着 2 张表,逐一读取((无标题)、已迁出企业)" in raw.layout_notes
+    (f,) = [f for f in findings.items if f.rule == "table_not_read"]
+    lines = text.splitlines()
+    first = lines.index("分行业汇总") + 1
+    assert (f.severity, f.row, f.value) == ("warning", first, "分行业汇总")
+    assert f.message.startswith(f"第{first}-{len(lines)}行是另一张表「分行业汇总」")

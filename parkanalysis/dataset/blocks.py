@@ -48,7 +48,14 @@ class Block:
 
 
 def _filled(row) -> list:
-    return [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
+    """The filled cells of a row (None, NaN and blank text are empty: CSV and XLSX alike)."""
+    return [
+        v
+        for v in row
+        if v is not None
+        and not (isinstance(v, float) and v != v)
+        and not (isinstance(v, str) and not v.strip())
+    ]
 
 
 def _is_number(v) -> bool:

@@ -606,17 +606,18 @@ def _stacked(raw: RawTable, blocks, spec: TableSpec, findings, where: str, tally
     raw.rows = np.concatenate([p.rows for p in parts]) if parts else raw.rows[:0]
     titles = [" ".join(raw.title_rows if b.header is None else b.titles) for b, _ in blocks]
     spans = [text_period(t) for t in titles]
+    place = "工作表" if raw.file.lower().endswith((".xlsx", ".xlsm")) else "文件"
     if spec.name in STATS and not _names_month(raw, spec) and parts and all(spans):
         labels = [period_label(span) for span in spans]
         raw.append_column("月份", np.repeat(labels, [len(p.data) for p in parts]))
         shown = "、".join(labels) if len(labels) <= 4 else f"{labels[0]} … {labels[-1]}"
         raw.layout_notes.append(
-            f"一个工作表上下排着 {len(parts)} 张表,逐一读取,统计期取自各表的标题:{shown}"
+            f"一个{place}上下排着 {len(parts)} 张表,逐一读取,统计期取自各表的标题:{shown}"
         )
     elif len(parts) > 1:
         shown = [t or "(无标题)" for t in titles]
         shown = "、".join(shown) if len(shown) <= 4 else f"{shown[0]} … {shown[-1]}"
-        raw.layout_notes.append(f"一个工作表上下排着 {len(parts)} 张表,逐一读取({shown})")
+        raw.layout_notes.append(f"一个{place}上下排着 {len(parts)} 张表,逐一读取({shown})")
 
 
 def _names_month(raw: RawTable, spec: TableSpec) -> bool:
