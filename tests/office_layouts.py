@@ -55,10 +55,15 @@ FOLDERS = {
     "credit_cumulative_mu_gbk": ("credit", "cumulative_credit", "mu_gbk", 1),
     "files_per_month": ("office", "files_per_month", "hectares", 1),
     "files_per_year": ("canonical", "files_per_year", "mu_gbk", 1),
-    "two_parks": ("two_parks", "sheets_by_name_park", "hectares", 2),
+    "two_parks": ("two_parks_flag", "sheets_by_name_park", "hectares", 2),
     "two_parks_sheet_per_park": ("two_parks", "sheet_per_park", "mu_gbk", 2),
     "wide_months": ("canonical", "wide_by_indicator", "canonical", 1),
+    "wide_months_grouped": ("canonical", "wide_months_grouped", "mu_gbk", 1),
+    "stacked_register_months": ("stacked", "stacked_months", "hectares", 1),
+    "flag_register_no_start": ("flag_no_start", "sheets_by_code", "canonical", 1),
 }
+#: registers without 投产日期 (a 是否规上 column instead): 新投产企业数 cannot be counted
+NO_START = ("flag_no_start", "two_parks_flag")
 #: statistics layouts whose reference has January and February combined
 COMBINED = ("cumulative_credit",)
 
@@ -93,7 +98,10 @@ def month_text(date: str, i: int) -> object:
     return y + m / 10 if m < 10 else f"{y}.{m}"  # 2013.1: the number an office types
 
 
-def _xlsx(path: Path, title: str, header: list[str], rows: list[list], total: list | None = None):
+def _xlsx(path: Path, title: str, header: list[str], rows: list[list], total: list | None = None,
+          below: tuple | None = None):  # fmt: skip
+    """A titled table (and a footer); ``below``: ``(title, header, rows)`` of a second
+    table stacked under it after two blank rows."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Sheet1"
@@ -104,6 +112,13 @@ def _xlsx(path: Path, title: str, header: list[str], rows: list[list], total: li
         ws.append([None if (isinstance(v, float) and np.isnan(v)) else v for v in r])
     if total is not None:
         ws.append(total)
+    if below is not None:
+        ws.append([])
+        ws.append([])
+        ws.append([below[0]])
+        ws.append(below[1])
+        for r in below[2]:
+            ws.append([None if (isinstance(v, float) and np.isnan(v)) else v for v in r])
     ws.append([])
     ws.append([TL.FOOTER])
     wb.save(path)
@@ -131,16 +146,17 @@ def _register(folder: Path, kind: str, parks: int) -> None:
         text = e.to_csv(index=False, lineterminator="\r\n")
         (folder / "企业名录.csv").write_bytes(text.encode("gbk"))
         return
-    park = ["所属园区"] if kind == "two_parks" else []
+    two = kind.startswith("two_parks")
+    park = ["所属园区"] if two else []
     header = ["序号", *park, "企业代码", "企业名称", "所属行业", "企业类型", "入驻时间",
               "投产日期", "企业状态", "迁出时间", "用地地块"]  # fmt: skip
     rows = []
-    for park in PARK_NAMES[: parks if kind == "two_parks" else 1]:
+    for park in PARK_NAMES[: parks if two else 1]:
         for i, r in e.iterrows():
             gone = isinstance(r["退出日期"], str)
             rows.append([
                 len(rows) + 1,
-                *([park] if kind == "two_parks" else []),
+                *([park] if two else []),
                 r["企业代码"],
                 r["企业名称"],
                 industry_of(r["行业代码"]).division_name,
@@ -151,7 +167,21 @@ def _register(folder: Path, kind: str, parks: int) -> None:
                 r["退出日期"] if gone else None,
                 r["用地地块"] if isinstance(r["用地地块"], str) else None,
             ])  # fmt: skip
+    if kind in NO_START:  # 是否规上 (the latest year's) instead of 投产日期
+        flags = pd.read_csv(SAMPLE / "above_size.csv", dtype=str)
+        flags = flags[flags["年份"] == flags["年份"].max()].set_index("企业代码")["是否规上"]
+        at = header.index("投产日期")
+        header[at] = "是否规上"
+        for r in rows:
+            r[at] = flags.get(r[header.index("企业代码")], "否")
+        (folder / "above_size.csv").unlink(missing_ok=True)  # the register's flag instead
     total = ["合计", *[None] * (len(header) - 2), f"{len(rows)} 家"]
+    if kind == "stacked":  # 在营企业, blank rows, then a titled 迁出企业 table of its own
+        gone = [r for r in rows if r[header.index("企业状态")] == "迁出"]
+        rows = [r for r in rows if r not in gone]
+        _xlsx(folder / "入园企业名录.xlsx", "工贸园入园企业名录(在营)", header, rows, None,
+              below=("已迁出企业名单", header[::-1], [r[::-1] for r in gone]))  # fmt: skip
+        return
     _xlsx(folder / "入园企业名录.xlsx", "工贸园入园企业名录", header, rows, total)
 
 
@@ -191,9 +221,9 @@ def _ledger(folder: Path, kind: str, parks: int) -> None:
     _xlsx(folder / "土地利用台账.xlsx", "工贸园土地利用台账", ["序号", *out.columns], rows)
 
 
-def _others(folder: Path, parks: int) -> None:
+def _others(folder: Path, parks: int, register: str) -> None:
     for t in TL.OTHER_TABLES:
-        if t in ("enterprises", "parcels"):
+        if t in ("enterprises", "parcels") or (t == "above_size" and register in NO_START):
             continue
         if parks == 1:
             shutil.copyfile(SAMPLE / f"{t}.csv", folder / f"{t}.csv")
@@ -243,6 +273,8 @@ def _stats(folder: Path, layout: str, parks: int, defect: str | None) -> list[Pa
                 if defect == "sheet_unreadable" and (y, m) == (2016, 4):
                     ws.append(["甲", "乙"])
                     continue
+                if defect == "unknown_id" and (y, m) == (2016, 3):  # a code not in the register
+                    block = block.assign(企业代码=["GMY999", *block["企业代码"].iloc[1:]])
                 TL.write_block(ws, "企业主要经济指标(当月数)", "企业代码", block,
                                bad=100.0 if bad and (y, m) == (2016, 3) else 0.0)  # fmt: skip
             path = folder / f"{y}年工业企业月报.xlsx"
@@ -269,6 +301,10 @@ def _stats(folder: Path, layout: str, parks: int, defect: str | None) -> list[Pa
             both = pd.concat([block.assign(所属园区=n) for n in PARK_NAMES[:parks]])
             ws.append([f"开发区{y}年{m}月工业企业主要经济指标"])
             ws.append(["序号", "所属园区", "企业名称", *TL.VALUES])
+            if defect == "unknown_name" and (y, m) == (2016, 3):  # a name not in the register
+                both = both.assign(
+                    企业名称=["阜阳市未登记企业有限公司", *both["企业名称"].iloc[1:]]
+                )
             for i in range(len(both)):
                 ws.append([i + 1, both["所属园区"].iat[i], both["企业名称"].iat[i],
                            *[TL.as_text(both[c].iat[i], i) for c in TL.VALUES]])  # fmt: skip
@@ -316,6 +352,75 @@ def _stats(folder: Path, layout: str, parks: int, defect: str | None) -> list[Pa
         path = folder / "各企业逐月主要指标.xlsx"
         wb.save(path)
         paths.append(path)
+    elif layout == "stacked_months":  # one sheet: a titled table per month, one under another
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "月报"
+        for (y, m), block in months:
+            if ws.max_row > 1:
+                ws.append([])
+                ws.append([])
+            if defect == "sheet_unreadable" and (y, m) == (2016, 4):  # 「单位」: not a key
+                ws.append([f"工贸园{y}年{m}月企业主要经济指标"])
+                ws.append(["序号", "单位", *TL.VALUES])
+                for i in range(len(block)):
+                    cells = [_num(block[c].iat[i]) for c in TL.VALUES]
+                    ws.append([i + 1, block["企业代码"].iat[i], *cells])
+                continue
+            wrong = 100.0 if bad and (y, m) == (2016, 3) else 0.0
+            title = f"工贸园{y}年{m}月企业主要经济指标"
+            TL.write_block(ws, title, "企业代码", block, bad=wrong, footer=False)
+        if defect == "foreign_table":
+            ws.append([])
+            ws.append(["分行业汇总(2016年6月)"])
+            ws.append(["行业", "企业数", "产值合计"])
+            ws.append(["制造业", 36, 9876.5])
+        ws.append([])
+        ws.append([TL.FOOTER])
+        path = folder / "工业企业月报(逐月).xlsx"
+        wb.save(path)
+        paths.append(path)
+    elif layout == "wide_months_grouped":  # a sheet per year; months merged over indicators
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        names = s.drop_duplicates("企业代码").sort_values("企业代码")
+        for y, year in s.groupby("year"):
+            ws = wb.create_sheet(f"{y}年")
+            months = sorted(year["month"].unique())
+            width = 2 + len(months) * len(TL.VALUES)
+            ws.append([f"工贸园{y}年各企业逐月主要经济指标"])
+            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+            top = ["序号", "企业名称"]
+            for m in months:
+                top += [f"{m}月", *[None] * (len(TL.VALUES) - 1)]
+            ws.append(top)
+            ws.append([None, None, *TL.VALUES * len(months)])
+            for col in (1, 2):
+                ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+            for k in range(len(months)):
+                c = 3 + k * len(TL.VALUES)
+                ws.merge_cells(start_row=2, start_column=c, end_row=2, end_column=c + 5)
+            table = year.set_index(["企业代码", "month"])
+            for i, (code, name) in enumerate(
+                zip(names["企业代码"], names["企业名称"], strict=True)
+            ):
+                cells = [
+                    _num(table.at[(code, m), c]) if (code, m) in table.index else None
+                    for m in months
+                    for c in TL.VALUES
+                ]
+                if any(v is not None for v in cells):
+                    ws.append([i + 1, name, *cells])
+            sums = [_num(year.loc[year["month"] == m, c].sum(min_count=1)) for m in months
+                    for c in TL.VALUES]  # fmt: skip
+            if bad and y == 2016:
+                sums[months.index(3) * len(TL.VALUES) + 3] += 100.0
+            ws.append(["合计", None, *sums])
+            ws.append([])
+            ws.append([TL.FOOTER])
+        path = folder / "各企业逐月主要指标(分年).xlsx"
+        wb.save(path)
+        paths.append(path)
     else:
         raise AssertionError(layout)
     return paths
@@ -337,5 +442,5 @@ def write_folder(folder: Path, layout: str, defect: str | None = None) -> list[P
         paths = _stats(folder, stats, parks, defect)
     _register(folder, register, parks)
     _ledger(folder, ledger, parks)
-    _others(folder, parks)
+    _others(folder, parks, register)
     return paths

@@ -10,6 +10,10 @@ periods equal the canonical sample's output (the JSON, compared value by value).
 parks and config are the sample's (what an office types into the draft); ``sources:`` is
 exactly what ``init`` wrote.
 
+``validate`` runs once per layout; the figures come from one load of the layout in the test
+process (:func:`figures`), checked equal to what the command line prints for one period; the
+canonical figures are computed once per process (:func:`reference`).
+
 The inverse cases inject one defect into a layout (a month sheet without a readable header, a
 month gone, a 合计 row that does not add up, running totals filed as 当月数, a register
 without 投产日期) and assert the finding that names it.
@@ -17,8 +21,11 @@ without 投产日期) and assert the finding that names it.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -105,7 +112,9 @@ def _cell(v):
     return None if pd.isna(v) else (int(v) if float(v) == int(v) else float(v))
 
 
-def write_block(ws, title, key, block, *, text=False, two_row=False, total="合计", bad=0.0):
+def write_block(
+    ws, title, key, block, *, text=False, two_row=False, total="合计", bad=0.0, footer=True
+):
     """One table on ``ws``: title row, header (two rows if asked), rows, total row, footer."""
     width = 2 + len(VALUES)
     ws.append([title])
@@ -127,8 +136,9 @@ def write_block(ws, title, key, block, *, text=False, two_row=False, total="合�
         sums = [block[c].sum(min_count=1) for c in VALUES]
         sums[3] = None if pd.isna(sums[3]) else float(sums[3]) + bad
         ws.append([total, None, *[_cell(v) if v is not None else None for v in sums]])
-    ws.append([])
-    ws.append([FOOTER])
+    if footer:
+        ws.append([])
+        ws.append([FOOTER])
 
 
 def write_layout(folder: Path, layout: str, defect: str | None = None) -> Path:
@@ -227,6 +237,70 @@ def write_layout(folder: Path, layout: str, defect: str | None = None) -> Path:
     return path
 
 
+def as_json(table) -> list:
+    """A table as ``--format json`` prints it (the command line's own ``emit``)."""
+    import contextlib
+    import io
+
+    from parkanalysis.cli import emit
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        emit(table, fmt="json", output=None)
+    return json.loads(out.getvalue())
+
+
+def figures(folder: Path, parks=(None,), periods=PERIODS, land=False) -> dict:
+    """What ``indicators --period P --park X --format json`` (and ``land``) print for every
+    period and park, from one load of ``folder`` in this process — the functions the command
+    runs after reading its arguments. Keys ``(park, period)`` and ``(park, "land")``."""
+    from parkanalysis import load_dataset
+    from parkanalysis.indicators import indicator_table
+    from parkanalysis.land import land_indicators
+    from parkanalysis.periods import parse_period
+    from parkanalysis.units import in_area_unit
+
+    ds = load_dataset(folder)
+    out = {}
+    for park in parks:
+        pid = ds.resolve_park(park)
+        for period in periods:
+            out[(park, period)] = as_json(indicator_table(ds, parse_period(period), park=pid))
+        if land:
+            table = land_indicators(ds, park=pid)
+            units = {ph.unit for ph in ds.profile.parks[pid].phases.values()}
+            out[(park, "land")] = as_json(
+                in_area_unit(table, units.pop()) if len(units) == 1 else table
+            )
+    return out
+
+
+@functools.cache
+def reference() -> dict:
+    """The canonical figures, computed once per test process and shared by the modules that
+    compare a layout with them: ``(False, period)`` the sample's indicators, ``(True, period)``
+    those of the sample with January and February combined in its canonical
+    ``monthly_stats.csv`` (the reference of the layouts that report 1-2月 together: January's
+    从业人员 is then unknown, as in the office's file), ``"land"`` the sample's land figures.
+    The command line prints them once each (:func:`figures` is checked against it)."""
+    combined = Path(tempfile.mkdtemp(prefix="canonical_jan_feb_"))
+    atexit.register(shutil.rmtree, combined, True)
+    shutil.copytree(SAMPLE, combined, dirs_exist_ok=True)
+    s = jan_feb_combined(canonical_stats())
+    s["园区代码"] = "GMY"
+    s["月份"] = [f"{y}-{m:02d}" for y, m in zip(s["year"], s["month"], strict=True)]
+    s = s.sort_values(["企业代码", "月份"])
+    s[["园区代码", "企业代码", "月份", *VALUES]].to_csv(combined / "monthly_stats.csv", index=False)
+    sample = figures(SAMPLE, land=True)
+    out = {(False, p): sample[(None, p)] for p in PERIODS}
+    out.update({(True, p): rows for (_, p), rows in figures(combined).items()})
+    out["land"] = sample[(None, "land")]
+    printed = cli("indicators", combined, "--period", PERIODS[1], "--format", "json").stdout
+    assert json.loads(printed) == out[(True, PERIODS[1])]
+    assert json.loads(cli("land", SAMPLE, "--format", "json").stdout) == out["land"]
+    return out
+
+
 def init_and_profile(folder: Path) -> str:
     """``parkanalysis init``, then the sample's parks and config put into the draft."""
     out = cli("init", folder).stdout
@@ -241,24 +315,15 @@ def init_and_profile(folder: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def canonical(tmp_path_factory):
-    """The indicators of the canonical tables: the sample itself, and the sample with January
-    and February combined in its canonical ``monthly_stats.csv`` (the reference of the layouts
-    that report 1-2月 together: January's 从业人员 is then unknown, as in the office's file)."""
-    combined = tmp_path_factory.mktemp("canonical_jan_feb")
-    shutil.copytree(SAMPLE, combined, dirs_exist_ok=True)
-    s = jan_feb_combined(canonical_stats())
-    s["园区代码"] = "GMY"
-    s["月份"] = [f"{y}-{m:02d}" for y, m in zip(s["year"], s["month"], strict=True)]
-    s = s.sort_values(["企业代码", "月份"])
-    s[["园区代码", "企业代码", "月份", *VALUES]].to_csv(combined / "monthly_stats.csv", index=False)
-    return {
-        (folder == combined, p): json.loads(
-            cli("indicators", folder, "--period", p, "--format", "json").stdout
-        )
-        for folder in (SAMPLE, combined)
-        for p in PERIODS
-    }
+def canonical():
+    """The canonical figures (:func:`reference`, shared with tests/test_office_folders.py)."""
+    return reference()
+
+
+@functools.cache
+def validated(folder: Path) -> dict:
+    """``validate --format json`` of a layout folder, run once (the folder is not changed)."""
+    return json.loads(cli("validate", folder, "--format", "json").stdout)
 
 
 @pytest.fixture(scope="module", params=list(LAYOUTS))
@@ -270,13 +335,16 @@ def layout_folder(request, tmp_path_factory):
 
 def test_layout_reads_as_the_canonical_sample(layout_folder, canonical):
     layout, folder, _ = layout_folder
-    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    report = validated(folder)
     assert report["ok"], report["errors"][:5]
     rules = {w["rule"] for w in report["warnings"]}
     assert "total_mismatch" not in rules and "month_missing" not in rules
     combined = layout in COMBINED
+    got_all = figures(folder)
+    printed = cli("indicators", folder, "--period", PERIODS[0], "--format", "json").stdout
+    assert json.loads(printed) == got_all[(None, PERIODS[0])]  # the command prints the same
     for period in PERIODS:
-        got = json.loads(cli("indicators", folder, "--period", period, "--format", "json").stdout)
+        got = got_all[(None, period)]
         want = canonical[(combined, period)]
         assert [r["id"] for r in got] == [r["id"] for r in want]
         for a, b in zip(got, want, strict=True):
@@ -295,7 +363,7 @@ def test_init_says_what_it_inferred(layout_folder):
         assert f"共 {periods} 个工作表" in out
         assert f"合计/小计/总计行 {periods} 行已排除,并与明细之和核对" in out
         assert f"表尾说明行(填表人、审核人等){periods} 行已忽略" in out
-    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    report = validated(folder)
     footers = [w for w in report["warnings"] if w["rule"] == "footer_ignored"]
     assert footers and all(w["severity"] == "info" for w in footers)
     assert footers[0]["value"].startswith("填表人")

@@ -8,13 +8,22 @@ both parks are the sample). The profile's parks are the draft's (ids and names a
 wrote them) with the sample's phases and config (what an office types into the draft);
 ``sources:`` is exactly what ``init`` wrote. The two-park folder of the issue's "done when"
 renders a period report with no edit at all. The inverse cases inject one defect into a
-folder and assert the finding that names it.
+folder and assert the finding that names it — and, for a row, its file, sheet and Excel row.
+
+Cost: ``validate`` runs once per folder (:func:`validated`), the command line prints one
+period's indicators per folder, and the figures of every period, park and the land are taken
+from one load of the folder in the test process (:func:`tests.test_layouts.figures`: the
+functions the command runs, its own JSON writer), checked equal to what the command printed;
+the canonical figures are computed once per process (:func:`tests.test_layouts.reference`).
+One report is rendered (the issue's folder); the overview's figures are read from its model.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import re
 import shutil
 
 import pytest
@@ -40,22 +49,24 @@ def profile_from_draft(folder) -> dict:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The sample's indicators (and with 1-2月 combined) and land, as JSON."""
-    out = {}
-    combined = tmp_path_factory.mktemp("reference")
-    shutil.copytree(SAMPLE, combined, dirs_exist_ok=True)
-    s = TL.jan_feb_combined(TL.canonical_stats())
-    s["园区代码"] = "GMY"
-    s["月份"] = [f"{y}-{m:02d}" for y, m in zip(s["year"], s["month"], strict=True)]
-    s[["园区代码", "企业代码", "月份", *TL.VALUES]].to_csv(
-        combined / "monthly_stats.csv", index=False
-    )
-    for p in TL.PERIODS:
-        for key, folder in ((False, SAMPLE), (True, combined)):
-            args = ("indicators", folder, "--period", p, "--format", "json")
-            out[(key, p)] = json.loads(cli(*args).stdout)
-    out["land"] = json.loads(cli("land", SAMPLE, "--format", "json").stdout)
+def reference():
+    """The sample's indicators (and with 1-2月 combined) and land, as JSON: computed once per
+    test process (:func:`tests.test_layouts.reference`, shared with tests/test_layouts.py)."""
+    return TL.reference()
+
+
+def expected(rows: list, register: str) -> list:
+    """The canonical rows as a folder whose register is ``register`` must print them: a
+    register without 投产日期 (:data:`OL.NO_START`) cannot count 新投产企业 — those counts
+    are absent (never 0) and say why; every other figure, 规上企业数 included, is the sample's."""
+    if register not in OL.NO_START:
+        return rows
+    out = []
+    for r in rows:
+        if r["id"] in ("new_industrial_enterprises", "new_commercial_enterprises"):
+            r = {**r, "value": None, "prev_value": None, "n_enterprises": None,
+                 "note": f"{r['note']};企业名录没有投产日期,无法计数"}  # fmt: skip
+        out.append(r)
     return out
 
 
@@ -70,20 +81,43 @@ def office_folder(request, tmp_path_factory):
 
 def test_folder_reads_as_the_canonical_sample(office_folder, reference):
     layout, folder, _, draft = office_folder
-    report = json.loads(cli("validate", folder, "--format", "json").stdout)
+    report = validated(folder)
     assert report["ok"], report["errors"][:5]
     rules = {w["rule"] for w in report["warnings"]}
-    assert not rules & {"total_mismatch", "month_missing", "unknown_column", "sheet_not_read"} - (
-        {"sheet_not_read"} if layout == "office_register_sheets" else set()  # its 说明 sheet
-    ), rules
+    never = {
+        "total_mismatch",
+        "month_missing",
+        "unknown_column",
+        "sheet_not_read",
+        "table_not_read",
+    }
+    register, stats, _, n_parks = OL.FOLDERS[layout]
+    if stats == "sheets_by_code":
+        never.discard("sheet_not_read")  # its 说明 sheet
+    assert not rules & never, rules
+    if register in OL.NO_START:  # said once, naming what cannot be counted
+        (f,) = [w for w in report["warnings"] if w["rule"] == "count_unavailable"]
+        assert "新投产企业数无法计算" in f["message"] and "规上企业数按规上标志计" in f["message"]
     parks = [p["park_id"] for p in draft["parks"]]
-    assert len(parks) == OL.FOLDERS[layout][3]
-    combined = OL.FOLDERS[layout][1] in OL.COMBINED
+    assert len(parks) == n_parks
+    combined = stats in OL.COMBINED
+    got_all = TL.figures(folder, parks, land=True)
+    # the command line prints what the functions give (one period, one park; the rest in-process)
+    args = (
+        "indicators",
+        folder,
+        "--period",
+        TL.PERIODS[1],
+        "--park",
+        parks[-1],
+        "--format",
+        "json",
+    )
+    assert json.loads(cli(*args).stdout) == got_all[(parks[-1], TL.PERIODS[1])]
     for park in parks:
         for period in TL.PERIODS:
-            args = ("indicators", folder, "--period", period, "--park", park, "--format", "json")
-            got = json.loads(cli(*args).stdout)
-            want = reference[(combined, period)]
+            got = got_all[(park, period)]
+            want = expected(reference[(combined, period)], register)
             assert [r["id"] for r in got] == [r["id"] for r in want]
             for a, b in zip(got, want, strict=True):
                 assert a == b, (
@@ -91,8 +125,14 @@ def test_folder_reads_as_the_canonical_sample(office_folder, reference):
                     period,
                     {k: (a.get(k), v) for k, v in b.items() if a.get(k) != v},
                 )
-        got = json.loads(cli("land", folder, "--park", park, "--format", "json").stdout)
+        got = got_all[(park, "land")]
         assert same(got, reference["land"]), (park, got, reference["land"])
+
+
+@functools.cache
+def validated(folder) -> dict:
+    """``validate --format json`` of a layout folder, run once (the folder is not changed)."""
+    return json.loads(cli("validate", folder, "--format", "json").stdout)
 
 
 def same(a, b) -> bool:
@@ -123,7 +163,16 @@ def test_init_says_what_it_inferred(office_folder):
             "征迁中": "进行中",
             "未征迁": "未启动",
         }
-    if register in ("office", "two_parks"):
+    if register in OL.NO_START:
+        assert "是否规上 → above_size" in out and "「是否规上」没有写年份" in out
+    if stats == "wide_months_grouped":  # months merged over the indicators of a second row
+        assert "月份在第一行表头(合并单元格按 Excel 显示,跨其下各指标),指标在第二行" in out
+        assert "统计期 2012-01 … 2016-06,共 54 个月" in out
+    if stats == "stacked_months":
+        assert "一个工作表上下排着 54 张表,逐一读取,统计期取自各表的标题:2012-01 … 2016-06" in out
+    if register == "stacked":
+        assert "一个工作表上下排着 2 张表,逐一读取(工贸园入园企业名录(在营)、已迁出企业名单)" in out
+    if register in ("office", "two_parks", "two_parks_flag", "stacked", "flag_no_start"):
         assert "工业企业 → 工业" in out
         assert "「所属行业」写的是行业名称,按 GB/T 4754 读作行业代码" in out
         n = len(OL.PARK_NAMES[: OL.FOLDERS[layout][3]]) * 62  # every enterprise, to the month
@@ -147,6 +196,21 @@ def test_two_park_folder_renders_without_edits(tmp_path):
         "--out", out)  # fmt: skip
     html = next(out.rglob("*.html")).read_text(encoding="utf-8")
     assert draft["parks"][1]["name"] in html and "工业总产值" in html
+    # its register has 是否规上 but no 投产日期: 规上企业数 from the flag, 新投产 absent, not 0
+    want = {r["id"]: r for r in TL.reference()[(False, "2016年1-5月")]}
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    above = int(want["above_size_enterprises"]["value"])
+    assert f"规上工业企业数（家） {above} — {above} 0" in text
+    assert "新投产工业企业数（家） — — — —" in text
+    assert "新投产工业企业数（家） 0" not in text
+    # the overview of the two parks: the same count for each park and their sum for the total
+    from parkanalysis.report.overview import OverviewReport
+
+    overview = OverviewReport(data=folder, period="2016年1-5月", outlook=False)
+    assert overview.ranking["above_size_enterprises"].tolist() == [above, above]
+    total = overview.total.set_index("id")
+    assert total.loc["above_size_enterprises", "value"] == 2 * above
+    assert math.isnan(total.loc["new_industrial_enterprises", "value"])
 
 
 # -- inverse cases ----------------------------------------------------------------------------
@@ -160,7 +224,19 @@ DEFECTS = [
     ("two_parks", "month_gone"),
     ("two_parks_sheet_per_park", "month_gone"),
     ("office_register_sheets", "total_wrong"),
+    ("wide_months_grouped", "total_wrong"),
+    ("stacked_register_months", "total_wrong"),
+    ("stacked_register_months", "sheet_unreadable"),
+    ("stacked_register_months", "foreign_table"),
+    ("two_parks", "unknown_name"),
+    ("files_per_year", "unknown_id"),
 ]
+#: where a defect's finding must point: (file, the message's start: sheet and Excel row)
+PLACES = {
+    ("wide_months_grouped", "total_wrong"): ("各企业逐月主要指标(分年).xlsx", "工作表「2016年」第"),
+    ("two_parks", "unknown_name"): ("开发区工业企业月报.xlsx", "工作表「2016年3月」第3行:"),
+    ("files_per_year", "unknown_id"): ("2016年工业企业月报.xlsx", "工作表「3月」第3行:"),
+}
 
 
 @pytest.mark.parametrize(("layout", "defect"), DEFECTS)
@@ -180,12 +256,31 @@ def test_injected_defect_is_found(tmp_path, layout, defect):
         (f,) = [f for f in found if f["rule"] == "total_mismatch"]
         assert f["column"] == "税收(万元)" and "差 100" in f["message"]
         assert f["file"] in {p.name for p in paths}
+    elif defect in ("unknown_name", "unknown_id"):  # a cell outside the table's own checks
+        rule = "unknown_enterprise" if defect == "unknown_name" else "unknown_reference"
+        (f,) = [f for f in report["errors"] if f["rule"] == rule]
+        assert f["row"] == 3 and proc.returncode == 2
+        # the enterprise whose row it replaced misses March: said at its latest row (June's),
+        # in the file and on the sheet holding that row
+        (gap,) = [w for w in report["warnings"] if w["rule"] == "missing_report"]
+        assert "缺报 1 个月:2016年3月" in gap["message"]
+        sheet = "2016年6月" if defect == "unknown_name" else "6月"
+        assert gap["file"] == paths[-1].name
+        assert gap["message"].startswith(f"工作表「{sheet}」第{gap['row']}行:")
+    elif defect == "foreign_table":  # another table under the statistics: named, not read
+        (f,) = [f for f in report["warnings"] if f["rule"] == "table_not_read"]
+        assert f["file"] == paths[0].name and f["value"] == "分行业汇总(2016年6月)"
+        assert f["message"].startswith(f"工作表「月报」第{f['row']}-") and report["ok"]
     elif defect == "sheet_unreadable":  # the month is an error; the sheet or file is named
         (hole,) = [f for f in report["errors"] if f["rule"] == "month_missing"]
         assert hole["value"] == "2016-04"
         if layout == "files_per_month":  # no header: not recognised as the table, and said so
             (f,) = [f for f in found if f["rule"] == "unrecognised_file"]
             assert f["file"] == "2016年4月工业企业月报.csv"
+        elif layout == "stacked_register_months":  # April's table has no key column: its rows
+            (f,) = [f for f in report["errors"] if f["rule"] == "table_not_read"]
+            assert f["message"].startswith(f"工作表「月报」第{f['row']}-")
+            assert f["value"] == "工贸园2016年4月企业主要经济指标"
         else:
             (f,) = [f for f in report["errors"] if f["rule"] == "sheet_not_read"]
             assert (f["file"], f["column"]) == ("2016年工业企业月报.xlsx", "4月")
@@ -195,6 +290,9 @@ def test_injected_defect_is_found(tmp_path, layout, defect):
         assert f["column"] == "工业总产值(万元)"
     else:  # pragma: no cover
         raise AssertionError(defect)
+    if (layout, defect) in PLACES:
+        file, start = PLACES[(layout, defect)]
+        assert (f["file"], f["message"][: len(start)]) == (file, start), f
 
 
 # -- reading rules on classes of cells ---------------------------------------------------------
@@ -338,3 +436,40 @@ def test_public_land_may_be_supplied_and_stays_out_of_the_ratios(tmp_path):
     got = json.loads(cli("land", folder, "--format", "json").stdout)
     want = json.loads(cli("land", SAMPLE, "--format", "json").stdout)
     assert got == want
+
+
+def test_tables_stacked_in_a_csv_are_read_by_their_own_headers(tmp_path):
+    """A register CSV holding 在营 enterprises, a blank line, a title and the 迁出 ones under a
+    header of their own (columns in another order): every enterprise read, each cell under
+    its field; a summary table after it is named with its rows, not read."""
+    import pandas as pd
+
+    from parkanalysis.dataset import layouts
+    from parkanalysis.dataset.findings import Findings
+    from parkanalysis.dataset.readers import ReadLimits
+    from parkanalysis.dataset.schema import TABLES
+
+    e = pd.read_csv(SAMPLE / "enterprises.csv", dtype=str)
+    gone = e["退出日期"].notna()
+    text = (
+        e[~gone].to_csv(index=False)
+        + "\n已迁出企业\n"
+        + e.loc[gone, e.columns[::-1]].to_csv(index=False)
+        + "\n分行业汇总\n行业,企业数\n制造业,36\n"
+    )
+    path = tmp_path / "enterprises.csv"
+    path.write_text(text, encoding="utf-8")
+    findings = Findings()
+    raw = layouts.read_file(path, path.name, TABLES["enterprises"], ReadLimits(), findings)
+    got = pd.DataFrame({h: raw.data[i] for i, h in enumerate(raw.headers)}).astype(object)
+    want = pd.concat([e[~gone], e[gone]], ignore_index=True).astype(object)
+    assert (
+        got[list(e.columns)].where(got.notna(), None).values.tolist()
+        == want.where(want.notna(), None).values.tolist()
+    )
+    assert "一个文件上下排着 2 张表,逐一读取((无标题)、已迁出企业)" in raw.layout_notes
+    (f,) = [f for f in findings.items if f.rule == "table_not_read"]
+    lines = text.splitlines()
+    first = lines.index("分行业汇总") + 1
+    assert (f.severity, f.row, f.value) == ("warning", first, "分行业汇总")
+    assert f.message.startswith(f"第{first}-{len(lines)}行是另一张表「分行业汇总」")

@@ -9,8 +9,9 @@ Definitions (one place; the tests hold them):
   data's end instead.
 * An enterprise is **expected** (应报) in a reporting month when it is in the registry, has
   filed at least one row in that month or before (it has started reporting), its 投产日期 is
-  not after the month's end (a blank 投产日期 means not in production: not expected), and
-  it has not exited before the month's end (退出日期 blank or after the month).
+  not after the month's end (a blank 投产日期 means not in production: not expected — unless
+  the park's register gives no 投产日期 at all, when filing counts as being in production),
+  and it has not exited before the month's end (退出日期 blank or after the month).
 * **缺报** (missing report): an expected enterprise-month without a row.
 * **报送率** of a month = expected enterprise-months with a row ÷ expected enterprise-months;
   of a period, the same ratio pooled over the period's months (实报户·月 ÷ 应报户·月).
@@ -236,6 +237,9 @@ def reporting_status(
             "exit": _month_t(enterprises["exit_date"]),
         }
     ).drop_duplicates(["park_id", "enterprise_id"])
+    # a register without any 投产日期 (no such column): filing is what says production began
+    unknown = ~ent.groupby("park_id")["start"].transform(lambda v: v.notna().any())
+    ent.loc[unknown.to_numpy(dtype=bool), "start"] = -np.inf
     e = first.merge(ent, on=["park_id", "enterprise_id"], how="inner")
     e = e.merge(span, left_on="park_id", right_index=True)
     # np.maximum keeps NaN: without a production date nothing is expected

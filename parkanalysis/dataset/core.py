@@ -404,6 +404,7 @@ def _read_and_check(path, limits, *, strict=False, description=None):
     tables: dict[str, TableData] = {}
     for name, first in files.items():
         parts: list[TableData] = []
+        sheets: list[np.ndarray] = []
         for path_ in [first, *ctx.more_files.get(name, [])]:
             spec = office.spec_for(name, ctx, ctx.sources.get(path_.name))
             try:
@@ -411,13 +412,23 @@ def _read_and_check(path, limits, *, strict=False, description=None):
             except ReadFailure as exc:
                 findings.add_finding(exc.finding)
                 continue
-            if raw.row_sheets is not None:
-                findings.sheets[raw.file] = raw.row_sheets
+            if raw.row_sheets is not None:  # a cell finding names the sheet of its row
+                findings.place_rows(raw.file, raw.rows, raw.row_sheets)
+            row_sheets = raw.row_sheets
             raw = office.adapt_raw(raw, spec, ctx, findings)
             td = parse_table(raw, findings, spec)
             if td is not None:
                 parts.append(td)
+                known = row_sheets is not None and len(row_sheets) == len(td.frame)
+                sheets.append(row_sheets if known else np.full(len(td.frame), None, dtype=object))
         td = merge_tables(parts, findings) if len(parts) > 1 else (parts[0] if parts else None)
+        if td is not None and len(parts) > 1:  # the checks that follow name each row's file
+            findings.place_rows(
+                td.file,
+                td.frame["_row"].to_numpy(),
+                np.concatenate(sheets),
+                np.concatenate([np.full(len(p.frame), p.file, dtype=object) for p in parts]),
+            )
         if td is not None:
             tables[name] = td
             if name == "enterprises":
@@ -538,7 +549,9 @@ def _canonical_frames(profile: Profile, tables: dict[str, TableData]):
             derive_above_size(
                 frames["monthly"], frames["enterprises"], thresholds, jan_feb_combined=jan_feb
             ),
-            getattr(tables.get("enterprises"), "above_size_flags", None),
+            office.resolve_flag_years(
+                getattr(tables.get("enterprises"), "above_size_flags", None), frames["monthly"]
+            ),
         )
     return frames, jan_feb
 

@@ -352,6 +352,13 @@ def _describe(path: Path, table: str, raw, ctx: office.Context) -> FileReport:
             year_pos = i if m[0] == "report_year" else year_pos
         elif table == "enterprises" and office.above_size_year(h) is not None:
             rep.columns[h] = f"above_size_{office.above_size_year(h)}"
+        elif table == "enterprises" and office.is_flag_header(h):
+            rep.columns[h] = "above_size"
+            rep.notes.append(
+                f"「{h}」没有写年份:按统计数据最后一年的规上标志读取(之前各年按主营业务收入"
+                "门槛推算);如是别的年份,请在 park.yaml 中把它改成 above_size_年份"
+                "(如 above_size_2016)"
+            )
         elif table == "enterprises" and norm(h) in words.STATUS_HEADERS:
             rep.columns[h] = "status"
         elif norm(h) in office.ROW_NUMBER_HEADERS:

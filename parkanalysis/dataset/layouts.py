@@ -20,7 +20,14 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   ``sources:`` and stacked by :mod:`.core` (:func:`.tables.merge_tables`).
 - A statistics workbook whose sheets have the **months as columns** (a row of at least two
   month headers beside an enterprise column, the sheet naming an indicator) is melted by
-  :mod:`.wide`; its 合计 rows are checked month by month as the indicator's.
+  :mod:`.wide`; its 合计 rows are checked month by month as the indicator's. So is a sheet
+  holding every indicator under a two-row header whose upper row has the months merged over
+  the indicators below (:func:`.wide.grouped_months`; one such sheet per year, say).
+- A statistics table whose month is in no column, sheet name or file name takes it from its
+  title rows (「工贸园2016年3月企业主要经济指标」); several tables stacked on one sheet are read
+  one by one, each with the month of its own title (:mod:`.blocks`; a table that cannot be
+  read is ``table_not_read``). A workbook read from one of several sheets names that sheet in
+  the findings about its rows.
 - A statistics workbook whose visible sheets (at least two) each hold the table's header
   with an enterprise column and no park column is read as **one sheet per park**: the
   sheet's name is the park (as 所属园区; park.yaml's park names are read as their ids).
@@ -43,23 +50,8 @@ Between the readers (:mod:`.readers`, one sheet or CSV as cells) and the office 
   Footer lines are dropped and listed as ``footer_ignored`` (severity ``info``), one finding
   per distinct text.
 
-Checks on the parsed statistics (:func:`check_structure`, run by ``validate``):
-
-- ``month_missing`` (error): in a table of 当月数, a month in which no enterprise of a park
-  has a row while months before and after it in the same year have rows (January excepted
-  where 1-2月 are combined). Without it, every total over a period holding the month would be
-  short by the month's figures, silently. (A dataset may hold some months of each year only,
-  or a 1-N月 table only some N: neither is a hole.) A period asked of the indicators in which
-  some months have rows and others none is refused as well, naming the months
-  (:func:`parkanalysis.indicators.resolve_period`, from the month index it keeps); a period
-  without any row is computed as before (NaN with the note 本期无企业统计数据).
-- ``monthly_looks_cumulative`` (error): in a table of 当月数, at least
-  :data:`CUMULATIVE_SHARE` of the enterprise-years with four or more months of 工业总产值 (else
-  营业收入) never fall within the year and rise at least once — the pattern of 1-N月 running
-  totals filed as monthly values.
-- ``count_unavailable`` (warning): the register has no 投产日期 column, so the counts that
-  need it (规上企业数, 新投产企业数, 应报户数) cannot be made; the finding says so instead of the
-  report showing 0.
+Checks on the parsed statistics (``month_missing``, ``monthly_looks_cumulative``,
+``count_unavailable``) are in :mod:`.stats_checks`.
 """
 
 from __future__ import annotations
@@ -70,7 +62,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from parkanalysis.dataset.blocks import split_blocks
 from parkanalysis.dataset.findings import Findings
+from parkanalysis.dataset.office import column_letter
 from parkanalysis.dataset.readers import (
     RawTable,
     ReadFailure,
@@ -87,8 +81,6 @@ from parkanalysis.errors import Finding
 from parkanalysis.units import parse_numbers
 
 STATS = ("monthly_stats", "cumulative_stats")
-#: Share of enterprise-years rising only within the year that makes a table look cumulative.
-CUMULATIVE_SHARE = 0.8
 
 _DASH = "-－—~～至"
 _MONTH_SHEET = re.compile(
@@ -198,10 +190,23 @@ def read_file(
         names = {spec.name, spec.zh}
         main = next((w for w in visible if str(w.title).strip() in names), visible[0])
         raw = read_sheet(path, file, wb, main, spec)
+        if spec.name in STATS and not raw.headers:  # the month in the title rows?
+            for one in _keyed_specs(spec):
+                titled = read_sheet(path, file, wb, main, one)
+                if titled.headers and text_period(" ".join(titled.title_rows)):
+                    raw = titled
+                    break
         span = file_period(file) if spec.name in STATS and not raw.headers else None
         if span is not None:  # one file of a month, the month in its name
             return _read_period_sheets(path, file, wb, [main], spec, findings, [span])
-        raw = tidy(raw, spec, findings)
+        raw = tidy(raw, spec, findings, sheet=f"工作表「{main.title}」")
+        if spec.name in STATS and raw.headers and not _names_month(raw, spec):
+            span = text_period(" ".join(raw.title_rows))
+            if span is not None:  # one table, its month in the title
+                raw.append_column("月份", [period_label(span)] * len(raw.data))
+                raw.layout_notes.append(f"统计期取自标题行:{period_label(span)}")
+        if len(visible) > 1:  # a finding about a row names the sheet read
+            raw.row_sheets = np.full(len(raw.data), str(main.title), dtype=object)
         for ws in visible:
             if not quiet and ws is not main and _has_content(ws):
                 findings.add(
@@ -244,7 +249,7 @@ def _read_wide_sheets(path, file, wb, visible, spec, findings) -> RawTable | Non
     """Sheets with the months as columns (:mod:`.wide`), else None."""
     from parkanalysis.dataset import wide
 
-    sheets, others = [], []
+    sheets, others, grouped_notes = [], [], []
     tally: dict = {"totals": 0, "footers": []}
     for ws in visible:
         head = ws.iter_rows(max_row=20, max_col=200, values_only=True)
@@ -258,6 +263,22 @@ def _read_wide_sheets(path, file, wb, visible, spec, findings) -> RawTable | Non
             if raw.headers:
                 break
         year = year_in([ws.title, *raw.title_rows]) or year_in([Path(file).stem])
+        grouped, repeated = wide.grouped_months(raw, year, spec) if raw.headers else ({}, [])
+        if grouped:  # months over indicators: the sheet holds every indicator
+            where = f"工作表「{ws.title}」"
+            for i, h, month in repeated:
+                findings.add(
+                    "duplicate_column",
+                    f"{where}{month[:4]}年{int(month[5:])}月下有两列「{h}」;"
+                    f"只读取了第一列,第 {column_letter(i)} 列未读取,请删除重复的列",
+                    file=file,
+                    row=raw.header_row_of(i),
+                    column=h,
+                )
+            raw = tidy(raw, spec, findings, where, tally)
+            sheets += [(str(ws.title), h, cols, raw) for h, cols in grouped.items()]
+            grouped_notes.append(str(ws.title))
+            continue
         months = wide.header_months(raw.headers, year) if raw.headers else {}
         if len(months) < 2:
             others.append(ws)
@@ -288,7 +309,13 @@ def _read_wide_sheets(path, file, wb, visible, spec, findings) -> RawTable | Non
                 column=str(ws.title),
                 severity="warning",
             )
-    out = wide.melt(sheets, spec)
+    note = None
+    if grouped_notes:
+        note = (
+            f"月份作为列(宽表):月份在第一行表头(合并单元格按 Excel 显示,跨其下各指标),"
+            f"指标在第二行;工作表 {'、'.join(grouped_notes)}"
+        )
+    out = wide.melt(sheets, spec, note)
     report_tally(out, tally, findings)
     return out
 
@@ -349,7 +376,16 @@ def file_period(name: object) -> tuple[int, int, int] | None:
     >>> file_period("2016年1-5月主要指标.xlsx"), file_period("2012-2016年月报.xlsx")
     ((2016, 1, 5), None)
     """
-    stem = norm(Path(str(name)).stem)
+    return text_period(Path(str(name)).stem)
+
+
+def text_period(text: object) -> tuple[int, int, int] | None:
+    """``(year, first month, last month)`` a text (a title row, a file's stem) names.
+
+    >>> text_period("工贸园2016年3月企业主要经济指标"), text_period("在营企业")
+    ((2016, 3, 3), None)
+    """
+    stem = norm(text)
     for pattern in _FILE_PERIODS:
         m = pattern.search(stem)
         if m:
@@ -508,17 +544,29 @@ def _concat(
 
 
 def tidy(
-    raw: RawTable, spec: TableSpec, findings: Findings, where: str = "", tally: dict | None = None
+    raw: RawTable,
+    spec: TableSpec,
+    findings: Findings,
+    where: str = "",
+    tally: dict | None = None,
+    sheet: str = "",
 ) -> RawTable:
     """Drop footer lines and total rows of ``raw`` (checking the totals); see the docstring.
+    Several tables stacked on the sheet are read one by one (:mod:`.blocks`).
 
     ``tally`` (several sheets of one table) collects the footers and the count of total rows
-    for :func:`report_tally`; without it they are reported at once.
+    for :func:`report_tally`; without it they are reported at once. ``sheet``: how a finding
+    names the sheet where ``where`` does not (a workbook's one sheet).
     """
     own = tally is None
     tally = {"totals": 0, "footers": []} if own else tally
+    blocks = split_blocks(raw, spec, findings, where or sheet) if raw.headers else []
+    # a stacked table's title merged across the row is its title, not data filled in
+    titles = {int(r) for block, _ in blocks for r in block.title_rows}
     by_column: dict[str, list] = {}
     for ref, filled, value in raw.merged_cells:  # one finding per column of merged ranges
+        if int(ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) in titles:
+            continue
         columns = re.sub(r"\d", "", ref)  # A2:A30 → A:A
         by_column.setdefault(columns, []).append((ref, filled, value))
     for ranges in by_column.values():
@@ -536,10 +584,55 @@ def tidy(
             severity="info",
         )
     if raw.headers and not raw.data.empty:
-        _tidy(raw, spec, findings, where, tally)
+        if len(blocks) == 1 and blocks[0][1] is raw:
+            _tidy(raw, spec, findings, where, tally)
+        else:
+            _stacked(raw, blocks, spec, findings, where, tally)
     if own:
         report_tally(raw, tally, findings)
     return raw
+
+
+def _stacked(raw: RawTable, blocks, spec: TableSpec, findings, where: str, tally) -> None:
+    """``raw`` as the tables of its sheet read one by one: each tidied, the month of each
+    taken from its title where the table has no 月份 column, stacked (:mod:`.blocks`)."""
+    for _block, part in blocks:
+        _tidy(part, spec, findings, where, tally)
+    parts = [part for _, part in blocks]
+    headers = parts[0].headers if parts else list(raw.headers)
+    raw.headers = list(headers)
+    raw.header_cell_rows = parts[0].header_cell_rows if parts else raw.header_cell_rows
+    raw.data = pd.concat([p.data for p in parts], ignore_index=True) if parts else raw.data.iloc[:0]
+    raw.rows = np.concatenate([p.rows for p in parts]) if parts else raw.rows[:0]
+    titles = [" ".join(raw.title_rows if b.header is None else b.titles) for b, _ in blocks]
+    spans = [text_period(t) for t in titles]
+    place = "工作表" if raw.file.lower().endswith((".xlsx", ".xlsm")) else "文件"
+    if spec.name in STATS and not _names_month(raw, spec) and parts and all(spans):
+        labels = [period_label(span) for span in spans]
+        raw.append_column("月份", np.repeat(labels, [len(p.data) for p in parts]))
+        shown = "、".join(labels) if len(labels) <= 4 else f"{labels[0]} … {labels[-1]}"
+        raw.layout_notes.append(
+            f"一个{place}上下排着 {len(parts)} 张表,逐一读取,统计期取自各表的标题:{shown}"
+        )
+    elif len(parts) > 1:
+        shown = [t or "(无标题)" for t in titles]
+        shown = "、".join(shown) if len(shown) <= 4 else f"{shown[0]} … {shown[-1]}"
+        raw.layout_notes.append(f"一个{place}上下排着 {len(parts)} 张表,逐一读取({shown})")
+
+
+def _names_month(raw: RawTable, spec: TableSpec) -> bool:
+    lookup = header_lookup(spec)
+    return any((m := match_header(h, lookup)) and m[0] == "month" for h in raw.headers)
+
+
+def period_label(span: tuple[int, int, int]) -> str:
+    """The 月份 / 统计期 cell of a ``(year, first, last)`` span.
+
+    >>> period_label((2016, 3, 3)), period_label((2016, 1, 5))
+    ('2016-03', '2016年1-5月')
+    """
+    y, first, last = span
+    return f"{y:04d}-{last:02d}" if first == last else f"{y}年{first}-{last}月"
 
 
 def report_tally(raw: RawTable, tally: dict, findings: Findings) -> None:
@@ -658,96 +751,3 @@ def _check_totals(raw, spec, data, kinds, keep, findings, where) -> None:
                     value=data[i].iat[t],
                     severity="warning",
                 )
-
-
-# -- checks on the parsed statistics ----------------------------------------------------------
-
-
-def check_structure(profile, tables: dict, findings: Findings) -> None:
-    """``month_missing``, ``monthly_looks_cumulative``, ``count_unavailable`` (docstring)."""
-    stats = tables.get("monthly_stats") or tables.get("cumulative_stats")
-    if stats is not None and len(stats.frame):
-        jan_feb = True if profile is None else bool(profile.config.get("jan_feb_combined", True))
-        if stats.spec.name == "monthly_stats":
-            _check_months(stats, jan_feb, findings)
-            _check_cumulative_look(stats, findings)
-    ent = tables.get("enterprises")
-    if ent is not None and len(ent.frame) and ent.frame["production_start_date"].isna().all():
-        findings.add(
-            "count_unavailable",
-            "企业名录没有投产日期(没有该列或全部为空):规上企业数、新投产企业数和应报户数(缺报)"
-            "都按投产日期计数,无法计算,报告中的这些数不可用;请添加「投产日期」列",
-            file=ent.file,
-            column=ent.header("production_start_date"),
-            severity="warning",
-        )
-
-
-def missing_months(year: np.ndarray, month: np.ndarray, *, skip_january: bool) -> list[int]:
-    """Months (``year * 12 + month - 1``) between the first and the last given with none given.
-
-    >>> [divmod(m, 12) for m in missing_months(np.array([2016] * 3), np.array([2, 3, 5]),
-    ...                                         skip_january=True)]
-    [(2016, 3)]
-    """
-    ok = (year > 0) & (month >= 1) & (month <= 12)
-    have = np.unique(year[ok].astype("int64") * 12 + month[ok].astype("int64") - 1)
-    if len(have) == 0:
-        return []
-    gaps = np.setdiff1d(np.arange(have[0], have[-1] + 1), have)
-    if skip_january:
-        gaps = gaps[gaps % 12 != 0]
-    return [int(g) for g in gaps]
-
-
-def _check_months(td, jan_feb: bool, findings: Findings) -> None:
-    """``month_missing`` for the holes of a table of 当月数: months without any row between two
-    months of the same year that have rows (a dataset may hold some months of each year only)."""
-    f = td.frame
-    for park, sub in f.groupby(f["park_id"].astype("str"), sort=True):
-        year = sub["year"].to_numpy(dtype="float64", na_value=0).astype("int64")
-        month = sub["month"].to_numpy(dtype="float64", na_value=0).astype("int64")
-        for y in np.unique(year[year > 0]):
-            gaps = missing_months(year[year == y], month[year == y], skip_january=jan_feb)
-            for g in gaps:
-                m = g % 12 + 1
-                findings.add(
-                    "month_missing",
-                    f"园区 {park} 的统计数据缺少 {y}年{m}月:该月没有任何企业的数据"
-                    f"({y}年的前后月份都有);含该月的时期合计会漏掉这个月。"
-                    "请补上该月的数据(或该月的工作表)",
-                    file=td.file,
-                    column=td.header("month"),
-                    value=f"{y:04d}-{m:02d}",
-                )
-
-
-def _check_cumulative_look(td, findings: Findings) -> None:
-    f = td.frame
-    col = next(
-        (c for c in ("output_wan_yuan", "revenue_wan_yuan") if f[c].notna().any()),
-        None,
-    )
-    if col is None:
-        return
-    sub = f.loc[f[col].notna() & (f["year"] > 0), ["park_id", "enterprise_id", "year", "month"]]
-    sub = sub.assign(v=f[col]).sort_values(["park_id", "enterprise_id", "year", "month"])
-    keys = [sub["park_id"].astype("str"), sub["enterprise_id"].astype("str"), sub["year"]]
-    g = sub.groupby(keys, sort=False)["v"]
-    n = g.size()
-    diff = sub["v"].diff().where(sub.duplicated(["park_id", "enterprise_id", "year"]))
-    d = diff.groupby(keys, sort=False)
-    rising = (d.min() >= 0) & (d.max() > 0)
-    eligible = n >= 4
-    total, hits = int(eligible.sum()), int((rising & eligible).sum())
-    if total >= 3 and hits >= CUMULATIVE_SHARE * total:
-        first = f.loc[f[col].notna(), "_row"]
-        findings.add(
-            "monthly_looks_cumulative",
-            f"当月数表中 {total} 个企业·年度里有 {hits} 个的{td.spec.column(col).zh}在年内只增不减,"
-            "像是 1-N月累计值被当作当月值填报;如确是累计值,请在 park.yaml 的 sources 中把该文件"
-            "登记为 cumulative_stats(企业累计统计),否则请核对数据",
-            file=td.file,
-            row=int(first.iat[0]) if len(first) else None,
-            column=td.header(col),
-        )

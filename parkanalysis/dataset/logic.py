@@ -113,6 +113,8 @@ def _check_future(td: TableData, findings: Findings, today) -> None:
             row=f["_row"].iat[i],
             column=td.header("month"),
             value=f"{f['year'].iat[i]}-{f['month'].iat[i]:02d}",
+            at=i,
+            rows=f["_row"].to_numpy(),
         )
     if bad.sum() > 50:
         more = int(bad.sum()) - 50
@@ -143,9 +145,17 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
         today=today,
     )
     f = stats.frame
-    last_row = f.groupby([f["park_id"].astype("str"), f["enterprise_id"].astype("str")])[
-        "_row"
-    ].max()
+    all_rows = f["_row"].to_numpy()
+    # each enterprise's latest row, by position (Excel rows repeat across sheets)
+    order = pd.DataFrame(
+        {
+            "p": f["park_id"].astype("str").to_numpy(),
+            "e": f["enterprise_id"].astype("str").to_numpy(),
+            "t": f["year"].to_numpy(dtype="int64") * 12 + f["month"].to_numpy(dtype="int64"),
+            "pos": np.arange(len(f)),
+        }
+    ).sort_values("t", kind="stable")
+    last_pos = order.groupby(["p", "e"])["pos"].last()
     id_column = stats.id_column()  # the cell that identifies the enterprise, as written
     miss = c.missing
     if len(miss):  # months after the data's complete end are one late_reports finding each
@@ -153,8 +163,9 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
         miss = miss[(miss["year"] * 12 + miss["month"] - 1) <= end]
     for (park, eid), g in miss.groupby(["park_id", "enterprise_id"], sort=True):
         months = list(zip(g["year"], g["month"], strict=True))
-        row = last_row.get((park, eid))
-        shown = stats.as_written(row, id_column)
+        at = last_pos.get((park, eid))
+        row = None if at is None else int(all_rows[at])
+        shown = stats.as_written(row, id_column, at)
         shown = None if shown is None else str(shown)
         who = f" {eid}(园区 {park})"
         if shown and shown != eid:
@@ -170,6 +181,8 @@ def _check_completeness(profile, stats: TableData, ent: TableData, findings, tod
             # the cell holding the value shown: the code, or the name it was looked up from
             column=stats.header(id_column if shown else "enterprise_id"),
             value=shown or eid,
+            at=at,
+            rows=all_rows,
         )
     r = c.rates
     for park, end in c.complete_to.items():
@@ -220,6 +233,8 @@ def _check_cumulative_decreasing(td: TableData, findings: Findings) -> None:
                 row=f["_row"].iat[i],
                 column=td.header(col),
                 value=v[i],
+                at=td.frame.index.get_loc(f.index[i]),
+                rows=td.frame["_row"].to_numpy(),
             )
 
 
@@ -271,7 +286,11 @@ def _check_activity_dates(stats: TableData, ent: TableData, findings: Findings) 
     e = e.assign(park_id=e["park_id"].astype("str"), enterprise_id=e["enterprise_id"].astype("str"))
     e = e.drop_duplicates(["park_id", "enterprise_id"])
     f = stats.frame[["park_id", "enterprise_id", "year", "month", "_row"]]
-    f = f.assign(park_id=f["park_id"].astype("str"), enterprise_id=f["enterprise_id"].astype("str"))
+    f = f.assign(
+        park_id=f["park_id"].astype("str"),
+        enterprise_id=f["enterprise_id"].astype("str"),
+        _pos=np.arange(len(f)),
+    )
     j = f.merge(e, on=["park_id", "enterprise_id"], how="inner")
     if j.empty:
         return
@@ -313,6 +332,8 @@ def _check_activity_dates(stats: TableData, ent: TableData, findings: Findings) 
                 row=int(j["_row"].iat[rows[0]]),
                 column=stats.header("month"),
                 value=eid,
+                at=int(j["_pos"].iat[rows[0]]),
+                rows=stats.frame["_row"].to_numpy(),
             )
 
 

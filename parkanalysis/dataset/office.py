@@ -15,7 +15,9 @@ brought to the dataset's contract without modifying the file:
 - the register may lack 企业代码 (统一社会信用代码 is used, else the name), 入园日期 (投产日期
   is used, with a warning) and 企业类型 (工业 is assumed, with a warning); its 是/否 columns
   ``规模以上(2016)``/``规上2016年`` give 规上 membership by year, which is authoritative over
-  the revenue threshold (:func:`merge_register_flags`);
+  the revenue threshold (:func:`merge_register_flags`); a ``是否规上`` column naming no year
+  gives the membership of the statistics' latest year (the register is the current one;
+  earlier years are derived from the threshold: :func:`resolve_flag_years`);
 - a park column may name parks (所属园区: 工贸园): park.yaml's park names are read as ids;
   statistics without a park column in a dataset of several parks are placed by the register,
   and a name is looked up in the row's park when the statistics have a park column;
@@ -62,6 +64,9 @@ ROW_NUMBER_HEADERS = ("序号", "行号", "编号(序号)")
 _ABOVE_SIZE_HEADER = re.compile(
     r"^(?:是否)?(?:规模以上|规上)(?:工业)?(?:企业)?\(?(\d{4})年?\)?$|^(\d{4})年?(?:是否)?(?:规模以上|规上)"
 )
+_FLAG_HEADER = re.compile(r"^(?:是否)?(?:规模以上|规上)(?:工业)?(?:企业)?$")
+#: The year of a register's 规上 flag that names none: the statistics' latest year.
+LATEST_YEAR = 0
 _CUMULATIVE_LABEL = re.compile(r"^(?:(\d{4})年)?(\d{1,2})[-－—~～至](\d{1,2})月(?:累计)?$")
 _STATS = ("monthly_stats", "cumulative_stats")
 
@@ -104,6 +109,15 @@ def above_size_year(header: str) -> int | None:
     if not m:
         return None
     return int(m.group(1) or m.group(2))
+
+
+def is_flag_header(header: str) -> bool:
+    """Whether ``header`` is a register's 规上 flag naming no year (``是否规上``).
+
+    >>> [is_flag_header(h) for h in ("是否规上", "规模以上企业", "规上(2016)", "规上产值")]
+    [True, True, False, False]
+    """
+    return bool(_FLAG_HEADER.match(norm(header)))
 
 
 def _alias_of(header: str) -> str:
@@ -302,6 +316,8 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
             year = above_size_year(h)
             if year is None and fld and fld.startswith("above_size_"):
                 year = int(fld.rsplit("_", 1)[1])
+            elif year is None and (fld == "above_size" or (fld is None and is_flag_header(h))):
+                year = LATEST_YEAR
         if year is not None:
             flag_cols.append((year, i))
             continue
@@ -413,6 +429,8 @@ def _place_by_register(raw: RawTable, matched: dict[str, int], ctx: Context, fin
             row=int(raw.rows[first]),
             column=raw.headers[matched["enterprise_id"]],
             value=e,
+            at=first,
+            rows=raw.rows,
         )
 
 
@@ -541,6 +559,8 @@ def _adapt_periods(raw: RawTable, matched: dict[str, int], findings: Findings) -
                 row=int(raw.rows[first]),
                 column=raw.headers[pos],
                 value=label,
+                at=first,
+                rows=raw.rows,
             )
     if not any(c is not None for c in conv):
         return
@@ -613,8 +633,9 @@ def _names_to_ids(
                 bad_rows[k] = []
         out[i] = cache[k]
         if k in bad_rows:
-            bad_rows[k].append(int(raw.rows[i]))
-    for k, rows in bad_rows.items():
+            bad_rows[k].append(i)
+    for k, at in bad_rows.items():
+        rows = [int(raw.rows[i]) for i in at]
         ids = by_name.get(k, set())
         if ids:
             what = f"在企业名录中对应 {len(ids)} 家企业({'、'.join(sorted(ids))}),无法确定是哪一家"
@@ -630,6 +651,8 @@ def _names_to_ids(
             row=rows[0],
             column=raw.headers[pos],
             value=k,
+            at=at[0],
+            rows=raw.rows,
         )
     return out
 
@@ -707,6 +730,25 @@ def register_flags(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame | None:
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def resolve_flag_years(flags: pd.DataFrame | None, monthly: pd.DataFrame) -> pd.DataFrame | None:
+    """The register's flags with a flag naming no year (:data:`LATEST_YEAR`) put in the
+    statistics' latest year (dropped when there are no statistics).
+
+    >>> f = pd.DataFrame({"park_id": ["P"], "enterprise_id": ["A"], "year": [0],
+    ...                   "above_size": [True]})
+    >>> resolve_flag_years(f, pd.DataFrame({"year": [2015, 2016]}))["year"].tolist()
+    [2016]
+    """
+    if flags is None or not (flags["year"] == LATEST_YEAR).any():
+        return flags
+    latest = flags["year"] == LATEST_YEAR
+    if not len(monthly):
+        return flags.loc[~latest].reset_index(drop=True)
+    out = flags.copy()
+    out.loc[latest, "year"] = int(monthly["year"].max())
+    return out
 
 
 def merge_register_flags(derived: pd.DataFrame, flags: pd.DataFrame | None) -> pd.DataFrame:

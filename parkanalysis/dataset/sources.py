@@ -44,9 +44,10 @@ ENTRY_KEYS = ("table", "columns", "ignored", "values", "header_row", "encoding",
 #: Fields beyond the table's own columns that a header may map to, per table
 #: (``credit_code``: 统一社会信用代码 beside 企业代码, used to match statistics to the register).
 #: ``above_size_YYYY`` (a 是/否 column of the register giving 规上 membership in year YYYY)
-#: is accepted for ``enterprises`` as well.
+#: is accepted for ``enterprises`` as well; ``above_size`` (a 是否规上 column naming no year)
+#: gives the membership of the statistics' latest year.
 FIELDS_EXTRA = {
-    "enterprises": ("credit_code", "status"),
+    "enterprises": ("credit_code", "status", "above_size"),
     "monthly_stats": ("enterprise_name", "report_year", "credit_code"),
     "cumulative_stats": ("enterprise_name", "report_year", "credit_code"),
 }

@@ -68,15 +68,16 @@ class TableData:
             return "enterprise_name"
         return "enterprise_id"
 
-    def as_written(self, row: int | None, column: str):
+    def as_written(self, row: int | None, column: str, at: int | None = None):
         """The cell at Excel ``row`` of ``column`` as the file has it (before the package
-        replaced it, e.g. a credit code by the register's id); None when blank or absent."""
+        replaced it, e.g. a credit code by the register's id); None when blank or absent.
+        ``at``: the row's position in the frame (Excel rows repeat across sheets)."""
         if row is None or column not in self.frame.columns:
             return None
         if column in self.written_values:
             value = self.written_values[column].get(row)
         else:
-            at = self._row_positions.get(row)
+            at = self._row_positions.get(row) if at is None else at
             value = None if at is None else self.frame[column].iat[at]
         return None if value is None or pd.isna(value) else value
 

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.dataset.findings import Findings
-from parkanalysis.dataset.layouts import check_structure
 from parkanalysis.dataset.profile import DECLARED_KEYS, Profile
 from parkanalysis.dataset.schema import MONTHLY_VALUE_COLUMNS, PUBLIC_LAND_USES
+from parkanalysis.dataset.stats_checks import check_structure
 from parkanalysis.dataset.tables import TableData
 from parkanalysis.units import convert
 
@@ -351,8 +351,11 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
     if cur.empty or prev.empty:
         return
     both = cur.join(prev.add_suffix("_prev"), how="inner")
-    latest_rows = f[(f["year"] == year) & (f["month"] == month)].set_index(keys)["_row"]
-    latest_rows = latest_rows[~latest_rows.index.duplicated()]
+    latest = f[(f["year"] == year) & (f["month"] == month)]
+    # the frame position of each enterprise's latest row (rows repeat across sheets)
+    latest_pos = pd.Series(f.index.get_indexer(latest.index), index=latest.set_index(keys).index)
+    latest_pos = latest_pos[~latest_pos.index.duplicated()]
+    all_rows = f["_row"].to_numpy()
     id_column = td.id_column()
     parks = both.index.get_level_values(0)
     pct = np.array(
@@ -371,8 +374,9 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
         for i in flagged:
             park, eid = both.index[i]
             g = growth[i]
-            row = latest_rows.get((park, eid))
-            shown = td.as_written(row, id_column)
+            at = latest_pos.get((park, eid))
+            row = None if at is None else int(all_rows[at])
+            shown = td.as_written(row, id_column, at)
             who = f"「{shown}」({eid})" if shown is not None and str(shown) != eid else f" {eid} "
             findings.add(
                 "growth_outlier",
@@ -383,7 +387,9 @@ def _check_growth(td: TableData, profile: Profile, findings: Findings, status=No
                 row=row,
                 column=td.header(col),
                 # the value of the cell named (the latest month's), not the enterprise's code
-                value=td.as_written(row, col),
+                value=td.as_written(row, col, at),
+                at=at,
+                rows=all_rows,
             )
 
 

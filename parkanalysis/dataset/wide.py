@@ -11,6 +11,13 @@ cell is no report (no row), never a zero; a row whose indicators are all blank i
 Each row keeps the Excel row of the enterprise in the first sheet holding it.
 :mod:`.layouts` decides when a workbook is read this way (at least two month columns beside
 an enterprise column, on sheets that name an indicator).
+
+**Months over indicators.** A sheet may hold every indicator itself, under a two-row header:
+the months in the upper row (「1月」 merged across the columns of 产值, 税收 … below it, as
+Excel shows it; a month written over the first of its columns only counts for the blank
+cells after it), the indicators in the lower row. :func:`grouped_months` reads which
+columns are which indicator of which month; :func:`melt` takes them as one entry per
+indicator.
 """
 
 from __future__ import annotations
@@ -98,9 +105,57 @@ def indicator_header(title: str, title_rows: list[str], spec: TableSpec) -> str 
     return None
 
 
-def melt(sheets: list[tuple[str, str, dict[int, str], RawTable]], spec: TableSpec) -> RawTable:
+def grouped_months(
+    raw: RawTable, year: int | None, spec: TableSpec
+) -> tuple[dict[str, dict[int, str]], list[tuple[int, str, str]]]:
+    """Months over indicators (module docstring): indicator header → ``{position: month}``
+    (empty when the sheet is not laid out so: fewer than two months), and the columns that
+    repeat an indicator of a month already read ``(position, header, month)``.
+
+    >>> from parkanalysis.dataset.schema import TABLES
+    >>> heads = ["企业名称", "工业总产值", "税收", "工业总产值", "税收", "税收"]
+    >>> raw = RawTable("monthly_stats", "f.xlsx", 2, heads, None, None)
+    >>> raw.header_groups = ["企业名称", "1月", "1月", "2月", "", ""]
+    >>> columns, repeated = grouped_months(raw, 2016, TABLES["monthly_stats"])
+    >>> columns
+    {'工业总产值': {1: '2016-01', 3: '2016-02'}, '税收': {2: '2016-01', 4: '2016-02'}}
+    >>> repeated
+    [(5, '税收', '2016-02')]
+    """
+    groups = raw.header_groups
+    if not groups:
+        return {}, []
+    lookup = header_lookup(spec)
+    values = {c.name for c in spec.columns if c.kind in (FLOAT, INT) and not c.key}
+    by_field: dict[str, str] = {}
+    out: dict[str, dict[int, str]] = {}
+    repeated: list[tuple[int, str, str]] = []
+    month = None
+    for i, h in enumerate(raw.headers):
+        g = groups[i] if i < len(groups) else ""
+        if g:
+            month = header_month(g, year)
+        m = match_header(h, lookup)
+        if month is None or m is None or m[0] not in values:
+            continue
+        header = by_field.setdefault(m[0], h)
+        cols = out.setdefault(header, {})
+        if month in cols.values():
+            repeated.append((i, h, month))
+            continue
+        cols[i] = month
+    if len({mo for cols in out.values() for mo in cols.values()}) < 2:
+        return {}, []
+    return out, repeated
+
+
+def melt(
+    sheets: list[tuple[str, str, dict[int, str], RawTable]],
+    spec: TableSpec,
+    note: str | None = None,
+) -> RawTable:
     """``sheets`` — ``(sheet name, indicator header, month columns, raw)`` — as one long raw
-    table (module docstring)."""
+    table (module docstring); ``note`` replaces the layout note."""
     lookup = header_lookup(spec)
     first = sheets[0][3]
     key_pos = {}
@@ -109,9 +164,9 @@ def melt(sheets: list[tuple[str, str, dict[int, str], RawTable]], spec: TableSpe
         if m is not None and m[0] in _KEYS and m[0] not in key_pos:
             key_pos[m[0]] = i
     fields = list(key_pos)
-    merged: pd.DataFrame | None = None
-    values: list[str] = []
-    for _name, header, months, raw in sheets:
+    longs: dict[str, list[pd.DataFrame]] = {}  # indicator (its field) → its rows, sheet by sheet
+    values: dict[str, str] = {}  # indicator → its header (the first sheet's)
+    for name, header, months, raw in sheets:
         own = {}
         for i, h in enumerate(raw.headers):
             m = match_header(h, lookup)
@@ -119,25 +174,34 @@ def melt(sheets: list[tuple[str, str, dict[int, str], RawTable]], spec: TableSpe
                 own[m[0]] = i
         if set(own) != set(fields):
             continue  # reported by the caller: a sheet keyed differently
+        named = match_header(header, lookup)
+        key = named[0] if named is not None else header
+        header = values.setdefault(key, header)
         parts = []
         for pos, month in months.items():
             part = pd.DataFrame({f: raw.data[own[f]].to_numpy(dtype=object) for f in fields})
             part["_month"] = month
             part[header] = raw.data[pos].to_numpy(dtype=object)
             part["_row"] = raw.rows
+            part["_sheet"] = name
             parts.append(part)
         long = pd.concat(parts, ignore_index=True)
         blank = long[header].map(lambda v: v is None or (isinstance(v, str) and not v.strip()))
         long = long[~blank.to_numpy(dtype=bool)]
         long[fields] = long[fields].astype(str)
-        values.append(header)
+        longs.setdefault(key, []).append(long)
+    merged: pd.DataFrame | None = None
+    for parts in longs.values():
+        long = pd.concat(parts, ignore_index=True)
         if merged is None:
             merged = long
         else:
             merged = merged.merge(long, on=[*fields, "_month"], how="outer", suffixes=("", "_b"))
-            merged["_row"] = merged["_row"].fillna(merged.pop("_row_b"))
+            for c in ("_row", "_sheet"):
+                merged[c] = merged[c].fillna(merged.pop(f"{c}_b"))
     assert merged is not None
     merged = merged.sort_values(["_month", "_row"], kind="stable").reset_index(drop=True)
+    values = list(values.values())
     headers = [first.headers[key_pos[f]] for f in fields] + ["月份"] + values
     data = pd.DataFrame(
         {i: merged[c].to_numpy(dtype=object) for i, c in enumerate([*fields, "_month", *values])}
@@ -151,10 +215,13 @@ def melt(sheets: list[tuple[str, str, dict[int, str], RawTable]], spec: TableSpe
         data,
         merged["_row"].to_numpy(dtype="int64"),
     )
+    if len({sheet[0] for sheet in sheets}) > 1:  # rows of several sheets: name each row's
+        out.row_sheets = merged["_sheet"].to_numpy(dtype=object)
     out.derived_positions.add(len(fields))
     months = sorted({m for sheet in sheets for m in sheet[2].values()})
-    out.layout_notes.append(
-        f"月份作为列(宽表):每个工作表一个指标({'、'.join(values)}),"
-        f"统计期 {months[0]} … {months[-1]},共 {len(months)} 个月;空单元格按未填报计"
-    )
+    span = f"统计期 {months[0]} … {months[-1]},共 {len(months)} 个月;空单元格按未填报计"
+    if note is not None:
+        out.layout_notes.append(f"{note},{span}")
+    else:
+        out.layout_notes.append(f"月份作为列(宽表):每个工作表一个指标({'、'.join(values)}),{span}")
     return out

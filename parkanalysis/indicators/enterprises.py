@@ -4,8 +4,14 @@
 its previous-year months), arrays aligned with the registry rows: Σ of each flow over the
 months (NaN when not reported), 从业人员 at the period's last month and on average, 规上 for
 the period's year, in production / exited at the period's last day, started production in
-the period. The period-independent arrays of a dataset (:class:`_Prepared`: the registry row
-of each monthly row, the rows listed by month, land per enterprise, 规上 rows, the 缺报 by
+the period. A park whose register gives no 投产日期 at all (the column absent or empty) has
+its start **unknown**: an enterprise of it counts as in production in a period where it
+reported data (what a 规上 count needs: the 规上 flag, not exited, data in the period), and
+whether it started production in the period is unknown (``Side.start_known``: the counts of
+新投产企业 are then NaN, never 0).
+
+The period-independent arrays of a dataset (:class:`_Prepared`: the registry row of each
+monthly row, the rows listed by month, land per enterprise, 规上 rows, the 缺报 by
 month) are computed once and cached per dataset, keyed on the very frames they come from.
 
 * **Land per enterprise** (apportioned parcels, else the register's 用地面积) is defined
@@ -64,6 +70,7 @@ class _Prepared:
     industrial: np.ndarray
     commercial: np.ndarray
     start_d: np.ndarray
+    start_known: np.ndarray  # bool: the row's park has 投产日期 in its register
     exit_d: np.ndarray
     above_year: np.ndarray  # rows of ds.above_size that are True: year …
     above_row: np.ndarray  # … and registry row (−1 when unknown)
@@ -141,6 +148,7 @@ def prepare(ds: Any) -> _Prepared:
         industrial=kind == "工业",
         commercial=kind == "商贸",
         start_d=ent["production_start_date"].to_numpy(dtype="datetime64[ns]"),
+        start_known=_start_known(ent, reg_park_code),
         exit_d=ent["exit_date"].to_numpy(dtype="datetime64[ns]"),
         above_year=a["year"].to_numpy()[keep],
         above_row=_lookup(sorted_keys, order, akey),
@@ -150,6 +158,22 @@ def prepare(ds: Any) -> _Prepared:
     with contextlib.suppress(TypeError):  # not weak-referenceable: no cache
         _PREPARED[ds] = prepared
     return prepared
+
+
+def _start_known(ent: pd.DataFrame, park_code: np.ndarray) -> np.ndarray:
+    """Per registry row: whether its park's register gives any 投产日期 (else the column is
+    absent or empty, and production starts are unknown).
+
+    >>> e = pd.DataFrame({"production_start_date": pd.to_datetime(["2015-01-01", None, None])})
+    >>> _start_known(e, np.array([0, 0, 1])).tolist()
+    [True, True, False]
+    """
+    has = ent["production_start_date"].notna().to_numpy()
+    ok = park_code >= 0
+    if not ok.any():
+        return has
+    per_park = np.bincount(park_code[ok], weights=has[ok], minlength=park_code.max() + 1) > 0
+    return np.where(ok, per_park[np.maximum(park_code, 0)], has)
 
 
 def months_without_rows(prep: _Prepared, year: int, months) -> list[int]:
@@ -236,9 +260,11 @@ class Side:
     has_rows: np.ndarray  # bool
     any_rows_by_park: np.ndarray  # bool per park: the park has rows in the period
     above: np.ndarray  # bool: industrial and 规上 in the period's year
-    in_production: np.ndarray  # bool at the period's last day
+    in_production: np.ndarray  # bool at the period's last day (start unknown: has_rows)
     exited: np.ndarray  # bool at the period's last day
-    new: np.ndarray  # bool: production started inside the period
+    new: np.ndarray  # bool: production started inside the period (False when unknown)
+    #: bool: the row's 投产日期 is known to its register (module docstring); None: all known
+    start_known: np.ndarray | None = None
 
 
 @dataclass
@@ -372,9 +398,11 @@ def _side(prep: _Prepared, p: Period, idx: np.ndarray, park_pos: np.ndarray, n_p
         has_rows=has_rows,
         any_rows_by_park=any_rows,
         above=above & prep.industrial,
-        in_production=prep.start_d <= last_day,  # NaT compares False: not in production
+        # NaT compares False: not in production, unless the register has no 投产日期 at all
+        in_production=np.where(prep.start_known, prep.start_d <= last_day, has_rows),
         exited=prep.exit_d <= last_day,
         new=(prep.start_d >= first_day) & (prep.start_d <= last_day),
+        start_known=prep.start_known,
     )
 
 

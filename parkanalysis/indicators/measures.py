@@ -9,7 +9,11 @@ Definitions (one place; the tests hold them):
   (``ds.above_size``), which is the official 名录 basis; **规上工业企业数** counts those that are
   also in production by the period's last day, have not exited by then and have rows in the
   period.
-* **新投产企业数** counts enterprises of the kind (工业 / 商贸) whose 投产日期 lies in the period.
+  A park whose register has no 投产日期 at all counts its 规上 enterprises by the flag alone
+  (not exited, data in the period: :mod:`~parkanalysis.indicators.enterprises`).
+* **新投产企业数** counts enterprises of the kind (工业 / 商贸) whose 投产日期 lies in the period;
+  NaN (noted 企业名录没有投产日期) where an enterprise of the kind has its start unknown —
+  a count a missing column would force to 0 is never printed as 0.
 * **同比** = Σ current / Σ previous − 1 over the enterprises with data for that indicator in
   both the period and the same months a year earlier; ``scope`` says "同口径(58家)" and
   ``prev_value`` is the previous-year Σ over that scope. The level (``value``) still counts
@@ -191,6 +195,21 @@ def _counts(core: Core, cur_mask: np.ndarray, prev_mask: np.ndarray | None) -> R
     )  # fmt: skip
 
 
+def _new_counts(core: Core, kind: np.ndarray) -> Result:
+    """新投产企业数 of ``kind``: NaN where a row of the kind has its start unknown."""
+    prev = core.prev
+    out = _counts(core, core.cur.new & kind, prev.new & kind if prev is not None else None)
+    for side, values in ((core.cur, out.value), (prev, out.prev_value)):
+        if side is None or side.start_known is None:
+            continue
+        unknown = count_rows(core, kind & ~side.start_known) > 0
+        values[unknown] = np.nan
+        if side is core.cur:
+            out.n[unknown] = np.nan
+            out.note[unknown] = "企业名录没有投产日期,无法计数"
+    return out
+
+
 def _share(core: Core) -> Result:
     def share(side: Side) -> np.ndarray:
         out = side.flows["output_wan_yuan"]
@@ -283,16 +302,8 @@ def compute(core: Core) -> dict[str, Result]:
             _above_count_mask(cur, core.industrial),
             _above_count_mask(prev, core.industrial) if prev is not None else None,
         ),
-        "new_industrial_enterprises": _counts(
-            core,
-            cur.new & core.industrial,
-            prev.new & core.industrial if prev is not None else None,
-        ),
-        "new_commercial_enterprises": _counts(
-            core,
-            cur.new & core.commercial,
-            prev.new & core.commercial if prev is not None else None,
-        ),
+        "new_industrial_enterprises": _new_counts(core, core.industrial),
+        "new_commercial_enterprises": _new_counts(core, core.commercial),
         "above_size_output_share": _share(core),
         "tax_per_mu": _per_area(core, "tax_wan_yuan", 1.0),
         "output_per_mu": _per_area(core, "output_wan_yuan", 1.0),

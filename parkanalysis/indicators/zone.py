@@ -83,6 +83,12 @@ def merge_cores(cores: Sequence[Core], name: str) -> Core:
             in_production=field("in_production"),
             exited=field("exited"),
             new=field("new"),
+            start_known=np.concatenate(
+                [
+                    (s.start_known if s.start_known is not None else np.ones(len(s.new), bool))[k]
+                    for s, k in zip(sides, keep, strict=True)
+                ]
+            ),
         )
 
     with_prev = all(c.prev is not None for c in cores)

@@ -138,6 +138,9 @@ class RawTable:
     row_sheets: np.ndarray | None = None
     #: merged ranges of the body filled as Excel shows them: (range, cells filled, value)
     merged_cells: list[tuple[str, int, object]] = field(default_factory=list)
+    #: a two-row header's upper row as Excel shows it (a cell merged across columns fills
+    #: them all), by position: the group each column stands under (「1月」 over 产值, 税收 …)
+    header_groups: list[str] | None = None
 
     def append_column(self, header: str, values) -> None:
         """Add a column the package derived (e.g. 企业代码 looked up from names)."""

@@ -231,6 +231,23 @@ def _fill_merged(body: list, merges, width: int) -> list[tuple[str, int, object]
     return notes
 
 
+def _header_groups(top: list, excel_row: int, merges, width: int) -> list[str]:
+    """The header row ``top`` (Excel row ``excel_row``) as Excel shows it: a cell merged
+    across columns stands over each of them.
+
+    >>> _header_groups(["企业", "1月", None, None, "2月"], 1, [(1, 2, 1, 4)], 6)
+    ['企业', '1月', '1月', '1月', '2月', '']
+    """
+    out = [("" if v is None else str(v).strip()) for v in (list(top) + [None] * width)[:width]]
+    for r1, c1, r2, c2 in merges:
+        if r1 <= excel_row <= r2 and c1 <= width and c2 > c1:
+            top_left = out[c1 - 1] if r1 == excel_row else ""
+            for c in range(c1, min(c2, width) + 1):
+                if not out[c - 1]:
+                    out[c - 1] = top_left
+    return out
+
+
 def _letters(col: int) -> str:
     out = ""
     while col:
@@ -346,7 +363,9 @@ def read_sheet(path: Path, file: str, wb, ws, spec: TableSpec) -> RawTable:
         width = len(headers)
         first = header_index + span + 1
         body = list(_sheet_rows(ws, first, width))
-        merged = _fill_merged(body, _merged_ranges(path, member), width)
+        merges = _merged_ranges(path, member)
+        merged = _fill_merged(body, merges, width)
+        groups = _header_groups(grid[header_index], header_index + 1, merges, width)
     except ReadFailure:
         raise
     except Exception as exc:
@@ -367,6 +386,7 @@ def read_sheet(path: Path, file: str, wb, ws, spec: TableSpec) -> RawTable:
     raw.merged_cells = merged
     if span == 2:
         raw.header_cell_rows = header_cell_excel_rows(grid, header_index, width)
+        raw.header_groups = groups
     if _sheet_has_formulas(path, member):
         cached = {r: v for r, v in body}
         raw.formula_cells = _uncached_formulas(path, file, sheet_index, cached, first, width)
