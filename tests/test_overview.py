@@ -273,3 +273,20 @@ def test_render_land_without_park_matches_the_land_command(zone, tmp_path, capsy
         assert cli[rid] == pytest.approx(ref[rid], abs=1e-6)
         row = _rows(html, label)[0]
         assert f"{ref[rid]:,.1f}" in row, row[:300]
+
+
+def test_expansion_need_is_each_parks_own_outlook(zone):
+    """The ranking's 扩园需求 is each park's net need from its own full outlook (with the
+    backtest the land report shows; the overview skips the backtest, which the need does
+    not depend on)."""
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.land import land_outlook_for
+    from parkanalysis.report import OverviewReport
+
+    r = OverviewReport(data=str(zone), period=PERIOD)
+    ds = load_dataset(zone)
+    ranking = r.ranking.set_index("park")
+    for pid, name in names(zone).items():
+        full = land_outlook_for(ds, park=pid, as_of=r.cutoff, backtest=True)
+        want = max(0.0, float(full.headline_need()[1]))
+        assert ranking.loc[name, "expansion_need_mu"] == pytest.approx(want, rel=1e-12)
