@@ -118,6 +118,9 @@ def test_rendered_overview_carries_the_pandas_total(zone, rendered):
         html = files["html"].read_text(encoding="utf-8")
         row = _rows(html, "工业总产值(万元)")[0]
         assert level in row and growth in row, row[:400]
+        if not share:  # the total's 亩均税收: Σ 税收 ÷ Σ 用地 over the union (a ratio of sums)
+            per_mu = f"{total['tax_per_mu']['value']:.2f}"
+            assert per_mu in _rows(html, "亩均税收(万元/亩)")[0]
         assert re.search(re.escape(parks["P003"]) + "[(（]", html) and "未报" in html
         assert files["html"].name.startswith("全区园区经济运行与土地利用综述(2016年1-5月)")
         assert files["html"].name.endswith("(对外版).html") == share
