@@ -70,21 +70,47 @@ def tree_rss_mb(proc: psutil.Process) -> float:
     return total / 2**20
 
 
+def tree_cpu_s(proc: psutil.Process, seen: dict[int, float]) -> float:
+    """CPU seconds (user + system) of ``proc``'s tree: the live processes' own times, and
+    the last seen times of those that have exited (a replaced kernel), kept in ``seen``."""
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        procs = []
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            seen[p.pid] = t.user + t.system
+    return sum(seen.values())
+
+
 class Sampler(threading.Thread):
-    """Samples the memory of named process trees every ``every`` seconds."""
+    """Samples the memory (and CPU time) of named process trees every ``every`` seconds."""
 
     def __init__(self, every: float = 0.5):
         super().__init__(daemon=True)
         self.every = every
         self.trees: dict[str, psutil.Process] = {}
         self.samples: list[tuple[float, dict[str, float]]] = []
+        self.cpu: list[tuple[float, dict[str, float]]] = []
+        self.seen: dict[str, dict[int, float]] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
             now = time.time()
-            self.samples.append((now, {n: tree_rss_mb(p) for n, p in list(self.trees.items())}))
+            trees = list(self.trees.items())
+            self.samples.append((now, {n: tree_rss_mb(p) for n, p in trees}))
+            self.cpu.append(
+                (now, {n: tree_cpu_s(p, self.seen.setdefault(n, {})) for n, p in trees})
+            )
             self.stop.wait(self.every)
+
+    def cpu_between(self, name: str, start: float, end: float) -> float:
+        """CPU seconds the tree ``name`` used between ``start`` and ``end``."""
+        inside = [c.get(name, 0.0) for t, c in self.cpu if start <= t <= end]
+        before = [c.get(name, 0.0) for t, c in self.cpu if t < start]
+        return (max(inside, default=0.0) - max(before, default=0.0)) if inside else 0.0
 
     def peak(self, name: str, start: float = 0.0, end: float = float("inf")) -> float:
         values = [s.get(name, 0.0) for t, s in self.samples if start <= t <= end]
@@ -246,6 +272,13 @@ def report(args, data, records, sampler: Sampler, t0: float, t1: float, code: in
           f"{n_over} overview), extrapolated: {full / 60:.1f} min with {args.workers} workers "
           f"(assumes each kind costs a 上半年 report's mean {mean:.1f} s)")  # fmt: skip
     names = [n for n in sampler.trees if n.startswith("worker")]
+    cpu = sum(sampler.cpu_between(n, first_start, last_end) for n in names)
+    per = cpu / len(records)
+    idle = (n_park + n_over) * per / args.workers
+    print(f"CPU: the workers and their kernels used {cpu:.0f} CPU-s in the report phase, "
+          f"{per:.1f} CPU-s per report (the overview's share included); the whole year's "
+          f"reports on {args.workers} otherwise idle cores: about {idle / 60:.1f} min plus "
+          f"start-up (the wall times above share the cores with other load)")  # fmt: skip
     print("peak resident memory (process and its children):")
     print(f"  dask scheduler {sampler.peak('scheduler'):.0f} MB; parkanalysis batch "
           f"{sampler.peak('batch'):.0f} MB")  # fmt: skip

@@ -299,7 +299,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         params["date"] = args.date
     if args.allow_incomplete:
         params["allow_incomplete"] = True
-    if args.kind in ("period", "land") and args.park is None:
+    if args.kind in ("period", "land") and params.get("park") is None:
         jobs = _every_park_jobs(args, params)
         if jobs is not None:  # several parks: each park's report and the overview
             return _render_jobs(args, jobs, share=params.get("share") or args.copy == "share")
