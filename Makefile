@@ -40,7 +40,7 @@ sample: venv ## Regenerate data/sample from its generator (byte for byte)
 # the end, naming those that missed (a benchmark exits non-zero when it misses a printed
 # target). BENCH_QUICK=1 runs the slow ones smaller (minutes instead of a quarter hour):
 # batch_speed without the naive loop (no speed-up or same-content check), share_audit one
-# threshold and year, xlsx_cells one size.
+# threshold and year, xlsx_cells one size, province_batch 10 parks × 50 × 3 years.
 BENCH_QUICK ?=
 bench: venv ## Run every benchmark, fail if any misses its target (BENCH_QUICK=1: smaller runs)
 	@failed=""; \
@@ -50,6 +50,7 @@ bench: venv ## Run every benchmark, fail if any misses its target (BENCH_QUICK=1
 	    */batch_speed.py) args="--skip-naive";; \
 	    */share_audit.py) args="--thresholds 5 --years 2016";; \
 	    */xlsx_cells.py) args="--rows 20000";; \
+	    */province_batch.py) args="--quick";; \
 	  esac; fi; \
 	  echo "== $$b $$args"; \
 	  $(PY) $$b $$args || failed="$$failed $$b"; \

@@ -299,6 +299,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         params["date"] = args.date
     if args.allow_incomplete:
         params["allow_incomplete"] = True
+    if args.kind in ("period", "land") and params.get("park") is None:
+        jobs = _every_park_jobs(args, params)
+        if jobs is not None:  # several parks: each park's report and the overview
+            return _render_jobs(args, jobs, share=params.get("share") or args.copy == "share")
     result = render_report(
         args.kind, out_dir=args.out, force=args.force, formats=args.formats, **params
     )
@@ -309,6 +313,101 @@ def cmd_render(args: argparse.Namespace) -> int:
     for path in (result.outputs or {"html": result.html_path}).values():
         print(f"{path} ({state})")
     return EXIT_OK
+
+
+def _every_park_jobs(args: argparse.Namespace, params: dict[str, Any]):
+    """``render period|land`` without ``--park`` on data with several parks (a dataset with
+    several parks, or a folder of office folders): one report per park, then the overview
+    (the total — levels summed, 同口径 over the union — and the parks ranked, land of the
+    total and of each park). A land report's overview is of the 1-N月 up to its cut-off
+    month (the cut-off :func:`parkanalysis.province.zone_cutoff` gives, as ``land`` without
+    ``--park`` uses). None for data with one park (rendered as before)."""
+    from parkanalysis._io import resolve_data_folder
+    from parkanalysis.batch import Job
+    from parkanalysis.dataset.cache import load_cached
+    from parkanalysis.periods import Period, parse_period
+    from parkanalysis.province import Zone, zone_cutoff, zone_name
+    from parkanalysis.render import check_formats
+    from parkanalysis.render.params import office_folders
+    from parkanalysis.render.plan import describe
+
+    folder = resolve_data_folder(args.data)
+    offices = office_folders(folder)
+    if not offices and len(describe(folder).profile.parks) < 2:
+        return None
+    formats = check_formats(args.formats)
+    out = Path(args.out).resolve()
+    jobs, datasets = [], []
+    for data in offices or [folder]:
+        ds = load_cached(data)
+        datasets.append(ds)
+        where = out / data.name if offices else out  # two offices may name parks alike
+        for pid, info in ds.profile.parks.items():
+            own = {**params, "data": str(data.resolve()), "park": pid}
+            label = _job_label(args.kind, params)
+            jobs.append(Job(args.kind, own, str(where), args.force, label, info.name, formats))
+    overview = {k: params[k] for k in ("copy", "share", "date") if k in params}
+    overview["data"] = str(folder.resolve())
+    if args.kind == "period":
+        if "period" in params:
+            overview["period"] = params["period"]
+    else:
+        zone = Zone(datasets, zone_name(datasets[0]) if not offices else "合计")
+        when = params.get("period") or params.get("as_of")
+        cut = zone_cutoff(zone, parse_period(when).as_of if when else None)
+        overview["period"] = str(Period.of_cumulative(cut.year, cut.month))
+    label = parse_period(overview["period"]).label if "period" in overview else ""
+    jobs.append(Job("overview", overview, str(out), args.force, label, "", formats))
+    return jobs
+
+
+def _job_label(kind: str, params: dict[str, Any]) -> str:
+    from parkanalysis.periods import parse_period
+
+    when = params.get("period") or params.get("as_of")
+    if not when:
+        return ""
+    period = parse_period(when)
+    return period.label if kind == "period" else f"截至{period.year}年{period.end_month}月"
+
+
+def _render_jobs(args: argparse.Namespace, jobs, *, share: bool) -> int:
+    """Render ``jobs`` in the local worker pool; a park whose data do not allow its report
+    (period not covered, 报送率 below its threshold) is named on stderr and skipped."""
+    from parkanalysis.batch import bounded_workers, run_batch
+    from parkanalysis.render import check_report_inputs, plan_report
+
+    kept, refused = [], []
+    for job in jobs:  # what render refuses for one park (exit 2) skips that park here
+        try:
+            plan = plan_report(job.kind, out_dir=job.out_dir, formats=job.formats, **job.params)
+            check_report_inputs(plan.params, plan.description, kind=plan.kind)
+        except ParkAnalysisError as exc:
+            refused.append(f"{job.park_name or '综述报告'}:{exc}")
+            continue
+        kept.append(job)
+    if not kept:
+        raise ParameterError("各园区都不能出该报告:" + ";".join(refused))
+    for line in refused:
+        print(terminal_text(f"未生成 {line}"), file=sys.stderr)
+    summary = run_batch(
+        data=args.data,
+        year=0,
+        jobs=kept,
+        workers=bounded_workers(None)[0],
+        share=share,
+        progress=True,
+    )
+    for result in summary.results:
+        if result.status == "failed":
+            print(terminal_text(f"失败 {result.name}: {result.error}"), file=sys.stderr)
+            continue
+        state = "未变化,沿用" if result.status == "cached" else "已生成"
+        folder = Path(result.out_dir)
+        for name in [result.name, *result.outputs.values()]:
+            print(f"{folder / name} ({state})")
+    print(f"索引页: {summary.index_path}")
+    return EXIT_OK if summary.ok else EXIT_FAILED
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -475,7 +574,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="报告期:2016-05、2016年1-5月、2016Q2、2016H1、2016;"
         "土地报告截至该期的最后一个月(2016-06 即截至2016年6月),不给则截至数据的最后一个月",
     )
-    p.add_argument("--park")
+    p.add_argument(
+        "--park",
+        help="园区代码或名称;数据含多个园区时不给:各园区各一份,另加综述报告(合计与各园区排名)",
+    )
     p.add_argument("--out", default="reports")
     p.add_argument("--copy", choices=["work", "final", "share"], help=COPY_ARG_HELP)
     p.add_argument("--share", action="store_true", help="对外版,同 --copy share")

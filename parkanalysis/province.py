@@ -325,7 +325,9 @@ def zone_by_park(
 
 
 # --------------------------------------------------------------------------- land
-def _cutoff(zone: Zone, as_of: Any) -> pd.Timestamp:
+def zone_cutoff(zone: Zone, as_of: Any = None) -> pd.Timestamp:
+    """The one land cut-off of every park of ``zone``: ``as_of`` (its last day), else the
+    latest date every dataset reaches (the earliest of their own default cut-offs)."""
     if len(zone.datasets) == 1:
         return resolve_as_of(zone.datasets[0], as_of)
     if as_of is not None:
@@ -383,7 +385,7 @@ def zone_land(data: Any, *, as_of: Any = None, name: str | None = None) -> pd.Da
     [150.4, 150.4]
     """
     zone = as_zone(data, name=name)
-    cutoff = _cutoff(zone, as_of)
+    cutoff = zone_cutoff(zone, as_of)
     statuses = _land_statuses(zone, cutoff)
     taken = [(ref.ds, ref.park_id) for ref, _, _, _, c in statuses if c is not None]
     if not taken:
@@ -445,7 +447,7 @@ def zone_supply_table(data: Any, *, as_of: Any = None, name: str | None = None) 
         in; ``attrs`` as in :func:`zone_land`.
     """
     zone = as_zone(data, name=name)
-    cutoff = _cutoff(zone, as_of)
+    cutoff = zone_cutoff(zone, as_of)
     statuses = _land_statuses(zone, cutoff)
     taken = [(ref, (ref.ds, ref.park_id)) for ref, _, _, _, c in statuses if c is not None]
     total = zone_supply_history([t for _, t in taken], cutoff)

@@ -136,3 +136,41 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "无法连接 Dask 调度器" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_province_of_office_folders_on_the_cluster(cluster, tmp_path):
+    """``batch --scheduler`` on a folder of office folders (park ids repeating across
+    offices): each office's parks in its own subfolder, the overview over every office in
+    the output folder itself, its total the pandas sum over the raw files."""
+    from parkanalysis.report.form import chinese_form
+    from parkanalysis.sample import write_synthetic
+    from tests.zone_reference import union
+
+    root = tmp_path / "province"
+    for i, office in enumerate(("east", "west")):
+        write_synthetic(root / office, parks=2, enterprises=15, years=3, seed=60 + i)
+    out = tmp_path / "out"
+    jobs = batch.plan_jobs(root, 2016, out_dir=out, kinds=("half", "overview"))
+    assert [(j.kind, Path(j.out_dir).name) for j in jobs] == [
+        ("period", "east"), ("period", "east"), ("period", "west"), ("period", "west"),
+        ("overview", "out"),
+    ]  # fmt: skip
+    result = subprocess.run(
+        [str(CLI), "batch", "--data", str(root), "--year", "2016", "--out", str(out),
+         "--kinds", "half,overview", "--scheduler", cluster.scheduler_address, "--quiet"],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    for office in ("east", "west"):
+        pages = sorted(p.name for p in (out / office).glob("*2016年上半年*.html"))
+        assert len(pages) == 2, pages
+        index = (out / office / "index.html").read_text(encoding="utf-8")
+        assert all(f'href="{name}"' in index for name in pages)
+    (overview,) = out.glob("*综述(2016年1-6月).html")
+    assert f"索引页: {out / 'index.html'}" in result.stdout
+    taken = [(o, p) for o in ("east", "west") for p in ("P001", "P002")]
+    u = union([root / "east", root / "west"], taken)["monthly"]
+    level = u.loc[u["month"].isin([f"2016-{m:02d}" for m in range(1, 7)]), "output_wan_yuan"]
+    html = overview.read_text(encoding="utf-8")
+    row = next(r for r in html.split("<tr") if chinese_form("工业总产值(万元)") in r)
+    assert f"{level.sum():,.1f}" in row

@@ -118,6 +118,9 @@ def test_rendered_overview_carries_the_pandas_total(zone, rendered):
         html = files["html"].read_text(encoding="utf-8")
         row = _rows(html, "工业总产值(万元)")[0]
         assert level in row and growth in row, row[:400]
+        if not share:  # the total's 亩均税收: Σ 税收 ÷ Σ 用地 over the union (a ratio of sums)
+            per_mu = f"{total['tax_per_mu']['value']:.2f}"
+            assert per_mu in _rows(html, "亩均税收(万元/亩)")[0]
         assert re.search(re.escape(parks["P003"]) + "[(（]", html) and "未报" in html
         assert files["html"].name.startswith("全区园区经济运行与土地利用综述(2016年1-5月)")
         assert files["html"].name.endswith("(对外版).html") == share
@@ -218,3 +221,75 @@ def test_share_audit_reads_the_overview_pages(zone, tmp_path):
     assert edited != page
     result.html_path.write_text(edited, encoding="utf-8")
     assert main(["share-audit", str(out)]) == 1
+
+
+def test_render_without_park_renders_each_park_and_the_overview(zone, tmp_path, capsys):
+    """``render period`` on a multi-park dataset without ``--park``: each park's report, the
+    park whose returns stop in March named as not rendered (never a bare exit 2), and the
+    overview carrying the pandas total of the parks that cover the period."""
+    from parkanalysis.cli import main
+
+    out = tmp_path / "out"
+    code = main(["render", "period", "--data", str(zone), "--period", PERIOD, "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    parks = names(zone)
+    pages = {p.name for p in out.glob("*.html")}
+    for pid in ("P001", "P002"):
+        assert any(n.startswith(f"{parks[pid]}2016年1-5月") for n in pages), pages
+    assert not any(n.startswith(parks["P003"]) for n in pages)
+    assert f"未生成 {parks['P003']}" in captured.err and "Traceback" not in captured.err
+    (overview,) = out.glob("全区园区经济运行与土地利用综述(2016年1-5月).html")
+    assert str(overview) in captured.out and "index.html" in captured.out
+    total = expected_indicators(union([zone], [(zone.name, p) for p in ("P001", "P002")]))
+    row = _rows(overview.read_text(encoding="utf-8"), "工业总产值(万元)")[0]
+    assert f"{total['industrial_output']['value']:,.1f}" in row
+    assert f"{total['industrial_output']['yoy_pct']:.1f}" in row
+
+
+def test_render_land_without_park_matches_the_land_command(zone, tmp_path, capsys):
+    """``render land`` without ``--park``: every park's land report its data allow (the park
+    whose returns stop in March is named: its own report cannot be dated May) and the
+    overview, whose land total is what ``land`` without ``--park`` prints and the pandas land
+    of the raw files as of the same cut-off (land is a stock: every park's ledger counts)."""
+    import json
+
+    from parkanalysis.cli import main
+    from tests.zone_reference import expected_land
+
+    out = tmp_path / "out"
+    code = main(["render", "land", "--data", str(zone), "--period", "2016-05", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    parks = names(zone)
+    pages = {p.name for p in out.glob("*.html")}
+    for pid in ("P001", "P002"):
+        assert f"{parks[pid]}土地供应与扩园需求分析(截至2016年5月).html" in pages, pages
+    assert not any(n.startswith(parks["P003"]) for n in pages)
+    assert f"未生成 {parks['P003']}" in captured.err and "Traceback" not in captured.err
+    (overview,) = out.glob("全区园区经济运行与土地利用综述(2016年1-5月).html")
+    assert main(["land", str(zone), "--as-of", "2016-05", "--format", "json"]) == 0
+    cli = {r["id"]: r["全区"] for r in json.loads(capsys.readouterr().out)}
+    ref = expected_land(union([zone], [(zone.name, p) for p in PARKS]), "2016-05-31")
+    html = overview.read_text(encoding="utf-8")
+    for rid, label in (("supplied_mu", "已供应土地"), ("remaining_supplyable_mu", "尚可供应土地")):
+        assert cli[rid] == pytest.approx(ref[rid], abs=1e-6)
+        row = _rows(html, label)[0]
+        assert f"{ref[rid]:,.1f}" in row, row[:300]
+
+
+def test_expansion_need_is_each_parks_own_outlook(zone):
+    """The ranking's 扩园需求 is each park's net need from its own full outlook (with the
+    backtest the land report shows; the overview skips the backtest, which the need does
+    not depend on)."""
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.land import land_outlook_for
+    from parkanalysis.report import OverviewReport
+
+    r = OverviewReport(data=str(zone), period=PERIOD)
+    ds = load_dataset(zone)
+    ranking = r.ranking.set_index("park")
+    for pid, name in names(zone).items():
+        full = land_outlook_for(ds, park=pid, as_of=r.cutoff, backtest=True)
+        want = max(0.0, float(full.headline_need()[1]))
+        assert ranking.loc[name, "expansion_need_mu"] == pytest.approx(want, rel=1e-12)

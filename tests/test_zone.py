@@ -251,3 +251,30 @@ def test_indicator_table_points_from_the_zone_name_to_zone_table(folders):
     ds = pa.load_dataset(folders["a"])
     with pytest.raises(pa.ParameterError, match="zone_table"):
         pa.indicator_table(ds, PERIOD, park="全区")
+
+
+def test_cli_land_and_overview_of_the_three_dataset_province(folders, capsys):
+    """Done-when item 1 for the province's land in the CLI and for the overview report's
+    figures (the report object the notebook displays): levels, 同口径 growth over the union,
+    亩均 ratios from sums, and land, each equal to pandas over the raw files."""
+    from parkanalysis.report import OverviewReport
+
+    data = [str(folders[k]) for k in "abc"]
+    code, rows, err = _json(
+        capsys, ["land", *data, "--as-of", "2016-05", "--format", "json"]
+    )  # fmt: skip
+    assert code == 0, err
+    land = pd.DataFrame(rows).set_index("id")
+    all_parks = [*PROVINCE, ("c_south", "P002")]  # land is a stock: every park's ledger
+    want = expected_land(union([folders[k] for k in "abc"], all_parks), "2016-05-31")
+    del want["tax_per_ha"]  # c_south/P002's returns stop in March (test above)
+    assert_land(land["合计"].astype(float), want)
+
+    report = OverviewReport(data=data, period=PERIOD, outlook=False)
+    ref = expected_indicators(union([folders[k] for k in "abc"], PROVINCE))
+    assert {"tax_per_mu", "output_per_mu"} <= set(ref)  # ratios of sums (tests/zone_reference)
+    assert_indicators(report.total, ref)
+    assert_land(report.land.set_index("id")["合计"], want)
+    html = report.totals().html()
+    assert f"{want['supplied_mu']:,.1f}" in html
+    assert f"{ref['industrial_output']['value']:,.1f}" in html

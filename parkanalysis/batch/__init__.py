@@ -271,4 +271,4 @@ def _record(folders: list[str], results: list[JobResult]) -> Path:
     for result in results:
         by_folder.setdefault(result.out_dir or folders[0], []).append(result)
     indexes = [record_results(folder, chunk) for folder, chunk in by_folder.items()]
-    return indexes[0]
+    return min(indexes, key=lambda p: len(p.parts))  # a province's own folder, not an office's

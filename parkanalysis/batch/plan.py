@@ -80,7 +80,7 @@ def plan_jobs(
         raise ParameterError(
             f"报告种类 {', '.join(unknown_kinds) or '(空)'} 无效;可选:{', '.join(BATCH_KINDS)}"
         )
-    from parkanalysis.dataset import load_dataset
+    from parkanalysis.dataset.cache import load_cached
     from parkanalysis.dataset.completeness import period_status
     from parkanalysis.errors import IncompleteDataError
     from parkanalysis.periods import report_periods
@@ -97,9 +97,29 @@ def plan_jobs(
     if date is not None:
         options["date"] = check_parameters(resolve_notebook("period"), {"date": date})["date"]
 
+    from parkanalysis._io import resolve_data_folder
+    from parkanalysis.render.params import office_folders
+
+    offices = office_folders(resolve_data_folder(data))
+    if offices:  # a province: each office planned in its own data, its own subfolder
+        return _province_jobs(
+            Path(data).resolve(),
+            offices,
+            year,
+            out_dir=Path(out_dir).resolve(),
+            parks=parks,
+            share=share,
+            force=force,
+            allow_incomplete=allow_incomplete,
+            kinds=kinds,
+            formats=formats,
+            notes=notes,
+            copy=copy,
+            date=date,
+        )
     data = str(Path(data).resolve())
     out = str(Path(out_dir).resolve())
-    ds = load_dataset(data)
+    ds = load_cached(data)  # the prechecks that follow read the same dataset
     (first_y, _), data_end = ds.reported_range if allow_incomplete else ds.month_range
     if not first_y <= year <= data_end[0]:
         raise ParameterError(f"数据覆盖 {first_y}—{data_end[0]} 年,没有 {year} 年的数据。")
@@ -186,6 +206,65 @@ def _overview_jobs(ds, data, year, data_end, out, force, share, formats) -> list
     period = Period.of_cumulative(year, end)
     params = {"data": data, "share": share, "period": str(period)}
     return [Job("overview", params, out, force, period.label, zone_name(ds), formats)]
+
+
+def _province_jobs(
+    folder: Path, offices: list[Path], year: int, *, out_dir: Path, parks, kinds, notes, **options
+) -> list[Job]:
+    """The year of a folder of office folders (a province): each office's reports planned
+    by :func:`plan_jobs` in its own data and written to ``out_dir/<office folder>/`` (two
+    offices may hold parks of the same name; each subfolder has its own index), and the
+    overview over every office in ``out_dir`` itself, for the latest 1-N月 of ``year`` that
+    every office reaching ``year`` has complete (as :func:`parkanalysis.province.zone_land`
+    takes the latest cut-off every dataset reaches). An office without data in ``year``
+    gets no report (said in ``notes``); the overview lists its parks as 未报."""
+    from parkanalysis.dataset.cache import load_cached
+    from parkanalysis.province import PROVINCE_NAME
+
+    park_kinds = tuple(k for k in kinds if k != "overview")
+    found: set[str] = set()
+    ends: list[int] = []
+    jobs: list[Job] = []
+    for office in offices:
+        ds = load_cached(office)  # the prechecks that follow read the same dataset
+        mine = [p for p in parks if p in ds.parks] if parks else None
+        found.update(mine or ())
+        span = ds.reported_range if options["allow_incomplete"] else ds.month_range
+        if span is None or not span[0][0] <= year <= span[1][0]:
+            if notes is not None:
+                covered = f"数据覆盖 {span[0][0]}—{span[1][0]} 年" if span else "没有月度统计"
+                notes.append(f"{office.name}{covered},没有 {year} 年的报告。")
+            continue
+        ends.append(span[1][1] if span[1][0] == year else 12)
+        if park_kinds and (mine or not parks):
+            jobs += plan_jobs(
+                office, year, out_dir=out_dir / office.name, parks=mine, kinds=park_kinds,
+                notes=notes, **options,
+            )  # fmt: skip
+    unknown = sorted(set(parks or ()) - found)
+    if unknown:
+        raise ParameterError(f"各数据集中都没有园区: {', '.join(unknown)}。")
+    if "overview" in kinds and ends:
+        from parkanalysis.periods import Period
+
+        period = Period.of_cumulative(year, min(ends))
+        params = {"data": str(folder), "share": options["share"], "period": str(period)}
+        jobs.append(
+            Job(
+                "overview",
+                params,
+                str(out_dir),
+                options["force"],
+                period.label,
+                PROVINCE_NAME,
+                options["formats"],
+            )
+        )
+    if not jobs:
+        raise ParameterError(f"各数据集都没有 {year} 年的数据。")
+    for job in jobs:
+        job.name  # noqa: B018 - raises ParameterError
+    return jobs
 
 
 def _available_mb() -> float | None:

@@ -166,10 +166,18 @@ def _max_over_span(tx: pd.DataFrame, span_years: float) -> tuple[float, Any]:
 
 def _peers(ds: Any, pid: str, cutoff: pd.Timestamp) -> list[tuple[pd.DataFrame, int, int]]:
     out = []
+    # every park's transactions as of ``cutoff``, read once per dataset and cut-off: the
+    # outlooks of all parks of a province (the overview) would read n × (n - 1) otherwise;
+    # kept on the dataset while its ledger is the very same frame
+    memo = ds.__dict__.get("_peer_transactions")
+    if memo is None or memo[0] is not ds.parcels or memo[1] != cutoff:
+        memo = ds.__dict__["_peer_transactions"] = (ds.parcels, cutoff, {})
     for other in ds.profile.parks:
         if other == pid:
             continue
-        tx = supply_transactions(ds, park=other, as_of=cutoff)
+        if other not in memo[2]:
+            memo[2][other] = supply_transactions(ds, park=other, as_of=cutoff)
+        tx = memo[2][other]
         complete = tx.loc[tx["year"] < cutoff.year]
         if complete.empty:
             continue

@@ -685,9 +685,19 @@ def _texts(blocks):
             yield from block.items
 
 
-def _parts(clause: str):
-    """(part, the separator before it) of a clause cut at 「,」 and 「、」."""
-    pieces = re.split(r"([,、])", clause)
+def _parts(clause: str, names=()):
+    """(part, the separator before it) of a clause cut at 「,」 and 「、」; a 「、」 inside a
+    row's name (「计算机、通信和其他电子设备制造业」) does not cut it.
+
+    >>> [p for p, _ in _parts("计算机、通信业完成100万元,占5%", [("计算机、通信业", "")])]
+    ['计算机、通信业完成100万元', '占5%']
+    >>> [p for p, _ in _parts("计算机、通信业完成100万元")]
+    ['计算机', '通信业完成100万元']
+    """
+    for phrase, _ in names:
+        if "、" in phrase and phrase in clause:
+            clause = clause.replace(phrase, phrase.replace("、", "\0"))
+    pieces = [p.replace("\0", "、") for p in re.split(r"([,、])", clause)]
     yield pieces[0], ""
     for i in range(1, len(pieces) - 1, 2):
         yield pieces[i + 1], pieces[i]
@@ -715,7 +725,7 @@ def check_document(document: Document | list) -> Report:
             flat = re.sub(r"\(([^()]*)\)", r",\1,", clause)
             subject = None
             park = None  # a park of a ranking table, the subject of the parts that follow
-            for part, sep in _parts(flat):
+            for part, sep in _parts(flat, names):
                 if not part.strip():
                     continue
                 named = [p for p in parks if p in part]

@@ -209,7 +209,8 @@ class OverviewReport:
         from parkanalysis.land import land_outlook_for
 
         try:
-            outlook = land_outlook_for(ref.ds, park=ref.park_id, as_of=self.cutoff)
+            # the need does not depend on the backtest (5-7x the simulation's time per park)
+            outlook = land_outlook_for(ref.ds, park=ref.park_id, as_of=self.cutoff, backtest=False)
         except ParkAnalysisError:
             return math.nan
         return max(0.0, float(outlook.headline_need()[1]))
