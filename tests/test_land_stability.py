@@ -13,7 +13,8 @@
 * With all remaining land blocked until a release date, no exhaustion of all land comes
   before it.
 * The sentences name the figures of the tables (中位 = P50, 最可能 = mode, N成把握 = the
-  N0th percentile) at every June and December ``as_of`` from 2010-12 to 2016-06.
+  N0th percentile) at every month's ``as_of`` from 2010-12 to 2016-06, on the sample and on
+  the perturbed ledgers.
 
 The random perturbations come from a seeded generator (200 cases); both runs of a case use
 one simulation seed (common random numbers), with 1000 paths.
@@ -174,6 +175,7 @@ def month_step_moves(ds) -> tuple[list[str], list[tuple[float, str]]]:
     figs = {}
     for m in MONTHS:
         o = outlook(ds, str(m))
+        check_sentences(o)  # the words name the tables' figures at every month
         row = o.need_row()
         figs[m] = (figures(o), float(row["demand_mu"]))
     failures, moves = [], []
