@@ -4,12 +4,17 @@
   parcel's date moved by a month, moves the 5-year need at 80 % by less than 5 % and the
   P50 exhaustion years not at all, except at a *boundary*: a P50 date within a month of a
   year's end in either run (the year then honestly depends on days).
-* ``as_of`` one month later across a year's end, without new land data (no supply, no
-  approval), moves the need by less than 5 % (of the 80 % demand when the need is smaller).
+* ``as_of`` one month later without new land data (no supply, no approval, no 征迁
+  finished in that month) moves the need by less than 5 % (of the 80 % demand when the
+  need is smaller) and the P50 years only at a boundary: across a year's end, and at every
+  month step from 2010-12 to 2016-06, on the sample and on perturbed ledgers (for a month
+  step the later P50 date is also read one month earlier: a month without supply leaves
+  the land to last a month longer, which is the clock, not a switch).
 * With all remaining land blocked until a release date, no exhaustion of all land comes
   before it.
 * The sentences name the figures of the tables (中位 = P50, 最可能 = mode, N成把握 = the
-  N0th percentile) at every June and December ``as_of`` from 2010-12 to 2016-06.
+  N0th percentile) at every month's ``as_of`` from 2010-12 to 2016-06, on the sample and on
+  the perturbed ledgers.
 
 The random perturbations come from a seeded generator (200 cases); both runs of a case use
 one simulation seed (common random numbers), with 1000 paths.
@@ -147,7 +152,72 @@ def test_as_of_one_month_later_across_the_year_end(sample, year):
     assert 0 < (y.need_row()["until"] - x.need_row()["until"]).days <= 32
     fx, fy = figures(x), figures(y)
     for key in ("p50", "free_p50"):  # the P50 years move only at a boundary
-        assert fx[key] == fy[key] or at_boundary(fx[f"{key}_date"], fy[f"{key}_date"])
+        assert fx[key] == fy[key] or month_boundary(fx[f"{key}_date"], fy[f"{key}_date"])
+
+
+MONTHS = pd.period_range("2010-12", "2016-06", freq="M")
+
+
+def quiet_steps(ds) -> list[tuple[pd.Period, pd.Period]]:
+    """Month steps ``(a, a + 1)`` whose later month brings no new land data: no parcel
+    supplied, approved or finishing its 征迁 in it (the outlook of ``a + 1`` reads the
+    same ledger as that of ``a``, one month further on)."""
+    p = ds.parcels
+    cols = [c for c in ("supply_date", "approval_date", "resettlement_date") if c in p]
+    events = set(pd.concat([pd.to_datetime(p[c]) for c in cols]).dropna().dt.to_period("M"))
+    return [(a, a + 1) for a in MONTHS[:-1] if a + 1 not in events]
+
+
+def month_step_moves(ds) -> tuple[list[str], list[tuple[float, str]]]:
+    """Every quiet month step from 2010-12 to 2016-06: the relative move of the 80 % need
+    (against the larger of the need and the 80 % demand it is taken from: a need near 0
+    has no meaningful relative change) and the P50 years' flips off a boundary."""
+    figs = {}
+    for m in MONTHS:
+        o = outlook(ds, str(m))
+        check_sentences(o)  # the words name the tables' figures at every month
+        row = o.need_row()
+        figs[m] = (figures(o), float(row["demand_mu"]))
+    failures, moves = [], []
+    for a, b in quiet_steps(ds):
+        (fa, demand), (fb, _) = figs[a], figs[b]
+        move = abs(fb["need"] - fa["need"]) / max(fa["need"], demand)
+        moves.append((move, f"{a}->{b}"))
+        if move >= 0.05:
+            failures.append(f"{a}->{b}: need {fa['need']:.0f} -> {fb['need']:.0f} ({move:.1%})")
+        for key in ("p50", "free_p50"):
+            if fa[key] != fb[key] and not month_boundary(fa[f"{key}_date"], fb[f"{key}_date"]):
+                failures.append(f"{a}->{b}: {key} {fa[key]} -> {fb[key]}")
+    return failures, moves
+
+
+def month_boundary(before, after) -> bool:
+    """The boundary of :func:`at_boundary` for a month step of ``as_of``: a quiet month
+    leaves the land to last a month longer (the clock, not the model), so the later P50
+    date is compared one month earlier."""
+    if after is None or pd.isna(after):
+        return at_boundary(before, after)
+    return at_boundary(before, after) or at_boundary(before, after - pd.DateOffset(months=1))
+
+
+def test_as_of_one_month_later_at_every_month(sample):
+    """Every quiet month step 2010-12 .. 2016-06, within a year as across its end (before:
+    June -> July moved the 80 % need by up to 11.8 %: the seasonal share jumped by the
+    parcels of one month and the trend's slope swung with the newest months)."""
+    failures, moves = month_step_moves(sample)
+    assert len(moves) >= 40  # most months bring no land data
+    assert not failures, (failures, max(moves))
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_as_of_one_month_later_on_perturbed_ledgers(sample, case):
+    """The same on ledgers with one small change each (a tiny parcel or a date moved)."""
+    base = outlook(sample)
+    history = base.history.loc[base.history["complete"]]
+    avg = float(history["supplied_mu"].mean())
+    ds, what = perturbed(sample, np.random.default_rng(7100 + case), base.as_of, avg)
+    failures, moves = month_step_moves(ds)
+    assert not failures, (what, failures, max(moves))
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
@@ -259,3 +329,76 @@ def test_a_range_from_zero_is_said_with_the_80th_percentile():
     assert said.endswith("2017年预计供地约120亩,有八成把握不超过300亩。")
     row["mean"] = row["hi80"] = row["p80"] = 0.0
     assert "约0亩" not in forecast_sentence(None, row)
+
+
+def dated_ledger(sample):
+    """The sample with a known 征迁 history: a 征迁完成日期 on three supplied parcels —
+    finished a month before supply (so still in 征迁 at the year's end before, and supplied
+    before the 12 months the outlook assumes: the check must fail), and finished 14 and
+    20 months before supply (supplied after the assumed release: it holds)."""
+    p = sample.parcels.copy()
+    sup = p.loc[(p["supply_status"] == "已供") & (p["planned_use"] == "工业")].sort_values(
+        "supply_date"
+    )
+    sup = sup.loc[sup["supply_date"].dt.year >= 2011]
+    picks = {sup.index[0]: 1, sup.index[len(sup) // 2]: 14, sup.index[-1]: 20}
+    p["resettlement_date"] = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
+    for i, months in picks.items():
+        p.loc[i, "resettlement_date"] = p.loc[i, "supply_date"] - pd.DateOffset(months=months)
+        p.loc[i, "resettlement_status"] = "已完成"
+    ds = copy.copy(sample)
+    ds.parcels = p
+    return ds, p.loc[list(picks)]
+
+
+def test_the_release_assumption_is_checked_against_the_dated_history(sample):
+    from parkanalysis.land import release_backtest
+    from parkanalysis.land.ledger import park_parcels
+
+    ds, dated = dated_ledger(sample)
+    park = dated["park_id"].iloc[0]
+    cutoff = pd.Timestamp("2016-06-30")
+    rel = release_backtest(ds, park, cutoff)
+    # independently: at each year's end before supply and before the 征迁 finished, the
+    # parcel was in 征迁 (status 进行中 then: release 12 months later); it failed when
+    # supplied before that release
+    expected = []
+    for row in dated.itertuples():
+        for year in range(2006, 2016):
+            origin = pd.Timestamp(year, 12, 31)
+            remaining = park_parcels(ds, park, origin).set_index("parcel_id")["remaining"]
+            if not (row.resettlement_date > origin and bool(remaining.get(row.parcel_id))):
+                continue
+            release = origin + pd.DateOffset(months=12)
+            outcome = "failed" if row.supply_date < release else "held"
+            expected.append((origin, row.parcel_id, outcome))
+    got = sorted(zip(rel["origin"], rel["parcel_id"], rel["outcome"], strict=True))
+    assert got == sorted(expected)
+    assert {"held", "failed"} <= set(rel["outcome"])  # the check can fail, and did here
+    late = (rel["finished"] - rel["release_date"]).dt.days
+    assert (late == rel["finished_late_days"]).all()
+    # the report says what the check found, counted as the table counts
+    o = land_outlook_for(ds, park=park, as_of="2016-06", n_sims=300, horizon=6)
+    n = o.backtest.attrs["release"]["outcome"].value_counts()
+    said = o.to_dict()["backtest"]["note"]
+    assert f"检验{len(rel)}次,成立{n.get('held', 0)}次、提前供应{n.get('failed', 0)}次" in said
+    # without dates the history cannot check it, and the report says so
+    plain = land_outlook_for(sample, as_of="2016-06", n_sims=300, horizon=6)
+    assert plain.backtest.attrs["release"].empty
+    assert "无历史可检验" in plain.to_dict()["backtest"]["note"]
+
+
+def test_not_yet_exhausted_is_counted_apart_from_exhausted(sample):
+    """用尽检验: the cases still not run out are not counted as 区间含实际年份."""
+    o = land_outlook_for(sample, as_of="2016-06", n_sims=300, horizon=6)
+    ex = o.backtest.attrs["exhaustion"]
+    later = ex["actual_year"].isna()
+    said = o.to_dict()["backtest"]["note"]
+    held = int(((ex["outcome"] == "held") & ~later).sum())
+    assert f"{int((~later).sum())}次已用完,区间含实际年份{held}次" in said
+    if later.any():
+        assert f"{int(later.sum())}次到{o.last_year}年仍未用完" in said
+    # a censored case holds only when the range lies after the last observed year
+    cens = ex.loc[later]
+    ok = cens["p10"].isna() | (cens["p10"] > o.last_year)
+    assert ((cens["outcome"] == "held") == ok).all()

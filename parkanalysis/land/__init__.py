@@ -45,7 +45,7 @@ from parkanalysis.land.ledger import (
     resolve_as_of,
 )
 from parkanalysis.land.outlook import LandOutlookReport
-from parkanalysis.land.projection import land_outlook_for
+from parkanalysis.land.projection import land_outlook_for, release_backtest
 from parkanalysis.land.ratios import land_ratios
 from parkanalysis.land.ratios import tax_last_12_months as tax_last_12_months
 from parkanalysis.land.scenarios import relocation_release_year
@@ -60,6 +60,7 @@ __all__ = [
     "land_indicators",
     "land_outlook_for",
     "land_ratios",
+    "release_backtest",
     "relocation_release_year",
     "resolve_as_of",
     "supply_history",

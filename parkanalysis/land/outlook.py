@@ -234,6 +234,7 @@ class LandOutlookReport:
                 "origins": [int(x) for x in sorted(self.backtest["origin"].unique())],
                 "by_horizon": _records(s),
                 "exhaustion": _records(_exhaustion_checks(self)),
+                "release": _records(self.backtest.attrs.get("release", pd.DataFrame())),
                 "note": _backtest_sentence(self),
             }
         m = o.model
@@ -348,17 +349,39 @@ def _backtest_sentence(r: LandOutlookReport) -> str:
     )
     ex = _exhaustion_checks(r)
     if len(ex):
-        n = ex["outcome"].value_counts()
+        later = ex["actual_year"].isna().to_numpy()
+        seen = ex.loc[~later, "outcome"].value_counts()
+        cens = ex.loc[later, "outcome"].value_counts()
         text += (
             f";用尽检验(以起点当时年均供地的1-3倍为存量,看此后实际何时用完):{len(ex)}次中"
-            f"区间含实际年份{int(n.get('held', 0))}次、不含{int(n.get('failed', 0))}次,"
-            f"另{int(n.get('open', 0))}次到{r.last_year}年仍未用完、尚无定论"
+            f"{int((~later).sum())}次已用完,区间含实际年份{int(seen.get('held', 0))}次、"
+            f"不含{int(seen.get('failed', 0))}次"
         )
+        if later.any():
+            text += (
+                f";{int(later.sum())}次到{r.last_year}年仍未用完,其中区间也在此后的"
+                f"{int(cens.get('held', 0))}次、区间认为早该用完的{int(cens.get('failed', 0))}次、"
+                f"尚无定论{int(cens.get('open', 0))}次"
+            )
     text += (
         "。各起点的检验期相互重叠,次数少,只能发现明显偏差(如区间系统性过窄或过宽),"
-        "不能证明区间在未来同样可靠,也检验不了历史上没有出现过的变化(如政策收紧、招商放缓);"
-        "征迁完成时间的假设无历史记录可检验。"
+        "不能证明区间在未来同样可靠,也检验不了历史上没有出现过的变化(如政策收紧、招商放缓)"
     )
+    rel = r.backtest.attrs.get("release")
+    if rel is None or rel.empty:
+        text += ";征迁完成时间的假设:台账征迁状态没有完成日期,无历史可检验。"
+    else:
+        n = rel["outcome"].value_counts()
+        late = rel["finished_late_days"].dropna()
+        text += (
+            f";征迁土地不早于预计可供时间供应的假设(按征迁完成日期回看各年末):检验{len(rel)}次,"
+            f"成立{int(n.get('held', 0))}次、提前供应{int(n.get('failed', 0))}次、"
+            f"尚未到期{int(n.get('open', 0))}次"
+        )
+        if len(late):
+            word = "晚" if late.mean() > 0 else "早"
+            text += f",实际征迁完成比预计平均{word}{fmt(abs(late.mean()) / 30.4, 0)}个月"
+        text += "。"
     return text
 
 

@@ -11,8 +11,10 @@ One clock
     history; the parcels already supplied in ``as_of``'s year are history too (they are out
     of the remaining land and enter the fit with the share of the year they cover), and the
     first forecast year is only the rest of that year. The share is the historical share of
-    parcels supplied by the same day of the year, shrunk toward the calendar share with
-    :data:`SEASON_PSEUDO_PARCELS` pseudo-parcels. The official 尚可供地年数 (remaining ÷ the
+    parcels supplied by the same day of the year, each parcel's day smoothed by a normal
+    kernel of :data:`SEASON_BANDWIDTH_DAYS` (so a month's step moves it by that month's
+    smoothed share, not by the parcels of its last day), shrunk toward the calendar share
+    with :data:`SEASON_PSEUDO_PARCELS` pseudo-parcels. The official 尚可供地年数 (remaining ÷ the
     recent complete years' average) is turned into a date (``as_of`` + years) so the headline,
     the years left and the exhaustion distribution speak of the same clock.
 
@@ -78,21 +80,43 @@ HORIZON_YEARS = (1, 30)
 #: (park.yaml ``land.resettlement_months`` overrides single statuses).
 RESETTLEMENT_MONTHS: Mapping[str, int] = {"进行中": 12, "未启动": 24}
 #: Pseudo-parcels of the calendar share when estimating the share of a year already past.
-SEASON_PSEUDO_PARCELS = 12
+SEASON_PSEUDO_PARCELS = 24
+#: Bandwidth (days) of the wrapped normal kernel that smooths the parcels' days of the year.
+SEASON_BANDWIDTH_DAYS = 60
 
 
 # -- one clock, blocked land, need context --------------------------------------------------
 
 
 def _elapsed_share(tx: pd.DataFrame, cutoff: pd.Timestamp, last_complete: int) -> float:
-    """Share of ``cutoff``'s year already past, by the park's own seasonal pattern."""
+    """Share of ``cutoff``'s year already past, by the park's own seasonal pattern.
+
+    Each past parcel's day of the year is smoothed by a normal kernel wrapped around the
+    year (:data:`SEASON_BANDWIDTH_DAYS`), so the share grows smoothly with ``cutoff``
+    instead of jumping by a whole month's parcels at its end; then shrunk toward the
+    calendar share with :data:`SEASON_PSEUDO_PARCELS` pseudo-parcels.  0 at a year's end.
+
+    >>> tx = pd.DataFrame({"year": [2014, 2015], "supply_date": pd.to_datetime(
+    ...     ["2014-07-10", "2015-07-20"])})
+    >>> [round(_elapsed_share(tx, pd.Timestamp(d), 2015), 3)
+    ...  for d in ("2016-06-30", "2016-07-31", "2016-12-31")]
+    [0.491, 0.584, 0.0]
+    """
+    from scipy.special import ndtr  # the normal CDF (scipy.special imports fast)
+
     if cutoff.month == 12 and cutoff.day == 31:
         return 0.0
     start = pd.Timestamp(cutoff.year, 1, 1)
     calendar = ((cutoff - start).days + 1) / (365 + int(cutoff.is_leap_year))
     past = tx.loc[tx["year"] <= last_complete, "supply_date"]
     n = len(past)
-    by_day = int((past.dt.day_of_year <= cutoff.day_of_year).sum()) if n else 0
+    by_day = 0.0
+    if n:
+        length = 365 + past.dt.is_leap_year.to_numpy(dtype=int)
+        where = (past.dt.day_of_year.to_numpy(dtype=float) - 0.5) / length
+        bw = SEASON_BANDWIDTH_DAYS / 365.0
+        wrap = np.arange(-2, 3)[:, None]  # the kernel's mass wrapped around the year
+        by_day = float(np.sum(ndtr((calendar - where + wrap) / bw) - ndtr((wrap - where) / bw)))
     share = (by_day + SEASON_PSEUDO_PARCELS * calendar) / (n + SEASON_PSEUDO_PARCELS)
     return float(min(max(share, 1e-6), 1 - 1e-6))
 
@@ -146,6 +170,61 @@ def _blocked_parcels(p: pd.DataFrame, cutoff: pd.Timestamp, cfg) -> pd.DataFrame
             "dated": dated[mask],
         }
     )
+
+
+def release_backtest(ds: Any, park: str, cutoff: pd.Timestamp, cfg: Any = None) -> pd.DataFrame:
+    """The release assumption checked against what the ledger later shows.
+
+    At every year's end before ``cutoff`` (from the first supplied parcel's year), the
+    remaining parcels still in 征迁 *by a dated status* (a 征迁完成日期 after that day:
+    history tells what the status was) get the release the outlook would have assumed
+    then (the day + ``land.resettlement_months`` of their status, as
+    :func:`land_outlook_for` does).  The assumption *failed* when the parcel was supplied
+    before that release (the outlook would have kept land out that was in fact supplied),
+    *held* when it was supplied on or after it, or not supplied by ``cutoff`` with the
+    release already past, and is *open* when it is neither supplied nor released by
+    ``cutoff``.  ``finished_late_days`` is the actual 征迁完成日期 minus the assumed
+    release (positive: 征迁 took longer than assumed; NaN while not finished by
+    ``cutoff``).  Parcels whose status has no date are not checked: today's status says
+    nothing about a past day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin, parcel_id, area_mu, status, release_date, finished, supplied, outcome,
+        finished_late_days`` (one row per origin and parcel in 征迁 then).
+    """
+    cfg = ds.config(park) if cfg is None else cfg
+    ledger = ds.parcels.loc[(ds.parcels["park_id"] == park).to_numpy()]
+    supplied_on = pd.to_datetime(ledger["supply_date"]).where(
+        pd.to_datetime(ledger["supply_date"]) <= cutoff
+    )
+    supplied_on.index = ledger["parcel_id"].astype(str).to_numpy()
+    columns = ["origin", "parcel_id", "area_mu", "status", "release_date", "finished",
+               "supplied", "outcome", "finished_late_days"]  # fmt: skip
+    if "resettlement_date" not in ledger or supplied_on.dropna().empty:
+        return pd.DataFrame(columns=columns)
+    finished_on = pd.to_datetime(ledger["resettlement_date"]).where(
+        pd.to_datetime(ledger["resettlement_date"]) <= cutoff
+    )
+    finished_on.index = supplied_on.index
+    rows = []
+    for year in range(int(supplied_on.min().year), cutoff.year):
+        origin = pd.Timestamp(year, 12, 31)
+        if origin >= cutoff:
+            break
+        blocked = _blocked_parcels(park_parcels(ds, park, origin), origin, cfg)
+        for b in blocked.loc[blocked["dated"].to_numpy(dtype=bool)].itertuples():
+            release, supplied = b.release_date, supplied_on.get(b.parcel_id, pd.NaT)
+            finished = finished_on.get(b.parcel_id, pd.NaT)
+            if pd.notna(supplied):
+                outcome = "failed" if supplied < release else "held"
+            else:
+                outcome = "held" if release <= cutoff else "open"
+            late = (finished - release).days if pd.notna(finished) else math.nan
+            rows.append([origin, b.parcel_id, b.area_mu, b.resettlement_status, release,
+                         finished, supplied, outcome, late])  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _max_over_span(tx: pd.DataFrame, span_years: float) -> tuple[float, Any]:
@@ -368,6 +447,8 @@ def land_outlook_for(
     bt, bts, bt_note = (
         _backtest(tx, first_year, last_year, planning) if backtest else (None, None, "")
     )
+    if bt is not None:
+        bt.attrs["release"] = release_backtest(ds, pid, cutoff, cfg)
     if bt_note:
         notes.append(bt_note)
     scen = pd.DataFrame(
