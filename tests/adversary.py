@@ -30,12 +30,15 @@ printed 同比 g of a span: V − E = (1+g)·(L − X) with E (entrants), X (lea
 in the unknowns because 1+g is a printed interval: (1+g_lo)(L−X) ≤ V−E ≤ (1+g_hi)(L−X).
 A ratio r = N/D with both unknown is N − r_lo·D ≥ 0 ≥ N − r_hi·D.
 
-**Judgement** (:func:`judge`): every withheld cell, every sensitive cell (fewer than k
-non-zero enterprises, or the p % rule: all but the two largest below p % of the largest) of
-the linked spans, every sensitive entrants/leavers sum and the land report's subsets is
-minimised and maximised; it is **pinned** when every value the outsider cannot exclude lies
-within ±p % of the truth. A printed figure whose cell is sensitive is a single enterprise's
-figure on the page.
+**Judgement** (:func:`tests.adversary_truth.judge`): every withheld cell, every sensitive
+cell (fewer than k non-zero enterprises, or the p % rule: all but the two largest below p % of
+the largest) of the linked spans, every sensitive entrants/leavers sum and the land report's
+subsets is minimised and maximised. A cell is **pinned** when every value the outsider cannot
+exclude lies within ±p % of the truth; a *sensitive* cell also fails when one bound comes
+inside ±p % (the protection levels of docs/SHARE.md: "at least 0.95·x" of a dominant firm is
+as good as its value). A printed figure whose cell is sensitive is a single enterprise's
+figure on the page. A category named as withheld was found, so it counts at least 1; a page
+that draws no category names every category it found.
 """
 
 from __future__ import annotations
@@ -132,6 +135,7 @@ class Page:
     tables: list[list[list[str]]] = field(default_factory=list)
     sheets: int = 0  # a PDF's page count (its page numbers are not figures)
     layout: str = ""  # a PDF's text in layout mode (no joining of 「1-」 and 「4月」 at a line end)
+    pictures: list[str] = field(default_factory=list)  # an HTML page's image titles (alt)
 
 
 def read_html(path: Path) -> Page:
@@ -144,7 +148,8 @@ def read_html(path: Path) -> Page:
     for t in root.xpath("//table"):
         rows = [[norm(c.text_content()) for c in tr.xpath("./th|./td")] for tr in t.xpath(".//tr")]
         tables.append([r for r in rows if r])
-    return Page(path, norm(root.text_content()), tables)
+    pictures = [norm(img.get("alt") or "") for img in root.xpath("//img")]
+    return Page(path, norm(root.text_content()), tables, pictures=pictures)
 
 
 def read_docx(path: Path) -> Page:
@@ -197,7 +202,9 @@ class Fact:
     [lo, hi]; ``ratio`` cell ∈ [lo, hi] × ``other`` (a free denominator's name);
     ``share`` cell ∈ [lo, hi] × cell ``other``; ``diff_year`` cell − same span a year
     earlier ∈ [lo, hi]; ``subset`` a cell ``other`` of a subset of enterprises ≤ cell,
-    itself ∈ [lo, hi]; ``points`` growth of ``other`` span = this growth − d (d ∈ [lo, hi]).
+    itself ∈ [lo, hi]; ``points`` growth of ``other`` span = this growth − d (d ∈ [lo, hi]);
+    ``partition`` cell = Σ of its categories named in ``other`` (a page that names every
+    category it found: 「用电、消防类隐患数不予公布」 and no category drawn).
     """
 
     kind: str
@@ -346,13 +353,22 @@ def _land_table(rows, park, a, b, name, facts):
             facts.append(Fact("level", park, "tax", wa, wb, lo * alo, hi * ahi, page=name))
 
 
-def _hazard_facts(text, park, a, b, name, facts):
+def _hazard_facts(text, park, a, b, name, facts, chart):
     year = ym(b)[0]
     if "排查出安全隐患—" in text:
         facts.append(Fact("withheld", park, HAZARD, a, b, page=name))
+    named = []
+    if note := re.search(r"([\u4e00-\u9fff、]+?)类隐患数不予公布", text):  # named categories
+        named = note[1].split("、")
+        for category in named:
+            cell = f"{HAZARD}:{category}"
+            facts.append(Fact("withheld", park, cell, a, b, page=name))
+            facts.append(Fact("level", park, cell, a, b, 1, CAP, page=name))  # found: ≥ 1
     m = re.search(r"排查出各类安全隐患(\d+)处[^。]*。", text)
     if not m:
         return
+    if named and not chart:  # no category drawn: the named ones are all there are
+        facts.append(Fact("partition", park, HAZARD, a, b, other=tuple(named), page=name))
     sentence = m[0]
 
     def count(measure, value):
@@ -444,7 +460,8 @@ def page_facts(page: Page) -> list[Fact]:
                 facts.append(
                     Fact("share", park, "above_output", a - 12, b - 12, lo, hi, other="output")
                 )
-        _hazard_facts(text, park, a, b, name, facts)
+        chart = any("隐患" in alt for alt in page.pictures) or page.path.suffix != ".html"
+        _hazard_facts(text, park, a, b, name, facts, chart)
         if re.search(r"涉及腾退土地—", text):
             facts.append(Fact("withheld", park, "relocation_land", b, b, page=name))
     return facts
@@ -521,6 +538,9 @@ class Attack:
                 sub = self.cell(f.park, str(f.other), f.a, f.b)
                 self.add(sub, f.lo - eps, f.hi + eps)
                 self.add(self.comb((1, self.cell(*key)), (-1, sub)), -eps, math.inf)
+            elif f.kind == "partition":  # total = Σ the named parts
+                parts = [(-1, self.cell(f.park, f"{f.measure}:{c}", f.a, f.b)) for c in f.other]
+                self.add(self.comb((1, self.cell(*key)), *parts), -eps, eps)
             elif f.kind == "diff_year":
                 prev = self.cell(f.park, f.measure, f.a - 12, f.b - 12)
                 self.add(self.comb((1, self.cell(*key)), (-1, prev)), f.lo - eps, f.hi + eps)

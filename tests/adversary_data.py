@@ -5,7 +5,9 @@ Each is a copy of the sample rewritten with pandas (the raw files stay the truth
 * ``entrant_two_above``: one entrant in 2016 (the sample's other 2016 entrants start
   production after the data end) and two 规上 firms in each year;
 * ``dominant_oneoff``: one taxpayer paying 60 times its tax through 2016 (dominant in every
-  2016 tax cell) and a one-off tax payment of 2,000 万元 by a small firm in 2015-09;
+  2016 tax cell) and a one-off tax payment of 2,000 万元 by a small firm in 2015-03 (the
+  second half of 2015 stays clean, so 近12个月 − 2015年下半年 reaches for the dominant
+  firm's 2016 tax);
 * ``midyear``: the monthly statistics start in 2015-07 (the first year's share batch covers
   July–December only).
 
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 LATE = ["GMY061", "GMY057", "GMY062", "GMY058"]  # the sample's 2016 entrants but GMY060
 DOMINANT = "GMY020"
-ONE_OFF = ("GMY030", "2015-09", 2000.0)
+ONE_OFF = ("GMY030", "2015-03", 2000.0)
 MONTHLY = "monthly_stats.csv"
 
 
