@@ -4,7 +4,7 @@ Each is a copy of the sample rewritten with pandas (the raw files stay the truth
 
 * ``entrant_two_above``: one entrant in 2016 (the sample's other 2016 entrants start
   production after the data end) and two 规上 firms in each year;
-* ``dominant_oneoff``: one taxpayer paying 60 times its tax through 2016 (dominant in every
+* ``dominant_oneoff``: one taxpayer paying 250 times its tax through 2016 (dominant in every
   2016 tax cell) and a one-off tax payment of 2,000 万元 by a small firm in 2015-03 (the
   second half of 2015 stays clean, so 近12个月 − 2015年下半年 reaches for the dominant
   firm's 2016 tax);
@@ -51,7 +51,7 @@ def build(kind: str, folder: Path) -> Path:
         above.to_csv(folder / "above_size.csv", index=False)
     elif kind == "dominant_oneoff":
         big = (m["企业代码"] == DOMINANT) & (m["月份"] >= "2016-01")
-        m.loc[big, "税收(万元)"] = (m.loc[big, "税收(万元)"] * 60).round(1)
+        m.loc[big, "税收(万元)"] = (m.loc[big, "税收(万元)"] * 250).round(1)
         who, when, amount = ONE_OFF
         once = (m["企业代码"] == who) & (m["月份"] == when)
         assert once.sum() == 1
