@@ -12,6 +12,12 @@ prints the score and wall time per module and every surviving mutant; docs/MUTAT
 records the scores and why the survivors that remain are equivalent or change no published
 figure.
 
+``MUTATE_FUNCTIONS="x__growth* x__summed*"`` runs only the mutants of those functions (the
+verdicts of the others are kept); ``scripts/mutate.py NAME --results`` prints the stored
+verdicts without running, the mutants not checked yet counted apart (exit 1 while any is left).
+A change to a module's list of tests below changes mutmut's configuration, which makes mutmut
+forget that module's verdicts.
+
 Exit status 1 when a module has a surviving mutant that is not listed in docs/MUTATION.md
 (by mutmut's name, e.g. ``parkanalysis.units.x_parse_unit__mutmut_3``), so a run before a
 stop says whether the change left a definition less tested than before.
