@@ -98,3 +98,23 @@ def test_growth_of_the_year_after_uses_the_shared_land_on_both_sides(tmp_path):
     assert t.loc["tax_per_mu", "value"] == pytest.approx(cur / 500)
     assert t.loc["tax_per_mu", "n_enterprises"] == 2  # the entrant has no land
     assert np.isfinite(t.loc["labour_productivity", "yoy_pct"])
+
+
+def test_growth_per_hectare_of_less_than_one_hectare(tmp_path):
+    """亩均 / 地均 growth where the same-scope firms hold less than 1 公顷 (1号地 of 12 亩 =
+    0.8 公顷 shared by C01 and C02): the land divides both sides, so the growth is the tax's
+    growth and last year's figure the tax over that land — a denominator below 1 is land all
+    the same."""
+    folder = linked_park(tmp_path / "a", first_year=2015)
+    text = (folder / "parcels.csv").read_text(encoding="utf-8")
+    text = text.replace(",P1,500,", ",P1,12,").replace("已建成,12000", "已建成,5000")  # 8000 m²
+    (folder / "parcels.csv").write_text(text, encoding="utf-8")
+    t = indicator_table(load_dataset(folder), "2016年1-5月").set_index("id")
+    rows = monthly_rows(groups(2, 1, 1))
+    both = rows[rows["enterprise_id"].isin(["C01", "C02"])]
+    cur = both[both["month"].str.startswith("2016")]["tax"].sum()
+    prev = both[both["month"].str.startswith("2015")]["tax"].sum()
+    for ident, factor in (("tax_per_mu", 1.0), ("tax_per_ha", 15.0)):
+        assert t.loc[ident, "value"] == pytest.approx(cur / 12 * factor)
+        assert t.loc[ident, "prev_value"] == pytest.approx(prev / 12 * factor)
+        assert t.loc[ident, "yoy_pct"] == pytest.approx((cur / prev - 1) * 100)
