@@ -89,7 +89,8 @@ def test_share_half_year_withholds_a_hazard_figure_of_one_enterprise(reports):
     # either prints the total with those figures withheld, or withholds the hazards altogether
     if "排查出各类安全隐患115处,涉及企业23家" in shared:
         assert "重大隐患数、逾期未整改数不予公布" in shared
-        assert "危化品类隐患数不予公布,图中未画出" in shared  # 3 hazards at fewer than 3 firms
+        assert "部分类别的隐患数不予公布,图中未画出" in shared
+        assert "危化品" not in shared  # 3 hazards at fewer than 3 firms: not even named
     else:
         assert "排查出安全隐患" + MARKER.format(k=3) in shared
 
@@ -145,7 +146,7 @@ def test_threshold_suppresses_the_above_size_figures(threshold_reports, reports)
     assert _row(html, "规上工业企业数(家)")[1] == "11"  # a count is published
     assert "对外版不予公布" in unescape(html)
     text = unescape(html)  # hazard categories at < 12 enterprises: withheld, or the total too
-    assert "类隐患数不予公布" in text or f"排查出安全隐患{marker}" in text
+    assert "部分类别的隐患数不予公布" in text or f"排查出安全隐患{marker}" in text
 
 
 def test_threshold_suppresses_a_land_ratio_built_on_few_enterprises(threshold_reports, reports):
@@ -206,7 +207,8 @@ def test_hazard_figures_of_one_batch_cannot_be_subtracted(share_set):
     assert firms.min() < 3  # each side comes from fewer than 3 enterprises
     _out, pages = share_set
     for text in pages.values():  # its count withheld, alone or with every hazard figure
-        assert "危化品类隐患数不予公布" in text or "排查出安全隐患" + MARKER.format(k=3) in text
+        assert "危化品" not in text  # withheld and not named (a named category counts ≥ 1)
+        assert "部分类别的隐患数不予公布" in text or "排查出安全隐患" + MARKER.format(k=3) in text
 
 
 def test_share_audit_of_the_rendered_pages(share_set):

@@ -468,7 +468,9 @@ class PeriodReport(Report):
                 rows.append({"category": cat, "found": n})
         notes = []
         if hidden:
-            notes.append(f"{'、'.join(hidden)}类隐患数不予公布,图中未画出。")
+            # never name them: a named category counts at least 1, and with the total and
+            # the shown categories that pins small ones (an outsider read 用电 = 1 off a page)
+            notes.append("部分类别的隐患数不予公布,图中未画出。")
         if withheld:
             notes.append(f"{'、'.join(withheld)}不予公布(对外版保护规则)。")
         return text, pd.DataFrame(rows, columns=["category", "found"]), "".join(notes)
