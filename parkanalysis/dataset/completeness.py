@@ -45,8 +45,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-#: Default of ``completeness.min_reporting_rate`` (park.yaml).
-DEFAULT_MIN_REPORTING_RATE = 0.9
+from parkanalysis.dataset.settings import CONFIG_SPEC
+
+#: Default of ``completeness.min_reporting_rate`` (park.yaml), declared in the settings spec.
+DEFAULT_MIN_REPORTING_RATE: float = CONFIG_SPEC["completeness"]["min_reporting_rate"].default
 
 
 @dataclass

@@ -191,11 +191,9 @@ class Dataset:
             or cached[0][1] is not self.enterprises
         ):
             from parkanalysis.dataset.completeness import reporting_status
+            from parkanalysis.dataset.logic import thresholds_of
 
-            thresholds = {
-                pid: float(p.config.get("completeness", {}).get("min_reporting_rate", 0.9))
-                for pid, p in self.profile.parks.items()
-            }
+            thresholds = thresholds_of(self.profile)
             status = reporting_status(
                 self.enterprises,
                 self.monthly,
