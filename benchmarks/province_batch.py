@@ -10,8 +10,8 @@ What it does, step by step (each printed):
    processes, one warm report kernel each) as separate processes on 127.0.0.1, and waits
    until both workers have registered.
 3. Runs ``parkanalysis batch --scheduler …`` with ``--kinds half,overview`` for the first
-   ``--render-parks`` parks (default 10): each of those parks' 上半年工作总结 and the overview of the
-   year's 1-N月 over **all** parks (totals, ranking, charts, each park's 扩园需求
+   ``--render-parks`` parks (default 10): each of those parks' 上半年工作总结 and the
+   overview of the year's 1-N月 over **all** parks (totals, ranking, charts, each park's 扩园需求
    simulation). ``--render-parks 0`` renders every park.
 4. Reports, from the batch's ``.manifest.json`` and a 0.5 s sampler of the process trees:
    each report's time (min / median / max of the park reports, and the overview's),
