@@ -10,8 +10,8 @@ What it does, step by step (each printed):
    processes, one warm report kernel each) as separate processes on 127.0.0.1, and waits
    until both workers have registered.
 3. Runs ``parkanalysis batch --scheduler …`` with ``--kinds half,overview`` for the first
-   ``--render-parks`` parks: each of those parks' 上半年工作总结 and the overview of the
-   year's 1-N月 over **all** parks (totals, ranking, charts, each park's 扩园需求
+   ``--render-parks`` parks (default 10): each of those parks' 上半年工作总结 and the
+   overview of the year's 1-N月 over **all** parks (totals, ranking, charts, each park's 扩园需求
    simulation). ``--render-parks 0`` renders every park.
 4. Reports, from the batch's ``.manifest.json`` and a 0.5 s sampler of the process trees:
    each report's time (min / median / max of the park reports, and the overview's),
@@ -27,7 +27,7 @@ What it does, step by step (each printed):
 
 Usage::
 
-    python benchmarks/province_batch.py               # 100 × 300 × 10, 20 parks' 上半年 + overview
+    python benchmarks/province_batch.py               # 100 × 300 × 10, 10 parks' 上半年 + overview
     python benchmarks/province_batch.py --render-parks 0      # every park (long on 2 cores)
     python benchmarks/province_batch.py --quick       # 10 × 50 × 3, every park: a minute or two
     python benchmarks/province_batch.py --datasets 4  # the province as 4 office folders
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", type=int, default=1, help="office folders (default one)")
     parser.add_argument("--year", type=int, default=2016)
     parser.add_argument(
-        "--render-parks", type=int, default=20, help="parks whose 上半年 is rendered; 0: all"
+        "--render-parks", type=int, default=10, help="parks whose 上半年 is rendered; 0: all"
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-growth", type=float, default=0.15)
