@@ -22,7 +22,13 @@ from parkanalysis.dataset import load_dataset
 from parkanalysis.errors import DataError
 from parkanalysis.periods import report_periods
 from parkanalysis.share import cell_id, protect_park_year, share_rules
-from parkanalysis.share.sidecar import FORMAT, audit_folder, audit_text, report_cells
+from parkanalysis.share.sidecar import (
+    FORMAT,
+    audit_folder,
+    audit_text,
+    report_cells,
+    report_gates,
+)
 
 MONTHLY = "monthly_stats.csv"
 
@@ -54,7 +60,10 @@ def _write_batch_sidecars(table, out, *, protect=True) -> None:
             "year": table.year,
             "report": kind,
             "rules": table.rules.to_dict(),
-            **table.sidecar_cells(report_cells(table, kind, s, e)),
+            **table.sidecar_cells(
+                report_cells(table, kind, s, e),
+                report_gates(table, kind, s, e, jan_feb_combined=True),
+            ),
             "pages": [],  # the arithmetic only: no page is written
         }
         if not protect:  # the unprotected set: only primary suppression, nothing more
