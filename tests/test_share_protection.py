@@ -62,7 +62,7 @@ def _write_batch_sidecars(table, out, *, protect=True) -> None:
             "rules": table.rules.to_dict(),
             **table.sidecar_cells(
                 report_cells(table, kind, s, e),
-                report_gates(table, kind, s, e, jan_feb_combined=True),
+                report_gates(table, kind, s, e),
             ),
             "pages": [],  # the arithmetic only: no page is written
         }

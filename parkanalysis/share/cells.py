@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from parkanalysis.share.audit import Relation
 
 __all__ = [
+    "FLOW_MEASURES",
     "MEASURE_NAMES",
     "Gate",
     "ProtectedCell",
@@ -33,6 +34,16 @@ __all__ = [
     "months_label",
 ]
 
+#: Flow indicators (id → monthly column) in the linked table.
+FLOW_MEASURES = {
+    "industrial_output": "output_wan_yuan",
+    "industrial_value_added": "value_added_wan_yuan",
+    "above_size_output": "output_wan_yuan",
+    "above_size_value_added": "value_added_wan_yuan",
+    "fixed_asset_investment": "fixed_asset_investment_wan_yuan",
+    "tax_revenue": "tax_wan_yuan",
+    "revenue": "revenue_wan_yuan",
+}
 #: Chinese names of the measures that are not indicators.
 MEASURE_NAMES = {
     "other_output": "非规上工业总产值",

@@ -30,13 +30,12 @@ suppression and ``share-audit`` solve one linear system:
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from parkanalysis.share.audit import Relation
-from parkanalysis.share.cells import Gate, ProtectedCell, cell_id, growth_id
+from parkanalysis.share.cells import FLOW_MEASURES, Gate, ProtectedCell, cell_id, growth_id
 
 __all__ = ["growth_links", "import_previous", "twelve_month_links"]
 
@@ -86,7 +85,6 @@ def growth_links(ds, park, year, spans, atoms, rules, cells, add) -> tuple[dict,
     from parkanalysis.indicators.enterprises import collect
     from parkanalysis.indicators.measures import complete_rows
     from parkanalysis.periods import parse_period
-    from parkanalysis.share.table import FLOW_MEASURES
 
     gates: dict[str, Gate] = {}
     growth: dict[tuple[str, int, int], bool] = {}
@@ -254,11 +252,3 @@ def twelve_month_links(ds, park, year, atoms, add, cells, relations) -> None:
             relations.append(
                 Relation(numerator, (cell_id(measure, year, e, e),), (d,), -band, band)
             )
-
-
-def previous_table(ds: Any, park: str, year: int):
-    """The previous year's protected table when the data reach back to it (else None)."""
-    from parkanalysis.share.table import protect_park_year
-
-    (fy, _fm), _last = ds.month_range
-    return protect_park_year(ds, park, year - 1) if year - 1 >= fy else None

@@ -75,23 +75,19 @@ def sidecar_path(html_path: str | os.PathLike) -> Path:
     return path.with_name(path.stem + ".cells.json")
 
 
-def report_gates(
-    table: ProtectedYear, kind: str, start: int, end: int, *, jan_feb_combined: bool = False
-) -> list[str]:
+def report_gates(table: ProtectedYear, kind: str, start: int, end: int) -> list[str]:
     """Ids of the growth rates a share report prints or withholds: every measure over the
-    period, the trend points (1-N月 up to the period's end) and the previous cumulative
-    period (the 「1-5月同比」 column); the land report prints none."""
+    period, the trend points (1-N月 up to the period's end) and the period its growth is
+    compared with (「增速比1-5月」: an earlier 1-N月, or the span of the same length just
+    before); the land report prints none. Listing a rate the page does not print only makes
+    the attacker stronger."""
     if kind != "period":
         return []
-    from parkanalysis.periods import parse_period
-    from parkanalysis.report.economy import previous_cumulative
-
     y = table.year
     spans = {(start, end)} | {(1, e) for e in range(1, end + 1)}
-    label = f"{y}-{start:02d}" if start == end else f"{y}-{start:02d}..{y}-{end:02d}"
-    prev = previous_cumulative(parse_period(label), jan_feb_combined=jan_feb_combined)
-    if prev is not None and prev.year == y:
-        spans.add((prev.start_month, prev.end_month))
+    length = end - start + 1
+    if start - length >= 1:
+        spans.add((start - length, start - 1))
     measures = (*FLOW_MEASURES, "employees")
     return [
         g
@@ -172,7 +168,7 @@ def write_sidecar(
         "rules": table.rules.to_dict(),
         **table.sidecar_cells(
             report_cells(table, kind, start, end),
-            report_gates(table, kind, start, end, jan_feb_combined=bool(ds.jan_feb_combined)),
+            report_gates(table, kind, start, end),
         ),
         "pages": [
             {"file": Path(page).name, "numbers": page_numbers(page, text)}

@@ -49,6 +49,7 @@ import pandas as pd
 
 from parkanalysis.share.audit import Cell, Relation, components, exposed
 from parkanalysis.share.cells import (
+    FLOW_MEASURES,
     Gate,
     ProtectedCell,
     cell_id,
@@ -59,7 +60,6 @@ from parkanalysis.share.cells import (
 from parkanalysis.share.links import (
     growth_links,
     import_previous,
-    previous_table,
     twelve_month_links,
 )
 from parkanalysis.share.rules import ShareRules, share_rules
@@ -72,16 +72,6 @@ __all__ = [
     "protect_park_year",
 ]
 
-#: Flow indicators (id → monthly column) in the linked table.
-FLOW_MEASURES = {
-    "industrial_output": "output_wan_yuan",
-    "industrial_value_added": "value_added_wan_yuan",
-    "above_size_output": "output_wan_yuan",
-    "above_size_value_added": "value_added_wan_yuan",
-    "fixed_asset_investment": "fixed_asset_investment_wan_yuan",
-    "tax_revenue": "tax_wan_yuan",
-    "revenue": "revenue_wan_yuan",
-}
 #: Derived, never-printed differences: id → (total, printed part).
 DERIVED = {
     "other_output": ("industrial_output", "above_size_output"),
@@ -370,7 +360,7 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
     spans = _spans(atoms, last)
     cells: dict[str, ProtectedCell] = {}
     relations: list[Relation] = []
-    previous = previous_table(ds, park, year)
+    previous = protect_park_year(ds, park, year - 1) if year - 1 >= fy else None
     if previous is not None:
         import_previous(previous, cells, relations)
 
