@@ -253,9 +253,10 @@ def land_outlook_for(
 
     # A dataset keeps the outlooks computed from it (a batch's period and land reports as of
     # one month ask for the same), for as long as its frames are the ones they were computed
-    # from; each caller gets its own copy.
-    frames = (ds.profile, ds.parcels, ds.relocations, ds.monthly, ds.enterprises)
-    kept = ds.__dict__.setdefault("_land_outlooks", {})
+    # from (a frame changed in place is not noticed: replace it); each caller gets a copy.
+    names = ("profile", "parcels", "relocations", "monthly", "enterprises")
+    frames = tuple(getattr(ds, name, None) for name in names)
+    kept = getattr(ds, "__dict__", {}).setdefault("_land_outlooks", {})
     key = (pid, cutoff, *args)
     hit = kept.get(key)
     if hit is None or any(a is not b for a, b in zip(hit[0], frames, strict=True)):
