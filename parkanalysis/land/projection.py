@@ -42,6 +42,7 @@ Parameters
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -247,7 +248,8 @@ def land_outlook_for(
     pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
     args = (horizon, confidence, seed, n_sims, window, annual_target_mu, backtest)
-    if scenarios is not None or seed is None:  # what-ifs and random seeds: not kept
+    warm = os.environ.get("PARKANALYSIS_WARM_KERNEL") == "1"  # render.kernel.WARM_KERNEL
+    if scenarios is not None or seed is None or not warm:  # what-ifs, random seeds: not kept
         return _land_outlook(ds, pid, cutoff, scenarios, *args)
     import copy
 
@@ -433,9 +435,9 @@ def _gross_to_net(declared: Mapping[str, float], p: pd.DataFrame) -> tuple[float
     return 1.0, "缺少总面积与可利用土地,按1:1折算"
 
 
-#: Backtests run in this process, by their inputs: the backtest is a pure function of the
-#: complete years' transactions (fixed seeds), so a batch's reports of one park as of every
-#: month of a year share one (a warm kernel keeps it across reports; each caller gets a copy).
+#: Backtests run in a batch's warm kernel (``PARKANALYSIS_WARM_KERNEL``), by their inputs:
+#: the backtest is a pure function of the complete years' transactions (fixed seeds), so the
+#: reports of one park as of every month of a year share one (each caller gets a copy).
 _BACKTESTS: dict[tuple, tuple] = {}
 _BACKTESTS_KEPT = 16
 
@@ -443,6 +445,8 @@ _BACKTESTS_KEPT = 16
 def _backtest(tx: pd.DataFrame, first_year: int, last_year: int, planning: int):
     import copy
 
+    if os.environ.get("PARKANALYSIS_WARM_KERNEL") != "1":  # kept in a batch's warm kernel
+        return _run_backtest(tx, first_year, last_year, planning)
     try:
         year = tx["year"].to_numpy(dtype=float)
         area = tx["area_mu"].to_numpy(dtype=float)

@@ -100,12 +100,18 @@ def drawn_png(fig, dpi: int) -> bytes:
     The state is the figure's pickle (every artist, with its data, text, fonts, transforms
     and layout: what a figure unpickled elsewhere is drawn from; callback counters left out)
     and the rc settings in force, so two figures with the same key draw the same pixels and
-    bytes. A figure that cannot be pickled is drawn.
+    bytes. A figure that cannot be pickled is drawn. Kept in a batch's warm kernel only
+    (``PARKANALYSIS_WARM_KERNEL``, :data:`parkanalysis.render.kernel.WARM_KERNEL`).
     """
     import hashlib
+    import os
 
     import matplotlib as mpl
 
+    if os.environ.get("PARKANALYSIS_WARM_KERNEL") != "1":  # only a batch's warm kernel keeps
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
+        return out.getvalue()
     try:
         buffer = io.BytesIO()
         _StatePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(fig)
