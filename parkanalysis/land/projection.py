@@ -44,6 +44,7 @@ Parameters
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -333,6 +334,27 @@ def land_outlook_for(
     """
     pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
+    args = (horizon, confidence, seed, n_sims, window, annual_target_mu, backtest)
+    warm = os.environ.get("PARKANALYSIS_WARM_KERNEL") == "1"  # render.kernel.WARM_KERNEL
+    if scenarios is not None or seed is None or not warm:  # what-ifs, random seeds: not kept
+        return _land_outlook(ds, pid, cutoff, scenarios, *args)
+    import copy
+
+    # A dataset keeps the outlooks computed from it (a batch's period and land reports as of
+    # one month ask for the same), for as long as its frames are the ones they were computed
+    # from (a frame changed in place is not noticed: replace it); each caller gets a copy.
+    names = ("profile", "parcels", "relocations", "monthly", "enterprises")
+    frames = tuple(getattr(ds, name, None) for name in names)
+    kept = getattr(ds, "__dict__", {}).setdefault("_land_outlooks", {})
+    key = (pid, cutoff, *args)
+    hit = kept.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], frames, strict=True)):
+        hit = kept[key] = (frames, _land_outlook(ds, pid, cutoff, scenarios, *args))
+    return copy.deepcopy(hit[1])
+
+
+def _land_outlook(ds, pid, cutoff, scenarios, horizon, confidence, seed, n_sims, window,
+                  annual_target_mu, backtest) -> LandOutlookReport:  # fmt: skip
     cfg = ds.config(pid)
     exp_cfg = cfg.get("expansion", {}) or {}
     planning = int(exp_cfg.get("planning_horizon_years", 5))
@@ -502,7 +524,33 @@ def _gross_to_net(declared: Mapping[str, float], p: pd.DataFrame) -> tuple[float
     return 1.0, "缺少总面积与可利用土地,按1:1折算"
 
 
+#: Backtests run in a batch's warm kernel (``PARKANALYSIS_WARM_KERNEL``), by their inputs:
+#: the backtest is a pure function of the complete years' transactions (fixed seeds), so the
+#: reports of one park as of every month of a year share one (each caller gets a copy).
+_BACKTESTS: dict[tuple, tuple] = {}
+_BACKTESTS_KEPT = 16
+
+
 def _backtest(tx: pd.DataFrame, first_year: int, last_year: int, planning: int):
+    import copy
+
+    if os.environ.get("PARKANALYSIS_WARM_KERNEL") != "1":  # kept in a batch's warm kernel
+        return _run_backtest(tx, first_year, last_year, planning)
+    try:
+        year = tx["year"].to_numpy(dtype=float)
+        area = tx["area_mu"].to_numpy(dtype=float)
+        keep = (year >= first_year) & (year <= last_year)  # all the backtests read
+        key = (first_year, last_year, planning, year[keep].tobytes(), area[keep].tobytes())
+    except (KeyError, TypeError, ValueError):  # the backtest itself says what is wrong
+        return _run_backtest(tx, first_year, last_year, planning)
+    if key not in _BACKTESTS:
+        if len(_BACKTESTS) >= _BACKTESTS_KEPT:
+            _BACKTESTS.pop(next(iter(_BACKTESTS)))
+        _BACKTESTS[key] = _run_backtest(tx, first_year, last_year, planning)
+    return copy.deepcopy(_BACKTESTS[key])
+
+
+def _run_backtest(tx: pd.DataFrame, first_year: int, last_year: int, planning: int):
     n = last_year - first_year + 1
     min_train = _fc.MIN_OBSERVATIONS
     if n <= min_train:

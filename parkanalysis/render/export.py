@@ -39,6 +39,9 @@ def _new_exporter():
         exclude_output_prompt=True,
         embed_images=True,
         language_code="zh",
+        # validate the notebook once, after the preprocessors, not after each of the 13
+        # (most of them disabled): the same page, a tenth of the validations
+        optimistic_validation=True,
     )
     return exporter
 

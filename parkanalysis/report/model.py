@@ -48,6 +48,8 @@ import base64
 import contextlib
 import contextvars
 import io
+import itertools
+import pickle
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -83,6 +85,68 @@ def drawing_once():
         yield
     finally:
         _DRAWN.reset(token)
+
+
+#: PNGs already drawn in this process, by what they draw: a warm kernel's reports show many
+#: of the same charts (the reports of one year share their land and safety charts: 33 of the
+#: 91 charts of the batch benchmark). At most this many are kept.
+PNGS_KEPT = 64
+_PNGS: dict[bytes, bytes] = {}
+
+
+def drawn_png(fig, dpi: int) -> bytes:
+    """``fig`` as PNG at ``dpi``: drawn, or the PNG of a figure drawn before in the same state.
+
+    The state is the figure's pickle (every artist, with its data, text, fonts, transforms
+    and layout: what a figure unpickled elsewhere is drawn from; callback counters left out)
+    and the rc settings in force, so two figures with the same key draw the same pixels and
+    bytes. A figure that cannot be pickled is drawn. Kept in a batch's warm kernel only
+    (``PARKANALYSIS_WARM_KERNEL``, :data:`parkanalysis.render.kernel.WARM_KERNEL`).
+    """
+    import hashlib
+    import os
+
+    import matplotlib as mpl
+
+    if os.environ.get("PARKANALYSIS_WARM_KERNEL") != "1":  # only a batch's warm kernel keeps
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
+        return out.getvalue()
+    try:
+        buffer = io.BytesIO()
+        _StatePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(fig)
+        digest = hashlib.sha256(buffer.getvalue())
+        digest.update(repr((dpi, sorted(mpl.rcParams.items()))).encode())
+        key = digest.digest()
+    except Exception:  # not picklable: drawn every time
+        key = None
+    png = _PNGS.get(key) if key is not None else None
+    if png is None:
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
+        png = out.getvalue()
+        if key is not None:
+            if len(_PNGS) >= PNGS_KEPT:
+                _PNGS.pop(next(iter(_PNGS)))
+            _PNGS[key] = png
+    return png
+
+
+class _StatePickler(pickle.Pickler):
+    """Pickles a figure's state: classes defined in functions by name, counters as 0."""
+
+    def reducer_override(self, obj):
+        from matplotlib.transforms import TransformNode
+
+        if isinstance(obj, type) and "<locals>" in obj.__qualname__:
+            return str, (f"{obj.__module__}:{obj.__qualname__}",)
+        if isinstance(obj, itertools.count):  # callback ids: advance on every pickle
+            return int, ()
+        if isinstance(obj, TransformNode):  # parents are kept by id(): only they count
+            state = obj.__getstate__()
+            state["_parents"] = list(state.get("_parents", {}).values())
+            return type(obj), (), state
+        return NotImplemented
 
 
 @dataclass
@@ -158,9 +222,7 @@ class Figure:
         key = (id(self.fig), dpi)
         if drawn is not None and key in drawn and drawn[key][0] is self.fig:
             return drawn[key][1]
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-        png = buffer.getvalue()
+        png = drawn_png(self.fig, dpi)
         if drawn is not None:
             drawn[key] = (self.fig, png)
         return png
