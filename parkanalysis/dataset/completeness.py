@@ -240,7 +240,9 @@ def reporting_status(
         }
     ).drop_duplicates(["park_id", "enterprise_id"])
     # a register without any 投产日期 (no such column): filing is what says production began
-    unknown = ~ent.groupby("park_id")["start"].transform(lambda v: v.notna().any())
+    # (dropna=False: a row without a park code belongs to no park, not to a NaN verdict)
+    dated = ent["start"].notna().groupby(ent["park_id"], dropna=False).transform("any")
+    unknown = ~dated.fillna(False).astype(bool)
     ent.loc[unknown.to_numpy(dtype=bool), "start"] = -np.inf
     e = first.merge(ent, on=["park_id", "enterprise_id"], how="inner")
     e = e.merge(span, left_on="park_id", right_index=True)
