@@ -10,6 +10,10 @@ real one the first time anything is asked of it, so every check still behaves as
 It changes ``sys.modules`` and is therefore called only where this package owns the process
 (``parkanalysis.cli.main``, a batch worker's main); ``import parkanalysis`` changes nothing.
 ``benchmarks/startup.py`` prints the saving.
+
+A batch's warm kernel (:mod:`parkanalysis.render.kernel`) sets :data:`WARM_KERNEL` in its
+environment; :func:`in_warm_kernel` is how the rooms that keep results across its reports
+(chart PNGs, the land backtest and outlook) ask.
 """
 
 from __future__ import annotations
@@ -21,6 +25,17 @@ import types
 from typing import Any
 
 _NAME = "rfc3987_syntax"
+
+#: Set (``"1"``) in a warm kernel's environment: results worth keeping across its reports are
+#: kept (:func:`parkanalysis.report.model.drawn_png`, the land backtest and outlook).
+WARM_KERNEL = "PARKANALYSIS_WARM_KERNEL"
+
+
+def in_warm_kernel() -> bool:
+    """Whether this process is a batch's warm kernel (see :data:`WARM_KERNEL`)."""
+    import os
+
+    return os.environ.get(WARM_KERNEL) == "1"
 
 
 class _Deferred(types.ModuleType):

@@ -44,7 +44,6 @@ Parameters
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis import forecast as _fc
+from parkanalysis._startup import in_warm_kernel
 from parkanalysis.errors import ParameterError
 from parkanalysis.land.history import (
     complete_series,
@@ -335,7 +335,7 @@ def land_outlook_for(
     pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
     args = (horizon, confidence, seed, n_sims, window, annual_target_mu, backtest)
-    warm = os.environ.get("PARKANALYSIS_WARM_KERNEL") == "1"  # render.kernel.WARM_KERNEL
+    warm = in_warm_kernel()
     if scenarios is not None or seed is None or not warm:  # what-ifs, random seeds: not kept
         return _land_outlook(ds, pid, cutoff, scenarios, *args)
     import copy
@@ -534,7 +534,7 @@ _BACKTESTS_KEPT = 16
 def _backtest(tx: pd.DataFrame, first_year: int, last_year: int, planning: int):
     import copy
 
-    if os.environ.get("PARKANALYSIS_WARM_KERNEL") != "1":  # kept in a batch's warm kernel
+    if not in_warm_kernel():  # kept in a batch's warm kernel
         return _run_backtest(tx, first_year, last_year, planning)
     try:
         year = tx["year"].to_numpy(dtype=float)

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from typing import Any
 
+from parkanalysis._startup import WARM_KERNEL
 from parkanalysis.errors import RenderError
 from parkanalysis.render.params import NOTEBOOK_DIR, resolve_notebook
 
@@ -40,11 +41,6 @@ REPORT_MODULES = (
     "parkanalysis.report.period",
     "parkanalysis.report.land",
 )
-
-
-#: Set (``"1"``) in a warm kernel's environment: results worth keeping across its reports are
-#: kept (:func:`parkanalysis.report.model.drawn_png`, the land backtest and outlook).
-WARM_KERNEL = "PARKANALYSIS_WARM_KERNEL"
 
 
 def warmup_code(preload: str | None = None) -> str:

@@ -54,6 +54,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from parkanalysis._startup import in_warm_kernel
 from parkanalysis.report.form import chinese_form
 
 #: MIME type of a section's JSON in an executed notebook.
@@ -101,14 +102,13 @@ def drawn_png(fig, dpi: int) -> bytes:
     and layout: what a figure unpickled elsewhere is drawn from; callback counters left out)
     and the rc settings in force, so two figures with the same key draw the same pixels and
     bytes. A figure that cannot be pickled is drawn. Kept in a batch's warm kernel only
-    (``PARKANALYSIS_WARM_KERNEL``, :data:`parkanalysis.render.kernel.WARM_KERNEL`).
+    (``PARKANALYSIS_WARM_KERNEL``, :data:`parkanalysis._startup.WARM_KERNEL`).
     """
     import hashlib
-    import os
 
     import matplotlib as mpl
 
-    if os.environ.get("PARKANALYSIS_WARM_KERNEL") != "1":  # only a batch's warm kernel keeps
+    if not in_warm_kernel():  # only a batch's warm kernel keeps
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
         return out.getvalue()
