@@ -3,10 +3,10 @@
 The published land outlook prints ``lo80 … hi95`` from :func:`forecast_annual`. The docstring
 states the method exactly (rolling-origin errors scaled by the MASE scale of their origin,
 floored at ``SCALE_FLOOR`` × the whole series' scale, mean per horizon made non-decreasing and
-extrapolated linearly, inflated by √(1 + 1/m), a Laplace half width ``−ln(1 − p) · b``, bounds
-floored at 0 for a series without negative values). The reference below follows those words
-with plain loops; the point forecast at each origin is taken from the forecaster (what is
-tested here is the interval built around it).
+extrapolated linearly, inflated by (1 + 1/m) ** ``ERROR_COUNT_EXPONENT``, a Laplace half width
+``−ln(1 − p) · b``, bounds floored at 0 for a series without negative values). The reference
+below follows those words with plain loops; the point forecast at each origin is taken from
+the forecaster (what is tested here is the interval built around it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from parkanalysis.forecast import backtest_annual, forecast_annual
-from parkanalysis.forecast.annual import SCALE_FLOOR
+from parkanalysis.forecast.annual import ERROR_COUNT_EXPONENT, SCALE_FLOOR
 from parkanalysis.forecast.annual import _forecast_core as point_and_scale
 
 
@@ -53,7 +53,8 @@ def reference_scale(x: np.ndarray, horizon: int) -> np.ndarray:
             mae.append(mae[last - 1] * h / last)
             count.append(count[last - 1])
         mae = list(np.maximum.accumulate(mae))  # non-decreasing in h
-    return np.array([m * math.sqrt(1 + 1 / c) * whole for m, c in zip(mae, count, strict=True)])
+    inflate = [(1 + 1 / c) ** ERROR_COUNT_EXPONENT for c in count]
+    return np.array([m * f * whole for m, f in zip(mae, inflate, strict=True)])
 
 
 def reference_frame(y: pd.Series, horizon: int, levels) -> pd.DataFrame:
