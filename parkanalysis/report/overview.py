@@ -346,6 +346,10 @@ class OverviewReport:
             held = r.get(f"{c}_withheld")
             if held is not None:
                 shown.loc[held.notna(), c] = held[held.notna()]
+        # 尚可供地年数 to one decimal as the sentences say it (「1.1年」; 年 as a count has none)
+        years = r["years_of_supply_left"]
+        finite = np.isfinite(years.to_numpy(dtype="float64"))
+        shown.loc[finite, "years_of_supply_left"] = [f"{y:.1f}" for y in years[finite]]
         gone = r["status"] == "未报"
         for c in shown.columns[2:]:
             shown.loc[gone, c] = "未报"
