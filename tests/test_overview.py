@@ -360,3 +360,23 @@ def test_render_period_for_the_zone_total(zone, tmp_path, capsys):
     assert code == 2 and "Traceback" not in err
     assert "全区没有单独的土地供应与扩园需求分析" in err and "parkanalysis land" in err
     assert not land.exists() or not any(land.iterdir())
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_overview_fits_a_phone(rendered, offline_page, share):
+    """At 420 px every table of the overview fits the screen whole (headers wrap, numbers
+    do not), so no column or caption hides behind a sideways scroll, and every chart loads."""
+    op = offline_page(width=420, height=900)
+    page = op.open(rendered[share]["html"])
+    assert not op.blocked and not op.errors
+    fit = page.evaluate(
+        """() => ({view: window.innerWidth, doc: document.documentElement.scrollWidth,
+                   tables: [...document.querySelectorAll('table')].map(t => [
+                       t.querySelector('caption')?.textContent || '',
+                       Math.ceil(t.getBoundingClientRect().right)]),
+                   images: [...document.images].map(i => i.naturalWidth > 0 && i.complete)})"""
+    )
+    assert fit["doc"] <= fit["view"]
+    assert len(fit["tables"]) >= 3 and fit["images"] and all(fit["images"])
+    wide = [(c, right) for c, right in fit["tables"] if right > fit["view"]]
+    assert not wide, (fit["view"], wide)
