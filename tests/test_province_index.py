@@ -79,3 +79,29 @@ def test_an_office_index_lists_no_offices(province):
         html = (out / office / "index.html").read_text(encoding="utf-8")
         assert "各地报告" not in html and "<h1>园区报告索引" in html
     assert "各地报告" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_share_index_links_the_offices_share_indexes(tmp_path):
+    """A share batch over offices: ``OUT/index_share.html`` links each office's
+    ``index_share.html`` (never its office index), with its parks and counts."""
+    import re
+
+    from parkanalysis.batch import job_result, record_results
+    from parkanalysis.batch.jobs import Job
+
+    for office, parks in (("甲办", ["一园", "二园"]), ("乙办", ["三园"])):
+        for park in parks:
+            params = {"period": "2016-01..2016-06", "park": park}
+            job = Job(
+                "period", params, str(tmp_path / office), label="2016年上半年", park_name=park
+            )
+            result = job_result(job, "rendered", 1.0)
+            result.name = f"{park}2016年上半年工作总结(对外版).html"
+            record_results(tmp_path / office, [result])
+    index = record_results(tmp_path, [])
+    assert index == tmp_path / "index_share.html"
+    page = index.read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"]+)"', page) == ["乙办/index_share.html", "甲办/index_share.html"]
+    assert all((tmp_path / h).is_file() for h in re.findall(r'href="([^"]+)"', page))
+    assert "一园、二园" in page and "三园" in page
+    assert not (tmp_path / "index.html").exists()  # no office index of share copies
