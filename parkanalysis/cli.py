@@ -371,7 +371,7 @@ def _every_park_jobs(args: argparse.Namespace, params: dict[str, Any]):
     from parkanalysis.batch import Job
     from parkanalysis.dataset.cache import load_cached
     from parkanalysis.periods import Period, parse_period
-    from parkanalysis.province import Zone, zone_cutoff, zone_name
+    from parkanalysis.province import PROVINCE_NAME, Zone, zone_cutoff, zone_name
     from parkanalysis.render import check_formats
     from parkanalysis.render.params import office_folders
     from parkanalysis.render.plan import describe
@@ -402,7 +402,8 @@ def _every_park_jobs(args: argparse.Namespace, params: dict[str, Any]):
         cut = zone_cutoff(zone, parse_period(when).as_of if when else None)
         overview["period"] = str(Period.of_cumulative(cut.year, cut.month))
     label = parse_period(overview["period"]).label if "period" in overview else ""
-    jobs.append(Job("overview", overview, str(out), args.force, label, "", formats))
+    total = zone_name(datasets[0]) if not offices else PROVINCE_NAME  # the index's title
+    jobs.append(Job("overview", overview, str(out), args.force, label, total, formats))
     return jobs
 
 
@@ -428,7 +429,7 @@ def _render_jobs(args: argparse.Namespace, jobs, *, share: bool) -> int:
             plan = plan_report(job.kind, out_dir=job.out_dir, formats=job.formats, **job.params)
             check_report_inputs(plan.params, plan.description, kind=plan.kind)
         except ParkAnalysisError as exc:
-            refused.append(f"{job.park_name or '综述报告'}:{exc}")
+            refused.append(f"{'综述报告' if job.kind == 'overview' else job.park_name}:{exc}")
             continue
         kept.append(job)
     if not kept:

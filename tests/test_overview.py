@@ -242,6 +242,8 @@ def test_render_without_park_renders_each_park_and_the_overview(zone, tmp_path, 
     assert f"未生成 {parks['P003']}" in captured.err and "Traceback" not in captured.err
     (overview,) = out.glob("全区园区经济运行与土地利用综述(2016年1-5月).html")
     assert str(overview) in captured.out and "index.html" in captured.out
+    index = (out / "index.html").read_text(encoding="utf-8")  # listed under its own title
+    assert ">全区园区经济运行与土地利用综述(2016年1-5月)</a>" in index
     total = expected_indicators(union([zone], [(zone.name, p) for p in ("P001", "P002")]))
     row = _rows(overview.read_text(encoding="utf-8"), "工业总产值(万元)")[0]
     assert f"{total['industrial_output']['value']:,.1f}" in row
