@@ -299,6 +299,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         params["date"] = args.date
     if args.allow_incomplete:
         params["allow_incomplete"] = True
+    if args.kind in ("period", "land") and _names_the_total(args.data, params.get("park")):
+        args.kind, params = _total_report(args.kind, params)
     if args.kind in ("period", "land") and params.get("park") is None:
         jobs = _every_park_jobs(args, params)
         if jobs is not None:  # several parks: each park's report and the overview
@@ -315,6 +317,49 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _names_the_total(data: str, park: str | None) -> bool:
+    """True when ``--park`` names the total of data with several parks: park.yaml's
+    ``zone.name`` (default 「全区」) for a dataset, 「合计」 for a folder of office folders; a
+    park of that id or name stays the park."""
+    from parkanalysis._io import resolve_data_folder
+    from parkanalysis.province import PROVINCE_NAME, zone_name
+    from parkanalysis.render.params import office_folders
+    from parkanalysis.render.plan import describe
+
+    if park is None:
+        return False
+    folder = resolve_data_folder(data)
+    if office_folders(folder):
+        return park == PROVINCE_NAME
+    if not (folder / "park.yaml").is_file():
+        return False
+    profile = describe(folder).profile
+    if (
+        profile is None
+        or len(profile.parks) < 2
+        or any(park in (pid, p.name) for pid, p in profile.parks.items())
+    ):
+        return False
+    return park == zone_name(describe(folder))
+
+
+def _total_report(kind: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``render period --park 全区``: the total's report of the period is the overview (the
+    total with 同比 — levels summed, 同口径 over the union, ratios from sums — and each
+    park beside it), with the same copy, date and period. A land report of the total cannot
+    be made (its outlook is each park's own ledger and supply history): exit 2, saying
+    where the total's land is."""
+    if kind == "land":
+        total = params["park"]
+        raise ParameterError(
+            f"{total}没有单独的土地供应与扩园需求分析:供地预测按各园区自己的台账和供地历史逐园区测算。"
+            f"{total}的土地合计(已供应、尚可供应,单位已统一为亩)见 `parkanalysis land` 不加 --park,"
+            f"或综述报告 `parkanalysis render overview --period …`;各园区的土地报告请去掉 --park。"
+        )
+    keep = ("data", "period", "copy", "share", "date")
+    return "overview", {k: v for k, v in params.items() if k in keep}
+
+
 def _every_park_jobs(args: argparse.Namespace, params: dict[str, Any]):
     """``render period|land`` without ``--park`` on data with several parks (a dataset with
     several parks, or a folder of office folders): one report per park, then the overview
@@ -326,7 +371,7 @@ def _every_park_jobs(args: argparse.Namespace, params: dict[str, Any]):
     from parkanalysis.batch import Job
     from parkanalysis.dataset.cache import load_cached
     from parkanalysis.periods import Period, parse_period
-    from parkanalysis.province import Zone, zone_cutoff, zone_name
+    from parkanalysis.province import PROVINCE_NAME, Zone, zone_cutoff, zone_name
     from parkanalysis.render import check_formats
     from parkanalysis.render.params import office_folders
     from parkanalysis.render.plan import describe
@@ -357,7 +402,8 @@ def _every_park_jobs(args: argparse.Namespace, params: dict[str, Any]):
         cut = zone_cutoff(zone, parse_period(when).as_of if when else None)
         overview["period"] = str(Period.of_cumulative(cut.year, cut.month))
     label = parse_period(overview["period"]).label if "period" in overview else ""
-    jobs.append(Job("overview", overview, str(out), args.force, label, "", formats))
+    total = zone_name(datasets[0]) if not offices else PROVINCE_NAME  # the index's title
+    jobs.append(Job("overview", overview, str(out), args.force, label, total, formats))
     return jobs
 
 
@@ -383,7 +429,7 @@ def _render_jobs(args: argparse.Namespace, jobs, *, share: bool) -> int:
             plan = plan_report(job.kind, out_dir=job.out_dir, formats=job.formats, **job.params)
             check_report_inputs(plan.params, plan.description, kind=plan.kind)
         except ParkAnalysisError as exc:
-            refused.append(f"{job.park_name or '综述报告'}:{exc}")
+            refused.append(f"{'综述报告' if job.kind == 'overview' else job.park_name}:{exc}")
             continue
         kept.append(job)
     if not kept:

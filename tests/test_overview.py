@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import docx
@@ -241,6 +242,8 @@ def test_render_without_park_renders_each_park_and_the_overview(zone, tmp_path, 
     assert f"未生成 {parks['P003']}" in captured.err and "Traceback" not in captured.err
     (overview,) = out.glob("全区园区经济运行与土地利用综述(2016年1-5月).html")
     assert str(overview) in captured.out and "index.html" in captured.out
+    index = (out / "index.html").read_text(encoding="utf-8")  # listed under its own title
+    assert ">全区园区经济运行与土地利用综述(2016年1-5月)</a>" in index
     total = expected_indicators(union([zone], [(zone.name, p) for p in ("P001", "P002")]))
     row = _rows(overview.read_text(encoding="utf-8"), "工业总产值(万元)")[0]
     assert f"{total['industrial_output']['value']:,.1f}" in row
@@ -293,3 +296,89 @@ def test_expansion_need_is_each_parks_own_outlook(zone):
         full = land_outlook_for(ds, park=pid, as_of=r.cutoff, backtest=True)
         want = max(0.0, float(full.headline_need()[1]))
         assert ranking.loc[name, "expansion_need_mu"] == pytest.approx(want, rel=1e-12)
+
+
+def _page_copy(page: Path) -> tuple[str, str, bool]:
+    """What a rendered page says of its copy, read from the page itself: the title (with its
+    copy's mark), the 落款's 成文日期 and whether it carries the 工作稿's provenance footer."""
+    html = page.read_text(encoding="utf-8")
+    h1 = re.sub(r"<[^>]+>", "", re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1)).strip()
+    dates = re.findall(r"\d{4}年\d{1,2}月\d{1,2}日", re.sub(r"<[^>]+>", "", html))
+    title = unicodedata.normalize("NFKC", h1.rstrip("¶ "))  # the page's full-width （）
+    return title, dates[-1] if dates else "", "报告来源信息" in html
+
+
+@pytest.mark.parametrize("copy", ["work", "final"])
+def test_batch_gives_the_overview_the_copy_and_date_of_the_others(zone, tmp_path, copy):
+    """``batch --copy … --date …`` with the overview: every page — the parks' and the
+    overview — is the same copy (its title's mark, the 工作稿's provenance footer) with the
+    same 成文日期 in its 落款, read from the pages."""
+    from parkanalysis.cli import main
+
+    out = tmp_path / "out"
+    code = main(["batch", "--data", str(zone), "--year", "2016", "--kinds", "half,overview",
+                 "--copy", copy, "--date", "2016-07-05", "--out", str(out), "--quiet",
+                 "--workers", "1"])  # fmt: skip
+    assert code == 0
+    pages = sorted(out.glob("*.html"))
+    pages = [p for p in pages if not p.name.startswith("index")]
+    overview = [p for p in pages if "综述" in p.name]
+    assert len(overview) == 1 and len(pages) == 3, [p.name for p in pages]
+    seen = {p.name: _page_copy(p) for p in pages}
+    for name, (title, date, footer) in seen.items():
+        assert title.endswith("(工作稿)") == (copy == "work"), (name, title)
+        assert name.endswith("(工作稿).html") == (copy == "work"), name
+        assert date == "2016年7月5日", (name, date)
+        assert footer == (copy == "work"), name
+
+
+def test_render_period_for_the_zone_total(zone, tmp_path, capsys):
+    """``render period --park 全区`` (park.yaml's zone name): the total's report of the
+    period — the overview — whose total is the pandas calculation over the raw files
+    (levels summed, 同口径 over the union, 亩均 from sums; the park stopping in March 未报);
+    ``render land --park 全区`` exits 2 saying where the total's land is, writing nothing."""
+    from parkanalysis.cli import main
+
+    out = tmp_path / "out"
+    code = main(["render", "period", "--data", str(zone), "--park", "全区", "--period", PERIOD,
+                 "--out", str(out)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    pages = sorted(p.name for p in out.glob("*.html"))
+    assert pages == ["全区园区经济运行与土地利用综述(2016年1-5月).html"], pages
+    html = (out / pages[0]).read_text(encoding="utf-8")
+    total = expected_indicators(union([zone], [(zone.name, p) for p in ("P001", "P002")]))
+    for rid, label in (("industrial_output", "工业总产值(万元)"), ("tax_revenue", "税收(万元)")):
+        row = _rows(html, label)[0]
+        assert f"{total[rid]['value']:,.1f}" in row, (label, row[:300])
+        assert f"{total[rid]['yoy_pct']:.1f}" in row, (label, row[:300])
+    assert f"{total['tax_per_mu']['value']:.2f}" in _rows(html, "亩均税收(万元/亩)")[0]
+    assert "未报" in html
+
+    land = tmp_path / "land"
+    code = main(["render", "land", "--data", str(zone), "--park", "全区", "--period", "2016-05",
+                 "--out", str(land)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "全区没有单独的土地供应与扩园需求分析" in err and "parkanalysis land" in err
+    assert not land.exists() or not any(land.iterdir())
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_overview_fits_a_phone(rendered, offline_page, share):
+    """At 420 px every table of the overview fits the screen whole (headers wrap, numbers
+    do not), so no column or caption hides behind a sideways scroll, and every chart loads."""
+    op = offline_page(width=420, height=900)
+    page = op.open(rendered[share]["html"])
+    assert not op.blocked and not op.errors
+    fit = page.evaluate(
+        """() => ({view: window.innerWidth, doc: document.documentElement.scrollWidth,
+                   tables: [...document.querySelectorAll('table')].map(t => [
+                       t.querySelector('caption')?.textContent || '',
+                       Math.ceil(t.getBoundingClientRect().right)]),
+                   images: [...document.images].map(i => i.naturalWidth > 0 && i.complete)})"""
+    )
+    assert fit["doc"] <= fit["view"]
+    assert len(fit["tables"]) >= 3 and fit["images"] and all(fit["images"])
+    wide = [(c, right) for c, right in fit["tables"] if right > fit["view"]]
+    assert not wide, (fit["view"], wide)

@@ -175,6 +175,10 @@ def run_batch(
             date=date,
         )
     folders = list(dict.fromkeys(j.out_dir for j in jobs)) or [str(out_dir or "reports")]
+    if out_dir is not None:  # a province: the folder above the offices' gets their index too
+        root = str(Path(out_dir).resolve())
+        if root not in folders and any(Path(f).parent == Path(root) for f in folders):
+            folders.append(root)
     for folder in folders:
         check_output_folder(folder, data=data)
     workers, capped = bounded_workers(workers)
@@ -266,9 +270,11 @@ def _one_dataset(jobs: Sequence[Job]) -> str | None:
 
 
 def _record(folders: list[str], results: list[JobResult]) -> Path:
-    """Record results in the index of the folder each report was written to."""
+    """Record results in the index of the folder each report was written to; the deepest
+    folders first, so a province's index (which links each office's) sees theirs."""
     by_folder: dict[str, list[JobResult]] = {folder: [] for folder in folders}
     for result in results:
         by_folder.setdefault(result.out_dir or folders[0], []).append(result)
-    indexes = [record_results(folder, chunk) for folder, chunk in by_folder.items()]
+    deepest_first = sorted(by_folder.items(), key=lambda item: -len(Path(item[0]).parts))
+    indexes = [record_results(folder, chunk) for folder, chunk in deepest_first]
     return min(indexes, key=lambda p: len(p.parts))  # a province's own folder, not an office's

@@ -23,7 +23,11 @@ from typing import Any
 from parkanalysis._io import atomic_write
 from parkanalysis.batch.jobs import STATUS_LABELS, JobResult
 
-KIND_LABELS = {"period": "经济运行与工作情况报告", "land": "土地供应与扩园需求报告"}
+KIND_LABELS = {
+    "period": "经济运行与工作情况报告",
+    "land": "土地供应与扩园需求报告",
+    "overview": "综述报告(合计与各园区排名)",
+}
 
 
 #: How the index names the formats beside each HTML report.
@@ -93,12 +97,15 @@ def record_results(out_dir: str | os.PathLike, results: list[JobResult]) -> Path
         records = list(manifest.values())
         share = [r for r in records if _is_share(r["name"])]
         office = [r for r in records if r not in share]
+        below = office_indexes(out)  # a province: each office's own folder and index
+        own = [o for o in below if o["href"]]
+        shared = [o for o in below if o["share_href"]]
         index = out / "index.html"
-        if office or not share:
-            atomic_write(index, index_html(office))
-        if share:
+        if office or own or not (share or shared):
+            atomic_write(index, index_html(office, offices=own))
+        if share or shared:
             share_index = out / "index_share.html"
-            atomic_write(share_index, index_html(share, share=True))
+            atomic_write(share_index, index_html(share, share=True, offices=shared))
             if all(_is_share(r.name) for r in results):
                 index = share_index
     return index
@@ -121,6 +128,66 @@ def _drop_renamed(manifest: dict[str, dict[str, Any]], result: JobResult) -> Non
 
 
 _RECORD_KEYS = {"name", "kind", "park", "label", "status", "finished_at", "seconds"}
+
+
+def office_indexes(out: Path) -> list[dict[str, Any]]:
+    """The subfolders of ``out`` a batch wrote (a folder of office folders: each office's
+    reports in ``out/<office folder>/``), in name order: the folder, the links to its
+    ``index.html`` and ``index_share.html`` (``None`` when it has none), its parks and how
+    many reports of each copy it lists and how many failed (from its manifest)."""
+    found = []
+    for sub in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        manifest = sub / ".manifest.json"
+        if not manifest.is_file():
+            continue
+        try:
+            records = [r for r in json.loads(manifest.read_text(encoding="utf-8")).values()]
+        except (OSError, ValueError, AttributeError):
+            records = []
+        records = [r for r in records if isinstance(r, dict) and isinstance(r.get("name"), str)]
+        share = [r for r in records if _is_share(r["name"])]
+        office = [r for r in records if r not in share]
+        found.append(
+            {
+                "folder": sub.name,
+                "href": f"{sub.name}/index.html" if (sub / "index.html").is_file() else None,
+                "share_href": (
+                    f"{sub.name}/index_share.html" if (sub / "index_share.html").is_file() else None
+                ),
+                "parks": list(dict.fromkeys(str(r.get("park_name") or "") for r in records)),
+                "count": len(office),
+                "share_count": len(share),
+                "failed": sum(r.get("status") == "failed" for r in office),
+                "share_failed": sum(r.get("status") == "failed" for r in share),
+            }
+        )
+    return found
+
+
+def _offices_html(offices: list[dict[str, Any]], *, share: bool) -> str:
+    """The province index's table of the offices' own indexes (empty for an office's)."""
+    if not offices:
+        return ""
+    esc = html.escape
+    rows = []
+    for o in offices:
+        href = o["share_href"] if share else o["href"]
+        count = o["share_count"] if share else o["count"]
+        failed = o["share_failed"] if share else o["failed"]
+        parks = "、".join(p for p in o["parks"] if p)
+        state = f",其中 {failed} 份失败" if failed else ""
+        rows.append(
+            f'<tr class="{"failed" if failed else "office"}">'
+            f'<td><a href="{esc(href, quote=True)}">{esc(o["folder"])} 报告索引</a></td>'
+            f'<td class="meta">{esc(parks)}</td><td class="meta">{count} 份{state}</td></tr>'
+        )
+    return (
+        "<h2>各地报告</h2>\n<p>每个数据文件夹的报告在各自的子文件夹,有自己的索引页。</p>\n"
+        '<div class="wrap"><table class="offices">\n'
+        "<thead><tr><th>索引页</th><th>园区</th><th>报告</th></tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n"
+    )
 
 
 def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
@@ -189,6 +256,13 @@ def _doc_title(record: dict[str, Any]) -> str:
         return f"{park}{label}{words}{mark}"
     if record.get("kind") == "land":
         return f"{park}土地供应与扩园需求分析({label}){mark}"
+    if record.get("kind") == "overview" and record.get("period"):
+        from parkanalysis.report.naming import report_title
+
+        try:  # the overview's own title (「全区园区经济运行与土地利用综述(2016年1-6月)」)
+            return report_title("overview", park, period=record["period"]) + mark
+        except Exception:  # a record from an older manifest
+            pass
     return f"{park}{label}{mark}"
 
 
@@ -207,10 +281,14 @@ def _beijing(stamp: str) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def index_html(records: list[dict[str, Any]], *, share: bool = False) -> str:
+def index_html(
+    records: list[dict[str, Any]], *, share: bool = False, offices: list[dict] | None = None
+) -> str:
     """The index page: every report with its park, period, status and time.
 
-    ``share``: the index of the share copies (对外版), without internal paths.
+    ``share``: the index of the share copies (对外版), without internal paths. ``offices``
+    (:func:`office_indexes`, a province's folder): a table linking each office's own index
+    (``index_share.html`` in the share index) above the folder's own reports (the overview).
     """
     esc = html.escape
     rows = []
@@ -261,6 +339,7 @@ td:first-child a {{ font-weight: 600; }}
 </style></head>
 <body><main>
 <h1>园区报告索引{"(对外版)" if share else ""}</h1>
+{_offices_html(offices or [], share=share)}{"<h2>综述报告</h2>" if offices else ""}
 <p>共 {len(records)} 份报告{f",其中 <strong>{failed} 份失败</strong>" if failed else ""}。</p>
 <div class="wrap"><table>
 <thead><tr><th>文件</th><th>园区</th><th>报告</th><th>稿别</th><th>时期</th><th>状态</th><th>完成时间(北京时间)</th><th>用时(秒)</th></tr></thead>

@@ -183,7 +183,7 @@ def plan_jobs(
             )
         )
     if "overview" in kinds:  # the parks ranked, with their total: the year's latest 1-N月
-        jobs += _overview_jobs(ds, data, year, data_end, out, force, share, formats)
+        jobs += _overview_jobs(ds, data, year, data_end, out, force, options, formats)
     if short:
         raise IncompleteDataError(
             "以下报告期报送率低于 park.yaml 的 completeness.min_reporting_rate,不出报告:"
@@ -195,16 +195,17 @@ def plan_jobs(
     return jobs
 
 
-def _overview_jobs(ds, data, year, data_end, out, force, share, formats) -> list[Job]:
+def _overview_jobs(ds, data, year, data_end, out, force, options, formats) -> list[Job]:
     """The overview of the year (``kinds`` ``overview``): one report over every park, for
     the year's last 1-N月 the data reach (the whole year once December is in). A park that
-    does not cover it is 未报 in the report, not a reason to refuse the batch."""
+    does not cover it is 未报 in the report, not a reason to refuse the batch. ``options``:
+    the copy (and ``share``) and the 成文日期 every other report of the batch gets."""
     from parkanalysis.periods import Period
     from parkanalysis.province import zone_name
 
     end = data_end[1] if year == data_end[0] else 12
     period = Period.of_cumulative(year, end)
-    params = {"data": data, "share": share, "period": str(period)}
+    params = {"data": data, **options, "period": str(period)}
     return [Job("overview", params, out, force, period.label, zone_name(ds), formats)]
 
 
@@ -246,9 +247,16 @@ def _province_jobs(
         raise ParameterError(f"各数据集中都没有园区: {', '.join(unknown)}。")
     if "overview" in kinds and ends:
         from parkanalysis.periods import Period
+        from parkanalysis.render import check_parameters, resolve_notebook, resolve_plan_copy
 
         period = Period.of_cumulative(year, min(ends))
-        params = {"data": str(folder), "share": options["share"], "period": str(period)}
+        same = {"copy": options["copy"], "share": options["share"]}  # as every office's reports
+        resolve_plan_copy("overview", same)
+        if options["date"] is not None:
+            same["date"] = check_parameters(
+                resolve_notebook("overview"), {"date": options["date"]}
+            )["date"]
+        params = {"data": str(folder), **same, "period": str(period)}
         jobs.append(
             Job(
                 "overview",

@@ -112,7 +112,7 @@ def _titled_stem(kind: str, params: dict[str, Any], description: Description | N
         name = params.get("zone_name") or (cfg.get("zone") or {}).get("name") or default
         return report_stem(
             kind, str(name), period=params["period"], share=bool(params.get("share")),
-            fallback="overview",
+            fallback="overview", copy=params.get("copy"),
         )  # fmt: skip
     if kind not in TITLED_KINDS or description is None:
         return None

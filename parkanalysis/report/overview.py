@@ -346,9 +346,16 @@ class OverviewReport:
             held = r.get(f"{c}_withheld")
             if held is not None:
                 shown.loc[held.notna(), c] = held[held.notna()]
+        # 尚可供地年数 to one decimal as the sentences say it (「1.1年」; 年 as a count has none)
+        years = r["years_of_supply_left"]
+        finite = np.isfinite(years.to_numpy(dtype="float64"))
+        shown.loc[finite, "years_of_supply_left"] = [f"{y:.1f}" for y in years[finite]]
         gone = r["status"] == "未报"
+        # a park not taken in: said once, by its name (the note below gives why); its figures
+        # 「—」, so the columns stay numbers (right-aligned, narrow on a phone)
         for c in shown.columns[2:]:
-            shown.loc[gone, c] = "未报"
+            shown.loc[gone, c] = "—"
+        shown.loc[gone, "park"] = [f"{p}(未报)" for p in r.loc[gone, "park"]]
         shown.loc[gone, "rank"] = "—"
         labels = {
             "rank": "排名",
@@ -410,13 +417,11 @@ class OverviewReport:
                 fig, ax = phone_figure(6.4, 5.2)
                 ax.scatter(both["tax_per_mu"], both["output_yoy_pct"], s=60, color="#c0504d")
                 ax.axhline(0, color="#888", lw=1)
-                if len(both) <= 20:  # the ranking's 排名 beside each point: short, no names
-                    for x, y, rank in zip(
-                        both["tax_per_mu"], both["output_yoy_pct"], both["rank"], strict=True
-                    ):
-                        ax.annotate(str(int(rank)), (x, y), xytext=(4, 3),
-                                    textcoords="offset points", fontsize=8)  # fmt: skip
                 ax.margins(0.12)
+                if len(both) <= 20:  # the ranking's 排名 beside each point: short, no names
+                    for (x, y), ranks in _label_groups(ax, both):  # near points: one label
+                        ax.annotate("、".join(ranks), (x, y), xytext=(4, 3),
+                                    textcoords="offset points", fontsize=8)  # fmt: skip
                 ax.set_xlabel("亩均税收(万元/亩)")
                 ax.set_ylabel("产值同比(%)")
                 ax.set_title("亩均效益与增长(点旁为排名)")
@@ -436,7 +441,13 @@ class OverviewReport:
             ax.set_xlabel("尚可供地年数(年)")
             ax.set_title("可供土地还能用几年")
             legible(fig, scale=1.6, tick_size=15)
-            blocks.append(image_html(fig, alt="各园区尚可供地年数", source="各园区土地台账"))
+            source = "各园区土地台账"
+            untold = int(self.ranking["years_of_supply_left"].isna().sum())
+            if untold:  # parks without the figure (no recent supply): said, not dropped silently
+                source += (
+                    f";另有{untold}个园区尚可供地年数无法按近年年均供地折算(排名表中为“—”),图中未列"
+                )
+            blocks.append(image_html(fig, alt="各园区尚可供地年数", source=source))
         return html_block(*blocks) if blocks else html_block(paragraph("(无可绘制的数据)"))
 
     def sentences(self) -> HTML:
@@ -477,6 +488,35 @@ class OverviewReport:
             parts.append(f"{'、'.join(gone)}本期未报,未参与比较")
         text = "。".join(parts) + "。" if parts else "纳入比较的园区不足两个。"
         return html_block(paragraph(text))
+
+
+def _label_groups(ax, points: pd.DataFrame, near=(0.045, 0.045)) -> list:
+    """The scatter's 排名 labels, points closer than ``near`` (a fraction of the axes' width
+    and height: about a label's size on a phone) sharing one label 「4、5」 at the first
+    point, so that no two labels overlap.
+
+    >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> pts = pd.DataFrame({"tax_per_mu": [0.5, 0.501, 1.5], "output_yoy_pct": [5, 5.01, 9],
+    ...                     "rank": [4, 5, 1]})
+    >>> _ = ax.scatter(pts["tax_per_mu"], pts["output_yoy_pct"])
+    >>> [ranks for _, ranks in _label_groups(ax, pts)]
+    [['1'], ['4', '5']]
+    >>> plt.close(fig)
+    """
+    ax.autoscale_view()
+    ordered = points.sort_values("rank")
+    xy = list(zip(ordered["tax_per_mu"], ordered["output_yoy_pct"], strict=True))
+    where = ax.transAxes.inverted().transform(ax.transData.transform(np.array(xy, dtype=float)))
+    groups: list[tuple[tuple[float, float], list[str], np.ndarray]] = []
+    for point, at, rank in zip(xy, where, ordered["rank"], strict=True):
+        for _, ranks, first in groups:
+            if abs(at[0] - first[0]) < near[0] and abs(at[1] - first[1]) < near[1]:
+                ranks.append(str(int(rank)))
+                break
+        else:
+            groups.append((point, [str(int(rank))], at))
+    return [(point, ranks) for point, ranks, _ in groups]
 
 
 def _ends(frame: pd.DataFrame, n: int) -> pd.DataFrame:
