@@ -96,3 +96,50 @@ def test_a_kept_outlook_equals_a_fresh_one_and_is_a_copy(monkeypatch):
     monkeypatch.delenv("PARKANALYSIS_WARM_KERNEL")
     assert changed.remaining_mu != fresh.remaining_mu
     assert changed.remaining_mu == land_outlook_for(ds, as_of="2015-08").remaining_mu
+
+
+@pytest.mark.parametrize("year", [2015, 2016])
+def test_kept_trend_points_equal_fresh_ones(monkeypatch, year):
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.indicators import trend_table
+
+    ids = ("industrial_output", "tax_revenue", "employees")
+    monkeypatch.delenv("PARKANALYSIS_WARM_KERNEL", raising=False)
+    fresh = {i: trend_table(load_dataset("data/sample"), i, year=year) for i in ids}
+    monkeypatch.setenv("PARKANALYSIS_WARM_KERNEL", "1")
+    ds = load_dataset("data/sample")
+    for _ in range(2):  # computed, then kept
+        for i in ids:
+            pd.testing.assert_frame_equal(trend_table(ds, i, year=year), fresh[i])
+    assert len(ds.__dict__["_trend_points"]) == len(fresh[ids[0]])  # one entry per 1-N月
+    # a replaced frame (one enterprise's rows dropped): computed again, as a cold call does
+    m = ds.monthly
+    ds.monthly = m.loc[m["enterprise_id"] != m["enterprise_id"].iloc[0]]
+    changed = trend_table(ds, "industrial_output", year=year)
+    monkeypatch.delenv("PARKANALYSIS_WARM_KERNEL")
+    assert not changed["value"].equals(fresh["industrial_output"]["value"])
+    pd.testing.assert_frame_equal(changed, trend_table(ds, "industrial_output", year=year))
+
+
+def test_kept_release_backtest_equals_a_fresh_one(monkeypatch):
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.land import release_backtest
+
+    monkeypatch.delenv("PARKANALYSIS_WARM_KERNEL", raising=False)
+    cutoffs = [pd.Timestamp(d) for d in ("2015-06-30", "2016-06-30", "2015-12-31")]
+    ds0 = load_dataset("data/sample")
+    # dated 征迁: finished a year before supply (a parcel in 征迁 at the year ends before)
+    parcels = ds0.parcels.copy()
+    supplied = pd.to_datetime(parcels["supply_date"])
+    parcels["resettlement_date"] = supplied - pd.Timedelta(days=400)
+    ds0.parcels = parcels
+    park = next(iter(ds0.profile.parks))
+    fresh = [release_backtest(ds0, park, c) for c in cutoffs]
+    assert all(len(f) for f in fresh)  # parcels in 征迁 to check at some year end
+    monkeypatch.setenv("PARKANALYSIS_WARM_KERNEL", "1")
+    ds = load_dataset("data/sample")
+    ds.parcels = parcels
+    for _ in range(2):
+        for cutoff, expected in zip(cutoffs, fresh, strict=True):
+            pd.testing.assert_frame_equal(release_backtest(ds, park, cutoff), expected)
+    assert ds.__dict__["_blocked_at"][1]  # year ends kept

@@ -280,11 +280,11 @@ def trend_table(ds: Any, indicator_id: str, *, year: int, park: str | None = Non
     labels, periods, values, yoys = [], [], [], []
     for end in range(first, last + 1):
         p = resolve_period(ds, Period.of_cumulative(int(year), end))
-        row = _table(ds, p, [pid]).set_index("id").loc[indicator_id]
+        value, yoy = _trend_points(ds, p, pid)[indicator_id]
         labels.append(p.short_label)
         periods.append(str(p))
-        values.append(float(row["value"]))
-        yoys.append(float(row["yoy_pct"]))
+        values.append(value)
+        yoys.append(yoy)
     value = np.asarray(values, dtype="float64")
     if spec.kind in ("flow", "new"):
         monthly = np.diff(value, prepend=0.0)
@@ -301,6 +301,41 @@ def trend_table(ds: Any, indicator_id: str, *, year: int, park: str | None = Non
             "monthly_value": np.round(monthly, DECIMALS),
         }
     )
+
+
+#: The frames a park's indicator rows are computed from (:func:`_trend_points` keeps its
+#: points while a dataset holds these very objects).
+_TREND_SOURCES = ("profile", "monthly", "enterprises", "parcels", "above_size", "published")
+
+
+def _trend_points(ds: Any, p: Period, pid: str) -> dict[str, tuple[float, float]]:
+    """Every indicator's ``(value, yoy_pct)`` of park ``pid`` in 1-N月 period ``p``.
+
+    A trend table reads one indicator of the park's whole table for every 1-N月 of a year. In
+    a batch's warm kernel (:func:`parkanalysis._startup.in_warm_kernel`) the points are kept
+    on the dataset, for as long as it holds the frames they were computed from (a frame
+    replaced by another object invalidates them; one changed in place is not noticed): a
+    report's two trend charts and every report of the same year read the same tables (about
+    a tenth of a period report's computing). Elsewhere every call computes them.
+    """
+    from parkanalysis._startup import in_warm_kernel
+
+    def compute_points() -> dict[str, tuple[float, float]]:
+        table = _table(ds, p, [pid])
+        points: dict[str, tuple[float, float]] = {}
+        for i, v, y in zip(table["id"], table["value"], table["yoy_pct"], strict=True):
+            points.setdefault(i, (float(v), float(y)))
+        return points
+
+    if not in_warm_kernel():
+        return compute_points()
+    sources = tuple(getattr(ds, name, None) for name in (*_TREND_SOURCES, "completeness"))
+    kept = getattr(ds, "__dict__", {}).setdefault("_trend_points", {})
+    key = (pid, str(p))
+    hit = kept.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], sources, strict=True)):
+        hit = kept[key] = (sources, compute_points())
+    return dict(hit[1])
 
 
 # -- the rows ----------------------------------------------------------------------

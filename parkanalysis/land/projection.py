@@ -214,7 +214,7 @@ def release_backtest(ds: Any, park: str, cutoff: pd.Timestamp, cfg: Any = None) 
         origin = pd.Timestamp(year, 12, 31)
         if origin >= cutoff:
             break
-        blocked = _blocked_parcels(park_parcels(ds, park, origin), origin, cfg)
+        blocked = _blocked_at(ds, park, origin, cfg)
         for b in blocked.loc[blocked["dated"].to_numpy(dtype=bool)].itertuples():
             release, supplied = b.release_date, supplied_on.get(b.parcel_id, pd.NaT)
             finished = finished_on.get(b.parcel_id, pd.NaT)
@@ -226,6 +226,26 @@ def release_backtest(ds: Any, park: str, cutoff: pd.Timestamp, cfg: Any = None) 
             rows.append([origin, b.parcel_id, b.area_mu, b.resettlement_status, release,
                          finished, supplied, outcome, late])  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def _blocked_at(ds: Any, park: str, origin: pd.Timestamp, cfg) -> pd.DataFrame:
+    """:func:`_blocked_parcels` of the park's ledger as of ``origin`` (a year's end).
+
+    The release backtest reads the ledger at every year's end before its cut-off, so the
+    reports of one park read the same year ends again and again. In a batch's warm kernel
+    they are kept on the dataset, by park, year end and ``land.resettlement_months``, while
+    its ledger is the very same frame (do not change the returned frame); elsewhere every
+    call computes them.
+    """
+    if not in_warm_kernel():
+        return _blocked_parcels(park_parcels(ds, park, origin), origin, cfg)
+    memo = ds.__dict__.get("_blocked_at")
+    if memo is None or memo[0] is not ds.parcels:
+        memo = ds.__dict__["_blocked_at"] = (ds.parcels, {})
+    key = (park, origin, tuple(sorted(_resettlement_months(cfg).items())))
+    if key not in memo[1]:
+        memo[1][key] = _blocked_parcels(park_parcels(ds, park, origin), origin, cfg)
+    return memo[1][key]
 
 
 def _max_over_span(tx: pd.DataFrame, span_years: float) -> tuple[float, Any]:
