@@ -186,3 +186,32 @@ def test_a_cell_without_relations_is_unbounded_and_the_message_says_so():
     text = Exposure("x", "某项", 2.0, math.inf, 3.0).describe()
     assert text == "某项:可推算区间 [2.0, ∞](真实值 3.0)"
     assert Exposure("x", "", 1234.5, 2000.0, None).describe() == "x:可推算区间 [1,234.5, 2,000.0]"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bounds_of_the_targets_asked_only(seed):
+    """``targets`` names the cells solved: those and no other (a published one included)."""
+    cells, relations = tables(seed)
+    withheld = sorted(i for i, c in cells.items() if c.status != "published")
+    published = sorted(i for i, c in cells.items() if c.status == "published")
+    targets = [withheld[0], published[0]]
+    got = bounds(cells, relations, targets=targets)
+    assert set(got) == set(targets)
+    # a published cell's interval holds its printed value
+    lo, hi = got[published[0]]
+    assert lo - 1e-6 <= cells[published[0]].value <= hi + 1e-6
+    assert got[withheld[0]] == pytest.approx(bounds(cells, relations)[withheld[0]], abs=1e-6)
+
+
+def test_the_outsiders_findings_name_the_cells_by_their_labels():
+    """The blind audit hides withheld values, never the cells' labels: a finding reads
+    「二季度产值:可推算区间 …」, not an id."""
+    rel = [Relation("t", ("a", "b"))]
+    cells = {
+        "a": Cell("a", 30.0, "withheld", 1.0, "二季度产值"),
+        "b": Cell("b", 70.0, "published", 1.0, "一季度产值"),
+        "t": Cell("t", 100.0, "published", 1.0, "上半年产值"),
+    }
+    (found,) = audit_cells(cells, rel, p_percent=10)
+    assert (found.id, found.label, found.value) == ("a", "二季度产值", None)
+    assert found.describe() == "二季度产值:可推算区间 [30.0, 30.0]"
