@@ -215,3 +215,53 @@ def test_the_outsiders_findings_name_the_cells_by_their_labels():
     (found,) = audit_cells(cells, rel, p_percent=10)
     assert (found.id, found.label, found.value) == ("a", "二季度产值", None)
     assert found.describe() == "二季度产值:可推算区间 [30.0, 30.0]"
+
+
+def small_tables(seed):
+    """Linked tables of amounts below 1 (printed to 0.01) with many withheld cells: the audit
+    reuses feasible solutions of a component's earlier LPs to skip later cells, and values
+    this small are where a wrong shortcut (a ratio in place of a product, the two-sided
+    check dropped below 1) would show."""
+    rng = np.random.default_rng(1000 + seed)
+    cells, relations = {}, []
+    for k in range(2):
+        rows, cols = int(rng.integers(2, 4)), int(rng.integers(2, 4))
+        values = rng.integers(1, 90, (rows, cols)) / 100
+        prefix = f"s{k}_"
+
+        def add(cid, value):
+            cells[cid] = Cell(cid, round(float(value), 2), "published", 0.01, cid)
+
+        for i in range(rows):
+            for j in range(cols):
+                add(f"{prefix}{i}{j}", values[i, j])
+            add(f"{prefix}{i}T", values[i].sum())
+            relations.append(
+                Relation(f"{prefix}{i}T", tuple(f"{prefix}{i}{j}" for j in range(cols)))
+            )
+        for j in range(cols):
+            add(f"{prefix}T{j}", values[:, j].sum())
+            relations.append(
+                Relation(f"{prefix}T{j}", tuple(f"{prefix}{i}{j}" for i in range(rows)))
+            )
+        add(f"{prefix}TT", values.sum())
+        relations.append(Relation(f"{prefix}TT", tuple(f"{prefix}{i}T" for i in range(rows))))
+        inner = [f"{prefix}{i}{j}" for i in range(rows) for j in range(cols)]
+        for cid in rng.choice(inner, int(rng.integers(2, len(inner) + 1)), replace=False):
+            cells[cid].status = "withheld"
+    return cells, relations
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("p_percent", [10.0, 25.0, 45.0])
+def test_exposure_decisions_on_amounts_below_one(seed, p_percent):
+    cells, relations = small_tables(seed)
+    truth = {i: c.value for i, c in cells.items() if c.status != "published"}
+    office = exposed(cells, relations, p_percent=p_percent, truth=truth)
+    assert {e.id for e in office} == reference_exposed(cells, relations, p_percent, truth)
+    outsider = {
+        i: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step, c.label)
+        for i, c in cells.items()
+    }
+    blind = audit_cells(cells, relations, p_percent=p_percent)
+    assert {e.id for e in blind} == reference_exposed(outsider, relations, p_percent)
