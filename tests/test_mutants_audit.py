@@ -298,7 +298,8 @@ def by_definition(intervals, p_percent, truth=None):
 
 # a ∈ [40, 100]: width 60 = 2p·100 at p = 30 %; the office check on a at p = 25 %: lo 40 ≤
 # 0.75·x from x = 53⅓; on b ∈ [0, 60] at p = 25 %: hi 60 ≥ 1.25·x up to x = 48
-@pytest.mark.parametrize("p_percent", [25.0, 29.9, 30.0, 30.2, 35.0])
+# (at p = 20 % and x = 50 both checks are exact ties: lo 40 = 0.8·50, hi 60 = 1.2·50, protected)
+@pytest.mark.parametrize("p_percent", [20.0, 25.0, 29.9, 30.0, 30.2, 35.0])
 @pytest.mark.parametrize("a_true", [50.0, 53.0, 54.0, 70.0])
 def test_exposure_at_the_edges_of_the_protection_interval(p_percent, a_true):
     cells, relations, intervals = nested_counts()
