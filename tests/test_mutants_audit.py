@@ -186,3 +186,152 @@ def test_a_cell_without_relations_is_unbounded_and_the_message_says_so():
     text = Exposure("x", "某项", 2.0, math.inf, 3.0).describe()
     assert text == "某项:可推算区间 [2.0, ∞](真实值 3.0)"
     assert Exposure("x", "", 1234.5, 2000.0, None).describe() == "x:可推算区间 [1,234.5, 2,000.0]"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bounds_of_the_targets_asked_only(seed):
+    """``targets`` names the cells solved: those and no other (a published one included)."""
+    cells, relations = tables(seed)
+    withheld = sorted(i for i, c in cells.items() if c.status != "published")
+    published = sorted(i for i, c in cells.items() if c.status == "published")
+    targets = [withheld[0], published[0]]
+    got = bounds(cells, relations, targets=targets)
+    assert set(got) == set(targets)
+    # a published cell's interval holds its printed value
+    lo, hi = got[published[0]]
+    assert lo - 1e-6 <= cells[published[0]].value <= hi + 1e-6
+    assert got[withheld[0]] == pytest.approx(bounds(cells, relations)[withheld[0]], abs=1e-6)
+
+
+def test_the_outsiders_findings_name_the_cells_by_their_labels():
+    """The blind audit hides withheld values, never the cells' labels: a finding reads
+    「二季度产值:可推算区间 …」, not an id."""
+    rel = [Relation("t", ("a", "b"))]
+    cells = {
+        "a": Cell("a", 30.0, "withheld", 1.0, "二季度产值"),
+        "b": Cell("b", 70.0, "published", 1.0, "一季度产值"),
+        "t": Cell("t", 100.0, "published", 1.0, "上半年产值"),
+    }
+    (found,) = audit_cells(cells, rel, p_percent=10)
+    assert (found.id, found.label, found.value) == ("a", "二季度产值", None)
+    assert found.describe() == "二季度产值:可推算区间 [30.0, 30.0]"
+
+
+def small_tables(seed):
+    """Linked tables of amounts below 1 (printed to 0.01) with many withheld cells: the audit
+    reuses feasible solutions of a component's earlier LPs to skip later cells, and values
+    this small are where a wrong shortcut (a ratio in place of a product, the two-sided
+    check dropped below 1) would show."""
+    rng = np.random.default_rng(1000 + seed)
+    cells, relations = {}, []
+    for k in range(2):
+        rows, cols = int(rng.integers(2, 4)), int(rng.integers(2, 4))
+        values = rng.integers(1, 90, (rows, cols)) / 100
+        prefix = f"s{k}_"
+
+        def add(cid, value):
+            cells[cid] = Cell(cid, round(float(value), 2), "published", 0.01, cid)
+
+        for i in range(rows):
+            for j in range(cols):
+                add(f"{prefix}{i}{j}", values[i, j])
+            add(f"{prefix}{i}T", values[i].sum())
+            relations.append(
+                Relation(f"{prefix}{i}T", tuple(f"{prefix}{i}{j}" for j in range(cols)))
+            )
+        for j in range(cols):
+            add(f"{prefix}T{j}", values[:, j].sum())
+            relations.append(
+                Relation(f"{prefix}T{j}", tuple(f"{prefix}{i}{j}" for i in range(rows)))
+            )
+        add(f"{prefix}TT", values.sum())
+        relations.append(Relation(f"{prefix}TT", tuple(f"{prefix}{i}T" for i in range(rows))))
+        inner = [f"{prefix}{i}{j}" for i in range(rows) for j in range(cols)]
+        for cid in rng.choice(inner, int(rng.integers(2, len(inner) + 1)), replace=False):
+            cells[cid].status = "withheld"
+    return cells, relations
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("p_percent", [10.0, 25.0, 45.0])
+def test_exposure_decisions_on_amounts_below_one(seed, p_percent):
+    cells, relations = small_tables(seed)
+    truth = {i: c.value for i, c in cells.items() if c.status != "published"}
+    office = exposed(cells, relations, p_percent=p_percent, truth=truth)
+    assert {e.id for e in office} == reference_exposed(cells, relations, p_percent, truth)
+    outsider = {
+        i: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step, c.label)
+        for i, c in cells.items()
+    }
+    blind = audit_cells(cells, relations, p_percent=p_percent)
+    assert {e.id for e in blind} == reference_exposed(outsider, relations, p_percent)
+
+
+def nested_counts(t=100.0, a1=40.0):
+    """t = a + b and a = a1 + a2, with t and a1 published counts and a, a2, b withheld: the
+    outsider knows a ∈ [a1, t] and a2, b ∈ [0, t − a1], nothing narrower (closed form)."""
+    cells = {
+        "t": Cell("t", t, "published", 1.0, "合计"),
+        "a1": Cell("a1", a1, "published", 1.0, "甲一"),
+        "a": Cell("a", None, "withheld", 1.0, "甲"),
+        "a2": Cell("a2", None, "withheld", 1.0, "甲二"),
+        "b": Cell("b", None, "withheld", 1.0, "乙"),
+    }
+    relations = [Relation("t", ("a", "b")), Relation("a", ("a1", "a2"))]
+    intervals = {"a": (a1, t), "a2": (0.0, t - a1), "b": (0.0, t - a1)}
+    return cells, relations, intervals
+
+
+def by_definition(intervals, p_percent, truth=None):
+    """The module docstring's rule on known intervals: exposed when hi − lo < 2p·hi (or a
+    point); with the true value x also when lo > x − p·x or hi < x + p·x."""
+    p = p_percent / 100
+    out = set()
+    for c, (lo, hi) in intervals.items():
+        x = None if truth is None else truth[c]
+        narrow = hi - lo < 2 * p * hi or hi - lo == 0
+        off_centre = x is not None and x != 0 and (lo > x - p * abs(x) or hi < x + p * abs(x))
+        if narrow or off_centre:
+            out.add(c)
+    return out
+
+
+# a ∈ [40, 100]: width 60 = 2p·100 at p = 30 %; the office check on a at p = 25 %: lo 40 ≤
+# 0.75·x from x = 53⅓; on b ∈ [0, 60] at p = 25 %: hi 60 ≥ 1.25·x up to x = 48
+# (at p = 20 % and x = 50 both checks are exact ties: lo 40 = 0.8·50, hi 60 = 1.2·50, protected)
+@pytest.mark.parametrize("p_percent", [20.0, 25.0, 29.9, 30.0, 30.2, 35.0])
+@pytest.mark.parametrize("a_true", [50.0, 53.0, 54.0, 70.0])
+def test_exposure_at_the_edges_of_the_protection_interval(p_percent, a_true):
+    cells, relations, intervals = nested_counts()
+    truth = {"a": a_true, "a2": a_true - 40.0, "b": 100.0 - a_true}
+    got = bounds(cells, relations)
+    assert set(got) == set(intervals)
+    for c, lohi in intervals.items():
+        assert got[c] == pytest.approx(lohi, abs=1e-9), c
+    blind = {e.id for e in audit_cells(cells, relations, p_percent=p_percent)}
+    assert blind == by_definition(intervals, p_percent)
+    assert blind == ({"a"} if p_percent > 30 else set())
+    office_cells = {i: Cell(c.id, truth.get(i, c.value), c.status, c.step, c.label)
+                    for i, c in cells.items()}  # fmt: skip
+    office = {e.id for e in exposed(office_cells, relations, p_percent=p_percent, truth=truth)}
+    assert office == by_definition(intervals, p_percent, truth)
+    assert office == reference_exposed(office_cells, relations, p_percent, truth)
+
+
+def test_the_office_check_for_a_true_value_of_one():
+    """t = 2 = a + b, a = 1 + a2: a ∈ [1, 2] with true value 1 sits on the edge of its
+    interval, exposed inside the office at p = 10 % although the interval is wide enough."""
+    cells, relations, intervals = nested_counts(t=2.0, a1=1.0)
+    truth = {"a": 1.0, "a2": 0.0, "b": 1.0}
+    assert audit_cells(cells, relations, p_percent=10) == []
+    office_cells = {i: Cell(c.id, truth.get(i, c.value), c.status, c.step, c.label)
+                    for i, c in cells.items()}  # fmt: skip
+    office = {e.id for e in exposed(office_cells, relations, p_percent=10, truth=truth)}
+    assert office == by_definition(intervals, 10, truth) == {"a", "b"}
+
+
+def test_exposed_answers_for_the_targets_only():
+    cells, relations, _ = nested_counts()
+    assert [e.id for e in audit_cells(cells, relations, p_percent=35)] == ["a"]
+    assert exposed(cells, relations, p_percent=35, targets=["b"]) == []
+    assert [e.id for e in exposed(cells, relations, p_percent=35, targets=["a"])] == ["a"]
