@@ -14,6 +14,8 @@ and accounts for every filled cell. Definitions (one place):
   ``第a-b行`` for ``table_not_read`` and ``notes_ignored``), its column (the header as written,
   or ``K列(空表头)``), its sheet (``sheet_not_read``), or the whole file
   (``unrecognised_file`` and the other findings about a file as a whole).
+- A row that is not in the dataset and whose filled cells only say which row it is (企业代码 or
+  企业名称, 序号: an enterprise with nothing reported on an indicator's sheet) holds no data.
 - A cell is **structure** when its row is a title or header row — above the sheet's first
   dataset row, or the rows just above a later table's first row without a blank row between
   — a 合计/小计/总计 row (left out and checked against the rows above, :mod:`.layouts`) or a
@@ -196,7 +198,9 @@ def _unread_on_sheet(sheet, rows, rows_used, about, spec, lookup, source) -> lis
         if r in structure:
             continue
         if r not in used:
-            unread.extend((r, c, v) for c, v in cells.items())
+            heads = [_header_above(rows, r, c, used, structure) for c in cells]
+            if not all(_names_row(h, lookup) for h in heads):  # else a row without data
+                unread.extend((r, c, v) for c, v in cells.items())
             continue
         for c, v in cells.items():
             head = _header_above(rows, r, c, used, structure)
@@ -208,6 +212,16 @@ def _unread_on_sheet(sheet, rows, rows_used, about, spec, lookup, source) -> lis
                 continue
             unread.append((r, c, v))
     return unread
+
+
+def _names_row(h, lookup) -> bool:
+    """A header of the columns that only say which row it is (企业代码/名称, 序号)."""
+    from parkanalysis.dataset.office import ROW_NUMBER_HEADERS
+
+    m = match_header(h, lookup) if h is not None else None
+    return (m is not None and m[0] in ("enterprise_id", "enterprise_name")) or (
+        h is not None and norm(h) in ROW_NUMBER_HEADERS
+    )
 
 
 def _header_above(rows, r: int, c: int, used: set[int], structure: set[int]):

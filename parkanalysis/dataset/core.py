@@ -417,6 +417,7 @@ def _read_and_check(path, limits, *, strict=False, description=None, account=Fal
             if raw.row_sheets is not None:  # a cell finding names the sheet of its row
                 findings.place_rows(raw.file, raw.rows, raw.row_sheets)
             row_sheets = raw.row_sheets
+            span_sheets = raw.rows_span_sheets
             raw = office.adapt_raw(raw, spec, ctx, findings)
             td = parse_table(raw, findings, spec)
             read.append((path_, spec, ctx.sources.get(path_.name)))
@@ -424,6 +425,7 @@ def _read_and_check(path, limits, *, strict=False, description=None, account=Fal
                 parts.append(td)
                 if account:
                     known = row_sheets is not None and len(row_sheets) == len(td.frame)
+                    known &= not span_sheets  # a row of every indicator's sheet
                     at = row_sheets if known else [None] * len(td.frame)
                     used.setdefault(path_.name, set()).update(
                         zip(at, td.frame["_row"].tolist(), strict=True)
