@@ -91,6 +91,14 @@ def sheet_cells(path: Path) -> dict[str | None, dict[int, dict[int, object]]]:
         wb.close()
 
 
+def _numeric(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
 def _header_read(h: object, spec: TableSpec, lookup, source: Source | None) -> bool:
     from parkanalysis.dataset import words
     from parkanalysis.dataset.layouts import sheet_period, text_period
@@ -98,6 +106,8 @@ def _header_read(h: object, spec: TableSpec, lookup, source: Source | None) -> b
 
     if isinstance(h, dt.datetime | dt.date):
         return True  # a month as a column (a date cell)
+    if not isinstance(h, str) or _numeric(h):
+        return False  # a number (a CSV's too) is data, never a header
     text = norm(h)
     if match_header(h, lookup) is not None or text in ROW_NUMBER_HEADERS:
         return True
@@ -166,7 +176,8 @@ def _unread_on_sheet(sheet, rows, rows_used, about, spec, lookup, source) -> lis
     whole, named_rows, named_headers, letters = _named(sheet, about)
     if whole or not rows:
         return []
-    used = {r for s, r in rows_used if s == sheet or s is None}
+    # a CSV is one sheet (its rows may name the file as their sheet)
+    used = {r for s, r in rows_used if s == sheet or s is None or sheet is None}
     order = sorted(rows)
     first_used = min((r for r in order if r in used), default=None)
     # header rows: above the first used row, and the rows just above each later run of used
@@ -179,7 +190,9 @@ def _unread_on_sheet(sheet, rows, rows_used, about, spec, lookup, source) -> lis
             if k in used or k not in rows or k < first_used:
                 continue
             heads = [v for v in rows[k].values() if _header_read(v, spec, lookup, source)]
-            if len(heads) < 2:
+            if len(heads) < 2 or any(
+                not isinstance(v, str) or _numeric(v) for v in rows[k].values()
+            ):
                 continue
             structure.add(k)
             k -= 1
