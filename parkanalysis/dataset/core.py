@@ -309,7 +309,7 @@ def validate_dataset(
     ValidationReport
         ``errors`` block loading, ``warnings`` do not; ``tables`` counts the data rows read.
     """
-    _, _, _, report, _ = _read_and_check(path, limits or ReadLimits(), strict=strict)
+    _, _, _, report, _ = _read_and_check(path, limits or ReadLimits(), strict=strict, account=True)
     return report
 
 
@@ -367,7 +367,9 @@ def load_dataset(
     return ds.subset(park) if park is not None else ds
 
 
-def _read_and_check(path, limits, *, strict=False, description=None):
+def _read_and_check(path, limits, *, strict=False, description=None, account=False):
+    """Read, adapt, parse and check the folder; ``account``: also list the filled cells that
+    were neither read nor named by a finding (:mod:`.accounting`, ``validate`` only)."""
     findings = Findings()
     folder = resolve_data_folder(path) if description is None else description.folder
     if folder.is_file() and folder.suffix.lower() in (".yaml", ".yml"):
@@ -400,6 +402,8 @@ def _read_and_check(path, limits, *, strict=False, description=None):
         TABLE_SUFFIXES,
     )
     tables: dict[str, TableData] = {}
+    read: list = []  # (path, spec, source) of every table file read
+    used: dict[str, set] = {}  # file → (sheet, Excel row) of the dataset's rows
     for name, first in files.items():
         parts: list[TableData] = []
         sheets: list[np.ndarray] = []
@@ -413,10 +417,19 @@ def _read_and_check(path, limits, *, strict=False, description=None):
             if raw.row_sheets is not None:  # a cell finding names the sheet of its row
                 findings.place_rows(raw.file, raw.rows, raw.row_sheets)
             row_sheets = raw.row_sheets
+            span_sheets = raw.rows_span_sheets
             raw = office.adapt_raw(raw, spec, ctx, findings)
             td = parse_table(raw, findings, spec)
+            read.append((path_, spec, ctx.sources.get(path_.name)))
             if td is not None:
                 parts.append(td)
+                if account:
+                    known = row_sheets is not None and len(row_sheets) == len(td.frame)
+                    known &= not span_sheets  # a row of every indicator's sheet
+                    at = row_sheets if known else [None] * len(td.frame)
+                    used.setdefault(path_.name, set()).update(
+                        zip(at, td.frame["_row"].tolist(), strict=True)
+                    )
                 known = row_sheets is not None and len(row_sheets) == len(td.frame)
                 sheets.append(row_sheets if known else np.full(len(td.frame), None, dtype=object))
         td = merge_tables(parts, findings) if len(parts) > 1 else (parts[0] if parts else None)
@@ -434,6 +447,11 @@ def _read_and_check(path, limits, *, strict=False, description=None):
     if "published" in tables:
         _canonical_periods(tables["published"], findings)
     status = check_dataset(profile, tables, findings)
+    if account:
+        from parkanalysis.dataset.accounting import unread_content
+
+        for finding in unread_content(read, used, findings.items):
+            findings.add_finding(finding)
     errors, warnings = findings.finish()
     counts = {name: len(td.frame) for name, td in tables.items()}
     sources = {name: p.name for name, p in files.items()}

@@ -62,7 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parkanalysis.dataset.blocks import split_blocks
+from parkanalysis.dataset.blocks import is_footer, split_blocks
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.office import column_letter
 from parkanalysis.dataset.readers import (
@@ -90,10 +90,6 @@ _MONTH_SHEET = re.compile(
 )
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _TOTAL = re.compile(r"^[\u4e00-\u9fff]{0,8}(合计|小计|总计)$")
-_FOOTER = re.compile(
-    r"^(?:填表人|填报人|审核人|制表人|单位负责人|统计负责人|填报日期|报出日期)"
-    r"|^(?:制表|负责人|备注|注|说明)[::]"
-)
 
 
 def sheet_period(name: object, year: int | None = None) -> tuple[int | None, int, int] | None:
@@ -656,15 +652,6 @@ def report_tally(raw: RawTable, tally: dict, findings: Findings) -> None:
         raw.layout_notes.append(f"合计/小计/总计行 {tally['totals']} 行已排除,并与明细之和核对")
     if tally["footers"]:
         raw.layout_notes.append(f"表尾说明行(填表人、审核人等){len(tally['footers'])} 行已忽略")
-
-
-def is_footer(text: object) -> bool:
-    """Whether a row's first filled cell makes it a footer line (module docstring).
-
-    >>> [is_footer(t) for t in ("填表人:张三  审核人:李四", "注:单位万元", "注塑厂", "备注")]
-    [True, True, False, False]
-    """
-    return bool(_FOOTER.match(norm(text)))
 
 
 def total_kinds(data: pd.DataFrame) -> np.ndarray:

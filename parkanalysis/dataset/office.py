@@ -476,14 +476,21 @@ def column_letter(position: int) -> str:
 
 def _unknown(raw, i, header, spec, ctx, findings) -> None:
     if header == "(空表头)":  # name what the user sees: the column letter, the neighbours
-        left = next((h for h in reversed(raw.headers[:i]) if norm(h)), None)
-        right = next((h for h in raw.headers[i + 1 :] if norm(h)), None)
+        shown = [j for j in range(len(raw.headers)) if j not in raw.derived_positions]
+        left = next((raw.headers[j] for j in reversed(shown) if j < i and norm(raw.headers[j])),
+                    None)  # fmt: skip
+        right = next((raw.headers[j] for j in shown if j > i and norm(raw.headers[j])), None)
         near = "、".join(
             f"{side}「{h}」" for side, h in (("左边是", left), ("右边是", right)) if h is not None
         )
+        at = int(np.flatnonzero(raw.data[i].notna().to_numpy())[0])
+        sheet = raw.row_sheets[at] if raw.row_sheets is not None else None
+        where = f"工作表「{sheet}」" if sheet else ""
         findings.add(
             "unknown_column",
-            f"第 {column_letter(i)} 列有数据但表头是空的({near}),该列未读取;"
+            f"{where}第 {column_letter(i)} 列有数据"
+            f"(如第{int(raw.rows[at])}行「{raw.data[i].iat[at]}」)"
+            f"但表头是空的({near or '表头右边'}),该列未读取;"
             "如果表头是合并单元格,请在 Excel 中取消合并并给该列写上表头",
             file=raw.file,
             row=raw.header_row_of(i),

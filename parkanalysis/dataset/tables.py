@@ -189,6 +189,7 @@ def parse_table(
     _check_negative(spec, frame, written, file, findings)
     if ok:
         _check_keys(spec, frame, written, file, findings, blank_cells)
+    _check_no_enterprise(spec, raw, frame, written, findings)
     derived = frozenset(c for c, i in positions.items() if i in raw.derived_positions)
     as_written = {
         c: pd.Series(raw.rewritten[i], index=raw.rows)
@@ -486,6 +487,42 @@ def _check_keys(spec, frame, written, file, findings, blank_cells):
         values=key_text,
         message=lambda i: f"与第{first_row[i]}行重复(关键列:{shown});请删除重复行或改正编号",
     )
+
+
+def _check_no_enterprise(spec, raw, frame, written, findings) -> None:
+    """A row with numbers but neither 企业代码 nor 企业名称 (the name standing in for the code
+    makes the code optional): ``missing_value``, never a row quietly belonging to no one."""
+    if "enterprise_id" not in spec.keys or not spec.column("enterprise_id").optional:
+        return
+    nobody = frame["enterprise_id"].isna().to_numpy().copy()
+    if "enterprise_name" in frame:
+        nobody &= frame["enterprise_name"].isna().to_numpy()
+    if not nobody.any():
+        return
+    lookup = header_lookup(spec)
+    own = [
+        i
+        for i, h in enumerate(raw.headers)
+        if i not in raw.derived_positions
+        and (m := match_header(h, lookup)) is not None
+        and m[0] not in ("park_id", "month", "period")
+    ]
+    filled = np.zeros(len(frame), dtype=bool)
+    for i in own:
+        col = raw.data[i]
+        filled |= (col.notna() & (col.astype(str).str.strip() != "")).to_numpy(dtype=bool)
+    bad = nobody & filled
+    if bad.any():
+        findings.add_mask(
+            "missing_value",
+            bad,
+            file=raw.file,
+            rows=frame["_row"].to_numpy(),
+            column=written.get("enterprise_id") or written.get("enterprise_name") or "企业代码",
+            values=None,
+            message="这一行有数据,但企业代码和企业名称都为空,不属于任何企业,未计入;"
+            "请填写企业代码或名称(合计行请在首列写明「合计」)",
+        )
 
 
 def _key_columns(spec: TableSpec) -> list[str]:

@@ -217,6 +217,7 @@ def melt(
     )
     if len({sheet[0] for sheet in sheets}) > 1:  # rows of several sheets: name each row's
         out.row_sheets = merged["_sheet"].to_numpy(dtype=object)
+        out.rows_span_sheets = True
     out.derived_positions.add(len(fields))
     months = sorted({m for sheet in sheets for m in sheet[2].values()})
     span = f"统计期 {months[0]} … {months[-1]},共 {len(months)} 个月;空单元格按未填报计"

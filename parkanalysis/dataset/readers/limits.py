@@ -136,6 +136,9 @@ class RawTable:
     layout_notes: list[str] = field(default_factory=list)
     #: the sheet of each row, when the table was read from several sheets of a workbook
     row_sheets: np.ndarray | None = None
+    #: each row is read from the same Excel row of several sheets (months as columns, a sheet
+    #: per indicator): ``row_sheets`` names one of them
+    rows_span_sheets: bool = False
     #: merged ranges of the body filled as Excel shows them: (range, cells filled, value)
     merged_cells: list[tuple[str, int, object]] = field(default_factory=list)
     #: a two-row header's upper row as Excel shows it (a cell merged across columns fills

@@ -248,6 +248,10 @@ def _header_groups(top: list, excel_row: int, merges, width: int) -> list[str]:
     return out
 
 
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def _letters(col: int) -> str:
     out = ""
     while col:
@@ -279,13 +283,17 @@ def _sheet_has_formulas(path: Path, member: str | None) -> bool:
     return False
 
 
-def _sheet_rows(ws, first_row: int, width: int | None, max_row: int | None = None):
+def _sheet_rows(
+    ws, first_row: int, width: int | None, max_row: int | None = None, *, trim: bool = False
+):
     """``(excel_row, values)`` of the non-blank rows of ``ws`` from ``first_row`` (1-based).
 
     ``width`` caps the columns read (at most :data:`MAX_XLSX_COLUMNS`): a stray cell in column
-    XFD must not make every row 16384 cells wide. Rows are taken as the sheet XML lists them
-    (openpyxl's row parser, without its padding of missing rows), so the work is bounded by
-    the cells in the file (counted by :func:`_count_cells`), not by the row numbers it names.
+    XFD must not make every row 16384 cells wide. ``trim``: each row only as wide as its last
+    filled cell (within ``width``), so that a caller sees how far the rows reach. Rows are
+    taken as the sheet XML lists them (openpyxl's row parser, without its padding of missing
+    rows), so the work is bounded by the cells in the file (counted by :func:`_count_cells`),
+    not by the row numbers it names.
     """
     from openpyxl.worksheet._reader import WorkSheetParser
 
@@ -305,10 +313,15 @@ def _sheet_rows(ws, first_row: int, width: int | None, max_row: int | None = Non
                 break
             if row < first_row:
                 continue
-            values = [None] * width
+            if trim:
+                filled = [c["column"] for c in cells if 1 <= c["column"] <= width
+                          and not _blank(c["value"])]  # fmt: skip
+                values = [None] * max(filled, default=0)
+            else:
+                values = [None] * width
             for cell in cells:
                 column = cell["column"]
-                if 1 <= column <= width:
+                if 1 <= column <= len(values):
                     values[column - 1] = cell["value"]
             if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
                 yield row, values
@@ -360,9 +373,13 @@ def read_sheet(path: Path, file: str, wb, ws, spec: TableSpec) -> RawTable:
         headers, span = header_cells(grid, header_index, spec)
         while headers and not headers[-1]:
             headers.pop()
-        width = len(headers)
         first = header_index + span + 1
-        body = list(_sheet_rows(ws, first, width))
+        # cells right of the header (a wider table stacked below, a note) are read as columns
+        # with an empty header, and so reported, never cut off (up to MAX_XLSX_COLUMNS)
+        body = list(_sheet_rows(ws, first, MAX_XLSX_COLUMNS, trim=True))
+        width = max([len(headers), *(len(r) for _, r in body)])
+        headers += [""] * (width - len(headers))
+        body = [(r, values + [None] * (width - len(values))) for r, values in body]
         merges = _merged_ranges(path, member)
         merged = _fill_merged(body, merges, width)
         groups = _header_groups(grid[header_index], header_index + 1, merges, width)
