@@ -612,13 +612,15 @@ def _sync_gates(table: ProtectedYear) -> None:
 
 def _complement(table, cid, members, need, chosen) -> str | None:
     """The printed figure to withhold next to protect ``cid`` (None when there is none): a
+    figure already chosen this round that is linked to it as closely as any other (one pick
+    may protect many exposed cells, and the next round's audit says whether it did), else a
     printed growth rate whose relation reaches it first, else the cheapest printed cell."""
     seen, frontier, candidates, gates = {cid}, [cid], [], set()
     while frontier and not candidates and not gates:
         nxt = []
         for x in frontier:
             for r, gate in members.get(x, []):
-                if gate is not None and gate not in chosen:
+                if gate is not None:
                     gates.add(gate)
                 for m, _c in r.terms():
                     if m in seen:
@@ -629,9 +631,12 @@ def _complement(table, cid, members, need, chosen) -> str | None:
                         continue
                     if c.derived or c.withheld:
                         nxt.append(m)  # look through unknown cells to their neighbours
-                    elif m not in chosen and not c.frozen:
+                    elif not c.frozen:
                         candidates.append(c)
         frontier = nxt
+    already = sorted((gates | {c.id for c in candidates}) & chosen)
+    if already:
+        return already[0]
     if gates:
         return min(gates)
     if not candidates:
