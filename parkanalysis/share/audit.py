@@ -251,6 +251,10 @@ def _component_bounds(
         seen_lo, seen_hi = earlier[2].copy(), earlier[3].copy()
     found: list[tuple[float, float] | None] = []
     counts = counts or (False,) * len(goal)
+    if p is not None:
+        _witness_batch(
+            (goal, known, counts, pos, p), (a_ub, b_ub, a_eq, b_eq), box, seen_lo, seen_hi
+        )
     for n, x, integer in zip(goal, known, counts, strict=True):
         i = pos[n]
         if p is not None and _clearly_protected(seen_lo[i], seen_hi[i], p, x, integer):
@@ -283,6 +287,39 @@ def _component_bounds(
         _WITNESSES.pop(next(iter(_WITNESSES)))
     _WITNESSES[(names, rels)] = (box_lo, box_hi, seen_lo, seen_hi)
     return tuple(found)
+
+
+def _witness_batch(goals, system, box, seen_lo, seen_hi) -> None:
+    """Two LPs for all open goal cells at once: push them all down, then all up.
+
+    Each solution is a feasible point, so every cell's value in it widens what it is seen to
+    take (``seen_lo`` / ``seen_hi``, updated in place); most cells of a wide component are then
+    shown protected (:func:`_clearly_protected`) without their own two LPs. Pushing up, cells
+    unbounded above are capped far above every known figure — a solution of the capped problem
+    is a solution of the real one.
+    """
+    from scipy.optimize import linprog
+
+    goal, known, counts, pos, p = goals
+    a_ub, b_ub, a_eq, b_eq = system
+    open_ = [
+        (pos[n], x)
+        for n, x, integer in zip(goal, known, counts, strict=True)
+        if not _clearly_protected(seen_lo[pos[n]], seen_hi[pos[n]], p, x, integer)
+    ]
+    if len(open_) < 3:
+        return
+    scale = 1.0 + sum(b[1] for b in box if b[1] is not None) + sum(abs(x or 0.0) for _i, x in open_)
+    cap = 10.0 * scale
+    capped = [(lo, cap if hi is None else hi) for lo, hi in box]
+    for sign, bounds_ in ((1.0, list(box)), (-1.0, capped)):
+        c = np.zeros(len(box))
+        for i, x in open_:
+            c[i] = sign / max(1.0, abs(x or 0.0))
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds_, method="highs")
+        if res.status == 0:
+            np.minimum(seen_lo, res.x, out=seen_lo)
+            np.maximum(seen_hi, res.x, out=seen_hi)
 
 
 def _matrices(rels, pos, n):

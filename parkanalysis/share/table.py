@@ -21,7 +21,9 @@ share report rendered alone prints exactly what the batch prints:
   withheld or sensitive cell that an outsider can narrow below its protection interval, one
   more printed figure linked to it is withheld — a growth rate whose relation reaches it
   first, else the cheapest cell that can protect it (the smallest value at least as large as
-  the protection it needs, else the largest smaller one). Frozen cells are never chosen.
+  the protection it needs, else the largest smaller one). A figure already chosen in the same
+  round and as closely linked is reused rather than a second one withheld (the next round's
+  audit decides whether it was enough). Frozen cells are never chosen.
 
 * **Growth, the previous year, 近12个月 and 亩均** (:mod:`parkanalysis.share.links`): the
   previous year's table enters frozen (its published cells known, its withheld ones still
