@@ -190,7 +190,7 @@ def _printed_rates(blocks) -> int:
         i = heads.index("同比(%)")
         for row in block.rows:
             cell = str(row[i] or "").replace(",", "")
-            n += bool(re.fullmatch(r"-?\d+(\.\d+)?", cell))
+            n += bool(re.fullmatch(r"[-+−]?\d+(\.\d+)?\**", cell))
     return n
 
 
