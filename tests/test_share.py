@@ -150,7 +150,9 @@ def test_threshold_suppresses_the_above_size_figures(threshold_reports, reports)
 
 
 def test_threshold_suppresses_a_land_ratio_built_on_few_enterprises(threshold_reports, reports):
-    """工业用地亩均税收 comes from 38 enterprises: withheld at k=40."""
+    """工业用地亩均税收's numerator has 37 non-zero taxpayers (38 enterprises on the land, one
+    without tax; tests/test_report_boundaries.py counts them): withheld at k=40, while the
+    park's 综合亩均税收 (56 taxpayers) stays printed."""
     assert _row(reports["land_share"].html, "工业用地亩均税收(近12个月)")[1] != MARKER.format(k=3)
     html = threshold_reports["land40"].html
     row = _row(html, "工业用地亩均税收(近12个月)")

@@ -200,6 +200,25 @@ def _malformed(record: dict) -> dict[str, str]:
         "page_path": edit(lambda r: r["pages"][0].__setitem__("file", "../x.html")),
         "relation_parts": edit(lambda r: r["relations"][0].__setitem__("parts", [1, 2])),
         "old_format": edit(lambda r: r.__setitem__("format", "parkanalysis-share-cells/1")),
+        "format_2": edit(lambda r: r.__setitem__("format", "parkanalysis-share-cells/2")),
+        "missing_growth": edit(lambda r: r.pop("growth")),
+        "coeffs_length": edit(lambda r: r["relations"][0].__setitem__("coeffs", [1.0])),
+        "coeffs_string": edit(
+            lambda r: r["relations"][0].__setitem__(
+                "coeffs", ["1"] * len(r["relations"][0]["parts"])
+            )
+        ),
+        "band_reversed": edit(lambda r: r["relations"][0].update(lo=1.0, hi=-1.0)),
+        "band_nan": edit(lambda r: r["relations"][0].update(lo=-1.0, hi=1.5)).replace(
+            '"hi": 1.5', '"hi": NaN'
+        ),
+        "growth_status": edit(
+            lambda r: r["growth"].append({"id": "g", "status": "shown", "value": 1.0})
+        ),
+        "growth_withheld_value": edit(
+            lambda r: r["growth"].append({"id": "g", "status": "withheld", "value": 8.9})
+        ),
+        "signed_string": cell("signed", "yes"),
     }
 
 

@@ -22,7 +22,13 @@ from parkanalysis.dataset import load_dataset
 from parkanalysis.errors import DataError
 from parkanalysis.periods import report_periods
 from parkanalysis.share import cell_id, protect_park_year, share_rules
-from parkanalysis.share.sidecar import FORMAT, audit_folder, audit_text, report_cells
+from parkanalysis.share.sidecar import (
+    FORMAT,
+    audit_folder,
+    audit_text,
+    report_cells,
+    report_gates,
+)
 
 MONTHLY = "monthly_stats.csv"
 
@@ -54,7 +60,10 @@ def _write_batch_sidecars(table, out, *, protect=True) -> None:
             "year": table.year,
             "report": kind,
             "rules": table.rules.to_dict(),
-            **table.sidecar_cells(report_cells(table, kind, s, e)),
+            **table.sidecar_cells(
+                report_cells(table, kind, s, e),
+                report_gates(table, kind, s, e),
+            ),
             "pages": [],  # the arithmetic only: no page is written
         }
         if not protect:  # the unprotected set: only primary suppression, nothing more
@@ -272,6 +281,7 @@ def test_protected_cells_hold_the_raw_sums_and_add_up():
         firms = y16.loc[month.between(s, e) & nonzero, "企业代码"].nunique()
         contributors = table.cells[cell_id(measure, 2016, s, e)].contributions
         assert sum(v != 0 for v in contributors.values()) == firms
-    for r in table.relations:
-        total = table.cells[r.total].value
-        assert total == pytest.approx(sum(table.cells[p].value for p in r.parts), abs=1e-6)
+    # sums hold exactly; linear relations (亩均 ratio × area, growth) within their band
+    for r in table.published_relations():
+        left = sum(k * table.cells[m].value for m, k in r.terms())
+        assert r.lo - 1e-6 <= left <= r.hi + 1e-6, r

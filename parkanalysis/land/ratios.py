@@ -184,7 +184,7 @@ def evaluation_ratios_over(
         n_ents, ind_tax = 0, 0.0
         for ds, pid, q, tax, _ in taxes:
             q_ind = q.loc[(q["built"] & q["industrial"]).to_numpy(dtype=bool)]
-            ents = _enterprises_on(ds, pid, set(q_ind["parcel_id"].astype(str)))
+            ents = enterprises_on(ds, pid, set(q_ind["parcel_id"].astype(str)))
             n_ents += len(ents)
             ind_tax += float(tax.reindex(sorted(ents)).fillna(0.0).sum())
         if not n_ents:
@@ -245,7 +245,9 @@ def tax_last_12_months(ds: Any, pid: str, cutoff: pd.Timestamp) -> tuple[pd.Seri
     return tax.fillna(0.0), f"近12个月({label})"
 
 
-def _enterprises_on(ds: Any, pid: str, parcel_ids: set[str]) -> set[str]:
+def enterprises_on(ds: Any, pid: str, parcel_ids: set[str]) -> set[str]:
+    """Enterprise ids of park ``pid`` registered on any of ``parcel_ids`` (registry
+    ``parcel_ids``): the enterprises whose tax enters the industrial 地均税收."""
     e = ds.enterprises
     e = e.loc[(e["park_id"] == pid).to_numpy()]
     out = set()

@@ -195,9 +195,9 @@ class LandReport(Report):
             ratios["value"] = ratios["value"].astype(object)
             for i, rid in zip(ratios.index, ratios["id"], strict=True):
                 n = self._tax_enterprises(rid)
-                if self._small(n) or self._tax_dominated(rid):
+                if self._small(n) or self._tax_withheld(rid):
                     ratios.loc[i, "value"] = self.marker
-                    ratios.loc[i, "note"] = f"由少于{self.min_enterprises}家企业的税收计算"
+                    ratios.loc[i, "note"] = "近12个月税收不予公布(对外版保护规则)"
                     notes.append(ratios.loc[i, "name"])
         return self._number(
             "balance",
@@ -213,7 +213,9 @@ class LandReport(Report):
                     source=f"{self._ledger}、园区企业统计月报",
                 ),
                 paragraph(
-                    f"注:{'、'.join(notes)}由少于{self.min_enterprises}家企业汇总,对外版不予公布。",
+                    f"注:{'、'.join(notes)}的税收由少于{self.min_enterprises}家企业汇总、"
+                    "由个别企业占绝大部分,或与面积、其他已公布数字一起可推算出不予公布的数字,"
+                    "对外版不予公布。",
                     cls="pa-note",
                 )
                 if notes
@@ -221,15 +223,20 @@ class LandReport(Report):
             ),
         )
 
-    def _tax_dominated(self, ratio_id: str) -> bool:
-        """True when the park's last-12-month tax fails the share rules (threshold on
-        non-zero contributors, dominance); the industrial ratio uses its count only."""
-        from parkanalysis.land import tax_last_12_months
-
-        if ratio_id != "tax_per_ha":
+    def _tax_withheld(self, ratio_id: str) -> bool:
+        """True when a 近12个月 亩均税收 ratio is withheld by the protected table: its
+        numerator (the 12-month tax of the park, or of the enterprises on 工矿仓储用地) fails
+        the share rules, or the ratio — printed beside its area — would narrow a withheld
+        cell (:func:`parkanalysis.share.links.twelve_month_links`); a ratio the table does
+        not know is withheld."""
+        measures = {
+            "tax_per_ha": "tax_per_mu_12m",
+            "industrial_tax_per_ha": "industrial_tax_per_mu_12m",
+        }
+        if ratio_id not in measures:
             return False
-        tax, _note = tax_last_12_months(self.ds, self.park, self.as_of)
-        return tax is not None and self.rules.sensitive(tax.dropna().to_numpy())
+        year, month = self.as_of.year, self.as_of.month
+        return self._protected(year).withheld(measures[ratio_id], month, month)
 
     def _tax_enterprises(self, ratio_id: str) -> float:
         """Enterprises whose tax enters a land ratio (NaN for ratios built on land only)."""

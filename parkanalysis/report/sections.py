@@ -437,7 +437,9 @@ def _ratio_table(report, shown, level_cut):
                 "指标": f"{r['name']}({r['unit']})",
                 "本期(未年化)": report.marker if cut.get(ident) else _f2(value),
                 "年化值": report.marker if cut.get(ident) else _f2(ec.annualised(value, period)),
-                "同比(%)": report.marker if cut.get(ident) else _f1(r["yoy_pct"]),
+                # share copies: a ratio's growth is a growth rate on a scope of its own (the
+                # enterprises with land), outside the linked system — withheld
+                "同比(%)": report.marker if cut.get(ident) or report.share else _f1(r["yoy_pct"]),
             }
         )
     return html_block(

@@ -4,7 +4,11 @@ An outsider who holds every published cell of a share batch and knows how cells 
 (1-6月 = 1-3月 + 二季度, a total = Σ its categories …) solves, for each withheld cell, two
 linear programmes (:func:`scipy.optimize.linprog`): minimise and maximise the cell subject to
 
-* every relation ``total = Σ parts`` (each side within the rounding of the printed figures),
+* every relation: ``total = Σ parts`` (the arithmetic of the table), or a **linear relation**
+  ``lo ≤ total − Σ coeff·part ≤ hi`` (a published non-linear figure linearised by what it
+  fixes once the other cells are known: a growth rate ``g`` gives ``V − E − (1+g)·(L − X) = 0``
+  within the rounding of ``g``; a ratio ``r`` beside its denominator ``D`` gives ``N − D·r``
+  within the rounding of ``D``) — see :class:`Relation`,
 * every published amount within ± half a unit of its last printed digit; a published
   **count** (step 1: enterprises, hazards, employees) exactly — a count has no rounding,
 * every cell ≥ 0 (amounts and counts published here are never negative),
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Cell", "Exposure", "Relation", "audit_cells", "bounds", "exposed"]
+__all__ = ["Cell", "Exposure", "Relation", "audit_cells", "bounds", "components", "exposed"]
 
 
 @dataclass
@@ -48,6 +52,8 @@ class Cell:
     status: str
     step: float = 0.1
     label: str = ""
+    #: may be negative (a cross-span residual, 规上 leavers): not bounded below by 0
+    signed: bool = False
 
     @property
     def integer(self) -> bool:
@@ -57,10 +63,29 @@ class Cell:
 
 @dataclass(frozen=True)
 class Relation:
-    """``total = Σ parts``."""
+    """``lo ≤ total − Σ coeffs[i] · parts[i] ≤ hi``; by default ``total = Σ parts`` exactly.
+
+    ``coeffs`` None means every coefficient is 1; ``lo = hi = 0`` is an equation. A band
+    (``lo < hi``) states the rounding of a published coefficient (a growth rate, a ratio's
+    denominator): the relation holds for the true values within it.
+
+    >>> Relation("v", ("l", "e", "x"), (1.05, 1.0, -1.05), -0.5, 0.5).terms()
+    (('v', 1.0), ('l', -1.05), ('e', -1.0), ('x', 1.05))
+    """
 
     total: str
     parts: tuple[str, ...]
+    coeffs: tuple[float, ...] | None = None
+    lo: float = 0.0
+    hi: float = 0.0
+
+    def terms(self) -> tuple[tuple[str, float], ...]:
+        """``(cell, coefficient)`` of the left side ``total − Σ coeff·part``."""
+        coeffs = self.coeffs if self.coeffs is not None else (1.0,) * len(self.parts)
+        return (
+            (self.total, 1.0),
+            *((p, -float(c)) for p, c in zip(self.parts, coeffs, strict=True)),
+        )
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,17 @@ class Exposure:
         if self.value is not None:
             text += f"(真实值 {self.value:,.1f})"
         return text
+
+
+def components(ids: Iterable[str], relations: Iterable[Relation]) -> list[set[str]]:
+    """The connected groups of cells (every cell named by ``ids`` or a relation).
+
+    >>> sorted(map(sorted, components(["a", "z"], [Relation("t", ("a", "b"))])))
+    [['a', 'b', 't'], ['z']]
+    """
+    relations = list(relations)
+    ids = sorted(set(ids) | {m for r in relations for m, _c in r.terms()})
+    return _components(ids, relations)
 
 
 def _components(ids: list[str], relations: list[Relation]) -> list[set[str]]:
@@ -119,7 +155,7 @@ def _solve(
 ) -> dict[str, tuple[float, float]]:
     """:func:`bounds`; with ``p``, cells shown to be protected without their LPs are left out."""
     relations = list(relations)
-    ids = sorted(set(cells) | {c for r in relations for c in (r.total, *r.parts)})
+    ids = sorted(set(cells) | {c for r in relations for c, _k in r.terms()})
     wanted = set(
         targets if targets is not None else (i for i, c in cells.items() if c.status != "published")
     )
@@ -136,7 +172,7 @@ def _solve(
                 half = 0.0 if c.integer else c.step / 2
                 box.append((max(0.0, c.value - half), c.value + half))
             else:
-                box.append((0.0, None))
+                box.append((None if c is not None and c.signed else 0.0, None))
         rels = tuple(r for r in relations if r.total in group)
         known = tuple(None if truth is None else truth.get(n) for n in goal)
         counts = tuple(n in cells and cells[n].integer for n in goal)
@@ -151,7 +187,7 @@ def _integral(lo: float, hi: float) -> tuple[float, float]:
     >>> _integral(1.2, 3.0000000001), _integral(0.0, math.inf)
     ((2, 3), (0, inf))
     """
-    lo = math.ceil(lo - 1e-7)
+    lo = math.ceil(lo - 1e-7) if math.isfinite(lo) else lo
     return lo, (math.floor(hi + 1e-7) if math.isfinite(hi) else hi)
 
 
@@ -169,7 +205,7 @@ def _clearly_protected(
     2p·hi`` follows from ``(1 − 2p)·b − a ≥ 0`` and the two-sided check from ``a ≤ x − p·x``
     and ``b ≥ x + p·x``; each must hold with a margin.
     """
-    if not (math.isfinite(a) and math.isfinite(b)) or p >= 0.5:
+    if not (math.isfinite(a) and math.isfinite(b)) or p >= 0.5 or a < 0:
         return False
     if integer:  # the integers between them are what the outsider is left with
         a, b = math.ceil(a - 1e-7), math.floor(b + 1e-7)
@@ -203,21 +239,8 @@ def _component_bounds(
     from scipy.optimize import linprog
 
     pos = {n: i for i, n in enumerate(names)}
-    if rels:
-        from scipy.sparse import coo_matrix
-
-        rows, cols, vals = [], [], []
-        for j, r in enumerate(rels):
-            for member, sign in ((r.total, 1.0), *((part, -1.0) for part in r.parts)):
-                rows.append(j)
-                cols.append(pos[member])
-                vals.append(sign)
-        # the relations hold exactly for true values; printed ones are boxed by lo/hi
-        a_eq = coo_matrix((vals, (rows, cols)), shape=(len(rels), len(names))).tocsr()
-        b_eq = np.zeros(len(rels))
-    else:
-        a_eq = b_eq = None
-    box_lo = np.array([b[0] for b in box])
+    a_eq, b_eq, a_ub, b_ub = _matrices(rels, pos, len(names))
+    box_lo = np.array([-np.inf if b[0] is None else b[0] for b in box])
     box_hi = np.array([np.inf if b[1] is None else b[1] for b in box])
     # smallest / largest value of each cell seen in a feasible solution; solutions found under
     # a narrower box stay feasible (secondary suppression only ever widens boxes)
@@ -228,6 +251,10 @@ def _component_bounds(
         seen_lo, seen_hi = earlier[2].copy(), earlier[3].copy()
     found: list[tuple[float, float] | None] = []
     counts = counts or (False,) * len(goal)
+    if p is not None:
+        _witness_batch(
+            (goal, known, counts, pos, p), (a_ub, b_ub, a_eq, b_eq), box, seen_lo, seen_hi
+        )
     for n, x, integer in zip(goal, known, counts, strict=True):
         i = pos[n]
         if p is not None and _clearly_protected(seen_lo[i], seen_hi[i], p, x, integer):
@@ -237,20 +264,92 @@ def _component_bounds(
         c[i] = 1.0
         results = []
         for sign in (1.0, -1.0):
-            res = linprog(sign * c, A_eq=a_eq, b_eq=b_eq, bounds=list(box), method="highs")
+            res = linprog(
+                sign * c,
+                A_ub=a_ub,
+                b_ub=b_ub,
+                A_eq=a_eq,
+                b_eq=b_eq,
+                bounds=list(box),
+                method="highs",
+            )
             if res.status == 0:
                 np.minimum(seen_lo, res.x, out=seen_lo)
                 np.maximum(seen_hi, res.x, out=seen_hi)
             results.append(res)
         low, high = results
-        lo_n = float(low.fun) if low.status == 0 else 0.0
+        floor = box[i][0]  # None: a signed cell, unbounded below
+        lo_n = float(low.fun) if low.status == 0 else (-math.inf if floor is None else 0.0)
         hi_n = float(-high.fun) if high.status == 0 else math.inf
-        lohi = (max(0.0, lo_n), hi_n)
+        lohi = (lo_n if floor is None else max(0.0, lo_n), hi_n)
         found.append(_integral(*lohi) if integer else lohi)
     if len(_WITNESSES) >= 64:
         _WITNESSES.pop(next(iter(_WITNESSES)))
     _WITNESSES[(names, rels)] = (box_lo, box_hi, seen_lo, seen_hi)
     return tuple(found)
+
+
+def _witness_batch(goals, system, box, seen_lo, seen_hi) -> None:
+    """Two LPs for all open goal cells at once: push them all down, then all up.
+
+    Each solution is a feasible point, so every cell's value in it widens what it is seen to
+    take (``seen_lo`` / ``seen_hi``, updated in place); most cells of a wide component are then
+    shown protected (:func:`_clearly_protected`) without their own two LPs. Pushing up, cells
+    unbounded above are capped far above every known figure — a solution of the capped problem
+    is a solution of the real one.
+    """
+    from scipy.optimize import linprog
+
+    goal, known, counts, pos, p = goals
+    a_ub, b_ub, a_eq, b_eq = system
+    open_ = [
+        (pos[n], x)
+        for n, x, integer in zip(goal, known, counts, strict=True)
+        if not _clearly_protected(seen_lo[pos[n]], seen_hi[pos[n]], p, x, integer)
+    ]
+    if len(open_) < 3:
+        return
+    scale = 1.0 + sum(b[1] for b in box if b[1] is not None) + sum(abs(x or 0.0) for _i, x in open_)
+    cap = 10.0 * scale
+    capped = [(lo, cap if hi is None else hi) for lo, hi in box]
+    for sign, bounds_ in ((1.0, list(box)), (-1.0, capped)):
+        c = np.zeros(len(box))
+        for i, x in open_:
+            c[i] = sign / max(1.0, abs(x or 0.0))
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds_, method="highs")
+        if res.status == 0:
+            np.minimum(seen_lo, res.x, out=seen_lo)
+            np.maximum(seen_hi, res.x, out=seen_hi)
+
+
+def _matrices(rels, pos, n):
+    """Sparse ``A_eq x = b_eq`` (equations) and ``A_ub x ≤ b_ub`` (bands, two rows each)."""
+    from scipy.sparse import coo_matrix
+
+    eq: list[tuple[Relation, float]] = []
+    ub: list[tuple[Relation, float, float]] = []
+    for r in rels:
+        if r.hi - r.lo <= 0:
+            eq.append((r, r.lo))
+        else:
+            ub += [(r, 1.0, r.hi), (r, -1.0, -r.lo)]
+
+    def build(rows_of):
+        rows, cols, vals, rhs = [], [], [], []
+        for j, (r, sign, b) in enumerate(rows_of):
+            for member, coeff in r.terms():
+                rows.append(j)
+                cols.append(pos[member])
+                vals.append(sign * coeff)
+            rhs.append(b)
+        if not rows_of:
+            return None, None
+        # duplicates (a cell on both sides) are summed by the conversion
+        return coo_matrix((vals, (rows, cols)), shape=(len(rows_of), n)).tocsr(), np.array(rhs)
+
+    a_eq, b_eq = build([(r, 1.0, b) for r, b in eq])
+    a_ub, b_ub = build(ub)
+    return a_eq, b_eq, a_ub, b_ub
 
 
 #: The values seen in feasible solutions of a component's LPs, under the box they were seen.
@@ -272,7 +371,7 @@ def exposed(
     p = p_percent / 100.0
     found = []
     for cid, (lo, hi) in sorted(_solve(cells, relations, targets, p, truth).items()):
-        bad = hi - lo < 2 * p * hi - 1e-9 or hi - lo < 1e-6
+        bad = hi - lo < 2 * p * max(abs(lo), abs(hi)) - 1e-9 or hi - lo < 1e-6
         x = None if truth is None else truth.get(cid)
         if x is not None and abs(x) > 1e-9:
             bad |= lo > x - p * abs(x) + 1e-9 or hi < x + p * abs(x) - 1e-9

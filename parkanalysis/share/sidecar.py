@@ -37,6 +37,7 @@ from typing import Any
 
 from parkanalysis.errors import ParameterError
 from parkanalysis.share.audit import Cell, Exposure, Relation, audit_cells
+from parkanalysis.share.cells import growth_id
 from parkanalysis.share.table import FLOW_MEASURES, ProtectedYear, cell_id
 
 __all__ = [
@@ -47,11 +48,12 @@ __all__ = [
     "audit_text",
     "enforce_folder",
     "report_cells",
+    "report_gates",
     "sidecar_path",
     "write_sidecar",
 ]
 
-FORMAT = "parkanalysis-share-cells/2"
+FORMAT = "parkanalysis-share-cells/3"
 #: The share copies' own index page (written by :mod:`parkanalysis.batch.index`).
 SHARE_INDEX = "index_share.html"
 #: A record larger than this is refused before it is parsed.
@@ -73,6 +75,27 @@ def sidecar_path(html_path: str | os.PathLike) -> Path:
     return path.with_name(path.stem + ".cells.json")
 
 
+def report_gates(table: ProtectedYear, kind: str, start: int, end: int) -> list[str]:
+    """Ids of the growth rates a share report prints or withholds: every measure over the
+    period, the trend points (1-N月 up to the period's end) and the period its growth is
+    compared with (「增速比1-5月」: an earlier 1-N月, or the span of the same length just
+    before); the land report prints none. Listing a rate the page does not print only makes
+    the attacker stronger."""
+    if kind != "period":
+        return []
+    y = table.year
+    spans = {(start, end)} | {(1, e) for e in range(1, end + 1)}
+    length = end - start + 1
+    if start - length >= 1:
+        spans.add((start - length, start - 1))
+    measures = (*FLOW_MEASURES, "employees")
+    return [
+        g
+        for g in (growth_id(m, y, s, e) for m in measures for s, e in sorted(spans))
+        if g in table.gates
+    ]
+
+
 def report_cells(table: ProtectedYear, kind: str, start: int, end: int) -> list[str]:
     """Ids of the protected cells a share report prints (period report of months
     ``start..end``, or the land report as of month ``end``: ``kind="land"``)."""
@@ -90,6 +113,8 @@ def report_cells(table: ProtectedYear, kind: str, start: int, end: int) -> list[
             if c.measure.startswith("hazards_found:") and (c.start, c.end) == (start, end)
         ]
         ids.append(cell_id("relocation_land", y, end, end))
+    else:  # the land report's 亩均税收 (近12个月), printed beside their areas
+        ids += [cell_id(m, y, end, end) for m in ("tax_per_mu_12m", "industrial_tax_per_mu_12m")]
     ids.append(cell_id("relocation_pending_land", y, end, end))
     return [i for i in ids if i in table.cells]
 
@@ -141,7 +166,10 @@ def write_sidecar(
         "year": year,
         "report": kind,
         "rules": table.rules.to_dict(),
-        **table.sidecar_cells(report_cells(table, kind, start, end)),
+        **table.sidecar_cells(
+            report_cells(table, kind, start, end),
+            report_gates(table, kind, start, end),
+        ),
         "pages": [
             {"file": Path(page).name, "numbers": page_numbers(page, text)}
             for page, text in (pages or {}).items()
@@ -166,6 +194,7 @@ def _write_overview_record(html_path, params: dict[str, Any], pages) -> Path:
         "report": "overview",
         "rules": share_rules({}).to_dict(),
         "cells": [],
+        "growth": [],
         "relations": [],
         "pages": [
             {"file": Path(page).name, "numbers": page_numbers(page, text)}
@@ -249,11 +278,34 @@ def _read_record(path: Path) -> dict[str, Any]:
                 raise _Bad(f"{where}step 应为正数")
             for key in ("indicator", "period"):
                 _need(c, key, str, where)
+            if "signed" in c and not isinstance(c["signed"], bool):
+                raise _Bad(f"{where}signed 应为 true 或 false")
+        for i, g in enumerate(_need(record, "growth", list, "")):
+            where = f"growth[{i}]."
+            _need(g, "id", str, where)
+            status = _need(g, "status", str, where)
+            if status not in ("published", "withheld"):
+                raise _Bad(f"{where}status 应为 published 或 withheld,实为 {status!r}")
+            if status == "published":
+                _need(g, "value", float, where)
+            elif g.get("value", "missing") is not None:
+                raise _Bad(f"{where}value 对不予公布的增速应为 null")
         for i, r in enumerate(_need(record, "relations", list, "")):
-            _need(r, "total", str, f"relations[{i}].")
-            parts = _need(r, "parts", list, f"relations[{i}].")
+            where = f"relations[{i}]."
+            _need(r, "total", str, where)
+            parts = _need(r, "parts", list, where)
             if not all(isinstance(x, str) for x in parts):
-                raise _Bad(f"relations[{i}].parts 应为单元编号的列表")
+                raise _Bad(f"{where}parts 应为单元编号的列表")
+            if "coeffs" in r:
+                coeffs = _need(r, "coeffs", list, where)
+                if len(coeffs) != len(parts):
+                    raise _Bad(f"{where}coeffs 应与 parts 等长")
+                for j in range(len(coeffs)):
+                    _need({"c": coeffs[j]}, "c", float, f"{where}coeffs[{j}]")
+            lo = _need(r, "lo", float, where) if "lo" in r or "hi" in r else 0.0
+            hi = _need(r, "hi", float, where) if "lo" in r or "hi" in r else 0.0
+            if lo > hi:
+                raise _Bad(f"{where}lo 应不大于 hi")
         for i, page in enumerate(_need(record, "pages", list, "")):
             name = _need(page, "file", str, f"pages[{i}].")
             if Path(name).name != name:
@@ -275,7 +327,16 @@ def _merge(paths: list[Path], findings: list) -> dict[tuple[str, int], dict[str,
         record = _read_record(path)
         key = (record["park"], record["year"])
         group = groups.setdefault(
-            key, {"cells": {}, "relations": set(), "p": 0.0, "files": [], "pages": {}, "from": {}}
+            key,
+            {
+                "cells": {},
+                "relations": set(),
+                "growth": {},
+                "p": 0.0,
+                "files": [],
+                "pages": {},
+                "from": {},
+            },
         )
         group["files"].append(path.name)
         group["p"] = max(group["p"], float(record["rules"]["p_percent"]))
@@ -296,11 +357,27 @@ def _merge(paths: list[Path], findings: list) -> dict[tuple[str, int], dict[str,
             if old is None or c["status"] == "published":
                 label = f"{c.get('name', c['indicator'])}({c['period']})"
                 group["cells"][c["id"]] = Cell(
-                    c["id"], value, c["status"], float(c.get("step", 0.1)), label
+                    c["id"],
+                    value,
+                    c["status"],
+                    float(c.get("step", 0.1)),
+                    label,
+                    signed=bool(c.get("signed", False)),
                 )
                 group["from"][c["id"]] = path.name
         for r in record["relations"]:
-            group["relations"].add(Relation(r["total"], tuple(r["parts"])))
+            coeffs = tuple(float(c) for c in r["coeffs"]) if "coeffs" in r else None
+            group["relations"].add(
+                Relation(
+                    r["total"],
+                    tuple(r["parts"]),
+                    coeffs,
+                    float(r.get("lo", 0.0)),
+                    float(r.get("hi", 0.0)),
+                )
+            )
+        for g in record["growth"]:
+            group["growth"][g["id"]] = g["status"]
     return groups
 
 
@@ -351,11 +428,29 @@ def audit_folder(
                     "(页面被改动或不是所记录的页面)",
                 )
             )
-    exposures = {
-        key: audit_cells(g["cells"], sorted(g["relations"], key=repr), p_percent=g["p"])
-        for key, g in groups.items()
-    }
+    exposures = _solve_parks(groups)
     return FolderAudit(len(paths), groups, exposures, findings, notes)
+
+
+def _solve_parks(groups) -> dict[tuple[str, int], list[Exposure]]:
+    """One linked system per park over all its years in the folder (consecutive years are
+    linked by growth rates and 近12个月 sums); each exposure is listed under its cell's year."""
+    exposures: dict[tuple[str, int], list[Exposure]] = {key: [] for key in groups}
+    for park in sorted({park for park, _year in groups}):
+        keys = sorted(k for k in groups if k[0] == park)
+        cells: dict[str, Cell] = {}
+        owner: dict[str, tuple[str, int]] = {}
+        relations: set[Relation] = set()
+        for key in keys:
+            for cid, c in groups[key]["cells"].items():
+                if cid not in cells or c.status == "published":
+                    cells[cid] = c
+                owner.setdefault(cid, key)
+            relations |= groups[key]["relations"]
+        p = max(groups[k]["p"] for k in keys)
+        for exp in audit_cells(cells, sorted(relations, key=repr), p_percent=p):
+            exposures[owner[exp.id]].append(exp)
+    return exposures
 
 
 def audit_text(result: FolderAudit) -> str:

@@ -19,17 +19,24 @@ share report rendered alone prints exactly what the batch prints:
   non-zero contributions fail the threshold or dominance rule.
 * **Secondary** suppression: while the audit (:mod:`parkanalysis.share.audit`) finds a
   withheld or sensitive cell that an outsider can narrow below its protection interval, one
-  more printed cell linked to it is withheld — the cheapest that can protect it (the
-  smallest value at least as large as the protection it needs, else the largest smaller one).
+  more printed figure linked to it is withheld — a growth rate whose relation reaches it
+  first, else the cheapest cell that can protect it (the smallest value at least as large as
+  the protection it needs, else the largest smaller one). A figure already chosen in the same
+  round and as closely linked is reused rather than a second one withheld (the next round's
+  audit decides whether it was enough). Frozen cells are never chosen.
 
-* **Growth**: per flow (and 从业人员) and span, the entrants and leavers of the 同口径 scope
-  are aggregates under the same rules; the growth rate is withheld when, printed beside 本期
-  and 上年同期, it would narrow a sensitive one (:meth:`ProtectedYear.growth_withheld`).
+* **Growth, the previous year, 近12个月 and 亩均** (:mod:`parkanalysis.share.links`): the
+  previous year's table enters frozen (its published cells known, its withheld ones still
+  protected, nothing of it withheld again); each 同口径 growth rate is a gate declaring
+  ``V − E − (1+g)·(L − X) = 0`` with entrants ``E`` and leavers ``X`` as derived cells; the
+  近12个月 tax at each month end is the sum of twelve month cells across the year boundary and
+  the numerator of the land report's 亩均税收 ratios (cells printed with their area).
 * **Data that start mid-year**: months before the first return are zero flows without
   contributors, so the first year's 1-N月 = Σ months still holds.
 
 Ratios built on a flow (亩均, 地均, 规上占比, 劳动生产率) and growth rates are withheld
-with the flow they are built on; the report applies that (see ``ratio_withheld``).
+with the flow they are built on; the report applies that (``SHARE_BASIS`` of
+:mod:`parkanalysis.report.period`).
 """
 
 from __future__ import annotations
@@ -42,7 +49,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parkanalysis.share.audit import Cell, Relation, exposed
+from parkanalysis.share.audit import Cell, Relation, components, exposed
+from parkanalysis.share.cells import (
+    FLOW_MEASURES,
+    Gate,
+    ProtectedCell,
+    cell_id,
+    growth_id,
+    measure_name,
+    months_label,
+)
+from parkanalysis.share.links import (
+    growth_links,
+    import_previous,
+    twelve_month_links,
+)
 from parkanalysis.share.rules import ShareRules, share_rules
 
 __all__ = [
@@ -53,88 +74,11 @@ __all__ = [
     "protect_park_year",
 ]
 
-#: Flow indicators (id → monthly column) in the linked table.
-FLOW_MEASURES = {
-    "industrial_output": "output_wan_yuan",
-    "industrial_value_added": "value_added_wan_yuan",
-    "above_size_output": "output_wan_yuan",
-    "above_size_value_added": "value_added_wan_yuan",
-    "fixed_asset_investment": "fixed_asset_investment_wan_yuan",
-    "tax_revenue": "tax_wan_yuan",
-    "revenue": "revenue_wan_yuan",
-}
 #: Derived, never-printed differences: id → (total, printed part).
 DERIVED = {
     "other_output": ("industrial_output", "above_size_output"),
     "other_value_added": ("industrial_value_added", "above_size_value_added"),
 }
-#: Chinese names of the measures that are not indicators.
-MEASURE_NAMES = {
-    "other_output": "非规上工业总产值",
-    "other_value_added": "非规上工业增加值",
-    "employees": "从业人员",
-    "hazards_found": "排查隐患合计",
-    "hazards_major": "重大隐患",
-    "hazards_minor": "一般隐患",
-    "hazards_rectified": "已整改隐患",
-    "hazards_open": "未整改隐患",
-    "hazards_overdue": "逾期未整改隐患",
-    "hazards_pending": "期限内未整改隐患",
-    "relocation_land": "搬迁置换腾退土地",
-    "relocation_pending_land": "未完成搬迁置换的腾退土地",
-    "relocation_land_change": "新增搬迁置换的腾退土地",
-    "relocation_pending_land_change": "新增未完成搬迁置换的腾退土地",
-}
-
-
-def cell_id(measure: str, year: int, start: int, end: int) -> str:
-    """Stable id of a cell: ``tax_revenue|2016-01..2016-03``.
-
-    >>> cell_id("tax_revenue", 2016, 4, 6)
-    'tax_revenue|2016-04..2016-06'
-    """
-    return f"{measure}|{year}-{start:02d}..{year}-{end:02d}"
-
-
-def months_label(year: int, start: int, end: int) -> str:
-    """``2016年1-3月`` / ``2016年5月`` for audit messages."""
-    return f"{year}年{start}月" if start == end else f"{year}年{start}-{end}月"
-
-
-def measure_name(measure: str) -> str:
-    from parkanalysis.indicators import INDICATORS
-
-    names = {s.id: s.name for s in INDICATORS}
-    if measure.startswith("hazards_found:"):
-        return f"{measure.split(':', 1)[1]}类隐患"
-    return names.get(measure) or MEASURE_NAMES.get(measure, measure)
-
-
-@dataclass
-class ProtectedCell:
-    """One cell of the park-year: true value, contributions and what is published."""
-
-    id: str
-    measure: str
-    year: int
-    start: int
-    end: int
-    value: float
-    step: float
-    contributions: dict[str, float] = field(repr=False, default_factory=dict)
-    derived: bool = False
-    sensitive: bool = False
-    withheld: bool = False
-    secondary: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"{measure_name(self.measure)}({months_label(self.year, self.start, self.end)})"
-
-    @property
-    def printed(self) -> float:
-        """The value as printed (one decimal for amounts, integers for counts)."""
-        return round(self.value) if self.step >= 1 else round(self.value, 1)
 
 
 @dataclass
@@ -147,20 +91,26 @@ class ProtectedYear:
     rules: ShareRules
     cells: dict[str, ProtectedCell]
     relations: list[Relation]
-    #: (measure, start, end) → True when the 同口径 growth may not be printed (see
-    #: :meth:`growth_withheld`)
+    #: (measure, start, end) → whether the 同口径 growth is withheld, for spans without a
+    #: gate (False: no growth is computed, nothing to withhold; True: −100 %)
     growth: dict[tuple[str, int, int], bool] = field(default_factory=dict)
+    #: growth gates by id (:class:`~parkanalysis.share.cells.Gate`)
+    gates: dict[str, Gate] = field(default_factory=dict)
 
     def growth_withheld(self, measure: str, start: int, end: int) -> bool:
         """True when the 同口径 growth of ``measure`` over the span may not be printed.
 
         Printed beside 本期 V and 上年同期 L, a growth rate g gives V − L·(1+g) = entrants'
         value − leavers' value·(1+g) (同口径 = the enterprises with complete returns in both
-        years). Entrants (current values outside the scope) and leavers (last year's values
-        outside it) are aggregates like any other: when either fails the primary rules, the
-        growth is withheld (and with it everything that would give it back: its trend point,
-        its change in 百分点). A span the table does not know counts as withheld.
+        years). The rate is a gate declaring that relation (:mod:`parkanalysis.share.links`):
+        withheld when V or L is, when its scope has fewer than k enterprises, or when secondary
+        suppression withholds it to keep a sensitive cell (entrants, leavers, a withheld cell
+        linked to them) unknown — and with it everything that would give it back: its trend
+        point, its change in 百分点. A span the table does not know counts as withheld.
         """
+        gate = self.gates.get(growth_id(measure, self.year, start, end))
+        if gate is not None:
+            return gate.withheld
         return self.growth.get((measure, start, end), True)
 
     def cell(self, measure: str, start: int, end: int) -> ProtectedCell | None:
@@ -175,69 +125,165 @@ class ProtectedYear:
         c = self.cell(measure, start, end)
         return c is None or c.withheld
 
+    def withheld_id(self, cid: str) -> bool:
+        """True when cell ``cid`` is not printed (withheld, derived, or unknown)."""
+        c = self.cells.get(cid)
+        return c is None or c.withheld or c.derived
+
+    def published_relations(self) -> list[Relation]:
+        """Every relation an outsider holds: the table's and those of printed gates."""
+        return [*self.relations, *(g.relation for g in self.gates.values() if not g.withheld)]
+
     def exposures(self, truth: bool = True):
-        """Audit the whole pattern (office side: with true values)."""
+        """Audit the whole pattern (office side: with true values).
+
+        Frozen cells of the previous year are targets only in components that reach a cell of
+        this year (the others were audited with the previous year's table, unchanged).
+        """
         cells, targets, true = self._audit_view()
+        relations = _known_substituted(self.published_relations(), self.cells)
+        own = {c.id for c in self.cells.values() if not c.frozen}
+        live = set()
+        for group in components(sorted(cells), relations):
+            if group & own:
+                live |= group
         return exposed(
             cells,
-            self.relations,
+            relations,
             p_percent=self.rules.p_percent,
             truth=true if truth else None,
-            targets=targets,
+            targets=[t for t in targets if t in live],
         )
 
     def _audit_view(self):
         cells = {}
         for c in self.cells.values():
             status = "derived" if c.derived else ("withheld" if c.withheld else "published")
-            cells[c.id] = Cell(c.id, c.printed if status == "published" else None, status, c.step)
-            cells[c.id].label = c.label
+            cells[c.id] = Cell(
+                c.id,
+                c.printed if status == "published" else None,
+                status,
+                c.step,
+                c.label,
+                signed=c.signed,
+            )
         targets = [c.id for c in self.cells.values() if c.withheld or (c.derived and c.sensitive)]
         truth = {c.id: c.value for c in self.cells.values() if c.sensitive}
         return cells, targets, truth
 
-    def sidecar_cells(self, ids: Iterable[str]) -> dict[str, Any]:
-        """The machine-readable record of the given cells as one report prints them."""
+    def sidecar_cells(self, ids: Iterable[str], gates: Iterable[str] = ()) -> dict[str, Any]:
+        """The machine-readable record of the given cells and growth rates as one report
+        prints them: the cells, the printed (or withheld) growth rates, and every relation
+        an outsider holds about them — those touching a printed cell, followed through the
+        cells no page prints (derived: entrants, leavers, 非规上, 近12个月 tax)."""
         ids = sorted(set(ids) & set(self.cells))
-        shown = set(ids)
-        out_cells = []
-        for i in ids:
-            c = self.cells[i]
-            out_cells.append(
-                {
-                    "id": c.id,
-                    "indicator": c.measure,
-                    "name": measure_name(c.measure),
-                    "period": months_label(c.year, c.start, c.end),
-                    "step": c.step,
-                    "status": "withheld" if c.withheld else "published",
-                    "value": None if c.withheld else c.printed,
-                }
-            )
-        # derived cells that are sensitive are listed as withheld: they must stay unknown
-        for c in self.cells.values():
-            if (
-                c.derived
-                and c.sensitive
-                and any(r.total == c.id or c.id in r.parts for r in self._relations_of(shown))
-            ):
-                out_cells.append(
-                    {
-                        "id": c.id,
-                        "indicator": c.measure,
-                        "name": measure_name(c.measure),
-                        "period": months_label(c.year, c.start, c.end),
-                        "step": c.step,
-                        "status": "withheld",
-                        "value": None,
-                        "derived": True,
-                    }
-                )
-        relations = [{"total": r.total, "parts": list(r.parts)} for r in self._relations_of(shown)]
-        return {"cells": out_cells, "relations": relations}
+        gate_ids = sorted(set(gates) & set(self.gates))
+        out_cells = [self._cell_record(self.cells[i]) for i in ids]
+        relations: list[Relation] = []
+        seen: set[Relation] = set()
+        frontier = set(ids)
+        reached: set[str] = set(ids)
+        printed_gates = [self.gates[g].relation for g in gate_ids if not self.gates[g].withheld]
+        pending = list(printed_gates)
+        while frontier or pending:
+            touching = pending + [
+                r for r in self.relations if any(m in frontier for m, _c in r.terms())
+            ]
+            pending = []
+            nxt = set()
+            for r in touching:
+                if r in seen:
+                    continue
+                seen.add(r)
+                relations.append(r)
+                for m, _c in r.terms():
+                    c = self.cells.get(m)
+                    if m not in reached and c is not None and c.derived and not c.frozen:
+                        nxt.add(m)
+                        reached.add(m)
+            frontier = nxt
+        for m in sorted(reached - set(ids)):
+            c = self.cells[m]
+            if c.sensitive:  # must stay unknown: listed so that the audit solves for it
+                out_cells.append({**self._cell_record(c), "derived": True})
+        growth = [
+            {
+                "id": g.id,
+                "indicator": g.measure,
+                "name": g.label,
+                "period": months_label(g.year, g.start, g.end),
+                "status": "withheld" if g.withheld else "published",
+                "value": None if g.withheld else g.printed,
+            }
+            for g in (self.gates[i] for i in gate_ids)
+        ]
+        return {
+            "cells": out_cells,
+            "growth": growth,
+            "relations": [relation_record(r) for r in relations],
+        }
 
-    def _relations_of(self, ids: set[str]) -> list[Relation]:
-        return [r for r in self.relations if r.total in ids or any(p in ids for p in r.parts)]
+    def _cell_record(self, c: ProtectedCell) -> dict[str, Any]:
+        withheld = c.withheld or c.derived
+        return {
+            "id": c.id,
+            "indicator": c.measure,
+            "name": measure_name(c.measure),
+            "period": months_label(c.year, c.start, c.end),
+            "step": c.step,
+            "status": "withheld" if withheld else "published",
+            "value": None if withheld else c.printed,
+            **({"signed": True} if c.signed else {}),
+        }
+
+
+def _known_substituted(relations, cells) -> list[Relation]:
+    """The relations with the previous year's published cells replaced by their printed
+    boxes (moved into the band): they are known numbers, and without them this year's
+    components stay apart from the previous year's table. A relation left with no unknown
+    cell is dropped."""
+    out = []
+    for r in relations:
+        terms = r.terms()
+        known = []
+        for m, _k in terms:
+            c = cells.get(m)
+            known.append(c is not None and c.frozen and not (c.withheld or c.derived))
+        if not any(known):
+            out.append(r)
+            continue
+        lo, hi = r.lo, r.hi
+        rest = []
+        for (m, k), is_known in zip(terms, known, strict=True):
+            if not is_known:
+                rest.append((m, k))
+                continue
+            c = cells[m]
+            half = 0.0 if c.step >= 1 else c.step / 2
+            a, b = k * max(0.0, c.printed - half), k * (c.printed + half)
+            lo, hi = lo - max(a, b), hi - min(a, b)
+        if not rest:
+            continue
+        (head, k0), tail = rest[0], rest[1:]
+        lo, hi = (lo / k0, hi / k0) if k0 > 0 else (hi / k0, lo / k0)
+        out.append(
+            Relation(head, tuple(m for m, _k in tail), tuple(-k / k0 for _m, k in tail), lo, hi)
+        )
+    return out
+
+
+def relation_record(r: Relation) -> dict[str, Any]:
+    """A relation as the sidecar writes it (coefficients and band only when not 1 and 0).
+
+    >>> relation_record(Relation("t", ("a", "b")))
+    {'total': 't', 'parts': ['a', 'b']}
+    """
+    out: dict[str, Any] = {"total": r.total, "parts": list(r.parts)}
+    if r.coeffs is not None:
+        out["coeffs"] = [float(c) for c in r.coeffs]
+    if r.lo or r.hi:
+        out["lo"], out["hi"] = float(r.lo), float(r.hi)
+    return out
 
 
 # --------------------------------------------------------------------------- building
@@ -316,13 +362,16 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
     spans = _spans(atoms, last)
     cells: dict[str, ProtectedCell] = {}
     relations: list[Relation] = []
+    previous = protect_park_year(ds, park, year - 1) if year - 1 >= fy else None
+    if previous is not None:
+        import_previous(previous, cells, relations)
 
-    def add(measure, s, e, value, contrib, step, derived=False):
+    def add(measure, s, e, value, contrib, step, derived=False, signed=False):
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return
         cid = cell_id(measure, year, s, e)
         cells[cid] = ProtectedCell(
-            cid, measure, year, s, e, float(value), step, contrib, derived=derived
+            cid, measure, year, s, e, float(value), step, contrib, derived=derived, signed=signed
         )
 
     def additive(measure):
@@ -380,99 +429,18 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
             if len(emp):
                 contrib = {str(k): float(v) for k, v in emp.items()}
                 add("employees", a[1], a[1], float(emp.sum()), contrib, 1.0)
-        growth = _growth_gates(ds, park, year, spans, rules)
+        gates, growth, links = growth_links(ds, park, year, spans, atoms, rules, cells, add)
+        relations += links
+        twelve_month_links(ds, park, year, atoms, add, cells, relations)
     else:
-        growth = {}
+        gates, growth = {}, {}
     # ---- hazards
     _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations)
     # ---- relocation land at each month end
     _relocation_cells(ds, park, year, atoms, add, relations)
-    table = ProtectedYear(park, year, last, rules, cells, relations, growth)
+    table = ProtectedYear(park, year, last, rules, cells, relations, growth, gates)
     _suppress(table)
     return table
-
-
-def _growth_gates(ds, park, year, spans, rules) -> dict[tuple[str, int, int], bool]:
-    """Per flow (and 从业人员) and span: is the 同口径 growth withheld (see
-    :meth:`ProtectedYear.growth_withheld`)? The scope is the indicators' own
-    (:func:`parkanalysis.indicators.measures.complete_rows`): rows with data in both years and
-    no 缺报 in either; 规上 measures take each year's 规上 list for its own level."""
-    from parkanalysis.errors import ParkAnalysisError
-    from parkanalysis.indicators.enterprises import collect
-    from parkanalysis.indicators.measures import complete_rows
-    from parkanalysis.periods import parse_period
-
-    out: dict[tuple[str, int, int], bool] = {}
-    for s, e in spans:
-        try:
-            core = collect(ds, parse_period(_period_text(year, s, e)), [park])
-        except ParkAnalysisError:
-            continue
-        if core.prev is None:
-            continue
-        here = core.park_pos == 0
-        ok = complete_rows(core)
-        arrays = {
-            m: (core.cur.flows[col], core.prev.flows[col]) for m, col in FLOW_MEASURES.items()
-        }
-        arrays["employees"] = (core.cur.employees, core.prev.employees)
-        for measure, (cur, prev) in arrays.items():
-            above = measure.startswith("above_size")
-            has_c = ~np.isnan(cur) & here & (core.cur.above if above else True)
-            has_p = ~np.isnan(prev) & here & (core.prev.above if above else True)
-            both = has_c & ~np.isnan(prev) & ok
-            entrants = cur[has_c & ~both]
-            leavers = np.concatenate([prev[has_p & ~both], -prev[both & ~has_p]])
-            s_cur, s_prev = float(cur[both].sum()), float(prev[both].sum())
-            if s_prev <= 0:  # no growth rate is computed, nothing to withhold
-                out[(measure, s, e)] = False
-                continue
-            if s_cur <= 0:  # −100 %: withheld (no factor to reason with)
-                out[(measure, s, e)] = True
-                continue
-            out[(measure, s, e)] = not _growth_protects(
-                rules,
-                level=float(cur[has_c].sum()),
-                last=float(prev[has_p].sum()),
-                factor=s_cur / s_prev,
-                entrants=entrants.tolist(),
-                leavers=leavers.tolist(),
-            )
-    return out
-
-
-def _growth_protects(rules, *, level, last, factor, entrants, leavers) -> bool:
-    """True when 本期 V, 上年同期 L and 同口径 growth (factor 1+g) leave entrants and leavers
-    protected.
-
-    The outsider knows E − (1+g)·X = V − (1+g)·L = c, with E ∈ [0, V] and X ∈ [0, L] (the
-    same-scope sums are not negative): E ∈ [max(0, c), V], X ∈ [max(0, −c/(1+g)), L]. An
-    aggregate that passes the primary rules may be narrowed; a sensitive one must keep its
-    protection interval (:func:`parkanalysis.share.audit.exposed`'s two-sided check).
-
-    >>> from parkanalysis.share.rules import ShareRules
-    >>> one = _growth_protects(ShareRules(), level=110.0, last=100.0, factor=1.0,
-    ...                        entrants=[10.0], leavers=[])   # one entrant: E = 10 exactly
-    >>> mixed = _growth_protects(ShareRules(), level=150.0, last=110.0, factor=1.05,
-    ...                          entrants=[20.0, 20.0, 20.0, 20.0], leavers=[30.0])
-    >>> one, mixed
-    (False, True)
-    """
-    p = rules.p_percent / 100.0
-    e_true, x_true = float(sum(entrants)), float(sum(leavers))
-    c = level - factor * last
-    for values, true, lo, hi in (
-        (entrants, e_true, max(0.0, c), level),
-        (leavers, x_true, max(0.0, -c / factor), last),
-    ):
-        if not rules.sensitive(values) or abs(true) < 1e-9:
-            continue
-        tol = 1e-6 * max(1.0, abs(true))
-        if lo > true - p * abs(true) + tol or hi < true + p * abs(true) - tol:
-            return False
-        if hi - lo < 2 * p * abs(hi) - tol:
-            return False
-    return True
 
 
 def _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations):
@@ -588,14 +556,19 @@ def _relocation_cells(ds, park, year, atoms, add, relations):
 def _suppress(table: ProtectedYear) -> None:
     rules = table.rules
     for c in table.cells.values():
+        if c.frozen:
+            continue
         c.sensitive = rules.sensitive(c.contributions.values())
         c.withheld = c.sensitive and not c.derived
-    members: dict[str, list[Relation]] = {}
-    for r in table.relations:
-        for m in (r.total, *r.parts):
-            members.setdefault(m, []).append(r)
     p = rules.p_percent / 100.0
-    for _round in range(10 * len(table.cells) + 10):
+    for _round in range(10 * (len(table.cells) + len(table.gates)) + 10):
+        _sync_gates(table)
+        members: dict[str, list[tuple[Relation, str | None]]] = {}
+        for r, gate in [(r, None) for r in table.relations] + [
+            (g.relation, g.id) for g in table.gates.values() if not g.withheld
+        ]:
+            for m, _c in r.terms():
+                members.setdefault(m, []).append((r, gate))
         found = table.exposures()
         if not found:
             return
@@ -606,27 +579,52 @@ def _suppress(table: ProtectedYear) -> None:
             if pick is not None:
                 chosen.add(pick)
         if not chosen:  # nothing linked is left to withhold: withhold the whole component
+            before = _pattern(table)
             for exp in found:
-                for r in members.get(exp.id, []):
-                    for m in (r.total, *r.parts):
+                for r, gate in members.get(exp.id, []):
+                    if gate is not None:
+                        table.gates[gate].withheld = True
+                    for m, _c in r.terms():
                         c = table.cells.get(m)
-                        if c is not None and not c.derived:
+                        if c is not None and not c.derived and not c.frozen:
                             c.withheld = True
+            if _pattern(table) == before:  # nothing of this year reaches them
+                return
             continue
         for cid in chosen:
-            table.cells[cid].withheld = True
-            table.cells[cid].secondary = True
+            item = table.gates[cid] if cid in table.gates else table.cells[cid]
+            item.withheld = True
+            item.secondary = True
     raise RuntimeError("secondary suppression did not converge")  # pragma: no cover
 
 
+def _pattern(table: ProtectedYear) -> tuple[int, int]:
+    return (
+        sum(c.withheld for c in table.cells.values()),
+        sum(g.withheld for g in table.gates.values()),
+    )
+
+
+def _sync_gates(table: ProtectedYear) -> None:
+    """A growth rate is printed only with its 本期 and 上年同期."""
+    for g in table.gates.values():
+        if not g.withheld and any(table.withheld_id(n) for n in g.needs):
+            g.withheld = True
+
+
 def _complement(table, cid, members, need, chosen) -> str | None:
-    """The printed cell to withhold next to protect ``cid`` (None when there is none)."""
-    seen, frontier, candidates = {cid}, [cid], []
-    while frontier and not candidates:
+    """The printed figure to withhold next to protect ``cid`` (None when there is none): a
+    figure already chosen this round that is linked to it as closely as any other (one pick
+    may protect many exposed cells, and the next round's audit says whether it did), else a
+    printed growth rate whose relation reaches it first, else the cheapest printed cell."""
+    seen, frontier, candidates, gates = {cid}, [cid], [], set()
+    while frontier and not candidates and not gates:
         nxt = []
         for x in frontier:
-            for r in members.get(x, []):
-                for m in (r.total, *r.parts):
+            for r, gate in members.get(x, []):
+                if gate is not None:
+                    gates.add(gate)
+                for m, _c in r.terms():
                     if m in seen:
                         continue
                     seen.add(m)
@@ -635,9 +633,14 @@ def _complement(table, cid, members, need, chosen) -> str | None:
                         continue
                     if c.derived or c.withheld:
                         nxt.append(m)  # look through unknown cells to their neighbours
-                    elif m not in chosen:
+                    elif not c.frozen:
                         candidates.append(c)
         frontier = nxt
+    already = sorted((gates | {c.id for c in candidates}) & chosen)
+    if already:
+        return already[0]
+    if gates:
+        return min(gates)
     if not candidates:
         return None
     big = [c for c in candidates if abs(c.value) >= need]

@@ -1,0 +1,78 @@
+"""Datasets built to be hard for share protection, and share batches of them (tests only).
+
+Each is a copy of the sample rewritten with pandas (the raw files stay the truth):
+
+* ``entrant_two_above``: one entrant in 2016 (the sample's other 2016 entrants start
+  production after the data end) and two 规上 firms in each year;
+* ``dominant_oneoff``: one taxpayer paying 250 times its tax through 2016 (dominant in every
+  2016 tax cell) and a one-off tax payment of 2,000 万元 by a small firm in 2015-03 (the
+  second half of 2015 stays clean, so 近12个月 − 2015年下半年 reaches for the dominant
+  firm's 2016 tax);
+* ``midyear``: the monthly statistics start in 2015-07 (the first year's share batch covers
+  July–December only).
+
+:func:`share_batch` runs ``parkanalysis batch --share`` as a user would (HTML, Word, PDF).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+LATE = ["GMY061", "GMY057", "GMY062", "GMY058"]  # the sample's 2016 entrants but GMY060
+DOMINANT = "GMY020"
+ONE_OFF = ("GMY030", "2015-03", 2000.0)
+MONTHLY = "monthly_stats.csv"
+
+
+def _frames(folder: Path):
+    m = pd.read_csv(folder / MONTHLY, dtype={"月份": str})
+    ents = pd.read_csv(folder / "enterprises.csv", dtype=str, keep_default_na=False)
+    return m, ents
+
+
+def build(kind: str, folder: Path) -> Path:
+    """A copy of the sample made hard in the way ``kind`` names (module docstring)."""
+    shutil.copytree(SAMPLE, folder)
+    m, ents = _frames(folder)
+    if kind == "entrant_two_above":
+        m = m[~m["企业代码"].isin(LATE)]
+        ents.loc[ents["企业代码"].isin(LATE), "投产日期"] = "2016-09-01"
+        above = pd.read_csv(folder / "above_size.csv", dtype=str)
+        yes = above["是否规上"] == "是"
+        first_two = yes & (yes.groupby(above["年份"]).cumsum() <= 2)
+        above.loc[yes & ~first_two, "是否规上"] = "否"
+        above.to_csv(folder / "above_size.csv", index=False)
+    elif kind == "dominant_oneoff":
+        big = (m["企业代码"] == DOMINANT) & (m["月份"] >= "2016-01")
+        m.loc[big, "税收(万元)"] = (m.loc[big, "税收(万元)"] * 250).round(1)
+        who, when, amount = ONE_OFF
+        once = (m["企业代码"] == who) & (m["月份"] == when)
+        assert once.sum() == 1
+        m.loc[once, "税收(万元)"] = m.loc[once, "税收(万元)"] + amount
+    elif kind == "midyear":
+        m = m[m["月份"] >= "2015-07"]
+    else:
+        raise ValueError(kind)
+    m.to_csv(folder / MONTHLY, index=False)
+    ents.to_csv(folder / "enterprises.csv", index=False)
+    return folder
+
+
+def share_batch(data: Path, year: int, out: Path) -> Path:
+    """``parkanalysis batch --share`` of one year, every format; the folder written."""
+    done = subprocess.run(
+        [sys.executable, "-m", "parkanalysis.cli", "batch", "--data", str(data),
+         "--year", str(year), "--share", "--out", str(out), "--format", "html,docx,pdf",
+         "--quiet", "--workers", "2"],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    return out
