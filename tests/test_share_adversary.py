@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversary import HAZARD, Attack, Fact, month
+from tests.adversary import HAZARD, Attack, Fact, month, page_facts
 from tests.adversary_data import SAMPLE, share_batches
 from tests.adversary_truth import assert_holds, judge
 
@@ -198,3 +198,17 @@ def test_a_page_that_prints_a_withheld_figure_is_caught(synthetic, tmp_path):
                 assert verdict.shown_sensitive or verdict.pinned, verdict.summary()
                 return
     pytest.fail("no page withholds a sensitive 本期 figure: nothing to break")
+
+
+def test_a_period_label_broken_at_its_hyphen_in_a_pdf_is_read_whole():
+    """pdftotext's reading order turned 「增速比1-」 + 「7月」 (a line end) into 「17月」, read as
+    month 17 — May of the next year — with the 1-7月 growth (1+g = 7.31 against 1.19)."""
+    from tests.adversary import Page, norm, pdf_lines, span_of
+
+    assert span_of("17月", 2015) is None and span_of("1-13月", 2015) is None
+    assert span_of("1-7月", 2015) == (month(2015, 1), month(2015, 7))
+    raw = "园区2015年1-8月经济运行情况报告\n报告期:2015年1-8月\n"
+    raw += "工业总产值增速比1-\n7月加快2.0个百分点。"
+    page = Page(Path("p.pdf"), norm(pdf_lines(raw)))
+    [points] = [f for f in page_facts(page) if f.kind == "points"]
+    assert points.other == (month(2015, 1), month(2015, 7)) and points.lo == 2.0
