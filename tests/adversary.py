@@ -6,8 +6,9 @@ is summed from the raw data files with pandas.
 
 **Reading** (:func:`read_folder`): every ``*.html`` (visible text and tables; scripts, styles
 and embedded pictures removed), ``*.docx`` (``word/document.xml`` paragraphs and tables) and
-``*.pdf`` (``pdftotext``) of a folder — never a ``*.cells.json``. The charts are PNG pictures
-whose HTML carries no data (only their titles), so no chart value is read.
+``*.pdf`` (``pdftotext -raw``: :func:`pdf_lines`) of a folder — never a ``*.cells.json``.
+The charts are PNG pictures whose HTML carries no data (only their titles), so no chart
+value is read.
 
 **Facts** (:func:`page_facts`), each with its meaning — park, measure, span of months, unit:
 
@@ -101,9 +102,10 @@ def span_of(label: str, year: int) -> tuple[int, int] | None:
     """``1-5月`` / ``上半年`` / ``第二季度`` / ``二季度`` / ``5月`` / ``全年`` → (first, last)."""
     label = label.strip()
     if m := re.fullmatch(r"(\d{1,2})-(\d{1,2})月", label):
-        return month(year, int(m[1])), month(year, int(m[2]))
-    if m := re.fullmatch(r"(\d{1,2})月", label):
-        return month(year, int(m[1])), month(year, int(m[1]))
+        first, last = int(m[1]), int(m[2])
+        return (month(year, first), month(year, last)) if 1 <= first <= last <= 12 else None
+    if m := re.fullmatch(r"(\d{1,2})月", label):  # 「17月」 is a misread, never a month
+        return (month(year, int(m[1])),) * 2 if 1 <= int(m[1]) <= 12 else None
     if m := re.fullmatch(r"第?([一二三四])季度", label):
         q = CN_Q[m[1]]
         return month(year, 3 * q - 2), month(year, 3 * q)
@@ -172,11 +174,26 @@ def read_docx(path: Path) -> Page:
     return Page(path, norm(" ".join(paragraphs)), tables)
 
 
+def pdf_lines(raw: str) -> str:
+    r"""``pdftotext -raw`` text with a period label broken at its hyphen made whole again.
+
+    Reading-order mode (pdftotext's default) joins a line ending in 「1-」 with the next
+    line's 「7月」 by dropping the hyphen: 「增速比1-7月」 became 「增速比17月」, month 17,
+    read as May of the next year (the 1-7月 growth of 2015 against a 2014 that starts in
+    July, 1+g = 7.31, checked against 2016-05). Raw mode keeps the hyphen and the line end;
+    only a line end between 「N-」 and a digit is removed.
+
+    >>> pdf_lines("增速比1-\n7月加快0.1个百分\n点")
+    '增速比1-7月加快0.1个百分\n点'
+    """
+    return re.sub(r"(?<=\d-)\n(?=\d)", "", raw)
+
+
 def read_pdf(path: Path) -> Page:
     tool = shutil.which("pdftotext")
     assert tool, "pdftotext (poppler-utils) reads the PDF pages"
-    out = subprocess.run([tool, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
-    text = out.stdout.decode("utf-8")
+    command = [tool, "-raw", "-enc", "UTF-8", str(path), "-"]
+    text = pdf_lines(subprocess.run(command, capture_output=True, check=True).stdout.decode())
     layout = subprocess.run(
         [tool, "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
     ).stdout.decode("utf-8")

@@ -279,7 +279,9 @@ def judge(folders: list[Path], data: Path, *, p_percent: float | None = None) ->
     facts = [fact for page in pages for fact in page_facts(page)]
     verdict = Verdict(pages=len(pages), facts=len(facts))
     _check_pdf(pages, verdict)
-    attack = Attack(facts)
+    # the parks share no unknown: one programme per park solves the same problem, smaller
+    parks = sorted({f.park for f in facts})
+    attacks = {park: Attack([f for f in facts if f.park == park]) for park in parks}
     tol = 1e-6
     for f in facts:  # the adversary's reading agrees with the truth, or it reads wrongly
         if f.kind in ("level", "subset"):
@@ -296,7 +298,8 @@ def judge(folders: list[Path], data: Path, *, p_percent: float | None = None) ->
                     f"{f.page}: {label(f.park, measure, f.a, f.b)} = {x:,.1f} "
                     f"from {int((c != 0).sum())} enterprises"
                 )
-    for (park, measure, a, b), (lo, hi) in attack.growth.items():
+    growth = {k: v for attack in attacks.values() for k, v in attack.growth.items()}
+    for (park, measure, a, b), (lo, hi) in growth.items():
         e, x = truth.scope(park, measure, a, b)
         v, last = (
             truth.value(park, measure, a, b),
@@ -308,17 +311,18 @@ def judge(folders: list[Path], data: Path, *, p_percent: float | None = None) ->
                 f"同比 {label(park, measure, a, b)}: "
                 f"printed 1+g in [{lo:.5f}, {hi:.5f}], data {s / s0:.5f}"
             )
-    targets: dict[str, tuple[dict[int, float], float]] = {}
+    targets: dict[str, tuple[str, dict[int, float], float]] = {}  # name → (park, cell, truth)
 
-    def target(name: str, coeffs: dict[int, float], c: pd.Series, force: bool = False) -> None:
+    def target(
+        park: str, name: str, coeffs: dict[int, float], c: pd.Series, force: bool = False
+    ) -> None:
         x, sensitive = float(c.sum()), truth.sensitive(c)
         if abs(x) > 1e-9 and (force or sensitive):
-            targets[name] = (coeffs, x)
+            targets[name] = (park, coeffs, x)
             if sensitive:
                 primary.add(name)
 
     primary: set[str] = set()
-    parks = {f.park for f in facts}
     years = {ym(f.b)[0] for f in facts if f.kind == "level"}
     categories = sorted(set(truth.hazards["category"]))
     measures = [*FLOWS, "above_output", "above_value_added", "employees", HAZARD, "hazards_major",
@@ -331,11 +335,14 @@ def judge(folders: list[Path], data: Path, *, p_percent: float | None = None) ->
             for a, b in report_spans(year, last):
                 for measure in measures:
                     c = truth.contributions(park, measure, a, b)
-                    target(label(park, measure, a, b), attack.cell(park, measure, a, b), c)
+                    cell = attacks[park].cell(park, measure, a, b)
+                    target(park, label(park, measure, a, b), cell, c)
     for f in facts:
+        attack = attacks[f.park]
         if f.kind == "withheld" and f.measure != "relocation_land":
             c = truth.contributions(f.park, f.measure, f.a, f.b)
             target(
+                f.park,
                 label(f.park, f.measure, f.a, f.b) + " (withheld)",
                 attack.cell(f.park, f.measure, f.a, f.b),
                 c,
@@ -346,21 +353,24 @@ def judge(folders: list[Path], data: Path, *, p_percent: float | None = None) ->
             whole = attack.cell(f.park, f.measure, f.a, f.b)
             c_all = truth.contributions(f.park, f.measure, f.a, f.b)
             c_sub = truth.contributions(f.park, str(f.other), f.a, f.b)
-            target(label(f.park, str(f.other), f.a, f.b), sub, c_sub)
+            target(f.park, label(f.park, str(f.other), f.a, f.b), sub, c_sub)
             rest = c_all[~c_all.index.isin(c_sub.index)]
             outside = label(f.park, f.measure + " outside the subset", f.a, f.b)
-            target(outside, Attack.comb((1, whole), (-1, sub)), rest)
-            target(label(f.park, f.measure, f.a, f.b), whole, c_all)
-    for park, measure, a, b in attack.growth:
+            target(f.park, outside, Attack.comb((1, whole), (-1, sub)), rest)
+            target(f.park, label(f.park, f.measure, f.a, f.b), whole, c_all)
+    for park, measure, a, b in growth:
         e, x = truth.scope(park, measure, a, b)
-        ev, xv, _, _ = attack.entrants(park, measure, a, b)
-        target(label(park, measure, a, b) + " entrants", ev, e)
-        target(label(park, measure, a, b) + " leavers (last year)", xv, x)
+        ev, xv, _, _ = attacks[park].entrants(park, measure, a, b)
+        target(park, label(park, measure, a, b) + " entrants", ev, e)
+        target(park, label(park, measure, a, b) + " leavers (last year)", xv, x)
     verdict.targets = len(targets)
-    band = {k: (x, p * abs(x)) for k, (_, x) in targets.items()}
-    found = attack.bounds({k: v[0] for k, v in targets.items()}, band)
+    found: dict[str, tuple[float, float]] = {}
+    for park, attack in attacks.items():
+        mine = {k: v for k, v in targets.items() if v[0] == park}
+        band = {k: (x, p * abs(x)) for k, (_, _, x) in mine.items()}
+        found |= attack.bounds({k: v[1] for k, v in mine.items()}, band)
     for name, (lo, hi) in found.items():
-        x = targets[name][1]
+        x = targets[name][2]
         band = p * abs(x)
         item = Finding(name + (" [sensitive]" if name in primary else ""), x, lo, hi)
         verdict.all.append(item)

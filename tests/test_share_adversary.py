@@ -19,6 +19,7 @@ swapped, both years of sidecars in one folder), and the attacker's teeth on gene
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -26,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversary import HAZARD, Attack, Fact, month
-from tests.adversary_data import SAMPLE, share_batch
+from tests.adversary import HAZARD, Attack, Fact, month, page_facts
+from tests.adversary_data import SAMPLE, share_batches
 from tests.adversary_truth import assert_holds, judge
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def sample_batches(tmp_path_factory) -> dict[int, Path]:
     base = tmp_path_factory.mktemp("sample_share")
-    return {y: share_batch(SAMPLE, y, base / str(y)) for y in (2015, 2016)}
+    return share_batches(SAMPLE, (2015, 2016), base)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def synthetic(tmp_path_factory) -> tuple[Path, dict[int, Path]]:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return data, {y: share_batch(data, y, base / str(y)) for y in (2015, 2016)}
+    return data, share_batches(data, (2015, 2016), base)
 
 
 def test_the_sample_2015_and_2016_together_hold(sample_batches):
@@ -90,37 +91,29 @@ def test_both_years_in_one_folder_pass_the_audit(sample_batches, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("intruder", ["index.html", "monthly_stats.csv", "park.yaml"])
-def test_an_internal_index_or_a_data_file_in_the_folder(sample_batches, tmp_path, intruder):
+def test_every_tampering_class_in_one_folder_is_named(sample_batches, tmp_path):
+    """An internal index, two data files, a copy of a page under another name and two PDFs
+    swapped, together in one folder (one audit run: each is its own finding, named)."""
     folder = _folder(sample_batches, tmp_path)
-    if intruder == "index.html":  # the internal index the batch writes beside internal copies
-        (folder / intruder).write_text(
-            "<html><body>内部索引 3126.0</body></html>", encoding="utf-8"
-        )
-    else:
+    # the internal index the batch writes beside internal copies
+    (folder / "index.html").write_text(
+        "<html><body>内部索引 3126.0</body></html>", encoding="utf-8"
+    )
+    for intruder in ("monthly_stats.csv", "park.yaml"):
         shutil.copy(SAMPLE / intruder, folder / intruder)
-    done = _audit(folder)
-    assert done.returncode == 1 and intruder in done.stdout, done.stdout + done.stderr
-
-
-def test_a_share_page_copied_under_another_name(sample_batches, tmp_path):
-    folder = _folder(sample_batches, tmp_path)
     page = next(p for p in folder.glob("*.html") if "1-5月" in p.name)
     copy = folder / page.name.replace(".html", " - 副本.html")
     shutil.copy(page, copy)
-    done = _audit(folder)
-    assert done.returncode == 1 and copy.name in done.stdout, done.stdout
-
-
-def test_two_pdfs_swapped(sample_batches, tmp_path):
-    folder = _folder(sample_batches, tmp_path)
     a = next(p for p in folder.glob("*.pdf") if "1-2月" in p.name)
     b = next(p for p in folder.glob("*.pdf") if "上半年" in p.name)
     a_bytes, b_bytes = a.read_bytes(), b.read_bytes()
     a.write_bytes(b_bytes)
     b.write_bytes(a_bytes)
     done = _audit(folder)
-    assert done.returncode == 1 and (a.name in done.stdout or b.name in done.stdout), done.stdout
+    assert done.returncode == 1, done.stdout + done.stderr
+    for name in ("index.html", "monthly_stats.csv", "park.yaml", copy.name):
+        assert name in done.stdout, (name, done.stdout)
+    assert a.name in done.stdout or b.name in done.stdout, done.stdout
 
 
 def test_a_nan_or_a_truncated_sidecar_is_exit_2(sample_batches, tmp_path):
@@ -171,3 +164,51 @@ def test_the_attacker_pins_what_printed_figures_give_away():
         facts.append(Fact("level", "P", "tax", w0, w0 + 11, total - 0.5, total + 0.5))
         lo, hi = _pin(facts, ("P", "tax", w0 + 4, w0 + 4))
         assert lo >= months[4] * 0.98 and hi <= months[4] * 1.02
+
+
+def test_a_page_that_prints_a_withheld_figure_is_caught(synthetic, tmp_path):
+    """The same outsider, judge and pages with one sensitive withheld 本期 printed as its true
+    value (a protection rule broken on one page): the verdict names it."""
+    from tests.adversary import MEASURES, UNITS, WITHHELD, norm, page_meta, read_html
+    from tests.adversary_truth import Truth
+
+    data, batches = synthetic
+    truth = Truth(data)
+    folder = tmp_path / "pages"
+    shutil.copytree(batches[2016], folder)
+    for page_path in sorted(folder.glob("*.html")):
+        page = read_html(page_path)
+        meta = page_meta(page)
+        if meta is None or meta[1] != "period":
+            continue
+        park, _, a, b = meta
+        for label, measure in MEASURES.items():
+            c = truth.contributions(park, measure, a, b)
+            if not truth.sensitive(c) or c.sum() <= 0:
+                continue
+            text = page_path.read_text(encoding="utf-8")
+            cell = rf">{re.escape(label)}（(万元|亿元)）</td>\s*<td>([^<]*)</td>"
+            row = re.search(cell, text)
+            if row and WITHHELD.fullmatch(norm(row[2])):
+                value = f"{c.sum() / UNITS[row[1]]:.{1 if row[1] == '万元' else 2}f}"
+                page_path.write_text(
+                    text[: row.start(2)] + value + text[row.end(2) :], encoding="utf-8"
+                )
+                verdict = judge([folder], data)
+                assert verdict.shown_sensitive or verdict.pinned, verdict.summary()
+                return
+    pytest.fail("no page withholds a sensitive 本期 figure: nothing to break")
+
+
+def test_a_period_label_broken_at_its_hyphen_in_a_pdf_is_read_whole():
+    """pdftotext's reading order turned 「增速比1-」 + 「7月」 (a line end) into 「17月」, read as
+    month 17 — May of the next year — with the 1-7月 growth (1+g = 7.31 against 1.19)."""
+    from tests.adversary import Page, norm, pdf_lines, span_of
+
+    assert span_of("17月", 2015) is None and span_of("1-13月", 2015) is None
+    assert span_of("1-7月", 2015) == (month(2015, 1), month(2015, 7))
+    raw = "园区2015年1-8月经济运行情况报告\n报告期:2015年1-8月\n"
+    raw += "工业总产值增速比1-\n7月加快2.0个百分点。"
+    page = Page(Path("p.pdf"), norm(pdf_lines(raw)))
+    [points] = [f for f in page_facts(page) if f.kind == "points"]
+    assert points.other == (month(2015, 1), month(2015, 7)) and points.lo == 2.0
