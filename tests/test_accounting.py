@@ -265,3 +265,27 @@ def test_a_cell_dropped_without_a_word_is_listed(root):
     assert unread == {(path.name, 7, "KN", "远处的备注")}
     messages = [f.message for f in report.warnings if f.rule == "content_not_read"]
     assert any(m.startswith("未读取的内容:工作表「2016年3月」KN7") for m in messages)
+
+
+def test_a_file_too_large_to_account_says_so(root, monkeypatch):
+    """Above the size bound a file is not accounted cell by cell, and the report says so: the
+    unread cell of the test above is then not listed, and a note names the file instead."""
+    from parkanalysis.dataset import accounting
+
+    base, _ = clean("sheets_by_code", root)
+    folder = root / "too_large"
+    shutil.copytree(base, folder)
+    path = folder / TL.LAYOUTS["sheets_by_code"][0]
+    wb = openpyxl.load_workbook(path)
+    wb["2016年3月"].cell(7, 300).value = "远处的备注"
+    wb.save(path)
+    size = path.stat().st_size
+    monkeypatch.setattr(accounting, "MAX_ACCOUNTED_BYTES", size - 1)
+    report = _validate(folder)
+    assert not [f for f in report.warnings if f.rule == "content_not_read"]
+    notes = [f for f in report.warnings if f.rule == "content_not_checked"]
+    assert [f.file for f in notes] == [path.name]
+    monkeypatch.setattr(accounting, "MAX_ACCOUNTED_BYTES", size)  # at the bound: accounted
+    report = _validate(folder)
+    assert [f.file for f in report.warnings if f.rule == "content_not_read"] == [path.name]
+    assert not [f for f in report.warnings if f.rule == "content_not_checked"]

@@ -25,10 +25,15 @@ Every other filled cell is **unread content**: one ``content_not_read`` warning 
 names the sheet, the cells (``K3:K9``, up to ten ranges) and the first value.
 ``tests/test_accounting.py`` holds the definition on the layout writer's folders with random
 extra material.
+
+A file larger than :data:`MAX_ACCOUNTED_BYTES` is not accounted cell by cell (its cells would
+cost gigabytes as Python objects); it gets one ``content_not_checked`` note instead, so the
+check's absence is said, never silent.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import io
@@ -49,6 +54,8 @@ _RANGE = re.compile(r"第(\d+)-(\d+)行")
 _TOTAL = re.compile(r"^[\u4e00-\u9fff]{0,8}(合计|小计|总计)$")
 _LETTER = re.compile(r"^([A-Z]{1,3})列")
 _MAX_RANGES = 10
+#: a table file above this size is not accounted cell by cell (a ``content_not_checked`` note)
+MAX_ACCOUNTED_BYTES = 8 * 2**20
 
 
 def _blank(v) -> bool:
@@ -124,6 +131,7 @@ def unread_content(
     files: Iterable[tuple[Path, TableSpec, Source | None]],
     used: dict[str, set[tuple[str | None, int]]],
     findings: Iterable[Finding],
+    max_bytes: int | None = None,
 ) -> list[Finding]:
     """``content_not_read`` findings for the filled cells of ``files`` that are neither used,
     named nor structure (module docstring).
@@ -132,10 +140,23 @@ def unread_content(
     (sheet None: the file's one sheet, or not known). ``findings``: what the read reported.
     """
     findings = list(findings)
+    max_bytes = MAX_ACCOUNTED_BYTES if max_bytes is None else max_bytes
     out = []
     for path, spec, source in files:
         about = [f for f in findings if f.file == path.name]
         if any(f.rule in _WHOLE_FILE and f.row is None for f in about):
+            continue
+        size = path.stat().st_size
+        if size > max_bytes:
+            out.append(
+                Finding(
+                    "info",
+                    "content_not_checked",
+                    f"文件较大({size / 2**20:.0f} MB,超过 {max_bytes / 2**20:.0f} MB),"
+                    "未逐格核对是否有未读取的内容",
+                    file=path.name,
+                )
+            )
             continue
         rows_used = used.get(path.name, set())
         lookup = header_lookup(spec)
@@ -199,6 +220,7 @@ def _unread_on_sheet(sheet, rows, rows_used, about, spec, lookup, source) -> lis
             while k in rows and k not in used and len({str(v) for v in rows[k].values()}) == 1:
                 structure.add(k)
                 k -= 1
+    heads_of = sorted(structure)
     unread = []
     for r in order:
         cells = rows[r]
@@ -211,12 +233,12 @@ def _unread_on_sheet(sheet, rows, rows_used, about, spec, lookup, source) -> lis
         if r in structure:
             continue
         if r not in used:
-            heads = [_header_above(rows, r, c, used, structure) for c in cells]
+            heads = [_header_above(rows, r, c, heads_of, structure) for c in cells]
             if not all(_names_row(h, lookup) for h in heads):  # else a row without data
                 unread.extend((r, c, v) for c, v in cells.items())
             continue
         for c, v in cells.items():
-            head = _header_above(rows, r, c, used, structure)
+            head = _header_above(rows, r, c, heads_of, structure)
             if head is not None and (
                 _header_read(head, spec, lookup, source) or norm(head) in named_headers
             ):
@@ -237,11 +259,13 @@ def _names_row(h, lookup) -> bool:
     )
 
 
-def _header_above(rows, r: int, c: int, used: set[int], structure: set[int]):
-    """The nearest filled cell of column ``c`` in the header rows above row ``r``."""
-    k = r - 1
-    while k > 0 and (k in used or k not in structure):
-        k -= 1
+def _header_above(rows, r: int, c: int, heads_of: list[int], structure: set[int]):
+    """The nearest filled cell of column ``c`` in the header rows above row ``r``
+    (``heads_of``: the structure rows, sorted)."""
+    i = bisect.bisect_left(heads_of, r)
+    if i == 0:
+        return None
+    k = heads_of[i - 1]
     while k > 0 and k in structure:
         if c in rows.get(k, {}):
             return rows[k][c]
