@@ -38,6 +38,29 @@ def in_warm_kernel() -> bool:
     return os.environ.get(WARM_KERNEL) == "1"
 
 
+def kept_in_warm_kernel(owner: Any, slot: str, frames: tuple, key: Any, compute) -> Any:
+    """``compute()``, kept on ``owner`` (a dataset) in a batch's warm kernel.
+
+    The results are kept in ``owner.__dict__[slot]`` by ``key``, each with the objects it was
+    computed from (``frames``): a hit counts only while every one of them is the very same
+    object (a frame replaced invalidates it; one changed in place is not noticed). Outside a
+    warm kernel every call computes. The caller copies what it must not share.
+
+    >>> class Owner: ...
+    >>> calls = []
+    >>> [kept_in_warm_kernel(Owner(), "_x", (), "k", lambda: calls.append(1) or len(calls))
+    ...  for _ in range(2)]  # not a warm kernel: computed each time
+    [1, 2]
+    """
+    if not in_warm_kernel():
+        return compute()
+    kept = getattr(owner, "__dict__", {}).setdefault(slot, {})
+    hit = kept.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], frames, strict=True)):
+        hit = kept[key] = (frames, compute())
+    return hit[1]
+
+
 class _Deferred(types.ModuleType):
     """Stands in for a module until one of its attributes is asked for."""
 

@@ -318,7 +318,7 @@ def _trend_points(ds: Any, p: Period, pid: str) -> dict[str, tuple[float, float]
     report's two trend charts and every report of the same year read the same tables (about
     a tenth of a period report's computing). Elsewhere every call computes them.
     """
-    from parkanalysis._startup import in_warm_kernel
+    from parkanalysis._startup import kept_in_warm_kernel
 
     def compute_points() -> dict[str, tuple[float, float]]:
         table = _table(ds, p, [pid])
@@ -327,15 +327,8 @@ def _trend_points(ds: Any, p: Period, pid: str) -> dict[str, tuple[float, float]
             points.setdefault(i, (float(v), float(y)))
         return points
 
-    if not in_warm_kernel():
-        return compute_points()
     sources = tuple(getattr(ds, name, None) for name in (*_TREND_SOURCES, "completeness"))
-    kept = getattr(ds, "__dict__", {}).setdefault("_trend_points", {})
-    key = (pid, str(p))
-    hit = kept.get(key)
-    if hit is None or any(a is not b for a, b in zip(hit[0], sources, strict=True)):
-        hit = kept[key] = (sources, compute_points())
-    return dict(hit[1])
+    return dict(kept_in_warm_kernel(ds, "_trend_points", sources, (pid, str(p)), compute_points))
 
 
 # -- the rows ----------------------------------------------------------------------

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis import forecast as _fc
-from parkanalysis._startup import in_warm_kernel
+from parkanalysis._startup import in_warm_kernel, kept_in_warm_kernel
 from parkanalysis.errors import ParameterError
 from parkanalysis.land.history import (
     complete_series,
@@ -355,22 +355,19 @@ def land_outlook_for(
     pid = one_park(ds, park)
     cutoff = resolve_as_of(ds, as_of)
     args = (horizon, confidence, seed, n_sims, window, annual_target_mu, backtest)
-    warm = in_warm_kernel()
-    if scenarios is not None or seed is None or not warm:  # what-ifs, random seeds: not kept
+    if scenarios is not None or seed is None:  # what-ifs, random seeds: not kept
         return _land_outlook(ds, pid, cutoff, scenarios, *args)
     import copy
 
-    # A dataset keeps the outlooks computed from it (a batch's period and land reports as of
-    # one month ask for the same), for as long as its frames are the ones they were computed
-    # from (a frame changed in place is not noticed: replace it); each caller gets a copy.
+    # A dataset keeps the outlooks computed from it in a batch's warm kernel (a batch's
+    # period and land reports as of one month ask for the same); each caller gets a copy.
     names = ("profile", "parcels", "relocations", "monthly", "enterprises")
     frames = tuple(getattr(ds, name, None) for name in names)
-    kept = getattr(ds, "__dict__", {}).setdefault("_land_outlooks", {})
-    key = (pid, cutoff, *args)
-    hit = kept.get(key)
-    if hit is None or any(a is not b for a, b in zip(hit[0], frames, strict=True)):
-        hit = kept[key] = (frames, _land_outlook(ds, pid, cutoff, scenarios, *args))
-    return copy.deepcopy(hit[1])
+    out = kept_in_warm_kernel(
+        ds, "_land_outlooks", frames, (pid, cutoff, *args),
+        lambda: _land_outlook(ds, pid, cutoff, scenarios, *args),
+    )  # fmt: skip
+    return out if not in_warm_kernel() else copy.deepcopy(out)
 
 
 def _land_outlook(ds, pid, cutoff, scenarios, horizon, confidence, seed, n_sims, window,
