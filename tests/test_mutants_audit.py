@@ -70,13 +70,15 @@ def reference_bounds(cells, relations):
     box = []
     for c in ids:
         cell = cells.get(c)
+        signed = cell is not None and cell.signed  # may be negative: no floor at 0
         if cell is not None and cell.status == "published" and cell.value is not None:
             if cell.step >= 1:  # a count has no rounding: printed is exact
                 box.append((cell.value, cell.value))
             else:
-                box.append((max(0.0, cell.value - cell.step / 2), cell.value + cell.step / 2))
+                low = cell.value - cell.step / 2
+                box.append((low if signed else max(0.0, low), cell.value + cell.step / 2))
         else:
-            box.append((0.0, None))
+            box.append((None if signed else 0.0, None))
     out = {}
     for c in ids:
         if c in cells and cells[c].status == "published":
@@ -85,7 +87,10 @@ def reference_bounds(cells, relations):
         goal[pos[c]] = 1.0
         lo = linprog(goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
         hi = linprog(-goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
-        low = max(0.0, lo.fun if lo.status == 0 else 0.0)
+        if c in cells and cells[c].signed:
+            low = lo.fun if lo.status == 0 else -math.inf
+        else:
+            low = max(0.0, lo.fun if lo.status == 0 else 0.0)
         high = -hi.fun if hi.status == 0 else math.inf
         if c in cells and cells[c].step >= 1:  # a withheld count: the integers inside
             low = math.ceil(low - 1e-7)
@@ -98,7 +103,8 @@ def reference_exposed(cells, relations, p_percent, truth=None):
     p = p_percent / 100
     found = set()
     for c, (lo, hi) in reference_bounds(cells, relations).items():
-        bad = hi - lo < 2 * p * hi - 1e-9 or hi - lo < 1e-6
+        # p % of the value's size: of hi for a cell ≥ 0, of the larger end for a signed one
+        bad = hi - lo < 2 * p * max(abs(lo), abs(hi)) - 1e-9 or hi - lo < 1e-6
         x = None if truth is None else truth.get(c)
         if x is not None and abs(x) > 1e-9:
             bad |= lo > x - p * abs(x) + 1e-9 or hi < x + p * abs(x) - 1e-9
@@ -335,3 +341,77 @@ def test_exposed_answers_for_the_targets_only():
     assert [e.id for e in audit_cells(cells, relations, p_percent=35)] == ["a"]
     assert exposed(cells, relations, p_percent=35, targets=["b"]) == []
     assert [e.id for e in exposed(cells, relations, p_percent=35, targets=["a"])] == ["a"]
+
+
+def residual_tables(seed):
+    """Two years of a few rows with their change ``cur = prev + r`` (r signed: a cross-span
+    residual, negative where a row shrank), totals of each column (the residuals' total R
+    signed too), amounts printed to 0.1, several cells withheld — among them residuals whose
+    interval lies wholly below 0 (cur and prev published)."""
+    rng = np.random.default_rng(2000 + seed)
+    n = int(rng.integers(3, 6))
+    prev = np.round(rng.uniform(5, 60, n), 1)
+    cur = np.round(np.clip(prev + rng.uniform(-20, 20, n), 0, None), 1)
+    cells, relations = {}, []
+
+    def add(cid, value, signed=False):
+        cells[cid] = Cell(cid, round(float(value), 1), "published", 0.1, f"{cid}标签", signed)
+
+    for i in range(n):
+        add(f"p{i}", prev[i])
+        add(f"c{i}", cur[i])
+        add(f"r{i}", cur[i] - prev[i], signed=True)
+        relations.append(Relation(f"c{i}", (f"p{i}", f"r{i}")))
+    add("PT", prev.sum())
+    add("CT", cur.sum())
+    add("RT", cur.sum() - prev.sum(), signed=True)
+    relations += [
+        Relation("PT", tuple(f"p{i}" for i in range(n))),
+        Relation("CT", tuple(f"c{i}" for i in range(n))),
+        Relation("RT", tuple(f"r{i}" for i in range(n))),
+        Relation("CT", ("PT", "RT")),
+    ]
+    ids = list(cells)
+    for cid in rng.choice(ids, int(rng.integers(3, len(ids) // 2 + 1)), replace=False):
+        cells[cid].status = "withheld"
+    for i in range(n):  # at least one residual pinned by its published row
+        if cur[i] < prev[i] - 1 and cells[f"r{i}"].status == "published":
+            cells[f"r{i}"].status = "withheld"
+            cells[f"c{i}"].status = cells[f"p{i}"].status = "published"
+            break
+    return cells, relations
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("p_percent", [5.0, 15.0, 30.0])
+def test_exposure_decisions_with_signed_residuals(seed, p_percent):
+    """Signed cells may be negative (no floor at 0), and their size is that of the larger end
+    of their interval: a shrinking row's residual r = c − p with c and p published is pinned
+    below 0 and exposed; the audit's shortcut must not take a negative seen value for proof."""
+    cells, relations = residual_tables(seed)
+    truth = {i: c.value for i, c in cells.items() if c.status != "published"}
+    want = reference_exposed(cells, relations, p_percent, truth)
+    assert {e.id for e in exposed(cells, relations, p_percent=p_percent, truth=truth)} == want
+    outsider = {
+        i: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step, c.label,
+                c.signed)
+        for i, c in cells.items()
+    }  # fmt: skip
+    blind = {e.id for e in audit_cells(cells, relations, p_percent=p_percent)}
+    assert blind == reference_exposed(outsider, relations, p_percent)
+
+
+def test_a_negative_residual_pinned_by_its_row_is_exposed():
+    """c = p + r with c = 100 and p = 110 published: r ∈ [−10.1, −9.9] (the rounding of two
+    printed figures), exposed at p = 10 % — also in the blind audit (which must keep the
+    cell signed: as a cell ≥ 0 it would make the table infeasible and look unbounded)."""
+    cells = {
+        "c": Cell("c", 100.0, "published", 0.1, "本年"),
+        "p": Cell("p", 110.0, "published", 0.1, "上年"),
+        "r": Cell("r", -10.0, "withheld", 0.1, "变动", signed=True),
+    }
+    rel = [Relation("c", ("p", "r"))]
+    lo, hi = bounds(cells, rel)["r"]
+    assert (lo, hi) == pytest.approx((-10.1, -9.9), abs=1e-9)
+    assert [e.id for e in audit_cells(cells, rel, p_percent=10)] == ["r"]
+    assert [e.id for e in exposed(cells, rel, p_percent=10, truth={"r": -10.0})] == ["r"]
