@@ -419,3 +419,28 @@ def test_a_negative_residual_pinned_by_its_row_is_exposed():
     assert (lo, hi) == pytest.approx((-10.1, -9.9), abs=1e-9)
     assert [e.id for e in audit_cells(cells, rel, p_percent=10)] == ["r"]
     assert [e.id for e in exposed(cells, rel, p_percent=10, truth={"r": -10.0})] == ["r"]
+
+
+def test_components_without_withheld_cells_do_not_stop_the_audit():
+    """Tables are solved one connected component at a time; a wholly published table (here
+    the first in order) has nothing to solve, and the tables after it are still audited."""
+    cells = {
+        cid: Cell(cid, v, "published", 1.0, cid)
+        for cid, v in {"a_t": 30.0, "a_1": 10.0, "a_2": 20.0, "z_t": 50.0, "z_2": 15.0}.items()
+    }
+    cells["z_1"] = Cell("z_1", 35.0, "withheld", 1.0, "乙一")
+    rel = [Relation("a_t", ("a_1", "a_2")), Relation("z_t", ("z_1", "z_2"))]
+    assert bounds(cells, rel) == {"z_1": (35, 35)}
+    assert [(e.id, e.label) for e in audit_cells(cells, rel, p_percent=10)] == [("z_1", "乙一")]
+
+
+def test_a_target_named_only_by_a_relation_is_reported_by_its_id():
+    """A cell the table does not hold (named by a relation only) is unknown to the outsider
+    too; asked for, its finding is named by its id."""
+    cells = {
+        "t": Cell("t", 100.0, "published", 1.0, "合计"),
+        "a": Cell("a", 60.0, "published", 1.0),
+    }
+    rel = [Relation("t", ("a", "y"))]
+    (found,) = exposed(cells, rel, p_percent=10, targets=["y"])
+    assert (found.id, found.label, found.lo, found.hi) == ("y", "y", 40.0, 40.0)
