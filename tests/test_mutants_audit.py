@@ -444,3 +444,19 @@ def test_a_target_named_only_by_a_relation_is_reported_by_its_id():
     rel = [Relation("t", ("a", "y"))]
     (found,) = exposed(cells, rel, p_percent=10, targets=["y"])
     assert (found.id, found.label, found.lo, found.hi) == ("y", "y", 40.0, 40.0)
+
+
+@pytest.mark.parametrize("p_percent", [10.0, 25.0, 30.0])
+def test_a_withheld_count_is_tightened_to_the_integers_inside(p_percent):
+    """A band relation (a rounded coefficient) leaves a withheld count c in [1.5, 3.5] as an
+    LP; the outsider knows it is a whole number, so in {2, 3}: exposed at p = 25 % (width 1 <
+    2·0.25·3), not at 10 % — where the LP's interval alone would say protected at 25 % too."""
+    cells = {
+        "t": Cell("t", 5.0, "published", 1.0, "合计"),
+        "c": Cell("c", 3.0, "withheld", 1.0, "家数"),
+    }
+    rel = [Relation("t", ("c",), (2.0,), -2.0, 2.0)]
+    assert bounds(cells, rel) == {"c": (2, 3)}
+    want = {"c"} if 2 * p_percent / 100 * 3 > 1 else set()
+    assert {e.id for e in audit_cells(cells, rel, p_percent=p_percent)} == want
+    assert {e.id for e in exposed(cells, rel, p_percent=p_percent, truth={"c": 3.0})} >= want
