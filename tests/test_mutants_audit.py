@@ -70,13 +70,15 @@ def reference_bounds(cells, relations):
     box = []
     for c in ids:
         cell = cells.get(c)
+        signed = cell is not None and cell.signed  # may be negative: no floor at 0
         if cell is not None and cell.status == "published" and cell.value is not None:
             if cell.step >= 1:  # a count has no rounding: printed is exact
                 box.append((cell.value, cell.value))
             else:
-                box.append((max(0.0, cell.value - cell.step / 2), cell.value + cell.step / 2))
+                low = cell.value - cell.step / 2
+                box.append((low if signed else max(0.0, low), cell.value + cell.step / 2))
         else:
-            box.append((0.0, None))
+            box.append((None if signed else 0.0, None))
     out = {}
     for c in ids:
         if c in cells and cells[c].status == "published":
@@ -85,7 +87,10 @@ def reference_bounds(cells, relations):
         goal[pos[c]] = 1.0
         lo = linprog(goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
         hi = linprog(-goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
-        low = max(0.0, lo.fun if lo.status == 0 else 0.0)
+        if c in cells and cells[c].signed:
+            low = lo.fun if lo.status == 0 else -math.inf
+        else:
+            low = max(0.0, lo.fun if lo.status == 0 else 0.0)
         high = -hi.fun if hi.status == 0 else math.inf
         if c in cells and cells[c].step >= 1:  # a withheld count: the integers inside
             low = math.ceil(low - 1e-7)
@@ -98,7 +103,8 @@ def reference_exposed(cells, relations, p_percent, truth=None):
     p = p_percent / 100
     found = set()
     for c, (lo, hi) in reference_bounds(cells, relations).items():
-        bad = hi - lo < 2 * p * hi - 1e-9 or hi - lo < 1e-6
+        # p % of the value's size: of hi for a cell ≥ 0, of the larger end for a signed one
+        bad = hi - lo < 2 * p * max(abs(lo), abs(hi)) - 1e-9 or hi - lo < 1e-6
         x = None if truth is None else truth.get(c)
         if x is not None and abs(x) > 1e-9:
             bad |= lo > x - p * abs(x) + 1e-9 or hi < x + p * abs(x) - 1e-9
@@ -298,9 +304,13 @@ def by_definition(intervals, p_percent, truth=None):
 
 # a ∈ [40, 100]: width 60 = 2p·100 at p = 30 %; the office check on a at p = 25 %: lo 40 ≤
 # 0.75·x from x = 53⅓; on b ∈ [0, 60] at p = 25 %: hi 60 ≥ 1.25·x up to x = 48
-# (at p = 20 % and x = 50 both checks are exact ties: lo 40 = 0.8·50, hi 60 = 1.2·50, protected)
+# (at p = 20 % and x = 50 both checks are exact ties: lo 40 = 0.8·50, hi 60 = 1.2·50, protected);
+# within the audit's margin (10⁻⁴ of the interval's end) of the office check's edges: at p =
+# 25 % a = 53.33 has lo 40 > 0.75·53.33 = 39.9975 (exposed), b = 100 − 51.996 = 48.004 has
+# hi 60 < 1.25·48.004 = 60.005 (exposed), which a shortcut with its margin on the wrong side
+# of either edge would pass as protected
 @pytest.mark.parametrize("p_percent", [20.0, 25.0, 29.9, 30.0, 30.2, 35.0])
-@pytest.mark.parametrize("a_true", [50.0, 53.0, 54.0, 70.0])
+@pytest.mark.parametrize("a_true", [50.0, 51.996, 53.0, 53.33, 54.0, 70.0])
 def test_exposure_at_the_edges_of_the_protection_interval(p_percent, a_true):
     cells, relations, intervals = nested_counts()
     truth = {"a": a_true, "a2": a_true - 40.0, "b": 100.0 - a_true}
@@ -335,3 +345,118 @@ def test_exposed_answers_for_the_targets_only():
     assert [e.id for e in audit_cells(cells, relations, p_percent=35)] == ["a"]
     assert exposed(cells, relations, p_percent=35, targets=["b"]) == []
     assert [e.id for e in exposed(cells, relations, p_percent=35, targets=["a"])] == ["a"]
+
+
+def residual_tables(seed):
+    """Two years of a few rows with their change ``cur = prev + r`` (r signed: a cross-span
+    residual, negative where a row shrank), totals of each column (the residuals' total R
+    signed too), amounts printed to 0.1, several cells withheld — among them residuals whose
+    interval lies wholly below 0 (cur and prev published)."""
+    rng = np.random.default_rng(2000 + seed)
+    n = int(rng.integers(3, 6))
+    prev = np.round(rng.uniform(5, 60, n), 1)
+    cur = np.round(np.clip(prev + rng.uniform(-20, 20, n), 0, None), 1)
+    cells, relations = {}, []
+
+    def add(cid, value, signed=False):
+        cells[cid] = Cell(cid, round(float(value), 1), "published", 0.1, f"{cid}标签", signed)
+
+    for i in range(n):
+        add(f"p{i}", prev[i])
+        add(f"c{i}", cur[i])
+        add(f"r{i}", cur[i] - prev[i], signed=True)
+        relations.append(Relation(f"c{i}", (f"p{i}", f"r{i}")))
+    add("PT", prev.sum())
+    add("CT", cur.sum())
+    add("RT", cur.sum() - prev.sum(), signed=True)
+    relations += [
+        Relation("PT", tuple(f"p{i}" for i in range(n))),
+        Relation("CT", tuple(f"c{i}" for i in range(n))),
+        Relation("RT", tuple(f"r{i}" for i in range(n))),
+        Relation("CT", ("PT", "RT")),
+    ]
+    ids = list(cells)
+    for cid in rng.choice(ids, int(rng.integers(3, len(ids) // 2 + 1)), replace=False):
+        cells[cid].status = "withheld"
+    for i in range(n):  # at least one residual pinned by its published row
+        if cur[i] < prev[i] - 1 and cells[f"r{i}"].status == "published":
+            cells[f"r{i}"].status = "withheld"
+            cells[f"c{i}"].status = cells[f"p{i}"].status = "published"
+            break
+    return cells, relations
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("p_percent", [5.0, 15.0, 30.0])
+def test_exposure_decisions_with_signed_residuals(seed, p_percent):
+    """Signed cells may be negative (no floor at 0), and their size is that of the larger end
+    of their interval: a shrinking row's residual r = c − p with c and p published is pinned
+    below 0 and exposed; the audit's shortcut must not take a negative seen value for proof."""
+    cells, relations = residual_tables(seed)
+    truth = {i: c.value for i, c in cells.items() if c.status != "published"}
+    want = reference_exposed(cells, relations, p_percent, truth)
+    assert {e.id for e in exposed(cells, relations, p_percent=p_percent, truth=truth)} == want
+    outsider = {
+        i: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step, c.label,
+                c.signed)
+        for i, c in cells.items()
+    }  # fmt: skip
+    blind = {e.id for e in audit_cells(cells, relations, p_percent=p_percent)}
+    assert blind == reference_exposed(outsider, relations, p_percent)
+
+
+def test_a_negative_residual_pinned_by_its_row_is_exposed():
+    """c = p + r with c = 100 and p = 110 published: r ∈ [−10.1, −9.9] (the rounding of two
+    printed figures), exposed at p = 10 % — also in the blind audit (which must keep the
+    cell signed: as a cell ≥ 0 it would make the table infeasible and look unbounded)."""
+    cells = {
+        "c": Cell("c", 100.0, "published", 0.1, "本年"),
+        "p": Cell("p", 110.0, "published", 0.1, "上年"),
+        "r": Cell("r", -10.0, "withheld", 0.1, "变动", signed=True),
+    }
+    rel = [Relation("c", ("p", "r"))]
+    lo, hi = bounds(cells, rel)["r"]
+    assert (lo, hi) == pytest.approx((-10.1, -9.9), abs=1e-9)
+    assert [e.id for e in audit_cells(cells, rel, p_percent=10)] == ["r"]
+    assert [e.id for e in exposed(cells, rel, p_percent=10, truth={"r": -10.0})] == ["r"]
+
+
+def test_components_without_withheld_cells_do_not_stop_the_audit():
+    """Tables are solved one connected component at a time; a wholly published table (here
+    the first in order) has nothing to solve, and the tables after it are still audited."""
+    cells = {
+        cid: Cell(cid, v, "published", 1.0, cid)
+        for cid, v in {"a_t": 30.0, "a_1": 10.0, "a_2": 20.0, "z_t": 50.0, "z_2": 15.0}.items()
+    }
+    cells["z_1"] = Cell("z_1", 35.0, "withheld", 1.0, "乙一")
+    rel = [Relation("a_t", ("a_1", "a_2")), Relation("z_t", ("z_1", "z_2"))]
+    assert bounds(cells, rel) == {"z_1": (35, 35)}
+    assert [(e.id, e.label) for e in audit_cells(cells, rel, p_percent=10)] == [("z_1", "乙一")]
+
+
+def test_a_target_named_only_by_a_relation_is_reported_by_its_id():
+    """A cell the table does not hold (named by a relation only) is unknown to the outsider
+    too; asked for, its finding is named by its id."""
+    cells = {
+        "t": Cell("t", 100.0, "published", 1.0, "合计"),
+        "a": Cell("a", 60.0, "published", 1.0),
+    }
+    rel = [Relation("t", ("a", "y"))]
+    (found,) = exposed(cells, rel, p_percent=10, targets=["y"])
+    assert (found.id, found.label, found.lo, found.hi) == ("y", "y", 40.0, 40.0)
+
+
+@pytest.mark.parametrize("p_percent", [10.0, 25.0, 30.0])
+def test_a_withheld_count_is_tightened_to_the_integers_inside(p_percent):
+    """A band relation (a rounded coefficient) leaves a withheld count c in [1.5, 3.5] as an
+    LP; the outsider knows it is a whole number, so in {2, 3}: exposed at p = 25 % (width 1 <
+    2·0.25·3), not at 10 % — where the LP's interval alone would say protected at 25 % too."""
+    cells = {
+        "t": Cell("t", 5.0, "published", 1.0, "合计"),
+        "c": Cell("c", 3.0, "withheld", 1.0, "家数"),
+    }
+    rel = [Relation("t", ("c",), (2.0,), -2.0, 2.0)]
+    assert bounds(cells, rel) == {"c": (2, 3)}
+    want = {"c"} if 2 * p_percent / 100 * 3 > 1 else set()
+    assert {e.id for e in audit_cells(cells, rel, p_percent=p_percent)} == want
+    assert {e.id for e in exposed(cells, rel, p_percent=p_percent, truth={"c": 3.0})} >= want

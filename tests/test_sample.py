@@ -334,6 +334,21 @@ def test_synthetic_shape_and_determinism(tmp_path):
     assert len(e) == 2 * 7 and e.groupby("park_id")["name"].nunique().eq(7).all()
 
 
+@pytest.mark.parametrize("seed", [0, 7, 11])
+def test_synthetic_buildings_fit_their_parcels_in_square_metres(tmp_path, seed):
+    """The generator draws 容积率 0.8-1.5 and 建筑密度 0.35-0.55 over a parcel's area in
+    平方米 (1 亩 = 10000/15 平方米, via ``units``); figures rounded to 10 平方米."""
+    sample.write_synthetic(tmp_path, parks=2, enterprises=25, years=1, seed=seed)
+    p = pd.read_csv(tmp_path / "parcels.csv")
+    built = p[p["floor_area_m2"].notna()]
+    assert len(built) >= 10
+    m2 = built["area"] * 10000 / 15
+    slack = 5 / m2  # the 10 平方米 rounding
+    ratio, density = built["floor_area_m2"] / m2, built["footprint_m2"] / m2
+    assert ratio.between(0.8 - slack, 1.5 + slack).all(), ratio.describe()
+    assert density.between(0.35 - slack, 0.55 + slack).all(), density.describe()
+
+
 def test_synthetic_rejects_bad_arguments(tmp_path):
     with pytest.raises(ParameterError):
         sample.write_synthetic(tmp_path / "x", parks=0)

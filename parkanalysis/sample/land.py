@@ -13,6 +13,7 @@ import numpy as np
 
 from parkanalysis.sample.enterprises import Ent
 from parkanalysis.sample.formats import rand_date, to_tenths
+from parkanalysis.units import convert
 
 #: Yearly land supply (亩) of the usable land, from the park's first supply in 2006.
 SUPPLY_BY_YEAR = {
@@ -251,7 +252,7 @@ def build_land(rng: np.random.Generator, ents: list[Ent]) -> list[_Parcel]:
 
 
 def _built(rng, p: _Parcel, *, ratio, density, invest) -> None:
-    m2 = p.area / 10 * 10000 / 15
+    m2 = convert(p.area / 10, "亩", "平方米")  # p.area: tenths of 亩
     p.construction = "已建成"
     p.floor_area = round(m2 * rng.uniform(*ratio) / 10) * 10
     p.footprint = round(m2 * rng.uniform(*density) / 10) * 10

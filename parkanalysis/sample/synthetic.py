@@ -21,6 +21,7 @@ from parkanalysis.sample.formats import month_index, month_text
 from parkanalysis.sample.output import MARKER, df_writer, text_writer, write_folder
 from parkanalysis.sample.park import SEASON
 from parkanalysis.sample.safety import HAZARD_CATEGORIES, HAZARD_WEIGHTS
+from parkanalysis.units import convert
 
 _PLACES = (
     "城东",
@@ -295,7 +296,7 @@ def write_synthetic(
     l_park = li // E
     l_num = np.concatenate([np.arange(c) for c in np.bincount(l_park, minlength=P)]) + 1
     sup_date = entry[li] + rng.integers(0, 30, len(li)).astype("timedelta64[D]")
-    m2 = area * 10000 / 15
+    m2 = convert(area, "亩", "平方米")
     land = pd.DataFrame(
         {
             "park_id": park_ids[l_park],

@@ -170,7 +170,8 @@ def _solve(
             c = cells.get(n)
             if c is not None and c.status == "published" and c.value is not None:
                 half = 0.0 if c.integer else c.step / 2
-                box.append((max(0.0, c.value - half), c.value + half))
+                low = c.value - half
+                box.append((low if c.signed else max(0.0, low), c.value + half))
             else:
                 box.append((None if c is not None and c.signed else 0.0, None))
         rels = tuple(r for r in relations if r.total in group)
@@ -384,9 +385,13 @@ def exposed(
 def audit_cells(
     cells: Mapping[str, Cell], relations: Iterable[Relation], *, p_percent: float
 ) -> list[Exposure]:
-    """The outsider's audit: every withheld cell, true values unknown."""
+    """The outsider's audit: every withheld cell, true values unknown (a signed cell stays
+    signed: as a cell ≥ 0 a negative residual would make its component infeasible, and every
+    cell of it look unbounded)."""
     blind = {
-        i: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step, c.label)
+        i: Cell(
+            c.id, c.value if c.status == "published" else None, c.status, c.step, c.label, c.signed
+        )
         for i, c in cells.items()
     }
     return exposed(blind, relations, p_percent=p_percent)
