@@ -141,7 +141,9 @@ def dataset_digest(ds) -> str | None:
     """
     import pandas as pd
 
-    frames = sorted((k, v) for k, v in vars(ds).items() if isinstance(v, pd.DataFrame))
+    # the frames the class declares (results a computation keeps on the dataset are not data)
+    declared = getattr(type(ds), "__annotations__", None) or vars(ds)
+    frames = sorted((k, v) for k in declared if isinstance(v := getattr(ds, k, None), pd.DataFrame))
     ids = tuple((k, id(v)) for k, v in frames)
     memo = ds.__dict__.get("_share_store_digest")
     if (
