@@ -70,10 +70,11 @@ def build(kind: str, folder: Path) -> Path:
 def start_batch(data: Path, year: int, out: Path) -> tuple[Path, subprocess.Popen]:
     """Start ``parkanalysis batch --share`` of one year, every format, as a user runs it.
 
-    One worker per batch: each batch process builds the park's linked share table (of its
-    year and every earlier one) in its worker and again in the worker's kernel, so a second
-    worker repeats that build (about 40 % of a sample batch's CPU time) without adding a
-    page; batches run side by side as separate processes instead (:func:`finish_batches`).
+    One worker per batch; batches run side by side as separate processes instead
+    (:func:`finish_batches`). Every process of the run reads the park's linked share tables
+    (its year and every earlier one) from the run's store (tests/conftest.py,
+    :mod:`parkanalysis.share.store`): the 2015 and 2016 batches of one dataset build each
+    year's table once between them, not once in each worker and again in each kernel.
     """
     command = [sys.executable, "-m", "parkanalysis.cli", "batch", "--data", str(data),
                "--year", str(year), "--share", "--out", str(out), "--format", "html,docx,pdf",

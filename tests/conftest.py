@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from hypothesis import settings
 
 from parkanalysis._startup import defer_iri_grammar
 from parkanalysis.render import KernelSession, render_report
+from parkanalysis.share.store import STORE_ENV
 from tests.helpers import IN_CI, require_chromium, required
 
 defer_iri_grammar()  # test processes start as the CLI's do (see parkanalysis._startup)
@@ -228,7 +230,21 @@ def pytest_configure(config):
     Each test that needs one fails on its own too (tests/helpers.py); this names them all at
     once, before minutes of other tests, when ``pytest`` is run directly rather than by
     ``make test`` (whose bootstrap installs them). Checked once, in the controlling process.
+
+    Also, in the controlling process, one store of protected share tables for the run
+    (:mod:`parkanalysis.share.store`): every test process, CLI run, batch worker and kernel
+    the run starts inherits it, so a park-year's table (the sample's 2012…2016 chain: about
+    40 CPU-s per process) is built once for the run rather than in every process that prints
+    a share page. Its entries are keyed on the data's content, the park, the year and the
+    package's source, so a test's own dataset, setting or mutated source builds its own;
+    tests/test_share_store.py proves that a stored table is the one that would be built.
     """
+    # mutmut switches a function's code at run time (MUTANT_UNDER_TEST), not in the source
+    # the key hashes: each mutant's run gets a store of its own, never an inherited one
+    fresh = not os.environ.get(STORE_ENV) or os.environ.get("MUTANT_UNDER_TEST")
+    if not hasattr(config, "workerinput") and fresh:
+        os.environ[STORE_ENV] = tempfile.mkdtemp(prefix="parkanalysis-test-share-tables-")
+        config.share_store = os.environ[STORE_ENV]
     if IN_CI and not hasattr(config, "workerinput"):
         lacking = required()
         if lacking:
@@ -237,6 +253,15 @@ def pytest_configure(config):
                 "(`make test` installs the system packages when run as root):\n  - "
                 + "\n  - ".join(lacking)
             )
+
+
+def pytest_unconfigure(config):
+    """Remove the run's store of share tables (made by :func:`pytest_configure`)."""
+    folder = getattr(config, "share_store", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get(STORE_ENV) == folder:
+            del os.environ[STORE_ENV]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -21,6 +21,7 @@ Layout, in the recipe's order::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -202,49 +203,61 @@ def run_batch(
     # workers only for the rest (a second run of an unchanged year starts none). Local
     # workers start at the first report that needs a kernel: their kernels warm up while
     # the other reports are checked.
-    todo: list[int] = []
-    started = None
-    try:
-        for index, job in enumerate(jobs):
-            settled = precheck(job)
-            if settled is not None:
-                results[index] = settled
-                on_result(settled)
-                continue
-            todo.append(index)
-            if started is None and not scheduler:
-                started = start_workers(
-                    min(workers, len(jobs) - index),
+    # Every process of a share batch (workers and their kernels) reads each park-year's
+    # protected table from one store instead of building the chain again (share/store.py).
+    store = contextlib.ExitStack()
+    if share or any(job.params.get("share") for job in jobs):
+        from parkanalysis.share.store import table_store
+
+        store.enter_context(table_store())
+    with store:
+        todo: list[int] = []
+        started = None
+        try:
+            for index, job in enumerate(jobs):
+                settled = precheck(job)
+                if settled is not None:
+                    results[index] = settled
+                    on_result(settled)
+                    continue
+                todo.append(index)
+                if started is None and not scheduler:
+                    started = start_workers(
+                        min(workers, len(jobs) - index),
+                        timeout=timeout,
+                        preload=_one_dataset(jobs[index:]),
+                    )
+        except BaseException:
+            if started is not None:
+                started.close(terminate=True)
+            bar.close()
+            raise
+        preload = _one_dataset([jobs[i] for i in todo])
+        try:
+            chosen = [jobs[i] for i in todo]
+            if scheduler:
+                done = run_dask(
+                    chosen,
+                    scheduler=scheduler,
                     timeout=timeout,
-                    preload=_one_dataset(jobs[index:]),
+                    on_result=on_result,
+                    preload=preload,
                 )
-    except BaseException:
-        if started is not None:
-            started.close(terminate=True)
-        bar.close()
-        raise
-    preload = _one_dataset([jobs[i] for i in todo])
-    try:
-        chosen = [jobs[i] for i in todo]
-        if scheduler:
-            done = run_dask(
-                chosen, scheduler=scheduler, timeout=timeout, on_result=on_result, preload=preload
-            )
-        else:
-            done = run_local(
-                chosen,
-                workers=workers,
-                timeout=timeout,
-                on_result=on_result,
-                preload=preload,
-                started=started,
-            )
-        results.update(zip(todo, done, strict=True))
-    except BaseException:
-        bar.close()
-        if unrecorded:  # what finished is recorded even when the batch is interrupted
-            _record(folders, unrecorded)
-        raise
+            else:
+                done = run_local(
+                    chosen,
+                    workers=workers,
+                    timeout=timeout,
+                    on_result=on_result,
+                    preload=preload,
+                    started=started,
+                )
+            results.update(zip(todo, done, strict=True))
+        except BaseException:
+            bar.close()
+            if unrecorded:  # what finished is recorded even when the batch is interrupted
+                _record(folders, unrecorded)
+            raise
     bar.close()
     index = _record(folders, unrecorded)
     ordered = [results[i] for i in range(len(jobs))]

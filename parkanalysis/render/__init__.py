@@ -165,8 +165,6 @@ def render_report(
     A cell that fails gives a ``"failed"`` result; the executed notebook is kept in
     ``out_dir/.failed/`` for debugging.
     """
-    import time
-
     plan = plan_report(kind, out_dir=out_dir, formats=formats, **params)
     check_output_folder(plan.out_dir, data=plan.params.get("data"))
     if not force and plan.is_cached():
@@ -174,6 +172,18 @@ def render_report(
         return RenderResult(plan.kind, plan.params, plan.html_path, "cached", outputs=outputs)
     if session is None:  # a batch checked its plan once; a single report is checked here
         check_report_inputs(plan.params, plan.description, kind=plan.kind)
+    store = contextlib.ExitStack()
+    if plan.params.get("share"):  # the kernel and the sidecar build the protected table once
+        from parkanalysis.share.store import table_store
+
+        store.enter_context(table_store())
+    with store:
+        return _render_planned(plan, session, timeout)
+
+
+def _render_planned(plan, session: KernelSession | None, timeout: int) -> RenderResult:
+    """Execute, check and write the report of ``plan`` (:func:`render_report`'s second half)."""
+    import time
 
     start = time.perf_counter()
     try:

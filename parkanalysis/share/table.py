@@ -65,6 +65,7 @@ from parkanalysis.share.links import (
     twelve_month_links,
 )
 from parkanalysis.share.rules import ShareRules, share_rules
+from parkanalysis.share.store import stored_table
 
 __all__ = [
     "FLOW_MEASURES",
@@ -344,7 +345,7 @@ def protect_park_year(ds, park: str, year: int) -> ProtectedYear:
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is ds:
         return hit[1]
-    result = _build(ds, park, int(year))
+    result = stored_table(ds, park, int(year), _build)  # built once per batch (share/store.py)
     if len(_CACHE) >= 16:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = (ds, result)
