@@ -144,6 +144,10 @@ class ProtectedYear:
         cells of earlier years are targets in the components that reach a cell of this year
         (the others were audited with their own year's table, unchanged).
         """
+        return self._audit(truth)[0]
+
+    def _audit(self, truth: bool = True, skip: frozenset[str] | set[str] = frozenset()):
+        """:meth:`exposures` and the targets audited, leaving out ``skip``."""
         cells, targets, true = self._audit_view()
         relations = self.published_relations()
         own = {c.id for c in self.cells.values() if not c.frozen}
@@ -151,13 +155,15 @@ class ProtectedYear:
         for group in components(sorted(cells), relations):
             if group & own:
                 live |= group
-        return exposed(
+        audited = [t for t in targets if t in live and t not in skip]
+        found = exposed(
             cells,
             relations,
             p_percent=self.rules.p_percent,
             truth=true if truth else None,
-            targets=[t for t in targets if t in live],
+            targets=audited,
         )
+        return found, audited
 
     def _audit_view(self):
         cells = {}
@@ -531,6 +537,7 @@ def _suppress(table: ProtectedYear) -> None:
         c.sensitive = rules.sensitive(c.contributions.values())
         c.withheld = c.sensitive and not c.derived
     p = rules.p_percent / 100.0
+    safe: set[str] = set()
     for _round in range(10 * (len(table.cells) + len(table.gates)) + 10):
         _sync_gates(table)
         members: dict[str, list[tuple[Relation, str | None]]] = {}
@@ -539,9 +546,12 @@ def _suppress(table: ProtectedYear) -> None:
         ]:
             for m, _c in r.terms():
                 members.setdefault(m, []).append((r, gate))
-        found = table.exposures()
+        found, audited = table._audit(skip=safe)
         if not found:
             return
+        # each round only withholds more (cells, gates): every feasible point stays feasible,
+        # so a target's interval only widens and one shown protected stays protected
+        safe |= set(audited) - {exp.id for exp in found}
         chosen: set[str] = set()
         for exp in found:
             need = 2 * p * abs(table.cells[exp.id].value) + 0.1
