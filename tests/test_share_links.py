@@ -1,9 +1,10 @@
 """Growth, the previous year, 近12个月 and 亩均 in one linked system, against an LP attacker.
 
 The attacker here is independent of :mod:`parkanalysis.share.audit`: it reads every
-``*.cells.json`` a share batch writes for two consecutive years (sample's 2015 + 2016 reports,
-or of datasets built to be hard with pandas: one entrant, one dominant taxpayer, two 规上
-firms, a one-off tax payment, a synthetic three-park set), builds per park one linear programme
+``*.cells.json`` the share batches write for two consecutive years (sample's 2015 + 2016
+reports, or of datasets built to be hard with pandas: one entrant, one dominant taxpayer, two
+规上 firms, a one-off tax payment) or for every year of a synthetic set (three parks over
+three calendar years; one park over four, several seeds), builds per park one linear programme
 of its own (published amounts within half a unit, counts exact, unknowns ≥ 0 unless declared
 signed, every declared relation ``lo ≤ total − Σ coeff·part ≤ hi``) and minimises and
 maximises every withheld cell (counts to the integers inside). A cell is **pinned** when both
@@ -110,8 +111,9 @@ def _write_batches(tables, out, *, print_growth=False, print_ratios=False):
 
 
 # --------------------------------------------------------------------------- the attacker
-def _attack(folder) -> dict[str, tuple[float, float]]:
-    """Bounds of every withheld cell of the folder, solved with an LP of the test's own."""
+def _attack(folder) -> dict[tuple[str, str], tuple[float, float]]:
+    """Bounds of every withheld cell of the folder by (park, cell id), solved with an LP of
+    the test's own (cell ids repeat across parks: each park is its own system)."""
     cells, relations = defaultdict(dict), defaultdict(set)
     for path in sorted(folder.glob("*.cells.json")):
         record = json.loads(path.read_text("utf-8"))
@@ -126,7 +128,9 @@ def _attack(folder) -> dict[str, tuple[float, float]]:
             )
     out = {}
     for park in cells:
-        out.update(_solve_park(cells[park], sorted(relations[park])))
+        out.update(
+            ((park, c), b) for c, b in _solve_park(cells[park], sorted(relations[park])).items()
+        )
     return out
 
 
@@ -204,7 +208,7 @@ def _solve_park(cells, relations):
     return out
 
 
-def _pinned(found, truth, sensitive=frozenset()) -> list[tuple[str, float, float, float]]:
+def _pinned(found, truth, sensitive=frozenset()) -> list[tuple[tuple, float, float, float]]:
     """Cells the attacker succeeds on: both bounds within ±P of the true value, or — for a
     sensitive cell (a single enterprise's figure, a dominated one) — either bound (its
     protection interval is two-sided)."""
@@ -220,12 +224,14 @@ def _pinned(found, truth, sensitive=frozenset()) -> list[tuple[str, float, float
     return out
 
 
-def _sensitive(tables) -> set[str]:
-    return {c.id for t in tables for c in t.cells.values() if c.sensitive and not c.frozen}
+def _sensitive(tables) -> set[tuple[str, str]]:
+    return {
+        (t.park, c.id) for t in tables for c in t.cells.values() if c.sensitive and not c.frozen
+    }
 
 
-def _truth(tables) -> dict[str, float]:
-    return {c.id: c.value for t in tables for c in t.cells.values() if not c.frozen}
+def _truth(tables) -> dict[tuple[str, str], float]:
+    return {(t.park, c.id): c.value for t in tables for c in t.cells.values() if not c.frozen}
 
 
 # --------------------------------------------------------------------------- the audit's LP
@@ -346,7 +352,10 @@ def test_without_the_growth_rule_the_entrant_is_recovered(built, tmp_path):
     folder, tables = built("one_entrant")
     _write_batches(tables, tmp_path / "bad", print_growth=True)
     pinned = {
-        cid for cid, *_ in _pinned(_attack(tmp_path / "bad"), _truth(tables), _sensitive(tables))
+        cid
+        for (_park, cid), *_ in _pinned(
+            _attack(tmp_path / "bad"), _truth(tables), _sensitive(tables)
+        )
     }
     entrants = sorted(c for c in pinned if c.startswith("entrants:"))
     assert entrants, pinned
@@ -384,7 +393,7 @@ def test_without_the_ratio_rule_the_land_report_gives_tax_away(built, tmp_path):
     _folder, tables = built("one_off")
     _write_batches(tables, tmp_path / "bad", print_ratios=True)
     pinned = _pinned(_attack(tmp_path / "bad"), _truth(tables), _sensitive(tables))
-    assert any("tax_revenue|2015" in c or "tax_12m" in c for c, *_ in pinned), pinned
+    assert any("tax_revenue|2015" in c or "tax_12m" in c for (_p, c), *_ in pinned), pinned
 
 
 def test_sample_withheld_growth_and_ratio_counts(built):
@@ -401,13 +410,6 @@ def test_sample_withheld_growth_and_ratio_counts(built):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (docs/SHARE.md 四): on the synthetic three-park set this attacker, holding "
-    "three years of sidecars, narrows one bound of two sensitive cells (a 2016 近12个月 tax of "
-    "the non-industrial enterprises, a withheld 1-4月 investment) that the table's own audit "
-    "passes; the suppression keeps two years back only",
-)
 def test_synthetic_three_parks_hold_against_the_attacker(tmp_path):
     from parkanalysis.sample import write_synthetic
 
@@ -425,3 +427,25 @@ def test_synthetic_three_parks_hold_against_the_attacker(tmp_path):
     bad = tmp_path / "bad"
     _write_batches(tables, bad, print_growth=True, print_ratios=True)
     assert _pinned(_attack(bad), _truth(tables), _sensitive(tables))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_earlier_year_held_on_synthetic_parks(seed, tmp_path):
+    """Four calendar years (mid-2013 … mid-2016) of a synthetic park, seeds as a class of
+    inputs: the attacker holds every year's sidecars at once, and nothing is pinned. The last
+    year's table holds the first year's cells (three years back), frozen."""
+    from parkanalysis.sample import write_synthetic
+
+    write_synthetic(tmp_path / "syn", parks=1, enterprises=8, years=3, seed=seed)
+    ds = load_dataset(tmp_path / "syn")
+    (fy, _fm), (ly, _lm) = ds.month_range
+    assert ly - fy == 3
+    tables = [protect_park_year(ds, park, y) for park in ds.parks for y in range(fy, ly + 1)]
+    assert any(c.frozen and c.year == fy for c in tables[-1].cells.values())
+    out = tmp_path / "out"
+    _write_batches(tables, out)
+    found = _attack(out)
+    assert found
+    assert not _pinned(found, _truth(tables), _sensitive(tables))
+    assert all(not t.exposures() for t in tables)

@@ -7,8 +7,8 @@ Layout (the model, read top-down):
 * :mod:`~parkanalysis.share.cells` — the vocabulary: cell ids, cells, gates (a printed
   growth rate and the linear relation it declares).
 * :mod:`~parkanalysis.share.table` — the linked table of one park and year (every period,
-  category and total a batch prints, with their arithmetic relations; the previous year's
-  table frozen inside it) and its secondary suppression, computed once from the data.
+  category and total a batch prints, with their arithmetic relations; every earlier year's
+  linked cells frozen inside it) and its secondary suppression, computed once from the data.
 * :mod:`~parkanalysis.share.links` — the declared linear relations beyond sums: growth rates
   with entrants and leavers as cells, 近12个月 tax across the year boundary, 亩均税收 beside
   its area.

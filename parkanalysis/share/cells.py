@@ -4,8 +4,10 @@
   over a span of months, a count, land at a month end, a 近12个月 tax. It is printed, withheld,
   or **derived** (never printed, but the difference of printed cells an outsider can form:
   非规上, entrants and leavers of a growth rate, the 近12个月 tax behind a 亩均 ratio).
-  Cells of the previous year's table are **frozen** in the next one: they were published
-  first, so the next year's suppression treats them as known and never withholds them.
+  Cells of the earlier years' tables are **frozen** in a year's table (every earlier year
+  back to the data's first, as far as relations link them to this year): they were
+  published first, so the year's suppression treats the published ones as known to their
+  printed digit and the withheld ones as targets, and never withholds any of them.
 * A **gate** (:class:`Gate`) is a published figure that is not a cell but fixes a linear
   relation between cells once printed — a 同口径 growth rate ``g`` with its
   ``V − E − (1+g)·(L − X) = 0`` (within the rounding of ``g``). Withholding the gate removes the
@@ -124,7 +126,7 @@ class ProtectedCell:
     sensitive: bool = False
     withheld: bool = False
     secondary: bool = False
-    #: a cell of the previous year's table: known as published there, never withheld here
+    #: a cell of an earlier year's table: known as published there, never withheld here
     frozen: bool = False
     #: may be negative (cross-span residuals, 规上 leavers): not bounded below by 0
     signed: bool = False

@@ -16,9 +16,13 @@ suppression and ``share-audit`` solve one linear system:
   Entrants and leavers of different spans are linked: ``E(span) = Σ E(atoms) + R`` where the
   derived residual ``R`` holds what the scopes of the spans do not share (omitted when zero), so
   1-6月 against 1-3月 growth is one more combination of the same LP.
-* **The previous year** (:func:`import_previous`): its cells and relations (with those it
-  holds of the year before) enter this year's table **frozen** — published cells are known,
-  withheld ones stay targets, and only this year's cells may be withheld to protect them.
+* **Every earlier year** (:func:`import_previous`, :func:`prune_history`): the previous
+  year's table — which holds in turn every earlier cell its own cells are linked to, back to
+  the data's first year — enters this year's table **frozen**: published cells are known to
+  their printed digit (boxes, with every relation among them, as ``share-audit`` reads
+  them), withheld ones stay targets, and only this year's cells may be withheld to protect
+  them. Frozen cells that no chain of relations links to this year's cells are dropped; that
+  is exact (this year's relations name only this year's and the previous year's cells).
 * **近12个月 tax and the land report's 亩均税收** (:func:`twelve_month_links`): at each month
   end ``e`` the park's 12-month tax ``N`` is a derived cell (primary rules on its per-enterprise
   contributions) equal to the tax of months ``e+1..12`` of the previous year plus months
@@ -37,7 +41,7 @@ import pandas as pd
 from parkanalysis.share.audit import Relation
 from parkanalysis.share.cells import FLOW_MEASURES, Gate, ProtectedCell, cell_id, growth_id
 
-__all__ = ["growth_links", "import_previous", "twelve_month_links"]
+__all__ = ["growth_links", "import_previous", "prune_history", "twelve_month_links"]
 
 #: Half a unit of a growth rate printed to 0.1 %, as a factor.
 GROWTH_HALF_STEP = 0.0005
@@ -182,16 +186,48 @@ def growth_links(ds, park, year, spans, atoms, rules, cells, add) -> tuple[dict,
 
 
 def import_previous(prev, cells: dict[str, ProtectedCell], relations: list[Relation]) -> None:
-    """Add the previous year's cells, frozen (its own and those it holds of the year before:
-    two years back), and every relation an outsider holds among them."""
+    """Add every cell of the previous year's table, frozen, and every relation an outsider
+    holds among them (its table's and its printed growth rates').
+
+    The previous table holds in turn every cell of the years before it that its own cells
+    are linked to (:func:`prune_history`), so this year's table holds the whole published
+    history of the park back to the data's first year, as far as it can reach this year.
+    """
     import dataclasses
 
     for cid, c in prev.cells.items():
-        if c.year >= prev.year - 1:  # two years back at most: the table stays bounded
-            cells[cid] = dataclasses.replace(c, frozen=True)
-    for r in prev.published_relations():
-        if all(m in cells for m, _c in r.terms()):
-            relations.append(r)
+        cells[cid] = dataclasses.replace(c, frozen=True)
+    relations += [r for r in prev.published_relations() if all(m in cells for m, _c in r.terms())]
+
+
+def prune_history(cells: dict[str, ProtectedCell], relations: list[Relation], gates) -> None:
+    """Drop the frozen cells (and their relations) that no chain of relations links to a cell
+    of this year — gates counted as printed, whatever suppression decides later.
+
+    Exact, not a bound: this year's relations name only this year's and the previous year's
+    cells, so a frozen cell outside every component of this year's cells constrains none of
+    them, and none of next year's either (the previous year's cells are this year's frozen
+    ones, already in these components or not linked at all). What goes is mostly the
+    previous years' hazards and relocation land, which no relation carries across a year.
+
+    >>> from parkanalysis.share.cells import ProtectedCell as C
+    >>> cells = {i: C(i, "m", 2015, 1, 1, 1.0, 0.1, frozen=True) for i in ("a", "b", "c")}
+    >>> cells["t"] = C("t", "m", 2016, 1, 1, 1.0, 0.1)
+    >>> rels = [Relation("t", ("a",)), Relation("b", ("c",))]
+    >>> prune_history(cells, rels, {})
+    >>> sorted(cells), rels
+    (['a', 't'], [Relation(total='t', parts=('a',), coeffs=None, lo=0.0, hi=0.0)])
+    """
+    from parkanalysis.share.audit import components
+
+    links = [*relations, *(g.relation for g in gates.values())]
+    keep: set[str] = set()
+    for group in components(sorted(cells), links):
+        if any(m in cells and not cells[m].frozen for m in group):
+            keep |= group
+    for cid in [c for c in cells if c not in keep]:
+        del cells[cid]
+    relations[:] = [r for r in relations if r.total in keep]
 
 
 def twelve_month_links(ds, park, year, atoms, add, cells, relations) -> None:

@@ -25,8 +25,9 @@ share report rendered alone prints exactly what the batch prints:
   round and as closely linked is reused rather than a second one withheld (the next round's
   audit decides whether it was enough). Frozen cells are never chosen.
 
-* **Growth, the previous year, 近12个月 and 亩均** (:mod:`parkanalysis.share.links`): the
-  previous year's table enters frozen (its published cells known, its withheld ones still
+* **Growth, the earlier years, 近12个月 and 亩均** (:mod:`parkanalysis.share.links`): the
+  previous year's table, with every earlier cell linked to it back to the data's first year,
+  enters frozen (its published cells known to their printed digit, its withheld ones still
   protected, nothing of it withheld again); each 同口径 growth rate is a gate declaring
   ``V − E − (1+g)·(L − X) = 0`` with entrants ``E`` and leavers ``X`` as derived cells; the
   近12个月 tax at each month end is the sum of twelve month cells across the year boundary and
@@ -62,6 +63,7 @@ from parkanalysis.share.cells import (
 from parkanalysis.share.links import (
     growth_links,
     import_previous,
+    prune_history,
     twelve_month_links,
 )
 from parkanalysis.share.rules import ShareRules, share_rules
@@ -138,23 +140,31 @@ class ProtectedYear:
     def exposures(self, truth: bool = True):
         """Audit the whole pattern (office side: with true values).
 
-        Frozen cells of the previous year are targets only in components that reach a cell of
-        this year (the others were audited with the previous year's table, unchanged).
+        The outsider's system: every cell (the earlier years' published ones as their printed
+        boxes, exactly as ``share-audit`` reads them) and every published relation. Withheld
+        cells of earlier years are targets in the components that reach a cell of this year
+        (the others were audited with their own year's table, unchanged).
         """
+        return self._audit(truth)[0]
+
+    def _audit(self, truth: bool = True, skip: frozenset[str] | set[str] = frozenset()):
+        """:meth:`exposures` and the targets audited, leaving out ``skip``."""
         cells, targets, true = self._audit_view()
-        relations = _known_substituted(self.published_relations(), self.cells)
+        relations = self.published_relations()
         own = {c.id for c in self.cells.values() if not c.frozen}
         live = set()
         for group in components(sorted(cells), relations):
             if group & own:
                 live |= group
-        return exposed(
+        audited = [t for t in targets if t in live and t not in skip]
+        found = exposed(
             cells,
             relations,
             p_percent=self.rules.p_percent,
             truth=true if truth else None,
-            targets=[t for t in targets if t in live],
+            targets=audited,
         )
+        return found, audited
 
     def _audit_view(self):
         cells = {}
@@ -236,41 +246,6 @@ class ProtectedYear:
             "value": None if withheld else c.printed,
             **({"signed": True} if c.signed else {}),
         }
-
-
-def _known_substituted(relations, cells) -> list[Relation]:
-    """The relations with the previous year's published cells replaced by their printed
-    boxes (moved into the band): they are known numbers, and without them this year's
-    components stay apart from the previous year's table. A relation left with no unknown
-    cell is dropped."""
-    out = []
-    for r in relations:
-        terms = r.terms()
-        known = []
-        for m, _k in terms:
-            c = cells.get(m)
-            known.append(c is not None and c.frozen and not (c.withheld or c.derived))
-        if not any(known):
-            out.append(r)
-            continue
-        lo, hi = r.lo, r.hi
-        rest = []
-        for (m, k), is_known in zip(terms, known, strict=True):
-            if not is_known:
-                rest.append((m, k))
-                continue
-            c = cells[m]
-            half = 0.0 if c.step >= 1 else c.step / 2
-            a, b = k * max(0.0, c.printed - half), k * (c.printed + half)
-            lo, hi = lo - max(a, b), hi - min(a, b)
-        if not rest:
-            continue
-        (head, k0), tail = rest[0], rest[1:]
-        lo, hi = (lo / k0, hi / k0) if k0 > 0 else (hi / k0, lo / k0)
-        out.append(
-            Relation(head, tuple(m for m, _k in tail), tuple(-k / k0 for _m, k in tail), lo, hi)
-        )
-    return out
 
 
 def relation_record(r: Relation) -> dict[str, Any]:
@@ -439,6 +414,7 @@ def _build(ds, park: str, year: int) -> ProtectedYear:
     _hazard_cells(ds, park, year, atoms, spans, add, additive, cells, relations)
     # ---- relocation land at each month end
     _relocation_cells(ds, park, year, atoms, add, relations)
+    prune_history(cells, relations, gates)
     table = ProtectedYear(park, year, last, rules, cells, relations, growth, gates)
     _suppress(table)
     return table
@@ -562,6 +538,7 @@ def _suppress(table: ProtectedYear) -> None:
         c.sensitive = rules.sensitive(c.contributions.values())
         c.withheld = c.sensitive and not c.derived
     p = rules.p_percent / 100.0
+    safe: set[str] = set()
     for _round in range(10 * (len(table.cells) + len(table.gates)) + 10):
         _sync_gates(table)
         members: dict[str, list[tuple[Relation, str | None]]] = {}
@@ -570,9 +547,12 @@ def _suppress(table: ProtectedYear) -> None:
         ]:
             for m, _c in r.terms():
                 members.setdefault(m, []).append((r, gate))
-        found = table.exposures()
+        found, audited = table._audit(skip=safe)
         if not found:
             return
+        # each round only withholds more (cells, gates): every feasible point stays feasible,
+        # so a target's interval only widens and one shown protected stays protected
+        safe |= set(audited) - {exp.id for exp in found}
         chosen: set[str] = set()
         for exp in found:
             need = 2 * p * abs(table.cells[exp.id].value) + 0.1
