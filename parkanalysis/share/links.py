@@ -40,6 +40,7 @@ import pandas as pd
 
 from parkanalysis.share.audit import Relation
 from parkanalysis.share.cells import FLOW_MEASURES, Gate, ProtectedCell, cell_id, growth_id
+from parkanalysis.units import MU_PER_HA
 
 __all__ = ["growth_links", "import_previous", "prune_history", "twelve_month_links"]
 
@@ -279,7 +280,7 @@ def twelve_month_links(ds, park, year, atoms, add, cells, relations) -> None:
         ):
             if rid not in ratios.index or area <= 0:
                 continue
-            value = float(ratios.loc[rid, "value"]) / 15.0  # 万元/公顷 → 万元/亩
+            value = float(ratios.loc[rid, "value"]) / MU_PER_HA  # 万元/公顷 → 万元/亩
             if not math.isfinite(value) or numerator not in cells:
                 continue
             add(measure, e, e, value, cells[numerator].contributions, 0.01)
