@@ -32,8 +32,10 @@ from scipy.sparse import coo_matrix
 
 from parkanalysis.dataset import load_dataset
 from parkanalysis.periods import report_periods
-from parkanalysis.share import Cell, Relation, bounds, cell_id, protect_park_year
+from parkanalysis.share import Cell, Relation, bounds, cell_id, exposed, protect_park_year
+from parkanalysis.share.links import factor_relations
 from parkanalysis.share.sidecar import FORMAT, audit_folder, audit_text, report_cells, report_gates
+from parkanalysis.share.table import relation_record
 
 P = 0.10
 LATE = ["GMY061", "GMY057", "GMY062", "GMY058"]  # the sample's other 2016 entrants
@@ -123,9 +125,9 @@ def _attack(folder) -> dict[tuple[str, str], tuple[float, float]]:
                 cells[park][c["id"]] = c
         for r in record["relations"]:
             coeffs = tuple(r.get("coeffs", [1.0] * len(r["parts"])))
-            relations[park].add(
-                (r["total"], tuple(r["parts"]), coeffs, r.get("lo", 0.0), r.get("hi", 0.0))
-            )
+            lo, hi = r.get("lo", 0.0), r.get("hi", 0.0)  # null: an open side
+            lo, hi = -math.inf if lo is None else lo, math.inf if hi is None else hi
+            relations[park].add((r["total"], tuple(r["parts"]), coeffs, lo, hi))
     out = {}
     for park in cells:
         out.update(
@@ -177,6 +179,8 @@ def _solve_park(cells, relations):
                 eq_b.append(lo)
             else:
                 for sign, bound in ((1.0, hi), (-1.0, -lo)):
+                    if math.isinf(bound):
+                        continue
                     row = len(ub_b)
                     for m, k in terms:
                         ub_r.append(row), ub_c.append(local[pos[m]]), ub_v.append(sign * k)
@@ -301,6 +305,161 @@ def test_old_sidecar_format_is_exit_2(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2, done.stdout + done.stderr
     assert "parkanalysis-share-cells/3" in done.stderr and "重新生成" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# --------------------------------------------------------------------------- the exact pair
+def _old_band(v_printed, f_lo, f_hi, step=0.1):
+    """The band the growth relation used to be: ``V − E − f_mid·(L − X)`` within it."""
+    f_mid, f_half = (f_lo + f_hi) / 2, (f_hi - f_lo) / 2
+    return f_mid, f_half * (v_printed + step / 2) / (f_mid - f_half)
+
+
+def _lhs(rel, values):
+    return sum(k * values[m] for m, k in rel.terms())
+
+
+def _holds(rel, values, tol=1e-9):
+    x = _lhs(rel, values)
+    return rel.lo - tol <= x <= rel.hi + tol
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_growth_pair_is_exactly_what_the_rate_tells(seed):
+    """For generated scopes: the true values satisfy both inequalities; a point satisfies the
+    pair iff some factor within the printed rate's rounding explains it; and a point inside
+    the old band (``V − E − f_mid·(L − X)`` within ``± f_half·V/(f_mid − f_half)``) violates
+    the pair whenever entrants exist — the pair is strictly tighter."""
+    rng = np.random.default_rng(seed)
+    tighter = 0
+    for _ in range(200):
+        e, x = rng.uniform(0.0, 500.0, 2)
+        prior = rng.uniform(1.0, 2000.0)  # L − X > 0: a rate is computed
+        f = rng.uniform(0.3, 3.0)
+        v = e + f * prior
+        g = round((f - 1.0) * 100.0, 1)
+        f_lo, f_hi = 1 + g / 100 - 0.0005 - 1e-9, 1 + g / 100 + 0.0005 + 1e-9
+        low, high = factor_relations("V", ("E", "L", "X"), f_lo, f_hi)
+        assert math.isinf(low.hi) and math.isinf(high.lo)
+        truth = {"V": v, "E": e, "L": prior + x, "X": x}
+        assert _holds(low, truth) and _holds(high, truth)
+        # exactness both ways, on random points with L − X > 0
+        for _k in range(20):
+            pt = {"V": v, "E": rng.uniform(0, v), "L": x + rng.uniform(0.1, 2 * prior), "X": x}
+            ratio = (pt["V"] - pt["E"]) / (pt["L"] - pt["X"])
+            assert (_holds(low, pt, 0) and _holds(high, pt, 0)) == (f_lo <= ratio <= f_hi)
+        # the band's edge point: same V, E, X, the prior moved to the band's edge
+        f_mid, band = _old_band(round(v, 1), f_lo, f_hi)
+        edge = dict(truth, L=x + (v - e - band) / f_mid)
+        assert abs(v - e - f_mid * (edge["L"] - x)) <= band + 1e-9  # inside the old band
+        if e > 1.0 and edge["L"] > x:
+            assert not _holds(high, edge)  # outside the pair: no factor explains it
+            tighter += 1
+    assert tighter > 100
+
+
+def _pair_system(v=10000.0, prior=5000.0, s=4925.0, t=25.0, rate=1.0):
+    """V = E + f·(L − X), E = S + T: S, V, L, X (= 0) published, T (one entrant) withheld."""
+    f_lo, f_hi = 1 + rate / 100 - 0.0005, 1 + rate / 100 + 0.0005
+    cells = {
+        "V": Cell("V", v, "published"),
+        "L": Cell("L", prior, "published"),
+        "X": Cell("X", 0.0, "published"),
+        "S": Cell("S", s, "published"),
+        "T": Cell("T", None, "withheld"),
+        "E": Cell("E", None, "derived"),
+    }
+    sums = [Relation("E", ("S", "T"))]
+    pair = list(factor_relations("V", ("E", "L", "X"), f_lo, f_hi))
+    f_mid, band = _old_band(v, f_lo, f_hi)
+    old = [Relation("V", ("E", "L", "X"), (1.0, f_mid, -f_mid), -band, band)]
+    return cells, sums + pair, sums + old
+
+
+def test_the_pair_pins_a_cell_the_band_would_leave_protected():
+    """V = 10000, L = 5000 (+1.0 %), entrants E = 4925 published + one entrant's 25 withheld:
+    the band leaves T within about [20, 30] (protected at p = 10 %), the outsider's pair
+    within about [22.5, 27.5] — exposed. The audit's bounds equal a dense LP's of the pair."""
+    cells, pair, old = _pair_system()
+    got = bounds(cells, pair, ["T"])["T"]
+    wide = bounds(cells, old, ["T"])["T"]
+    # the reference: a dense LP over (V, L, X, S, T, E) of the two inequalities
+    a_ub, b_ub = [], []
+    for k, sign in ((1.0095, -1.0), (1.0105, 1.0)):  # V − E − k·(L − X) ≥ 0, then ≤ 0
+        row = np.zeros(6)
+        row[0], row[5], row[1], row[2] = 1.0, -1.0, -k, k
+        a_ub.append(sign * row)
+        b_ub.append(0.0)
+    a_eq, b_eq = [[0, 0, 0, -1.0, -1.0, 1.0]], [0.0]
+    box = [(9999.95, 10000.05), (4999.95, 5000.05), (0.0, 0.05), (4924.95, 4925.05)]
+    box += [(0.0, None), (0.0, None)]
+    ref = []
+    for sign in (1.0, -1.0):
+        c = np.zeros(6)
+        c[4] = sign
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
+        ref.append(sign * res.fun)
+    assert got == pytest.approx(tuple(ref), abs=1e-6)
+    # strictly tighter by about f_half·E/f on each side, and the truth (25) inside both
+    assert wide[0] < got[0] - 2.0 and wide[1] > got[1] + 2.0
+    assert got[0] <= 25.0 <= got[1]
+    truth = {"T": 25.0}
+    kw = {"p_percent": 10, "truth": truth, "targets": ["T"]}
+    assert [x.id for x in exposed(cells, pair, **kw)] == ["T"]
+    assert exposed(cells, old, **kw) == []
+
+
+def _pair_record(relations):
+    cells, _pair, _old = _pair_system()
+    out = []
+    for c in cells.values():
+        if c.status == "derived":  # E: named by the relations only, unknown
+            continue
+        status = "published" if c.status == "published" else "withheld"
+        value = c.value if status == "published" else None
+        out.append({"id": c.id, "indicator": c.id, "period": "2016年", "status": status,
+                    "value": value, "step": 0.1})  # fmt: skip
+    return {
+        "format": FORMAT, "park": "P", "year": 2016, "report": "period",
+        "rules": {"p_percent": 10.0}, "cells": out, "growth": [],
+        "relations": [relation_record(r) for r in relations], "pages": [],
+    }  # fmt: skip
+
+
+def test_one_sided_relations_round_trip_through_the_sidecar(tmp_path):
+    """The pair is written with ``null`` for its open sides (no Infinity: strict JSON) and
+    ``share-audit`` reads it back to the same verdict as the in-memory audit; the band's
+    record passes (the looser model) — so an open side is neither dropped nor read as 0."""
+    _cells, pair, old = _pair_system()
+    for relations, verdict in ((pair, False), (old, True)):
+        folder = tmp_path / str(verdict)
+        folder.mkdir()
+        text = json.dumps(_pair_record(relations), allow_nan=False)
+        (folder / "p.cells.json").write_text(text, "utf-8")
+        result = audit_folder(folder)
+        assert result.ok is verdict, audit_text(result)
+        read = result.groups[("P", 2016)]["relations"]
+        assert read == set(relations)  # ±inf back where null was written
+    assert any(r.get("hi", 0) is None for r in _pair_record(pair)["relations"])
+
+
+@pytest.mark.parametrize(
+    "lo, hi", [('"0"', "null"), ("NaN", "null"), ("null", "Infinity"), ("null", "null")]
+)
+def test_a_malformed_open_band_is_exit_2(tmp_path, lo, hi):
+    _cells, pair, _old = _pair_system()
+    record = _pair_record(pair)
+    record["relations"][1].update(lo=-1.0, hi=-2.5)
+    text = json.dumps(record).replace('"lo": -1.0, "hi": -2.5', f'"lo": {lo}, "hi": {hi}')
+    assert f'"lo": {lo}' in text
+    (tmp_path / "p.cells.json").write_text(text, "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "parkanalysis.cli", "share-audit", str(tmp_path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    where = "relations[1]" if "NaN" not in lo + hi and "Inf" not in hi else "NaN/Infinity"
+    assert "p.cells.json" in done.stderr and where in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -5,10 +5,11 @@ An outsider who holds every published cell of a share batch and knows how cells 
 linear programmes (:func:`scipy.optimize.linprog`): minimise and maximise the cell subject to
 
 * every relation: ``total = Σ parts`` (the arithmetic of the table), or a **linear relation**
-  ``lo ≤ total − Σ coeff·part ≤ hi`` (a published non-linear figure linearised by what it
-  fixes once the other cells are known: a growth rate ``g`` gives ``V − E − (1+g)·(L − X) = 0``
-  within the rounding of ``g``; a ratio ``r`` beside its denominator ``D`` gives ``N − D·r``
-  within the rounding of ``D``) — see :class:`Relation`,
+  ``lo ≤ total − Σ coeff·part ≤ hi``, one side possibly open (a published non-linear figure
+  as the two linear inequalities it amounts to: a growth factor ``f ∈ [f_lo, f_hi]`` gives
+  ``V − E − f_lo·(L − X) ≥ 0`` and ``V − E − f_hi·(L − X) ≤ 0``; a ratio ``r`` beside its
+  denominator ``D ∈ [d_lo, d_hi]`` gives ``N − d_lo·r ≥ 0`` and ``N − d_hi·r ≤ 0``) — see
+  :class:`Relation`,
 * every published amount within ± half a unit of its last printed digit; a published
   **count** (step 1: enterprises, hazards, employees) exactly — a count has no rounding,
 * every cell ≥ 0 (amounts and counts published here are never negative),
@@ -66,8 +67,9 @@ class Relation:
     """``lo ≤ total − Σ coeffs[i] · parts[i] ≤ hi``; by default ``total = Σ parts`` exactly.
 
     ``coeffs`` None means every coefficient is 1; ``lo = hi = 0`` is an equation. A band
-    (``lo < hi``) states the rounding of a published coefficient (a growth rate, a ratio's
-    denominator): the relation holds for the true values within it.
+    (``lo < hi``) holds the true values within it; either side may be open (``lo = −inf`` or
+    ``hi = +inf``: a one-sided inequality, as a published growth rate or ratio gives — one per
+    end of its rounding interval).
 
     >>> Relation("v", ("l", "e", "x"), (1.05, 1.0, -1.05), -0.5, 0.5).terms()
     (('v', 1.0), ('l', -1.05), ('e', -1.0), ('x', 1.05))
@@ -324,7 +326,8 @@ def _witness_batch(goals, system, box, seen_lo, seen_hi) -> None:
 
 
 def _matrices(rels, pos, n):
-    """Sparse ``A_eq x = b_eq`` (equations) and ``A_ub x ≤ b_ub`` (bands, two rows each)."""
+    """Sparse ``A_eq x = b_eq`` (equations) and ``A_ub x ≤ b_ub`` (bands: a row per finite
+    side; an open side gives none)."""
     from scipy.sparse import coo_matrix
 
     eq: list[tuple[Relation, float]] = []
@@ -333,7 +336,8 @@ def _matrices(rels, pos, n):
         if r.hi - r.lo <= 0:
             eq.append((r, r.lo))
         else:
-            ub += [(r, 1.0, r.hi), (r, -1.0, -r.lo)]
+            ub += [(r, 1.0, r.hi)] if math.isfinite(r.hi) else []
+            ub += [(r, -1.0, -r.lo)] if math.isfinite(r.lo) else []
 
     def build(rows_of):
         rows, cols, vals, rhs = [], [], [], []

@@ -8,10 +8,11 @@
   back to the data's first, as far as relations link them to this year): they were
   published first, so the year's suppression treats the published ones as known to their
   printed digit and the withheld ones as targets, and never withholds any of them.
-* A **gate** (:class:`Gate`) is a published figure that is not a cell but fixes a linear
-  relation between cells once printed — a 同口径 growth rate ``g`` with its
-  ``V − E − (1+g)·(L − X) = 0`` (within the rounding of ``g``). Withholding the gate removes the
-  relation.
+* A **gate** (:class:`Gate`) is a published figure that is not a cell but fixes linear
+  relations between cells once printed — a 同口径 growth rate, whose factor ``f`` is known to
+  lie in ``[f_lo, f_hi]`` (its rounding), with the two inequalities
+  ``V − E − f_lo·(L − X) ≥ 0`` and ``V − E − f_hi·(L − X) ≤ 0``. Withholding the gate removes
+  them.
 
 >>> cell_id("tax_revenue", 2016, 4, 6)
 'tax_revenue|2016-04..2016-06'
@@ -146,7 +147,7 @@ class ProtectedCell:
 
 @dataclass
 class Gate:
-    """A published non-linear figure and the linear relation it declares (module docstring).
+    """A published non-linear figure and the linear relations it declares (module docstring).
 
     ``needs``: the cells that must be published for the figure to be printed (a growth rate
     needs its 本期 and 上年同期); ``printed`` the figure as printed (a growth rate in %).
@@ -158,7 +159,7 @@ class Gate:
     start: int
     end: int
     printed: float
-    relation: Relation
+    relations: tuple[Relation, ...]
     needs: tuple[str, ...]
     withheld: bool = False
     secondary: bool = False

@@ -6,13 +6,16 @@ suppression and ``share-audit`` solve one linear system:
 
 * **Growth** (:func:`growth_links`). For a flow (or 从业人员) over a span, 本期 ``V`` (this
   year's cell), 上年同期 ``L`` (the previous year's cell) and the 同口径 growth ``g`` give
-  ``V − E − (1+g)·(L − X) = 0``, where the **entrants** ``E`` (this year's values outside the
-  scope) and the **leavers** ``X`` (last year's values outside it) are derived cells under the
-  same primary rules as any aggregate. ``g`` is known only to its printed digit (and through the
-  printed 上年同期(可比口径) ``V ÷ (1+g)``): the relation holds within ``± δ · V/(f−δ)``, ``f`` the
-  factor's midpoint and ``δ`` its half-width — a band written from printed figures only. The
-  growth is a :class:`~parkanalysis.share.cells.Gate`: printed only while ``V`` and ``L`` are,
-  and withheld by secondary suppression when its relation would narrow a sensitive cell.
+  ``V − E − f·(L − X) = 0`` (``f = 1+g``), where the **entrants** ``E`` (this year's values
+  outside the scope) and the **leavers** ``X`` (last year's values outside it) are derived
+  cells under the same primary rules as any aggregate. ``f`` is known only to lie in
+  ``[f_lo, f_hi]`` (the printed digit of ``g`` and the printed 上年同期(可比口径) ``V ÷ f``,
+  :func:`_factor_band`); as ``L − X`` (the scope's prior value) is > 0 whenever a rate is
+  computed, that is exactly the two inequalities ``V − E − f_lo·(L − X) ≥ 0`` and
+  ``V − E − f_hi·(L − X) ≤ 0`` (:func:`factor_relations`) — what an outsider knows, not a
+  relaxation of it. The growth is a :class:`~parkanalysis.share.cells.Gate`: printed only
+  while ``V`` and ``L`` are, and withheld by secondary suppression when its relations would
+  narrow a sensitive cell.
   Entrants and leavers of different spans are linked: ``E(span) = Σ E(atoms) + R`` where the
   derived residual ``R`` holds what the scopes of the spans do not share (omitted when zero), so
   1-6月 against 1-3月 growth is one more combination of the same LP.
@@ -27,8 +30,11 @@ suppression and ``share-audit`` solve one linear system:
   end ``e`` the park's 12-month tax ``N`` is a derived cell (primary rules on its per-enterprise
   contributions) equal to the tax of months ``e+1..12`` of the previous year plus months
   ``1..e`` of this one; the tax of enterprises on built 工矿仓储用地 is another, the rest a third.
-  Each 亩均 ratio ``r`` printed beside its area ``D`` (亩, one decimal) is a cell with
-  ``N − D·r`` within ``± 0.05 · r``: the ratio is withheld with its numerator.
+  Each 亩均 ratio ``r`` printed beside its area ``D`` (亩, one decimal: ``D ∈ [d − 0.05,
+  d + 0.05]``) is a cell with ``N = D·r``; as ``r ≥ 0`` that is exactly ``N − (d−0.05)·r ≥ 0``
+  and ``N − (d+0.05)·r ≤ 0`` (:func:`factor_relations`: no band written from ``r``'s own
+  value, so a withheld ratio's record does not carry it). The ratio is withheld with its
+  numerator.
 """
 
 from __future__ import annotations
@@ -42,7 +48,13 @@ from parkanalysis.share.audit import Relation
 from parkanalysis.share.cells import FLOW_MEASURES, Gate, ProtectedCell, cell_id, growth_id
 from parkanalysis.units import MU_PER_HA
 
-__all__ = ["growth_links", "import_previous", "prune_history", "twelve_month_links"]
+__all__ = [
+    "factor_relations",
+    "growth_links",
+    "import_previous",
+    "prune_history",
+    "twelve_month_links",
+]
 
 #: Half a unit of a growth rate printed to 0.1 %, as a factor.
 GROWTH_HALF_STEP = 0.0005
@@ -75,6 +87,32 @@ def _factor_band(v: float, f: float, v_step: float) -> tuple[float, float]:
     if hi < lo:  # rounding at the edge: keep the rate's own band
         lo, hi = 1.0 + g / 100.0 - GROWTH_HALF_STEP, 1.0 + g / 100.0 + GROWTH_HALF_STEP
     return (lo + hi) / 2, (hi - lo) / 2 + 1e-9
+
+
+def factor_relations(
+    total: str, parts: tuple[str, ...], f_lo: float, f_hi: float
+) -> tuple[Relation, Relation]:
+    """What ``total = f · (Σ parts with signs)`` with ``f ∈ [f_lo, f_hi]`` tells an outsider,
+    exactly, when the bracket is ≥ 0: two one-sided inequalities.
+
+    ``parts`` are ``(E, L, X)`` of a growth (``V − E − f·(L − X) = 0``: ``L − X`` is the
+    scope's prior value, > 0 whenever a rate is printed) or the ratio ``(r,)`` of a 亩均
+    figure (``N − D·r = 0``, ``r ≥ 0``). For a bracket ``B ≥ 0``, ``{(total, B): ∃ f ∈ [f_lo,
+    f_hi], total − E = f·B}`` is the set ``total − E − f_lo·B ≥ 0 and total − E − f_hi·B ≤ 0``
+    (the two relations; it implies ``B ≥ 0`` itself): no relaxation.
+
+    >>> lo, hi = factor_relations("v", ("e", "l", "x"), 1.0995, 1.1005)
+    >>> lo.coeffs, lo.lo, lo.hi, hi.coeffs, hi.lo, hi.hi
+    ((1.0, 1.0995, -1.0995), 0.0, inf, (1.0, 1.1005, -1.1005), -inf, 0.0)
+    """
+    if len(parts) == 3:
+        low, high = (1.0, f_lo, -f_lo), (1.0, f_hi, -f_hi)
+    else:
+        low, high = (f_lo,), (f_hi,)
+    return (
+        Relation(total, parts, low, 0.0, math.inf),
+        Relation(total, parts, high, -math.inf, 0.0),
+    )
 
 
 def growth_links(ds, park, year, spans, atoms, rules, cells, add) -> tuple[dict, dict]:
@@ -139,17 +177,10 @@ def growth_links(ds, park, year, spans, atoms, rules, cells, add) -> tuple[dict,
                 growth[(measure, s, e)] = True
                 continue
             f_mid, f_half = _factor_band(cells[v_id].printed, s_cur / s_prev, step)
-            band = f_half * (cells[v_id].printed + step / 2) / max(f_mid - f_half, 1e-9)
-            rel = Relation(
-                v_id,
-                (
-                    cell_id(f"entrants:{measure}", year, s, e),
-                    l_id,
-                    cell_id(f"leavers:{measure}", year, s, e),
-                ),
-                (1.0, f_mid, -f_mid),
-                -band,
-                band,
+            parts = (
+                cell_id(f"entrants:{measure}", year, s, e),
+                l_id,
+                cell_id(f"leavers:{measure}", year, s, e),
             )
             gid = growth_id(measure, year, s, e)
             gates[gid] = Gate(
@@ -159,7 +190,7 @@ def growth_links(ds, park, year, spans, atoms, rules, cells, add) -> tuple[dict,
                 s,
                 e,
                 round((s_cur / s_prev - 1.0) * 100.0, 1),
-                rel,
+                factor_relations(v_id, parts, f_mid - f_half, f_mid + f_half),
                 (v_id, l_id),
                 # a scope of fewer than k enterprises is not printed (the report's own rule)
                 withheld=rules.too_few(int(both.sum())),
@@ -221,7 +252,7 @@ def prune_history(cells: dict[str, ProtectedCell], relations: list[Relation], ga
     """
     from parkanalysis.share.audit import components
 
-    links = [*relations, *(g.relation for g in gates.values())]
+    links = [*relations, *(r for g in gates.values() for r in g.relations)]
     keep: set[str] = set()
     for group in components(sorted(cells), links):
         if any(m in cells and not cells[m].frozen for m in group):
@@ -285,7 +316,8 @@ def twelve_month_links(ds, park, year, atoms, add, cells, relations) -> None:
                 continue
             add(measure, e, e, value, cells[numerator].contributions, 0.01)
             d = round(area, 1)
-            band = AREA_HALF_STEP * (abs(value) + 0.01)
-            relations.append(
-                Relation(numerator, (cell_id(measure, year, e, e),), (d,), -band, band)
+            # N = D·r, the area D > 0 printed to 0.1 亩; r has N's sign (ends swap if < 0)
+            ends = (max(0.0, d - AREA_HALF_STEP - 1e-9), d + AREA_HALF_STEP + 1e-9)
+            relations += factor_relations(
+                numerator, (cell_id(measure, year, e, e),), *(ends if value >= 0 else ends[::-1])
             )

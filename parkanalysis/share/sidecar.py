@@ -244,6 +244,22 @@ def _need(obj: Any, key: str, kinds, where: str):
     return value
 
 
+def _band(r: dict, where: str) -> tuple[float, float]:
+    """``(lo, hi)`` of a relation record: both absent for an equation; ``null`` for an open
+    side (−inf / +inf), not both.
+
+    >>> _band({"lo": 0.0, "hi": None}, "")
+    (0.0, inf)
+    """
+    if "lo" not in r and "hi" not in r:
+        return 0.0, 0.0
+    if r.get("lo", 0.0) is None and r.get("hi", 0.0) is None:
+        raise _Bad(f"{where}lo 与 hi 不能都为 null")
+    lo = -math.inf if r.get("lo", 0.0) is None else _need(r, "lo", float, where)
+    hi = math.inf if r.get("hi", 0.0) is None else _need(r, "hi", float, where)
+    return lo, hi
+
+
 def _reject_constant(name: str):
     raise _Bad(f"含非法数值 {name}(NaN/Infinity 不是 JSON 数值)")
 
@@ -302,8 +318,7 @@ def _read_record(path: Path) -> dict[str, Any]:
                     raise _Bad(f"{where}coeffs 应与 parts 等长")
                 for j in range(len(coeffs)):
                     _need({"c": coeffs[j]}, "c", float, f"{where}coeffs[{j}]")
-            lo = _need(r, "lo", float, where) if "lo" in r or "hi" in r else 0.0
-            hi = _need(r, "hi", float, where) if "lo" in r or "hi" in r else 0.0
+            lo, hi = _band(r, where)
             if lo > hi:
                 raise _Bad(f"{where}lo 应不大于 hi")
         for i, page in enumerate(_need(record, "pages", list, "")):
@@ -372,8 +387,7 @@ def _merge(paths: list[Path], findings: list) -> dict[tuple[str, int], dict[str,
                     r["total"],
                     tuple(r["parts"]),
                     coeffs,
-                    float(r.get("lo", 0.0)),
-                    float(r.get("hi", 0.0)),
+                    *_band(r, ""),
                 )
             )
         for g in record["growth"]:

@@ -135,7 +135,10 @@ class ProtectedYear:
 
     def published_relations(self) -> list[Relation]:
         """Every relation an outsider holds: the table's and those of printed gates."""
-        return [*self.relations, *(g.relation for g in self.gates.values() if not g.withheld)]
+        return [
+            *self.relations,
+            *(r for g in self.gates.values() if not g.withheld for r in g.relations),
+        ]
 
     def exposures(self, truth: bool = True):
         """Audit the whole pattern (office side: with true values).
@@ -194,7 +197,9 @@ class ProtectedYear:
         seen: set[Relation] = set()
         frontier = set(ids)
         reached: set[str] = set(ids)
-        printed_gates = [self.gates[g].relation for g in gate_ids if not self.gates[g].withheld]
+        printed_gates = [
+            r for g in gate_ids if not self.gates[g].withheld for r in self.gates[g].relations
+        ]
         pending = list(printed_gates)
         while frontier or pending:
             touching = pending + [
@@ -249,16 +254,19 @@ class ProtectedYear:
 
 
 def relation_record(r: Relation) -> dict[str, Any]:
-    """A relation as the sidecar writes it (coefficients and band only when not 1 and 0).
+    """A relation as the sidecar writes it (coefficients and band only when not 1 and 0; an
+    open side of the band as ``null``, JSON having no infinity).
 
     >>> relation_record(Relation("t", ("a", "b")))
     {'total': 't', 'parts': ['a', 'b']}
+    >>> relation_record(Relation("v", ("l",), (1.05,), 0.0, math.inf))
+    {'total': 'v', 'parts': ['l'], 'coeffs': [1.05], 'lo': 0.0, 'hi': None}
     """
     out: dict[str, Any] = {"total": r.total, "parts": list(r.parts)}
     if r.coeffs is not None:
         out["coeffs"] = [float(c) for c in r.coeffs]
     if r.lo or r.hi:
-        out["lo"], out["hi"] = float(r.lo), float(r.hi)
+        out["lo"], out["hi"] = (float(b) if math.isfinite(b) else None for b in (r.lo, r.hi))
     return out
 
 
@@ -543,7 +551,7 @@ def _suppress(table: ProtectedYear) -> None:
         _sync_gates(table)
         members: dict[str, list[tuple[Relation, str | None]]] = {}
         for r, gate in [(r, None) for r in table.relations] + [
-            (g.relation, g.id) for g in table.gates.values() if not g.withheld
+            (r, g.id) for g in table.gates.values() if not g.withheld for r in g.relations
         ]:
             for m, _c in r.terms():
                 members.setdefault(m, []).append((r, gate))
