@@ -2,12 +2,13 @@
 
 A share render builds each park-year's protected table once — in the report's kernel — and
 the sidecar written after it reads that table from the store instead of building it again.
-Here the sample's share land report is rendered with the store off (kernel and sidecar each
-build the table) and with a fresh store (the kernel builds, the sidecar reads): the sidecars'
-tables — every published and withheld cell, growth rate and relation — are byte-identical. And a
-key names everything a table is computed from: a changed figure, a changed share setting,
-another park or year or a changed source file gives another key, so no entry built from
-other inputs is ever read; the same content in another folder is the same key.
+Here a synthetic park's share land report (three calendar years of data) is rendered with the
+store off (kernel and sidecar each build the table) and with a fresh store (the kernel builds,
+the sidecar reads): the sidecars' tables — every published and withheld cell, growth rate and
+relation — are byte-identical. And a key names everything a table is computed from: a changed
+figure, a changed share setting, another park or year or a changed source file gives another
+key, so no entry built from other inputs is ever read; the same content in another folder is the
+same key.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import pytest
 from parkanalysis.dataset import load_dataset
 from parkanalysis.share import protect_park_year
 from parkanalysis.share.store import OFF, STORE_ENV, code_digest, table_key
-from tests.conftest import SAMPLE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,10 +36,19 @@ def _sidecar(folder: Path) -> bytes:
     return json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
-def test_a_render_with_the_store_publishes_what_one_without_it_does(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    from parkanalysis.sample import write_synthetic
+
+    folder = tmp_path_factory.mktemp("store") / "syn"
+    write_synthetic(folder, parks=1, enterprises=8, years=2, seed=5)
+    return folder
+
+
+def test_a_render_with_the_store_publishes_what_one_without_it_does(small, tmp_path, monkeypatch):
     from parkanalysis.render import render_report
 
-    data = shutil.copytree(SAMPLE, tmp_path / "data")
+    data = shutil.copytree(small, tmp_path / "data")
     params = {"data": str(data), "share": True, "date": "2016-07-05", "force": True}
     monkeypatch.setenv(STORE_ENV, OFF)  # kernel and sidecar each build the chain
     without = render_report("land", out_dir=tmp_path / "without", **params)
@@ -49,25 +58,18 @@ def test_a_render_with_the_store_publishes_what_one_without_it_does(tmp_path, mo
     monkeypatch.setenv(STORE_ENV, str(store))  # the kernel builds; the sidecar reads
     with_store = render_report("land", out_dir=tmp_path / "with", **params)
     assert with_store.status == "rendered", with_store.error
-    # the kernel stored the chain it built: one entry per year of data (2012…2016)
+    # the kernel stored the chain it built: one entry per year of data
     ds = load_dataset(data)
     (first, _), (last, _) = ds.month_range
-    keys = {table_key(ds, "GMY", y) for y in range(first, last + 1)}
+    assert last > first  # a chain of years, not one table
+    (park,) = ds.parks
+    keys = {table_key(ds, park, y) for y in range(first, last + 1)}
     assert {p.stem for p in store.glob("*.pickle")} == keys
     assert _sidecar(tmp_path / "with") == _sidecar(tmp_path / "without")
     record = json.loads(_sidecar(tmp_path / "with"))
     assert record["cells"] and record["relations"]  # a table was compared, not two empties
     # nothing of the store in the output folder
     assert not list((tmp_path / "with").rglob("*.pickle"))
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory) -> Path:
-    from parkanalysis.sample import write_synthetic
-
-    folder = tmp_path_factory.mktemp("store") / "syn"
-    write_synthetic(folder, parks=1, enterprises=8, years=2, seed=5)
-    return folder
 
 
 def _edit_first_value(folder: Path, column: str, delta: float) -> None:
