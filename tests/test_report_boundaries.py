@@ -130,6 +130,82 @@ def test_land_ratio_at_the_threshold(tmp_path, offset):
     assert (row[1] == MARKER.format(k=k)) is (offset > 0), row
 
 
+def industrial_investors(folder, as_of: str = "2016-06") -> pd.Series:
+    """Cumulative fixed investment per transferee (受让人; a parcel without one stands alone)
+    of the built 工矿仓储用地 parcels that record one, from the CSV (pandas only): the
+    contributors of 工业用地固定资产投入强度's numerator, zeros left out."""
+    end = pd.Period(as_of, "M")
+    parcels = pd.read_csv(folder / "parcels.csv", dtype=str)
+    use = parcels["现状用途"].fillna(parcels["规划用途"])
+    supplied = parcels["供应状态"].eq("已供") & (
+        pd.to_datetime(parcels["供地日期"]).dt.to_period("M") <= end
+    )
+    industrial = use.isin(["工业", "仓储物流"])
+    built = parcels.loc[supplied & parcels["建设状态"].eq("已建成") & industrial]
+    invested = pd.to_numeric(built["固定资产投资(万元)"], errors="coerce")
+    who = built["受让人/项目"].fillna(built["地块编号"])
+    by = invested.groupby(who).sum(min_count=1).dropna()
+    return by[by != 0]
+
+
+def _with_k(folder, k: int) -> None:
+    import yaml
+
+    profile = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    profile["config"]["share"]["min_enterprises"] = k
+    (folder / "park.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
+
+
+INTENSITY = "工业用地固定资产投入强度"
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_investment_intensity_at_the_threshold(tmp_path, offset):
+    """工业用地固定资产投入强度 × the 工矿仓储用地 area on the same page gives its numerator:
+    printed at k = n transferees (counted independently), withheld from k = n + 1 with its
+    note; the internal copy prints it either way."""
+    import shutil
+
+    from parkanalysis.report import LandReport
+
+    n = len(industrial_investors(SAMPLE))
+    assert n >= 3
+    folder = tmp_path / "sample"
+    shutil.copytree(SAMPLE, folder)
+    _with_k(folder, n + offset)
+    html = LandReport(data=str(folder), share=True).balance()._repr_html_()
+    row = _row(html, INTENSITY)
+    assert (row[1] == MARKER.format(k=n + offset)) is (offset > 0), row
+    assert ("的累计固定资产投资由少于" in unescape(html)) is (offset > 0)
+
+
+def test_investment_intensity_of_one_dominant_transferee_is_withheld(tmp_path):
+    """The largest transferee's investment made 100 times the rest (p % rule at the default
+    k): the share copy withholds the ratio; the internal copy prints the ratio pandas gives."""
+    import shutil
+
+    from parkanalysis.report import LandReport
+
+    folder = tmp_path / "sample"
+    shutil.copytree(SAMPLE, folder)
+    parcels = pd.read_csv(folder / "parcels.csv", dtype=str, keep_default_na=False)
+    top = industrial_investors(SAMPLE).idxmax()
+    rest = industrial_investors(SAMPLE).drop(top).sum()
+    mine = parcels["受让人/项目"].eq(top)
+    column = "固定资产投资(万元)"
+    values = pd.to_numeric(parcels.loc[mine, column], errors="coerce").fillna(0.0)
+    scale = 100 * rest / values.sum()
+    parcels.loc[mine, column] = [f"{v * scale:.1f}" if v else "" for v in values]
+    parcels.to_csv(folder / "parcels.csv", index=False)
+    after = industrial_investors(folder)
+    assert after.max() > 50 * (after.sum() - after.max())  # dominated, by construction
+    share = LandReport(data=str(folder), share=True).balance()._repr_html_()
+    assert _row(share, INTENSITY)[1].startswith("—"), _row(share, INTENSITY)
+    internal = LandReport(data=str(folder)).balance()._repr_html_()
+    printed = float(_row(internal, INTENSITY)[1].replace(",", ""))
+    assert printed > 0
+
+
 # --------------------------------------------------------------------------- 同口径 scope
 def test_growth_scope_leaves_out_entrants_leavers_and_missing_returns(tmp_path):
     """同口径: only the firms with every month of both years; the level counts everyone who

@@ -9,6 +9,9 @@ from parkanalysis.report.display import HTML, html_block, image_html, paragraph,
 from parkanalysis.report.naming import land_as_of as land_as_of  # stated there
 from parkanalysis.units import MU_PER_HA
 
+#: The land ratio whose numerator is the transferees' cumulative fixed investment.
+INVESTMENT_INTENSITY = "industrial_investment_intensity_wan_yuan_per_ha"
+
 
 def _per_mu(ratios):
     """The land ratios as the reports speak: 万元/亩 (亩均), flows labelled 「近12个月」.
@@ -190,7 +193,7 @@ class LandReport(Report):
         ratios = land_ratios(self.ds, park=self.park, as_of=self.as_of)
         ratios = ratios[["id", "name", "value", "unit", "note"]].copy()
         ratios = _per_mu(ratios)
-        notes = []
+        notes, invested = [], []
         if self.share:
             ratios["value"] = ratios["value"].astype(object)
             for i, rid in zip(ratios.index, ratios["id"], strict=True):
@@ -199,6 +202,10 @@ class LandReport(Report):
                     ratios.loc[i, "value"] = self.marker
                     ratios.loc[i, "note"] = "近12个月税收不予公布(对外版保护规则)"
                     notes.append(ratios.loc[i, "name"])
+                elif rid == INVESTMENT_INTENSITY and self._investment_withheld():
+                    ratios.loc[i, "value"] = self.marker
+                    ratios.loc[i, "note"] = "累计固定资产投资不予公布(对外版保护规则)"
+                    invested.append(ratios.loc[i, "name"])
         return self._number(
             "balance",
             html_block(
@@ -220,8 +227,37 @@ class LandReport(Report):
                 )
                 if notes
                 else "",
+                paragraph(
+                    f"注:{'、'.join(invested)}的累计固定资产投资由少于{self.min_enterprises}"
+                    "个受让人汇总或由个别受让人占绝大部分,与同页面积一起可推算,对外版不予公布。",
+                    cls="pa-note",
+                )
+                if invested
+                else "",
             ),
         )
+
+    def _investment_withheld(self) -> bool:
+        """True when 工业用地固定资产投入强度 may not be published (share mode).
+
+        Its numerator, the cumulative fixed investment of the built 工矿仓储用地 parcels that
+        record one, is an aggregate of the transferees' (受让人) investments: the ratio times
+        the area printed on the same page gives it. It is withheld when those contributions
+        fail the share rules (threshold or dominance, ``ShareRules.sensitive``); a parcel
+        without a transferee counts as a contributor of its own.
+        """
+        import pandas as pd
+
+        from parkanalysis.land.ledger import park_parcels
+
+        p = park_parcels(self.ds, self.park, self.as_of)
+        mask = p["built"].to_numpy(dtype=bool) & p["industrial"].to_numpy(dtype=bool)
+        ind = p.loc[mask]
+        invested = pd.to_numeric(ind["investment_wan_yuan"], errors="coerce")
+        who = ind["transferee"].astype(object).where(ind["transferee"].notna(), ind["parcel_id"])
+        keep = invested.notna().to_numpy()
+        by = invested[keep].groupby(who[keep].astype(str).to_numpy()).sum()
+        return bool(self.rules.sensitive(by.to_numpy(dtype=float)))
 
     def _tax_withheld(self, ratio_id: str) -> bool:
         """True when a 近12个月 亩均税收 ratio is withheld by the protected table: its
