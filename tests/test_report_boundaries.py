@@ -113,8 +113,6 @@ def test_land_ratio_at_the_threshold(tmp_path, offset):
     the land include one without tax): printed at k = n, withheld from k = n + 1."""
     import shutil
 
-    import yaml
-
     from parkanalysis.report import LandReport
 
     n = industrial_taxpayers_12m(SAMPLE)
@@ -122,9 +120,7 @@ def test_land_ratio_at_the_threshold(tmp_path, offset):
     k = n + offset
     folder = tmp_path / "sample"
     shutil.copytree(SAMPLE, folder)
-    profile = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
-    profile["config"]["share"]["min_enterprises"] = k
-    (folder / "park.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
+    _with_k(folder, k)
     html = LandReport(data=str(folder), share=True).balance()._repr_html_()
     row = _row(html, "工业用地亩均税收(近12个月)")
     assert (row[1] == MARKER.format(k=k)) is (offset > 0), row
