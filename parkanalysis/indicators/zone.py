@@ -120,8 +120,10 @@ def zone_rows(
     data cover ``period`` — under the park id ``name``.
 
     Columns are those of :func:`~parkanalysis.indicators.indicator_table_by_park`; the
-    published columns are NaN (the parks publish their own figures). No part: every value
-    NaN, noted 本期无企业统计数据.
+    published columns are NaN (the parks publish their own figures). No part: every sum,
+    ratio and share NaN, noted 本期无企业统计数据; the enterprise counts (规上工业企业数,
+    新投产企业数) 0, as for one park's period without statements
+    (``test_empty_period_inside_the_data``).
     """
     cores = [collect(ds, period, list(parks)) for ds, parks in parts if len(parks)]
     if not cores:
