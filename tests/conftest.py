@@ -294,15 +294,17 @@ def pytest_xdist_auto_num_workers(config):
 #: with ``--no-loadscope-reorder`` (pyproject addopts): by default xdist hands out the files
 #: with the most tests first, which put the share files (2 to 8 tests each, minutes per test)
 #: among the last. The order is the files' durations in an integrated run of 2026-12-06
-#: (``--durations`` summed per file), scaled by what each file's own run measured after its
-#: inputs were cut to what its tests need; measure again when a file grows.
+#: (``--durations`` summed per file), then each share file's own run after its inputs were
+#: cut to what its tests need (one process: share_links 356 s, share_adversary_synthetic
+#: 345 s and share_adversary 294 s side by side, share_adversary_hard 234 s, share_protection
+#: 77 s, share_growth 34 s); measure again when a file grows.
 LONGEST_FIRST = (
     "test_share_adversary_synthetic.py",
-    "test_share_adversary_hard.py",
-    "test_share_protection.py",
-    "test_consistency.py",
     "test_share_links.py",
     "test_share_adversary.py",
+    "test_share_adversary_hard.py",
+    "test_consistency.py",
+    "test_share_protection.py",
     "test_batch.py",
     "test_accounting.py",
     "test_share_growth.py",
