@@ -11,6 +11,13 @@ Each is a copy of the sample rewritten with pandas (the raw files stay the truth
 * ``midyear``: the monthly statistics start in 2015-07 (the first year's share batch covers
   July–December only).
 
+The first two keep the monthly statistics from 2014 on (:data:`FIRST_MONTH`): the batches
+are 2015's and 2016's, whose pages print 2014 at the earliest (上年同期, growth); the sample's
+2012 and 2013 were two more tables of each chain to build and suppress first. From 2014 on,
+``entrant_two_above`` is the ``two_above`` set of tests/test_share_links.py and
+tests/test_share_growth.py, byte for byte, so a test run builds its tables once for the three
+files (the run's store, :mod:`parkanalysis.share.store`).
+
 :func:`share_batches` runs ``parkanalysis batch --share`` as a user would (HTML, Word, PDF),
 one process per year, side by side.
 """
@@ -31,6 +38,7 @@ LATE = ["GMY061", "GMY057", "GMY062", "GMY058"]  # the sample's 2016 entrants bu
 DOMINANT = "GMY020"
 ONE_OFF = ("GMY030", "2015-03", 2000.0)
 MONTHLY = "monthly_stats.csv"
+FIRST_MONTH = "2014-01"
 
 
 def _frames(folder: Path):
@@ -43,6 +51,8 @@ def build(kind: str, folder: Path) -> Path:
     """A copy of the sample made hard in the way ``kind`` names (module docstring)."""
     shutil.copytree(SAMPLE, folder)
     m, ents = _frames(folder)
+    if kind != "midyear":
+        m = m[m["月份"] >= FIRST_MONTH]
     if kind == "entrant_two_above":
         m = m[~m["企业代码"].isin(LATE)]
         ents.loc[ents["企业代码"].isin(LATE), "投产日期"] = "2016-09-01"

@@ -290,14 +290,28 @@ def pytest_xdist_auto_num_workers(config):
 #: The test files that take longest (real batches, property tests over whole datasets), in
 #: that order. ``--dist loadfile`` hands whole files to workers in collection order, so these
 #: are collected first: a run does not end with one worker deep in a long file while the
-#: others wait. Order only; a file missing here runs after them, as before.
+#: others wait. Order only; a file missing here runs after them, as before. It holds only
+#: with ``--no-loadscope-reorder`` (pyproject addopts): by default xdist hands out the files
+#: with the most tests first, which put the share files (2 to 8 tests each, minutes per test)
+#: among the last. The order is the files' durations in an integrated run of 2026-12-06
+#: (``--durations`` summed per file), then each share file's own run after its inputs were
+#: cut to what its tests need (one process: share_links 356 s, share_adversary_synthetic
+#: 345 s and share_adversary 294 s side by side, share_adversary_hard 234 s, share_protection
+#: 77 s, share_growth 34 s); measure again when a file grows.
 LONGEST_FIRST = (
-    "test_fuzz.py",
+    "test_share_adversary_synthetic.py",
+    "test_share_links.py",
+    "test_share_adversary.py",
+    "test_share_adversary_hard.py",
+    "test_consistency.py",
+    "test_share_protection.py",
     "test_batch.py",
+    "test_accounting.py",
+    "test_share_growth.py",
+    "test_fuzz.py",
     "test_faults.py",
     "test_documents.py",
     "test_dask.py",
-    "test_share_protection.py",
     "test_logic_checks.py",
     "test_dataset_malformed.py",
     "test_office.py",

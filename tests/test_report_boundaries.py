@@ -152,6 +152,21 @@ def _with_k(folder, k: int) -> None:
     (folder / "park.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
 
 
+def _statistics_from_2015(folder) -> None:
+    """Keep the copy's monthly statistics from January 2015 on.
+
+    The land report's 固定资产投入强度 is computed from the parcels alone; its share copy's
+    protected table of 2016 (the other rows of the page) holds 2015's. The sample's 2012-2014
+    were three more tables of the chain to build and suppress for a copy whose data differ
+    from the sample (a changed parcel list is another entry of the run's store). Not for the
+    近12个月 ratios: whether the k = n case is printed depends on the whole history (from
+    2015 on, secondary suppression withholds 工业用地亩均税收(近12个月) at k = n).
+    """
+    path = folder / "monthly_stats.csv"
+    m = pd.read_csv(path, dtype=str, keep_default_na=False)
+    m[m["月份"] >= "2015-01"].to_csv(path, index=False)
+
+
 INTENSITY = "工业用地固定资产投入强度"
 
 
@@ -184,6 +199,7 @@ def test_investment_intensity_of_one_dominant_transferee_is_withheld(tmp_path):
 
     folder = tmp_path / "sample"
     shutil.copytree(SAMPLE, folder)
+    _statistics_from_2015(folder)
     parcels = pd.read_csv(folder / "parcels.csv", dtype=str, keep_default_na=False)
     top = industrial_investors(SAMPLE).idxmax()
     rest = industrial_investors(SAMPLE).drop(top).sum()
