@@ -48,7 +48,7 @@ from parkanalysis.dataset.completeness import period_status
 from parkanalysis.errors import ParameterError, ParkAnalysisError
 from parkanalysis.indicators import indicator_table_by_park, resolve_period
 from parkanalysis.indicators.zone import DEFAULT_ZONE_NAME, zone_rows
-from parkanalysis.land.history import zone_supply_history
+from parkanalysis.land.history import window_years, zone_supply_history
 from parkanalysis.land.indicators import land_rows, prepare_parts
 from parkanalysis.land.ledger import data_end, resolve_as_of
 from parkanalysis.periods import Period, parse_period
@@ -347,13 +347,6 @@ def _land_statuses(zone: Zone, cutoff: pd.Timestamp):
     return out
 
 
-def _window(zone: Zone) -> int:
-    value = zone.datasets[0].profile.config.get("land", {}).get("supply_window_years", 3)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ParameterError(f"park.yaml 中 land.supply_window_years 应为正整数,得到 {value!r}")
-    return value
-
-
 def _display_unit(refs: list[ParkRef]) -> str:
     units = {r.unit for r in refs}
     return units.pop() if len(units) == 1 else "亩"
@@ -391,7 +384,7 @@ def zone_land(data: Any, *, as_of: Any = None, name: str | None = None) -> pd.Da
     if not taken:
         raise ParameterError(f"截至{cutoff:%Y-%m-%d}没有园区有土地数据")
     prepared = prepare_parts(taken, cutoff)  # each park's parcels and tax read once
-    total = land_rows(taken, cutoff, window=_window(zone), prepared=prepared)
+    total = land_rows(taken, cutoff, window=window_years(zone.datasets[0], None), prepared=prepared)
     columns = {zone.name: total["value"].to_numpy()}
     mine = {(id(ds), pid): part for part, (ds, pid) in zip(prepared, taken, strict=True)}
     for ref, _, _, _, c in statuses:
@@ -401,7 +394,7 @@ def zone_land(data: Any, *, as_of: Any = None, name: str | None = None) -> pd.Da
         own = land_rows(
             [(ref.ds, ref.park_id)],
             cutoff,
-            window=_park_window(ref),
+            window=window_years(ref.ds, ref.park_id),
             prepared=[mine[(id(ref.ds), ref.park_id)]],
         )
         columns[ref.label] = own.set_index("id")["value"].reindex(total["id"]).to_numpy()
@@ -415,11 +408,6 @@ def zone_land(data: Any, *, as_of: Any = None, name: str | None = None) -> pd.Da
     out.attrs["note"] = f"截至{cutoff:%Y-%m-%d};{note}"
     out.attrs["as_of"] = cutoff
     return out
-
-
-def _park_window(ref: ParkRef) -> int:
-    value = ref.ds.config(ref.park_id).get("land", {}).get("supply_window_years", 3)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 3
 
 
 def _in_unit(table: pd.DataFrame, columns: list[str], unit: str) -> pd.DataFrame:

@@ -278,3 +278,39 @@ def test_cli_land_and_overview_of_the_three_dataset_province(folders, capsys):
     html = report.totals().html()
     assert f"{want['supplied_mu']:,.1f}" in html
     assert f"{ref['industrial_output']['value']:,.1f}" in html
+
+
+def test_each_park_column_of_the_land_overview_uses_the_park_s_own_supply_window(tmp_path):
+    """A park's column of the land overview is its own land table's, on its own supply window
+    (park.yaml ``land.supply_window_years`` in the park's section): one definition of the
+    window (``land.history.window_years``), read for the park, not the dataset's default."""
+    import yaml
+
+    from parkanalysis.dataset import load_dataset
+    from parkanalysis.land.indicators import land_indicators
+    from parkanalysis.province import zone_land
+
+    folder = tmp_path / "two"
+    write_synthetic(folder, parks=2, enterprises=20, years=3, seed=5)
+    doc = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    doc["parks"][1]["config"] = {"land": {"supply_window_years": 5}}
+    (folder / "park.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    ds = load_dataset(folder)
+    as_of = "2012-06-30"  # the generated parcels are supplied up to 2011
+    overview = zone_land(ds, as_of=as_of).set_index("id")
+    rows = ["avg_annual_supply_mu", "years_of_supply_left"]
+    own = {}
+    for park, label in zip(("P001", "P002"), overview.columns[3:5], strict=True):
+        own[park] = land_indicators(ds, park=park, as_of=as_of).set_index("id")
+        np.testing.assert_allclose(
+            overview.loc[rows, label].to_numpy(float), own[park].loc[rows, "value"].to_numpy(float)
+        )
+    # the park's five years give another average than the default three (so the comparison
+    # above tells the windows apart): the mean of its 2007-2011 supply against 2009-2011's
+    parcels = pd.read_csv(folder / "parcels.csv")
+    parcels = parcels[(parcels["park_id"] == "P002") & (parcels["supply_status"] == "已供")]
+    year = pd.to_datetime(parcels["supply_date"]).dt.year
+    five = parcels.loc[year.between(2007, 2011), "area"].sum() / 5
+    three = parcels.loc[year.between(2009, 2011), "area"].sum() / 3
+    assert abs(five - three) > 1
+    assert own["P002"].loc["avg_annual_supply_mu", "value"] == pytest.approx(five, abs=0.05)
