@@ -18,9 +18,16 @@ verdicts without running, the mutants not checked yet counted apart (exit 1 whil
 A change to a module's list of tests below changes mutmut's configuration, which makes mutmut
 forget that module's verdicts.
 
-Exit status 1 when a module has a surviving mutant that is not listed in docs/MUTATION.md
-(by mutmut's name, e.g. ``parkanalysis.units.x_parse_unit__mutmut_3``), so a run before a
-stop says whether the change left a definition less tested than before.
+Exit status 1 when a module has a surviving mutant that is not listed in docs/MUTATION.md,
+so a run before a stop says whether the change left a definition less tested than before. A
+survivor is listed by its function and the line as mutated, in a double-backtick span::
+
+    ``parkanalysis.units.x__parse_cells → body = text[valid].str.replace(",", "", regex=True)``
+
+not by mutmut's number (``x__parse_cells__mutmut_39``): mutmut numbers the mutants of a
+function in order, so any edit of the function renumbers them, and a number once explained
+would silently name another mutant. The line cannot drift: when the code under it changes, the
+entry no longer matches and the survivor is reported again.
 
 mutmut mutates function and method bodies, not module-level constants (a unit factor in
 ``UNIT_FACTORS``); ``scripts/seven_mutants.py`` covers those by hand.
@@ -28,6 +35,8 @@ mutmut mutates function and method bodies, not module-level constants (a unit fa
 
 from __future__ import annotations
 
+import ast
+import difflib
 import fnmatch
 import hashlib
 import os
@@ -36,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -286,10 +296,61 @@ def _results(folder: Path, env: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _documented() -> set[str]:
+#: A documented survivor: ``parkanalysis.MODULE.FUNCTION → the line as mutated``
+ENTRY = re.compile(r"``(parkanalysis\.\S+?) → (.+?)``")
+
+
+def _squash(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _documented() -> set[tuple[str, str]]:
+    """The (function, mutated line) pairs docs/MUTATION.md explains."""
     doc = ROOT / "docs" / "MUTATION.md"
     text = doc.read_text(encoding="utf-8") if doc.exists() else ""
-    return set(re.findall(r"`(parkanalysis\.[\w.]+__mutmut_\d+)`", text))
+    return {(f, _squash(line)) for f, line in ENTRY.findall(text)}
+
+
+def mutated_lines(folder: Path, target: str) -> dict[str, tuple[str, str]]:
+    """Each mutant of the module's folder → (its function, the line as mutated).
+
+    Read from mutmut's copy of the module, where every mutant is a function of its own
+    (``x_f__mutmut_3`` beside ``x_f__mutmut_orig``): the mutated line is the one the mutant
+    has and the original lacks (several, joined by `` ⏎ ``); a mutant that only removes lines
+    is named by them, prefixed ``deleted:``.
+    """
+    path = folder / "mutants" / target
+    if not path.is_file():
+        return {}
+    source = path.read_text(encoding="utf-8")
+    prefix = target[:-3].replace("/", ".")
+    bodies: dict[str, list[str]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
+            text = ast.get_source_segment(source, node) or ""
+            bodies[node.name] = text.replace(node.name, "F", 1).splitlines()
+    out = {}
+    for name, lines in bodies.items():
+        function, _, number = name.rpartition("__mutmut_")
+        original = bodies.get(f"{function}__mutmut_orig")
+        if number == "orig" or original is None:
+            continue
+        delta = [d for d in difflib.ndiff(original, lines) if not d.startswith("? ")]
+        added = [_squash(d[2:]) for d in delta if d.startswith("+ ")]
+        removed = [_squash(d[2:]) for d in delta if d.startswith("- ")]
+        line = " ⏎ ".join(added) if added else "deleted: " + " ⏎ ".join(removed)
+        # the line of the function where the change is (the original's numbering)
+        where = next(
+            i for i, d in enumerate(d for d in delta if not d.startswith("+ ")) if d[0] == "-"
+        )
+        out[f"{prefix}.{name}"] = (f"{prefix}.{function}", line, where)
+    # the same mutated text at two places of a function: told apart by the line's offset
+    # from the ``def`` (``@+12``), which drifts only when that function is edited above it
+    seen = Counter((f, line) for f, line, _ in out.values())
+    return {
+        k: (f, line if seen[f, line] == 1 else f"{line} @+{where}")
+        for k, (f, line, where) in out.items()
+    }
 
 
 def _selected(name: str, status: dict[str, str]) -> dict[str, str]:
@@ -367,9 +428,14 @@ def main(argv: list[str]) -> int:
     undocumented = []
     for name in names:
         _killed, _total, survived = run(name, workers, only=only, report=report)
+        lines = mutated_lines(BUILD / name, MODULES[name][0])
         for mutant in survived:
-            known = mutant in documented
-            print(f"    survived{'' if not known else ' (documented)'}: {mutant}")
+            function, line = lines.get(mutant, (mutant, "?"))
+            known = (function, line) in documented
+            print(
+                f"    survived{'' if not known else ' (documented)'}: {mutant}\n"
+                f"        ``{function} → {line}``"
+            )
             if not known:
                 undocumented.append(mutant)
     if undocumented:
