@@ -324,25 +324,28 @@ def mutated_lines(folder: Path, target: str) -> dict[str, tuple[str, str]]:
         return {}
     source = path.read_text(encoding="utf-8")
     prefix = target[:-3].replace("/", ".")
+    every = source.splitlines()
     bodies: dict[str, list[str]] = {}
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
-            text = ast.get_source_segment(source, node) or ""
-            bodies[node.name] = text.replace(node.name, "F", 1).splitlines()
+            text = every[node.lineno - 1 : node.end_lineno]
+            bodies[node.name] = [text[0].replace(node.name, "F", 1), *text[1:]]
     out = {}
     for name, lines in bodies.items():
         function, _, number = name.rpartition("__mutmut_")
         original = bodies.get(f"{function}__mutmut_orig")
         if number == "orig" or original is None:
             continue
-        delta = [d for d in difflib.ndiff(original, lines) if not d.startswith("? ")]
-        added = [_squash(d[2:]) for d in delta if d.startswith("+ ")]
-        removed = [_squash(d[2:]) for d in delta if d.startswith("- ")]
+        changes = [
+            op
+            for op in difflib.SequenceMatcher(None, original, lines, autojunk=False).get_opcodes()
+            if op[0] != "equal"
+        ]
+        added = [_squash(t) for _, _, _, j1, j2 in changes for t in lines[j1:j2]]
+        removed = [_squash(t) for _, i1, i2, _, _ in changes for t in original[i1:i2]]
         line = " ⏎ ".join(added) if added else "deleted: " + " ⏎ ".join(removed)
         # the line of the function where the change is (the original's numbering)
-        where = next(
-            i for i, d in enumerate(d for d in delta if not d.startswith("+ ")) if d[0] == "-"
-        )
+        where = changes[0][1] if changes else 0
         out[f"{prefix}.{name}"] = (f"{prefix}.{function}", line, where)
     # the same mutated text at two places of a function: told apart by the line's offset
     # from the ``def`` (``@+12``), which drifts only when that function is edited above it
