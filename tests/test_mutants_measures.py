@@ -183,8 +183,8 @@ def custom_park(folder, firms, *, shift_to_1949=False):
 
 def quietly(compute, *args):
     """``compute(*args)`` with every warning an error: a warning printed while a report's
-    notebook computes its table lands on its stderr, in the exported page and among the
-    render's problems (``render.export.notebook_problems``), so 0 ÷ 0 must stay silent."""
+    notebook computes its table lands on its stderr, which the render lists among its
+    problems (``render.export.notebook_problems``), so 0 ÷ 0 must stay silent."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         return compute(*args)
