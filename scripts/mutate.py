@@ -282,8 +282,20 @@ def _prepare(name: str) -> tuple[Path, bool]:
     elif tests_print.exists() and tests_print.read_text() != pinned:
         survivors_only = (folder / "mutants").is_dir()
     fingerprint.write_text(code)
-    tests_print.write_text(pinned)
+    if not tests_print.exists():
+        tests_print.write_text(pinned)
+    # a changed tests' fingerprint is recorded only once a run has finished (``_finish``): a
+    # run stopped half way leaves it stale, and the next run takes the survivors again (mutmut
+    # itself re-runs only mutants without a verdict)
+    (folder / "tests-fingerprint.next").write_text(pinned)
     return folder, survivors_only
+
+
+def _finish(folder: Path) -> None:
+    """Record the tests' fingerprint of a run that has finished."""
+    pending = folder / "tests-fingerprint.next"
+    if pending.exists():
+        pending.replace(folder / "tests-fingerprint")
 
 
 def _results(folder: Path, env: dict[str, str]) -> dict[str, str]:
@@ -399,6 +411,8 @@ def run(name: str, workers: int, *, only: list[str], report: bool) -> tuple[int,
             preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
         )  # fmt: skip
         (folder / "last-run.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+        if done.returncode == 0:
+            _finish(folder)
     status = _selected(name, _results(folder, env))
     if not report and done.returncode != 0 and not status:
         tail = (done.stdout + done.stderr)[-2000:]
