@@ -18,9 +18,16 @@ verdicts without running, the mutants not checked yet counted apart (exit 1 whil
 A change to a module's list of tests below changes mutmut's configuration, which makes mutmut
 forget that module's verdicts.
 
-Exit status 1 when a module has a surviving mutant that is not listed in docs/MUTATION.md
-(by mutmut's name, e.g. ``parkanalysis.units.x_parse_unit__mutmut_3``), so a run before a
-stop says whether the change left a definition less tested than before.
+Exit status 1 when a module has a surviving mutant that is not listed in docs/MUTATION.md,
+so a run before a stop says whether the change left a definition less tested than before. A
+survivor is listed by its function and the line as mutated, in a double-backtick span::
+
+    ``parkanalysis.units.x__parse_cells → body = text[valid].str.replace(",", "", regex=True)``
+
+not by mutmut's number (``x__parse_cells__mutmut_39``): mutmut numbers the mutants of a
+function in order, so any edit of the function renumbers them, and a number once explained
+would silently name another mutant. The line cannot drift: when the code under it changes, the
+entry no longer matches and the survivor is reported again.
 
 mutmut mutates function and method bodies, not module-level constants (a unit factor in
 ``UNIT_FACTORS``); ``scripts/seven_mutants.py`` covers those by hand.
@@ -28,6 +35,8 @@ mutmut mutates function and method bodies, not module-level constants (a unit fa
 
 from __future__ import annotations
 
+import ast
+import difflib
 import fnmatch
 import hashlib
 import os
@@ -36,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,7 +243,10 @@ def _config(target: str, tests: list[str]) -> str:
         'pytest_add_cli_args = ["-n", "0", "-p", "no:cacheprovider", "-q", "-W", "ignore", '
         '"-k", "not __mutmut_"]\n'
         'also_copy = ["data", "notebooks"]\n'
-        "timeout_multiplier = 5.0\n"
+        # mutmut's default (a CPU-time limit per mutant): 5 took equivalent mutants of units for
+        # hangs beside another run (36 "timeouts" that survived alone); mutmut re-runs only the
+        # timeouts when this changes
+        "timeout_multiplier = 15.0\n"
     )
 
 
@@ -269,8 +282,20 @@ def _prepare(name: str) -> tuple[Path, bool]:
     elif tests_print.exists() and tests_print.read_text() != pinned:
         survivors_only = (folder / "mutants").is_dir()
     fingerprint.write_text(code)
-    tests_print.write_text(pinned)
+    if not tests_print.exists():
+        tests_print.write_text(pinned)
+    # a changed tests' fingerprint is recorded only once a run has finished (``_finish``): a
+    # run stopped half way leaves it stale, and the next run takes the survivors again (mutmut
+    # itself re-runs only mutants without a verdict)
+    (folder / "tests-fingerprint.next").write_text(pinned)
     return folder, survivors_only
+
+
+def _finish(folder: Path) -> None:
+    """Record the tests' fingerprint of a run that has finished."""
+    pending = folder / "tests-fingerprint.next"
+    if pending.exists():
+        pending.replace(folder / "tests-fingerprint")
 
 
 def _results(folder: Path, env: dict[str, str]) -> dict[str, str]:
@@ -286,10 +311,64 @@ def _results(folder: Path, env: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _documented() -> set[str]:
+#: A documented survivor: ``parkanalysis.MODULE.FUNCTION → the line as mutated``
+ENTRY = re.compile(r"``(parkanalysis\.\S+?) → (.+?)``")
+
+
+def _squash(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _documented() -> set[tuple[str, str]]:
+    """The (function, mutated line) pairs docs/MUTATION.md explains."""
     doc = ROOT / "docs" / "MUTATION.md"
     text = doc.read_text(encoding="utf-8") if doc.exists() else ""
-    return set(re.findall(r"`(parkanalysis\.[\w.]+__mutmut_\d+)`", text))
+    return {(f, _squash(line)) for f, line in ENTRY.findall(text)}
+
+
+def mutated_lines(folder: Path, target: str) -> dict[str, tuple[str, str]]:
+    """Each mutant of the module's folder → (its function, the line as mutated).
+
+    Read from mutmut's copy of the module, where every mutant is a function of its own
+    (``x_f__mutmut_3`` beside ``x_f__mutmut_orig``): the mutated line is the one the mutant
+    has and the original lacks (several, joined by `` ⏎ ``); a mutant that only removes lines
+    is named by them, prefixed ``deleted:``.
+    """
+    path = folder / "mutants" / target
+    if not path.is_file():
+        return {}
+    source = path.read_text(encoding="utf-8")
+    prefix = target[:-3].replace("/", ".")
+    every = source.splitlines()
+    bodies: dict[str, list[str]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
+            text = every[node.lineno - 1 : node.end_lineno]
+            bodies[node.name] = [text[0].replace(node.name, "F", 1), *text[1:]]
+    out = {}
+    for name, lines in bodies.items():
+        function, _, number = name.rpartition("__mutmut_")
+        original = bodies.get(f"{function}__mutmut_orig")
+        if number == "orig" or original is None:
+            continue
+        changes = [
+            op
+            for op in difflib.SequenceMatcher(None, original, lines, autojunk=False).get_opcodes()
+            if op[0] != "equal"
+        ]
+        added = [_squash(t) for _, _, _, j1, j2 in changes for t in lines[j1:j2]]
+        removed = [_squash(t) for _, i1, i2, _, _ in changes for t in original[i1:i2]]
+        line = " ⏎ ".join(added) if added else "deleted: " + " ⏎ ".join(removed)
+        # the line of the function where the change is (the original's numbering)
+        where = changes[0][1] if changes else 0
+        out[f"{prefix}.{name}"] = (f"{prefix}.{function}", line, where)
+    # the same mutated text at two places of a function: told apart by the line's offset
+    # from the ``def`` (``@+12``), which drifts only when that function is edited above it
+    seen = Counter((f, line) for f, line, _ in out.values())
+    return {
+        k: (f, line if seen[f, line] == 1 else f"{line} @+{where}")
+        for k, (f, line, where) in out.items()
+    }
 
 
 def _selected(name: str, status: dict[str, str]) -> dict[str, str]:
@@ -332,12 +411,15 @@ def run(name: str, workers: int, *, only: list[str], report: bool) -> tuple[int,
             preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
         )  # fmt: skip
         (folder / "last-run.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+        if done.returncode == 0:
+            _finish(folder)
     status = _selected(name, _results(folder, env))
     if not report and done.returncode != 0 and not status:
         tail = (done.stdout + done.stderr)[-2000:]
         raise SystemExit(f"mutmut failed on {name} (log: {folder / 'last-run.log'}):\n{tail}")
     killed = sum(s in KILLED for s in status.values())
     unchecked = sum(s == "not checked" for s in status.values())
+    timeouts = sum(s == "timeout" for s in status.values())
     survived = sorted(k for k, s in status.items() if s not in (*KILLED, "not checked"))
     total = len(status)
     score = 100.0 * killed / total if total else float("nan")
@@ -349,6 +431,7 @@ def run(name: str, workers: int, *, only: list[str], report: bool) -> tuple[int,
             if unchecked
             else ""
         )
+        + (f"  (of the killed, {timeouts} by the CPU-time limit)" if timeouts else "")
     )
     return killed, total, survived
 
@@ -367,9 +450,14 @@ def main(argv: list[str]) -> int:
     undocumented = []
     for name in names:
         _killed, _total, survived = run(name, workers, only=only, report=report)
+        lines = mutated_lines(BUILD / name, MODULES[name][0])
         for mutant in survived:
-            known = mutant in documented
-            print(f"    survived{'' if not known else ' (documented)'}: {mutant}")
+            function, line = lines.get(mutant, (mutant, "?"))
+            known = (function, line) in documented
+            print(
+                f"    survived{'' if not known else ' (documented)'}: {mutant}\n"
+                f"        ``{function} → {line}``"
+            )
             if not known:
                 undocumented.append(mutant)
     if undocumented:

@@ -540,3 +540,108 @@ def test_completeness_of_a_period_outside_the_data():
         assert np.isnan(rate) and (e, r) == (0, 0)
     assert c.month_rate("P", 2016, 3) == (0.75, 4, 3)
     assert c.missing_in(None, 2016, 1, 12).empty
+
+
+def _registry(parks, ids, starts, exits=None, names=None) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "park_id": parks, "enterprise_id": ids,
+        "production_start_date": pd.to_datetime(pd.Series(starts, dtype=object)),
+        "exit_date": pd.to_datetime(pd.Series(exits or [None] * len(ids), dtype=object)),
+    })  # fmt: skip
+    if names is not None:
+        out["name"] = names
+    return out
+
+
+def _rows(filed: dict) -> pd.DataFrame:
+    """``{(park, enterprise): [months of 2016]}`` as statistics rows."""
+    return pd.DataFrame([(p, e, 2016, m) for (p, e), ms in filed.items() for m in ms],
+                        columns=["park_id", "enterprise_id", "year", "month"])  # fmt: skip
+
+
+def test_an_undated_register_expects_from_the_first_return():
+    """A park whose register gives no 投产日期 at all: filing counts as being in production
+    (module docstring), so its enterprises are expected from their first return and their
+    gaps are 缺报; in a park whose register has dates, a blank 投产日期 still means not
+    expected. U: a files January-April, b January and April, c from March (exited 2016-04-01).
+    D: d files January-April, e (dated) January and March, f (blank date) January only."""
+    registry = _registry(
+        ["U", "U", "U", "D", "D", "D"], list("abcdef"),
+        [None, None, None, "2010-01-01", "2015-06-30", None],
+        [None, None, "2016-04-01", None, None, None],
+    )  # fmt: skip
+    rows = _rows({("U", "a"): [1, 2, 3, 4], ("U", "b"): [1, 4], ("U", "c"): [3],
+                  ("D", "d"): [1, 2, 3, 4], ("D", "e"): [1, 3], ("D", "f"): [1]})  # fmt: skip
+    c = reporting_status(registry, rows, thresholds={}, jan_feb_combined=False, today=(2016, 4))
+    by_park = {p: g for p, g in c.rates.groupby("park_id")}
+    # U: expected a, b (every month), c in March only (it exits on 1 April)
+    assert by_park["U"]["expected"].tolist() == [2, 2, 3, 2]
+    assert by_park["U"]["reported"].tolist() == [2, 1, 2, 2]
+    # D: d and e every month; f never (blank date in a dated register)
+    assert by_park["D"]["expected"].tolist() == [2, 2, 2, 2]
+    assert by_park["D"]["reported"].tolist() == [2, 1, 2, 1]
+    got = c.missing[["park_id", "enterprise_id", "month"]].values.tolist()
+    assert got == [["D", "e", 2], ["D", "e", 4], ["U", "b", 2], ["U", "b", 3]]
+    # 数据完整至: the latest month at the 0.9 default (U: 1, 0.5, 2/3, 1; D: 1, 0.5, 1, 0.5)
+    assert c.complete_to == {"U": (2016, 4), "D": (2016, 3)}
+
+
+def test_a_repeated_registry_entry_counts_once():
+    """The same enterprise twice in the register (two 投产日期 before the data, one name):
+    it is one enterprise, expected once per month and listed once per 缺报."""
+    registry = _registry(
+        ["P", "P", "P"],
+        ["a", "a", "b"],
+        ["2015-01-01", "2014-03-01", "2015-01-01"],
+        names=["甲", "甲", "乙"],
+    )
+    rows = _rows({("P", "a"): [1, 3], ("P", "b"): [1, 2, 3]})
+    c = reporting_status(registry, rows, thresholds={}, jan_feb_combined=False, today=(2016, 3))
+    assert c.rates["expected"].tolist() == [2, 2, 2]
+    assert c.rates["reported"].tolist() == [2, 1, 2]
+    assert c.missing.values.tolist() == [["P", "a", "甲", 2016, 2]]
+
+
+def test_codes_written_as_numbers_in_the_register():
+    """园区代码 and 企业代码 read as numbers in the register and as text in the statistics
+    are the same codes: the 缺报 carries the register's name."""
+    registry = _registry([1, 1], [101, 102], ["2015-01-01", "2015-01-01"], names=["甲", "乙"])
+    rows = _rows({("1", "101"): [1, 2], ("1", "102"): [1]})
+    c = reporting_status(registry, rows, thresholds={}, jan_feb_combined=False, today=(2016, 2))
+    assert c.missing.values.tolist() == [["1", "102", "乙", 2016, 2]]
+    assert c.rates["rate"].tolist() == [1.0, 0.5]
+
+
+def test_the_result_without_rows_has_the_dtypes_of_one_with_rows():
+    """A statement with nothing filed up to ``today`` gives empty frames of the same columns
+    and dtypes as a statement with returns (callers stack and compare them)."""
+    registry = _registry(["P", "P"], ["a", "b"], ["2015-01-01", "2015-01-01"])
+    rows = _rows({("P", "a"): [1, 3], ("P", "b"): [1, 2, 3]})
+    full = reporting_status(registry, rows, thresholds={}, jan_feb_combined=False,
+                            today=(2016, 3))  # fmt: skip
+    assert len(full.rates) == 3 and len(full.missing) == 1
+    none = reporting_status(registry, rows, thresholds={}, jan_feb_combined=False,
+                            today=(2015, 12))  # fmt: skip
+    assert none.rates.empty and none.missing.empty
+    assert none.rates.dtypes.to_dict() == full.rates.dtypes.to_dict()
+    assert none.missing.dtypes.to_dict() == full.missing.dtypes.to_dict()
+    # the numbers are int64 / float64 whatever pandas infers for text
+    assert [str(none.rates[c].dtype) for c in ("year", "month", "expected", "reported",
+                                                "rate")] == ["int64"] * 4 + ["float64"]  # fmt: skip
+    assert [str(none.missing[c].dtype) for c in ("year", "month")] == ["int64"] * 2
+
+
+def test_period_rates_follow_rates_replaced_after_a_query():
+    """The memo of ``period_rates`` belongs to the ``rates`` frame it was built from: a
+    Completeness whose ``rates`` are replaced answers from the new frame."""
+    c = Completeness(
+        pd.DataFrame({"park_id": ["P"], "year": [2016], "month": [3], "expected": [4],
+                      "reported": [3], "rate": [0.75]}),
+        pd.DataFrame(columns=["park_id", "enterprise_id", "year", "month"]),
+    )  # fmt: skip
+    assert c.period_rate("P", 2016, 1, 12) == (0.75, 4, 3)
+    c.rates = pd.DataFrame({"park_id": ["P", "Q"], "year": [2016, 2016], "month": [3, 5],
+                            "expected": [8, 2], "reported": [2, 2],
+                            "rate": [0.25, 1.0]})  # fmt: skip
+    assert c.period_rate("P", 2016, 1, 12) == (0.25, 8, 2)
+    assert c.period_rate("Q", 2016, 5, 5) == (1.0, 2, 2)

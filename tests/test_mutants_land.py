@@ -360,3 +360,109 @@ def test_the_loader_refuses_a_supply_window_that_is_not_a_positive_integer(tmp_p
     profile["config"]["land"] = {"supply_window_years": 1}
     (folder / "park.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
     assert window_years(load_dataset(folder), "TP") == 1
+
+
+# --------------------------------------------------------------------------- the survivors of
+# the 2026-12-06 run (68 of 312): the zone total, the empty history, a window set per park and
+# an average supply between 0 and 1 亩
+HISTORY_COLUMNS = [
+    "year",
+    "supplied_mu",
+    "transactions",
+    "supplied_ha",
+    "cumulative_mu",
+    "complete",
+]
+
+
+def _supplied_per_year(parcels: list[pd.DataFrame], cutoff: pd.Timestamp) -> pd.DataFrame:
+    """The zone's supply per year recomputed from the parcels' states: supplied parcels counted
+    in the year of their 供地日期, years without supply filled with 0 up to the cut-off's."""
+    s = pd.concat([p.loc[p["supplied"].astype(bool)] for p in parcels], ignore_index=True)
+    year = s["supply_date"].dt.year
+    years = range(int(year.min()), cutoff.year + 1)
+    return pd.DataFrame(
+        {
+            "supplied_mu": s.groupby(year)["area_mu"].sum().reindex(years, fill_value=0.0),
+            "transactions": s.groupby(year).size().reindex(years, fill_value=0),
+        }
+    )
+
+
+@pytest.mark.parametrize("cutoff", ["2014-11-30", "2015-06-30", "2015-12-31"])
+def test_zone_supply_history_is_the_sum_of_its_parks(sample, cutoff):
+    """A zone of two different parks (the sample and the sample with every other parcel): its
+    supply per year, count, cumulative area and complete years, recomputed from the parcels."""
+    from parkanalysis.land.history import zone_supply_history
+
+    cut = pd.Timestamp(cutoff)
+    half = variant(sample, parcels=sample.parcels.iloc[::2].reset_index(drop=True))
+    got = zone_supply_history([(sample, "GMY"), (half, "GMY")], cut)
+    want = _supplied_per_year(
+        [park_parcels(sample, "GMY", cut), park_parcels(half, "GMY", cut)], cut
+    )
+    assert list(got.columns[:6]) == HISTORY_COLUMNS
+    assert got["year"].tolist() == list(want.index)
+    np.testing.assert_allclose(got["supplied_mu"], want["supplied_mu"], rtol=0, atol=1e-9)
+    assert got["transactions"].tolist() == want["transactions"].tolist()
+    np.testing.assert_allclose(got["cumulative_mu"], want["supplied_mu"].cumsum(), atol=1e-9)
+    last_complete = cut.year if (cut.month, cut.day) == (12, 31) else cut.year - 1
+    assert got["complete"].tolist() == [y <= last_complete for y in want.index]
+    one = zone_supply_history([(sample, "GMY")], cut)
+    assert one["supplied_mu"].sum() < got["supplied_mu"].sum()  # the second park counted
+
+
+def test_a_zone_that_supplied_nothing_has_the_empty_history(sample):
+    """Before any parcel was supplied, or without parks, the zone's history is the empty frame
+    with the documented columns (no error from joining no transactions)."""
+    from parkanalysis.land.history import (
+        complete_series,
+        history_from_parcels,
+        history_of,
+        supply_transactions_empty,
+        zone_supply_history,
+    )
+
+    cut = pd.Timestamp("1990-12-31")
+    assert not park_parcels(sample, "GMY", cut)["supplied"].any()
+    for got in (
+        zone_supply_history([(sample, "GMY"), (sample, "GMY")], cut),
+        history_from_parcels([], cut),
+        history_of(supply_transactions_empty(), cut),
+    ):
+        assert got.empty and list(got.columns) == HISTORY_COLUMNS
+        assert complete_series(got).empty
+
+
+def test_the_supply_window_is_read_from_the_park_not_the_dataset(tmp_path):
+    """Two parks in one dataset, the second averaging 2 years (its own park.yaml config), the
+    first the dataset's default 3: each gets its own window."""
+    import yaml
+
+    from parkanalysis.land.history import window_years
+    from tests.boundary_park import write_park
+
+    folder = write_park(tmp_path / "p", comparable=3)
+    profile = yaml.safe_load((folder / "park.yaml").read_text(encoding="utf-8"))
+    second = copy.deepcopy(profile["parks"][0])
+    second.update(park_id="TQ", name="乙园", config={"land": {"supply_window_years": 2}})
+    profile["parks"].append(second)
+    (folder / "park.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
+    ds = load_dataset(folder)
+    assert window_years(ds, "TQ") == 2
+    assert window_years(ds, "TP") == 3
+
+
+@pytest.mark.parametrize(
+    ("supply", "remaining", "years"),
+    [([0.0, 0.0, 1.5], 2.0, 4.0), ([1.0, 1.0, 1.0], 3.0, 3.0), ([0.2, 0.3, 0.1], 0.4, 2.0)],
+)
+def test_an_average_supply_under_one_mu_still_gives_years(supply, remaining, years):
+    """尚可供地年数 = remaining ÷ average, for any average above 0 (here 0.5, 1 and 0.2 亩 a
+    year): only an average of 0 leaves it uncomputed."""
+    from parkanalysis.land.history import years_of_supply_left
+
+    got = years_of_supply_left(pd.Series(supply, index=[2013, 2014, 2015]), remaining)
+    assert got.years == pytest.approx(years)
+    assert got.average_mu == pytest.approx(sum(supply) / 3)
+    assert got.reason == ""
