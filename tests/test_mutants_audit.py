@@ -2,7 +2,8 @@
 
 For every withheld cell the outsider's interval is the min and max of the cell over every
 non-negative table consistent with the printed cells (an amount within half a unit of its
-last digit, a count exactly) and the relations ``total = Σ parts``; a withheld count's interval
+last digit, a count exactly) and the relations (``total = Σ parts``, or a band ``lo ≤ total −
+Σ coeff·part ≤ hi``, one side possibly open); a withheld count's interval
 is tightened to the integers inside it. The audit solves it per connected component,
 reuses feasible solutions and skips cells it has shown to be protected; none of that may change
 an answer. Here each interval is solved again with one dense LP over the whole table, and the
