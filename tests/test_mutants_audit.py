@@ -2,7 +2,8 @@
 
 For every withheld cell the outsider's interval is the min and max of the cell over every
 non-negative table consistent with the printed cells (an amount within half a unit of its
-last digit, a count exactly) and the relations ``total = Σ parts``; a withheld count's interval
+last digit, a count exactly) and the relations (``total = Σ parts``, or a band ``lo ≤ total −
+Σ coeff·part ≤ hi``, one side possibly open); a withheld count's interval
 is tightened to the integers inside it. The audit solves it per connected component,
 reuses feasible solutions and skips cells it has shown to be protected; none of that may change
 an answer. Here each interval is solved again with one dense LP over the whole table, and the
@@ -60,13 +61,33 @@ def linked_table(rng, rows: int, cols: int, prefix: str, step: float):
 
 
 def reference_bounds(cells, relations):
+    """Min and max of each withheld cell over the whole table in one dense LP: a relation is
+    ``lo ≤ total − Σ coeff·part ≤ hi`` (an equation when ``lo = hi``; an open side no row)."""
     ids = sorted(set(cells) | {c for r in relations for c in (r.total, *r.parts)})
     pos = {c: k for k, c in enumerate(ids)}
-    a_eq = np.zeros((len(relations), len(ids)))
-    for row, r in enumerate(relations):
-        a_eq[row, pos[r.total]] = 1.0
-        for part in r.parts:
-            a_eq[row, pos[part]] -= 1.0
+    eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
+    for r in relations:
+        row = np.zeros(len(ids))
+        row[pos[r.total]] += 1.0
+        coeffs = r.coeffs if r.coeffs is not None else (1.0,) * len(r.parts)
+        for part, k in zip(r.parts, coeffs, strict=True):
+            row[pos[part]] -= k
+        if r.lo == r.hi:
+            eq_rows.append(row)
+            eq_rhs.append(r.lo)
+            continue
+        if r.hi < math.inf:
+            ub_rows.append(row)
+            ub_rhs.append(r.hi)
+        if r.lo > -math.inf:
+            ub_rows.append(-row)
+            ub_rhs.append(-r.lo)
+    system = {
+        "A_eq": np.array(eq_rows) if eq_rows else None,
+        "b_eq": np.array(eq_rhs) if eq_rows else None,
+        "A_ub": np.array(ub_rows) if ub_rows else None,
+        "b_ub": np.array(ub_rhs) if ub_rows else None,
+    }
     box = []
     for c in ids:
         cell = cells.get(c)
@@ -85,15 +106,15 @@ def reference_bounds(cells, relations):
             continue
         goal = np.zeros(len(ids))
         goal[pos[c]] = 1.0
-        lo = linprog(goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
-        hi = linprog(-goal, A_eq=a_eq, b_eq=np.zeros(len(relations)), bounds=box, method="highs")
+        lo = linprog(goal, **system, bounds=box, method="highs")
+        hi = linprog(-goal, **system, bounds=box, method="highs")
         if c in cells and cells[c].signed:
             low = lo.fun if lo.status == 0 else -math.inf
         else:
             low = max(0.0, lo.fun if lo.status == 0 else 0.0)
         high = -hi.fun if hi.status == 0 else math.inf
         if c in cells and cells[c].step >= 1:  # a withheld count: the integers inside
-            low = math.ceil(low - 1e-7)
+            low = math.ceil(low - 1e-7) if math.isfinite(low) else low
             high = math.floor(high + 1e-7) if math.isfinite(high) else high
         out[c] = (low, high)
     return out
@@ -460,3 +481,105 @@ def test_a_withheld_count_is_tightened_to_the_integers_inside(p_percent):
     want = {"c"} if 2 * p_percent / 100 * 3 > 1 else set()
     assert {e.id for e in audit_cells(cells, rel, p_percent=p_percent)} == want
     assert {e.id for e in exposed(cells, rel, p_percent=p_percent, truth={"c": 3.0})} >= want
+
+
+def assert_bounds_match(got, want):
+    assert set(got) == set(want)
+    for c, (lo, hi) in want.items():
+        assert got[c][0] == pytest.approx(lo, abs=1e-6) or got[c][0] == lo == -math.inf, c
+        assert got[c][1] == pytest.approx(hi, abs=1e-6) or got[c][1] == hi == math.inf, c
+
+
+def banded_table():
+    """Counts t = 10 and b = 4 printed (exact); a, c, d, e, z1, z2 withheld amounts. Bands of
+    width ≤ 1 and above, one-sided bands, an equation with a constant and a plain sum:
+
+    * ``−0.5 ≤ t − a − b ≤ 0.5``: a ∈ [5.5, 6.5] (width 1: exposed at p = 10 %, 1 < 1.3);
+    * ``−3 ≤ b − c ≤ 3``: c ∈ [1, 7];
+    * ``t − d ≥ 3`` (open above) and ``d − b ≤ 1`` (open below): d ∈ [0, 5];
+    * ``t − e = 2``: e = 8, pinned;
+    * ``t = z1 + z2``: z1, z2 ∈ [0, 10] (cells only in equations, sorted after every
+      banded one)."""
+    cells = {
+        "t": Cell("t", 10.0, "published", 1.0, "合计"),
+        "b": Cell("b", 4.0, "published", 1.0, "乙"),
+    }
+    truth = {"a": 6.0, "c": 3.0, "d": 5.0, "e": 8.0, "z1": 3.0, "z2": 7.0}
+    cells |= {k: Cell(k, v, "withheld", 0.1, f"{k}标签") for k, v in truth.items()}
+    rel = [
+        Relation("t", ("a", "b"), None, -0.5, 0.5),
+        Relation("b", ("c",), None, -3.0, 3.0),
+        Relation("t", ("d",), None, 3.0, math.inf),
+        Relation("d", ("b",), None, -math.inf, 1.0),
+        Relation("t", ("e",), None, 2.0, 2.0),
+        Relation("t", ("z1", "z2")),
+    ]
+    return cells, rel, truth
+
+
+def test_bands_one_sided_relations_and_constants_are_those_of_the_lp():
+    """Every kind of relation the module docstring allows, solved against the dense reference
+    LP and against the hand arithmetic of :func:`banded_table`."""
+    cells, rel, _truth = banded_table()
+    got = bounds(cells, rel)
+    assert_bounds_match(got, reference_bounds(cells, rel))
+    hand = {"a": (5.5, 6.5), "c": (1.0, 7.0), "d": (0.0, 5.0), "e": (8.0, 8.0)}
+    hand |= {"z1": (0.0, 10.0), "z2": (0.0, 10.0)}
+    assert_bounds_match(got, hand)
+
+
+@pytest.mark.parametrize("p_percent", [5.0, 10.0, 20.0, 45.0])
+def test_exposure_decisions_with_bands_are_those_of_the_lp(p_percent):
+    """The blind audit and the office check on the banded table decide as the reference LP:
+    a band of width 1 read as an equation, or either side of a band halved, or one band's rows
+    lost, would pin a or widen it, and change who is exposed at some p."""
+    cells, rel, truth = banded_table()
+    assert {e.id for e in audit_cells(cells, rel, p_percent=p_percent)} == reference_exposed(
+        {k: Cell(c.id, c.value if c.status == "published" else None, c.status, c.step)
+         for k, c in cells.items()}, rel, p_percent)  # fmt: skip
+    office = {e.id for e in exposed(cells, rel, p_percent=p_percent, truth=truth)}
+    assert office == reference_exposed(cells, rel, p_percent, truth)
+    # by hand at p = 5 %: a's width 1 ≥ 2·0.05·6.5, protected; e pinned at 8, exposed; d's
+    # true 5.0 is the top of [0, 5], below 5 + 0.25, exposed
+    if p_percent == 5.0:
+        assert office == {"d", "e"}
+
+
+def test_a_signed_count_unbounded_below_stays_unbounded():
+    """t = r + s with only t = 5 printed and r, s signed counts: each can be any integer, so
+    both bounds are infinite (an open bound is not rounded to an integer) and nothing is
+    exposed."""
+    cells = {
+        "t": Cell("t", 5.0, "published", 1.0, "合计"),
+        "r": Cell("r", 2.0, "withheld", 1.0, "变动甲", signed=True),
+        "s": Cell("s", 3.0, "withheld", 1.0, "变动乙", signed=True),
+    }
+    rel = [Relation("t", ("r", "s"))]
+    want = reference_bounds(cells, rel)
+    assert want == {"r": (-math.inf, math.inf), "s": (-math.inf, math.inf)}
+    assert bounds(cells, rel) == want
+    assert audit_cells(cells, rel, p_percent=10) == []
+
+
+def test_the_witness_solutions_keep_every_band():
+    """Three withheld cells e, f, g make the audit first push them all down and up together
+    (its witness LPs) before solving them one by one. Only the band ``e − d ≤ 0.05`` (d = 1.0
+    printed, so e ≤ 1.10) keeps e below its protection interval: with the true e = 1.05 at
+    p = 10 %, ``hi = 1.10 < 1.05 + 0.105``, exposed. A witness point that ignored the band, or
+    the printed boxes (``t = e + f + g`` with t = 20.0 and ``t ≤ 30``), would show e far above
+    1.155 and skip its LPs: the exposure would be lost."""
+    cells = {
+        "d": Cell("d", 1.0, "published", 0.1, "丁"),
+        "t": Cell("t", 20.0, "published", 0.1, "合计"),
+    }
+    truth = {"e": 1.05, "f": 9.0, "g": 9.95}
+    cells |= {k: Cell(k, v, "withheld", 0.1, f"{k}标签") for k, v in truth.items()}
+    rel = [
+        Relation("e", ("d",), None, -math.inf, 0.05),
+        Relation("t", ("e", "f", "g")),
+        Relation("t", (), None, -math.inf, 30.0),
+    ]
+    (lo, hi) = bounds(cells, rel, ["e"])["e"]
+    assert (lo, hi) == pytest.approx((0.0, 1.10), abs=1e-9)  # by hand: 1.05 + 0.05
+    assert reference_exposed(cells, rel, 10.0, truth) == {"e"}
+    assert [x.id for x in exposed(cells, rel, p_percent=10.0, truth=truth)] == ["e"]
