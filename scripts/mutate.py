@@ -401,8 +401,11 @@ def run(name: str, workers: int, *, only: list[str], report: bool) -> tuple[int,
                 k for k in before if any(fnmatch.fnmatch(k.split(".")[-1], p) for p in only)
             ) or [f"{MODULES[name][0][:-3].replace('/', '.')}.{p}__mutmut_*" for p in only]
         if survivors_only:
+            # ``before`` is already the module's selection (``FUNCTIONS``); only names chosen
+            # by ``MUTATE_FUNCTIONS`` narrow it further (``chosen`` holds patterns otherwise,
+            # and intersecting names with patterns left nothing: no survivor was run again)
             left = {k for k, v in before.items() if v not in KILLED}
-            chosen = sorted(left & set(chosen)) if chosen else sorted(left)
+            chosen = sorted(left & set(chosen)) if only else sorted(left)
         niceness = int(os.environ.get("MUTATE_NICE", "10"))
         done = subprocess.run(
             [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children",
