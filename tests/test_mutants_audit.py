@@ -583,3 +583,17 @@ def test_the_witness_solutions_keep_every_band():
     assert (lo, hi) == pytest.approx((0.0, 1.10), abs=1e-9)  # by hand: 1.05 + 0.05
     assert reference_exposed(cells, rel, 10.0, truth) == {"e"}
     assert [x.id for x in exposed(cells, rel, p_percent=10.0, truth=truth)] == ["e"]
+
+
+def test_a_published_zero_is_not_below_zero_for_the_outsider():
+    """An amount printed as 0.0 (step 0.1) lies in [0, 0.05]: amounts are never negative, so
+    the outsider's box of an unsigned published cell is floored at 0. c = a + b with c = 10.0
+    and a = 0.0 published gives b ∈ [9.95 − 0.05, 10.05] = [9.9, 10.05]; without the floor
+    b would reach 10.1, a looser system than the outsider's, which can hide an exposure."""
+    cells = {
+        "c": Cell("c", 10.0, "published", 0.1, "合计"),
+        "a": Cell("a", 0.0, "published", 0.1, "甲"),
+        "b": Cell("b", 10.0, "withheld", 0.1, "乙"),
+    }
+    rel = [Relation("c", ("a", "b"))]
+    assert bounds(cells, rel)["b"] == pytest.approx((9.9, 10.05), abs=1e-9)
