@@ -1,4 +1,9 @@
-"""Small file-system helpers shared by the readers and the renderers."""
+"""Small file-system helpers shared by the readers and the renderers.
+
+Atomic writes (:func:`atomic_write`), data fingerprints, writes that belong together
+(:func:`written_together`: a stop request waits until the block ends), output checks
+before any work and the data-folder resolution.
+"""
 
 from __future__ import annotations
 
@@ -148,6 +153,52 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
             raise WriteError(exc.errno, _explain(exc, target)) from exc
         raise
     return target
+
+
+# ------------------------------------------------------------- writes that belong together
+_HOLD: dict = {"depth": 0, "pending": None}
+
+
+@contextlib.contextmanager
+def written_together():
+    """Run writes that belong together with stop requests held until the block ends.
+
+    A report is its documents, its page and its cache key; a batch worker told to stop
+    (its SIGTERM handler calls :func:`request_stop`) while writing them finishes the block
+    first, so a report on disk is always one its key describes and the batch can record it
+    as rendered. A stop requested inside the block is raised when the block ends.
+
+    >>> try:
+    ...     with written_together():
+    ...         request_stop(RuntimeError("stop"))
+    ...         print("all written")
+    ... except RuntimeError as exc:
+    ...     print("then:", exc)
+    all written
+    then: stop
+    """
+    _HOLD["depth"] += 1
+    try:
+        yield
+    finally:
+        _HOLD["depth"] -= 1
+        pending = _HOLD["pending"]
+        if _HOLD["depth"] == 0 and pending is not None:
+            _HOLD["pending"] = None
+            raise pending
+
+
+def request_stop(exc: BaseException) -> None:
+    """Raise ``exc`` now, or when the :func:`written_together` block under way ends.
+
+    >>> request_stop(RuntimeError("now"))
+    Traceback (most recent call last):
+    RuntimeError: now
+    """
+    if _HOLD["depth"] == 0:
+        raise exc
+    if _HOLD["pending"] is None:  # the first request wins
+        _HOLD["pending"] = exc
 
 
 # --------------------------------------------------------------------------- output checks

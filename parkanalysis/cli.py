@@ -25,8 +25,10 @@ class Terminated(BaseException):
 
 
 def _terminated(signum, frame) -> None:
+    from parkanalysis._io import request_stop
+
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Terminated
+    request_stop(Terminated())  # a report being written is finished first (written_together)
 
 
 # --------------------------------------------------------------------------- output

@@ -386,9 +386,10 @@ _AS_FROM_A_TERMINAL = (
 
 
 def _batch_in_progress(tmp_path: Path):
-    """A real batch in its own process group, returned *stopped* (SIGSTOP) once a report is
-    written and a worker's kernel is alive: nothing moves until the caller's SIGCONT, so the
-    signal under test reaches a batch in progress however slow the machine is."""
+    """A real batch in its own process group, returned *stopped* (SIGSTOP) once a report's
+    first file (its Word document, written before its page) is there and a worker's kernel
+    is alive: nothing moves until the caller's SIGCONT, so the signal under test reaches a
+    batch in progress however slow the machine is — often a worker writing a report."""
     import psutil
 
     out = tmp_path / "reports"
@@ -397,14 +398,13 @@ def _batch_in_progress(tmp_path: Path):
         [sys.executable, "-c", _AS_FROM_A_TERMINAL, sys.executable,
          "-m", "parkanalysis.cli", "batch", "--data", str(SAMPLE),
          "--year", "2016", "--out", str(out), "--workers", "1", "--quiet",
-         "--kinds", ",".join(SIGNAL_KINDS)],
+         "--kinds", ",".join(SIGNAL_KINDS), "--format", "html,docx"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
     )  # fmt: skip
     parent = psutil.Process(proc.pid)
-    while not [p for p in out.glob("*.html") if not p.name.startswith("index")]:
-        # a state, not a time: the first report is done
+    while not list(out.glob("*.docx")):  # a state, not a time: a report is being written
         assert proc.poll() is None, proc.communicate()
-        psutil.wait_procs([parent], timeout=0.2)
+        psutil.wait_procs([parent], timeout=0.05)
     os.killpg(proc.pid, signal.SIGSTOP)  # the whole batch holds still from here
     assert proc.poll() is None, "the batch ended before it could be interrupted"
     family = [parent, *parent.children(recursive=True)]
@@ -439,5 +439,15 @@ def test_a_signal_during_a_batch_stops_it_cleanly(tmp_path, signum, code):
     assert "rendered" in statuses and "interrupted" in statuses, statuses
     planned = batch.plan_jobs(SAMPLE, 2016, out_dir=out, kinds=SIGNAL_KINDS)
     assert sorted(manifest) == sorted(j.name for j in planned)
+    # The record says what the folder holds: a report is 已生成 exactly when its page is
+    # there with its key (the signal may come while a worker writes one: it finishes it).
+    documents = set()
+    for job in planned:
+        plan = render.plan_report(job.kind, out_dir=out, formats=job.formats, **job.params)
+        whole = plan.is_cached()
+        assert whole or not plan.html_path.exists(), job.name  # never a page without its key
+        assert (manifest[job.name]["status"] == "rendered") == whole, (job.name, statuses)
+        documents |= {p.name for p in plan.recorded_outputs().values()} if whole else set()
+    assert {p.name for p in out.glob("*.docx")} <= documents  # no Word file of a lost report
     assert "已中断" in (out / "index.html").read_text(encoding="utf-8")
     assert not list(out.rglob("*.tmp"))

@@ -145,6 +145,28 @@ def precheck(job: Job) -> JobResult | None:
     return None
 
 
+def written_result(job: Job, since: float) -> JobResult | None:
+    """The result of ``job`` when its report was written whole since ``since`` (wall clock).
+
+    A batch interrupted while a worker wrote a report lets the worker finish the writes
+    (``_io.written_together``) but not tell: the report is rendered when its page and
+    key exist from the job's inputs (what :meth:`ReportPlan.is_cached` checks, the test
+    the next run applies) and the key is no older than the job (1 s for clock grain).
+    """
+    from parkanalysis.render import plan_report
+
+    try:
+        plan = plan_report(job.kind, out_dir=job.out_dir, formats=job.formats, **job.params)
+        fresh = plan.key_path.stat().st_mtime >= since - 1.0
+    except (ParkAnalysisError, OSError):
+        return None
+    if not (fresh and plan.is_cached()):
+        return None
+    outputs = {f: p.name for f, p in plan.recorded_outputs().items() if f in job.formats}
+    outputs.pop("html", None)
+    return job_result(job, "rendered", max(0.0, time.time() - since), outputs=outputs)
+
+
 def _job_name(job: Job) -> str:
     try:
         return job.name

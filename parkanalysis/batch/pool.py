@@ -4,9 +4,10 @@ A worker (:func:`_worker_entry` → :func:`_worker_main`) receives jobs over its
 sends results back; :func:`start_workers` starts them (a batch does so at its first report
 that needs a kernel, so kernels warm up while the rest is checked); :func:`run_local` hands
 out jobs, replaces a worker that dies (only its current report is marked failed) and, on
-Ctrl-C or SIGTERM, lists what did not finish as interrupted. Workers are started with
-``spawn``: their entry point is pickled by its qualified name, so it must stay importable
-from this module.
+Ctrl-C or SIGTERM, lets each worker finish the report it is writing (a report on disk
+with its key is recorded as rendered) and lists what did not finish as interrupted.
+Workers are started with ``spawn``: their entry point is pickled by its qualified name, so
+it must stay importable from this module.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from parkanalysis.batch.jobs import Job, JobResult, job_result, new_session, render_job
+from parkanalysis.batch.jobs import (
+    Job,
+    JobResult,
+    job_result,
+    new_session,
+    render_job,
+    written_result,
+)
 
 
 def _worker_main(conn, timeout: int, preload: str | None, ipc_root: str | None = None) -> None:
@@ -92,8 +100,10 @@ class _Stopped(BaseException):
 def _exit_quietly(signum, frame) -> None:
     import signal
 
+    from parkanalysis._io import request_stop
+
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: closing the kernel takes a moment
-    raise _Stopped
+    request_stop(_Stopped())  # a report being written is finished first (written_together)
 
 
 def _worker_log(ipc_root: str | None, pid: int) -> Path | None:
@@ -140,7 +150,8 @@ class _Worker:
         self.process.start()
         child.close()
         self.current: int | None = None
-        self.started = 0.0
+        self.started = 0.0  # perf_counter at the current job's start
+        self.started_at = 0.0  # the same moment on the wall clock (files' times)
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
@@ -240,7 +251,7 @@ def run_local(
             for worker in live:
                 if worker.current is None and pending:
                     worker.current = pending.pop()
-                    worker.started = time.perf_counter()
+                    worker.started, worker.started_at = time.perf_counter(), time.time()
                     with contextlib.suppress(OSError):  # just died: its sentinel tells below
                         worker.conn.send((worker.current, jobs[worker.current]))
             ready = set(wait([w.conn for w in live] + [w.process.sentinel for w in live], 1.0))
@@ -268,8 +279,17 @@ def run_local(
         live = [w for w in pool if w is not None]
         for worker in live:
             _collect(worker, finish)  # a report done but not yet read is done, not interrupted
-            with contextlib.suppress(OSError):
-                worker.process.terminate()  # the worker shuts its kernel down and exits
+        # Each worker finishes the report it is writing, if any, shuts its kernel down and
+        # exits; a second Ctrl-C stops the wait (close runs again below), not the record.
+        with contextlib.suppress(KeyboardInterrupt):
+            team.close(terminate=True)
+        for worker in live:
+            _collect(worker, finish)  # what it sent before exiting
+            index = worker.current
+            if index is not None and index not in results:
+                written = written_result(jobs[index], worker.started_at)
+                if written is not None:  # written whole but stopped before telling
+                    finish(index, written)
         for index in range(len(jobs)):
             if index not in results:
                 error = "批量生成被中断,该报告未生成;请重新运行 batch(已生成的报告会沿用)"

@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from parkanalysis._io import atomic_write, check_output_folder
+from parkanalysis._io import atomic_write, check_output_folder, written_together
 from parkanalysis.render.documents import write_documents
 from parkanalysis.render.export import TEMPLATE_DIR, export_html, notebook_problems
 from parkanalysis.render.export import html_exporter as html_exporter
@@ -246,20 +246,22 @@ def _render_planned(plan, session: KernelSession | None, timeout: int) -> Render
             sort_keys=True,
         )
     # Documents first, then the share record, then the HTML, then its key: a failed write
-    # (a refused template.docx) leaves no record without its page and the old key.
+    # (a refused template.docx) leaves no record without its page and the old key. A
+    # batch worker told to stop meanwhile finishes these writes first (written_together).
     # The 工作稿's Word and PDF end with the same provenance as its page.
     workings = provenance if plan.params.get("copy") == "work" else None
-    documents = write_documents(nb, plan, provenance=workings)
-    page = export_html(nb, provenance=provenance)
-    if plan.params.get("share"):  # the record of the pages as written: before the HTML
-        from parkanalysis.share.sidecar import write_sidecar
+    with written_together():
+        documents = write_documents(nb, plan, provenance=workings)
+        page = export_html(nb, provenance=provenance)
+        if plan.params.get("share"):  # the record of the pages as written: before the HTML
+            from parkanalysis.share.sidecar import write_sidecar
 
-        pages = {plan.html_path: page, **{path: None for path in documents.values()}}
-        write_sidecar(plan.html_path, plan.params, plan.kind, pages=pages)
-    atomic_write(plan.html_path, page)
+            pages = {plan.html_path: page, **{path: None for path in documents.values()}}
+            write_sidecar(plan.html_path, plan.params, plan.kind, pages=pages)
+        atomic_write(plan.html_path, page)
+        atomic_write(plan.key_path, plan.key)
+        plan.failed_path.unlink(missing_ok=True)
     outputs = {"html": plan.html_path, **documents}
-    atomic_write(plan.key_path, plan.key)
-    plan.failed_path.unlink(missing_ok=True)
     return RenderResult(
         plan.kind,
         plan.params,
