@@ -78,7 +78,9 @@ class ValidationReport:
                 + ",".join(f"{k} {y}年{m}月" for k, (y, m) in self.complete_to.items())
             )
         status = "通过" if self.ok else "未通过"
-        lines.append(f"校验{status}:错误 {len(self.errors)} 处,警告 {len(self.warnings)} 处")
+        infos = sum(f.severity == "info" for f in self.warnings)  # said, not a problem
+        counts = f"错误 {len(self.errors)} 处,警告 {len(self.warnings) - infos} 处"
+        lines.append(f"校验{status}:{counts}" + (f",提示 {infos} 处" if infos else ""))
         rows = [("级别", "规则", "文件", "行", "列", "值", "说明")]
         for f in [*self.errors, *self.warnings]:
             rows.append(

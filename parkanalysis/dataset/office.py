@@ -18,9 +18,11 @@ brought to the dataset's contract without modifying the file:
   the revenue threshold (:func:`merge_register_flags`); a ``是否规上`` column naming no year
   gives the membership of the statistics' latest year (the register is the current one;
   earlier years are derived from the threshold: :func:`resolve_flag_years`);
-- a park column may name parks (所属园区: 工贸园): park.yaml's park names are read as ids;
-  statistics without a park column in a dataset of several parks are placed by the register,
-  and a name is looked up in the row's park when the statistics have a park column;
+- which park a row belongs to (:mod:`.park_column`): a park column may name parks (所属园区:
+  工贸园), read as ids; statistics without a park column in a dataset of several parks are
+  placed by the register; blank park cells are the one park, or the register's (info
+  ``filled_park``); a name is looked up in the row's park when the statistics have a park
+  column;
 - ``values:`` maps of ``sources:`` are applied to the cells first (:mod:`.words`); what the
   data implies instead of absent columns (industry names, 企业状态, a ledger's 期别 / 供应状态 /
   报批状态) is read by :mod:`.implied`; an empty header over data names its column letter
@@ -44,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from parkanalysis.dataset import _parse as P
-from parkanalysis.dataset import implied, words
+from parkanalysis.dataset import implied, park_column, words
 from parkanalysis.dataset.findings import Findings
 from parkanalysis.dataset.readers import RawTable, header_lookup, match_header
 from parkanalysis.dataset.schema import (
@@ -354,8 +356,11 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
     n = len(raw.data)
     if "park_id" not in matched and ctx.single_park is not None:
         _append(raw, "园区代码", [ctx.single_park] * n)
-    elif "park_id" in matched and ctx.park_names:
-        _park_names_to_ids(raw, matched["park_id"], ctx)
+    elif "park_id" in matched:
+        if ctx.park_names:
+            park_column.names_to_ids(raw, matched["park_id"], ctx.park_names)
+        if ctx.single_park is not None:  # a blank is the one park (said: filled_park)
+            park_column.fill_blank_cells(raw, matched, findings, single_park=ctx.single_park)
     if spec.name in _STATS and "enterprise_id" in matched and ctx.credit:
         pos = matched["enterprise_id"]  # ids given as 统一社会信用代码 of a register with 企业代码
         ids = raw.data[pos].to_numpy(dtype=object)
@@ -377,61 +382,17 @@ def adapt_raw(raw: RawTable, spec: TableSpec, ctx: Context, findings: Findings) 
             _append(raw, "企业代码", ids)
             matched["enterprise_id"] = len(raw.headers) - 1
         if "park_id" not in matched and ctx.single_park is None:
-            _place_by_register(raw, matched, ctx, findings)
+            park_column.place_by_register(raw, matched, ctx.register, findings)
+        elif "park_id" in matched and ctx.single_park is None:  # blanks: the register's park
+            park_column.fill_blank_cells(
+                raw, matched, findings, single_park=None, register=ctx.register
+            )
     if spec.name == "enterprises":
         _adapt_register(raw, matched, flag_cols, ctx, findings)
         implied.register_words(raw, matched, status, findings)
     if spec.name == "parcels":
         implied.ledger_columns(raw, matched, ctx.single_park, ctx.phases, findings)
     return raw
-
-
-def _park_names_to_ids(raw: RawTable, pos: int, ctx: Context) -> None:
-    """A park column naming parks (所属园区: 工贸园): the names of park.yaml read as ids."""
-    cells = raw.data[pos].to_numpy(dtype=object)
-    ids = [ctx.park_names.get(norm(v), v) if isinstance(v, str) else v for v in cells]
-    if any(a is not b for a, b in zip(ids, cells, strict=True)):
-        raw.rewritten.setdefault(pos, cells)
-        raw.data[pos] = pd.Series(ids, index=raw.data.index, dtype=object)
-
-
-def _place_by_register(raw: RawTable, matched: dict[str, int], ctx: Context, findings) -> None:
-    """Statistics without a park column in a dataset of several parks: each enterprise's park
-    is the register's (an enterprise id in several parks cannot be placed: reported)."""
-    reg = ctx.register
-    if reg is None or "enterprise_id" not in matched:
-        findings.add(
-            "missing_column",
-            "缺少「园区代码」列(数据有几个园区,且无法按企业名录确定每家企业的园区);"
-            "请添加「所属园区」或「园区代码」列",
-            file=raw.file,
-            row=raw.header_row,
-            column="园区代码",
-        )
-        return
-    parks: dict[str, set[str]] = {}
-    for e, p in zip(reg["enterprise_id"].astype(str), reg["park_id"].astype(str), strict=True):
-        parks.setdefault(e, set()).add(p)
-    ids = raw.data[matched["enterprise_id"]].to_numpy(dtype=object)
-    out = np.array(
-        [next(iter(parks[str(e)])) if len(parks.get(str(e), ())) == 1 else None for e in ids],
-        dtype=object,
-    )
-    _append(raw, "园区代码", out)
-    twice = sorted({str(e) for e in ids if len(parks.get(str(e), ())) > 1})
-    for e in twice:
-        first = next(i for i, v in enumerate(ids) if str(v) == e)
-        findings.add(
-            "unknown_reference",
-            f"企业「{e}」在企业名录中属于几个园区({'、'.join(sorted(parks[e]))}),"
-            "统计表没有园区列,无法确定属于哪个园区;请在统计表中加一列「所属园区」",
-            file=raw.file,
-            row=int(raw.rows[first]),
-            column=raw.headers[matched["enterprise_id"]],
-            value=e,
-            at=first,
-            rows=raw.rows,
-        )
 
 
 def is_credit_header(header: str) -> bool:

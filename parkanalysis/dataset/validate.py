@@ -166,22 +166,27 @@ def _check_reference(td: TableData, column: str, keys: set, what: str, findings:
 
 
 def _unknown_keys(f: pd.DataFrame, column: str, keys: set) -> np.ndarray:
-    """Rows whose ``(park_id, column)`` is filled and not in ``keys`` (once per distinct pair)."""
+    """Rows whose ``(park_id, column)`` is filled and not in ``keys`` (once per distinct pair).
+
+    A row without a park is unknown only when its value is in no park: a blank park is said
+    where it is read (``missing_value`` on the park cell; an enterprise of several parks in
+    statistics without a park column), not as a value missing from the register."""
     filled = f[column].notna().to_numpy()
     pc, pu = pd.factorize(f["park_id"], use_na_sentinel=True)
     vc, vu = pd.factorize(f[column], use_na_sentinel=True)
     combo = pc.astype("int64") * (len(vu) + 1) + (vc + 1)
     uniq, inverse = np.unique(combo, return_inverse=True)
-    unknown_u = np.array(
-        [
-            (pu[u // (len(vu) + 1)] if u // (len(vu) + 1) >= 0 else None, vu[u % (len(vu) + 1) - 1])
-            not in keys
-            if u % (len(vu) + 1) > 0
-            else False
-            for u in uniq
-        ],
-        dtype=bool,
-    )
+    anywhere = {value for _park, value in keys}
+
+    def unknown(u: int) -> bool:
+        park, value = u // (len(vu) + 1), u % (len(vu) + 1)
+        if value == 0:
+            return False
+        if park < 0:
+            return vu[value - 1] not in anywhere
+        return (pu[park], vu[value - 1]) not in keys
+
+    unknown_u = np.array([unknown(int(u)) for u in uniq], dtype=bool)
     return unknown_u[inverse.ravel()] & filled
 
 
