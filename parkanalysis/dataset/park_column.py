@@ -29,17 +29,14 @@ from parkanalysis.dataset.sources import norm
 PARK_HEADER = "园区代码"
 
 
-def _blank(value) -> bool:
-    """An empty cell as the readers give it.
+def _blank_cells(column: pd.Series) -> np.ndarray:
+    """Which cells of a raw column are empty (None, NaN or only blanks), as a bool array.
 
-    >>> [_blank(v) for v in (None, float("nan"), "  ", "GMY", 0)]
+    >>> _blank_cells(pd.Series([None, float("nan"), "  ", "GMY", 0], dtype=object)).tolist()
     [True, True, True, False, False]
     """
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return value != value
-    return isinstance(value, str) and not value.strip()
+    empty = column.isna().to_numpy(dtype=bool)
+    return empty | (column.astype(str).str.strip() == "").to_numpy(dtype=bool)
 
 
 def _places(raw: RawTable, mask: np.ndarray, most: int = 5) -> str:
@@ -129,13 +126,13 @@ def fill_blank_cells(
     statistics) the register's park of the row's enterprise; see the module docstring."""
     pos = matched["park_id"]
     cells = raw.data[pos].to_numpy(dtype=object)
-    blank = np.fromiter((_blank(v) for v in cells), dtype=bool, count=len(cells))
+    blank = _blank_cells(raw.data[pos])
     if not blank.any():
         return
     others = np.zeros(len(cells), dtype=bool)
     for i, column in raw.data.items():
         if i != pos:
-            others |= ~np.fromiter((_blank(v) for v in column), dtype=bool, count=len(cells))
+            others |= ~_blank_cells(column)
     blank &= others
     if not blank.any():
         return
@@ -153,7 +150,7 @@ def fill_blank_cells(
         how = "按企业名录中该企业所属园区读入"
     else:
         return  # a required column (the register, the ledger): its parser says missing_value
-    placed = blank & np.array([not _blank(v) for v in filled], dtype=bool)
+    placed = blank & ~_blank_cells(pd.Series(filled, dtype=object))
     header = raw.headers[pos]
     if placed.any():
         raw.rewritten.setdefault(pos, cells)
