@@ -185,7 +185,12 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "ratios": (
         "parkanalysis/land/ratios.py",
-        ["parkanalysis/land/ratios.py", "tests/test_land.py", "tests/test_mutants_land.py"],
+        [
+            "parkanalysis/land/ratios.py",
+            "tests/test_land.py",
+            "tests/test_mutants_land.py",
+            "tests/test_mutants_ratios.py",
+        ],
     ),
     "intervals": (
         "parkanalysis/forecast/annual.py",
