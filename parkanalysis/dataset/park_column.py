@@ -62,16 +62,17 @@ def names_to_ids(raw: RawTable, pos: int, park_names: dict[str, str]) -> None:
 
 
 def register_parks(register: pd.DataFrame) -> dict[str, set[str]]:
-    """Each enterprise id of the register → the parks it is registered in.
+    """Each enterprise id of the register → the parks it is registered in (a register row
+    without a park places nothing: it is a ``missing_value`` of the register).
 
-    >>> reg = pd.DataFrame({"enterprise_id": ["A", "B", "B"], "park_id": ["P", "P", "Q"]})
+    >>> reg = pd.DataFrame({"enterprise_id": ["A", "B", "B", "C"],
+    ...                     "park_id": ["P", "P", "Q", None]})
     >>> sorted((e, sorted(p)) for e, p in register_parks(reg).items())
     [('A', ['P']), ('B', ['P', 'Q'])]
     """
+    known = register.loc[register["park_id"].notna()]
     parks: dict[str, set[str]] = {}
-    for e, p in zip(
-        register["enterprise_id"].astype(str), register["park_id"].astype(str), strict=True
-    ):
+    for e, p in zip(known["enterprise_id"].astype(str), known["park_id"].astype(str), strict=True):
         parks.setdefault(e, set()).add(p)
     return parks
 
