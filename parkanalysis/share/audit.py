@@ -2,7 +2,8 @@
 
 An outsider who holds every published cell of a share batch and knows how cells add up
 (1-6月 = 1-3月 + 二季度, a total = Σ its categories …) solves, for each withheld cell, two
-linear programmes (:func:`scipy.optimize.linprog`): minimise and maximise the cell subject to
+linear programmes (HiGHS, one model per connected component: :mod:`.lp`): minimise and
+maximise the cell subject to
 
 * every relation: ``total = Σ parts`` (the arithmetic of the table), or a **linear relation**
   ``lo ≤ total − Σ coeff·part ≤ hi``, one side possibly open (a published non-linear figure
@@ -35,6 +36,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from parkanalysis.share.lp import Problem
 
 __all__ = ["Cell", "Exposure", "Relation", "audit_cells", "bounds", "components", "exposed"]
 
@@ -239,10 +242,9 @@ def _component_bounds(
     suppression audits the whole pattern again after each round, and only the components it
     changed need solving again.
     """
-    from scipy.optimize import linprog
-
     pos = {n: i for i, n in enumerate(names)}
     a_eq, b_eq, a_ub, b_ub = _matrices(rels, pos, len(names))
+    lp = Problem(a_eq, b_eq, a_ub, b_ub, box)
     box_lo = np.array([-np.inf if b[0] is None else b[0] for b in box])
     box_hi = np.array([np.inf if b[1] is None else b[1] for b in box])
     # smallest / largest value of each cell seen in a feasible solution; solutions found under
@@ -255,9 +257,7 @@ def _component_bounds(
     found: list[tuple[float, float] | None] = []
     counts = counts or (False,) * len(goal)
     if p is not None:
-        _witness_batch(
-            (goal, known, counts, pos, p), (a_ub, b_ub, a_eq, b_eq), box, seen_lo, seen_hi
-        )
+        _witness_batch((goal, known, counts, pos, p), lp, box, seen_lo, seen_hi)
     for n, x, integer in zip(goal, known, counts, strict=True):
         i = pos[n]
         if p is not None and _clearly_protected(seen_lo[i], seen_hi[i], p, x, integer):
@@ -267,23 +267,15 @@ def _component_bounds(
         c[i] = 1.0
         results = []
         for sign in (1.0, -1.0):
-            res = linprog(
-                sign * c,
-                A_ub=a_ub,
-                b_ub=b_ub,
-                A_eq=a_eq,
-                b_eq=b_eq,
-                bounds=list(box),
-                method="highs",
-            )
-            if res.status == 0:
-                np.minimum(seen_lo, res.x, out=seen_lo)
-                np.maximum(seen_hi, res.x, out=seen_hi)
+            res = lp.minimise(sign * c)
+            if res is not None:
+                np.minimum(seen_lo, res[1], out=seen_lo)
+                np.maximum(seen_hi, res[1], out=seen_hi)
             results.append(res)
         low, high = results
         floor = box[i][0]  # None: a signed cell, unbounded below
-        lo_n = float(low.fun) if low.status == 0 else (-math.inf if floor is None else 0.0)
-        hi_n = float(-high.fun) if high.status == 0 else math.inf
+        lo_n = low[0] if low is not None else (-math.inf if floor is None else 0.0)
+        hi_n = -high[0] if high is not None else math.inf
         lohi = (lo_n if floor is None else max(0.0, lo_n), hi_n)
         found.append(_integral(*lohi) if integer else lohi)
     if len(_WITNESSES) >= 64:
@@ -292,7 +284,7 @@ def _component_bounds(
     return tuple(found)
 
 
-def _witness_batch(goals, system, box, seen_lo, seen_hi) -> None:
+def _witness_batch(goals, lp: Problem, box, seen_lo, seen_hi) -> None:
     """Two LPs for all open goal cells at once: push them all down, then all up.
 
     Each solution is a feasible point, so every cell's value in it widens what it is seen to
@@ -301,10 +293,7 @@ def _witness_batch(goals, system, box, seen_lo, seen_hi) -> None:
     unbounded above are capped far above every known figure — a solution of the capped problem
     is a solution of the real one.
     """
-    from scipy.optimize import linprog
-
     goal, known, counts, pos, p = goals
-    a_ub, b_ub, a_eq, b_eq = system
     open_ = [
         (pos[n], x)
         for n, x, integer in zip(goal, known, counts, strict=True)
@@ -315,14 +304,14 @@ def _witness_batch(goals, system, box, seen_lo, seen_hi) -> None:
     scale = 1.0 + sum(b[1] for b in box if b[1] is not None) + sum(abs(x or 0.0) for _i, x in open_)
     cap = 10.0 * scale
     capped = [(lo, cap if hi is None else hi) for lo, hi in box]
-    for sign, bounds_ in ((1.0, list(box)), (-1.0, capped)):
+    for sign, bounds_ in ((1.0, None), (-1.0, capped)):
         c = np.zeros(len(box))
         for i, x in open_:
             c[i] = sign / max(1.0, abs(x or 0.0))
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds_, method="highs")
-        if res.status == 0:
-            np.minimum(seen_lo, res.x, out=seen_lo)
-            np.maximum(seen_hi, res.x, out=seen_hi)
+        res = lp.minimise(c, box=bounds_)
+        if res is not None:
+            np.minimum(seen_lo, res[1], out=seen_lo)
+            np.maximum(seen_hi, res[1], out=seen_hi)
 
 
 def _matrices(rels, pos, n):
