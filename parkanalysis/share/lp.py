@@ -98,8 +98,11 @@ class Problem:
         for this solve only), or None when there is none (infeasible or unbounded)."""
         import highspy
 
+        cost = np.asarray(cost, dtype=float)
+        if cost.shape != (self.n,):  # HiGHS would read n values whatever it is given
+            raise ValueError(f"cost of shape {cost.shape} for {self.n} columns")
         h = self._highs
-        h.changeColsCost(self.n, self._columns, np.asarray(cost, dtype=float))
+        h.changeColsCost(self.n, self._columns, cost)
         if box is not None:
             h.changeColsBounds(self.n, self._columns, *self._bounds(box))
         try:
