@@ -139,10 +139,15 @@ def precheck(job: Job) -> JobResult | None:
     except ParkAnalysisError as exc:
         return job_result(job, "failed", 0.0, str(exc))
     if not job.force and plan.is_cached():
-        outputs = {f: p.name for f, p in plan.recorded_outputs().items() if f in job.formats}
-        outputs.pop("html", None)
-        return job_result(job, "cached", 0.0, outputs=outputs)
+        return job_result(job, "cached", 0.0, outputs=_documents(plan, job))
     return None
+
+
+def _documents(plan, job: Job) -> dict[str, str]:
+    """File names of the formats beside the HTML that ``plan`` last wrote and ``job`` asks for."""
+    return {
+        f: p.name for f, p in plan.recorded_outputs().items() if f in job.formats and f != "html"
+    }
 
 
 def written_result(job: Job, since: float) -> JobResult | None:
@@ -162,9 +167,7 @@ def written_result(job: Job, since: float) -> JobResult | None:
         return None
     if not (fresh and plan.is_cached()):
         return None
-    outputs = {f: p.name for f, p in plan.recorded_outputs().items() if f in job.formats}
-    outputs.pop("html", None)
-    return job_result(job, "rendered", max(0.0, time.time() - since), outputs=outputs)
+    return job_result(job, "rendered", max(0.0, time.time() - since), outputs=_documents(plan, job))
 
 
 def _job_name(job: Job) -> str:
